@@ -1,0 +1,17 @@
+"""Errors of the lip-sync leaf. Each message says what was wrong and what to do."""
+
+
+class LipSyncError(Exception):
+    """Base of every error raised by `lipsync`."""
+
+
+class MediaError(LipSyncError):
+    """A media file is missing, unreadable, damaged or of the wrong kind."""
+
+
+class NoFaceError(LipSyncError):
+    """The presenter footage shows no usable face."""
+
+
+class ModelNotFoundError(LipSyncError):
+    """A model file the renderer needs is not where it was looked for."""
