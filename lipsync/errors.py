@@ -15,3 +15,11 @@ class NoFaceError(LipSyncError):
 
 class ModelNotFoundError(LipSyncError):
     """A model file the renderer needs is not where it was looked for."""
+
+
+class UnknownRendererError(LipSyncError):
+    """A renderer name that is not in the registry."""
+
+
+class RenderError(LipSyncError):
+    """A render could not be made from the inputs given (bad audio, bad timeline, bad options)."""

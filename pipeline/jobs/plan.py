@@ -1,0 +1,103 @@
+"""Planning: a job spec becomes a graph of tasks (DESIGN.md, "The flow of data").
+
+    source ─> translate(lang) ─> speak(lang) ─┬─> render(lang, presenter) ─┬─> pack(lang)
+    presenter ─> analyse(presenter) ──────────┘                             │
+                                                                            ┘
+Presenter analysis is one task per presenter, shared by every language; translation and
+speech are one task per language, shared by every presenter. With narrations, `narrate(lang)`
+turns each recording into a timed speech and takes the place of translate and speak.
+
+Tasks are named, not keyed: a task's key (its content address) is computed when its inputs
+exist, from their keys (see `artifacts.task_key`), so an edited translation changes the keys
+of that language's downstream tasks only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.jobs.spec import JobSpec
+
+#: The kinds of task, in the order a job runs them.
+KINDS = ("analyse", "source", "translate", "narrate", "speak", "render", "pack")
+#: Kinds that need a device slot (one at a time per slot); the rest run on the CPU pool.
+DEVICE_KINDS = frozenset({"render"})
+
+
+@dataclass(frozen=True)
+class TaskNode:
+    name: str
+    kind: str
+    #: role -> name of the task whose output this task reads
+    deps: Mapping[str, str] = field(default_factory=dict)
+    #: role -> key of a stored input (an uploaded file)
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    language: str | None = None
+    presenter: str | None = None
+    #: "review:<lang>": the task waits until that language's translation is approved
+    gate: str | None = None
+
+
+def presenter_label(key: str) -> str:
+    return key[:10]
+
+
+def plan(spec: JobSpec) -> list[TaskNode]:
+    """The task graph of a resolved spec (presenters, recording and narrations are input keys)."""
+    tasks: list[TaskNode] = []
+    for p in spec.presenters:
+        tasks.append(TaskNode(f"analyse:{presenter_label(p)}", "analyse", inputs={"video": p},
+                              presenter=presenter_label(p)))
+    if spec.analyse_only:
+        return tasks
+    max_seconds = spec.preview.seconds if spec.preview else None
+    max_height = spec.preview.height if spec.preview else None
+    if spec.text is not None:
+        tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language}))
+    elif spec.recording:
+        tasks.append(TaskNode("source", "source", inputs={"recording": spec.recording},
+                              params={"language": spec.source_language}))
+    for lang in spec.languages:
+        if spec.narrations:
+            speech = f"narrate:{lang}"
+            tasks.append(TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
+                                  params={"language": lang}, language=lang))
+            text_deps: dict[str, str] = {}
+        else:
+            translation = f"translate:{lang}"
+            speech = f"speak:{lang}"
+            tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
+                                  params={"language": lang, "source_language": spec.source_language,
+                                          "glossary": dict(spec.glossary)}, language=lang))
+            tasks.append(TaskNode(speech, "speak", deps={"translation": translation},
+                                  params={"language": lang, "voice": spec.voices.get(lang)}, language=lang,
+                                  gate=f"review:{lang}" if spec.review else None))
+            text_deps = {"translation": translation}
+        renders = {}
+        for p in spec.presenters:
+            label = presenter_label(p)
+            name = f"render:{lang}:{label}"
+            renders[f"render:{label}"] = name
+            tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": f"analyse:{label}"},
+                                  inputs={"video": p},
+                                  params={"renderer": spec.renderer, "max_seconds": max_seconds,
+                                          "max_height": max_height},
+                                  language=lang, presenter=label))
+        tasks.append(TaskNode(f"pack:{lang}", "pack", deps={**text_deps, "speech": speech, **renders},
+                              params={"language": lang, "name": spec.name}, language=lang))
+    return tasks
+
+
+def check_graph(tasks: list[TaskNode]) -> None:
+    """Every dependency names a task of the graph, listed before it (the graph is acyclic)."""
+    seen: set[str] = set()
+    for t in tasks:
+        missing = [d for d in t.deps.values() if d not in seen]
+        if missing:
+            raise ValueError(f"task {t.name} depends on {missing}, not planned before it")
+        if t.name in seen:
+            raise ValueError(f"task {t.name} planned twice")
+        seen.add(t.name)

@@ -1,0 +1,417 @@
+"""The job store: jobs, their tasks, reviews and presenters in one SQLite file (WAL).
+
+Everything an executor or the API needs to resume lives here, so a restart loses nothing:
+`requeue_interrupted()` puts tasks that were running back in the queue. Each thread gets its
+own connection; writes that read-then-write take `BEGIN IMMEDIATE` so they never interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import JobError
+from pipeline.jobs.plan import TaskNode
+
+JOB_STATES = ("queued", "running", "waiting-review", "done", "failed", "cancelled")
+TASK_STATES = ("queued", "running", "done", "failed", "cancelled")
+ACTIVE = ("queued", "running", "waiting-review")
+#: Rough relative cost of each kind, to turn task states into a job percent.
+WEIGHTS = {"analyse": 2.0, "source": 0.5, "translate": 1.0, "narrate": 1.0, "speak": 1.0, "render": 6.0, "pack": 0.5}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, spec TEXT NOT NULL,
+    labels TEXT NOT NULL DEFAULT '{}', state TEXT NOT NULL, created REAL NOT NULL,
+    started REAL, finished REAL, error TEXT, keep INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
+CREATE TABLE IF NOT EXISTS tasks (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, name TEXT NOT NULL,
+    seq INTEGER NOT NULL, kind TEXT NOT NULL, deps TEXT NOT NULL, inputs TEXT NOT NULL,
+    params TEXT NOT NULL, language TEXT, presenter TEXT, gate TEXT,
+    state TEXT NOT NULL DEFAULT 'queued', key TEXT, output TEXT, progress REAL NOT NULL DEFAULT 0,
+    message TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
+    worker TEXT, started REAL, finished REAL, seconds REAL,
+    PRIMARY KEY (job_id, name));
+CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state);
+CREATE TABLE IF NOT EXISTS reviews (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, language TEXT NOT NULL,
+    approved INTEGER NOT NULL DEFAULT 0, edited INTEGER NOT NULL DEFAULT 0,
+    approved_by TEXT, approved_at REAL, PRIMARY KEY (job_id, language));
+CREATE TABLE IF NOT EXISTS presenters (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT NOT NULL, consent_by TEXT NOT NULL,
+    consent_at REAL NOT NULL, created REAL NOT NULL, info TEXT NOT NULL DEFAULT '{}',
+    analysis_job TEXT);
+"""
+
+_JSON_COLUMNS = ("deps", "inputs", "params", "spec", "labels", "info")
+
+
+def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    out = dict(row)
+    for c in _JSON_COLUMNS:
+        if c in out and isinstance(out[c], str):
+            out[c] = json.loads(out[c])
+    return out
+
+
+def new_id(prefix: str) -> str:
+    # Time-ordered, so ids sort like creation times; random tail so two services never clash.
+    return f"{prefix}{int(time.time() * 1000):012x}{uuid.uuid4().hex[:6]}"
+
+
+class JobStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._tx() as db:
+            db.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------------ plumbing
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # ------------------------------------------------------------------ jobs
+    def create_job(self, name: str, kind: str, spec: dict[str, Any], tasks: Iterable[TaskNode],
+                   labels: dict[str, str] | None = None, languages: Iterable[str] = ()) -> str:
+        job_id = new_id("j")
+        with self._tx() as db:
+            db.execute("INSERT INTO jobs (id, name, kind, spec, labels, state, created) VALUES (?,?,?,?,?,?,?)",
+                       (job_id, name, kind, json.dumps(spec), json.dumps(labels or {}), "queued", time.time()))
+            self._insert_tasks(db, job_id, tasks)
+            for lang in languages:
+                db.execute("INSERT OR IGNORE INTO reviews (job_id, language) VALUES (?,?)", (job_id, lang))
+        return job_id
+
+    def _insert_tasks(self, db, job_id: str, tasks: Iterable[TaskNode]) -> int:
+        seq = db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM tasks WHERE job_id=?", (job_id,)).fetchone()[0]
+        added = 0
+        for t in tasks:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO tasks (job_id, name, seq, kind, deps, inputs, params, language, presenter, gate)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (job_id, t.name, seq, t.kind, json.dumps(dict(t.deps)), json.dumps(dict(t.inputs)),
+                 json.dumps(dict(t.params)), t.language, t.presenter, t.gate))
+            seq += 1
+            added += cur.rowcount
+        return added
+
+    def extend_job(self, job_id: str, spec: dict[str, Any], tasks: Iterable[TaskNode],
+                   labels: dict[str, str], languages: Iterable[str]) -> int:
+        """Add the tasks of a grown spec (more languages or presenters); packs are redone."""
+        tasks = list(tasks)
+        with self._tx() as db:
+            self._need_job(db, job_id)
+            db.execute("UPDATE jobs SET spec=?, labels=?, state='queued', finished=NULL, error=NULL WHERE id=?",
+                       (json.dumps(spec), json.dumps(labels), job_id))
+            for t in tasks:
+                if t.kind == "pack":
+                    db.execute("DELETE FROM tasks WHERE job_id=? AND name=?", (job_id, t.name))
+            for lang in languages:
+                db.execute("INSERT OR IGNORE INTO reviews (job_id, language) VALUES (?,?)", (job_id, lang))
+            added = self._insert_tasks(db, job_id, tasks)
+        self.refresh_job(job_id)
+        return added
+
+    def _need_job(self, db, job_id: str) -> dict[str, Any]:
+        row = _row(db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone())
+        if row is None:
+            raise JobError(f"no job {job_id!r}; list jobs with GET /jobs or `polydub run --list`")
+        return row
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        return self._need_job(self._db(), job_id)
+
+    def jobs(self, offset: int = 0, limit: int = 20, kind: str | None = None) -> tuple[list[dict], int]:
+        db = self._db()
+        where, args = ("WHERE kind=?", (kind,)) if kind else ("", ())
+        total = db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()[0]
+        rows = db.execute(f"SELECT * FROM jobs {where} ORDER BY created DESC, id DESC LIMIT ? OFFSET ?",
+                          (*args, limit, offset)).fetchall()
+        return [_row(r) for r in rows], total
+
+    def active_jobs(self) -> list[str]:
+        rows = self._db().execute(
+            "SELECT id FROM jobs WHERE state IN ('queued','running','waiting-review') ORDER BY created").fetchall()
+        return [r[0] for r in rows]
+
+    def delete_job(self, job_id: str) -> None:
+        with self._tx() as db:
+            self._need_job(db, job_id)
+            db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+
+    def set_keep(self, job_id: str, keep: bool) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE jobs SET keep=? WHERE id=?", (int(keep), job_id))
+
+    # ------------------------------------------------------------------ tasks
+    def tasks(self, job_id: str) -> list[dict[str, Any]]:
+        rows = self._db().execute("SELECT * FROM tasks WHERE job_id=? ORDER BY seq", (job_id,)).fetchall()
+        return [_row(r) for r in rows]
+
+    def task(self, job_id: str, name: str) -> dict[str, Any]:
+        row = _row(self._db().execute("SELECT * FROM tasks WHERE job_id=? AND name=?", (job_id, name)).fetchone())
+        if row is None:
+            raise JobError(f"job {job_id} has no task {name!r}")
+        return row
+
+    def ready_tasks(self, job_id: str) -> list[dict[str, Any]]:
+        """Queued tasks of a live job whose inputs are all done and whose gate is open."""
+        job = self.job(job_id)
+        if job["state"] not in ACTIVE:
+            return []
+        tasks = self.tasks(job_id)
+        by_name = {t["name"]: t for t in tasks}
+        approved = self.approved_languages(job_id)
+        ready = []
+        for t in tasks:
+            if t["state"] != "queued":
+                continue
+            if not all(by_name[d]["state"] == "done" for d in t["deps"].values()):
+                continue
+            if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
+                continue
+            ready.append(t)
+        return ready
+
+    def start_task(self, job_id: str, name: str, key: str, worker: str | None = None) -> bool:
+        """Claim a queued task; False when it is no longer queued (cancelled meanwhile)."""
+        now = time.time()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE tasks SET state='running', key=?, worker=?, started=?, finished=NULL, progress=0,"
+                " message=NULL, error=NULL, attempts=attempts+1 WHERE job_id=? AND name=? AND state='queued'",
+                (key, worker, now, job_id, name))
+            if cur.rowcount:
+                db.execute("UPDATE jobs SET state='running', started=COALESCE(started, ?) WHERE id=? AND state='queued'",
+                           (now, job_id))
+        return bool(cur.rowcount)
+
+    def progress(self, job_id: str, name: str, fraction: float, message: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE tasks SET progress=?, message=COALESCE(?, message) WHERE job_id=? AND name=?"
+                       " AND state='running'", (max(0.0, min(1.0, fraction)), message, job_id, name))
+
+    def finish_task(self, job_id: str, name: str, key: str, output: str | None = None,
+                    cached: bool = False, seconds: float = 0.0) -> None:
+        now = time.time()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE tasks SET state='done', key=?, output=?, cached=?, progress=1, finished=?, seconds=?,"
+                " error=NULL, started=COALESCE(started, ?) WHERE job_id=? AND name=? AND state IN ('queued','running')",
+                (key, output or key, int(cached), now, seconds, now, job_id, name))
+        self.refresh_job(job_id)
+
+    def fail_task(self, job_id: str, name: str, error: str, retry: bool = False) -> None:
+        state = "queued" if retry else "failed"
+        with self._tx() as db:
+            db.execute("UPDATE tasks SET state=?, error=?, finished=? WHERE job_id=? AND name=? AND state='running'",
+                       (state, " ".join(error.split())[:2000], time.time(), job_id, name))
+        self.refresh_job(job_id)
+
+    def set_output(self, job_id: str, name: str, output: str) -> list[str]:
+        """Replace a done task's output (an edited translation) and requeue what reads it."""
+        with self._tx() as db:
+            db.execute("UPDATE tasks SET output=? WHERE job_id=? AND name=? AND state='done'", (output, job_id, name))
+            reset = self._reset_downstream(db, job_id, name)
+        self.refresh_job(job_id)
+        return reset
+
+    def _reset_downstream(self, db, job_id: str, name: str) -> list[str]:
+        rows = [_row(r) for r in db.execute("SELECT name, deps, state FROM tasks WHERE job_id=?", (job_id,))]
+        dirty = {name}
+        changed = True
+        while changed:
+            changed = False
+            for r in rows:
+                if r["name"] not in dirty and dirty & set(r["deps"].values()):
+                    dirty.add(r["name"])
+                    changed = True
+        dirty.discard(name)
+        for n in dirty:
+            db.execute("UPDATE tasks SET state='queued', key=NULL, output=NULL, progress=0, message=NULL, error=NULL,"
+                       " cached=0, started=NULL, finished=NULL, seconds=NULL, attempts=0"
+                       " WHERE job_id=? AND name=? AND state != 'running'", (job_id, n))
+        if dirty:
+            db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=? AND state IN ('done','failed')",
+                       (job_id,))
+        return sorted(dirty)
+
+    def cancel(self, job_id: str, name: str | None = None) -> list[str]:
+        """Cancel a job (or one task); returns the names of tasks that were running."""
+        with self._tx() as db:
+            self._need_job(db, job_id)
+            where, args = ("AND name=?", (job_id, name)) if name else ("", (job_id,))
+            running = [r[0] for r in db.execute(
+                f"SELECT name FROM tasks WHERE job_id=? AND state='running' {where}", args)]
+            db.execute(f"UPDATE tasks SET state='cancelled', finished=? WHERE job_id=? {where}"
+                       " AND state IN ('queued','running')", (time.time(), *args))
+            if name is None:
+                db.execute("UPDATE jobs SET state='cancelled', finished=? WHERE id=? AND state IN"
+                           " ('queued','running','waiting-review')", (time.time(), job_id))
+        if name is not None:
+            self.refresh_job(job_id)
+        return running
+
+    def retry(self, job_id: str, name: str | None = None) -> list[str]:
+        """Requeue failed and cancelled tasks of a job (or one task)."""
+        with self._tx() as db:
+            self._need_job(db, job_id)
+            where, args = ("AND name=?", (job_id, name)) if name else ("", (job_id,))
+            names = [r[0] for r in db.execute(
+                f"SELECT name FROM tasks WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)]
+            db.execute(f"UPDATE tasks SET state='queued', error=NULL, attempts=0, progress=0, message=NULL"
+                       f" WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)
+            if names:
+                db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=?", (job_id,))
+        self.refresh_job(job_id)
+        return names
+
+    def requeue_interrupted(self) -> int:
+        """At start-up: tasks left running by a stopped service go back to the queue."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE tasks SET state='queued', progress=0, message='requeued after restart',"
+                             " worker=NULL, attempts=MAX(attempts-1, 0) WHERE state='running'")
+            return cur.rowcount
+
+    def refresh_job(self, job_id: str) -> str:
+        """Derive the job's state from its tasks' states and store it."""
+        with self._tx() as db:
+            job = self._need_job(db, job_id)
+            if job["state"] == "cancelled":
+                return "cancelled"
+            tasks = [_row(r) for r in db.execute("SELECT name, state, deps, gate, error FROM tasks WHERE job_id=?",
+                                                 (job_id,))]
+            approved = {r[0] for r in db.execute("SELECT language FROM reviews WHERE job_id=? AND approved=1",
+                                                 (job_id,))}
+            state = _derive_state(tasks, approved)
+            errors = [f"{t['name']}: {t['error']}" for t in tasks if t["state"] == "failed" and t["error"]]
+            finished = (job["finished"] or time.time()) if state in ("done", "failed", "cancelled") else None
+            db.execute("UPDATE jobs SET state=?, finished=?, error=? WHERE id=?",
+                       (state, finished, "; ".join(errors)[:2000] or None, job_id))
+            return state
+
+    # ------------------------------------------------------------------ reviews
+    def reviews(self, job_id: str) -> list[dict[str, Any]]:
+        return [_row(r) for r in self._db().execute("SELECT * FROM reviews WHERE job_id=? ORDER BY language",
+                                                     (job_id,))]
+
+    def approved_languages(self, job_id: str) -> set[str]:
+        return {r[0] for r in self._db().execute("SELECT language FROM reviews WHERE job_id=? AND approved=1",
+                                                 (job_id,))}
+
+    def approve(self, job_id: str, language: str, who: str) -> None:
+        with self._tx() as db:
+            cur = db.execute("UPDATE reviews SET approved=1, approved_by=?, approved_at=? WHERE job_id=? AND language=?",
+                             (who, time.time(), job_id, language))
+            if not cur.rowcount:
+                raise JobError(f"job {job_id} has no language {language!r} to approve")
+            db.execute("UPDATE jobs SET state='queued' WHERE id=? AND state='waiting-review'", (job_id,))
+        self.refresh_job(job_id)
+
+    def mark_edited(self, job_id: str, language: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE reviews SET edited=1 WHERE job_id=? AND language=?", (job_id, language))
+
+    # ------------------------------------------------------------------ presenters
+    def add_presenter(self, name: str, key: str, consent_by: str, info: dict[str, Any]) -> str:
+        pid = new_id("p")
+        now = time.time()
+        with self._tx() as db:
+            db.execute("INSERT INTO presenters (id, name, key, consent_by, consent_at, created, info)"
+                       " VALUES (?,?,?,?,?,?,?)", (pid, name, key, consent_by, now, now, json.dumps(info)))
+        return pid
+
+    def set_presenter_analysis(self, pid: str, job_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE presenters SET analysis_job=? WHERE id=?", (job_id, pid))
+
+    def presenter(self, pid: str) -> dict[str, Any]:
+        row = _row(self._db().execute("SELECT * FROM presenters WHERE id=?", (pid,)).fetchone())
+        if row is None:
+            raise JobError(f"no presenter {pid!r}; upload it first (POST /presenters)")
+        return row
+
+    def presenters(self) -> list[dict[str, Any]]:
+        return [_row(r) for r in self._db().execute("SELECT * FROM presenters ORDER BY created DESC")]
+
+    def delete_presenter(self, pid: str) -> None:
+        with self._tx() as db:
+            if not db.execute("DELETE FROM presenters WHERE id=?", (pid,)).rowcount:
+                raise JobError(f"no presenter {pid!r}")
+
+    # ------------------------------------------------------------------ disk
+    def referenced_keys(self) -> set[str]:
+        """Every artifact a stored job or presenter still points at."""
+        db = self._db()
+        keys: set[str] = set()
+        for key, output, inputs in db.execute("SELECT key, output, inputs FROM tasks"):
+            keys.update(k for k in (key, output) if k)
+            keys.update(json.loads(inputs).values())
+        keys.update(r[0] for r in db.execute("SELECT key FROM presenters"))
+        return keys
+
+    def expired_jobs(self, older_than_s: float) -> list[str]:
+        cutoff = time.time() - older_than_s
+        return [r[0] for r in self._db().execute(
+            "SELECT id FROM jobs WHERE keep=0 AND state IN ('done','failed','cancelled') AND created < ?", (cutoff,))]
+
+
+def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
+    if not tasks or all(t["state"] == "done" for t in tasks):
+        return "done"
+    states = {t["name"]: t["state"] for t in tasks}
+    if "running" in states.values():
+        return "running"
+    ready = gated = False
+    for t in tasks:
+        if t["state"] != "queued" or not all(states[d] == "done" for d in t["deps"].values()):
+            continue
+        if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
+            gated = True
+        else:
+            ready = True
+    if ready:
+        return "running" if any(s in ("done", "failed") for s in states.values()) else "queued"
+    if gated:
+        return "waiting-review"
+    if "failed" in states.values():
+        return "failed"
+    if "cancelled" in states.values():
+        return "cancelled"
+    return "queued"

@@ -1,0 +1,109 @@
+"""Language packs: per language, the rendered videos, the narration, SRT and WebVTT
+subtitles, the translated script and a manifest, zipped."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.subtitles import cues_from_timings, to_srt, to_vtt
+
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PackedVideo:
+    presenter: str
+    file: str
+    renderer: str
+    duration: float
+    fps: str
+    width: int
+    height: int
+    frames_without_face: int
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    language: str
+    folder: Path
+    zip_path: Path
+    videos: tuple[PackedVideo, ...]
+    failures: tuple[dict, ...] = ()
+    manifest: dict = field(default_factory=dict, repr=False)
+
+
+def video_entry(presenter: str, result) -> PackedVideo:
+    """Describe one render (a `lipsync.RenderResult`) for the manifest."""
+    return PackedVideo(
+        presenter=presenter, file=f"videos/{Path(result.path).name}", renderer=result.renderer,
+        duration=round(float(result.duration), 3), fps=str(result.fps), width=result.width,
+        height=result.height, frames_without_face=int(result.frames_without_face))
+
+
+def write_pack(
+    folder: Path,
+    *,
+    language: str,
+    speech,
+    script_text: str,
+    videos: Sequence[PackedVideo],
+    models: Mapping[str, str],
+    source_language: str | None = None,
+    failures: Sequence[dict] = (),
+    extra: Mapping[str, object] | None = None,
+) -> LanguagePack:
+    """Write subtitles, script and manifest into `folder` (videos/ and narration already
+    there) and zip the folder beside it. Returns the pack."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cues = cues_from_timings(speech.sentences, speech.words)
+    _write_text(folder / "subtitles.srt", to_srt(cues))
+    _write_text(folder / "subtitles.vtt", to_vtt(cues))
+    _write_text(folder / "script.md", script_text.rstrip() + "\n")
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "generator": f"polydub {__version__}",
+        "synthetic_media": True,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "language": language,
+        "source_language": source_language,
+        "narration": {"file": "narration.wav", "duration": round(speech.duration, 3),
+                      "voice": speech.voice, "backend": speech.backend,
+                      "sample_rate": speech.sample_rate},
+        "subtitles": ["subtitles.srt", "subtitles.vtt"],
+        "script": "script.md",
+        "videos": [v.__dict__ for v in videos],
+        "failures": list(failures),
+        "models": dict(models),
+    }
+    if extra:
+        manifest.update(extra)
+    _write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    zip_path = zip_folder(folder, folder.with_suffix(".zip"))
+    return LanguagePack(language, folder, zip_path, tuple(videos), tuple(failures), manifest)
+
+
+def zip_folder(folder: Path, zip_path: Path) -> Path:
+    """Zip a folder (entries relative to it), atomically."""
+    tmp = zip_path.with_name(zip_path.name + ".part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                # Videos and audio are compressed already: store them.
+                kind = zipfile.ZIP_STORED if path.suffix in {".mp4", ".m4a", ".zip"} else zipfile.ZIP_DEFLATED
+                zf.write(path, path.relative_to(folder).as_posix(), compress_type=kind)
+    os.replace(tmp, zip_path)
+    return zip_path
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

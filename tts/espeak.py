@@ -1,0 +1,255 @@
+"""A ctypes binding to the libespeak-ng that `espeakng-loader` ships.
+
+Two things are used: synthesis in synchronous mode with a callback that receives audio and
+events (word and phoneme events carry their audio positions; phoneme names are IPA because the
+library is initialised with espeakINITIALIZE_PHONEME_IPA), and `espeak_TextToPhonemes` in IPA mode
+(with stress and length marks, the form that Piper and Kokoro were trained on).
+
+libespeak-ng keeps its state in process globals, so one `Espeak` object per process mirrors it
+(`Espeak.shared()`), and a lock serialises every call. Piper's own `espeakbridge` links a
+separate static copy of espeak-ng with its own globals; polydub never loads it (it feeds Piper the
+phonemes it computes here), so only one copy is ever in use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from tts.errors import SpeechError, UnsupportedLanguageError
+
+log = logging.getLogger(__name__)
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INIT_PHONEME_EVENTS = 0x0001
+_INIT_PHONEME_IPA = 0x0002
+_INIT_DONT_EXIT = 0x8000
+_CHARS_UTF8 = 1
+_ENDPAUSE = 0x1000
+_POS_CHARACTER = 1
+_PARAM_RATE = 1
+
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+_EVENT_END = 5
+_EVENT_MSG_TERMINATED = 6
+_EVENT_PHONEME = 7
+
+_PHONEMES_IPA = 0x02
+
+# Stress, length and tone marks that the timeline contract strips from phone names.
+PROSODY_MARKS = frozenset("ˈˌːˑ'\u0306\u032f\u0361\u035c‿|")
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
+
+
+class _Voice(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_char_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass(frozen=True)
+class EspeakWord:
+    """One word as espeak spoke it: its text span, and its phones with times in seconds."""
+
+    text_start: int  # character offset into the synthesised text (0-based)
+    text_length: int
+    start: float
+    phones: tuple[tuple[float, str], ...]  # (start_s, IPA name) in order; each ends where the next starts
+
+
+@dataclass(frozen=True)
+class EspeakResult:
+    audio: np.ndarray  # float32 mono
+    sample_rate: int
+    words: tuple[EspeakWord, ...]
+    end: float  # end of the last phone (the utterance's final silence follows)
+
+
+def clean_phone(name: str) -> str:
+    """An IPA phone name with stress, length and tie marks stripped (NFC)."""
+    return unicodedata.normalize("NFC", "".join(c for c in name if c not in PROSODY_MARKS)).strip()
+
+
+class Espeak:
+    """The process's libespeak-ng. Use `Espeak.shared()`; every method is thread-safe."""
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self._lock = threading.RLock()
+        self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        lib = self._lib
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetVoiceByName.restype = ctypes.c_int
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+            ctypes.c_uint, ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p,
+        ]
+        lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_Synchronize.restype = ctypes.c_int
+        lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+        data = espeakng_loader.get_data_path().encode()
+        options = _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT
+        self.sample_rate = int(lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, options))
+        if self.sample_rate <= 0:
+            raise SpeechError(f"espeak-ng did not initialise from {data.decode()}: reinstall espeakng-loader")
+        # The callback object must outlive every synthesis, so it lives on the instance.
+        self._chunks: list[np.ndarray] = []
+        self._events: list[tuple[int, int, int, int, str]] = []
+        self._callback = _SynthCallback(self._on_synth)
+        lib.espeak_SetSynthCallback(self._callback)
+        self._voice: str | None = None
+        self._voices: dict[str, str] | None = None
+
+    @staticmethod
+    @functools.cache
+    def shared() -> "Espeak":
+        return Espeak()
+
+    # -- voices ---------------------------------------------------------------------------
+
+    def voices(self) -> dict[str, str]:
+        """espeak-ng language name (lower case, e.g. 'pt-br', 'en-us') → voice identifier."""
+        with self._lock:
+            if self._voices is None:
+                found: dict[str, str] = {}
+                array = self._lib.espeak_ListVoices(None)
+                i = 0
+                while array[i]:
+                    voice = array[i].contents
+                    raw = ctypes.string_at(voice.languages, 64) if voice.languages else b""
+                    # `languages` is a list of (priority byte, name, NUL), ended by a zero byte.
+                    pos = 0
+                    while pos < len(raw) and raw[pos] != 0:
+                        end = raw.index(b"\0", pos + 1) if b"\0" in raw[pos + 1:] else len(raw)
+                        name = raw[pos + 1:end].decode("ascii", "replace").lower()
+                        if name and not name.startswith("mb-"):
+                            found.setdefault(name, (voice.identifier or b"").decode())
+                        pos = end + 1
+                    i += 1
+                self._voices = found
+            return dict(self._voices)
+
+    def _set_voice(self, voice: str) -> None:
+        if voice == self._voice:
+            return
+        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise UnsupportedLanguageError(
+                f"espeak-ng has no voice {voice!r}: use one of `polydub voices` or install that language's data"
+            )
+        self._voice = voice
+
+    # -- synthesis ------------------------------------------------------------------------
+
+    def _on_synth(self, wav, numsamples, events) -> int:
+        if numsamples > 0 and wav:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
+        i = 0
+        while True:
+            ev = events[i]
+            if ev.type == _EVENT_LIST_TERMINATED:
+                break
+            if ev.type == _EVENT_PHONEME:
+                name = bytes(ev.id.string).split(b"\0", 1)[0].decode("utf-8", "replace")
+            else:
+                name = ""
+            self._events.append((ev.type, ev.text_position, ev.length, ev.audio_position, name))
+            i += 1
+        return 0
+
+    def synthesize(self, text: str, voice: str, rate_wpm: int = 175) -> EspeakResult:
+        """Speak `text` (plain UTF-8, no SSML) and return audio with word and phone events."""
+        encoded = text.encode("utf-8") + b"\0"
+        with self._lock:
+            self._set_voice(voice)
+            self._lib.espeak_SetParameter(_PARAM_RATE, int(rate_wpm), 0)
+            self._chunks, self._events = [], []
+            buf = ctypes.create_string_buffer(encoded)
+            err = self._lib.espeak_Synth(buf, len(encoded), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            if err != 0:
+                raise SpeechError(f"espeak-ng failed to speak (error {err}): check the text and voice {voice!r}")
+            self._lib.espeak_Synchronize()
+            chunks, events = self._chunks, self._events
+            self._chunks, self._events = [], []
+        audio = (np.concatenate(chunks).astype(np.float32) / 32768.0) if chunks else np.zeros(0, np.float32)
+        return EspeakResult(audio, self.sample_rate, *_words_from_events(events, len(audio) / self.sample_rate))
+
+    def text_to_phonemes(self, text: str, voice: str) -> list[str]:
+        """IPA (with stress and length marks) for each clause of `text`, in order."""
+        encoded = text.encode("utf-8") + b"\0"
+        out: list[str] = []
+        with self._lock:
+            self._set_voice(voice)
+            buf = ctypes.create_string_buffer(encoded)
+            start = ctypes.cast(buf, ctypes.c_void_p).value
+            ptr = ctypes.c_void_p(start)
+            end = start + len(encoded) - 1
+            while ptr.value and ptr.value < end:
+                clause = self._lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, _PHONEMES_IPA)
+                if clause:
+                    out.append(clause.decode("utf-8", "replace"))
+        return out
+
+
+def _words_from_events(events, duration: float) -> tuple[tuple[EspeakWord, ...], float]:
+    """Group phoneme events under the word event before them; times from audio positions (ms)."""
+    words: list[EspeakWord] = []
+    current: list | None = None
+    last_end = 0.0
+    for etype, text_pos, length, audio_ms, name in events:
+        t = min(audio_ms / 1000.0, duration)
+        if etype == _EVENT_WORD:
+            if current is not None:
+                words.append(EspeakWord(current[0], current[1], current[2], tuple(current[3])))
+            current = [max(text_pos - 1, 0), length, t, []]
+        elif etype == _EVENT_PHONEME:
+            phone = clean_phone(name)
+            if current is not None and phone:
+                current[3].append((t, phone))
+            last_end = t
+        elif etype in (_EVENT_END, _EVENT_MSG_TERMINATED):
+            last_end = t
+    if current is not None:
+        words.append(EspeakWord(current[0], current[1], current[2], tuple(current[3])))
+    return tuple(words), last_end
