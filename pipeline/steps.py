@@ -185,13 +185,15 @@ def analyse(presenter: str | Path, toolkit: Toolkit, progress: StepProgress | No
 
 def render(presenter: str | Path, speech, out: str | Path, toolkit: Toolkit, *,
            renderer: str = "auto", progress: StepProgress | None = None,
-           max_seconds: float | None = None, max_height: int | None = None):
-    """Lip-sync one presenter to one speech; returns `lipsync.RenderResult`."""
+           max_seconds: float | None = None, max_height: int | None = None,
+           renderer_options: dict | None = None):
+    """Lip-sync one presenter to one speech; returns `lipsync.RenderResult`.
+    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH)."""
     with wrap_leaf_errors():
         return toolkit.engine.render(
             Path(presenter), speech.audio, speech.sample_rate, speech.phonemes, Path(out),
             renderer=renderer, comment=SYNTHETIC_COMMENT, progress=progress,
-            max_seconds=max_seconds, max_height=max_height)
+            max_seconds=max_seconds, max_height=max_height, renderer_options=renderer_options)
 
 
 def write_narration(speech, path: str | Path) -> Path:

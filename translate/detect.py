@@ -10,7 +10,7 @@ import unicodedata
 _STOPWORDS = {
     "en": "the and of to is in it that you for with on are be this your as at by or from not "
           "before after must will can all when if then into out up".split(),
-    "pt": "o a os as de do da dos das e é em no na nos nas um uma que para com não por se ao "
+    "pt": "o a os as de do da dos das e é em no na nos nas um uma que para com não por se ao sempre "
           "antes depois seu sua você deve são pelo pela mais".split(),
     "es": "el la los las de del y es en un una que para con no por se al antes después su "
           "usted debe son más lo".split(),
@@ -22,6 +22,7 @@ _STOPWORDS = {
           "suo deve sono".split(),
     "nl": "de het een en van is in op te dat niet met voor zijn je u na moet".split(),
 }
+_LETTERS = (("ãõç", "pt"), ("ñ¿¡", "es"), ("äöüß", "de"), ("èêëàùœ", "fr"))
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -74,7 +75,7 @@ def detect_language(text: str, default: str = "en") -> str:
         scores[lang] = sum(1 for w in words if w in sset)
     # letters that only some languages use break ties
     lowered = text.lower()
-    for chars, lang in (("ãõç", "pt"), ("ñ¿¡", "es"), ("äöüß", "de"), ("èêëàùç", "fr")):
+    for chars, lang in _LETTERS:
         scores[lang] += 0.5 * sum(lowered.count(c) for c in chars)
     best = max(scores, key=scores.get)
     if scores[best] == 0:
@@ -91,9 +92,12 @@ def guess_language(text: str, min_words: int = 5) -> str | None:
     words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < min_words:
         return None
-    scores = sorted(((sum(1 for w in words if w in set(stop)), lang) for lang, stop in _STOPWORDS.items()),
-                    reverse=True)
-    (best, lang), (second, _) = scores[0], scores[1]
-    if best >= 2 and best >= 2 * second:
+    scores = {lang: float(sum(1 for w in words if w in set(stop))) for lang, stop in _STOPWORDS.items()}
+    lowered = text.lower()
+    for chars, lang in _LETTERS:  # letters only some languages use separate close relatives (pt/es)
+        scores[lang] += sum(lowered.count(c) for c in chars)
+    ranked = sorted(((score, lang) for lang, score in scores.items()), reverse=True)
+    (best, lang), (second, _) = ranked[0], ranked[1]
+    if best >= 2 and (best >= 1.5 * second or best - second >= 2):
         return lang
     return None

@@ -16,7 +16,8 @@ from translate.segment import split_sentences
 KINDS = ("heading", "paragraph", "step", "bullet", "code")
 FORMATS = ("auto", "text", "markdown")
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _STEP = re.compile(r"^\s*(\d{1,3})[.)]\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*+•]\s+(.*)$")
 _SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
@@ -116,8 +117,8 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
         pieces = [body.strip()] if kind == "heading" else split_sentences(body, lang)
         sentences = []
         for piece in pieces:
-            if not piece:
-                continue
+            if not any(ch.isalnum() for ch in piece):
+                continue  # punctuation or markup alone is nothing to say
             counter += 1
             sentences.append(Sentence(f"s{counter}", piece, index))
         if sentences:
@@ -173,7 +174,10 @@ def _parse_blocks(text: str, *, markdown: bool) -> list[tuple[str, str, int | No
             continue
         if markdown and (m := _HEADING.match(stripped)):
             flush()
-            blocks.append(("heading", m.group(2), None, len(m.group(1))))
+            blocks.append(("heading", m.group(2) or "", None, len(m.group(1))))
+            continue
+        if markdown and not paragraph and _RULE.match(line):
+            flush()
             continue
         if markdown and paragraph and _SETEXT.match(line) and not item:
             title = " ".join(paragraph)

@@ -1,0 +1,47 @@
+"""Speech: text → audio with a phoneme timeline, and recorded narration → a phoneme timeline.
+
+    synth = tts.Synthesizer()
+    speech = synth.synthesize(["Switch off the machine.", "Wait five minutes."], "en")
+    speech.audio, speech.sample_rate, speech.phonemes, speech.sentences
+
+    tts.align(audio, sample_rate, [(0.1, 0.5, "Switch"), ...], "en")  # recorded narration
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tts.align import align, align_transcript
+from tts.errors import (
+    AlignmentError,
+    BackendUnavailableError,
+    EmptyTextError,
+    SpeechError,
+    UnsupportedLanguageError,
+    UnsupportedTextError,
+    VoiceNotFoundError,
+)
+from tts.normalize import normalize
+from tts.phonemes import phonemize
+from tts.synthesizer import Synthesizer
+from tts.timing import TimingReport, check_timing, timing_report
+from tts.types import Phone, PhonemeTimeline, Speech, TimedText, VoiceInfo, check_timeline
+from tts.voices import DEFAULT_VOICES, VoiceCatalog
+
+
+def list_voices(models_dir: Path | None = None) -> list[VoiceInfo]:
+    """Every installed voice (Piper, Kokoro, espeak-ng languages, Coqui models if any)."""
+    return VoiceCatalog(models_dir).voices()
+
+
+def default_voice(language: str, models_dir: Path | None = None) -> str:
+    """The id of the voice used for `language` when none is chosen (measured table, else espeak-ng)."""
+    return VoiceCatalog(models_dir).default_voice(language).id
+
+
+__all__ = [
+    "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "Phone", "PhonemeTimeline",
+    "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport", "UnsupportedLanguageError",
+    "UnsupportedTextError", "VoiceInfo", "VoiceNotFoundError", "align", "align_transcript", "check_timeline",
+    "check_timing", "default_voice", "list_voices", "normalize", "phonemize", "timing_report",
+]

@@ -19,3 +19,11 @@ class EmptyTextError(SpeechError):
 
 class AlignmentError(SpeechError):
     """Timed words could not be turned into a phoneme timeline."""
+
+
+class UnsupportedTextError(SpeechError):
+    """The text is in a script the chosen voice cannot read (e.g. kanji for a kana-only reader)."""
+
+
+class BackendUnavailableError(VoiceNotFoundError):
+    """A backend's package or model is not installed."""

@@ -67,7 +67,7 @@ class _Event(ctypes.Structure):
 class _Voice(ctypes.Structure):
     _fields_ = [
         ("name", ctypes.c_char_p),
-        ("languages", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),  # not c_char_p: it holds several NUL-separated names
         ("identifier", ctypes.c_char_p),
         ("gender", ctypes.c_ubyte),
         ("age", ctypes.c_ubyte),
@@ -88,7 +88,7 @@ class EspeakWord:
     text_start: int  # character offset into the synthesised text (0-based)
     text_length: int
     start: float
-    phones: tuple[tuple[float, str], ...]  # (start_s, IPA name) in order; each ends where the next starts
+    phones: tuple[tuple[float, float, str], ...]  # (start_s, end_s, IPA name) in order
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,12 @@ class Espeak:
                     while pos < len(raw) and raw[pos] != 0:
                         end = raw.index(b"\0", pos + 1) if b"\0" in raw[pos + 1:] else len(raw)
                         name = raw[pos + 1:end].decode("ascii", "replace").lower()
-                        if name and not name.startswith("mb-"):
-                            found.setdefault(name, (voice.identifier or b"").decode())
+                        ident = (voice.identifier or b"").decode()
+                        # Prefer the voice file named after the language ("roa/fr" for "fr").
+                        if name and not ident.startswith("mb/") and (
+                            name not in found or ident.rsplit("/", 1)[-1].lower() == name
+                        ):
+                            found[name] = ident
                         pos = end + 1
                     i += 1
                 self._voices = found
@@ -174,7 +178,8 @@ class Espeak:
     def _set_voice(self, voice: str) -> None:
         if voice == self._voice:
             return
-        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        ident = self.voices().get(voice.lower(), voice)
+        if self._lib.espeak_SetVoiceByName(ident.encode()) != 0 and self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise UnsupportedLanguageError(
                 f"espeak-ng has no voice {voice!r}: use one of `polydub voices` or install that language's data"
             )
@@ -232,24 +237,77 @@ class Espeak:
         return out
 
 
+class PiperPhonemizer:
+    """IPA from Piper's own espeak-ng copy (`piper.espeakbridge`), for feeding Piper and Kokoro.
+
+    Its espeak-ng data gives the IPA those voices were trained on, and better IPA than the
+    espeakng-loader build for some languages (Brazilian Portuguese keeps its nasal vowels and
+    reduced "ɐ"/"ɪ" instead of "æ"/"y"). It is a separate, statically linked copy with its own
+    globals, so it coexists with `Espeak` in one process; a lock serialises its calls.
+    """
+
+    def __init__(self) -> None:
+        from piper import espeakbridge
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        self._bridge = espeakbridge
+        self._lock = threading.Lock()
+        self._voice: str | None = None
+        espeakbridge.initialize(str(ESPEAK_DATA_DIR))
+
+    @staticmethod
+    @functools.cache
+    def shared() -> "PiperPhonemizer | None":
+        try:
+            return PiperPhonemizer()
+        except (ImportError, OSError, RuntimeError) as exc:
+            log.info("Piper's espeak-ng is unavailable (%s); using espeakng-loader's for model IPA", exc)
+            return None
+
+    def text_to_phonemes(self, text: str, voice: str) -> list[str]:
+        with self._lock:
+            if voice != self._voice:
+                try:
+                    self._bridge.set_voice(voice)
+                except RuntimeError as exc:
+                    raise UnsupportedLanguageError(f"espeak-ng has no voice {voice!r}: see `polydub voices`") from exc
+                self._voice = voice
+            return [p for p, _, _ in self._bridge.get_phonemes(text)]
+
+
+def model_phonemizer() -> "PiperPhonemizer | Espeak":
+    """Where model input IPA comes from: Piper's espeak-ng when installed, else espeakng-loader's."""
+    return PiperPhonemizer.shared() or Espeak.shared()
+
+
 def _words_from_events(events, duration: float) -> tuple[tuple[EspeakWord, ...], float]:
-    """Group phoneme events under the word event before them; times from audio positions (ms)."""
-    words: list[EspeakWord] = []
-    current: list | None = None
-    last_end = 0.0
+    """Group phone events under the word event before them.
+
+    Each phone runs from its own audio position to the next phoneme event's (pauses included,
+    so a phone never swallows the silence after it); the last one ends at the end event.
+    """
+    marks: list[tuple[float, str | None, int]] = []  # (time, phone or None for a pause/end, word index)
+    spans: list[tuple[int, int, float]] = []
     for etype, text_pos, length, audio_ms, name in events:
         t = min(audio_ms / 1000.0, duration)
         if etype == _EVENT_WORD:
-            if current is not None:
-                words.append(EspeakWord(current[0], current[1], current[2], tuple(current[3])))
-            current = [max(text_pos - 1, 0), length, t, []]
+            spans.append((max(text_pos - 1, 0), length, t))
         elif etype == _EVENT_PHONEME:
             phone = clean_phone(name)
-            if current is not None and phone:
-                current[3].append((t, phone))
-            last_end = t
+            marks.append((t, phone if phone and not set(phone) <= {"_"} else None, len(spans) - 1))
         elif etype in (_EVENT_END, _EVENT_MSG_TERMINATED):
-            last_end = t
-    if current is not None:
-        words.append(EspeakWord(current[0], current[1], current[2], tuple(current[3])))
-    return tuple(words), last_end
+            marks.append((t, None, len(spans) - 1))
+    phones: list[list[tuple[float, float, str]]] = [[] for _ in spans]
+    last_end = 0.0
+    for (t, phone, word), nxt in zip(marks, marks[1:] + [(duration, None, -1)]):
+        if phone is None or word < 0:
+            continue
+        end = max(nxt[0], t)
+        if end > t:
+            phones[word].append((t, end, phone))
+            last_end = max(last_end, end)
+    words = tuple(
+        EspeakWord(pos, length, ph[0][0] if ph else t, tuple(ph))
+        for (pos, length, t), ph in zip(spans, phones)
+    )
+    return words, last_end

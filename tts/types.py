@@ -64,3 +64,15 @@ def check_timeline(timeline: Sequence[tuple[float, float, str]], duration: float
         previous_end = end
     if duration is not None and previous_end > duration + 0.05:
         raise SpeechError(f"the timeline runs to {previous_end:.2f}s, past the audio's {duration:.2f}s")
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """An installed voice: `id` is "backend:name" (e.g. "piper:en_US-joe-medium")."""
+
+    id: str
+    backend: str
+    name: str
+    languages: tuple[str, ...]  # BCP-47 tags it speaks well (measured or declared by the model)
+    path: str | None = None  # the model file, when there is one
+    description: str = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,15 @@ COMMANDS = (
     "api.cli.demo",
     "api.cli.lipsync",
     "api.cli.localize",
+    "api.cli.eval",
+    "api.cli.voices",
+    "api.cli.serve",
+    "api.cli.run",
+    "api.cli.preview",
+    "api.cli.review",
+    "api.cli.logs",
+    "api.cli.gc",
+    "api.cli.models",
 )
 
 log = logging.getLogger("polydub")
@@ -38,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # MediaPipe's native logging writes setup chatter to stderr; keep errors only.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

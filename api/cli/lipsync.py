@@ -40,6 +40,15 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $POLYDUB_MODELS or the user data folder)")
 
 
+def renderer_options(args) -> dict:
+    """Options for the chosen renderer (only Wav2Lip takes any: its checkpoint)."""
+    if args.checkpoint is not None:
+        if args.renderer != "wav2lip":
+            raise InputError("--checkpoint is for --renderer wav2lip; add --renderer wav2lip or drop it")
+        return {"checkpoint": args.checkpoint}
+    return {}
+
+
 def toolkit_from(args):
     from pipeline.models import ModelStore
     from pipeline.steps import Toolkit
@@ -54,7 +63,8 @@ def run(args) -> int:
             raise InputError(f"{args.transcript}: no such transcript file")
         transcript = args.transcript.read_text(encoding="utf-8")
     with ProgressBars(enabled=not args.quiet) as bars:
-        localizer = Localizer(toolkit_from(args), renderer=args.renderer, progress=bars)
+        localizer = Localizer(toolkit_from(args), renderer=args.renderer,
+                              renderer_options=renderer_options(args), progress=bars)
         result = localizer.lipsync(args.audio, args.presenter, args.out, transcript=transcript,
                                    language=args.language)
     return print_result(result)

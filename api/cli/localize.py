@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from api.cli.common import print_result
-from api.cli.lipsync import add_render_options, toolkit_from
+from api.cli.lipsync import add_render_options, renderer_options, toolkit_from
 from api.cli.progress import ProgressBars
 from pipeline.errors import InputError
 from pipeline.localize import Localizer
@@ -54,7 +54,8 @@ def run(args) -> int:
         raise InputError(f"{args.text}: no such script file")
     text = args.text.read_text(encoding="utf-8")
     with ProgressBars(enabled=not args.quiet) as bars:
-        localizer = Localizer(toolkit_from(args), renderer=args.renderer, progress=bars)
+        localizer = Localizer(toolkit_from(args), renderer=args.renderer,
+                              renderer_options=renderer_options(args), progress=bars)
         result = localizer.localize(text, parse_languages(args.lang), args.presenter, args.out,
                                     source_language=args.source_lang, voices=parse_voices(args.voice),
                                     rate=args.rate)

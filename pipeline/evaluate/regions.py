@@ -38,20 +38,21 @@ def mouth_box(landmarks: np.ndarray, shape, margin: float = 0.25) -> tuple[int, 
     return _clip_box(x0, y0, x1, y1, shape)
 
 
-def upper_face_mask(landmarks: np.ndarray, shape, margin: float = 0.15) -> np.ndarray:
+def upper_face_mask(landmarks: np.ndarray, shape) -> np.ndarray:
     """The face above the nose: between the outer jaw points, from above the brows down to
-    `margin` x eye distance above the bottom of the nose. The lower-face blend stays below."""
+    the middle of the nose bridge (point 29). Eyes, brows, forehead: a lower-face blend must
+    leave all of it as it was."""
     s = face_scale(landmarks)
-    nose_bottom = landmarks[NOSE_BOTTOM][:, 1].min()
+    bottom = landmarks[29, 1]
     top = landmarks[17:27, 1].min() - 0.3 * s
     x0, x1 = landmarks[0, 0], landmarks[16, 0]
     mask = np.zeros(shape[:2], dtype=bool)
-    bx0, by0, bx1, by1 = _clip_box(x0, top, x1, nose_bottom - margin * s, shape)
+    bx0, by0, bx1, by1 = _clip_box(x0, top, x1, bottom, shape)
     mask[by0:by1, bx0:bx1] = True
     return mask
 
 
-def side_band_mask(landmarks: np.ndarray, shape, gap: float = 0.15, width: float = 0.5) -> np.ndarray:
+def side_band_mask(landmarks: np.ndarray, shape, gap: float = 0.25, width: float = 0.5) -> np.ndarray:
     """Strips beside the face at mouth height (left and right of the jaw line, starting
     `gap` x eye distance out, `width` x eye distance wide): ears, hair, background. A mask
     that spills past the face ghosts them."""

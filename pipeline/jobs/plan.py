@@ -45,8 +45,10 @@ def presenter_label(key: str) -> str:
     return key[:10]
 
 
-def plan(spec: JobSpec) -> list[TaskNode]:
-    """The task graph of a resolved spec (presenters, recording and narrations are input keys)."""
+def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode]:
+    """The task graph of a resolved spec (presenters, recording and narrations are input keys).
+    `names` maps presenter labels to the file names their videos get in the language packs."""
+    names = names or {}
     tasks: list[TaskNode] = []
     for p in spec.presenters:
         tasks.append(TaskNode(f"analyse:{presenter_label(p)}", "analyse", inputs={"video": p},
@@ -72,10 +74,10 @@ def plan(spec: JobSpec) -> list[TaskNode]:
             tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
                                   params={"language": lang, "source_language": spec.source_language,
                                           "glossary": dict(spec.glossary)}, language=lang))
-            tasks.append(TaskNode(speech, "speak", deps={"translation": translation},
+            tasks.append(TaskNode(speech, "speak", deps={"translation": translation, "source": "source"},
                                   params={"language": lang, "voice": spec.voices.get(lang)}, language=lang,
                                   gate=f"review:{lang}" if spec.review else None))
-            text_deps = {"translation": translation}
+            text_deps = {"translation": translation, "source": "source"}
         renders = {}
         for p in spec.presenters:
             label = presenter_label(p)
@@ -87,8 +89,20 @@ def plan(spec: JobSpec) -> list[TaskNode]:
                                           "max_height": max_height},
                                   language=lang, presenter=label))
         tasks.append(TaskNode(f"pack:{lang}", "pack", deps={**text_deps, "speech": speech, **renders},
-                              params={"language": lang, "name": spec.name}, language=lang))
+                              params={"language": lang, "names": _unique_names(spec.presenters, names)},
+                              language=lang))
     return tasks
+
+
+def _unique_names(presenters, names: Mapping[str, str]) -> dict[str, str]:
+    from pipeline.jobs.artifacts import safe_name
+
+    out: dict[str, str] = {}
+    for key in presenters:
+        label = presenter_label(key)
+        name = safe_name(names.get(label, label)).rsplit(".", 1)[0] or label
+        out[label] = name if name not in out.values() else f"{name}-{label[:6]}"
+    return out
 
 
 def check_graph(tasks: list[TaskNode]) -> None:

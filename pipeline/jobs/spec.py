@@ -14,6 +14,10 @@ from typing import Any
 
 from pipeline.errors import JobError
 
+class SpecError(JobError):
+    """A job spec that cannot run as written; the message names the field."""
+
+
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _RENDERERS = ("auto", "exemplar", "warp", "wav2lip")
 
@@ -59,18 +63,18 @@ class JobSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobSpec:
         if not isinstance(data, Mapping):
-            raise JobError("a job spec is a mapping of fields (languages, presenters, text, ...)")
+            raise SpecError("a job spec is a mapping of fields (languages, presenters, text, ...)")
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise JobError(f"unknown job field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise SpecError(f"unknown job field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         values = dict(data)
         narrations = values.get("narrations") or {}
         if not isinstance(narrations, Mapping):
-            raise JobError("narrations must map a language to an audio file, e.g. {pt: narration_pt.wav}")
+            raise SpecError("narrations must map a language to an audio file, e.g. {pt: narration_pt.wav}")
         values["narrations"] = {str(k): str(v) for k, v in narrations.items()}
         langs = values.get("languages")
-        if langs is None and values["narrations"]:
+        if not langs and values["narrations"]:
             langs = list(values["narrations"])
         if isinstance(langs, str):
             langs = [s for s in re.split(r"[,\s]+", langs) if s]
@@ -81,7 +85,7 @@ class JobSpec:
         values["presenters"] = tuple(str(x) for x in presenters)
         for name in ("voices", "glossary"):
             if not isinstance(values.get(name) or {}, Mapping):
-                raise JobError(f"{name} must be a mapping")
+                raise SpecError(f"{name} must be a mapping")
             values[name] = dict(values.get(name) or {})
         preview = values.get("preview")
         if preview is True:
@@ -105,11 +109,11 @@ class JobSpec:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise JobError(f"{path}: cannot read the job file ({exc.strerror})") from exc
+            raise SpecError(f"{path}: cannot read the job file ({exc.strerror})") from exc
         except yaml.YAMLError as exc:
-            raise JobError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
+            raise SpecError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
         if not isinstance(data, Mapping):
-            raise JobError(f"{path}: a job file is a mapping (languages:, presenters:, text:, ...)")
+            raise SpecError(f"{path}: a job file is a mapping (languages:, presenters:, text:, ...)")
         data = dict(data)
         base = path.parent
 
@@ -131,30 +135,30 @@ class JobSpec:
     def check(self) -> None:
         if self.analyse_only:
             if not self.presenters:
-                raise JobError("an analysis job needs at least one presenter")
+                raise SpecError("an analysis job needs at least one presenter")
             return
         sources = [self.text is not None, bool(self.recording), bool(self.narrations)]
         if sum(sources) != 1:
-            raise JobError("give exactly one source: text, recording, or narrations (one audio file per language)")
+            raise SpecError("give exactly one source: text, recording, or narrations (one audio file per language)")
         if self.text is not None and not self.text.strip():
-            raise JobError("the script text is empty; paste the script or upload a text file")
+            raise SpecError("the script text is empty; paste the script or upload a text file")
         if not self.languages:
-            raise JobError("pick at least one target language, e.g. languages: [pt, es]")
+            raise SpecError("pick at least one target language, e.g. languages: [pt, es]")
         if len(set(self.languages)) != len(self.languages):
-            raise JobError(f"a language is listed twice in {list(self.languages)}")
+            raise SpecError(f"a language is listed twice in {list(self.languages)}")
         for lang in (*self.languages, self.source_language):
             if not _LANGUAGE.match(lang):
-                raise JobError(f"{lang!r} is not a BCP-47 language tag; write e.g. pt, es or pt-BR")
+                raise SpecError(f"{lang!r} is not a BCP-47 language tag; write e.g. pt, es or pt-BR")
         if self.narrations and set(self.narrations) != set(self.languages):
-            raise JobError("with narrations, give one audio file for each language and no other languages")
+            raise SpecError("with narrations, give one audio file for each language and no other languages")
         if not self.presenters:
-            raise JobError("pick at least one presenter video")
+            raise SpecError("pick at least one presenter video")
         if len(set(self.presenters)) != len(self.presenters):
-            raise JobError("a presenter is listed twice")
+            raise SpecError("a presenter is listed twice")
         if self.renderer not in _RENDERERS:
-            raise JobError(f"unknown renderer {self.renderer!r}; use one of {', '.join(_RENDERERS)}")
+            raise SpecError(f"unknown renderer {self.renderer!r}; use one of {', '.join(_RENDERERS)}")
         if self.preview is not None and not (0 < self.preview.seconds <= 30 and 64 <= self.preview.height <= 1080):
-            raise JobError("preview seconds must be in (0, 30] and height in [64, 1080]")
+            raise SpecError("preview seconds must be in (0, 30] and height in [64, 1080]")
 
     def as_preview(self, seconds: float = 3.0, height: int = 240) -> JobSpec:
         """The same job cut down to one presenter and one language at low resolution."""

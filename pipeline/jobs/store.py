@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS reviews (
     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, language TEXT NOT NULL,
     approved INTEGER NOT NULL DEFAULT 0, edited INTEGER NOT NULL DEFAULT 0,
     approved_by TEXT, approved_at REAL, PRIMARY KEY (job_id, language));
+CREATE TABLE IF NOT EXISTS overrides (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, name TEXT NOT NULL,
+    from_key TEXT NOT NULL, to_key TEXT NOT NULL, PRIMARY KEY (job_id, name, from_key));
 CREATE TABLE IF NOT EXISTS presenters (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT NOT NULL, consent_by TEXT NOT NULL,
     consent_at REAL NOT NULL, created REAL NOT NULL, info TEXT NOT NULL DEFAULT '{}',
@@ -52,6 +55,10 @@ CREATE TABLE IF NOT EXISTS presenters (
 """
 
 _JSON_COLUMNS = ("deps", "inputs", "params", "spec", "labels", "info")
+
+
+class NotFoundError(JobError):
+    """A job, task or presenter that the store does not hold."""
 
 
 def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
@@ -74,8 +81,7 @@ class JobStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._tx() as db:
-            db.executescript(_SCHEMA)
+        self._db().executescript(_SCHEMA)
 
     # ------------------------------------------------------------------ plumbing
     def _db(self) -> sqlite3.Connection:
@@ -108,7 +114,8 @@ class JobStore:
 
     # ------------------------------------------------------------------ jobs
     def create_job(self, name: str, kind: str, spec: dict[str, Any], tasks: Iterable[TaskNode],
-                   labels: dict[str, str] | None = None, languages: Iterable[str] = ()) -> str:
+                   labels: dict[str, str] | None = None, languages: Iterable[str] = (),
+                   carry_edits_from: str | None = None) -> str:
         job_id = new_id("j")
         with self._tx() as db:
             db.execute("INSERT INTO jobs (id, name, kind, spec, labels, state, created) VALUES (?,?,?,?,?,?,?)",
@@ -116,6 +123,8 @@ class JobStore:
             self._insert_tasks(db, job_id, tasks)
             for lang in languages:
                 db.execute("INSERT OR IGNORE INTO reviews (job_id, language) VALUES (?,?)", (job_id, lang))
+            if carry_edits_from:
+                self._carry_edits(db, carry_edits_from, job_id)
         return job_id
 
     def _insert_tasks(self, db, job_id: str, tasks: Iterable[TaskNode]) -> int:
@@ -151,15 +160,17 @@ class JobStore:
     def _need_job(self, db, job_id: str) -> dict[str, Any]:
         row = _row(db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone())
         if row is None:
-            raise JobError(f"no job {job_id!r}; list jobs with GET /jobs or `polydub run --list`")
+            raise NotFoundError(f"no job {job_id!r}; list jobs with GET /jobs or `polydub run --list`")
         return row
 
     def job(self, job_id: str) -> dict[str, Any]:
         return self._need_job(self._db(), job_id)
 
     def jobs(self, offset: int = 0, limit: int = 20, kind: str | None = None) -> tuple[list[dict], int]:
+        """Newest first; `kind` is one kind or several, comma-separated ("job,preview")."""
         db = self._db()
-        where, args = ("WHERE kind=?", (kind,)) if kind else ("", ())
+        kinds = tuple(k for k in (kind or "").split(",") if k)
+        where, args = (f"WHERE kind IN ({','.join('?' * len(kinds))})", kinds) if kinds else ("", ())
         total = db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()[0]
         rows = db.execute(f"SELECT * FROM jobs {where} ORDER BY created DESC, id DESC LIMIT ? OFFSET ?",
                           (*args, limit, offset)).fetchall()
@@ -187,7 +198,7 @@ class JobStore:
     def task(self, job_id: str, name: str) -> dict[str, Any]:
         row = _row(self._db().execute("SELECT * FROM tasks WHERE job_id=? AND name=?", (job_id, name)).fetchone())
         if row is None:
-            raise JobError(f"job {job_id} has no task {name!r}")
+            raise NotFoundError(f"job {job_id} has no task {name!r}")
         return row
 
     def ready_tasks(self, job_id: str) -> list[dict[str, Any]]:
@@ -231,6 +242,11 @@ class JobStore:
                     cached: bool = False, seconds: float = 0.0) -> None:
         now = time.time()
         with self._tx() as db:
+            if output is None:
+                # A reviewed edit carried over from an earlier run of this job replaces the output.
+                row = db.execute("SELECT to_key FROM overrides WHERE job_id=? AND name=? AND from_key=?",
+                                 (job_id, name, key)).fetchone()
+                output = row[0] if row else None
             db.execute(
                 "UPDATE tasks SET state='done', key=?, output=?, cached=?, progress=1, finished=?, seconds=?,"
                 " error=NULL, started=COALESCE(started, ?) WHERE job_id=? AND name=? AND state IN ('queued','running')",
@@ -263,6 +279,8 @@ class JobStore:
                     dirty.add(r["name"])
                     changed = True
         dirty.discard(name)
+        states = {r["name"]: r["state"] for r in rows}
+        dirty = {n for n in dirty if states[n] != "queued"}  # queued ones will read the new output anyway
         for n in dirty:
             db.execute("UPDATE tasks SET state='queued', key=NULL, output=NULL, progress=0, message=NULL, error=NULL,"
                        " cached=0, started=NULL, finished=NULL, seconds=NULL, attempts=0"
@@ -326,6 +344,19 @@ class JobStore:
                        (state, finished, "; ".join(errors)[:2000] or None, job_id))
             return state
 
+    @staticmethod
+    def _carry_edits(db, from_job: str, to_job: str) -> int:
+        """Let a new run of a job start from the earlier run's edited outputs (reviewed translations)."""
+        rows = db.execute("SELECT name, key, output FROM tasks WHERE job_id=? AND state='done' AND output != key",
+                          (from_job,)).fetchall()
+        for name, key, output in rows:
+            db.execute("INSERT OR REPLACE INTO overrides (job_id, name, from_key, to_key) VALUES (?,?,?,?)",
+                       (to_job, name, key, output))
+            if name.startswith("translate:"):
+                db.execute("UPDATE reviews SET edited=1 WHERE job_id=? AND language=?",
+                           (to_job, name.split(":", 1)[1]))
+        return len(rows)
+
     # ------------------------------------------------------------------ reviews
     def reviews(self, job_id: str) -> list[dict[str, Any]]:
         return [_row(r) for r in self._db().execute("SELECT * FROM reviews WHERE job_id=? ORDER BY language",
@@ -340,7 +371,7 @@ class JobStore:
             cur = db.execute("UPDATE reviews SET approved=1, approved_by=?, approved_at=? WHERE job_id=? AND language=?",
                              (who, time.time(), job_id, language))
             if not cur.rowcount:
-                raise JobError(f"job {job_id} has no language {language!r} to approve")
+                raise NotFoundError(f"job {job_id} has no language {language!r} to approve")
             db.execute("UPDATE jobs SET state='queued' WHERE id=? AND state='waiting-review'", (job_id,))
         self.refresh_job(job_id)
 
@@ -364,7 +395,7 @@ class JobStore:
     def presenter(self, pid: str) -> dict[str, Any]:
         row = _row(self._db().execute("SELECT * FROM presenters WHERE id=?", (pid,)).fetchone())
         if row is None:
-            raise JobError(f"no presenter {pid!r}; upload it first (POST /presenters)")
+            raise NotFoundError(f"no presenter {pid!r}; upload it first (POST /presenters)")
         return row
 
     def presenters(self) -> list[dict[str, Any]]:
@@ -373,7 +404,7 @@ class JobStore:
     def delete_presenter(self, pid: str) -> None:
         with self._tx() as db:
             if not db.execute("DELETE FROM presenters WHERE id=?", (pid,)).rowcount:
-                raise JobError(f"no presenter {pid!r}")
+                raise NotFoundError(f"no presenter {pid!r}")
 
     # ------------------------------------------------------------------ disk
     def referenced_keys(self) -> set[str]:
@@ -383,6 +414,7 @@ class JobStore:
         for key, output, inputs in db.execute("SELECT key, output, inputs FROM tasks"):
             keys.update(k for k in (key, output) if k)
             keys.update(json.loads(inputs).values())
+        keys.update(r[0] for r in db.execute("SELECT to_key FROM overrides"))
         keys.update(r[0] for r in db.execute("SELECT key FROM presenters"))
         return keys
 

@@ -88,14 +88,27 @@ def discover(path: str | Path, pair: tuple[str, str] | None = None) -> list[Mode
 
 
 def pair_from_key(key: str) -> tuple[str, str] | None:
-    """'en-de' or 'en->pt-BR' or 'en_pt' to a pair; None when the key is just a name."""
-    m = re.fullmatch(r"([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,4})?)\s*(?:->|→|:|_|-)\s*([A-Za-z]{2,3}(?:[-_][A-Z0-9][A-Za-z0-9]{1,3})?)", key.strip())
-    if not m:
+    """'en-de', 'en->pt-BR', 'pt-BR:en', 'en-pt-BR' to a pair; None when the key is a name."""
+    key = key.strip()
+    m = re.fullmatch(r"(.+?)\s*(?:->|→|:)\s*(.+)", key)
+    if m:
+        left, right = m.group(1), m.group(2)
+    else:
+        parts = re.split(r"[-_]", key)
+        if len(parts) == 2:
+            left, right = parts
+        elif len(parts) == 3 and parts[2].isupper():      # en-pt-BR
+            left, right = parts[0], f"{parts[1]}-{parts[2]}"
+        elif len(parts) == 3 and parts[1].isupper():      # pt-BR-en
+            left, right = f"{parts[0]}-{parts[1]}", parts[2]
+        elif len(parts) == 4:                             # pt-BR-en-US
+            left, right = f"{parts[0]}-{parts[1]}", f"{parts[2]}-{parts[3]}"
+        else:
+            return None
+    tag = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z]{2}|-[A-Za-z]{4})?")
+    if not (tag.fullmatch(left.replace("_", "-")) and tag.fullmatch(right.replace("_", "-"))):
         return None
-    try:
-        return normalize(m.group(1)), normalize(m.group(2))
-    except Exception:
-        return None
+    return normalize(left), normalize(right)
 
 
 def pair_of_folder(path: Path, pair: tuple[str, str] | None) -> tuple[str, str] | None:
@@ -113,7 +126,7 @@ def pair_of_folder(path: Path, pair: tuple[str, str] | None) -> tuple[str, str] 
             raise ModelLoadError(f"{manifest} is not valid JSON ({exc}); fix or delete it") from exc
     m = re.search(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})(?:$|[^a-z])", path.name.lower())
     if m:
-        return normalize(m.group(1)), normalize(m.group(2))
+        return normalize(_ISO3.get(m.group(1), m.group(1))), normalize(_ISO3.get(m.group(2), m.group(2)))
     tok = path / "tokenizer_config.json"
     if tok.is_file():
         try:
@@ -127,4 +140,4 @@ def pair_of_folder(path: Path, pair: tuple[str, str] | None) -> tuple[str, str] 
 
 
 _ISO3 = {"eng": "en", "deu": "de", "spa": "es", "fra": "fr", "por": "pt", "ita": "it", "nld": "nl",
-         "jpn": "ja", "zho": "zh", "rus": "ru", "pol": "pl"}
+         "jpn": "ja", "jap": "ja", "zho": "zh", "rus": "ru", "pol": "pl"}

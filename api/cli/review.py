@@ -1,0 +1,48 @@
+"""`polydub review JOB [LANG] [--edit ID=TEXT ...] [--approve]`: the review gate from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from api.cli.run import add_service_options, open_service
+from pipeline.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("review", help="show, edit and approve a job's translations",
+                       description="Without LANG: the review state of each language. With LANG: its sentences "
+                                   "(id, source, translation); --edit changes sentences, --approve lets the job go on.")
+    p.add_argument("job", help="job id")
+    p.add_argument("language", nargs="?", help="language to show, edit or approve")
+    p.add_argument("--edit", action="append", default=[], metavar="ID=TEXT", help="replace a sentence's translation")
+    p.add_argument("--approve", action="store_true", help="approve the language")
+    p.add_argument("--by", default="cli", help="who approves (recorded)")
+    add_service_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    service = open_service(args, with_executor=False)
+    if not args.language:
+        for r in service.snapshot(args.job)["reviews"]:
+            state = f"approved by {r['approved_by']}" if r["approved"] else "waiting"
+            print(f"{r['language']}: {state}{' (edited)' if r['edited'] else ''}")
+        return 0
+    edits = {}
+    for item in args.edit:
+        sid, sep, text = item.partition("=")
+        if not sep:
+            raise InputError(f"--edit {item!r}: write ID=new text, e.g. --edit s3='Limpe o bico.'")
+        edits[sid.strip()] = text
+    if edits:
+        redo = service.edit(args.job, args.language, edits)
+        print(f"saved; redo: {', '.join(redo) or 'nothing'}", file=sys.stderr)
+    if args.approve:
+        service.approve(args.job, args.language, args.by)
+        print(f"{args.language} approved", file=sys.stderr)
+    if not edits and not args.approve:
+        rev = service.review(args.job, args.language)
+        for s in rev["sentences"]:
+            print(f"{s['id']}\t{s['source']}\n\t{s['text']}")
+    return 0

@@ -1,0 +1,128 @@
+"""`polydub run job.yaml`: run a job file (the same spec as the API) to the end, here.
+
+A job file can live in version control beside its script:
+
+    name: nozzle course
+    text_file: nozzle.md          # or text: ..., recording: talk.wav, narrations: {pt: pt.wav}
+    languages: [pt, es]
+    presenters: [ana.mp4, bo.mov]
+    voices: {pt: kokoro:pf_dora}
+    review: false
+
+Re-running it reuses every artifact already made (same data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from pipeline.errors import JobError
+
+TERMINAL = ("done", "failed", "cancelled")
+
+
+def add_service_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, help="jobs, artifacts and logs (default: the user data folder, "
+                                                 "or POLYDUB_DATA_DIR)")
+    p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
+    p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
+    p.add_argument("--executor", help="local (default) or ray")
+    p.add_argument("--runner", help=argparse.SUPPRESS)
+
+
+def settings_from(args: argparse.Namespace, *names: str):
+    from api.settings import Settings
+
+    fields = ("data_dir", "cpu_workers", "device_slots", "executor", "runner", *names)
+    given = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
+    return Settings(**given)
+
+
+def open_service(args: argparse.Namespace, with_executor: bool = True, only_own_jobs: bool = False):
+    """The job service on the data folder (its executor not started). With `only_own_jobs`
+    the executor runs only jobs given to it and leaves the rest to a service that may be
+    running on the same folder (`polydub serve` requeues interrupted work at its start)."""
+    from api.app import build_service
+
+    settings = settings_from(args)
+    if only_own_jobs and settings.executor == "local":
+        settings.executor_options = {**settings.executor_options, "requeue": False, "only_jobs": set()}
+    return build_service(settings, with_executor=with_executor)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a job file (job.yaml) to the end",
+                       description="Run a job file here, with worker processes, and copy its language packs "
+                                   "to --out. Work already done in the data folder is reused.")
+    p.add_argument("job", type=Path, help="the job file (YAML)")
+    p.add_argument("--out", type=Path, help="copy the language pack zips here")
+    add_service_options(p)
+    p.set_defaults(func=run, preview=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.jobs.logs import file_handler
+    from pipeline.jobs.spec import JobSpec
+
+    spec = JobSpec.from_yaml(args.job)
+    service = open_service(args, only_own_jobs=True)
+    import logging
+
+    handler = file_handler(service.data_dir, "run")
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(min(logging.getLogger().level or logging.INFO, logging.INFO))
+    service.executor.start()
+    try:
+        job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
+        only = getattr(getattr(service.executor, "scheduler", None), "only_jobs", None)
+        if only is not None:
+            only.add(job_id)
+            service.executor.wake()
+        print(f"job {job_id}: {len(service.store.tasks(job_id))} tasks", file=sys.stderr)
+        state = watch(service, job_id, quiet=getattr(args, "quiet", False))
+    except KeyboardInterrupt:
+        print("polydub: interrupted; the job stays in the store and resumes with `polydub serve`", file=sys.stderr)
+        return 130
+    finally:
+        service.executor.stop()
+        logging.getLogger().removeHandler(handler)
+    return report(service, job_id, state, args.out)
+
+
+def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
+    """Print task changes until the job ends or waits for review; return its state."""
+    seen: dict[str, str] = {}
+    while True:
+        snap = service.snapshot(job_id)
+        for t in snap["tasks"]:
+            if seen.get(t["name"]) != t["state"] and not quiet:
+                what = " (reused)" if t["cached"] else ""
+                err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
+                print(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{what}{err}", file=sys.stderr)
+            seen[t["name"]] = t["state"]
+        if snap["state"] in TERMINAL or snap["state"] == "waiting-review":
+            return snap["state"]
+        time.sleep(poll)
+
+
+def report(service, job_id: str, state: str, out: Path | None) -> int:
+    if state == "waiting-review":
+        print(f"job {job_id} waits for review: `polydub review {job_id}` then `polydub review {job_id} LANG "
+              "--approve`; it goes on under `polydub serve` or another `polydub run`")
+        return 0
+    snap = service.snapshot(job_id)
+    for p in snap["outputs"]["packs"]:
+        zip_path = service.pack_zip(job_id, p["language"])
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            target = out / f"{p['language']}.zip"
+            shutil.copyfile(zip_path, target)
+            zip_path = target
+        print(f"{p['language']}: {zip_path}")
+    if state != "done":
+        raise JobError(f"job {job_id} {state}: {snap['error'] or 'see `polydub logs`'}")
+    return 0

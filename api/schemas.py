@@ -1,0 +1,212 @@
+"""Request and response bodies of the HTTP API (separate models for each direction)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JobState = Literal["queued", "running", "waiting-review", "done", "failed", "cancelled"]
+TaskState = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+# ---------------------------------------------------------------------- requests
+
+
+class PreviewIn(BaseModel):
+    seconds: float = Field(3.0, gt=0, le=30)
+    height: int = Field(240, ge=64, le=1080)
+
+
+class JobCreate(BaseModel):
+    """A job: exactly one of `text`, `recording` (an upload key) or `narrations` (language ->
+    upload key); presenters are presenter ids from POST /presenters."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
+        "text": "Clean the nozzle at the end of every shift.", "languages": ["pt", "es"],
+        "presenters": ["p0193a8c2e1f4aa12b3"], "review": True}})
+
+    languages: list[str] = Field(default_factory=list, examples=[["pt", "es"]])
+    presenters: list[str] = Field(min_length=1)
+    text: str | None = None
+    recording: str | None = Field(None, description="key returned by POST /uploads")
+    narrations: dict[str, str] = Field(default_factory=dict, description="language -> key from POST /uploads")
+    source_language: str = "en"
+    voices: dict[str, str] = Field(default_factory=dict)
+    glossary: dict[str, Any] = Field(default_factory=dict, description="{keep: [terms], forced: {term: {lang: text}}}")
+    review: bool = False
+    renderer: str = "auto"
+    name: str = Field("", max_length=200)
+    preview: PreviewIn | None = None
+
+
+class JobExtend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    languages: list[str] = Field(default_factory=list)
+    presenters: list[str] = Field(default_factory=list)
+
+
+class ReviewEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    edits: dict[str, str] = Field(description="sentence id -> corrected translation")
+
+
+class Approve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field("reviewer", min_length=1, max_length=200)
+
+
+# ---------------------------------------------------------------------- responses
+
+
+class TaskOut(BaseModel):
+    name: str
+    kind: str
+    language: str | None
+    presenter: str | None
+    file: str | None = Field(None, description="the presenter file this task works on")
+    state: TaskState
+    progress: float
+    message: str | None
+    error: str | None
+    attempts: int
+    cached: bool
+    seconds: float | None
+
+
+class ReviewState(BaseModel):
+    language: str
+    approved: bool
+    edited: bool
+    approved_by: str | None
+    approved_at: float | None
+
+
+class VideoOut(BaseModel):
+    language: str
+    presenter: str
+    name: str
+    url: str
+
+
+class PackOut(BaseModel):
+    language: str
+    url: str
+    srt: str
+    vtt: str
+
+
+class JobSummary(BaseModel):
+    id: str
+    name: str
+    kind: str
+    state: JobState
+    created: float
+    started: float | None
+    finished: float | None
+    error: str | None
+    languages: list[str]
+    presenters: dict[str, str] = Field(description="presenter label -> name")
+    percent: float
+    eta_seconds: float | None
+    review: bool
+
+
+class JobOut(JobSummary):
+    tasks: list[TaskOut]
+    reviews: list[ReviewState]
+    videos: list[VideoOut]
+    packs: list[PackOut]
+    zip_url: str | None
+
+
+class JobList(BaseModel):
+    jobs: list[JobSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+class JobCreated(BaseModel):
+    id: str
+    url: str
+    events: str
+
+
+class Sentence(BaseModel):
+    id: str
+    source: str
+    text: str
+    flags: list[str] = Field(default_factory=list)
+
+
+class ReviewOut(BaseModel):
+    language: str
+    approved: bool
+    edited: bool
+    source_language: str | None
+    sentences: list[Sentence]
+
+
+class ReviewEdited(BaseModel):
+    redo: list[str] = Field(description="tasks that will run again because of the edit")
+
+
+class Analysis(BaseModel):
+    state: str
+    progress: float | None = None
+    error: str | None = None
+    report: dict[str, Any] | None = None
+
+
+class PresenterOut(BaseModel):
+    id: str
+    name: str
+    key: str
+    label: str
+    consent_by: str
+    consent_at: float
+    created: float
+    info: dict[str, Any]
+    analysis: Analysis
+    thumbnail_url: str | None
+
+
+class UploadError(BaseModel):
+    file: str
+    error: str
+
+
+class PresentersUploaded(BaseModel):
+    presenters: list[PresenterOut]
+    errors: list[UploadError]
+
+
+class UploadOut(BaseModel):
+    key: str
+    name: str
+    info: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    free_disk_gb: float
+    min_free_gb: float
+    workers: list[dict[str, Any]]
+
+
+class Version(BaseModel):
+    version: str
+
+
+class Error(BaseModel):
+    detail: str
+
+
+class VoiceOut(BaseModel):
+    language: str
+    voice: str = Field(description="the id to give as a job's voice")
+    backend: str
+    description: str
+    default: bool

@@ -1,0 +1,56 @@
+"""Service settings, from arguments, `POLYDUB_*` environment variables or a `.env` file.
+
+Never instantiated at import time: `create_app(settings)` and the CLI build one when asked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("polydub", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLYDUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="jobs, artifacts, logs and exports")
+    host: str = Field("127.0.0.1", description="address to bind; anything but loopback needs a token")
+    port: int = Field(7860, ge=0, le=65535)
+    token: str | None = Field(None, description="API token; required when binding beyond loopback")
+    max_upload_mb: float = Field(2048.0, gt=0, description="largest accepted upload")
+    min_free_gb: float = Field(1.0, ge=0, description="new jobs are refused below this much free disk")
+    retention_days: float = Field(30.0, ge=0, description="`polydub gc` removes finished jobs older than this (0: keep)")
+    executor: str = Field("local", description="local, or ray (issue 7)")
+    executor_options: dict = Field(default_factory=dict, description="extra options for the executor")
+    runner: str = Field("pipeline.jobs.runner:PipelineRunner", description="step runner factory, module:attribute")
+    cpu_workers: int = Field(1, ge=1, description="worker processes for analysis, translation, speech, packing")
+    device_slots: int = Field(1, ge=1, description="render slots: one render at a time per slot")
+    max_attempts: int = Field(2, ge=1, description="tries per task before it fails (input errors fail at once)")
+    cors_origins: list[str] = Field(default_factory=list, description="CORS is off unless origins are listed")
+    log_level: str = "INFO"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * (1 << 20))
+
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def check_bind(self) -> None:
+        """Refuse to serve beyond this machine without a token."""
+        if not self.is_loopback() and not self.token:
+            raise ValueError(f"binding to {self.host} exposes the service beyond this machine: "
+                             "set a token (--token or POLYDUB_TOKEN) or bind to 127.0.0.1")

@@ -1,0 +1,104 @@
+"""Compositing a new lower face into a frame (pure, on arrays).
+
+The mask is kept inside the jaw line with a margin: a hull of the whole face oval spills past
+the silhouette and ghosts ears, hair and background. Feathering happens inside the polygon, so
+nothing outside it ever changes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from lipsync.landmarks import JAW, LIPS_OUTER, NOSTRILS, SUBNASALE, face_scale
+
+#: jaw points used for the mask: the oval below the cheekbones, round the chin
+_MASK_JAW = JAW[2:-2]
+#: cheek points beside the nostrils, the upper corners of the mask
+_MASK_CHEEKS = (205, 425)
+
+
+def lower_face_polygon(points: np.ndarray, margin: float = 0.1) -> np.ndarray:
+    """Polygon of the region a renderer may change: under the nose, inside the jaw line
+    pulled in by `margin` x face size."""
+    s = face_scale(points)
+    centre = points[LIPS_OUTER].mean(0)
+    jaw = points[_MASK_JAW].astype(np.float64)
+    vec = jaw - centre
+    dist = np.linalg.norm(vec, axis=1, keepdims=True)
+    jaw = centre + vec * np.maximum(dist - margin * s, 0.3 * dist) / np.maximum(dist, 1e-6)
+    nose = points[[NOSTRILS[1], SUBNASALE, NOSTRILS[0]]].astype(np.float64)
+    nose[:, 1] += 0.04 * s  # start just under the nostrils
+    cheeks = points[list(_MASK_CHEEKS)].astype(np.float64)
+    cheeks = centre + (cheeks - centre) * 0.85
+    poly = np.vstack([jaw, cheeks[1:], nose, cheeks[:1]])
+    hull = cv2.convexHull(poly.astype(np.float32))
+    return hull.reshape(-1, 2)
+
+
+def polygon_box(polygon: np.ndarray, width: int, height: int, pad: int = 2) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1, y1) around a polygon, clipped to the frame: the only pixels a
+    blend inside that polygon can change."""
+    lo = np.floor(polygon.min(0)).astype(int) - pad
+    hi = np.ceil(polygon.max(0)).astype(int) + pad + 1
+    return (int(max(lo[0], 0)), int(max(lo[1], 0)), int(min(hi[0], width)), int(min(hi[1], height)))
+
+
+def feathered_mask(polygon: np.ndarray, box: tuple[int, int, int, int], feather: float) -> np.ndarray:
+    """Float32 mask in the crop `box`: 1 well inside the polygon, easing to 0 at its edge
+    over about `feather` pixels (the fade lies inside the polygon)."""
+    x0, y0, x1, y1 = box
+    h, w = y1 - y0, x1 - x0
+    mask = np.zeros((h, w), np.uint8)
+    local = np.round((polygon - (x0, y0)) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [local], 255, lineType=cv2.LINE_AA, shift=4)
+    # The fade is smooth: shape it at half size (a quarter of the work), then scale up.
+    step = 2 if min(h, w) >= 64 else 1
+    small = mask if step == 1 else cv2.resize(mask, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    sigma = max(0.5, feather / 4 / step)
+    k = int(np.ceil(2.5 * sigma))
+    inner = cv2.erode(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
+    m = cv2.GaussianBlur(inner, (0, 0), sigma)
+    if step != 1:
+        m = cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
+    m = m.astype(np.float32) * (1.0 / 255.0)
+    # The Gaussian's far tail would reach past the polygon: cut it there.
+    m *= mask.astype(np.float32) * (1.0 / 255.0)
+    return m
+
+
+def match_colour(patch: np.ndarray, frame_crop: np.ndarray, mask: np.ndarray, lo: float = 0.02,
+                 hi: float = 0.7, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Shift `patch` so its mean colour over the mask's fade ring (skin near the seam)
+    equals the frame's there; returns float32."""
+    ring = (mask > lo) & (mask < hi)
+    if exclude is not None:
+        ring &= ~exclude
+    p = patch.astype(np.float32)
+    if ring.sum() < 16:
+        return p
+    diff = frame_crop[ring].astype(np.float32).mean(0) - p[ring].mean(0)
+    return p + diff
+
+
+def blend(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """A copy of `frame` with `patch` (crop-sized, float or uint8) blended into `box`."""
+    x0, y0, x1, y1 = box
+    out = frame.copy()
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    m = mask[..., None]
+    region += (patch.astype(np.float32) - region) * m
+    out[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def mouth_polygon_mask(points: np.ndarray, box: tuple[int, int, int, int], indices=LIPS_OUTER,
+                       grow: float = 0.0) -> np.ndarray:
+    """Bool mask of a lip polygon in the crop (used to keep the mouth out of colour stats)."""
+    x0, y0, x1, y1 = box
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(m, [np.round(points[indices] - (x0, y0)).astype(np.int32)], 1)
+    if grow > 0:
+        k = int(grow) * 2 + 1
+        m = cv2.dilate(m, np.ones((k, k), np.uint8))
+    return m.astype(bool)

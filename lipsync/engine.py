@@ -1,0 +1,231 @@
+"""The lip-sync engine: analyse presenters once, render them speaking any narration."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from lipsync import media
+from lipsync.analysis import (
+    PresenterAnalysis, cache_entry, compute_analysis, content_hash, load_cache, write_cache,
+)
+from lipsync.errors import MediaError, NoFaceError, RenderError
+from lipsync.mouth import mouth_track
+from lipsync.renderers import FrameInput, Renderer, RenderJob, create_renderer
+from lipsync.report import PresenterReport, presenter_report, recommend_renderer
+from lipsync.tracking import FaceTracker, find_face_model
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("POLYDUB_CACHE")
+    if env:
+        return Path(env) / "presenters"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("polydub") / "presenters"
+
+
+def _default_comment() -> str:
+    try:
+        from importlib.metadata import version
+
+        v = version("polydub")
+    except Exception:  # not installed (running from a checkout)
+        v = "dev"
+    return f"lip-synced by polydub {v} (synthetic)"
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    #: the renderer actually used ("exemplar", "warp", ...)
+    renderer: str
+    frames: int
+    fps: Fraction
+    width: int
+    height: int
+    duration: float
+    frames_without_face: int
+    analysis_cached: bool
+    options: dict = field(default_factory=dict)
+
+
+class LipSyncEngine:
+    """Keeps the face landmarker model and renderers resident; analyses each presenter once
+    (cached on disk under `cache_dir` by content hash) and renders it speaking.
+
+    `tracker_frames` counts frames this instance ran the face tracker on, so callers (and
+    tests) can see that a cached analysis was not tracked again.
+    """
+
+    def __init__(self, cache_dir: Path | None = None, *, face_model: str | Path | None = None,
+                 device: str | None = None):
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.face_model = find_face_model(face_model)
+        self._device = device
+        self._renderers: dict[tuple, Renderer] = {}
+        self.tracker_frames = 0
+
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            try:
+                import torch
+
+                self._device = "cuda" if torch.cuda.is_available() else "cpu"
+            except ImportError:
+                self._device = "cpu"
+        return self._device
+
+    # ------------------------------------------------------------------ analysis
+
+    def analyse(self, presenter: Path, progress: Progress | None = None) -> PresenterAnalysis:
+        """The presenter's analysis, from the cache when this file was analysed before."""
+        presenter = Path(presenter)
+        if not presenter.is_file():
+            raise MediaError(f"{presenter}: no such file; check the presenter path")
+        digest = content_hash(presenter)
+        entry = cache_entry(self.cache_dir, digest)
+        cached = load_cache(entry, presenter, digest, from_cache=True)
+        if cached is not None:
+            log.debug("analysis of %s from cache %s", presenter, entry)
+            return cached
+        info = media.probe(presenter)  # a damaged file fails here, before the model loads
+        if info.video is None:
+            raise MediaError(f"{presenter}: has no picture; give a video or a photo of the presenter")
+        log.info("analysing %s", presenter)
+        with FaceTracker(self.face_model) as tracker:
+            try:
+                computed = compute_analysis(presenter, tracker, progress)
+            finally:
+                self.tracker_frames += tracker.calls
+        write_cache(entry, computed)
+        fresh = load_cache(entry, presenter, digest, from_cache=False)
+        if fresh is None:
+            raise MediaError(f"{presenter}: could not store its analysis in {self.cache_dir}; "
+                             "check the folder is writable")
+        return fresh
+
+    def report(self, presenter: Path) -> PresenterReport:
+        """How suitable the footage is for lip-sync, with plain advice."""
+        return presenter_report(self.analyse(presenter))
+
+    # ------------------------------------------------------------------ rendering
+
+    def renderer(self, name: str, **options: Any) -> Renderer:
+        """The resident renderer `name` with these options (created on first use)."""
+        key = (name, tuple(sorted((k, repr(v)) for k, v in options.items())))
+        if key not in self._renderers:
+            self._renderers[key] = create_renderer(name, device=self.device if name == "wav2lip" else "cpu",
+                                                   **options)
+        return self._renderers[key]
+
+    def render(
+        self,
+        presenter: Path,
+        audio: np.ndarray,
+        sample_rate: int,
+        phonemes: Sequence[tuple[float, float, str]],
+        out: Path,
+        *,
+        renderer: str | Renderer = "auto",
+        comment: str | None = None,
+        progress: Progress | None = None,
+        max_seconds: float | None = None,
+        max_height: int | None = None,
+        renderer_options: Mapping[str, Any] | None = None,
+    ) -> RenderResult:
+        """Re-render `presenter` so its mouth speaks `audio`; write an MP4 to `out`.
+
+        `renderer`: a registry name, "auto" (exemplar when the footage shows enough mouth
+        shapes, warp otherwise), or a renderer object (which wins). `renderer_options` go to
+        the renderer's constructor (Wav2Lip: checkpoint=...).
+        """
+        presenter, out = Path(presenter), Path(out)
+        audio = np.asarray(audio, np.float32)
+        if audio.ndim == 2:
+            audio = audio.mean(axis=0 if audio.shape[0] < audio.shape[1] else 1)
+        if audio.ndim != 1 or len(audio) == 0 or sample_rate <= 0:
+            raise RenderError("the narration audio is empty or not mono samples; give speech audio")
+        analysis = self.analyse(presenter)
+        if not analysis.has_face.any():
+            raise NoFaceError(f"{presenter}: no face found in any frame; use footage where the "
+                              "presenter's face is visible and turned to the camera")
+        fps = analysis.fps
+        duration = len(audio) / float(sample_rate)
+        if max_seconds is not None and max_seconds > 0 and duration > max_seconds:
+            audio = audio[: int(round(max_seconds * sample_rate))]
+            duration = len(audio) / float(sample_rate)
+        n_out = media.frames_for_duration(duration, fps)
+        source_indices = np.fromiter(media.playback_indices(analysis.n_frames, n_out), np.int64, n_out)
+
+        if isinstance(renderer, str):
+            name = recommend_renderer(analysis) if renderer == "auto" else renderer
+            engine_renderer = self.renderer(name, **dict(renderer_options or {}))
+        else:
+            engine_renderer = renderer
+            name = getattr(renderer, "name", type(renderer).__name__)
+
+        width, height = analysis.width, analysis.height
+        scale = 1.0
+        if max_height and height > max_height:
+            scale = max_height / height
+            width, height = max(2, round(width * scale)), max(2, round(height * scale))
+        track = mouth_track(phonemes, n_out, fps, audio, sample_rate)
+        options = {"renderer": name, "requested_renderer": renderer if isinstance(renderer, str) else name,
+                   "max_seconds": max_seconds, "max_height": max_height,
+                   "mouth": dict(track.options), **{f"renderer_{k}": str(v) for k, v in (renderer_options or {}).items()}}
+        job = RenderJob(presenter=presenter, analysis=analysis, audio=audio, sample_rate=sample_rate,
+                        phonemes=tuple(phonemes), mouth=track, fps=fps, n_frames=n_out,
+                        source_indices=source_indices, width=width, height=height, options=options)
+        no_face = [0]
+
+        def frames(seq: media.FrameSequence) -> Iterator[FrameInput]:
+            for i, (src, image) in enumerate(seq.frames(int(k) for k in source_indices)):
+                if src >= analysis.n_frames:
+                    src = analysis.n_frames - 1
+                if scale != 1.0:
+                    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+                if image.shape[0] != height or image.shape[1] != width:
+                    raise MediaError(f"{presenter}: frame {src} is {image.shape[1]}x{image.shape[0]}, "
+                                     f"not {width}x{height}; re-export the video at one size")
+                lm = None
+                pose = None
+                if analysis.has_face[src]:
+                    lm = np.asarray(analysis.landmarks[src], np.float32) * scale
+                    pose = analysis.pose[src]
+                else:
+                    no_face[0] += 1
+                yield FrameInput(index=i, source_index=src, time=i / float(fps), image=image,
+                                 landmarks=lm, pose=pose, target=track.shape[i])
+
+        written = 0
+        with media.FrameSequence(presenter, info=media.VideoStreamInfo(
+                analysis.width, analysis.height, fps, analysis.n_frames, "")) as seq, \
+                media.VideoWriter(out, width, height, fps, audio=(audio, sample_rate),
+                                  comment=comment or _default_comment()) as writer:
+            for frame in engine_renderer.render(job, frames(seq)):
+                writer.write(frame)
+                written += 1
+                if progress is not None:
+                    progress(written, n_out)
+                if written >= n_out:
+                    break
+        if written != n_out:
+            out.unlink(missing_ok=True)
+            raise RenderError(f"renderer {name!r} gave {written} frames for {n_out}; the renderer is broken")
+        return RenderResult(path=out, renderer=name, frames=n_out, fps=fps, width=width, height=height,
+                            duration=n_out / float(fps), frames_without_face=no_face[0],
+                            analysis_cached=analysis.from_cache, options=options)

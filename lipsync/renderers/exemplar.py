@@ -1,0 +1,129 @@
+"""Exemplar renderer: the presenter's own mouths, chosen to match the speech.
+
+For each output frame a Viterbi pass over a sliding window picks a library mouth by shape
+and head pose; the exemplar is aligned to the current face by a similarity on stable
+landmarks, its lower face warped onto the current jaw with its lips at the exact target
+opening, colour matched, and blended inside the jaw line. Teeth and tongue are the
+presenter's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+import numpy as np
+
+from lipsync.analysis import ExemplarLibrary, PresenterAnalysis
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box, mouth_polygon_mask
+from lipsync.errors import RenderError
+from lipsync.landmarks import JAW, LIPS_OUTER, STABLE, apply_affine, face_scale, invert_affine, similarity
+from lipsync.mouth import MouthTrack
+from lipsync.renderers.base import FrameInput, RenderJob
+from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, inner_opening_px, reshape_mouth
+from lipsync.viterbi import sliding_viterbi
+from lipsync.warping import mesh_maps, ring_points, warp_crop
+
+_ANCHORS = np.array([1, 2, 4, 5, 98, 327, 205, 425, 50, 280, 36, 266])
+
+
+def target_shapes(mouth: MouthTrack, analysis: PresenterAnalysis) -> np.ndarray:
+    """Mouth track (relative units) in the presenter's own units (share of face size)."""
+    shapes = analysis.shape[analysis.has_face]
+    rest = analysis.rest_shape()
+    lo, hi = np.percentile(shapes, [5, 98], axis=0)
+    out = np.empty_like(mouth.shape)
+    out[:, 0] = rest[0] + mouth.shape[:, 0] * (hi[0] - rest[0])
+    out[:, 1] = rest[1] + mouth.shape[:, 1] * 0.5 * (hi[1] - lo[1])
+    out[:, 2] = rest[2] + mouth.shape[:, 2] * (hi[2] - rest[2])
+    return out
+
+
+class ExemplarRenderer:
+    name: ClassVar[str] = "exemplar"
+
+    def __init__(self, *, device: str = "cpu", window: int = 64, commit: int = 32, pose_weight: float = 1.0,
+                 mask_margin: float = 0.1, max_lip_adjust: float = 0.08):
+        self.window, self.commit = window, commit
+        self.pose_weight = pose_weight
+        self.mask_margin = mask_margin
+        self.max_lip_adjust = max_lip_adjust
+
+    # ---------------------------------------------------------------- choice
+
+    def choices(self, job: RenderJob) -> Iterator[int]:
+        """Library entry for each output frame (sliding-window Viterbi)."""
+        a = job.analysis
+        lib = a.exemplars
+        if len(lib) == 0:
+            raise RenderError(f"{job.presenter}: its analysis holds no exemplar mouths; use --renderer warp")
+        target = target_shapes(job.mouth, a)
+        shapes = a.shape[a.has_face]
+        lo, hi = np.percentile(shapes, [5, 95], axis=0)
+        spread = np.maximum(hi - lo, [0.02, 0.02, 0.05])
+        weights = np.array([4.0, 0.6, 0.6])
+        ex_shape = np.asarray(lib.shape, np.float64)
+        ex_pose = np.nan_to_num(np.asarray(lib.pose, np.float64))
+        closed_limit = float(a.rest_shape()[0] + 0.15 * (hi[0] - lo[0]))
+        pose_scale = np.array([6.0, 5.0])
+        consecutive = np.diff(lib.frames) <= max(1, int(np.median(np.diff(lib.frames))) if len(lib) > 1 else 1)
+        src_pose = a.pose
+        closed = job.mouth.closed
+
+        def unary(start: int, end: int) -> np.ndarray:
+            t = target[start:end].astype(np.float64)
+            d = (t[:, None, :] - ex_shape[None]) / spread
+            cost = (d ** 2 * weights).sum(-1)
+            src = job.source_indices[start:end]
+            pose = np.nan_to_num(np.asarray(src_pose[src], np.float64))
+            has = a.has_face[src]
+            dp = (pose[:, None, :2] - ex_pose[None, :, :2]) / pose_scale
+            cost += self.pose_weight * (dp ** 2).sum(-1)
+            c = closed[start:end]
+            if c.any():
+                cost[c] += 20.0 * np.maximum(ex_shape[None, :, 0] - closed_limit, 0) / spread[0]
+            cost[~has] = 0.0
+            return cost
+
+        return sliding_viterbi(job.n_frames, unary, consecutive, window=self.window, commit=self.commit)
+
+    # ---------------------------------------------------------------- frames
+
+    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray]:
+        lib = job.analysis.exemplars
+        target = target_shapes(job.mouth, job.analysis)
+        chosen = self.choices(job)
+        for f in frames:
+            k = next(chosen)
+            if f.landmarks is None:
+                yield f.image
+                continue
+            yield self.render_frame(f.image, f.landmarks, lib, k, float(target[f.index, 0]),
+                                    bool(job.mouth.closed[f.index]))
+
+    def render_frame(self, image: np.ndarray, points: np.ndarray, lib: ExemplarLibrary, k: int,
+                     target_opening: float, closed: bool) -> np.ndarray:
+        h, w = image.shape[:2]
+        s = face_scale(points)
+        polygon = lower_face_polygon(points, self.mask_margin)
+        box = polygon_box(polygon, w, h)
+        if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+            return image
+        to_frame = similarity(lib.template, points[STABLE])
+        ex = apply_affine(to_frame, np.asarray(lib.landmarks[k]))
+        # Lips to the exact target opening (small corrections only: the choice did the rest).
+        want = target_opening * s
+        have = inner_opening_px(ex)
+        want = float(np.clip(want, have - self.max_lip_adjust * s, have + self.max_lip_adjust * s))
+        lips = reshape_mouth(ex, want, 0.0, 0.0, close=closed and have < 0.04 * s)
+        ctrl_lips = np.concatenate([LIP_POINTS, UNDER_LIP])
+        ring = ring_points(box)
+        src = np.vstack([ex[ctrl_lips], ex[JAW], ex[_ANCHORS], ring])
+        dst = np.vstack([lips[ctrl_lips], points[JAW], points[_ANCHORS], ring])
+        map_x, map_y = mesh_maps(src, dst, box, post=invert_affine(to_frame))
+        patch = warp_crop(np.asarray(lib.patches[k]), map_x, map_y)
+        x0, y0, x1, y1 = box
+        mask = feathered_mask(polygon, box, feather=0.12 * s)
+        mouth = mouth_polygon_mask(points, box, LIPS_OUTER, grow=0.05 * s) | mouth_polygon_mask(lips, box, LIPS_OUTER, grow=0.05 * s)
+        patch = match_colour(patch, image[y0:y1, x0:x1], mask, exclude=mouth)
+        return blend(image, patch, mask, box)

@@ -1,0 +1,73 @@
+"""Warp renderer: opens and shapes the presenter's own mouth geometrically and paints the
+interior. For photos and footage whose mouth never opens enough to give exemplars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+import numpy as np
+
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box
+from lipsync.landmarks import JAW, LIPS_OUTER, face_scale
+from lipsync.renderers.base import FrameInput, RenderJob
+from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, paint_interior, reshape_mouth
+from lipsync.warping import mesh_maps, ring_points, warp_crop
+
+#: widest opening drawn, as a share of the face size, when the footage shows no wider one
+DEFAULT_MAX_OPENING = 0.36
+#: fixed anchors: nose, cheeks beside it, the middle of the face
+_ANCHORS = np.array([1, 2, 4, 5, 98, 327, 205, 425, 50, 280, 36, 266])
+
+
+class WarpRenderer:
+    name: ClassVar[str] = "warp"
+
+    def __init__(self, *, device: str = "cpu", max_opening: float = DEFAULT_MAX_OPENING, mask_margin: float = 0.1):
+        self.max_opening = max_opening
+        self.mask_margin = mask_margin
+
+    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray]:
+        rest = job.analysis.rest_shape()
+        widest = max(float(job.analysis.open_shape()[0]), self.max_opening)
+        for f in frames:
+            if f.landmarks is None:
+                yield f.image
+                continue
+            yield self.render_frame(f.image, f.landmarks, f.target, rest, widest,
+                                    closed=bool(job.mouth.closed[f.index]))
+
+    def render_frame(self, image: np.ndarray, points: np.ndarray, target: np.ndarray, rest: np.ndarray,
+                     widest: float, closed: bool = False) -> np.ndarray:
+        h, w = image.shape[:2]
+        s = face_scale(points)
+        opening_px = s * (rest[0] + float(target[0]) * (widest - rest[0]))
+        moved = reshape_mouth(points, opening_px, float(target[1]), float(target[2]), close=closed)
+        polygon = lower_face_polygon(points, self.mask_margin)
+        box = polygon_box(polygon, w, h)
+        if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+            return image
+        ctrl = np.concatenate([LIP_POINTS, UNDER_LIP, JAW, _ANCHORS])
+        ring = ring_points(box)
+        src = np.vstack([points[ctrl], ring])
+        dst = np.vstack([moved[ctrl], ring])
+        map_x, map_y = mesh_maps(src, dst, box)
+        x0, y0, x1, y1 = box
+        warped = warp_crop(image, map_x, map_y).astype(np.float32)
+        lips = image[y0:y1, x0:x1][_lip_mask(points, box)]
+        lip_colour = lips.reshape(-1, 3).mean(0) if lips.size else np.array([150, 80, 80], np.float32)
+        local = moved - (x0, y0)
+        warped = paint_interior(warped, local, lip_colour)
+        mask = feathered_mask(polygon, box, feather=0.12 * s)
+        return blend(image, warped, mask, box)
+
+
+def _lip_mask(points: np.ndarray, box) -> np.ndarray:
+    import cv2
+
+    x0, y0, x1, y1 = box
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(m, [np.round(points[LIPS_OUTER] - (x0, y0)).astype(np.int32)], 1)
+    from lipsync.landmarks import LIPS_INNER
+    cv2.fillPoly(m, [np.round(points[LIPS_INNER] - (x0, y0)).astype(np.int32)], 0)
+    return m.astype(bool)

@@ -1,0 +1,294 @@
+"""The real `StepRunner`: each task kind calls `pipeline.steps` and stores its result in the
+artifact layout of `pipeline.jobs.executor`.
+
+One runner lives in each worker process with one `steps.Toolkit`, so the translator, the
+voices and the lip-sync engine load on the first task that needs them and stay loaded.
+Leaf results cross task boundaries as files: the source document as a pickle (it is only
+read back by the same code version, which is part of every key), translations as JSON (a
+reviewer edits them), speech as float32 samples plus a JSON timeline, renders as MP4.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from pipeline import __version__
+from pipeline.jobs.executor import ProgressFn, TaskCall
+
+log = logging.getLogger(__name__)
+
+#: Bump when an artifact's layout or meaning changes, so old artifacts are not reused.
+LAYOUT_VERSION = "1"
+
+
+def _leaf_version(name: str) -> str:
+    """The package's declared version plus a digest of its source, so any code change (a new
+    engine, a fixed voice) gives new keys and old artifacts are not reused by mistake."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return "missing"
+    h = hashlib.sha256()
+    for folder in spec.submodule_search_locations:
+        for path in sorted(Path(folder).rglob("*.py")):
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(path.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+def _own_version() -> str:
+    import hashlib
+
+    here = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for name in ("steps.py", "pack.py", "subtitles.py", "jobs/runner.py"):
+        f = here / name
+        if f.exists():
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+class PipelineRunner:
+    def __init__(self, data_dir: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
+                 toolkit=None):
+        cache = cache_dir or (Path(data_dir) / "cache" if data_dir else None)
+        self.cache_dir = Path(cache) if cache else None
+        self._toolkit = toolkit
+        self._translators: dict[str, Any] = {}
+        self._versions: dict[str, str] | None = None
+
+    @property
+    def toolkit(self):
+        if self._toolkit is None:
+            from pipeline import steps
+
+            self._toolkit = steps.Toolkit(cache_dir=self.cache_dir)
+        return self._toolkit
+
+    def versions(self) -> Mapping[str, str]:
+        if self._versions is None:
+            base = f"polydub {__version__} layout {LAYOUT_VERSION} steps {_own_version()}"
+            translate, tts, lipsync = (_leaf_version(n) for n in ("translate", "tts", "lipsync"))
+            self._versions = {
+                "source": f"{base}; translate {translate}",
+                "translate": f"{base}; translate {translate}",
+                "speak": f"{base}; tts {tts}",
+                "narrate": f"{base}; translate {translate}; tts {tts}",
+                "analyse": f"{base}; lipsync {lipsync}",
+                "render": f"{base}; lipsync {lipsync}",
+                "pack": base,
+            }
+        return self._versions
+
+    def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
+        inputs = {k: Path(v) for k, v in call.inputs.items()}
+        return getattr(self, f"_{call.kind}")(call, inputs, out, progress)
+
+    # ------------------------------------------------------------------ text
+    def _source(self, call, inputs, out, progress):
+        from pipeline import steps
+
+        language = call.params.get("language")
+        if "recording" in inputs:
+            audio, rate = steps.load_audio(_input_file(inputs["recording"]))
+            progress(0.1, "transcribing the recording")
+            _, heard = steps.narration(audio, rate, self.toolkit, language=language)
+            doc = steps.read_script(heard.text, heard.language)
+        else:
+            doc = steps.read_script(call.params["text"], language)
+        with open(out / "document.pickle", "wb") as f:
+            pickle.dump(doc, f)
+        (out / "document.json").write_text(json.dumps(
+            {"language": doc.language, "sentences": [{"id": s.id, "text": s.text} for s in doc.sentences]},
+            ensure_ascii=False), encoding="utf-8")
+        return {"sentences": len(doc.sentences), "language": doc.language}
+
+    def _translate(self, call, inputs, out, progress):
+        from pipeline import steps
+
+        doc = _load_doc(inputs["source"])
+        lang = call.params["language"]
+        progress(0.0, f"translating into {lang}")
+        toolkit = self._glossary_toolkit(call.params.get("glossary") or {})
+        translation = steps.translate_script(doc, lang, toolkit, source_language=call.params.get("source_language"))
+        (out / "translation.json").write_text(json.dumps({
+            "source_language": translation.source_language, "target_language": translation.target_language,
+            "backend": translation.backend, "model": translation.model,
+            "sentences": [{"id": s.id, "source": s.source, "text": s.text, "flags": list(s.flags)}
+                          for s in translation.sentences]}, ensure_ascii=False, indent=1), encoding="utf-8")
+        return {"backend": translation.backend, "target_language": translation.target_language}
+
+    def _glossary_toolkit(self, glossary: Mapping[str, Any]):
+        if not glossary:
+            return self.toolkit
+        key = json.dumps(glossary, sort_keys=True)
+        if key not in self._translators:
+            import translate
+            from translate.glossary import Glossary
+
+            from pipeline import steps
+
+            terms = Glossary.of(keep=glossary.get("keep", ()), forced=glossary.get("forced") or {})
+            self._translators[key] = steps.Toolkit(store=self.toolkit.store, cache_dir=self.cache_dir,
+                                                   translator=translate.Translator(glossary=terms))
+        return self._translators[key]
+
+    def _speak(self, call, inputs, out, progress):
+        from pipeline import steps
+
+        data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
+        translation = SimpleNamespace(
+            target_language=data["target_language"],
+            sentences=tuple(SimpleNamespace(id=s["id"], text=s["text"]) for s in data["sentences"]))
+        doc = _load_doc(inputs["source"]) if "source" in inputs else SimpleNamespace(sentences=())
+        progress(0.0, f"voicing {data['target_language']}")
+        speech = steps.speak(translation, doc, self.toolkit, voice=call.params.get("voice"))
+        _save_speech(speech, out)
+        return {"seconds": round(speech.duration, 3), "voice": speech.voice, "backend": speech.backend}
+
+    def _narrate(self, call, inputs, out, progress):
+        from pipeline import steps
+
+        audio, rate = steps.load_audio(_input_file(inputs["audio"]))
+        progress(0.1, "transcribing the narration")
+        speech, heard = steps.narration(audio, rate, self.toolkit, language=call.params.get("language"))
+        _save_speech(speech, out)
+        (out / "transcript.txt").write_text(heard.text, encoding="utf-8")
+        return {"seconds": round(speech.duration, 3), "language": speech.language}
+
+    # ------------------------------------------------------------------ video
+    def _analyse(self, call, inputs, out, progress):
+        from pipeline import steps
+
+        video = _input_file(inputs["video"])
+        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name))
+        report = _report(analysis, video)
+        (out / "report.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+        return {"face_share": report.get("face_share")}
+
+    def _render(self, call, inputs, out, progress):
+        from pipeline import steps
+
+        video = _input_file(inputs["video"])
+        speech = _load_speech(inputs["speech"])
+        progress(0.0, video.name)
+        result = steps.render(video, speech, out / "video.mp4", self.toolkit,
+                              renderer=call.params.get("renderer", "auto"), progress=_fraction(progress, video.name),
+                              max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"))
+        summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
+                   "width": result.width, "height": result.height, "duration": result.duration,
+                   "frames_without_face": result.frames_without_face, "file": video.name}
+        (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        return summary
+
+    def _pack(self, call, inputs, out, progress):
+        from pipeline import steps
+        from pipeline.pack import PackedVideo, write_pack
+
+        lang = call.params["language"]
+        folder = out / "pack"
+        (folder / "videos").mkdir(parents=True)
+        speech = _load_speech(inputs["speech"])
+        names = dict(call.params.get("names") or {})
+        videos = []
+        for role, path in sorted(inputs.items()):
+            if not role.startswith("render:"):
+                continue
+            label = role.split(":", 1)[1]
+            result = json.loads((path / "result.json").read_text())
+            stem = names.get(label, label)
+            target = folder / "videos" / f"{stem}.mp4"
+            _link_or_copy(path / "video.mp4", target)
+            videos.append(PackedVideo(presenter=stem, file=f"videos/{target.name}", renderer=result["renderer"],
+                                      duration=round(float(result["duration"]), 3), fps=result["fps"],
+                                      width=result["width"], height=result["height"],
+                                      frames_without_face=int(result["frames_without_face"])))
+        steps.write_narration(speech, folder / "narration.wav")
+        source_language = None
+        if "translation" in inputs:
+            data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
+            source_language = data["source_language"]
+            doc = _load_doc(inputs["source"]) if "source" in inputs else None
+            texts = {s["id"]: s["text"] for s in data["sentences"]}
+            script = doc.render(texts, language=data["target_language"]) if doc is not None \
+                else "\n".join(texts.values())
+            models = {"translation": f"{data['backend']}:{data['model']}"}
+        else:
+            script = (inputs["speech"] / "transcript.txt").read_text(encoding="utf-8")
+            models = {"transcription": "whisper-base (faster-whisper)"}
+        models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
+                       "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
+        pack = write_pack(folder, language=lang, speech=speech, script_text=script, videos=videos, models=models,
+                          source_language=source_language, extra={"job": call.job_id})
+        os.replace(pack.zip_path, out / "pack.zip")
+        return {"videos": len(videos)}
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _input_file(folder: Path) -> Path:
+    meta = json.loads((folder / "meta.json").read_text())
+    return folder / meta["name"]
+
+
+def _load_doc(folder: Path):
+    with open(folder / "document.pickle", "rb") as f:
+        return pickle.load(f)  # our own artifact, written by the same code version (see the key)
+
+
+def _save_speech(speech, out: Path) -> None:
+    np.savez(out / "speech.npz", audio=np.asarray(speech.audio, np.float32), sample_rate=speech.sample_rate)
+    (out / "speech.json").write_text(json.dumps({
+        "sample_rate": speech.sample_rate, "language": speech.language, "voice": speech.voice,
+        "backend": speech.backend, "rate": speech.rate,
+        "phonemes": [list(p) for p in speech.phonemes], "words": [list(w) for w in speech.words],
+        "sentences": [list(s) for s in speech.sentences]}, ensure_ascii=False), encoding="utf-8")
+
+
+def _load_speech(folder: Path):
+    from tts.types import Phone, Speech, TimedText
+
+    meta = json.loads((folder / "speech.json").read_text(encoding="utf-8"))
+    with np.load(folder / "speech.npz") as data:
+        audio = data["audio"].astype(np.float32)
+    return Speech(audio=audio, sample_rate=int(meta["sample_rate"]),
+                  phonemes=tuple(Phone(*p) for p in meta["phonemes"]),
+                  words=tuple(TimedText(*w) for w in meta["words"]),
+                  sentences=tuple(TimedText(*s) for s in meta["sentences"]),
+                  language=meta["language"], voice=meta["voice"], backend=meta["backend"], rate=meta["rate"])
+
+
+def _fraction(progress: ProgressFn, message: str):
+    def step(done: int, total: int) -> None:
+        progress(done / total if total else 0.0, message)
+
+    return step
+
+
+def _report(analysis, video: Path) -> dict[str, Any]:
+    try:
+        from lipsync.report import presenter_report
+
+        return presenter_report(analysis).to_dict()
+    except ImportError:
+        return {"file": video.name, "frames": int(getattr(analysis, "n_frames", 0))}
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)

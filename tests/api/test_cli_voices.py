@@ -1,0 +1,22 @@
+"""`polydub voices`: installed voices per language, the default marked."""
+
+import json
+
+from api.cli import main
+
+
+def test_voices_lists_a_language_with_its_default_first(capsys):
+    assert main(["voices", "pt"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["pt-BR", "*", "kokoro:jm_kumo"] or lines[0].split()[:3] == ["pt-BR", "*", "kokoro:jf_alpha"]
+    assert any("espeak:pt-br" in line for line in lines)
+    assert sum("*" in line.split()[1:2] for line in lines) == 1
+
+
+def test_voices_json_and_unknown_language(capsys):
+    assert main(["voices", "en", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"language": "en-US", "voice": "piper:en_US-joe-medium"}.items() <= next(r for r in rows if r["default"]).items()
+    assert main(["voices", "xx"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("polydub: error: no installed voice speaks 'xx'") and err.count("\n") == 1

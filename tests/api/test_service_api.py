@@ -1,0 +1,175 @@
+"""The HTTP API against a real uvicorn server, on cheap steps (pipeline.jobs.testing)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import httpx
+import pytest
+from conftest import Server, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("svc"), env={"POLYDUB_MAX_UPLOAD_MB": "2"}).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def presenters(client, tiny_videos):
+    files = [("files", (p.name, p.read_bytes(), "video/mp4")) for p in tiny_videos[:2]]
+    files.append(("files", ("notes.mp4", b"this is text, not a video", "video/mp4")))
+    r = client.post("/presenters", files=files, data={"consent_by": "Ana Lima", "consent": "true"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [e["file"] for e in body["errors"]] == ["notes.mp4"]  # judged by content, not by name
+    assert len(body["presenters"]) == 2
+    ids = [p["id"] for p in body["presenters"]]
+    wait_for(lambda: all(client.get(f"/presenters/{i}").json()["analysis"]["state"] == "done" for i in ids),
+             what="presenter analysis")
+    return ids
+
+
+def events(client, job_id):
+    """Read the job's server-sent events to the end."""
+    out = []
+    with client.stream("GET", f"/jobs/{job_id}/events", params={"interval": 0.1}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        kind = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                out.append((kind, json.loads(line[6:])))
+                if kind == "end":
+                    break
+    return out
+
+
+def test_health_version_and_openapi(client):
+    assert client.get("/health").json()["status"] == "ok"
+    assert client.get("/version").json()["version"]
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/presenters", "/jobs", "/jobs/{job_id}/events", "/jobs/{job_id}/review/{language}",
+              "/jobs/{job_id}/download.zip", "/uploads"):
+        assert p in paths
+    page = client.get("/")
+    assert page.status_code == 200 and "polydub" in page.text
+
+
+def test_presenter_list_consent_and_thumbnail(client, presenters, tiny_videos):
+    listed = client.get("/presenters").json()
+    mine = [p for p in listed if p["id"] in presenters]
+    assert all(p["consent_by"] == "Ana Lima" and p["consent_at"] > 0 for p in mine)
+    assert all(p["analysis"]["report"]["frames"] for p in mine)
+    thumb = client.get(mine[0]["thumbnail_url"])
+    assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+    r = client.post("/presenters", files=[("files", ("a.mp4", tiny_videos[0].read_bytes(), "video/mp4"))],
+                    data={"consent_by": "Ana Lima"})
+    assert r.status_code == 422 and "consent" in r.json()["detail"]
+
+
+def test_job_with_review_progress_and_downloads(client, presenters):
+    r = client.post("/jobs", json={"text": "# Nozzle\n\nClean the nozzle. Dry it.", "languages": ["pt", "es"],
+                                   "presenters": presenters, "review": True, "name": "nozzle"})
+    assert r.status_code == 201, r.text
+    job_id = r.json()["id"]
+    wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "waiting-review", what="review gate")
+    review = client.get(f"/jobs/{job_id}/review/pt").json()
+    assert review["sentences"][1] == {"id": "s1", "source": "Clean the nozzle.", "text": "[pt] Clean the nozzle.",
+                                      "flags": []}
+    edited = client.put(f"/jobs/{job_id}/review/pt", json={"edits": {"s1": "Limpe o bico."}}).json()
+    assert edited["redo"] == []  # nothing downstream has run yet
+    assert client.post(f"/jobs/{job_id}/review/pt/approve", json={"by": "Ana"}).json()["approved"]
+    assert client.post(f"/jobs/{job_id}/review/es/approve").status_code == 200
+
+    stream = events(client, job_id)
+    assert stream[-1] == ("end", {"state": "done"})
+    last = stream[-2][1]
+    assert last["percent"] == 100.0 and all(t["state"] == "done" for t in last["tasks"])
+    assert {t["file"] for t in last["tasks"] if t["kind"] == "render"} == {"presenter-0.mp4", "presenter-1.mp4"}
+    assert len(last["videos"]) == 4 and len(last["packs"]) == 2
+
+    video = client.get(last["videos"][0]["url"])
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4" and video.content[4:8] == b"ftyp"
+    with zipfile.ZipFile(io.BytesIO(client.get(last["packs"][0]["url"]).content)) as zf:
+        assert "subtitles.srt" in zf.namelist() and sum(n.startswith("videos/") for n in zf.namelist()) == 2
+    assert "Limpe o bico." in client.get(f"/jobs/{job_id}/subtitles/pt.srt").text
+    assert client.get(f"/jobs/{job_id}/subtitles/pt.vtt").text.startswith("WEBVTT")
+    with zipfile.ZipFile(io.BytesIO(client.get(last["zip_url"]).content)) as zf:
+        names = zf.namelist()
+    assert all(not n.startswith(("/", "..")) for n in names)
+    assert {"job.json", "pt/subtitles.srt", "es/subtitles.srt"} <= set(names)
+
+    # Adding a language to the finished job runs only that language's work.
+    grown = client.post(f"/jobs/{job_id}/extend", json={"languages": ["de"]})
+    assert grown.status_code == 200, grown.text
+    wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "waiting-review", what="de review")
+    assert client.post(f"/jobs/{job_id}/review/de/approve").status_code == 200
+    assert events(client, job_id)[-1] == ("end", {"state": "done"})
+    tasks = {t["name"]: t for t in client.get(f"/jobs/{job_id}").json()["tasks"]}
+    assert tasks["speak:de"]["cached"] is False and tasks["pack:pt"]["cached"] is True
+
+    # Re-running the job reuses everything, the reviewed pt edit included.
+    again = client.post(f"/jobs/{job_id}/rerun").json()["id"]
+    wait_for(lambda: client.get(f"/jobs/{again}").json()["state"] == "waiting-review", what="rerun review")
+    for lang in ("pt", "es", "de"):
+        assert client.post(f"/jobs/{again}/review/{lang}/approve").status_code == 200
+    assert events(client, again)[-1] == ("end", {"state": "done"})
+    assert all(t["cached"] for t in client.get(f"/jobs/{again}").json()["tasks"])
+    assert client.get(f"/jobs/{again}/review/pt").json()["sentences"][1]["text"] == "Limpe o bico."
+
+    voices = client.get("/voices", params={"language": "pt"})
+    assert voices.status_code == 200 and any(v["default"] for v in voices.json())
+
+
+def test_narration_job_and_history(client, presenters, narration_wav):
+    up = client.post("/uploads", files={"file": ("talk.wav", narration_wav.read_bytes(), "audio/wav")})
+    assert up.status_code == 201, up.text
+    r = client.post("/jobs", json={"narrations": {"pt": up.json()["key"]}, "presenters": presenters[:1]})
+    assert r.status_code == 201, r.text
+    assert events(client, r.json()["id"])[-1] == ("end", {"state": "done"})
+    page = client.get("/jobs", params={"limit": 1}).json()
+    assert page["total"] >= 2 and page["jobs"][0]["id"] == r.json()["id"]  # newest first
+    older = client.get("/jobs", params={"limit": 1, "offset": 1}).json()["jobs"][0]
+    assert older["created"] <= page["jobs"][0]["created"]
+    assert client.delete(f"/jobs/{r.json()['id']}").status_code == 204
+    assert client.get(f"/jobs/{r.json()['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({"text": "Hi.", "languages": ["p t"], "presenters": ["x"]}, 422, "BCP-47"),
+    ({"text": "Hi.", "languages": ["pt"], "presenters": ["pnothing"]}, 422, "neither an uploaded"),
+    ({"text": " ", "languages": ["pt"], "presenters": ["x"]}, 422, "script text is empty"),
+    ({"languages": ["pt"], "presenters": ["x"]}, 422, "exactly one source"),
+    ({"text": "Hi.", "languages": ["pt"], "presenters": ["x"], "colour": "red"}, 422, "colour"),
+])
+def test_bad_input_is_one_line_4xx(client, body, status, words):
+    r = client.post("/jobs", json=body)
+    assert r.status_code == status, r.text
+    assert words in r.json()["detail"] and "\n" not in r.json()["detail"]
+
+
+def test_limits_and_not_found(client, narration_wav):
+    big = b"\0" * (3 << 20)
+    r = client.post("/uploads", files={"file": ("big.wav", big, "audio/wav")})
+    assert r.status_code == 413 and "upload limit" in r.json()["detail"]
+    r = client.post("/uploads", files={"file": ("../../etc/passwd.wav", narration_wav.read_bytes(), "audio/wav")})
+    assert r.status_code == 201 and r.json()["info"]["has_audio"]
+    r = client.post("/uploads", files={"file": ("fake.wav", b"RIFF not really", "audio/wav")})
+    assert r.status_code == 422
+    assert client.get("/jobs/jnothing").status_code == 404
+    assert client.get("/jobs/jnothing/events").status_code == 404
+    assert client.post("/jobs/jnothing/cancel").status_code == 404
+    assert client.get("/presenters/pnothing").status_code == 404

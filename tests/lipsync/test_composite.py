@@ -1,0 +1,68 @@
+import cv2
+import numpy as np
+import pytest
+
+from lipsync.composite import blend, feathered_mask, lower_face_polygon
+from lipsync.crops import lower_face_box
+from lipsync.landmarks import JAW, face_scale
+from lipsync.renderers.warp import WarpRenderer
+
+
+@pytest.fixture(scope="module")
+def photo_face(engine, astronaut_photo):
+    a = engine.analyse(astronaut_photo)
+    image = cv2.cvtColor(cv2.imread(str(astronaut_photo)), cv2.COLOR_BGR2RGB)
+    return image, np.asarray(a.landmarks[0]), a
+
+
+def polygon_mask(poly, shape, grow=1):
+    """Pixels of a polygon, grown by `grow` px for rasterisation rounding."""
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round(poly).astype(np.int32)], 1)
+    if grow:
+        m = cv2.dilate(m, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    return m.astype(bool)
+
+
+def test_the_mask_stays_inside_the_jaw_line(photo_face):
+    image, lm, _ = photo_face
+    poly = lower_face_polygon(lm)
+    inside = polygon_mask(poly, image.shape, grow=0)
+    face = polygon_mask(cv2.convexHull(lm[JAW].astype(np.float32)).reshape(-1, 2), image.shape)
+    assert inside.sum() > 0 and not (inside & ~face).any()
+    # Nothing at or above the nose tip.
+    assert poly[:, 1].min() > lm[4, 1]
+
+
+def test_compositing_changes_only_the_lower_face(photo_face):
+    image, lm, a = photo_face
+    out = WarpRenderer().render_frame(image, lm, np.array([1.0, 0.0, 0.0]), a.rest_shape(), 0.36)
+    changed = np.abs(out.astype(int) - image).sum(-1) > 0
+    allowed = polygon_mask(lower_face_polygon(lm), image.shape)
+    assert changed.sum() > 200  # the mouth opened
+    assert not (changed & ~allowed).any()
+
+
+def test_a_mask_without_the_jaw_limit_would_leak(photo_face):
+    """Negative control: blending with a whole-box mask changes pixels outside the jaw."""
+    image, lm, _ = photo_face
+    box = lower_face_box(lm, image.shape[1], image.shape[0])
+    x0, y0, x1, y1 = box
+    patch = np.zeros((y1 - y0, x1 - x0, 3), np.float32)
+    out = blend(image, patch, np.ones((y1 - y0, x1 - x0), np.float32), box)
+    allowed = polygon_mask(lower_face_polygon(lm), image.shape)
+    changed = np.abs(out.astype(int) - image).sum(-1) > 0
+    assert (changed & ~allowed).any()
+
+
+def test_feathering_fades_inside_the_polygon():
+    poly = np.array([[20, 20], [80, 20], [80, 80], [20, 80]], np.float32)
+    m = feathered_mask(poly, (0, 0, 100, 100), feather=10)
+    assert m[50, 50] == pytest.approx(1.0, abs=0.01)
+    assert m[:19].max() == 0 and m[:, 82:].max() == 0
+    assert 0.05 < m[50, 24] < 0.95  # a soft edge inside
+
+
+def test_face_scale_of_the_photo(photo_face):
+    _, lm, _ = photo_face
+    assert 60 < face_scale(lm) < 200

@@ -1,0 +1,328 @@
+"""The sync measures on synthetic signals and images, each with a negative control."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.evaluate import LagCorrelation, evaluate_sync, lag_correlation
+from pipeline.evaluate import image, regions
+from pipeline.evaluate.speech import phone_openness, speech_envelope, voiced_grid, words_opening
+
+FPS = 25.0
+RNG = np.random.default_rng(7)
+
+
+def smooth_noise(n: int, sigma: float = 2.0, seed: int = 0) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter1d
+
+    return gaussian_filter1d(np.random.default_rng(seed).normal(size=n), sigma)
+
+
+def random_timeline(seconds: float, seed: int) -> list[tuple[float, float, str]]:
+    """Syllable-like phones with pauses, like a narration's timeline."""
+    rng = np.random.default_rng(seed)
+    phones = ["p", "a", "t", "i", "m", "o", "s", "ɛ", "b", "u", "aɪ", "n"]
+    t, out = 0.1, []
+    while t < seconds - 0.3:
+        d = float(rng.uniform(0.05, 0.15))
+        out.append((t, t + d, str(rng.choice(phones))))
+        t += d + (float(rng.uniform(0.2, 0.4)) if rng.random() < 0.1 else 0.0)
+    return out
+
+
+# --------------------------------------------------------------------------- correlation
+
+
+def test_lag_correlation_finds_the_shift_and_mismatch_scores_near_zero():
+    x = smooth_noise(400)
+    late = np.concatenate([np.zeros(3), x[:-3]])  # the mouth comes 3 frames late
+    lc = lag_correlation(late, x, max_lag=6)
+    assert lc.lag == 3 and lc.value > 0.99
+    assert lc.at(0) < lc.value
+    other = lag_correlation(smooth_noise(400, seed=1), x, max_lag=6)  # negative control
+    assert abs(other.at(0)) < 0.25 and other.value < 0.35
+
+
+def test_lag_correlation_ignores_missing_frames_and_reports_undefined():
+    x = smooth_noise(200)
+    y = x.copy()
+    y[50:60] = np.nan  # frames without a face
+    assert lag_correlation(y, x, 2).at(0) == pytest.approx(1.0)
+    flat = lag_correlation(np.ones(50), x[:50], 2)
+    assert math.isnan(flat.value)
+    lc = LagCorrelation((-1, 0, 1), (0.2, 0.5, 0.6))
+    assert lc.best() == (0.6, 1) and lc.best(within=0) == (0.5, 0)
+    assert lc.as_dict()["lag"] == 1
+
+
+# --------------------------------------------------------------------------- speech
+
+
+def test_phone_openness_orders_vowels_and_closes_bilabials():
+    assert phone_openness("a") > phone_openness("ɛ") > phone_openness("i") > phone_openness("m") == 0.0
+    assert phone_openness("ˈa") == phone_openness("aɪ") == phone_openness("a")
+    assert phone_openness("t͡ʃ") == phone_openness("t")
+    assert phone_openness("ã") == phone_openness("a")
+
+
+def test_words_opening_follows_its_timeline_not_another():
+    seconds = 8.0
+    n = int(seconds * FPS)
+    timeline = random_timeline(seconds, seed=1)
+    target = words_opening(timeline, FPS, n)
+    assert target.shape == (n,) and target.max() <= 1.0 and target.min() >= 0.0
+    # A mouth that does what the words ask, with tracker noise, scores high at zero lag.
+    mouth = 0.3 * target + 0.02 * RNG.normal(size=n)
+    assert lag_correlation(mouth, target, 4).at(0) > 0.8
+    # Negative control: another narration's words.
+    other = words_opening(random_timeline(seconds, seed=2), FPS, n)
+    assert abs(lag_correlation(mouth, other, 4).at(0)) < 0.3
+
+
+def test_words_opening_is_closed_in_gaps_and_on_bilabials():
+    target = words_opening([(1.0, 1.4, "a"), (2.0, 2.4, "m")], FPS, 100, smooth_s=0.02)
+    assert target[int(1.2 * FPS)] > 0.9
+    assert target[int(2.2 * FPS)] < 0.05
+    assert target[int(0.5 * FPS)] == 0.0
+
+
+def test_silence_closes_a_word_the_recogniser_stretched_over_a_pause():
+    from tests.conftest import tone
+
+    rate = 16000
+    audio = np.concatenate([tone(1.0, rate), np.zeros(rate, np.float32)])  # speech, then 1 s pause
+    audio += np.random.default_rng(0).normal(0, 1e-3, len(audio)).astype(np.float32)  # room noise
+    voiced = voiced_grid(audio, rate)
+    assert voiced[20:180].mean() > 0.4 and not voiced[220:380].any()  # 4 Hz bursts: half voiced
+    stretched = [(0.1, 0.4, "a"), (0.5, 1.9, "a")]  # the last word given the whole pause
+    gated = words_opening(stretched, FPS, 50, voiced=voiced)
+    assert gated[int(1.5 * FPS):].max() < 0.05
+    assert words_opening(stretched, FPS, 50)[int(1.5 * FPS)] > 0.9  # negative control: no gate
+
+
+def test_speech_envelope_follows_syllables_not_another_rhythm():
+    rate, seconds = 16000, 6.0
+    t = np.arange(int(rate * seconds)) / rate
+    syllables = np.clip(smooth_noise(int(seconds * 200), sigma=8, seed=3), 0, None)
+    loud = np.interp(t, np.arange(len(syllables)) / 200, syllables)
+    audio = (loud * np.sin(2 * np.pi * 180 * t)).astype(np.float32)
+    n = int(seconds * FPS)
+    env = speech_envelope(audio, rate, FPS, n)
+    mouth = np.interp(np.arange(n) / FPS, np.arange(len(syllables)) / 200, syllables)
+    assert lag_correlation(mouth, env, 3).at(0) > 0.7
+    other = np.clip(smooth_noise(int(seconds * 200), sigma=8, seed=4), 0, None)
+    other_mouth = np.interp(np.arange(n) / FPS, np.arange(len(other)) / 200, other)
+    assert abs(lag_correlation(other_mouth, env, 3).at(0)) < 0.3  # negative control
+    # A slow swell (0.1 Hz) is outside the syllable band and is removed.
+    swell = speech_envelope((np.sin(2 * np.pi * 0.1 * t) + 1.5) * np.sin(2 * np.pi * 180 * t), rate, FPS, n)
+    assert np.abs(swell[25:-25]).max() < 0.1
+
+
+# --------------------------------------------------------------------------- images
+
+
+@pytest.fixture(scope="module")
+def face():
+    """The astronaut frame and its dlib landmarks (a real face)."""
+    from pipeline.demo import astronaut_image, idle_frame
+    from pipeline.evaluate.tracker import DlibFaceTracker
+
+    frame = idle_frame(astronaut_image(), 0.0, 480)
+    tracker = DlibFaceTracker()
+    landmarks = tracker.landmarks(frame)
+    assert landmarks is not None
+    return SimpleNamespace(frame=frame, landmarks=landmarks, tracker=tracker)
+
+
+def test_tracker_measures_a_real_mouth_and_reports_no_face(face):
+    assert 0.05 < regions.inner_lip_opening(face.landmarks) < 0.5
+    assert 40 < regions.face_scale(face.landmarks) < 200
+    assert face.tracker.landmarks(np.full((240, 320, 3), 128, np.uint8)) is None
+
+
+def test_predictor_search_names_every_place(tmp_path, monkeypatch):
+    from pipeline.errors import ModelNotFoundError
+    from pipeline.evaluate.tracker import find_predictor
+
+    assert find_predictor().name == "shape_predictor_68_face_landmarks.dat"
+    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path))
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ModelNotFoundError, match="dlib-shape-predictor-68.*searched:.*missing.dat"):
+        find_predictor(tmp_path / "missing.dat")
+
+
+def test_regions_sit_where_they_should(face):
+    lm, shape = face.landmarks, face.frame.shape
+    upper = regions.upper_face_mask(lm, shape)
+    side = regions.side_band_mask(lm, shape)
+    search = regions.lower_face_search_mask(lm, shape)
+    mouth_y = lm[48:60, 1].mean()
+    ys = np.nonzero(upper)[0]
+    assert ys.max() < lm[31:36, 1].min() < mouth_y  # above the nose
+    assert search[int(mouth_y), int(lm[48:60, 0].mean())] and not (upper & search).any()
+    assert not (side & search).any() and side[int(mouth_y)].any()
+    x0, y0, x1, y1 = regions.mouth_box(lm, shape)
+    assert x0 < lm[48, 0] < lm[54, 0] < x1 and y0 < mouth_y < y1
+
+
+def test_psnr_drops_when_the_band_beside_the_face_is_blurred(face):
+    frame, lm = face.frame, face.landmarks
+    side = regions.side_band_mask(lm, frame.shape)
+    noisy = np.clip(frame + RNG.normal(0, 1.0, frame.shape), 0, 255).astype(np.uint8)  # like a re-encode
+    assert image.psnr(frame, frame, side) == math.inf
+    clean = image.psnr(frame, noisy, side)
+    assert clean > 45
+    ghost = noisy.copy()
+    ghost[side] = cv2.GaussianBlur(frame, (0, 0), 4)[side]  # negative control: ghosting
+    assert image.psnr(frame, ghost, side) < clean - 10
+
+
+def _paste(frame, lm, feather: float) -> np.ndarray:
+    """Brighten a box around the mouth, with a hard edge (feather 0) or a feathered one."""
+    x0, y0, x1, y1 = regions.mouth_box(lm, frame.shape, margin=0.4)
+    alpha = np.zeros(frame.shape[:2], np.float32)
+    alpha[y0:y1, x0:x1] = 1.0
+    if feather:
+        alpha = cv2.GaussianBlur(alpha, (0, 0), feather)
+    brighter = np.clip(frame.astype(np.float32) * 1.25 + 12, 0, 255)
+    out = frame * (1 - alpha[..., None]) + brighter * alpha[..., None]
+    return np.round(out).astype(np.uint8)
+
+
+def test_seam_step_rises_for_a_hard_pasted_box_only(face):
+    frame, lm = face.frame, face.landmarks
+    search = regions.lower_face_search_mask(lm, frame.shape)
+    hard = image.seam_step(_paste(frame, lm, 0), frame, search)
+    soft = image.seam_step(_paste(frame, lm, 8), frame, search)
+    assert hard > 1.5  # negative control: a visible seam
+    assert soft < 1.3
+    assert math.isnan(image.seam_step(frame, frame, search))  # nothing changed
+
+
+def test_region_change_is_zero_when_still_and_grows_with_motion(face):
+    frame, lm = face.frame, face.landmarks
+    box = regions.mouth_box(lm, frame.shape)
+    assert image.region_change(frame, frame, box) == 0.0
+    moved = np.roll(frame, 3, axis=0)
+    assert image.region_change(frame, moved, box) > 2.0
+
+
+# --------------------------------------------------------------------------- composed
+
+
+@pytest.fixture(scope="module")
+def presenter(tmp_path_factory):
+    """A short, small demo presenter (1.2 s, 30 frames, 320x320) to keep tracking cheap."""
+    from pipeline.demo import make_demo_presenter
+
+    return make_demo_presenter(tmp_path_factory.mktemp("eval") / "short.mp4", seconds=1.2, size=320)
+
+
+@pytest.fixture(scope="module")
+def tampered(tmp_path_factory, presenter, face):
+    """The presenter with a hard box pasted over the mouth and the eyes blurred."""
+    from lipsync.media import VideoWriter, iter_frames, probe
+
+    info = probe(presenter).video
+    out = tmp_path_factory.mktemp("eval") / "tampered.mp4"
+    with VideoWriter(out, info.width, info.height, info.fps, comment=None) as writer:
+        for frame in iter_frames(presenter):
+            lm = face.tracker.landmarks(frame)
+            frame = _paste(frame, lm, 0)
+            upper = regions.upper_face_mask(lm, frame.shape)
+            frame[upper] = cv2.GaussianBlur(frame, (0, 0), 3)[upper]
+            writer.write(frame)
+    return out
+
+
+@pytest.fixture(scope="module")
+def judged(presenter, tampered, face):
+    """(a plain copy judged against its source, the tampered copy judged the same way)"""
+    from tests.conftest import tone
+
+    heard = random_timeline(1.2, seed=5)
+    audio = (tone(1.2), 16000)
+    same = evaluate_sync(presenter, audio, source=presenter, heard_phonemes=heard, max_lag=4, tracker=face.tracker)
+    bad = evaluate_sync(tampered, audio, source=presenter, heard_phonemes=heard, max_lag=4, tracker=face.tracker)
+    return same, bad
+
+
+def test_evaluate_sync_on_a_plain_copy_and_a_tampered_one(presenter, judged):
+    n = 30  # 1.2 s at 25 fps
+    same, bad = judged
+    assert same.frames == n and same.frames_without_face == ()
+    assert same.upper_face_psnr > 40 and same.side_band_psnr > 40
+    assert same.opening_std_ratio == pytest.approx(1.0, abs=0.2)
+    assert 0.5 < same.mouth_change_ratio < 1.5
+    assert same.words.lags == tuple(range(-4, 5))
+    assert math.isnan(same.seam_step) or same.seam_step < 1.15  # nothing pasted, no seam
+    assert bad.upper_face_psnr < 35  # negative controls
+    assert bad.seam_step > 1.3 and bad.seam_step_p90 > 1.3
+    data = bad.as_dict()
+    assert data["source"] == str(presenter) and "curve" in data["words"]
+
+
+def test_evaluate_sync_hears_words_then_phonemes(presenter):
+    calls = {}
+
+    class Transcriber:
+        def transcribe(self, audio, sample_rate, language=None):
+            calls["rate"] = sample_rate
+            return SimpleNamespace(words=((0.2, 0.6, "papa"), (1.0, 1.4, "mama")), language="en")
+
+    def aligner(audio, sample_rate, words, language):
+        calls["language"] = language
+        return [(s, e, p) for s, e, w in words for p in ("p", "a")]
+
+    class StillMouth:
+        name = "fake"
+
+        def landmarks(self, frame):
+            return None  # no face anywhere: every frame reported, nothing correlates
+
+    from tests.conftest import tone
+
+    report = evaluate_sync(presenter, (tone(1.2), 16000), transcriber=Transcriber(), aligner=aligner,
+                           tracker=StillMouth())
+    assert calls == {"rate": 16000, "language": "en"}
+    assert report.heard_text == "papa mama" and report.language == "en" and report.tracker == "fake"
+    assert len(report.frames_without_face) == report.frames == 30
+    assert math.isnan(report.words.value) and report.source is None
+
+
+def test_evaluate_sync_refuses_a_source_of_another_size(presenter, tmp_path, write_video):
+    from pipeline.errors import InputError
+
+    other = write_video(tmp_path / "small.mp4", frames=10, size=(64, 48))
+    with pytest.raises(InputError, match="64x48"):
+        evaluate_sync(presenter, (np.zeros(16000, np.float32), 16000), source=other,
+                      heard_phonemes=[], tracker=SimpleNamespace(name="x", landmarks=lambda f: None))
+
+
+def test_cli_eval_sync_prints_the_report_and_json(judged, monkeypatch, capsys):
+    import json
+
+    import pipeline.evaluate
+    from api.cli import main
+
+    same, bad = judged
+    seen = {}
+
+    def fake(video, audio=None, source=None, **options):
+        seen.update(video=video, audio=audio, source=source, **options)
+        return bad
+
+    monkeypatch.setattr(pipeline.evaluate, "evaluate_sync", fake)
+    assert main(["eval", "sync", "render.mp4", "--source", "src.mp4", "--audio", "other.wav", "--max-lag", "5"]) == 0
+    text = capsys.readouterr().out
+    assert "words:" in text and "upper face PSNR" in text and "seam step" in text
+    assert str(seen["video"]) == "render.mp4" and str(seen["source"]) == "src.mp4" and seen["max_lag"] == 5
+    assert main(["eval", "sync", "render.mp4", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["upper_face_psnr"] == pytest.approx(bad.upper_face_psnr, abs=1e-3)
+    assert set(data["words"]) == {"best", "lag", "at_zero", "curve"}

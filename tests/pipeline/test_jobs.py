@@ -1,0 +1,241 @@
+"""The job layer on cheap steps: spec, plan, artifact cache, store, scheduler (inline)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+
+import pytest
+
+from pipeline.errors import DiskFullError, InputError, JobError
+from pipeline.jobs import ArtifactStore, JobSpec, JobStore, Scheduler, plan
+from pipeline.jobs.artifacts import safe_arcname, safe_name
+from pipeline.jobs.executor import drain
+from pipeline.jobs.plan import check_graph, presenter_label
+from pipeline.jobs.service import JobService
+from pipeline.jobs.testing import CountingRunner, runs
+
+TEXT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n\nDry it with a cloth."
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Three tiny, different presenter videos."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from lipsync.media import VideoWriter
+
+    folder = tmp_path_factory.mktemp("videos")
+    out = []
+    for k in range(3):
+        path = folder / f"presenter{k}.mp4"
+        with VideoWriter(path, 32, 32, Fraction(10), comment=None) as w:
+            for i in range(5):
+                w.write(np.full((32, 32, 3), 40 * k + i, np.uint8))
+        out.append(path)
+    return out
+
+
+class Harness:
+    """A service with no executor; `run()` drains the ready tasks inline and returns what ran."""
+
+    def __init__(self, root, version="v1"):
+        self.root = root
+        self.runner = CountingRunner(root, version=version)
+        self.store = JobStore(root / "jobs.sqlite")
+        self.artifacts = ArtifactStore(root / "artifacts")
+        self.service = JobService(self.store, self.artifacts, None, data_dir=root, min_free_bytes=0)
+        self.scheduler = Scheduler(self.store, self.artifacts, self.runner.versions())
+
+    def run(self) -> Counter:
+        before = len(runs(self.root))
+        drain(self.scheduler, self.runner)
+        return Counter(kind for kind, _ in runs(self.root)[before:])
+
+
+@pytest.fixture
+def h(tmp_path):
+    return Harness(tmp_path)
+
+
+def spec(videos, languages=("pt",), n=2, **kw) -> JobSpec:
+    return JobSpec.from_dict({"text": TEXT, "languages": list(languages),
+                              "presenters": [str(v) for v in videos[:n]], **kw})
+
+
+def test_plan_shares_analysis_and_speech(videos):
+    s = spec(videos, ("pt", "es", "de"), n=3)
+    s = JobSpec.from_dict({**s.to_dict(), "presenters": ["a" * 64, "b" * 64, "c" * 64]})
+    tasks = plan(s)
+    check_graph(tasks)
+    kinds = Counter(t.kind for t in tasks)
+    assert kinds == {"analyse": 3, "source": 1, "translate": 3, "speak": 3, "render": 9, "pack": 3}
+    render = next(t for t in tasks if t.name == f"render:es:{presenter_label('b' * 64)}")
+    assert render.deps == {"speech": "speak:es", "analysis": f"analyse:{presenter_label('b' * 64)}"}
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"languages": ["pt"], "presenters": ["x"]}, "exactly one source"),
+    ({"text": "Hi.", "languages": ["pt"], "presenters": ["x"], "colour": 1}, "unknown job field"),
+    ({"text": "Hi.", "languages": ["p t"], "presenters": ["x"]}, "BCP-47"),
+    ({"text": "Hi.", "languages": ["pt"], "presenters": []}, "at least one presenter"),
+    ({"text": "Hi.", "languages": ["pt"], "presenters": ["x"], "renderer": "magic"}, "unknown renderer"),
+])
+def test_spec_errors_name_the_field(data, message):
+    with pytest.raises(JobError, match=message):
+        JobSpec.from_dict(data)
+
+
+def test_spec_from_yaml_resolves_relative_files(tmp_path, videos):
+    (tmp_path / "script.md").write_text(TEXT)
+    job = tmp_path / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: pt, es\npresenters: [{videos[0]}]\nreview: true\n")
+    s = JobSpec.from_yaml(job)
+    assert s.text == TEXT and s.languages == ("pt", "es") and s.review
+    assert s.as_preview().languages == ("pt",) and s.as_preview().preview.height == 240
+
+
+def test_artifact_names_cannot_escape(tmp_path):
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("..") == "file"
+    assert safe_name("a\\b:c.mp4") == "b_c.mp4"
+    with pytest.raises(JobError):
+        safe_arcname("pt/../../x")
+    assert safe_arcname("pt/videos/a.mp4") == "pt/videos/a.mp4"
+    store = ArtifactStore(tmp_path)
+    f = tmp_path / "x.bin"
+    f.write_bytes(b"same bytes")
+    assert store.put_file(f, "../a.bin") == store.put_file(f, "b.bin")
+    with pytest.raises(JobError):
+        store.path("../../etc")
+
+
+def test_adding_a_language_or_presenter_reuses_work(h, videos):
+    job = h.service.submit(spec(videos, ("pt",), n=2))
+    first = h.run()
+    assert first == {"analyse": 2, "source": 1, "translate": 1, "speak": 1, "render": 2, "pack": 1}
+    assert h.store.job(job)["state"] == "done"
+
+    h.service.extend(job, languages=["es"])
+    assert h.run() == {"translate": 1, "speak": 1, "render": 2, "pack": 1}  # nothing of pt is redone
+
+    h.service.extend(job, presenters=[str(videos[2])])
+    assert h.run() == {"analyse": 1, "render": 2, "pack": 2}
+    assert h.store.job(job)["state"] == "done"
+
+    again = h.service.submit(spec(videos, ("pt", "es"), n=3))
+    assert h.run() == {}  # everything is a cache hit
+    assert all(t["cached"] for t in h.store.tasks(again))
+    assert h.store.job(again)["state"] == "done"
+
+
+def test_review_gate_and_editing_one_sentence(h, videos):
+    job = h.service.submit(spec(videos, ("pt", "es"), n=2, review=True))
+    assert h.run() == {"analyse": 2, "source": 1, "translate": 2}
+    assert h.store.job(job)["state"] == "waiting-review"
+    review = h.service.review(job, "pt")
+    assert [s["text"] for s in review["sentences"]][0] == "[pt] Nozzle"
+
+    h.service.approve(job, "pt", "ana")
+    assert h.run() == {"speak": 1, "render": 2, "pack": 1}
+    assert h.store.job(job)["state"] == "waiting-review"  # es still waits
+    h.service.approve(job, "es", "ana")
+    h.run()
+    assert h.store.job(job)["state"] == "done"
+
+    redo = h.service.edit(job, "pt", {"s1": "Limpe o bico."})
+    assert redo == sorted(["speak:pt", f"render:pt:{presenter_label(h.store.tasks(job)[0]['inputs']['video'])}",
+                           f"render:pt:{presenter_label(h.store.tasks(job)[1]['inputs']['video'])}", "pack:pt"])
+    assert h.run() == {"speak": 1, "render": 2, "pack": 1}  # es, analysis and translation untouched
+    assert h.service.review(job, "pt")["sentences"][1]["text"] == "Limpe o bico."
+    assert h.service.edit(job, "pt", {"s1": "Limpe o bico."}) == []  # no change, nothing redone
+    with pytest.raises(InputError, match="no sentence"):
+        h.service.edit(job, "pt", {"s99": "x"})
+
+
+def test_new_engine_version_invalidates_renders(tmp_path, videos):
+    h1 = Harness(tmp_path)
+    h1.service.submit(spec(videos, ("pt",), n=1))
+    h1.run()
+    h2 = Harness(tmp_path)
+    h2.scheduler.versions["render"] = "render-engine-2"
+    h2.service.submit(spec(videos, ("pt",), n=1))
+    assert h2.run() == {"render": 1, "pack": 1}
+
+
+def test_one_failed_render_does_not_stop_the_others_and_retry(h, videos):
+    job = h.service.submit(spec(videos, ("pt", "es"), n=2))
+    bad = presenter_label(h.store.tasks(job)[1]["inputs"]["video"])
+    (h.root / f"fail-{bad}").touch()
+    h.run()
+    states = {t["name"]: t["state"] for t in h.store.tasks(job)}
+    assert states[f"render:pt:{bad}"] == "failed" and states[f"render:es:{bad}"] == "failed"
+    assert sum(s == "done" for n, s in states.items() if n.startswith("render")) == 2
+    assert states["pack:pt"] == "queued"
+    assert h.store.job(job)["state"] == "failed"
+    assert "no face found" in h.store.job(job)["error"]
+    # Input errors are not retried automatically: one attempt each.
+    assert all(t["attempts"] == 1 for t in h.store.tasks(job) if t["state"] == "failed")
+
+    (h.root / f"fail-{bad}").unlink()
+    assert sorted(h.service.retry(job)) == [f"render:es:{bad}", f"render:pt:{bad}"]
+    assert h.run() == {"render": 2, "pack": 2}
+    assert h.store.job(job)["state"] == "done"
+
+
+def test_restart_requeues_running_tasks(tmp_path, videos):
+    h = Harness(tmp_path)
+    job = h.service.submit(spec(videos, ("pt",), n=1))
+    call = next(c for c in h.scheduler.ready_calls() if c.kind == "analyse")
+    assert h.scheduler.claim(call, "w1")
+    assert h.store.job(job)["state"] == "running"
+    # A new process opens the same file: the running task goes back to the queue.
+    store2 = JobStore(tmp_path / "jobs.sqlite")
+    assert store2.requeue_interrupted() == 1
+    assert store2.task(job, call.task)["state"] == "queued"
+    with sqlite3.connect(tmp_path / "jobs.sqlite") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_cancel_and_history(h, videos):
+    a = h.service.submit(spec(videos, ("pt",), n=1))
+    b = h.service.submit(spec(videos, ("es",), n=1))
+    h.service.cancel(a)
+    h.run()
+    assert h.store.job(a)["state"] == "cancelled"
+    assert h.store.job(b)["state"] == "done"
+    rows, total = h.service.jobs(0, 1)
+    assert total == 2 and rows[0]["id"] == b  # newest first
+    h.service.delete(a)
+    with pytest.raises(JobError, match="no job"):
+        h.store.job(a)
+
+
+def test_disk_threshold_refuses_new_jobs(h, videos):
+    h.service.min_free_bytes = 1 << 60
+    with pytest.raises(DiskFullError, match="polydub gc"):
+        h.service.submit(spec(videos))
+
+
+def test_gc_keeps_what_jobs_use(h, videos):
+    job = h.service.submit(spec(videos, ("pt",), n=1))
+    h.run()
+    kept = set(h.artifacts.keys())
+    assert h.service.gc()["artifacts"] == 0
+    h.service.delete(job)
+    assert set(h.artifacts.keys()) < kept
+    h.service.gc()
+    assert list(h.artifacts.keys()) == []
+
+
+def test_job_zip_has_a_folder_per_language(h, videos):
+    import zipfile
+
+    job = h.service.submit(spec(videos, ("pt", "es"), n=1))
+    h.run()
+    with zipfile.ZipFile(h.service.job_zip(job)) as zf:
+        names = zf.namelist()
+    assert "job.json" in names and "pt/subtitles.srt" in names and "es/manifest.json" in names
+    assert sum(n.endswith(".mp4") for n in names) == 2

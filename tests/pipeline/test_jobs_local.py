@@ -1,0 +1,86 @@
+"""The local executor's worker processes, on cheap steps."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from pipeline.jobs import ArtifactStore, JobSpec, JobStore
+from pipeline.jobs.local import LocalExecutor
+from pipeline.jobs.service import JobService
+from pipeline.jobs.testing import runs
+
+RUNNER = "pipeline.jobs.testing:CountingRunner"
+
+
+def wait_for(predicate, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    from lipsync.media import VideoWriter
+
+    folder = tmp_path_factory.mktemp("videos")
+    out = []
+    for k in range(2):
+        path = folder / f"p{k}.mp4"
+        with VideoWriter(path, 32, 32, Fraction(10), comment=None) as w:
+            for i in range(5):
+                w.write(np.full((32, 32, 3), 60 * k + i, np.uint8))
+        out.append(path)
+    return out
+
+
+@pytest.fixture
+def service(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    store = JobStore(tmp_path / "jobs.sqlite")
+    artifacts = ArtifactStore(tmp_path / "artifacts")
+    executor = LocalExecutor(store, artifacts, RUNNER, cpu_workers=1, device_slots=1)
+    svc = JobService(store, artifacts, executor, data_dir=tmp_path, min_free_bytes=0)
+    executor.start()
+    yield svc
+    executor.stop()
+
+
+@pytest.mark.slow
+def test_workers_run_a_job_keep_state_and_cancel(service, videos, tmp_path):
+    spec = JobSpec.from_dict({"text": "One. Two.", "languages": ["pt", "es"], "presenters": [str(v) for v in videos]})
+    job = service.submit(spec)
+    wait_for(lambda: service.store.job(job)["state"] == "done", what="job done")
+    log = [line.split("\t") for line in (tmp_path / "runs.log").read_text().splitlines()]
+    kinds = Counter(row[0] for row in log)
+    assert kinds == {"analyse": 2, "source": 1, "translate": 2, "speak": 2, "render": 4, "pack": 2}
+    # Renders ran in one device worker process, which stayed alive between tasks.
+    assert len({row[3] for row in log if row[0] == "render"}) == 1
+    assert len({row[3] for row in log if row[0] != "render"}) == 1
+    snap = service.snapshot(job)
+    assert snap["percent"] == 100.0 and all(t["state"] == "done" for t in snap["tasks"])
+
+    # Cancel in the middle of a render: the worker is replaced, the job ends cancelled.
+    (tmp_path / "hold-render").touch()
+    job2 = service.submit(JobSpec.from_dict({**spec.to_dict(), "text": "Three.", "languages": ["de"]}))
+    wait_for(lambda: any(t["state"] == "running" and t["kind"] == "render" for t in service.store.tasks(job2)),
+             what="render running")
+    service.cancel(job2)
+    (tmp_path / "hold-render").unlink()
+    assert service.store.job(job2)["state"] == "cancelled"
+    assert all(t["state"] in ("done", "cancelled") for t in service.store.tasks(job2))
+    status = service.executor.status()
+    assert all(w["alive"] and w["task"] is None for w in status)
+
+    # Retry the cancelled job: it finishes, earlier work reused.
+    service.retry(job2)
+    wait_for(lambda: service.store.job(job2)["state"] == "done", what="retried job done")
+    assert Counter(k for k, _ in runs(tmp_path))["analyse"] == 2

