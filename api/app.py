@@ -51,9 +51,13 @@ def _executor(settings: Settings, store, artifacts, data: Path):
     from pipeline.jobs.local import load_factory
 
     runner = partial(load_factory(settings.runner), data_dir=str(data))
-    options = {"max_attempts": settings.max_attempts, **settings.executor_options}
+    options: dict = {}
     if settings.executor == "local":
-        options.update(cpu_workers=settings.cpu_workers, device_slots=settings.device_slots)
+        options.update(cpu_workers=settings.cpu_workers, device_slots=settings.device_slots,
+                       max_attempts=settings.max_attempts)
+    elif settings.executor == "ray" and settings.ray_address:
+        options["address"] = settings.ray_address
+    options.update(settings.executor_options)
     return create_executor(settings.executor, store, artifacts, runner, **options)
 
 

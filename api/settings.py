@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     min_free_gb: float = Field(1.0, ge=0, description="new jobs are refused below this much free disk")
     retention_days: float = Field(30.0, ge=0, description="`polydub gc` removes finished jobs older than this (0: keep)")
     executor: str = Field("local", description="local, or ray (issue 7)")
+    ray_address: str | None = Field(None, description="with executor=ray: 'auto' joins a running cluster, "
+                                                      "an address joins that one, none starts a local Ray")
     executor_options: dict = Field(default_factory=dict, description="extra options for the executor")
     runner: str = Field("pipeline.jobs.runner:PipelineRunner", description="step runner factory, module:attribute")
     cpu_workers: int = Field(1, ge=1, description="worker processes for analysis, translation, speech, packing")

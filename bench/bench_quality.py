@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from lipsync.media import read_audio  # noqa: E402
 from pipeline.evaluate import envelope_measure, evaluate_sync, words_measure  # noqa: E402
 
@@ -128,6 +130,10 @@ def main() -> None:
                       f"no face {len(rep.frames_without_face)})")
                 print(f"  words {words_cols(rep.words)} | vs {OTHER[name]}: {words_cols(mismatch)} | envelope "
                       f"r0 {f(rep.envelope.at(0))} best {f(rep.envelope.value)}@{rep.envelope.lag:+d}")
+                others = [words_measure(rep.opening, rep.fps, a[0], a[1], a[2], rep.max_lag).at(0)
+                          for key, a in audios.items() if key != name]
+                print(f"  vs every other audio ({len(others)}): r0 mean {f(float(np.nanmean(others)))} "
+                      f"sd {f(float(np.nanstd(others)), '{:.2f}')} max {f(float(np.nanmax(others)))}")
                 print(f"  opening std x{f(rep.opening_std_ratio, '{:.2f}')}, mouth change "
                       f"x{f(rep.mouth_change_ratio, '{:.2f}')}, upper face {f(rep.upper_face_psnr, '{:.1f}')} dB, "
                       f"beside the face {f(rep.side_band_psnr, '{:.1f}')} dB, seam {f(rep.seam_step, '{:.2f}')} "

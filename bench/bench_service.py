@@ -72,7 +72,7 @@ def real_batch() -> None:
         store, artifacts = JobStore(data / "jobs.sqlite"), ArtifactStore(data / "artifacts")
         executor = LocalExecutor(store, artifacts, partial(bench_runner, str(data), str(table)),
                                  cpu_workers=1, device_slots=1)
-        service = JobService(store, artifacts, executor, data_dir=data, min_free_bytes=0)
+        service = JobService(store, artifacts, executor, data_dir=data, min_free_bytes=0, allow_paths=True)
         executor.start()
         try:
             spec = JobSpec.from_dict({"text": SCRIPT, "languages": ["en", "pt", "es"],

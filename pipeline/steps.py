@@ -54,7 +54,10 @@ class Toolkit:
         if self._translator is None:
             import translate
 
-            self._translator = translate.Translator()
+            # Every sentence translation is remembered, so an edit re-translates one sentence.
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            memory = translate.TranslationMemory(self.cache_dir / "translation-memory.sqlite")
+            self._translator = translate.Translator(memory=memory)
         return self._translator
 
     @property

@@ -87,9 +87,10 @@ def align(
         if k is not None:
             per_word[k].extend((e - s, p) for s, e, p in w.phones)
 
+    loud = _loud_frames(audio, int(sample_rate))
     timeline: list[Phone] = []
     for (start, end, _), phones in zip(timed, per_word):
-        start, end = max(0.0, start), min(end, duration)
+        start, end = _tighten(max(0.0, start), min(end, duration), loud)
         if not phones or end <= start:
             continue
         if timeline:
@@ -104,6 +105,28 @@ def align(
     out = tuple(timeline)
     check_timeline(out, duration)
     return out
+
+
+_HOP_S = 0.01
+
+
+def _loud_frames(audio: np.ndarray, sample_rate: int, below_peak_db: float = 40.0) -> np.ndarray:
+    from tts.audio import frame_energy_db
+
+    db = frame_energy_db(audio, sample_rate, hop_s=_HOP_S)
+    return db > db.max() - below_peak_db
+
+
+def _tighten(start: float, end: float, loud: np.ndarray, lead_s: float = 0.02, tail_s: float = 0.03):
+    """Shrink a recognised word's span to its sound: recognisers often let a word run into the
+    pause around it, and the mouth must be at rest there. Never widens; keeps at least 40 ms."""
+    a, b = int(start / _HOP_S), int(np.ceil(end / _HOP_S))
+    frames = np.flatnonzero(loud[a:b])
+    if frames.size == 0:
+        return start, end
+    new_start = max(start, (a + frames[0]) * _HOP_S - lead_s)
+    new_end = min(end, (a + frames[-1] + 1) * _HOP_S + tail_s)
+    return (new_start, new_end) if new_end - new_start >= 0.04 else (start, end)
 
 
 def _key(word: str) -> str:

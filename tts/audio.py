@@ -23,10 +23,24 @@ def normalize_loudness(audio: np.ndarray, sample_rate: int, target_lufs: float =
     else:  # too short for a gated measure: match RMS to the target as if it were dBFS
         rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
         gain = 10.0 ** (target_lufs / 20.0) / max(rms, 1e-9)
-    peak = float(np.max(np.abs(audio))) * gain
-    if peak > PEAK_CEILING:
-        gain *= PEAK_CEILING / peak
-    return (audio * gain).astype(np.float32)
+    return soft_limit(audio * gain)
+
+
+def soft_limit(audio: np.ndarray, knee: float = 0.85, ceiling: float = PEAK_CEILING) -> np.ndarray:
+    """Leave samples under `knee` alone and bend louder ones smoothly under `ceiling`.
+
+    Scaling the whole signal down to fit its highest peak would miss the loudness target for
+    voices with sharp peaks; only the rare peak samples are touched here.
+    """
+    audio = np.asarray(audio, np.float32)
+    mag = np.abs(audio)
+    over = mag > knee
+    if not over.any():
+        return audio
+    span = ceiling - knee
+    out = audio.copy()
+    out[over] = np.sign(audio[over]) * (knee + span * np.tanh((mag[over] - knee) / span))
+    return out
 
 
 def frame_energy_db(audio: np.ndarray, sample_rate: int, hop_s: float = 0.01, win_s: float = 0.025) -> np.ndarray:

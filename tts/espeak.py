@@ -6,9 +6,10 @@ library is initialised with espeakINITIALIZE_PHONEME_IPA), and `espeak_TextToPho
 (with stress and length marks, the form that Piper and Kokoro were trained on).
 
 libespeak-ng keeps its state in process globals, so one `Espeak` object per process mirrors it
-(`Espeak.shared()`), and a lock serialises every call. Piper's own `espeakbridge` links a
-separate static copy of espeak-ng with its own globals; polydub never loads it (it feeds Piper the
-phonemes it computes here), so only one copy is ever in use.
+(`Espeak.shared()`), and a lock serialises every call. Piper's own `espeakbridge` is a separate,
+statically linked copy with its own globals (checked: both load and answer correctly in one
+process); `PiperPhonemizer` uses it only for the IPA fed to Piper and Kokoro, while timings,
+`phonemize` and `align` use this library's phoneme events.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ _EVENT_MSG_TERMINATED = 6
 _EVENT_PHONEME = 7
 
 _PHONEMES_IPA = 0x02
+
+# Phoneme-event names that this build's tables map to the wrong IPA symbol (checked against the
+# IPA of espeak_TextToPhonemes and of Piper's espeak-ng): Portuguese reduced final vowels come
+# out as "æ" and "y" (a rounded vowel!) where the sound is "ɐ" and "ɪ".
+_EVENT_IPA_FIXES = {"pt": {"æ": "ɐ", "y": "ɪ"}}
 
 # Stress, length and tone marks that the timeline contract strips from phone names.
 PROSODY_MARKS = frozenset("ˈˌːˑ'\u0306\u032f\u0361\u035c‿|")
@@ -218,7 +224,14 @@ class Espeak:
             chunks, events = self._chunks, self._events
             self._chunks, self._events = [], []
         audio = (np.concatenate(chunks).astype(np.float32) / 32768.0) if chunks else np.zeros(0, np.float32)
-        return EspeakResult(audio, self.sample_rate, *_words_from_events(events, len(audio) / self.sample_rate))
+        words, end = _words_from_events(events, len(audio) / self.sample_rate)
+        fixes = _EVENT_IPA_FIXES.get(voice.split("-")[0].lower())
+        if fixes:
+            words = tuple(
+                EspeakWord(w.text_start, w.text_length, w.start, tuple((s, e, fixes.get(p, p)) for s, e, p in w.phones))
+                for w in words
+            )
+        return EspeakResult(audio, self.sample_rate, words, end)
 
     def text_to_phonemes(self, text: str, voice: str) -> list[str]:
         """IPA (with stress and length marks) for each clause of `text`, in order."""

@@ -16,11 +16,16 @@ log = logging.getLogger(__name__)
 # Default voice per language, chosen by measured intelligibility (Whisper base word error rate on
 # a fixed SOP text per language, bench/bench_tts.py; figures in the README). Languages not here
 # get espeak-ng.
+# Measured here: en piper 0.00 (espeak 0.07); pt-BR kokoro jm_kumo 0.14 (jf_alpha 0.37, espeak 0.49,
+# heard as Latin); es 0.10 (espeak 0.45); it 0.07 (espeak 0.45); de 0.06 (jf_alpha 0.98, espeak
+# 0.40); fr 0.49 (espeak 0.70; neither is good). Japanese keeps a native Japanese voice.
 DEFAULT_VOICES: Mapping[str, str] = {
     "en": "piper:en_US-joe-medium",
-    "pt": "kokoro:jf_alpha",
-    "es": "kokoro:jf_alpha",
-    "it": "kokoro:jf_alpha",
+    "pt": "kokoro:jm_kumo",
+    "es": "kokoro:jm_kumo",
+    "it": "kokoro:jm_kumo",
+    "de": "kokoro:jm_kumo",
+    "fr": "kokoro:jm_kumo",
     "ja": "kokoro:jf_alpha",
 }
 

@@ -31,13 +31,14 @@ def add_service_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
     p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
     p.add_argument("--executor", help="local (default) or ray")
+    p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
     p.add_argument("--runner", help=argparse.SUPPRESS)
 
 
 def settings_from(args: argparse.Namespace, *names: str):
     from api.settings import Settings
 
-    fields = ("data_dir", "cpu_workers", "device_slots", "executor", "runner", *names)
+    fields = ("data_dir", "cpu_workers", "device_slots", "executor", "ray_address", "runner", *names)
     given = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
     return Settings(**given)
 
@@ -51,7 +52,9 @@ def open_service(args: argparse.Namespace, with_executor: bool = True, only_own_
     settings = settings_from(args)
     if only_own_jobs and settings.executor == "local":
         settings.executor_options = {**settings.executor_options, "requeue": False, "only_jobs": set()}
-    return build_service(settings, with_executor=with_executor)
+    service = build_service(settings, with_executor=with_executor)
+    service.allow_paths = True  # the command line may name files on this machine
+    return service
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -72,9 +75,14 @@ def run(args: argparse.Namespace) -> int:
     service = open_service(args, only_own_jobs=True)
     import logging
 
+    # The log file gets INFO and up (with job and task ids); the terminal keeps its -v level.
+    root = logging.getLogger()
+    for h in root.handlers:
+        if h.level == logging.NOTSET:
+            h.setLevel(root.level)
     handler = file_handler(service.data_dir, "run")
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(min(logging.getLogger().level or logging.INFO, logging.INFO))
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
     service.executor.start()
     try:
         job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
@@ -99,7 +107,7 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
     while True:
         snap = service.snapshot(job_id)
         for t in snap["tasks"]:
-            if seen.get(t["name"]) != t["state"] and not quiet:
+            if seen.get(t["name"], "queued") != t["state"] and not quiet:
                 what = " (reused)" if t["cached"] else ""
                 err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
                 print(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{what}{err}", file=sys.stderr)

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import get_service, require_token
 from api.routes.jobs import job_out
 from pipeline.jobs.service import JobService
+from pipeline.jobs.store import NotFoundError
 
 router = APIRouter(prefix="/jobs", tags=["progress"], dependencies=[Depends(require_token)])
 
@@ -46,7 +47,11 @@ async def events(job_id: str, request: Request, interval: float = 0.5,
             if await request.is_disconnected():
                 return
             await asyncio.sleep(interval)
-            snap = job_out(await run_in_threadpool(service.snapshot, job_id))
+            try:
+                snap = job_out(await run_in_threadpool(service.snapshot, job_id))
+            except NotFoundError:
+                yield f"event: end\ndata: {json.dumps({'state': 'deleted'})}\n\n"
+                return
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

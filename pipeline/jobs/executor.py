@@ -212,7 +212,8 @@ def drain(scheduler: Scheduler, runner: StepRunner, worker: str = "inline") -> i
 
 #: Executors by name, as "module:class" so that choosing one imports only it (Ray is heavy).
 #: Each class is built as cls(store, artifacts, runner_factory, **options) and implements Executor.
-EXECUTORS: dict[str, str] = {"local": "pipeline.jobs.local:LocalExecutor"}
+EXECUTORS: dict[str, str] = {"local": "pipeline.jobs.local:LocalExecutor",
+                             "ray": "pipeline.jobs.ray_executor:RayExecutor"}
 
 
 def create_executor(name: str, store: JobStore, artifacts: ArtifactStore, runner: Any, **options: Any) -> Executor:

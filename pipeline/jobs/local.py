@@ -4,8 +4,8 @@ Two pools: `cpu_workers` processes for analysis, translation, speech and packing
 process per device slot for renders, so at most one render runs per slot. Each worker builds
 its `StepRunner` once and keeps it (and the models it loads) for its whole life. A failed task
 fails alone; a crashed worker is replaced and its task retried; cancelling a running task stops
-its worker, which is then replaced. Workers die with the service (PR_SET_PDEATHSIG), and the
-store requeues what they were running at the next start.
+its worker, which is then replaced. Workers die with the service (PR_SET_PDEATHSIG, and an
+orphan check while idle), and the store requeues what they were running at the next start.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import importlib
 import logging
 import logging.handlers
 import multiprocessing as mp
+import os
 import queue
 import signal
 import threading
@@ -66,8 +67,14 @@ def _worker_main(name: str, factory: Any, artifacts_root: str, tasks: mp.Queue, 
     runner = load_factory(factory)()
     artifacts = ArtifactStore(artifacts_root)
     wlog.info("worker %s ready", name)
+    parent = os.getppid()
     while True:
-        call: TaskCall | None = tasks.get()
+        try:
+            call: TaskCall | None = tasks.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # orphaned (the service was killed): stop
+                return
+            continue
         if call is None:
             return
         last = [0.0]
@@ -97,6 +104,8 @@ class _Worker:
     process: mp.process.BaseProcess
     tasks: Any
     call: TaskCall | None = None
+    #: stopped on purpose (its task was cancelled)
+    stopped: bool = False
 
 
 class LocalExecutor:
@@ -148,13 +157,13 @@ class LocalExecutor:
     def cancel(self, job_id: str, task: str | None = None) -> None:
         running = set(self.store.cancel(job_id, task))
         with self._lock:
-            for i, w in enumerate(self._workers):
+            for w in self._workers:
                 if w.call and w.call.job_id == job_id and w.call.task in running:
                     log.info("stopping worker %s", w.name, extra={"job_id": job_id, "task": w.call.task})
-                    w.call = None
+                    w.call = None  # so the reaper replaces it without failing the task
+                    w.stopped = True
                     w.process.kill()
                     w.process.join(5)
-                    self._workers[i] = self._spawn(device=w.device)
         self.wake()
 
     def stop(self) -> None:
@@ -242,11 +251,16 @@ class LocalExecutor:
         self._wake.set()
 
     def _reap(self) -> None:
+        # Runs on the dispatcher thread only: PR_SET_PDEATHSIG fires when the *thread* that
+        # started a child ends, so replacements must not be started from request threads.
         with self._lock:
             for i, w in enumerate(self._workers):
                 if w.process.is_alive() or self._stopping.is_set():
                     continue
-                log.warning("worker %s died (exit code %s)", w.name, w.process.exitcode)
+                if w.stopped:
+                    log.info("replacing worker %s, stopped to cancel its task", w.name)
+                else:
+                    log.warning("worker %s died (exit code %s)", w.name, w.process.exitcode)
                 if w.call is not None:
                     self.scheduler.failed(w.call, f"the worker process died (exit code {w.process.exitcode})", True)
                 self._workers[i] = self._spawn(device=w.device)

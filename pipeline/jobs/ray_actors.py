@@ -18,13 +18,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import ray
 
 from pipeline.jobs.executor import StepRunner, TaskCall, execute
+from pipeline.jobs.logs import task_context
+from pipeline.jobs.remote_store import localize_inputs
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +40,13 @@ def node_id() -> str:
     return ray.get_runtime_context().get_node_id()
 
 
-def localize_inputs(call: TaskCall, artifacts: Any) -> TaskCall:
-    """Inputs as local folders: a store that lives elsewhere (fsspec URL) fetches each input
-    artifact into this node's cache first; a shared folder is already local."""
-    fetch = getattr(artifacts, "fetch", None)
-    if fetch is None:
-        return call
-    return replace(call, inputs={role: str(fetch(Path(p).name)) for role, p in call.inputs.items()})
-
-
 class StepWorker:
     """Runs tasks with one resident runner. Made into a Ray actor by the executor (with the
     pool's resources and a `control` concurrency group so `cancel` runs beside `run`)."""
 
-    def __init__(self, runner_factory: Callable[[], StepRunner], artifacts: Any, inbox: Any, pool: str):
+    def __init__(self, runner_factory: Callable[[], StepRunner], artifacts: Any, pool: str):
         self.runner = runner_factory()
         self.artifacts = artifacts
-        self.inbox = inbox
         self.pool = pool
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
@@ -66,8 +56,9 @@ class StepWorker:
         return {"node": node_id(), "gpus": [str(g) for g in ray.get_gpu_ids()], "pid": os.getpid(),
                 "pool": self.pool}
 
-    def run(self, call: TaskCall, token: str) -> dict[str, Any]:
-        """Run one task into the shared artifact store; returns its key and timing."""
+    def run(self, call: TaskCall, token: str, inbox: Any) -> dict[str, Any]:
+        """Run one task into the shared artifact store, reporting progress to `inbox` (the
+        driver's current `ProgressInbox`); returns its key and timing."""
         t0 = time.perf_counter()
         last = [0.0]
 
@@ -79,12 +70,15 @@ class StepWorker:
             if fraction >= 1.0 or now - last[0] >= PROGRESS_INTERVAL:
                 last[0] = now
                 # Fire and forget: a lost progress message is replaced by the next one.
-                self.inbox.push.remote(call.job_id, call.task, float(fraction), message)
+                inbox.push.remote(call.job_id, call.task, float(fraction), message)
 
-        progress(0.0, None)
-        key = execute(localize_inputs(call, self.artifacts), self.runner, self.artifacts, progress)
-        with self._lock:
-            self._cancelled.discard(token)
+        try:
+            progress(0.0, None)
+            with task_context(call.job_id, call.task):  # worker log lines carry the job and task ids
+                key = execute(localize_inputs(call, self.artifacts), self.runner, self.artifacts, progress)
+        finally:
+            with self._lock:
+                self._cancelled.discard(token)
         return {"key": key, "seconds": time.perf_counter() - t0, "node": node_id(), "pid": os.getpid()}
 
     @ray.method(concurrency_group="control")

@@ -106,7 +106,7 @@ class RayExecutor:
     """Runs the task graphs held in a `JobStore` on a Ray cluster (implements `Executor`).
 
     `runner_factory()` builds the `StepRunner` inside each worker (it must be picklable: a
-    class or a module-level function); `artifacts` must be reachable from every node (a shared
+    class, a module-level function or a partial of one; or "module:attribute"); `artifacts` must be reachable from every node (a shared
     folder at the same path on all of them, or a `RemoteArtifactStore`).
     """
 
@@ -114,7 +114,7 @@ class RayExecutor:
         self,
         store: JobStore,
         artifacts: ArtifactStore,
-        runner_factory: Callable[[], StepRunner],
+        runner_factory: Callable[[], StepRunner] | str,
         *,
         address: str | None = None,
         num_cpus: int | None = None,
@@ -124,12 +124,17 @@ class RayExecutor:
         engine_kinds: Iterable[str] = ENGINE_KINDS,
         max_retries: int = 2,
         max_restarts: int = 2,
+        max_attempts: int | None = None,
         versions: Mapping[str, str] | None = None,
         poll: float = 0.05,
     ):
+        from pipeline.jobs.local import load_factory
+
+        if max_attempts is not None:  # the service's setting: tries per task, the first included
+            max_retries = max(0, max_attempts - 1)
         self.store = store
         self.artifacts = artifacts
-        self.runner_factory = runner_factory
+        self.runner_factory = load_factory(runner_factory)
         self.address = address
         self.num_cpus = num_cpus
         self.engines = engines
@@ -139,7 +144,7 @@ class RayExecutor:
         self.max_retries = max_retries
         self.max_restarts = max_restarts
         self.poll = poll
-        self.scheduler = Scheduler(store, artifacts, versions or runner_factory().versions(),
+        self.scheduler = Scheduler(store, artifacts, versions or self.runner_factory().versions(),
                                    max_attempts=max_retries + 1)
         self.slots: list[_Slot] = []
         self._flights: dict[Any, _Flight] = {}
@@ -177,8 +182,7 @@ class RayExecutor:
         n_cpu = self.cpu_workers or max(1, cpus - int(self.engine_cpus * n_engines))
         for pool, count, opts in (("engine", n_engines, engine_opts), ("cpu", n_cpu, {"num_cpus": 1})):
             for i in range(count):
-                handle = worker_cls.options(**common, **opts).remote(self.runner_factory, self.artifacts,
-                                                                      self._inbox, pool)
+                handle = worker_cls.options(**common, **opts).remote(self.runner_factory, self.artifacts, pool)
                 slot = _Slot(f"{pool}-{i}", pool, handle)
                 slot.probe = handle.info.remote()
                 self.slots.append(slot)
@@ -266,7 +270,9 @@ class RayExecutor:
             return
         try:
             updates = ray.get(self._inbox.drain.remote(), timeout=10)
-        except Exception as exc:  # the inbox died with its node: progress resumes with a new one
+        except ray.exceptions.GetTimeoutError:
+            return  # a busy head node: the progress waits for the next drain
+        except ray.exceptions.RayActorError as exc:  # the inbox died: progress resumes with a new one
             log.warning("progress inbox lost (%s); making a new one", exc)
             from pipeline.jobs.ray_actors import ProgressInbox
 
@@ -286,7 +292,7 @@ class RayExecutor:
             if not self.scheduler.claim(call, slot.label):
                 continue
             token = uuid.uuid4().hex
-            ref = slot.handle.run.remote(call, token)
+            ref = slot.handle.run.remote(call, token, self._inbox)
             slot.busy = True
             video = call.inputs.get("video")
             if video:

@@ -72,7 +72,7 @@ class JobService:
     def __init__(self, store: JobStore, artifacts: ArtifactStore, executor: Executor | None, *,
                  data_dir: str | Path, prober: Prober = probe_media,
                  thumbnailer: Callable[[Path], bytes | None] = thumbnail_jpeg,
-                 min_free_bytes: int = 1 << 30, retention_days: float = 30.0):
+                 min_free_bytes: int = 1 << 30, retention_days: float = 30.0, allow_paths: bool = False):
         self.store = store
         self.artifacts = artifacts
         self.executor = executor
@@ -83,6 +83,8 @@ class JobService:
         self.thumbnailer = thumbnailer
         self.min_free_bytes = min_free_bytes
         self.retention_days = retention_days
+        #: whether a spec may name files on this machine (the CLI); over HTTP only uploads count
+        self.allow_paths = allow_paths
 
     # ------------------------------------------------------------------ disk
     def free_bytes(self) -> int:
@@ -95,8 +97,9 @@ class JobService:
                 f"only {free / 1e9:.1f} GB free in {self.data_dir} (need {self.min_free_bytes / 1e9:.1f} GB); "
                 "delete old jobs or run `polydub gc`")
 
-    def gc(self, dry_run: bool = False) -> dict[str, Any]:
-        """Delete jobs past the retention period, then artifacts no remaining job uses."""
+    def gc(self, dry_run: bool = False, grace_s: float = 3600.0) -> dict[str, Any]:
+        """Delete jobs past the retention period, then artifacts no remaining job uses (and
+        older than `grace_s`, so an upload waiting for its job is not taken)."""
         expired = self.store.expired_jobs(self.retention_days * 86400) if self.retention_days > 0 else []
         if dry_run:
             unused = set(self.artifacts.keys()) - self.store.referenced_keys()
@@ -104,9 +107,10 @@ class JobService:
                     "bytes": sum(self.artifacts.size(k) for k in unused)}
         for job_id in expired:
             self.delete(job_id, collect=False)
-        removed, freed = self.artifacts.gc(self.store.referenced_keys())
+        removed, freed = self.artifacts.gc(self.store.referenced_keys(), older_than=grace_s)
+        jobs = set(self._job_ids())
         for export in self.exports.glob("*.zip"):
-            if export.stem.split(".")[0] not in {j for j in self._job_ids()}:
+            if export.name.split(".")[0] not in jobs:
                 export.unlink(missing_ok=True)
         log.info("gc removed %d job(s), %d artifact(s), %.1f MB", len(expired), removed, freed / 1e6)
         return {"jobs": len(expired), "artifacts": removed, "bytes": freed}
@@ -127,8 +131,11 @@ class JobService:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such file; check the path")
-        info = self.prober(path)
         label = name or path.name
+        try:
+            info = self.prober(path)
+        except InputError as exc:  # name the file as the user knows it, not our temporary copy
+            raise InputError(str(exc).replace(str(path), label)) from exc
         if want == "audio" and not info.get("has_audio"):
             raise InputError(f"{label}: has no audio track; give a narration as wav, mp3, m4a or flac")
         if want == "video" and not info.get("has_video"):
@@ -201,9 +208,12 @@ class JobService:
             if not self.artifacts.has(bare):
                 raise InputError(f"no stored file {bare[:12]}; upload it first")
             return bare, self.artifacts.meta(bare).get("name", bare[:12])
-        if os.path.isfile(ref):
+        if self.allow_paths and os.path.isfile(ref):
             key, _ = self.add_input(ref, Path(ref).name, want=want)
             return key, Path(ref).stem
+        if not self.allow_paths:
+            raise InputError(f"{ref!r} is neither an uploaded presenter nor an uploaded file; upload it first "
+                             "(POST /presenters or POST /uploads) and give its id or key")
         raise InputError(f"{ref!r} is neither an uploaded presenter/file nor a file on disk")
 
     # ------------------------------------------------------------------ jobs

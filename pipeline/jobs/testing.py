@@ -4,9 +4,10 @@ machinery (store, scheduler, executors, API) without loading any model.
 It "translates" by tagging each sentence with the language, "speaks" a tone of one second per
 sentence, "renders" by re-encoding the presenter file's first seconds, and packs like the real
 pack. Every run appends one line to `$POLYDUB_FAKE_DIR/runs.log` so tests can count what ran.
-Two switches, also in `$POLYDUB_FAKE_DIR`: a file `fail-<presenter label>` makes that
-presenter's renders fail with an input error; a file `hold-render` makes renders wait (polling)
-until it is removed, so a test can stop the service in the middle of a render.
+Switches, as files in `$POLYDUB_FAKE_DIR`: `fail-<presenter label>` makes that presenter's
+renders fail with an input error; `hold-render` makes renders wait (polling) until it is
+removed, so a test can stop the service in the middle of a render; `crash-render` kills the
+worker process in the middle of the next render (once).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ class CountingRunner:
         label = call.task.rsplit(":", 1)[-1]
         if (self.dir / f"fail-{label}").exists():
             raise InputError(f"{meta['name']}: no face found in any frame (simulated)")
+        crash = self.dir / "crash-render"
+        if crash.exists():  # the worker process dies in the middle of a task, once
+            crash.unlink()
+            os._exit(3)
         steps = 20
         for i in range(steps):
             progress(i / steps, meta["name"])

@@ -151,6 +151,7 @@ def test_narration_job_and_history(client, presenters, narration_wav):
 @pytest.mark.parametrize("body, status, words", [
     ({"text": "Hi.", "languages": ["p t"], "presenters": ["x"]}, 422, "BCP-47"),
     ({"text": "Hi.", "languages": ["pt"], "presenters": ["pnothing"]}, 422, "neither an uploaded"),
+    ({"text": "Hi.", "languages": ["pt"], "presenters": ["/etc/hostname"]}, 422, "upload it first"),
     ({"text": " ", "languages": ["pt"], "presenters": ["x"]}, 422, "script text is empty"),
     ({"languages": ["pt"], "presenters": ["x"]}, 422, "exactly one source"),
     ({"text": "Hi.", "languages": ["pt"], "presenters": ["x"], "colour": "red"}, 422, "colour"),
@@ -168,8 +169,42 @@ def test_limits_and_not_found(client, narration_wav):
     r = client.post("/uploads", files={"file": ("../../etc/passwd.wav", narration_wav.read_bytes(), "audio/wav")})
     assert r.status_code == 201 and r.json()["info"]["has_audio"]
     r = client.post("/uploads", files={"file": ("fake.wav", b"RIFF not really", "audio/wav")})
-    assert r.status_code == 422
+    assert r.status_code == 422 and r.json()["detail"].startswith("fake.wav: not a readable")
     assert client.get("/jobs/jnothing").status_code == 404
     assert client.get("/jobs/jnothing/events").status_code == 404
     assert client.post("/jobs/jnothing/cancel").status_code == 404
     assert client.get("/presenters/pnothing").status_code == 404
+
+
+def test_cancel_one_task_then_retry_it(client, server, presenters):
+    hold = server.data_dir / "hold-render"
+    hold.touch()
+    try:
+        job_id = client.post("/jobs", json={"text": "Cancel me. Please.", "languages": ["fr"],
+                                            "presenters": presenters}).json()["id"]
+        running = wait_for(lambda: next((t["name"] for t in client.get(f"/jobs/{job_id}").json()["tasks"]
+                                         if t["kind"] == "render" and t["state"] == "running"), None),
+                           what="a render running")
+        r = client.post(f"/jobs/{job_id}/cancel", params={"task": running})
+        assert r.status_code == 200
+        assert {t["name"]: t["state"] for t in r.json()["tasks"]}[running] == "cancelled"
+    finally:
+        hold.unlink()
+    # The other presenter's render still finishes; the pack waits for the cancelled one.
+    job = wait_for(lambda: (j := client.get(f"/jobs/{job_id}").json())["state"] == "cancelled" and j,
+                   what="job settles")
+    states = {t["name"]: t["state"] for t in job["tasks"]}
+    assert sum(s == "done" for n, s in states.items() if n.startswith("render:")) == 1
+    assert states["pack:fr"] == "queued"
+    assert client.post(f"/jobs/{job_id}/retry", params={"task": running}).status_code == 200
+    assert events(client, job_id)[-1] == ("end", {"state": "done"})
+    assert client.post(f"/jobs/{job_id}/retry").status_code == 409  # nothing left to retry
+
+
+def test_delete_presenter(client, tiny_videos):
+    r = client.post("/presenters", data={"consent_by": "Ana Lima", "consent": "true"},
+                    files=[("files", (tiny_videos[2].name, tiny_videos[2].read_bytes(), "video/mp4"))])
+    pid = r.json()["presenters"][0]["id"]
+    assert client.delete(f"/presenters/{pid}").status_code == 204
+    assert client.get(f"/presenters/{pid}").status_code == 404
+    assert pid not in [p["id"] for p in client.get("/presenters").json()]

@@ -45,7 +45,11 @@ def test_run_review_gc_and_logs(env, tiny_videos, capsys):
 
     # Approved: a second run of the same file reuses everything up to translation.
     job.write_text(job.read_text().replace("review: true", "review: false"))
+    capsys.readouterr()
     assert main(["run", str(job), *common, "--out", str(env / "out")]) == 0
+    second = capsys.readouterr()
+    job2 = second.err.split()[1].rstrip(":")
+    assert "translate:pt done (reused)" in second.err and "render:pt:" in second.err
     with zipfile.ZipFile(env / "out" / "pt.zip") as zf:
         assert "manifest.json" in zf.namelist()
     assert main(["preview", str(job), *common, "--seconds", "1"]) == 0
@@ -54,7 +58,7 @@ def test_run_review_gc_and_logs(env, tiny_videos, capsys):
     assert "would remove 0 job(s)" in capsys.readouterr().out
     assert main(["logs", "--service", "run", "-n", "500", *common]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(f"job={job_id} task=render:pt:" in line for line in lines)
+    assert any(f"job={job2} task=render:pt:" in line for line in lines)
     assert all(" job=" in line and " task=" in line for line in lines)
 
 

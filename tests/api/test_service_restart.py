@@ -25,8 +25,10 @@ def test_restart_mid_render_loses_nothing(tmp_path, tiny_videos):
                                        files=[("files", (p.name, p.read_bytes(), "video/mp4"))
                                               for p in tiny_videos[:2]]).json()["presenters"]]
         job = c.post("/jobs", json={"text": "One. Two.", "languages": ["pt", "es"], "presenters": ids}).json()["id"]
+        # A render is running: the store says so and the worker has started it.
         wait_for(lambda: any(t["kind"] == "render" and t["state"] == "running"
-                             for t in c.get(f"/jobs/{job}").json()["tasks"]), what="a render running")
+                             for t in c.get(f"/jobs/{job}").json()["tasks"])
+                 and any(kind == "render" for kind, _ in runs(data)), what="a render running")
         before = c.get(f"/jobs/{job}").json()
         done_before = {t["name"] for t in before["tasks"] if t["state"] == "done"}
         c.close()

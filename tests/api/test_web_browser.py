@@ -41,6 +41,8 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
 
     video = make_demo_presenter(tmp_path / "astronaut.mp4", seconds=1.2, size=160)
     page = browser.new_page(accept_downloads=True)
+    script_errors: list[str] = []
+    page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     page.goto(server.url + "/")
 
     # Drag and drop the presenter file onto the drop zone.
@@ -72,6 +74,9 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
     # The presenter was analysed at upload; the job reused that analysis.
     assert "reused" in page.inner_text("#tasks tbody tr[data-task^='analyse:']")
     page.wait_for_selector("#results video")
+    # The rendered video plays in the page: the browser decodes its metadata (H.264 + AAC).
+    page.wait_for_function("document.querySelector('#results video').readyState >= 1", timeout=20_000)
+    assert page.evaluate("document.querySelector('#results video').duration") > 0.5
 
     with page.expect_download() as info:
         page.click("#job-zip")
@@ -81,4 +86,8 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
         names = zf.namelist()
     assert "job.json" in names and "pt/subtitles.srt" in names
     assert any(n.startswith("pt/videos/") and n.endswith(".mp4") for n in names)
+    # The language pack link and the history row are there too; the page raised no script error.
+    assert page.locator("#results a.pack-link").count() == 1
+    assert page.locator("#history tbody tr").count() >= 1
+    assert script_errors == []
     page.close()

@@ -105,6 +105,19 @@ def test_silence_closes_a_word_the_recogniser_stretched_over_a_pause():
     assert words_opening(stretched, FPS, 50)[int(1.5 * FPS)] > 0.9  # negative control: no gate
 
 
+def test_words_measure_judges_only_the_frames_the_audio_covers():
+    from pipeline.evaluate import words_measure
+    from tests.conftest import tone
+
+    timeline = random_timeline(2.0, seed=3)
+    audio = tone(2.0) + 0.05  # 2 s of sound (never silent, so nothing is gated)
+    opening = np.concatenate([words_opening(timeline, FPS, 50), np.linspace(1, 0, 50)])  # 4 s of video
+    measure = words_measure(opening, FPS, audio, 16000, timeline, max_lag=2)
+    assert measure.at(0) > 0.95  # the 2 s past the audio's end are not judged
+    wrong = words_measure(opening[::-1].copy(), FPS, audio, 16000, timeline, max_lag=2)
+    assert wrong.at(0) < 0.5  # negative control
+
+
 def test_speech_envelope_follows_syllables_not_another_rhythm():
     rate, seconds = 16000, 6.0
     t = np.arange(int(rate * seconds)) / rate

@@ -46,7 +46,8 @@ class Harness:
         self.runner = CountingRunner(root, version=version)
         self.store = JobStore(root / "jobs.sqlite")
         self.artifacts = ArtifactStore(root / "artifacts")
-        self.service = JobService(self.store, self.artifacts, None, data_dir=root, min_free_bytes=0)
+        self.service = JobService(self.store, self.artifacts, None, data_dir=root, min_free_bytes=0,
+                                  allow_paths=True)
         self.scheduler = Scheduler(self.store, self.artifacts, self.runner.versions())
 
     def run(self) -> Counter:
@@ -223,10 +224,11 @@ def test_gc_keeps_what_jobs_use(h, videos):
     job = h.service.submit(spec(videos, ("pt",), n=1))
     h.run()
     kept = set(h.artifacts.keys())
-    assert h.service.gc()["artifacts"] == 0
+    assert h.service.gc(grace_s=0)["artifacts"] == 0
     h.service.delete(job)
     assert set(h.artifacts.keys()) < kept
-    h.service.gc()
+    assert h.service.gc()["artifacts"] == 0  # too recent: an upload may be waiting for its job
+    h.service.gc(grace_s=0)
     assert list(h.artifacts.keys()) == []
 
 
@@ -239,3 +241,90 @@ def test_job_zip_has_a_folder_per_language(h, videos):
         names = zf.namelist()
     assert "job.json" in names and "pt/subtitles.srt" in names and "es/manifest.json" in names
     assert sum(n.endswith(".mp4") for n in names) == 2
+
+
+def _write_media(path, video_codec=None, audio_codec=None):
+    """A 0.3 s file in any container, written with PyAV."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as out:
+        vs = as_ = None
+        if video_codec:
+            vs = out.add_stream(video_codec, rate=10)
+            vs.width, vs.height, vs.pix_fmt = 32, 32, "yuv420p"
+        if audio_codec:
+            as_ = out.add_stream(audio_codec, rate=16000 if audio_codec != "libopus" else 48000)
+            as_.layout = "mono"
+        if vs:
+            for i in range(3):
+                frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 20 * i, np.uint8), format="rgb24")
+                out.mux(vs.encode(frame))
+            out.mux(vs.encode())
+        if as_:
+            rate = as_.rate
+            samples = (0.1 * np.sin(np.arange(int(0.3 * rate)) / 5)).astype(np.float32)[None, :]
+            frame = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+            frame.sample_rate = rate
+            for packet in as_.encode(frame):
+                out.mux(packet)
+            out.mux(as_.encode())
+    return path
+
+
+@pytest.mark.parametrize("name, video, audio, want", [
+    ("a.mp4", "libx264", "aac", "video"), ("a.mov", "libx264", None, "video"), ("a.mkv", "libx264", None, "video"),
+    ("a.avi", "mpeg4", None, "video"), ("a.webm", "libvpx", None, "video"),
+    ("a.wav", None, "pcm_s16le", "audio"), ("a.mp3", None, "mp3", "audio"), ("a.m4a", None, "aac", "audio"),
+    ("a.flac", None, "flac", "audio"),
+])
+def test_seed_formats_are_probed_by_content(h, tmp_path, name, video, audio, want):
+    path = _write_media(tmp_path / name, video, audio)
+    # The stored name keeps the client's name, but nothing is judged by it: a renamed copy probes the same.
+    renamed = tmp_path / "upload.bin"
+    renamed.write_bytes(path.read_bytes())
+    key, info = h.service.add_input(renamed, name, want=want)
+    assert info[f"has_{want}"] and h.artifacts.input_file(key).name == name
+
+
+def test_wrong_content_is_refused_whatever_the_name(h, tmp_path, videos):
+    fake = tmp_path / "clip.mp4"
+    fake.write_text("not a video at all")
+    with pytest.raises(InputError):
+        h.service.add_input(fake, "clip.mp4", want="video")
+    with pytest.raises(InputError, match="no audio track"):
+        h.service.add_input(videos[0], "narration.wav", want="audio")
+
+
+def test_log_lines_carry_job_and_task_and_follow_reads_new_lines(tmp_path):
+    import logging
+
+    from pipeline.jobs.logs import file_handler, follow, log_path, task_context
+
+    handler = file_handler(tmp_path, "service")
+    log = logging.getLogger("polydub.test.jobs")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        log.info("outside")
+        with task_context("j1", "render:pt:abc"):
+            log.info("inside")
+        log.info("explicit", extra={"job_id": "j2", "task": "pack:es"})
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    path = log_path(tmp_path, "service")
+    lines = path.read_text().splitlines()
+    assert "job=- task=-" in lines[0] and "job=j1 task=render:pt:abc" in lines[1] and "job=j2 task=pack:es" in lines[2]
+
+    polls = []
+
+    def stop():
+        if len(polls) == 1:  # after the first wait, a new line arrives; after the second, stop
+            with open(path, "a") as f:
+                f.write("new line\n")
+        polls.append(1)
+        return len(polls) > 3
+
+    got = list(follow(path, lines=1, poll=0.01, stop=stop))
+    assert got[0].endswith("explicit") and got[-1] == "new line"

@@ -48,7 +48,7 @@ def service(tmp_path, monkeypatch):
     store = JobStore(tmp_path / "jobs.sqlite")
     artifacts = ArtifactStore(tmp_path / "artifacts")
     executor = LocalExecutor(store, artifacts, RUNNER, cpu_workers=1, device_slots=1)
-    svc = JobService(store, artifacts, executor, data_dir=tmp_path, min_free_bytes=0)
+    svc = JobService(store, artifacts, executor, data_dir=tmp_path, min_free_bytes=0, allow_paths=True)
     executor.start()
     yield svc
     executor.stop()
@@ -77,10 +77,23 @@ def test_workers_run_a_job_keep_state_and_cancel(service, videos, tmp_path):
     (tmp_path / "hold-render").unlink()
     assert service.store.job(job2)["state"] == "cancelled"
     assert all(t["state"] in ("done", "cancelled") for t in service.store.tasks(job2))
-    status = service.executor.status()
-    assert all(w["alive"] and w["task"] is None for w in status)
+    # The stopped worker is replaced; all are idle again.
+    wait_for(lambda: all(w["alive"] and w["task"] is None for w in service.executor.status())
+             and len(service.executor.status()) == 2, what="workers replaced")
 
     # Retry the cancelled job: it finishes, earlier work reused.
     service.retry(job2)
     wait_for(lambda: service.store.job(job2)["state"] == "done", what="retried job done")
     assert Counter(k for k, _ in runs(tmp_path))["analyse"] == 2
+
+
+@pytest.mark.slow
+def test_a_crashed_worker_is_replaced_and_its_task_retried(service, videos, tmp_path):
+    (tmp_path / "crash-render").touch()
+    job = service.submit(JobSpec.from_dict({"text": "Crash.", "languages": ["pt"], "presenters": [str(videos[0])]}))
+    wait_for(lambda: service.store.job(job)["state"] in ("done", "failed"), what="job settles")
+    render = next(t for t in service.store.tasks(job) if t["kind"] == "render")
+    assert service.store.job(job)["state"] == "done" and render["attempts"] == 2
+    pids = [line.split("\t")[3] for line in (tmp_path / "runs.log").read_text().splitlines()
+            if line.startswith("render")]
+    assert len(pids) == 2 and pids[0] != pids[1]  # the second try ran in a new worker process

@@ -63,7 +63,7 @@ class Lab:
 
         self.media = media
         self.workdir = workdir
-        self.transcriber = translate.Transcriber(ModelStore().path("whisper-base"), beam_size=1)
+        self.transcriber = translate.Transcriber(ModelStore().path("whisper-base"))
         self.tracker = DlibFaceTracker()
         self.engine = lipsync.LipSyncEngine(workdir / "cache")
         self._narrations: dict[str, Narration] = {}

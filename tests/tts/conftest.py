@@ -25,4 +25,4 @@ def portuguese(synth):
 @pytest.fixture(scope="session")
 def german(synth):
     """espeak-ng."""
-    return synth.synthesize(["Schalten Sie die Maschine aus.", "Warten Sie 5 Minuten."], "de")
+    return synth.synthesize(["Schalten Sie die Maschine aus.", "Warten Sie 5 Minuten."], "de", voice="espeak:de")

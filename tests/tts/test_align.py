@@ -46,3 +46,14 @@ def test_phonemize_gives_each_words_phones():
     assert out[0][1] == ("s", "w", "ɪ", "tʃ")
     assert all("ˈ" not in p and "ː" not in p for _, phones in out for p in phones)
     assert [w for w, _ in tts.phonemize("Desligue a máquina", "pt")] == ["Desligue", "a", "máquina"]
+
+
+def test_word_running_into_a_pause_is_pulled_in_to_its_sound():
+    sr = 16000
+    t = np.arange(sr) / sr
+    audio = np.where(t < 0.5, 0.3 * np.sin(2 * np.pi * 180 * t), 0.0).astype(np.float32)
+    phones = tts.align(audio, sr, [(0.0, 1.0, "mama")], "en")
+    assert phones[-1].end < 0.6  # the recogniser's span ran to 1.0 s; the sound stops at 0.5 s
+    loose = tts.align(np.full(sr, 0.1, np.float32) * np.sign(np.sin(2 * np.pi * 180 * t)).astype(np.float32),
+                      sr, [(0.0, 1.0, "mama")], "en")
+    assert loose[-1].end > 0.9  # negative control: sound all the way, span kept

@@ -20,7 +20,7 @@ def test_unknown_language(synth, language):
 
 
 def test_unknown_language_lists_installed():
-    with pytest.raises(tts.UnsupportedLanguageError, match="installed languages .*neural voices: en, es, it, ja, pt"):
+    with pytest.raises(tts.UnsupportedLanguageError, match="installed languages .*neural voices: de, en, es, fr, it, ja, pt"):
         tts.default_voice("xx")
 
 

@@ -53,10 +53,10 @@ def tiny_vits(tmp_path_factory):
     torch.manual_seed(0)
     args = VitsArgs(hidden_channels=32, hidden_channels_ffn_text_encoder=64, num_heads_text_encoder=2,
                     num_layers_text_encoder=2, num_layers_flow=2, num_layers_posterior_encoder=2,
-                    upsample_initial_channel_decoder=64, num_layers_dp_flow=1)
+                    upsample_initial_channel_decoder=64)
     config = VitsConfig(model_args=args, use_phonemes=False, text_cleaner="basic_cleaners",
                         add_blank=True, phoneme_language="en")
-    model = Vits.init_from_config(config)
+    model = Vits(config)
     root = tmp_path_factory.mktemp("models")
     folder = root / "coqui" / "tiny-vits"
     folder.mkdir(parents=True)

@@ -31,3 +31,17 @@ def test_timeline_of_other_audio_fails(german, english):
     n = min(len(english.audio), int(german.duration * english.sample_rate))
     with pytest.raises(tts.SpeechError):
         tts.check_timing(english.audio[:n], english.sample_rate, [p for p in german.phonemes if p.end < n / english.sample_rate])
+
+
+def test_speech_without_pauses_judges_coverage_only():
+    import numpy as np
+
+    sr = 16000
+    rng = np.random.default_rng(0)
+    audio = np.concatenate([np.zeros(sr // 2), 0.2 * rng.standard_normal(2 * sr), np.zeros(sr // 2)]).astype(np.float32)
+    inside = [Phone(0.5 + 0.1 * k, 0.6 + 0.1 * k, "a") for k in range(20)]  # all over the sound
+    report = tts.check_timing(audio, sr, inside[2:-2])  # no pause inside: lag cannot be told
+    assert report.coverage > 0.95
+    over_silence = [Phone(2.55, 2.95, "a"), Phone(0.0, 0.0 + 0.4, "a")]
+    with pytest.raises(tts.SpeechError):
+        tts.check_timing(audio, sr, sorted(over_silence))

@@ -12,10 +12,11 @@ def test_list_voices_has_every_bundled_backend():
 
 def test_default_voice_follows_the_measured_table():
     assert tts.default_voice("en") == "piper:en_US-joe-medium"
-    assert tts.default_voice("pt") == tts.default_voice("pt-BR") == "kokoro:jf_alpha"
+    for language in ("pt", "pt-BR", "es", "it", "de", "fr"):
+        assert tts.default_voice(language) == "kokoro:jm_kumo"
     assert tts.default_voice("ja") == "kokoro:jf_alpha"
-    assert tts.default_voice("de") == "espeak:de"
-    assert tts.default_voice("fr") == "espeak:fr"
+    assert tts.default_voice("nl") == "espeak:nl"
+    assert tts.default_voice("en-GB") == "piper:en_US-joe-medium"
 
 
 def test_piper_voice_from_models_folder(tmp_path):

@@ -93,9 +93,9 @@ class CoquiBackend:
         return self._loaded[voice.id]
 
     def speak(self, text: str, voice: VoiceInfo, language: str, rate: float) -> Utterance:
+        synth = self.load(voice)  # first: a missing package must not cost a torch import
         import torch
 
-        synth = self.load(voice)
         model = synth.tts_model
         sr = int(synth.output_sample_rate)
         ids = model.tokenizer.text_to_ids(text)

@@ -1,8 +1,7 @@
 """Piper voices: the bundled English voice and any `.onnx` + `.onnx.json` the user provides.
 
-polydub phonemises with its own espeak-ng (the IPA Piper voices are trained on) and feeds Piper
-phoneme ids directly, so Piper's built-in espeak copy is never loaded and every id is known to
-belong to one word. The model is patched in memory to output samples per phoneme id
+polydub phonemises each word itself (through Piper's own espeak-ng, the IPA its voices are
+trained on) and feeds Piper phoneme ids directly, so every id is known to belong to one word. The model is patched in memory to output samples per phoneme id
 (`include_alignments`), which gives the timeline.
 """
 
@@ -11,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from tts.backends import Utterance
 from tts.errors import BackendUnavailableError, VoiceNotFoundError
 from tts.languages import canonical
 from tts.phonemes import clause_ipa
-from tts.timeline import Symbol, symbols_for, timeline_from_samples
+from tts.timeline import symbols_for, timeline_from_samples
 from tts.types import VoiceInfo
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class PiperBackend:
     def __init__(self, models_dir: Path | None = None):
         self.models_dir = models_dir
         self._loaded: dict[str, object] = {}
+        self._lock = threading.Lock()
 
     def _search_dirs(self) -> list[Path]:
         dirs = []
@@ -88,6 +89,10 @@ class PiperBackend:
 
     def load(self, voice: VoiceInfo):
         """The PiperVoice for `voice`, loaded once per backend instance."""
+        with self._lock:
+            return self._load_locked(voice)
+
+    def _load_locked(self, voice: VoiceInfo):
         if voice.id not in self._loaded:
             try:
                 from piper import PiperVoice
@@ -137,5 +142,3 @@ class PiperBackend:
         phones, timed_words = timeline_from_samples(symbols, per_symbol, words, sr, start_sample=int(lead))
         return Utterance(audio, sr, tuple(phones), tuple(timed_words))
 
-
-__all__ = ["PiperBackend", "Symbol", "voice_info_for"]
