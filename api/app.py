@@ -32,13 +32,15 @@ WEB = Path(__file__).parent / "web"
 def build_service(settings: Settings, with_executor: bool = True):
     """The job service and its executor, as the settings say (workers not started yet)."""
     from pipeline.jobs.artifacts import ArtifactStore
+    from pipeline.jobs.remote_store import open_artifact_store
     from pipeline.jobs.service import JobService
     from pipeline.jobs.store import JobStore
 
     data = Path(settings.data_dir)
     data.mkdir(parents=True, exist_ok=True)
     store = JobStore(data / "jobs.sqlite")
-    artifacts = ArtifactStore(data / "artifacts")
+    artifacts = (open_artifact_store(settings.artifact_store, cache_dir=data / "artifacts")
+                 if settings.artifact_store else ArtifactStore(data / "artifacts"))
     executor = None
     if with_executor:
         executor = _executor(settings, store, artifacts, data)
@@ -55,8 +57,9 @@ def _executor(settings: Settings, store, artifacts, data: Path):
     if settings.executor == "local":
         options.update(cpu_workers=settings.cpu_workers, device_slots=settings.device_slots,
                        max_attempts=settings.max_attempts)
-    elif settings.executor == "ray" and settings.ray_address:
-        options["address"] = settings.ray_address
+    elif settings.executor == "ray":  # device_slots: engine workers when the cluster has no GPU
+        options.update(address=settings.ray_address, device_slots=settings.device_slots,
+                       max_attempts=settings.max_attempts)
     options.update(settings.executor_options)
     return create_executor(settings.executor, store, artifacts, runner, **options)
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     executor: str = Field("local", description="local, or ray (issue 7)")
     ray_address: str | None = Field(None, description="with executor=ray: 'auto' joins a running cluster, "
                                                       "an address joins that one, none starts a local Ray")
+    artifact_store: str | None = Field(None, description="where artifacts live: a folder every node reaches, "
+                                                          "or an fsspec URL (s3://..., file://...); default: data_dir/artifacts")
     executor_options: dict = Field(default_factory=dict, description="extra options for the executor")
     runner: str = Field("pipeline.jobs.runner:PipelineRunner", description="step runner factory, module:attribute")
     cpu_workers: int = Field(1, ge=1, description="worker processes for analysis, translation, speech, packing")

@@ -61,7 +61,12 @@ def init_ray(address: str | None = None, *, num_cpus: int | None = None, num_gpu
     if ray.is_initialized():
         return False
     if address:
-        ray.init(address=address, namespace=namespace, log_to_driver=False)
+        try:
+            ray.init(address=address, namespace=namespace, log_to_driver=False)
+        except ConnectionError as exc:
+            raise JobError(f"no Ray cluster answers at {address!r} ({exc}); start one with `ray start --head` "
+                           "(then --ray-address auto on that machine), give its HOST:PORT, or leave "
+                           "--ray-address out to start a private local Ray") from exc
     else:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, num_gpus=num_gpus, include_dashboard=False,
                  namespace=namespace, log_to_driver=False, _node_ip_address="127.0.0.1")
@@ -106,8 +111,10 @@ class RayExecutor:
     """Runs the task graphs held in a `JobStore` on a Ray cluster (implements `Executor`).
 
     `runner_factory()` builds the `StepRunner` inside each worker (it must be picklable: a
-    class, a module-level function or a partial of one; or "module:attribute"); `artifacts` must be reachable from every node (a shared
-    folder at the same path on all of them, or a `RemoteArtifactStore`).
+    class, a module-level function or a partial of one; or "module:attribute"). `artifacts`
+    must be reachable from every node: a shared folder at the same path on all of them, or a
+    `RemoteArtifactStore`. `engines` defaults to one per GPU in the cluster (`device_slots`,
+    else one, when it has none), `cpu_workers` to the cluster's CPUs left over.
     """
 
     def __init__(
@@ -119,6 +126,7 @@ class RayExecutor:
         address: str | None = None,
         num_cpus: int | None = None,
         engines: int | None = None,
+        device_slots: int | None = None,
         cpu_workers: int | None = None,
         engine_cpus: float = 1.0,
         engine_kinds: Iterable[str] = ENGINE_KINDS,
@@ -138,6 +146,7 @@ class RayExecutor:
         self.address = address
         self.num_cpus = num_cpus
         self.engines = engines
+        self.device_slots = device_slots
         self.cpu_workers = cpu_workers
         self.engine_cpus = engine_cpus
         self.engine_kinds = frozenset(engine_kinds)
@@ -166,6 +175,8 @@ class RayExecutor:
         requeued = self.store.requeue_interrupted()
         if requeued:
             log.info("requeued %d interrupted task(s)", requeued)
+        for job_id in self.store.active_jobs():
+            self.store.refresh_job(job_id)
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
         self._inbox = ray.remote(ProgressInbox).options(num_cpus=0, scheduling_strategy=here).remote()
         worker_cls = ray.remote(concurrency_groups={"control": 1})(StepWorker)
@@ -177,7 +188,7 @@ class RayExecutor:
             n_engines = self.engines or gpus
             engine_opts = {"num_gpus": 1, "num_cpus": self.engine_cpus}
         else:
-            n_engines = self.engines or 1
+            n_engines = self.engines or self.device_slots or 1
             engine_opts = {"num_cpus": self.engine_cpus}
         n_cpu = self.cpu_workers or max(1, cpus - int(self.engine_cpus * n_engines))
         for pool, count, opts in (("engine", n_engines, engine_opts), ("cpu", n_cpu, {"num_cpus": 1})):
