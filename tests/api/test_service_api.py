@@ -8,7 +8,7 @@ import zipfile
 
 import httpx
 import pytest
-from conftest import Server, wait_for
+from tests.api.conftest import Server, wait_for
 
 pytestmark = pytest.mark.slow
 

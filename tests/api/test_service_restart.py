@@ -7,7 +7,7 @@ from collections import Counter
 
 import httpx
 import pytest
-from conftest import Server, wait_for
+from tests.api.conftest import Server, wait_for
 
 from pipeline.jobs.testing import runs
 

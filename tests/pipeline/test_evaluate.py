@@ -195,14 +195,14 @@ def test_psnr_drops_when_the_band_beside_the_face_is_blurred(face):
     assert image.psnr(frame, ghost, side) < clean - 10
 
 
-def _paste(frame, lm, feather: float) -> np.ndarray:
+def _paste(frame, lm, feather: float, gain: float = 1.25) -> np.ndarray:
     """Brighten a box around the mouth, with a hard edge (feather 0) or a feathered one."""
     x0, y0, x1, y1 = regions.mouth_box(lm, frame.shape, margin=0.4)
     alpha = np.zeros(frame.shape[:2], np.float32)
     alpha[y0:y1, x0:x1] = 1.0
     if feather:
         alpha = cv2.GaussianBlur(alpha, (0, 0), feather)
-    brighter = np.clip(frame.astype(np.float32) * 1.25 + 12, 0, 255)
+    brighter = np.clip(frame.astype(np.float32) * gain + 12, 0, 255)
     out = frame * (1 - alpha[..., None]) + brighter * alpha[..., None]
     return np.round(out).astype(np.uint8)
 
@@ -230,10 +230,19 @@ def test_region_change_is_zero_when_still_and_grows_with_motion(face):
 
 @pytest.fixture(scope="module")
 def presenter(tmp_path_factory):
-    """A short, small demo presenter (1.2 s, 30 frames, 320x320) to keep tracking cheap."""
+    """A short, small presenter (1.2 s, 30 frames, 320x320) whose mouth really moves: the demo
+    presenter made to speak by the warp renderer. A still's mouth does not move, and the
+    spread of a copy's opening against its source's is then a ratio of two noises."""
+    from lipsync import LipSyncEngine
     from pipeline.demo import make_demo_presenter
+    from tests.conftest import tone
 
-    return make_demo_presenter(tmp_path_factory.mktemp("eval") / "short.mp4", seconds=1.2, size=320)
+    folder = tmp_path_factory.mktemp("eval")
+    still = make_demo_presenter(folder / "still.mp4", seconds=1.2, size=320)
+    engine = LipSyncEngine(folder / "cache")
+    engine.render(still, tone(1.2), 16000, random_timeline(1.2, seed=11), folder / "short.mp4",
+                  renderer="warp", comment=None)
+    return folder / "short.mp4"
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +255,8 @@ def tampered(tmp_path_factory, presenter, face):
     with VideoWriter(out, info.width, info.height, info.fps, comment=None) as writer:
         for frame in iter_frames(presenter):
             lm = face.tracker.landmarks(frame)
-            frame = _paste(frame, lm, 0)
+            # A box as bright as a badly colour-matched mouth patch.
+            frame = _paste(frame, lm, 0, gain=1.4)
             upper = regions.upper_face_mask(lm, frame.shape)
             frame[upper] = cv2.GaussianBlur(frame, (0, 0), 3)[upper]
             writer.write(frame)
