@@ -1,0 +1,60 @@
+"""Side-by-side stills for the README: source | rendered, at frames where given phonemes are
+spoken, on the built-in astronaut presenter (public domain) speaking English TTS.
+
+    .venv/bin/python bench/make_stills.py   # writes docs/stills/*.png
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lipsync import LipSyncEngine, media  # noqa: E402
+from pipeline.demo import make_demo_presenter  # noqa: E402
+from tts import Synthesizer  # noqa: E402
+
+TEXT = ["Open the valve, then move the blue lever back.", "Wait five minutes."]
+WANTED = ("a", "ɔ", "m", "iː", "uː", "f", "v", "b")
+
+
+def main() -> None:
+    out_dir = ROOT / "docs" / "stills"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    speech = Synthesizer().synthesize(TEXT, "en")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        presenter = make_demo_presenter(tmp / "astronaut.mp4", seconds=4.0, size=480)
+        result = LipSyncEngine(tmp / "cache").render(presenter, speech.audio, speech.sample_rate,
+                                                      speech.phonemes, tmp / "render.mp4")
+        fps = float(result.fps)
+        picks: dict[int, str] = {}
+        for start, end, phone in speech.phonemes:
+            base = phone.rstrip("ː")
+            if any(base == w.rstrip("ː") for w in WANTED) and phone not in picks.values():
+                picks[int((start + end) / 2 * fps)] = phone
+        indices = list(media.playback_indices(media.probe(presenter).video.frames, result.frames))
+        rendered = {i: f for i, f in enumerate(media.iter_frames(tmp / "render.mp4")) if i in picks}
+        wanted_src = {indices[i] for i in picks}
+        source = {i: f for i, f in enumerate(media.iter_frames(presenter)) if i in wanted_src}
+        tiles = []
+        for i, phone in sorted(picks.items()):
+            pair = np.hstack([source[indices[i]][110:350, 120:360], rendered[i][110:350, 120:360]])
+            pair = cv2.copyMakeBorder(pair, 30, 0, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+            cv2.putText(pair, f"/{phone}/  source | rendered", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                        (0, 0, 0), 1, cv2.LINE_AA)
+            tiles.append(pair)
+        sheet = np.vstack(tiles[:6])
+        cv2.imwrite(str(out_dir / "astronaut_phonemes.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+        print(f"renderer {result.renderer}; phonemes {[p for _, p in sorted(picks.items())][:6]}; "
+              f"wrote {out_dir / 'astronaut_phonemes.png'}")
+
+
+if __name__ == "__main__":
+    main()
