@@ -36,11 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SCRIPT = "# Nozzle\n\nClean the nozzle at the end of every shift.\n\nWear gloves before you start."
-#: English to Spanish from a person's own translations (the bundled models are en<->pt only).
-SPANISH = {"Nozzle": "Boquilla", "Clean the nozzle at the end of every shift.":
-           "Limpie la boquilla al final de cada turno.", "Wear gloves before you start.":
-           "Use guantes antes de empezar."}
+from bench_service import SCRIPT, SPANISH  # noqa: E402  (the same batch as the service bench)
+
 LANGUAGES = ("en", "pt", "es")
 
 
