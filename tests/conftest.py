@@ -50,6 +50,19 @@ def astronaut_photo(tmp_path_factory) -> Path:
     return path
 
 
+def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
+    """Poll a condition until it holds; the deadline only guards against a hang."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def tone(seconds: float, sample_rate: int = 16000, freq: float = 220.0) -> np.ndarray:
     """A test signal: a tone with syllable-like 4 Hz amplitude bursts."""
     t = np.arange(int(seconds * sample_rate)) / sample_rate

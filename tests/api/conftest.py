@@ -15,6 +15,8 @@ import httpx
 import numpy as np
 import pytest
 
+from tests.conftest import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_RUNNER = "pipeline.jobs.testing:CountingRunner"
 
@@ -72,16 +74,6 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(5)
         self.log.close()
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="session")

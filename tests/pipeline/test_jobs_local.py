@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from fractions import Fraction
 
 import numpy as np
 import pytest
+
+from tests.conftest import wait_for
 
 from pipeline.jobs import ArtifactStore, JobSpec, JobStore
 from pipeline.jobs.local import LocalExecutor
@@ -15,16 +16,6 @@ from pipeline.jobs.service import JobService
 from pipeline.jobs.testing import runs
 
 RUNNER = "pipeline.jobs.testing:CountingRunner"
-
-
-def wait_for(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

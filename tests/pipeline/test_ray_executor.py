@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_for
+
 # Keep every node of the test cluster on loopback (read when ray is imported), no usage stats.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -82,17 +84,6 @@ def calls(log_dir: Path, job_id: str) -> list[dict]:
 
 def set_costs(log_dir: Path, **costs: float) -> None:
     (log_dir / "costs.json").write_text(json.dumps(costs))
-
-
-def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
-    """Poll a condition until it holds (a deadline only guards against a hang)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
