@@ -1,9 +1,12 @@
 """Recorded narration: timed words (from a recogniser) → a phoneme timeline.
 
 Each word's phonemes come from espeak-ng speaking the whole transcript (so they follow the
-sentence context), and are spread over the word's recognised span in proportion to espeak's
-own durations for them. With a known transcript, `align_transcript` first gives its words the
-times of the recognised words they match.
+sentence context). espeak-ng's own recording of the words is then warped onto the narration
+(dynamic time warping on log-mel features, kept near the recogniser's word times), which
+carries each phone's timing over: recognisers place word edges only roughly (Whisper's run
+about 100 ms early on clean speech). Where warping cannot run, a word's phones are spread over
+its recognised span in proportion to espeak's durations. With a known transcript,
+`align_transcript` first gives its words the times of the recognised words they match.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.espeak import Espeak
 from tts.types import Phone, check_timeline
+from tts.warping import HOP_S as _WARP_HOP_S
+from tts.warping import banded_path, log_mel
 
 _SILENCE_DBFS = -60.0
 
@@ -81,15 +86,18 @@ def align(
         pos += len(spoken) + 1
     transcript = " ".join(parts)
     result = espeak.synthesize(transcript, voice)
-    per_word: list[list[tuple[float, str]]] = [[] for _ in timed]
+    per_word: list[list[tuple[float, float, str]]] = [[] for _ in timed]  # espeak's times
     for w in result.words:
         k = next((k for a, b, k in owners if a <= w.text_start < b), None)
         if k is not None:
-            per_word[k].extend((e - s, p) for s, e, p in w.phones)
+            per_word[k].extend(w.phones)
 
+    warped = _warp_phones(audio, int(sample_rate), result.audio, result.sample_rate, timed, per_word)
     loud = _loud_frames(audio, int(sample_rate))
     timeline: list[Phone] = []
-    for (start, end, _), phones in zip(timed, per_word):
+    for (start, end, _), phones, mapped in zip(timed, per_word, warped):
+        if mapped:  # the warped span: the recogniser's word edges are only rough
+            start, end = mapped[0][0], mapped[-1][1]
         start, end = _tighten(max(0.0, start), min(end, duration), loud)
         if not phones or end <= start:
             continue
@@ -97,9 +105,14 @@ def align(
             start = max(start, timeline[-1].end)
         if end <= start:
             continue
-        weights = np.array([max(d, 1e-3) for d, _ in phones])
-        edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
-        timeline.extend(Phone(float(a), float(b), p) for a, b, (_, p) in zip(edges[:-1], edges[1:], phones) if b > a)
+        if mapped is None:  # no warp: spread over the word in proportion to espeak's durations
+            weights = np.array([max(e - s, 1e-3) for s, e, _ in phones])
+            edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+            mapped = [(a, b, p) for a, b, (_, _, p) in zip(edges[:-1], edges[1:], phones)]
+        for a, b, p in mapped:
+            a, b = max(a, start, timeline[-1].end if timeline else 0.0), min(b, end)
+            if b > a:
+                timeline.append(Phone(float(a), float(b), p))
     if not timeline:
         raise AlignmentError("espeak-ng found no phonemes in these words: check the language given for the recording")
     out = tuple(timeline)
@@ -108,6 +121,51 @@ def align(
 
 
 _HOP_S = 0.01
+#: Longest stretch of narration warped at once (memory grows with its square).
+_WARP_CHUNK_S = 20.0
+#: How far (seconds) warping may move a phone from where the recogniser's word times put it.
+_WARP_RADIUS_S = 0.3
+
+
+def _warp_phones(audio: np.ndarray, sample_rate: int, reference: np.ndarray, reference_rate: int,
+                 words: Sequence[tuple[float, float, str]], phones: Sequence[Sequence[tuple[float, float, str]]]
+                 ) -> list[list[tuple[float, float, str]] | None]:
+    """Each word's phones moved from espeak-ng's recording (`reference`) onto the narration,
+    or None per word where there is nothing to warp. Words go in chunks of at most
+    `_WARP_CHUNK_S` seconds, each warped within `_WARP_RADIUS_S` of the recogniser's map."""
+    out: list[list[tuple[float, float, str]] | None] = [None] * len(words)
+    spoken = [k for k, ph in enumerate(phones) if ph]
+    if not spoken or len(reference) == 0:
+        return out
+    ref_feats, rec_feats = log_mel(reference, reference_rate), log_mel(audio, sample_rate)
+    hop, margin = _WARP_HOP_S, _WARP_RADIUS_S
+    chunks: list[list[int]] = [[]]
+    for k in spoken:
+        if chunks[-1] and words[k][1] - words[chunks[-1][0]][0] > _WARP_CHUNK_S:
+            chunks.append([])
+        chunks[-1].append(k)
+    for chunk in chunks:
+        # Anchors of the rough map: each word's espeak span onto its recognised span.
+        ref_at = np.array([t for k in chunk for t in (phones[k][0][0], phones[k][-1][1])])
+        rec_at = np.array([t for k in chunk for t in (words[k][0], words[k][1])])
+        r0 = max(0, int((ref_at[0] - margin) / hop))
+        r1 = min(len(ref_feats), int(np.ceil((ref_at[-1] + margin) / hop)))
+        a0 = max(0, int((rec_at[0] - margin) / hop))
+        a1 = min(len(rec_feats), int(np.ceil((rec_at[-1] + margin) / hop)))
+        if r1 - r0 < 2 or a1 - a0 < 2:
+            continue
+        ref_at = np.concatenate([[r0 * hop], np.maximum.accumulate(ref_at), [r1 * hop]])
+        rec_at = np.concatenate([[a0 * hop], np.maximum.accumulate(rec_at), [a1 * hop]])
+        frames = np.arange(r0, r1) * hop
+        expected = np.interp(frames, ref_at, rec_at) / hop - a0
+        matched = banded_path(ref_feats[r0:r1], rec_feats[a0:a1], expected, int(round(margin / hop)))
+
+        def to_recording(t: float) -> float:
+            return float(np.interp(t / hop - r0, np.arange(r1 - r0), matched) + a0) * hop
+
+        for k in chunk:
+            out[k] = [(to_recording(s), to_recording(e), p) for s, e, p in phones[k]]
+    return out
 
 
 def _loud_frames(audio: np.ndarray, sample_rate: int, below_peak_db: float = 40.0) -> np.ndarray:

@@ -1,6 +1,7 @@
-"""Recorded narration: timed words → phoneme timeline (espeak phonemes spread by espeak durations)."""
+"""Recorded narration: timed words → phoneme timeline (espeak-ng's phones warped onto the recording)."""
 
 import difflib
+import sys
 
 import numpy as np
 import pytest
@@ -25,10 +26,26 @@ def test_align_reproduces_the_tts_timeline(which, language, request):
     check_timeline(aligned, speech.duration)
     tts.check_timing(speech.audio, speech.sample_rate, aligned)
     assert _midpoint_error(aligned, speech.phonemes) < 0.04
-    # Negative control: words placed 300 ms late give a timeline that is measurably off.
-    late = [(s + 0.3, e + 0.3, t) for s, e, t in speech.words]
+    # Negative control: words placed 1 s late (beyond what the warp may correct) give a
+    # timeline that is measurably off.
+    late = [(s + 1.0, e + 1.0, t) for s, e, t in speech.words]
     shifted = tts.align(speech.audio, speech.sample_rate, late, language)
     assert _midpoint_error(shifted, speech.phonemes) > 0.2
+
+
+def test_warp_corrects_rough_word_edges(english, monkeypatch):
+    """Recognisers place word edges roughly (Whisper's run ~100 ms early); the warp onto
+    espeak-ng's recording of the words puts the phones back where they are heard."""
+    rng = np.random.default_rng(7)
+    rough = [(s - 0.15 + rng.uniform(-0.05, 0.05), e - 0.15 + rng.uniform(-0.05, 0.05), t)
+             for s, e, t in english.words]
+    rough = [(max(s, 0.0), max(e, s + 0.05), t) for s, e, t in rough]
+    aligned = tts.align(english.audio, english.sample_rate, rough, "en")
+    assert _midpoint_error(aligned, english.phonemes) < 0.04
+    # Negative control: without the warp the phones stay where the rough edges put them.
+    monkeypatch.setattr(sys.modules["tts.align"], "_warp_phones", lambda *a: [None] * len(a[4]))
+    spread = tts.align(english.audio, english.sample_rate, rough, "en")
+    assert _midpoint_error(spread, english.phonemes) > 0.07
 
 
 def test_align_transcript_gives_known_words_recognised_times():

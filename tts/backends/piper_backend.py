@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import onnxruntime
 
 from tts.backends import Utterance
 from tts.errors import BackendUnavailableError, VoiceNotFoundError
@@ -23,6 +24,9 @@ from tts.timeline import symbols_for, timeline_from_samples
 from tts.types import VoiceInfo
 
 log = logging.getLogger(__name__)
+
+#: seed of the noise VITS draws while speaking (see `load`)
+SYNTHESIS_SEED = 0
 
 BUNDLED = "en_US-joe-medium"
 
@@ -101,6 +105,10 @@ class PiperBackend:
             if not voice.path or not Path(voice.path).exists():
                 raise VoiceNotFoundError(f"Piper voice file {voice.path} is missing: reinstall it or point at an .onnx")
             model = Path(voice.path)
+            # VITS draws noise for its prosody, and ONNX Runtime seeds that noise when the
+            # session is made: a fixed seed makes the same text give the same audio in every
+            # process (reproducible packs, cache hits, stable tests).
+            onnxruntime.set_seed(SYNTHESIS_SEED)
             self._loaded[voice.id] = PiperVoice.load(model, _config_path(model), include_alignments=True)
         return self._loaded[voice.id]
 
@@ -114,16 +122,19 @@ class PiperBackend:
         clauses = clause_ipa(text, piper.config.espeak_voice or language)
         symbols, words = symbols_for(clauses)
         symbols = [s for s in symbols if s.char in id_map]
-        # Piper's id layout: BOS PAD (phoneme PAD)* EOS; each symbol owns its ids and the PAD after.
+        # Piper's id layout: BOS PAD (phoneme PAD)* EOS. Each symbol owns its own ids; a PAD
+        # (the blank between two phones, where one turns into the next) is shared half and half
+        # by its neighbours. owners: (symbol before, symbol after) per id; -1 = none.
         pad = list(id_map.get(PAD, []))
         ids = list(id_map[BOS]) + pad
-        owners: list[int] = [-1] * len(ids)
+        owners: list[tuple[int, int]] = [(-1, -1)] * len(id_map[BOS]) + [(-1, 0 if symbols else -1)] * len(pad)
         for k, sym in enumerate(symbols):
-            chunk = list(id_map[sym.char]) + pad
-            ids.extend(chunk)
-            owners.extend([k] * len(chunk))
+            ids.extend(id_map[sym.char])
+            owners.extend([(k, k)] * len(id_map[sym.char]))
+            ids.extend(pad)
+            owners.extend([(k, k + 1 if k + 1 < len(symbols) else -1)] * len(pad))
         ids.extend(id_map[EOS])
-        owners.extend([-1] * len(id_map[EOS]))
+        owners.extend([(-1, -1)] * len(id_map[EOS]))
         length_scale = (piper.config.length_scale or 1.0) / max(rate, 0.1)
         result = piper.phoneme_ids_to_audio(ids, SynthesisConfig(length_scale=length_scale), include_alignments=True)
         audio, id_samples = result if isinstance(result, tuple) else (result, None)
@@ -133,12 +144,19 @@ class PiperBackend:
             log.warning("Piper voice %s gave no alignments; spreading phones evenly", voice.id)
             id_samples = np.full(len(ids), len(audio) / max(len(ids), 1))
         per_symbol = np.zeros(len(symbols))
-        lead = 0
-        for owner, n in zip(owners, id_samples):
-            if owner >= 0:
-                per_symbol[owner] += n
-            elif not per_symbol.any():
-                lead += n
+        lead = 0.0
+        for (before, after), n in zip(owners, id_samples):
+            if before == after:  # a symbol's own ids, or BOS / EOS
+                if before >= 0:
+                    per_symbol[before] += n
+                elif not per_symbol.any():
+                    lead += n
+                continue
+            for owner in (before, after):  # a PAD: half to each side
+                if owner >= 0:
+                    per_symbol[owner] += n / 2
+                elif owner == before:  # the PAD after BOS: its first half is lead-in
+                    lead += n / 2
         phones, timed_words = timeline_from_samples(symbols, per_symbol, words, sr, start_sample=int(lead))
         return Utterance(audio, sr, tuple(phones), tuple(timed_words))
 

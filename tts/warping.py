@@ -1,0 +1,89 @@
+"""Dynamic time warping between two recordings of the same words (pure, on arrays).
+
+Used to carry espeak-ng's phone timings over to a recording: the reference is spoken by
+espeak-ng, the features are speaker-normalised log-mel bands, and the search stays inside a
+band around a rough map (the recogniser's word times), so its cost grows with the length of
+the speech, not its square.
+"""
+
+from __future__ import annotations
+
+from math import gcd
+
+import numpy as np
+from scipy.signal import resample_poly
+
+#: Feature hop, seconds.
+HOP_S = 0.01
+_RATE = 16_000
+_N_MELS = 40
+
+
+def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(frames, bands) log-mel energies per 10 ms hop, each band normalised to zero mean and
+    unit variance over the clip (removes the voice's colour, keeps what was said)."""
+    import librosa
+
+    audio = np.asarray(audio, np.float32).reshape(-1)
+    if sample_rate != _RATE:
+        g = gcd(int(sample_rate), _RATE)
+        audio = resample_poly(audio, _RATE // g, int(sample_rate) // g).astype(np.float32)
+    hop = int(_RATE * HOP_S)
+    mel = librosa.feature.melspectrogram(y=audio, sr=_RATE, hop_length=hop, n_fft=512, n_mels=_N_MELS)
+    feats = np.log(mel + 1e-6).T
+    return ((feats - feats.mean(0)) / (feats.std(0) + 1e-6)).astype(np.float32)
+
+
+def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> np.ndarray:
+    """Cheapest monotone path from (0, 0) to (len(a)-1, len(b)-1) between feature rows `a`
+    and `b` (cosine distance), kept within `radius` frames of `expected[i]` (b's frame for
+    a's frame i). Returns b's mean matched frame for each frame of a."""
+    n, m = len(a), len(b)
+    if n == 0 or m == 0:
+        return np.zeros(n)
+    an = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-9)
+    bn = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-9)
+    lo = np.clip(np.round(expected).astype(int) - radius, 0, m - 1)
+    hi = np.clip(np.round(expected).astype(int) + radius + 1, 1, m)
+    lo[0], hi[-1] = 0, m  # the corners are always reachable
+    # Monotone bands, each overlapping the one before, so a path always exists (a pause in
+    # one recording that the other lacks is a jump of the map: crossed along a row).
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    lo[1:] = np.minimum(lo[1:], hi[:-1] - 1)
+    acc = np.full((n, m), np.inf, np.float32)
+    prev = None
+    for i in range(n):
+        j0, j1 = lo[i], hi[i]
+        cost = 1.0 - bn[j0:j1] @ an[i]
+        if prev is None:
+            step = np.full(j1 - j0, np.inf)
+            step[0] = 0.0
+        else:
+            diag = np.concatenate([[np.inf], prev[j0:j1 - 1]]) if j0 == 0 else prev[j0 - 1:j1 - 1]
+            step = np.minimum(prev[j0:j1], diag)
+        # Moves along b within the row: acc[j] = min_k<=j (step[k] + cost[k..j]), by prefix sums.
+        cum = np.cumsum(cost)
+        row = cum + np.minimum.accumulate(step + cost - cum)
+        acc[i, j0:j1] = row
+        prev = acc[i]
+    if not np.isfinite(acc[-1, -1]):
+        return np.asarray(expected, np.float64)
+    # Back from the end corner, always to the cheapest predecessor.
+    matched = np.zeros(n)
+    count = np.zeros(n)
+    i, j = n - 1, m - 1
+    while True:
+        matched[i] += j
+        count[i] += 1
+        if i == 0 and j == 0:
+            break
+        options = []
+        if i > 0 and j > 0:
+            options.append((acc[i - 1, j - 1], i - 1, j - 1))
+        if i > 0:
+            options.append((acc[i - 1, j], i - 1, j))
+        if j > 0:
+            options.append((acc[i, j - 1], i, j - 1))
+        _, i, j = min(options, key=lambda o: o[0])
+    return matched / np.maximum(count, 1)
