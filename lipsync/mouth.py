@@ -8,7 +8,8 @@ Shapes are relative to the presenter, so one track drives any face:
 
 Phones map to visemes (any espeak-ng IPA: unknown symbols fall back by character class),
 visemes blend with their neighbours by dominance (coarticulation), bilabials close the lips
-fully, gaps relax to rest, and the audio envelope scales the opening so pauses close the mouth.
+fully, gaps relax to rest, the audio envelope scales the opening and the mouth closes where
+nothing is heard, and the opening moves with the inertia of a jaw (no jumps between frames).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from lipsync.voicing import share_per_frame, speech_activity
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class Viseme:
     dominance: float
     #: the lips must meet (p, b, m)
     closure: bool = False
+    #: the lips touch something the eye looks for (lower lip on the upper teeth: f, v), so
+    #: the opening stays at most this on the phone's middle frames, whatever its neighbours
+    contact: bool = False
 
 
 REST = Viseme("rest", 0.0, 0.0, 0.0, 0.6)
@@ -38,7 +45,7 @@ REST = Viseme("rest", 0.0, 0.0, 0.0, 0.6)
 _V = Viseme
 VISEMES: dict[str, Viseme] = {
     "bilabial": _V("bilabial", 0.0, 0.0, 0.0, 1.5, closure=True),
-    "labiodental": _V("labiodental", 0.12, 0.1, 0.0, 2.0),
+    "labiodental": _V("labiodental", 0.12, 0.1, 0.0, 2.0, contact=True),
     "dental": _V("dental", 0.25, 0.1, 0.0, 1.0),
     "alveolar": _V("alveolar", 0.22, 0.1, 0.0, 0.6),
     "sibilant": _V("sibilant", 0.14, 0.35, 0.0, 1.2),
@@ -95,6 +102,18 @@ _VOWEL_VISEMES = {"open", "open_back", "open_mid", "mid", "close_mid", "close_fr
 _IGNORED = set("ˈˌːˑ.‿͜͡|‖-_'ʼ˞ʰʲʷˠˤⁿˡ̃") | set("˥˦˧˨˩0123456789")
 
 
+#: how far a diphthong's glide stays short of its target, toward the nucleus (0..1)
+GLIDE_UNDERSHOOT = 0.4
+
+
+def _toward(v: Viseme, other: Viseme, share: float) -> Viseme:
+    def mix(a: float, b: float) -> float:
+        return (1 - share) * a + share * b
+
+    return Viseme(v.name, mix(v.opening, other.opening), mix(v.width, other.width),
+                  mix(v.rounding, other.rounding), v.dominance, v.closure)
+
+
 def _strip(phone: str) -> str:
     out = []
     for ch in unicodedata.normalize("NFD", phone):
@@ -149,6 +168,8 @@ class MouthTrack:
     envelope: np.ndarray
     fps: Fraction
     options: dict = field(default_factory=dict)
+    #: (n,) bool: the lower lip touches the upper teeth (f, v); None = nowhere
+    contact: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.shape)
@@ -185,10 +206,11 @@ def mouth_track(
     sample_rate: int = 16000,
     *,
     lead: float = 0.0,
-    spread: float = 0.04,
+    spread: float = 0.03,
     envelope_gate: float = 0.25,
     range_top: float = 0.95,
     max_gain: float = 2.5,
+    inertia: float = 0.04,
 ) -> MouthTrack:
     """Target mouth shape for each of `n_frames` output frames.
 
@@ -197,7 +219,9 @@ def mouth_track(
     envelope_gate: envelope level (0..1) below which the opening is scaled down, so pauses
     close the mouth even inside a long phone;
     range_top, max_gain: the opening is scaled (by at most `max_gain`) so its 90th
-    percentile over the speech reaches `range_top`: speech uses the presenter's whole range.
+    percentile over the speech reaches `range_top`: speech uses the presenter's whole range;
+    inertia: seconds (Gaussian sigma) over which the opening is smoothed: a jaw takes 100-200 ms
+    to travel, so single-frame jumps are not speech.
     """
     fps = Fraction(fps)
     t = (np.arange(n_frames) + 0.5) / float(fps) + lead
@@ -216,8 +240,10 @@ def mouth_track(
         visemes = phone_visemes(phone)
         if not visemes:
             continue
-        # A diphthong: the first part a little longer.
-        weights = np.array([1.3] + [1.0] * (len(visemes) - 1))
+        # A diphthong: the nucleus takes two thirds, and the glide falls short of its own
+        # target (undershoot), toward the nucleus.
+        visemes = visemes[:1] + [_toward(v, visemes[0], GLIDE_UNDERSHOOT) for v in visemes[1:]]
+        weights = np.array([2.0] + [1.0] * (len(visemes) - 1))
         bounds = start + (end - start) * np.concatenate([[0], np.cumsum(weights) / weights.sum()])
         for v, a, b in zip(visemes, bounds[:-1], bounds[1:]):
             keys.append(((a + b) / 2, (b - a) / 2, v))
@@ -230,17 +256,21 @@ def mouth_track(
     num = np.zeros((n_frames, 3), np.float64)
     den = np.full(n_frames, 1e-9)
     closed = np.zeros(n_frames, bool)
+    contact = np.zeros(n_frames, bool)
     for centre, half, v in keys:
         # Dominance: flat inside the segment, decaying outside over `spread`.
         dist = np.maximum(np.abs(t - centre) - half, 0.0)
         d = v.dominance * np.exp(-dist / spread)
         num += d[:, None] * (v.opening, v.width, v.rounding)
         den += d
-        if v.closure and n_frames:
+        if (v.closure or v.contact) and n_frames:
             # Lips meet over the middle of the segment, and on at least one frame.
             inside = np.abs(t - centre) <= max(half * 0.6, 0.0)
             inside[int(np.clip(np.argmin(np.abs(t - centre)), 0, n_frames - 1))] = True
-            closed |= inside
+            if v.closure:
+                closed |= inside
+            else:
+                contact |= inside
     shape = (num / den[:, None]).astype(np.float32)
 
     if audio is not None and len(audio):
@@ -250,17 +280,23 @@ def mouth_track(
         gate = np.clip(ahead / envelope_gate, 0.0, 1.0) ** 0.7
         shape[:, 0] *= gate
         shape[:, 1:] *= (0.3 + 0.7 * gate)[:, None]
+        # Where nothing is heard (a pause, a stop's silence) the lips rest, even inside a phone
+        # the timeline stretched over the pause.
+        shape[:, 0] *= share_per_frame(speech_activity(audio, sample_rate), float(fps), n_frames)
     else:
         env = np.zeros(n_frames, np.float32)
+    if inertia > 0 and n_frames > 1:
+        shape[:, 0] = gaussian_filter1d(shape[:, 0], inertia * float(fps), mode="nearest")
     # Use the presenter's whole range: the busiest tenth of the speech opens fully.
     speaking = shape[:, 0] > 0.05
     if speaking.sum() >= 3:
         top = float(np.percentile(shape[speaking, 0], 90))
         shape[:, 0] *= min(max_gain, range_top / max(top, 1e-3))
+    shape[contact, 0] = np.minimum(shape[contact, 0], VISEMES["labiodental"].opening)
     shape[closed, 0] = 0.0
     shape[:, 0] = np.clip(shape[:, 0], 0.0, 1.0)
     shape[:, 1] = np.clip(shape[:, 1], -1.0, 1.0)
     shape[:, 2] = np.clip(shape[:, 2], 0.0, 1.0)
     options = {"lead": lead, "spread": spread, "envelope_gate": envelope_gate, "range_top": range_top,
-               "max_gain": max_gain}
-    return MouthTrack(shape, closed, env, fps, options)
+               "max_gain": max_gain, "inertia": inertia}
+    return MouthTrack(shape, closed, env, fps, options, contact)

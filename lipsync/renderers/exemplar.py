@@ -42,9 +42,12 @@ def target_shapes(mouth: MouthTrack, analysis: PresenterAnalysis) -> np.ndarray:
 class ExemplarRenderer:
     name: ClassVar[str] = "exemplar"
 
-    def __init__(self, *, device: str = "cpu", window: int = 64, commit: int = 32, pose_weight: float = 1.0,
-                 mask_margin: float = 0.1, max_lip_adjust: float = 0.08):
+    def __init__(self, *, device: str = "cpu", window: int = 64, commit: int = 32, opening_weight: float = 8.0,
+                 pose_weight: float = 1.0, mask_margin: float = 0.1, max_lip_adjust: float = 0.08):
         self.window, self.commit = window, commit
+        # The opening is what a viewer (and a lip reader) follows: it outweighs width and
+        # rounding, and the choice holds it closely (the lip warp only fine-tunes).
+        self.opening_weight = opening_weight
         self.pose_weight = pose_weight
         self.mask_margin = mask_margin
         self.max_lip_adjust = max_lip_adjust
@@ -61,7 +64,7 @@ class ExemplarRenderer:
         shapes = a.shape[a.has_face]
         lo, hi = np.percentile(shapes, [5, 95], axis=0)
         spread = np.maximum(hi - lo, [0.02, 0.02, 0.05])
-        weights = np.array([4.0, 0.6, 0.6])
+        weights = np.array([self.opening_weight, 0.6, 0.6])
         ex_shape = np.asarray(lib.shape, np.float64)
         ex_pose = np.nan_to_num(np.asarray(lib.pose, np.float64))
         closed_limit = float(a.rest_shape()[0] + 0.15 * (hi[0] - lo[0]))

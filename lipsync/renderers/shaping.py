@@ -50,7 +50,7 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     centre, u, v, half = mouth_axes(points)
     delta = (0.0 if close else opening_px) - inner_opening_px(points)
     # Width: spread widens, rounding narrows (share of the half width).
-    dw = half * (0.10 * width_rel - 0.12 * rounding)
+    dw = half * (0.12 * width_rel - 0.2 * rounding)
     idx = LIP_POINTS
     rel = out[idx] - centre
     a = np.clip(rel @ u / max(half, 1e-6), -1.2, 1.2)
@@ -124,4 +124,32 @@ def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.nd
     colour = cv2.GaussianBlur(colour, (0, 0), 0.7)
     region = crop[y0:y1, x0:x1]
     region += (colour - region) * m[..., None]
+    return crop
+
+
+def paint_closed_lips(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray) -> np.ndarray:
+    """Paint lips that meet (p, b, m) into a float32 crop along the line where the moved inner
+    contours of `points_local` join: a band of lip colour hides the teeth the warp squeezed
+    into the seam, and a soft dark line marks where the lips press together."""
+    h, w = crop.shape[:2]
+    s = face_scale(points_local)
+    line = points_local[np.concatenate([[78], UPPER_INNER, [308]])].astype(np.float64)
+    line = line[np.argsort(line[:, 0])]
+    band = max(2.0, 0.045 * s)
+    x0, y0 = np.floor(line.min(0) - 2 * band).astype(int)
+    x1, y1 = np.ceil(line.max(0) + 2 * band).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return crop
+    pts = np.round((line - (x0, y0)) * 8).astype(np.int32)
+    fill = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.polylines(fill, [pts], False, 255, thickness=max(1, int(round(band))), lineType=cv2.LINE_AA, shift=3)
+    fill = cv2.GaussianBlur(fill.astype(np.float32) / 255.0, (0, 0), max(0.6, band / 4))
+    seam = np.zeros_like(fill, np.uint8)
+    cv2.polylines(seam, [pts], False, 255, thickness=1, lineType=cv2.LINE_AA, shift=3)
+    seam = cv2.GaussianBlur(seam.astype(np.float32) / 255.0, (0, 0), 0.8)
+    lip = np.asarray(lip_colour, np.float32)
+    region = crop[y0:y1, x0:x1]
+    region += (lip - region) * fill[..., None]
+    region *= (1.0 - 0.45 * np.clip(seam * 1.5, 0, 1))[..., None]
     return crop

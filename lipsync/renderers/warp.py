@@ -11,11 +11,15 @@ import numpy as np
 from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box
 from lipsync.landmarks import JAW, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
-from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, paint_interior, reshape_mouth
+from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, inner_opening_px, paint_closed_lips, paint_interior, reshape_mouth
 from lipsync.warping import mesh_maps, ring_points, warp_crop
 
-#: widest opening drawn, as a share of the face size, when the footage shows no wider one
-DEFAULT_MAX_OPENING = 0.36
+#: widest opening drawn, as a share of the face size (outer eye corners), when the footage
+#: shows no wider one: a wide /a/ parts the lips by about a quarter of that distance
+DEFAULT_MAX_OPENING = 0.26
+#: the gap left between the lips when the lower lip touches the upper teeth (f, v), share of
+#: the face size: the teeth's edges show in it
+LABIODENTAL_OPENING = 0.035
 #: fixed anchors: nose, cheeks beside it, the middle of the face
 _ANCHORS = np.array([1, 2, 4, 5, 98, 327, 205, 425, 50, 280, 36, 266])
 
@@ -34,14 +38,17 @@ class WarpRenderer:
             if f.landmarks is None:
                 yield f.image
                 continue
+            contact = job.mouth.contact is not None and bool(job.mouth.contact[f.index])
             yield self.render_frame(f.image, f.landmarks, f.target, rest, widest,
-                                    closed=bool(job.mouth.closed[f.index]))
+                                    closed=bool(job.mouth.closed[f.index]), contact=contact)
 
     def render_frame(self, image: np.ndarray, points: np.ndarray, target: np.ndarray, rest: np.ndarray,
-                     widest: float, closed: bool = False) -> np.ndarray:
+                     widest: float, closed: bool = False, contact: bool = False) -> np.ndarray:
         h, w = image.shape[:2]
         s = face_scale(points)
         opening_px = s * (rest[0] + float(target[0]) * (widest - rest[0]))
+        if contact:  # f, v: the lower lip rises to the upper teeth, whatever the photo's rest
+            opening_px = min(opening_px, LABIODENTAL_OPENING * s)
         moved = reshape_mouth(points, opening_px, float(target[1]), float(target[2]), close=closed)
         polygon = lower_face_polygon(points, self.mask_margin)
         box = polygon_box(polygon, w, h)
@@ -57,7 +64,10 @@ class WarpRenderer:
         lips = image[y0:y1, x0:x1][_lip_mask(points, box)]
         lip_colour = lips.reshape(-1, 3).mean(0) if lips.size else np.array([150, 80, 80], np.float32)
         local = moved - (x0, y0)
-        warped = paint_interior(warped, local, lip_colour)
+        if closed and inner_opening_px(points) > 0.02 * s:  # lips pressed over a visible gap
+            warped = paint_closed_lips(warped, local, lip_colour)
+        else:
+            warped = paint_interior(warped, local, lip_colour)
         mask = feathered_mask(polygon, box, feather=0.12 * s)
         return blend(image, warped, mask, box)
 

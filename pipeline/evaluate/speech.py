@@ -11,8 +11,10 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.ndimage import binary_dilation, binary_erosion, gaussian_filter1d
+from scipy.ndimage import gaussian_filter1d
 from scipy.signal import butter, sosfiltfilt
+
+from lipsync.voicing import HOP_S
 
 #: Coarse jaw/lip opening per IPA segment, 0 (lips closed) to 1 (wide open). Vowels by
 #: height; bilabials closed; labiodentals nearly closed; other consonants slightly open.
@@ -32,7 +34,7 @@ PHONE_OPENNESS: dict[str, float] = {
 #: Any other consonant (t, d, n, s, k, l, r, ...).
 OTHER_CONSONANT = 0.25
 #: Fine time grid on which the phoneme steps are drawn and smoothed, per second.
-GRID_RATE = 200
+GRID_RATE = round(1 / HOP_S)  # the speech-activity grid's
 
 
 def phone_openness(phone: str) -> float:
@@ -63,8 +65,9 @@ def words_opening(
 
     Each phoneme holds its openness over its span (gaps are closed, 0), then a Gaussian of
     `smooth_s` seconds blends neighbours as lips move continuously (coarticulation).
-    `voiced` (from `voiced_grid`) closes the mouth where the audio is silent: recognisers
-    stretch words over pauses (Whisper often gives a clip's last word its trailing silence).
+    `voiced` (`lipsync.voicing.speech_activity`, on this grid) closes the mouth where the audio
+    is silent: recognisers stretch words over pauses (Whisper often gives a clip's last word
+    its trailing silence).
     """
     n_grid = int(np.ceil(n_frames / fps * GRID_RATE)) + 1
     grid = np.zeros(n_grid, dtype=np.float64)
@@ -97,29 +100,3 @@ def speech_envelope(
     if n_hops > 3 * (2 * len(sos) + 1):
         envelope = sosfiltfilt(sos, envelope - envelope.mean())
     return _frame_means(envelope, rate, fps, n_frames)
-
-
-
-def voiced_grid(audio: np.ndarray, sample_rate: int, above_floor_db: float = 10.0,
-                limits_db: tuple[float, float] = (-35.0, -20.0), bridge_s: float = 0.04) -> np.ndarray:
-    """Where the audio holds speech, on the GRID_RATE grid (bool per 5 ms hop).
-
-    Levels are in dB below the clip's loud level (95th percentile of 5 ms RMS). A hop is
-    voiced when it stands `above_floor_db` over the noise floor (5th percentile), the
-    threshold kept within `limits_db` (room noise in real footage sits at -30..-35 dB);
-    gaps shorter than 2 x `bridge_s` (stop closures) are bridged.
-    """
-    audio = np.asarray(audio, dtype=np.float64).reshape(-1)
-    hop = max(1, int(round(sample_rate / GRID_RATE)))
-    n_hops = len(audio) // hop
-    if n_hops == 0:
-        return np.zeros(0, dtype=bool)
-    rms = np.sqrt((audio[: n_hops * hop].reshape(n_hops, hop) ** 2).mean(axis=1))
-    level = 20 * np.log10(rms / max(np.percentile(rms, 95), 1e-12) + 1e-12)
-    threshold = np.clip(np.percentile(level, 5) + above_floor_db, *limits_db)
-    voiced = level > threshold
-    k = int(round(bridge_s * GRID_RATE))
-    if k > 0:
-        voiced = binary_dilation(voiced, iterations=k)
-        voiced = binary_erosion(voiced, iterations=k, border_value=1)
-    return voiced

@@ -24,7 +24,8 @@ from lipsync.media import FrameSequence, VideoWriter, iter_frames, playback_indi
 from pipeline.errors import InputError, wrap_leaf_errors
 from pipeline.evaluate import image, regions
 from pipeline.evaluate.correlation import LagCorrelation, lag_correlation
-from pipeline.evaluate.speech import speech_envelope, voiced_grid, words_opening
+from lipsync.voicing import speech_activity
+from pipeline.evaluate.speech import speech_envelope, words_opening
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ def words_measure(opening: np.ndarray, fps: float, samples: np.ndarray, rate: in
     """(1) A tracked opening (one value per frame, NaN without a face) against the opening
     the heard phonemes require, closed where the audio is silent."""
     n = len(opening)
-    voiced = voiced_grid(samples, rate)
+    voiced = speech_activity(samples, rate)
     target = np.where(_heard_frames(n, fps, samples, rate),
                       words_opening(heard_phonemes, fps, n, smooth_s, voiced=voiced), np.nan)
     return lag_correlation(opening, target, max_lag)

@@ -81,3 +81,38 @@ def test_envelope_is_zero_for_silence_and_normalised_for_speech():
     assert not envelope_per_frame(np.zeros(8000), 16000, 10, FPS).any()
     env = envelope_per_frame(0.5 * np.ones(16000), 16000, 25, FPS)
     assert env.max() == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_stop_silence_inside_a_phone_closes_the_mouth():
+    """The timeline stretches a phone over a 120 ms silence (a hesitation it did not mark):
+    nothing is heard there, so the lips rest."""
+    from tests.lipsync.test_voicing import voice
+
+    sr = 16000
+    audio = voice(1.2, sr)
+    audio[int(0.50 * sr):int(0.62 * sr)] = 0.0
+    audio += np.random.default_rng(1).normal(0, 1e-3, len(audio)).astype(np.float32)  # room noise
+    track = mouth_track([(0.1, 1.1, "a")], 30, FPS, audio, sr)
+    assert track.shape[frame_at(0.56), 0] < 0.35 * track.shape[frame_at(0.3), 0]
+    # Negative control: the same phone over continuous sound stays open there.
+    steady = mouth_track([(0.1, 1.1, "a")], 30, FPS, voice(1.2, sr), sr)
+    assert steady.shape[frame_at(0.56), 0] > 0.6
+
+
+def test_inertia_keeps_the_opening_from_jumping_between_frames():
+    """Phones one frame long, alternating open and nearly closed: a jaw cannot follow that,
+    so the opening moves smoothly instead of flickering frame to frame."""
+    tl = [(0.2 + 0.04 * k, 0.24 + 0.04 * k, "a" if k % 2 else "s") for k in range(16)]
+    smooth = mouth_track(tl, 30, FPS, lead=0.0).shape[6:20, 0]
+    jumpy = mouth_track(tl, 30, FPS, lead=0.0, inertia=0.0).shape[6:20, 0]  # negative control
+    assert np.abs(np.diff(smooth)).sum() < 0.3 * np.abs(np.diff(jumpy)).sum()
+    assert smooth.min() > 0.5  # still speaking, not flattened to rest
+
+
+def test_a_diphthong_glides_short_of_its_second_target():
+    """/aɪ/: the jaw opens on /a/ for most of the vowel and glides toward /ɪ/ without reaching
+    the closeness of a plain /ɪ/ (undershoot)."""
+    glide = mouth_track([(0.2, 0.6, "aɪ")], 20, FPS, lead=0.0, inertia=0.0)
+    plain = mouth_track([(0.2, 0.4, "a"), (0.4, 0.6, "ɪ")], 20, FPS, lead=0.0, inertia=0.0)
+    assert glide.shape[frame_at(0.38), 0] > 0.8 * glide.shape[frame_at(0.25), 0]  # nucleus holds
+    assert glide.shape[frame_at(0.56), 0] > plain.shape[frame_at(0.56), 0] + 0.05

@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.evaluate import LagCorrelation, evaluate_sync, lag_correlation
 from pipeline.evaluate import image, regions
-from pipeline.evaluate.speech import phone_openness, speech_envelope, voiced_grid, words_opening
+from lipsync.voicing import speech_activity
+from pipeline.evaluate.speech import phone_openness, speech_envelope, words_opening
 
 FPS = 25.0
 RNG = np.random.default_rng(7)
@@ -97,7 +98,7 @@ def test_silence_closes_a_word_the_recogniser_stretched_over_a_pause():
     rate = 16000
     audio = np.concatenate([tone(1.0, rate), np.zeros(rate, np.float32)])  # speech, then 1 s pause
     audio += np.random.default_rng(0).normal(0, 1e-3, len(audio)).astype(np.float32)  # room noise
-    voiced = voiced_grid(audio, rate)
+    voiced = speech_activity(audio, rate)
     assert voiced[20:180].mean() > 0.4 and not voiced[220:380].any()  # 4 Hz bursts: half voiced
     stretched = [(0.1, 0.4, "a"), (0.5, 1.9, "a")]  # the last word given the whole pause
     gated = words_opening(stretched, FPS, 50, voiced=voiced)
