@@ -70,6 +70,22 @@ def tone(seconds: float, sample_rate: int = 16000, freq: float = 220.0) -> np.nd
     return (0.3 * envelope * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
+def flat_videos(folder: Path, count: int, size: int = 32, frames: int = 5, shade_step: int = 40,
+                name: str = "presenter{k}.mp4") -> list[Path]:
+    """`count` tiny videos of flat, different shades: presenters for job-plumbing tests, where
+    the fake runner never looks for a face."""
+    from lipsync.media import VideoWriter
+
+    out = []
+    for k in range(count):
+        path = folder / name.format(k=k)
+        with VideoWriter(path, size, size, Fraction(10), comment=None) as w:
+            for i in range(frames):
+                w.write(np.full((size, size, 3), shade_step * k + i * max(1, shade_step // 15), np.uint8))
+        out.append(path)
+    return out
+
+
 @pytest.fixture
 def write_video():
     """Write a synthetic video: write_video(path, frames=..., size=(w, h), fps=..., audio=None)."""

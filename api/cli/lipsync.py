@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lipsync", help="re-time presenters' mouths to a narration (one audio, many videos)",
         description="Re-render every presenter so that it speaks the narration. Without a "
                     "transcript the words are recognised (Whisper base) and each word's phonemes "
-                    "(espeak-ng) are spread over it.")
+                    "(espeak-ng) are timed by warping espeak-ng's own reading onto the narration.")
     p.add_argument("--audio", required=True, type=Path, metavar="NARRATION",
                    help="the narration: wav, mp3, m4a, flac, or a video whose audio track is used")
     p.add_argument("--presenter", required=True, nargs="+", type=Path, metavar="FILE",

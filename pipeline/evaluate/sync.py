@@ -221,7 +221,7 @@ def _load_audio(video: Path, audio) -> tuple[np.ndarray, int, str]:
 
 
 def _hear(samples, rate, language, transcriber, aligner) -> tuple[tuple, str, str | None]:
-    """Words from the recogniser, then each word's phonemes spread over it."""
+    """Words from the recogniser, then their phonemes timed on the audio (tts.align)."""
     if transcriber is None:
         import translate
         from pipeline.models import ModelStore

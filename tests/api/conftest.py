@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import httpx
@@ -79,17 +78,9 @@ class Server:
 @pytest.fixture(scope="session")
 def tiny_videos(tmp_path_factory) -> list[Path]:
     """Three tiny, different presenter videos (the fake runner never looks for faces)."""
-    from lipsync.media import VideoWriter
+    from tests.conftest import flat_videos
 
-    folder = tmp_path_factory.mktemp("tiny")
-    out = []
-    for k in range(3):
-        path = folder / f"presenter-{k}.mp4"
-        with VideoWriter(path, 48, 48, Fraction(10), comment=None) as w:
-            for i in range(8):
-                w.write(np.full((48, 48, 3), 50 * k + 3 * i, np.uint8))
-        out.append(path)
-    return out
+    return flat_videos(tmp_path_factory.mktemp("tiny"), 3, size=48, frames=8, shade_step=50, name="presenter-{k}.mp4")
 
 
 @pytest.fixture(scope="session")

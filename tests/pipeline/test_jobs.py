@@ -21,21 +21,9 @@ TEXT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n\nDry it with a cloth."
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     """Three tiny, different presenter videos."""
-    from fractions import Fraction
+    from tests.conftest import flat_videos
 
-    import numpy as np
-
-    from lipsync.media import VideoWriter
-
-    folder = tmp_path_factory.mktemp("videos")
-    out = []
-    for k in range(3):
-        path = folder / f"presenter{k}.mp4"
-        with VideoWriter(path, 32, 32, Fraction(10), comment=None) as w:
-            for i in range(5):
-                w.write(np.full((32, 32, 3), 40 * k + i, np.uint8))
-        out.append(path)
-    return out
+    return flat_videos(tmp_path_factory.mktemp("videos"), 3)
 
 
 class Harness:

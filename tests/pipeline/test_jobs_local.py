@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from fractions import Fraction
 
-import numpy as np
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import flat_videos, wait_for
 
 from pipeline.jobs import ArtifactStore, JobSpec, JobStore
 from pipeline.jobs.local import LocalExecutor
@@ -20,17 +18,7 @@ RUNNER = "pipeline.jobs.testing:CountingRunner"
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
-    from lipsync.media import VideoWriter
-
-    folder = tmp_path_factory.mktemp("videos")
-    out = []
-    for k in range(2):
-        path = folder / f"p{k}.mp4"
-        with VideoWriter(path, 32, 32, Fraction(10), comment=None) as w:
-            for i in range(5):
-                w.write(np.full((32, 32, 3), 60 * k + i, np.uint8))
-        out.append(path)
-    return out
+    return flat_videos(tmp_path_factory.mktemp("videos"), 2, shade_step=60, name="p{k}.mp4")
 
 
 @pytest.fixture

@@ -139,13 +139,14 @@ def _values(r) -> str:
             f"(p90 {r.seam_step_p90 or float('nan'):.2f})")
 
 
-#: Cases where the bar is not met yet (measured 2026-11-22, after the aligner learned to warp
-#: espeak-ng's phones onto the recording: the more exact judge raised the source footage's
-#: own scores, a 0.59 -> 0.71 and c 0.38 -> 0.53, so the bars are a 0.86 and c 0.68).
-#: Renders of a reach 0.79-0.86; c x narration_en 0.57-0.69 (it passes or fails with small
-#: changes in the exemplar choice). The renderer follows its target at 0.94 on a as dlib sees
-#: it; most of the rest is the bilabial closures the track must show and the 50 ms-smoothed
-#: target does not. Kept visible as expected failures (an improvement shows as XPASS).
+#: Cases where the bar is not met, or not reliably (measured 2026-11-22, after the aligner
+#: learned to warp espeak-ng's phones onto the recording: the more exact judge raised the
+#: source footage's own scores, a 0.59 -> 0.71 and c 0.38 -> 0.53, so the bars are a 0.86 and
+#: c 0.68). a x narration_en 0.79-0.82 and a x tts_pt 0.80-0.84 fail; a x tts_en 0.86 and
+#: c x narration_en 0.68-0.69 pass by less than the spread of small changes in the exemplar
+#: choice (+/-0.03), so they show as XPASS. The renderer follows its target at 0.94 on a as
+#: dlib sees it; most of the rest is the bilabial closures the track must show and the
+#: 50 ms-smoothed target does not. Kept visible as expected failures, not hidden.
 WORDS_BAR_NOT_MET = {("a", "narration_en"), ("a", "tts_en"), ("a", "tts_pt"), ("c", "narration_en")}
 WORDS_CASES = [pytest.param(p, n, marks=pytest.mark.xfail(reason="words bar not met yet; see WORDS_BAR_NOT_MET"))
                if (p, n) in WORDS_BAR_NOT_MET else (p, n) for p, n in CASES]
