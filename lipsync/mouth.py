@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from lipsync.voicing import share_per_frame, speech_activity
+from lipsync.voicing import HOP_S, hop_power, share_per_frame, speech_activity
 
 
 @dataclass(frozen=True)
@@ -178,18 +178,17 @@ class MouthTrack:
 def envelope_per_frame(audio: np.ndarray, sample_rate: int, n_frames: int, fps: Fraction) -> np.ndarray:
     """RMS of the audio around each frame, 0..1 (1 = loud speech), with a floor so room
     noise reads as silence."""
-    audio = np.asarray(audio, np.float32).reshape(-1)
     if n_frames <= 0:
         return np.zeros(0, np.float32)
-    hop = sample_rate / float(fps)
-    centres = (np.arange(n_frames) + 0.5) * hop
-    half = int(hop)  # window of two frames
-    if len(audio) == 0:
+    power = hop_power(audio, sample_rate)  # per 5 ms hop: no audio-sized float64 copy
+    if len(power) == 0:
         return np.zeros(n_frames, np.float32)
-    sq = np.concatenate([[0.0], np.cumsum(audio.astype(np.float64) ** 2)])
-    lo = np.clip((centres - half).astype(int), 0, len(audio))
-    hi = np.clip((centres + half).astype(int), 0, len(audio))
-    rms = np.sqrt((sq[hi] - sq[lo]) / np.maximum(hi - lo, 1))
+    frame = 1.0 / (float(fps) * HOP_S)  # hops per frame
+    centres = (np.arange(n_frames) + 0.5) * frame
+    sq = np.concatenate([[0.0], np.cumsum(power)])
+    lo = np.clip(np.round(centres - frame).astype(int), 0, len(power))  # window of two frames
+    hi = np.clip(np.round(centres + frame).astype(int), 0, len(power))
+    rms = np.sqrt(np.maximum(sq[hi] - sq[lo], 0.0) / np.maximum(hi - lo, 1))
     peak = float(np.percentile(rms, 95)) if np.any(rms > 0) else 0.0
     if peak < 1e-4:  # silence-only audio
         return np.zeros(n_frames, np.float32)

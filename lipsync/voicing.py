@@ -12,6 +12,22 @@ from scipy.ndimage import binary_dilation, binary_erosion
 
 #: Hop of the activity grid, seconds (200 hops per second).
 HOP_S = 0.005
+#: Samples squared at a time: keeps the float64 working copy small however long the audio.
+_BLOCK = 1 << 20
+
+
+def hop_power(audio: np.ndarray, sample_rate: int, hop_s: float = HOP_S) -> np.ndarray:
+    """Mean square of the audio over each whole hop of `hop_s` seconds (float64)."""
+    audio = np.asarray(audio).reshape(-1)
+    hop = max(1, int(round(sample_rate * hop_s)))
+    n_hops = len(audio) // hop
+    out = np.empty(n_hops, np.float64)
+    per_block = max(1, _BLOCK // hop)
+    for a in range(0, n_hops, per_block):
+        b = min(n_hops, a + per_block)
+        block = audio[a * hop:b * hop].astype(np.float64).reshape(b - a, hop)
+        out[a:b] = (block * block).mean(axis=1)
+    return out
 
 
 def speech_activity(audio: np.ndarray, sample_rate: int, *, above_floor_db: float = 10.0,
@@ -24,15 +40,12 @@ def speech_activity(audio: np.ndarray, sample_rate: int, *, above_floor_db: floa
     kept within `limits_db` (room noise in real footage sits at -30..-35 dB). Gaps shorter than
     2 x `bridge_s` (stop closures inside a word) are bridged.
     """
-    audio = np.asarray(audio, dtype=np.float64).reshape(-1)
-    hop = max(1, int(round(sample_rate * hop_s)))
-    n_hops = len(audio) // hop
-    if n_hops == 0:
+    rms = np.sqrt(hop_power(audio, sample_rate, hop_s))
+    if len(rms) == 0:
         return np.zeros(0, dtype=bool)
-    rms = np.sqrt((audio[: n_hops * hop].reshape(n_hops, hop) ** 2).mean(axis=1))
     loud = float(np.percentile(rms, 95))
     if loud < 1e-6:  # silence-only audio
-        return np.zeros(n_hops, dtype=bool)
+        return np.zeros(len(rms), dtype=bool)
     level = 20 * np.log10(rms / loud + 1e-12)
     threshold = np.clip(np.percentile(level, 5) + above_floor_db, *limits_db)
     active = level > threshold
