@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -110,8 +110,8 @@ def _toward(v: Viseme, other: Viseme, share: float) -> Viseme:
     def mix(a: float, b: float) -> float:
         return (1 - share) * a + share * b
 
-    return Viseme(v.name, mix(v.opening, other.opening), mix(v.width, other.width),
-                  mix(v.rounding, other.rounding), v.dominance, v.closure)
+    return replace(v, opening=mix(v.opening, other.opening), width=mix(v.width, other.width),
+                   rounding=mix(v.rounding, other.rounding))
 
 
 def _strip(phone: str) -> str:

@@ -11,7 +11,9 @@ import numpy as np
 from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box
 from lipsync.landmarks import JAW, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
-from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, inner_opening_px, paint_closed_lips, paint_interior, reshape_mouth
+from lipsync.renderers.shaping import (
+    LIP_POINTS, UNDER_LIP, inner_opening_px, paint_closed_lips, paint_interior, reshape_mouth,
+)
 from lipsync.warping import mesh_maps, ring_points, warp_crop
 
 #: widest opening drawn, as a share of the face size (outer eye corners), when the footage

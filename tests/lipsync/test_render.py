@@ -115,3 +115,29 @@ def test_each_renderer_can_be_chosen(engine, demo_presenter, tmp_path, renderer)
     r = engine.render(demo_presenter, tone(0.6), SR, [(0.1, 0.3, "a"), (0.3, 0.4, "m"), (0.4, 0.55, "o")],
                       tmp_path / f"{renderer}.mp4", renderer=renderer)
     assert r.renderer == renderer and r.options["renderer"] == renderer
+
+
+def test_a_photo_showing_teeth_presses_its_lips_together_on_bilabials(engine, astronaut_photo, tmp_path):
+    """The astronaut smiles with her teeth showing; on /m/ and /b/ her lips must meet, with no
+    teeth squeezed into the seam, and open again (teeth back) on the vowels."""
+    import cv2
+
+    from tests.lipsync.test_voicing import voice
+
+    timeline = [(0.1, 0.3, "a"), (0.3, 0.5, "m"), (0.5, 0.7, "a"), (0.7, 0.9, "b"), (0.9, 1.1, "a")]
+    r = engine.render(astronaut_photo, voice(1.2), SR, timeline, tmp_path / "mama.mp4")
+    lm = np.asarray(engine.analyse(astronaut_photo).landmarks[0])
+    s = face_scale(lm)
+    inner = lm[[78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95]]
+    (x0, y0), (x1, y1) = (inner.min(0) - 0.05 * s).astype(int), (inner.max(0) + 0.05 * s).astype(int)
+
+    def teeth(image) -> float:  # share of white (bright, unsaturated) pixels around the lips
+        hsv = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2HSV)
+        return float(((hsv[..., 2] > 200) & (hsv[..., 1] < 40)).mean())
+
+    frames = list(media.iter_frames(r.path))
+    at = {phone: frames[int((a + b) / 2 * 25)] for a, b, phone in timeline[:4]}
+    photo = cv2.cvtColor(cv2.imread(str(astronaut_photo)), cv2.COLOR_BGR2RGB)
+    assert teeth(photo) > 0.05  # the photo shows teeth
+    assert teeth(at["m"]) < 0.01 and teeth(at["b"]) < 0.01
+    assert teeth(at["a"]) > 0.05  # negative control: an open vowel shows teeth
