@@ -50,11 +50,13 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     centre, u, v, half = mouth_axes(points)
     delta = (0.0 if close else opening_px) - inner_opening_px(points)
     # Width: spread widens, rounding narrows (share of the half width).
-    dw = half * (0.12 * width_rel - 0.2 * rounding)
+    dw = half * (0.12 * width_rel - 0.3 * rounding)
     idx = LIP_POINTS
     rel = out[idx] - centre
     a = np.clip(rel @ u / max(half, 1e-6), -1.2, 1.2)
-    profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** 0.7
+    # How the opening spreads along the mouth: rounded lips open in the middle, pinched at
+    # the corners (an "o"), flat ones along most of their width.
+    profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** (0.7 + 1.0 * rounding)
     lower = np.isin(idx, np.concatenate([LOWER_INNER, LOWER_OUTER]))
     upper = np.isin(idx, np.concatenate([UPPER_INNER, UPPER_OUTER]))
     move = np.zeros((len(idx), 2))
@@ -75,10 +77,12 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     return out.astype(np.float32)
 
 
-def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray) -> np.ndarray:
+def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray,
+                   rounding: float = 0.0) -> np.ndarray:
     """Paint a mouth interior into a float32 crop inside the inner-lip polygon of
     `points_local` (landmarks in crop pixels): dark cavity shaded deeper at the centre, upper
-    teeth under the upper lip, a tongue at the bottom when wide open."""
+    teeth under the upper lip (mostly hidden when the lips are rounded forward), a tongue at
+    the bottom when wide open."""
     h, w = crop.shape[:2]
     s = face_scale(points_local)
     inner = points_local[LIPS_INNER]
@@ -115,7 +119,7 @@ def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.nd
     tongue = lip * np.array([0.62, 0.42, 0.44], np.float32)
     colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
     # Upper teeth: a band under the upper lip, shaded toward the corners.
-    teeth_h = min(0.45 * opening, 0.1 * s)
+    teeth_h = min(0.45 * opening, 0.1 * s) * (1.0 - 0.7 * float(np.clip(rounding, 0, 1)))
     teeth_w = np.clip((teeth_h - depth) / 1.5, 0, 1) * (np.abs(along) < 0.82)
     shade = (1.0 - 0.55 * np.clip(np.abs(along), 0, 1) ** 2) * (0.82 + 0.18 * np.clip(1 - depth / max(teeth_h, 1), 0, 1))
     gaps = 1.0 - 0.07 * (np.cos(along * np.pi * 4.5) > 0.96)

@@ -69,7 +69,7 @@ class WarpRenderer:
         if closed and inner_opening_px(points) > 0.02 * s:  # lips pressed over a visible gap
             warped = paint_closed_lips(warped, local, lip_colour)
         else:
-            warped = paint_interior(warped, local, lip_colour)
+            warped = paint_interior(warped, local, lip_colour, rounding=float(target[2]))
         mask = feathered_mask(polygon, box, feather=0.12 * s)
         return blend(image, warped, mask, box)
 
