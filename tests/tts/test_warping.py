@@ -1,0 +1,26 @@
+import numpy as np
+
+from tts.warping import banded_path
+
+
+def test_banded_path_follows_a_slowed_down_copy_and_crosses_a_pause():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(60, 12))
+    # b: a played at half speed, with 80 frames of near-silence after frame 30 of a.
+    slow = np.repeat(a, 2, axis=0)
+    pause = 0.01 * rng.normal(size=(80, 12)) + a[30]
+    b = np.vstack([slow[:60], pause, slow[60:]])
+    truth = np.where(np.arange(60) < 30, np.arange(60) * 2.0, np.arange(60) * 2.0 + 80) + 0.5
+    rough = np.where(np.arange(60) < 30, np.arange(60) * 2.0, np.arange(60) * 2.0 + 80) + 6  # 6 frames off
+    matched = banded_path(a, b, rough, radius=10)
+    assert np.median(np.abs(matched - truth)[np.r_[0:29, 31:60]]) <= 1.0
+    # Negative control: the rough map alone is off by the full error.
+    assert np.median(np.abs(rough - truth)) > 5
+
+
+def test_banded_path_never_fails_when_the_band_misses_the_end():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(20, 4)), rng.normal(size=(50, 4))
+    matched = banded_path(a, b, np.zeros(20), radius=2)  # the band never reaches b's end
+    assert len(matched) == 20 and np.all(np.isfinite(matched)) and np.all(np.diff(matched) >= 0)
+    assert matched[-1] > 20  # the last frame of a runs on to the end of b
