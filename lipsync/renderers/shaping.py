@@ -78,11 +78,12 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
 
 
 def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray,
-                   rounding: float = 0.0) -> np.ndarray:
+                   rounding: float = 0.0, teeth_colour: np.ndarray | None = None) -> np.ndarray:
     """Paint a mouth interior into a float32 crop inside the inner-lip polygon of
     `points_local` (landmarks in crop pixels): dark cavity shaded deeper at the centre, upper
     teeth under the upper lip (mostly hidden when the lips are rounded forward), a tongue at
-    the bottom when wide open."""
+    the bottom when wide open. `teeth_colour`: the presenter's own (sampled from the footage),
+    else an off-white as bright as the lips' lighting."""
     h, w = crop.shape[:2]
     s = face_scale(points_local)
     inner = points_local[LIPS_INNER]
@@ -123,7 +124,8 @@ def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.nd
     teeth_w = np.clip((teeth_h - depth) / 1.5, 0, 1) * (np.abs(along) < 0.82)
     shade = (1.0 - 0.55 * np.clip(np.abs(along), 0, 1) ** 2) * (0.82 + 0.18 * np.clip(1 - depth / max(teeth_h, 1), 0, 1))
     gaps = 1.0 - 0.07 * (np.cos(along * np.pi * 4.5) > 0.96)
-    teeth = np.array([222, 216, 204], np.float32) * light * (shade * gaps)[..., None]
+    base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else np.array([222, 216, 204], np.float32) * light
+    teeth = base * (shade * gaps)[..., None]
     colour = colour * (1 - teeth_w[..., None]) + teeth * teeth_w[..., None]
     colour = cv2.GaussianBlur(colour, (0, 0), 0.7)
     region = crop[y0:y1, x0:x1]

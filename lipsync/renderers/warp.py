@@ -36,16 +36,21 @@ class WarpRenderer:
     def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray]:
         rest = job.analysis.rest_shape()
         widest = max(float(job.analysis.open_shape()[0]), self.max_opening)
+        teeth: np.ndarray | None = None  # the presenter's own, averaged over the frames that show them
         for f in frames:
             if f.landmarks is None:
                 yield f.image
                 continue
+            seen = own_teeth(f.image, f.landmarks)
+            if seen is not None:
+                teeth = seen if teeth is None else 0.9 * teeth + 0.1 * seen
             contact = job.mouth.contact is not None and bool(job.mouth.contact[f.index])
             yield self.render_frame(f.image, f.landmarks, f.target, rest, widest,
-                                    closed=bool(job.mouth.closed[f.index]), contact=contact)
+                                    closed=bool(job.mouth.closed[f.index]), contact=contact, teeth_colour=teeth)
 
     def render_frame(self, image: np.ndarray, points: np.ndarray, target: np.ndarray, rest: np.ndarray,
-                     widest: float, closed: bool = False, contact: bool = False) -> np.ndarray:
+                     widest: float, closed: bool = False, contact: bool = False,
+                     teeth_colour: np.ndarray | None = None) -> np.ndarray:
         h, w = image.shape[:2]
         s = face_scale(points)
         opening_px = s * (rest[0] + float(target[0]) * (widest - rest[0]))
@@ -69,7 +74,7 @@ class WarpRenderer:
         if closed and inner_opening_px(points) > 0.02 * s:  # lips pressed over a visible gap
             warped = paint_closed_lips(warped, local, lip_colour)
         else:
-            warped = paint_interior(warped, local, lip_colour, rounding=float(target[2]))
+            warped = paint_interior(warped, local, lip_colour, rounding=float(target[2]), teeth_colour=teeth_colour)
         mask = feathered_mask(polygon, box, feather=0.12 * s)
         return blend(image, warped, mask, box)
 
@@ -83,3 +88,28 @@ def _lip_mask(points: np.ndarray, box) -> np.ndarray:
     from lipsync.landmarks import LIPS_INNER
     cv2.fillPoly(m, [np.round(points[LIPS_INNER] - (x0, y0)).astype(np.int32)], 0)
     return m.astype(bool)
+
+
+def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+    """The colour of the teeth a frame shows between the lips (its brightest, least saturated
+    pixels there), or None when it shows too few to judge."""
+    import cv2
+
+    from lipsync.landmarks import LIPS_INNER
+
+    h, w = image.shape[:2]
+    inner = points[LIPS_INNER]
+    x0, y0 = np.clip(np.floor(inner.min(0)).astype(int), 0, (w, h))
+    x1, y1 = np.clip(np.ceil(inner.max(0)).astype(int) + 1, 0, (w, h))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return None
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(m, [np.round(inner - (x0, y0)).astype(np.int32)], 1)
+    inside = image[y0:y1, x0:x1][m.astype(bool)].reshape(-1, 3).astype(np.float32)
+    if len(inside) < 40:
+        return None
+    value, spread = inside.max(1), inside.max(1) - inside.min(1)
+    teeth = inside[(value >= np.percentile(value, 75)) & (spread <= np.percentile(spread, 50))]
+    if len(teeth) < 10 or teeth.mean() < 120:  # a dark mouth: no teeth in sight
+        return None
+    return np.median(teeth, axis=0)

@@ -141,3 +141,19 @@ def test_a_photo_showing_teeth_presses_its_lips_together_on_bilabials(engine, as
     assert teeth(photo) > 0.05  # the photo shows teeth
     assert teeth(at["m"]) < 0.01 and teeth(at["b"]) < 0.01
     assert teeth(at["a"]) > 0.05  # negative control: an open vowel shows teeth
+
+
+def test_the_warp_renderer_paints_the_presenters_own_teeth_colour():
+    from lipsync.landmarks import LIPS_INNER
+    from lipsync.renderers.warp import own_teeth
+
+    points = np.zeros((478, 2), np.float32)
+    angle = np.linspace(0, 2 * np.pi, len(LIPS_INNER), endpoint=False)
+    points[LIPS_INNER] = np.stack([50 + 20 * np.cos(angle), 50 + 8 * np.sin(angle)], axis=1)
+    image = np.full((100, 100, 3), (180, 120, 110), np.uint8)  # skin
+    image[42:50, 32:68] = (205, 195, 170)  # yellowish teeth in the upper half of the opening
+    image[50:58, 32:68] = (40, 20, 25)  # the dark mouth below
+    colour = own_teeth(image, points)
+    assert colour is not None and np.abs(colour - (205, 195, 170)).max() < 12
+    image[42:50, 32:68] = (40, 20, 25)  # negative control: a dark mouth shows no teeth
+    assert own_teeth(image, points) is None
