@@ -2,8 +2,8 @@
 
 Used to carry espeak-ng's phone timings over to a recording: the reference is spoken by
 espeak-ng, the features are speaker-normalised log-mel bands, and the search stays inside a
-band around a rough map (the recogniser's word times), so its cost grows with the length of
-the speech, not its square.
+band around a rough map (the recogniser's word times), so its time grows with the length of
+the speech, not its square (callers warp long speech in chunks to bound the cost matrix).
 """
 
 from __future__ import annotations

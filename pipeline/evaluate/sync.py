@@ -21,10 +21,10 @@ import numpy as np
 
 from lipsync.errors import LipSyncError
 from lipsync.media import FrameSequence, VideoWriter, iter_frames, playback_indices, probe, read_audio
+from lipsync.voicing import speech_activity
 from pipeline.errors import InputError, wrap_leaf_errors
 from pipeline.evaluate import image, regions
 from pipeline.evaluate.correlation import LagCorrelation, lag_correlation
-from lipsync.voicing import speech_activity
 from pipeline.evaluate.speech import speech_envelope, words_opening
 
 log = logging.getLogger(__name__)
