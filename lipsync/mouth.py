@@ -36,7 +36,7 @@ class Viseme:
     #: the lips must meet (p, b, m)
     closure: bool = False
     #: the lips touch something the eye looks for (lower lip on the upper teeth: f, v), so
-    #: the opening stays at most this on the phone's middle frames, whatever its neighbours
+    #: the opening stays at most `opening` on the phone's middle frames, whatever its neighbours
     contact: bool = False
 
 
@@ -255,7 +255,7 @@ def mouth_track(
     num = np.zeros((n_frames, 3), np.float64)
     den = np.full(n_frames, 1e-9)
     closed = np.zeros(n_frames, bool)
-    contact = np.zeros(n_frames, bool)
+    cap = np.full(n_frames, np.inf, np.float32)  # the most a contact phone lets the lips part
     for centre, half, v in keys:
         # Dominance: flat inside the segment, decaying outside over `spread`.
         dist = np.maximum(np.abs(t - centre) - half, 0.0)
@@ -269,7 +269,7 @@ def mouth_track(
             if v.closure:
                 closed |= inside
             else:
-                contact |= inside
+                cap[inside] = np.minimum(cap[inside], v.opening)
     shape = (num / den[:, None]).astype(np.float32)
 
     if audio is not None and len(audio):
@@ -291,7 +291,8 @@ def mouth_track(
     if speaking.sum() >= 3:
         top = float(np.percentile(shape[speaking, 0], 90))
         shape[:, 0] *= min(max_gain, range_top / max(top, 1e-3))
-    shape[contact, 0] = np.minimum(shape[contact, 0], VISEMES["labiodental"].opening)
+    contact = np.isfinite(cap)
+    shape[:, 0] = np.minimum(shape[:, 0], cap)
     shape[closed, 0] = 0.0
     shape[:, 0] = np.clip(shape[:, 0], 0.0, 1.0)
     shape[:, 1] = np.clip(shape[:, 1], -1.0, 1.0)

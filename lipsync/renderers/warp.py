@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+import cv2
 import numpy as np
 
 from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box
-from lipsync.landmarks import JAW, LIPS_OUTER, face_scale
+from lipsync.landmarks import JAW, LIPS_INNER, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.shaping import (
     LIP_POINTS, UNDER_LIP, inner_opening_px, paint_closed_lips, paint_interior, reshape_mouth,
@@ -79,33 +80,30 @@ class WarpRenderer:
         return blend(image, warped, mask, box)
 
 
-def _lip_mask(points: np.ndarray, box) -> np.ndarray:
-    import cv2
-
+def _polygon_mask(points: np.ndarray, box) -> np.ndarray:
+    """uint8 mask over `box` (x0, y0, x1, y1): 1 inside the polygon `points`."""
     x0, y0, x1, y1 = box
     m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(m, [np.round(points[LIPS_OUTER] - (x0, y0)).astype(np.int32)], 1)
-    from lipsync.landmarks import LIPS_INNER
-    cv2.fillPoly(m, [np.round(points[LIPS_INNER] - (x0, y0)).astype(np.int32)], 0)
-    return m.astype(bool)
+    cv2.fillPoly(m, [np.round(points - (x0, y0)).astype(np.int32)], 1)
+    return m
+
+
+def _lip_mask(points: np.ndarray, box) -> np.ndarray:
+    """The lips themselves: inside the outer contour, outside the inner one."""
+    return (_polygon_mask(points[LIPS_OUTER], box) & (1 - _polygon_mask(points[LIPS_INNER], box))).astype(bool)
 
 
 def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     """The colour of the teeth a frame shows between the lips (its brightest, least saturated
     pixels there), or None when it shows too few to judge."""
-    import cv2
-
-    from lipsync.landmarks import LIPS_INNER
-
     h, w = image.shape[:2]
     inner = points[LIPS_INNER]
     x0, y0 = np.clip(np.floor(inner.min(0)).astype(int), 0, (w, h))
     x1, y1 = np.clip(np.ceil(inner.max(0)).astype(int) + 1, 0, (w, h))
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
-    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(m, [np.round(inner - (x0, y0)).astype(np.int32)], 1)
-    inside = image[y0:y1, x0:x1][m.astype(bool)].reshape(-1, 3).astype(np.float32)
+    box = (x0, y0, x1, y1)
+    inside = image[y0:y1, x0:x1][_polygon_mask(inner, box).astype(bool)].reshape(-1, 3).astype(np.float32)
     if len(inside) < 40:
         return None
     value, spread = inside.max(1), inside.max(1) - inside.min(1)

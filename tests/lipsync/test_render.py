@@ -122,13 +122,14 @@ def test_a_photo_showing_teeth_presses_its_lips_together_on_bilabials(engine, as
     teeth squeezed into the seam, and open again (teeth back) on the vowels."""
     import cv2
 
+    from lipsync.landmarks import LIPS_INNER
     from tests.lipsync.test_voicing import voice
 
     timeline = [(0.1, 0.3, "a"), (0.3, 0.5, "m"), (0.5, 0.7, "a"), (0.7, 0.9, "b"), (0.9, 1.1, "a")]
     r = engine.render(astronaut_photo, voice(1.2), SR, timeline, tmp_path / "mama.mp4")
     lm = np.asarray(engine.analyse(astronaut_photo).landmarks[0])
     s = face_scale(lm)
-    inner = lm[[78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95]]
+    inner = lm[LIPS_INNER]
     (x0, y0), (x1, y1) = (inner.min(0) - 0.05 * s).astype(int), (inner.max(0) + 0.05 * s).astype(int)
 
     def teeth(image) -> float:  # share of white (bright, unsaturated) pixels around the lips
