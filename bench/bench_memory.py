@@ -36,20 +36,27 @@ from lipsync import LipSyncEngine
 tmp, seconds = Path({tmp!r}), {seconds}
 # Anonymous memory (the heap) apart from file-backed pages: the cached analysis is memory-
 # mapped, and its pages count in RSS as they are read although the kernel may drop them.
+def rss_anon_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
 anon = [0]
 done = threading.Event()
 def sample():
     while not done.is_set():
-        for line in open("/proc/self/status"):
-            if line.startswith("RssAnon:"):
-                anon[0] = max(anon[0], int(line.split()[1]))
+        anon[0] = max(anon[0], rss_anon_kb())
         time.sleep(0.05)
 threading.Thread(target=sample, daemon=True).start()
+quarters = []  # the heap at each quarter of the render: flat means no growth per frame
+def progress(written, total):
+    if written * 4 % total < 4 and written >= total // 4:
+        quarters.append(rss_anon_kb() / 1024)
 audio, timeline = speech(seconds)
-r = LipSyncEngine(tmp / "cache").render(tmp / f"clip{{seconds}}.mp4", audio, SR, timeline, tmp / f"out{{seconds}}.mp4")
+r = LipSyncEngine(tmp / "cache").render(tmp / f"clip{{seconds}}.mp4", audio, SR, timeline, tmp / f"out{{seconds}}.mp4",
+                                        progress=progress)
 done.set()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"frames": r.frames, "peak_mb": peak / 1024, "peak_anon_mb": anon[0] / 1024}}))
+print(json.dumps({{"frames": r.frames, "peak_mb": peak / 1024, "peak_anon_mb": anon[0] / 1024, "quarters_mb": quarters}}))
 """
 
 
@@ -81,6 +88,8 @@ def main() -> None:
     for key, what, a, b in rows:
         print(f"{what} of a {args.height}p render: 10 s ({a['frames']} frames) {a[key]:.0f} MB, "
               f"120 s ({b['frames']} frames) {b[key]:.0f} MB, ratio {b[key] / a[key]:.2f}")
+    print("heap during the 120 s render, at each quarter of its frames: "
+          + ", ".join(f"{mb:.0f}" for mb in long["quarters_mb"]) + " MB")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ footage against its own and others' audio, and renders against their source.
 Words: tracked opening (dlib) vs the opening the heard words require; "r0" at lag 0, "r2" the
 best within +/-2 frames, "best" over +/-8 frames with its lag. Envelope: vs the speech envelope
 band-passed 0.5-6 Hz. Renders are also judged against another narration (mismatch control)
-and compared with a plain re-encode of their source (libx264 veryfast CRF 18).
+and compared with a plain re-encode of their source (libx264 veryfast CRF 18); each render's
+mouth track (what the engine aimed at) is judged by the words measure too, with and without
+its forced bilabial closures, and the render's tracked opening is correlated with it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np  # noqa: E402
 
 from lipsync.media import read_audio  # noqa: E402
 from pipeline.evaluate import envelope_measure, evaluate_sync, words_measure  # noqa: E402
+from pipeline.evaluate.correlation import lag_correlation  # noqa: E402
 
 TTS_TEXT = {
     "en": ["Clean the filling nozzle at the end of every shift.",
@@ -43,6 +46,20 @@ def f(x, fmt="{:+.2f}") -> str:
 
 def words_cols(w) -> str:
     return f"r0 {f(w.at(0))} r2 {f(w.best(2)[0])} best {f(w.value)}@{w.lag:+d}"
+
+
+def mouth_tracks(drive, result, samples, rate) -> tuple[np.ndarray, np.ndarray]:
+    """The opening the engine aimed at for a render (the same call it makes), and the same track
+    with bilabials left to coarticulation instead of forced shut."""
+    from dataclasses import replace
+    from unittest import mock
+
+    import lipsync.mouth as mouth
+
+    track = mouth.mouth_track(drive, result.frames, result.fps, samples, rate).shape[:, 0]
+    with mock.patch.dict(mouth.VISEMES, {"bilabial": replace(mouth.VISEMES["bilabial"], closure=False)}):
+        loose = mouth.mouth_track(drive, result.frames, result.fps, samples, rate).shape[:, 0]
+    return track, loose
 
 
 def main() -> None:
@@ -134,6 +151,12 @@ def main() -> None:
                           for key, a in audios.items() if key != name]
                 print(f"  vs every other audio ({len(others)}): r0 mean {f(float(np.nanmean(others)))} "
                       f"sd {f(float(np.nanstd(others)), '{:.2f}')} max {f(float(np.nanmax(others)))}")
+                track, loose = mouth_tracks(drive, result, s, r)
+                aimed = words_measure(track, rep.fps, s, r, heard, rep.max_lag).at(0)
+                unforced = words_measure(loose, rep.fps, s, r, heard, rep.max_lag).at(0)
+                follows = lag_correlation(rep.opening, track, 0).at(0)
+                print(f"  its mouth track vs words r0 {f(aimed)} (closures not forced: {f(unforced)}); "
+                      f"the render follows its track (dlib) r0 {f(follows)}")
                 print(f"  opening std x{f(rep.opening_std_ratio, '{:.2f}')}, mouth change "
                       f"x{f(rep.mouth_change_ratio, '{:.2f}')}, upper face {f(rep.upper_face_psnr, '{:.1f}')} dB, "
                       f"beside the face {f(rep.side_band_psnr, '{:.1f}')} dB, seam {f(rep.seam_step, '{:.2f}')} "

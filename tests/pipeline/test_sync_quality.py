@@ -143,9 +143,9 @@ def _values(r) -> str:
 #: learned to warp espeak-ng's phones onto the recording: the more exact judge raised the
 #: source footage's own scores, a 0.59 -> 0.71 and c 0.38 -> 0.53, so the bars are a 0.86 and
 #: c 0.68). Here a x narration_en scores 0.81 and a x tts_pt 0.81 (bar 0.856); a x tts_en 0.857
-#: passes by 0.001 and c x narration_en 0.67 misses 0.683 by 0.01, both within the +/-0.03 that
-#: small changes in the exemplar choice move them. The renderer follows its target at 0.94 on
-#: a as dlib sees it; most of the rest is the bilabial closures the track must show and the
+#: passes by 0.001 and c x narration_en 0.67 misses 0.683 by 0.01, both within the 0.04 by which
+#: bench/bench_quality.py and this test differ on the same case. The renderer follows its target
+#: at 0.94 on a as dlib sees it (bench/bench_quality.py); most of the rest is the bilabial closures the track must show and the
 #: 50 ms-smoothed target does not. Kept visible as expected failures, not hidden.
 WORDS_BAR_NOT_MET = {("a", "narration_en"), ("a", "tts_en"), ("a", "tts_pt"), ("c", "narration_en")}
 WORDS_CASES = [pytest.param(p, n, marks=pytest.mark.xfail(reason="words bar not met yet; see WORDS_BAR_NOT_MET"))
