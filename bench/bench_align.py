@@ -26,11 +26,22 @@ import translate  # noqa: E402
 import tts  # noqa: E402
 from pipeline.models import ModelStore  # noqa: E402
 
+#: The quality tests' narrations first; then sentences no setting was tuned on (held out).
 TEXT = {
     "en": ["Clean the filling nozzle at the end of every shift.",
            "Wear gloves and safety glasses before you start."],
     "pt": ["Limpe o bico de enchimento no fim de cada turno.",
            "Use luvas e óculos de proteção antes de começar."],
+}
+HELD_OUT = {
+    "en": ["Check the pressure gauge before you open the main valve.",
+           "Report any damaged equipment to your supervisor, then lock the cabinet."],
+    "pt": ["Verifique o manômetro antes de abrir a válvula principal.",
+           "Comunique qualquer equipamento danificado ao supervisor e tranque o armário."],
+    "es": ["Compruebe el manómetro antes de abrir la válvula principal.",
+           "Informe de cualquier equipo dañado a su supervisor y cierre el armario."],
+    "de": ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen.",
+           "Melden Sie beschädigte Geräte Ihrem Vorgesetzten und schließen Sie den Schrank ab."],
 }
 ALIGN_MODULE = sys.modules["tts.align"]
 
@@ -48,13 +59,14 @@ def without_warp():
 def main() -> None:
     hear = translate.Transcriber(ModelStore().path("whisper-base"))
     synth = tts.Synthesizer()
-    for language, text in TEXT.items():
+    for (language, text), set_name in [*((item, "tests") for item in TEXT.items()),
+                                       *((item, "held out") for item in HELD_OUT.items())]:
         speech = synth.synthesize(text, language)
         words = hear.transcribe(speech.audio, speech.sample_rate, language=language).words
         warped = start_errors(speech.phonemes, tts.align(speech.audio, speech.sample_rate, words, language))
         with without_warp():
             spread = start_errors(speech.phonemes, tts.align(speech.audio, speech.sample_rate, words, language))
-        print(f"{language} ({speech.voice}): phone starts, mean |error| / mean error: with the warp "
+        print(f"{language:2s} {set_name:8s} ({speech.voice}): phone starts, mean |error| / mean error: with the warp "
               f"{np.abs(warped).mean() * 1000:.0f} / {warped.mean() * 1000:+.0f} ms ({len(warped)} phones), "
               f"spread over Whisper's words {np.abs(spread).mean() * 1000:.0f} / {spread.mean() * 1000:+.0f} ms")
     long = synth.synthesize(TEXT["en"] * 9, "en")

@@ -85,6 +85,10 @@ def align(
         owners.append((pos, pos + len(spoken), k))
         pos += len(spoken) + 1
     transcript = " ".join(parts)
+    # Not reproducible across processes to the sample: libespeak-ng's pitch flutter runs on a
+    # counter that only ever advances (a static in its wave generator, no API resets it), so
+    # this reading depends on what the process spoke before, and warped phones can move by
+    # ~10 ms. A fresh process per reading, or a flutter-free voice variant, would fix it.
     result = espeak.synthesize(transcript, voice)
     per_word: list[list[tuple[float, float, str]]] = [[] for _ in timed]  # espeak's times
     for w in result.words:
@@ -161,11 +165,36 @@ def _warp_phones(audio: np.ndarray, sample_rate: int, reference: np.ndarray, ref
         matched = banded_path(ref_feats[r0:r1], rec_feats[a0:a1], expected, int(round(margin / hop)))
 
         def to_recording(t: float) -> float:
-            return float(np.interp(t / hop - r0, np.arange(r1 - r0), matched) + a0) * hop
+            return float(matched.position(t / hop - r0) + a0) * hop
 
         for k in chunk:
-            out[k] = [(to_recording(s), to_recording(e), p) for s, e, p in phones[k]]
+            out[k] = _with_min_durations([(to_recording(s), to_recording(e), p) for s, e, p in phones[k]])
     return out
+
+
+#: Shortest phone the warp may leave. Warping one voice onto another squeezes phones whose
+#: sound it cannot match (a stop's closure next to another stop's) to a few milliseconds; a
+#: spoken phone lasts 30 ms or more, and a /b/ the lips never close for would be wrong too.
+MIN_PHONE_S = 0.04
+
+
+def _with_min_durations(phones: list[tuple[float, float, str]], shortest: float = MIN_PHONE_S
+                        ) -> list[tuple[float, float, str]]:
+    """A word's warped phones with each at least `shortest` long (or an equal share of the
+    word when it is shorter than that), the time taken from the longer phones in proportion
+    to their excess; the word keeps its span and the phones their order."""
+    if len(phones) < 2:
+        return phones
+    start, end = phones[0][0], phones[-1][1]
+    lengths = np.array([max(e - s, 0.0) for s, e, _ in phones])
+    floor = min(shortest, (end - start) / len(phones))
+    if lengths.min() >= floor:
+        return phones
+    excess = np.maximum(lengths - floor, 0.0)
+    lengths = floor + excess * (end - start - floor * len(phones)) / max(excess.sum(), 1e-12)
+    edges = start + np.concatenate([[0.0], np.cumsum(lengths)])
+    edges[-1] = end
+    return [(float(a), float(b), p) for a, b, (_, _, p) in zip(edges[:-1], edges[1:], phones)]
 
 
 def _loud_frames(audio: np.ndarray, sample_rate: int, below_peak_db: float = 40.0) -> np.ndarray:

@@ -8,6 +8,7 @@ the speech, not its square (callers warp long speech in chunks to bound the cost
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
@@ -34,13 +35,35 @@ def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return ((feats - feats.mean(0)) / (feats.std(0) + 1e-6)).astype(np.float32)
 
 
-def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> np.ndarray:
+@dataclass(frozen=True)
+class WarpPath:
+    """For each frame of `a`, the first and last frame of `b` it was matched to."""
+
+    first: np.ndarray
+    last: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        return (self.first + self.last) / 2.0
+
+    def position(self, x: np.ndarray | float) -> np.ndarray:
+        """Where a position `x` of `a` (in frames, frame i spanning [i - 0.5, i + 0.5)) falls in
+        `b`: inside frame i's run of b's frames, in proportion. A run is what makes this differ
+        from interpolating mean frames: a pause in `b` is one frame of `a` matched to a long run,
+        and a phone starting just after that frame must start after the pause, not inside it."""
+        x = np.clip(np.asarray(x, np.float64), -0.5, len(self.first) - 0.5)
+        i = np.clip(np.floor(x + 0.5).astype(int), 0, len(self.first) - 1)
+        share = x + 0.5 - i
+        return self.first[i] - 0.5 + share * (self.last[i] - self.first[i] + 1)
+
+
+def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> WarpPath:
     """Cheapest monotone path from (0, 0) to (len(a)-1, len(b)-1) between feature rows `a`
     and `b` (cosine distance), kept within `radius` frames of `expected[i]` (b's frame for
-    a's frame i). Returns b's mean matched frame for each frame of a."""
+    a's frame i)."""
     n, m = len(a), len(b)
     if n == 0 or m == 0:
-        return np.zeros(n)
+        return WarpPath(np.zeros(n), np.zeros(n))
     an = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-9)
     bn = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-9)
     lo = np.clip(np.round(expected).astype(int) - radius, 0, m - 1)
@@ -68,14 +91,16 @@ def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int)
         acc[i, j0:j1] = row
         prev = acc[i]
     if not np.isfinite(acc[-1, -1]):
-        return np.asarray(expected, np.float64)
+        rough = np.asarray(expected, np.float64)
+        return WarpPath(rough, rough)
     # Back from the end corner, always to the cheapest predecessor.
-    matched = np.zeros(n)
-    count = np.zeros(n)
+    first = np.zeros(n)
+    last = np.full(n, -1.0)
     i, j = n - 1, m - 1
     while True:
-        matched[i] += j
-        count[i] += 1
+        first[i] = j
+        if last[i] < 0:
+            last[i] = j
         if i == 0 and j == 0:
             break
         options = []
@@ -86,4 +111,4 @@ def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int)
         if j > 0:
             options.append((acc[i, j - 1], i, j - 1))
         _, i, j = min(options, key=lambda o: o[0])
-    return matched / np.maximum(count, 1)
+    return WarpPath(first, last)

@@ -74,3 +74,20 @@ def test_word_running_into_a_pause_is_pulled_in_to_its_sound():
     loose = tts.align(np.full(sr, 0.1, np.float32) * np.sign(np.sin(2 * np.pi * 180 * t)).astype(np.float32),
                       sr, [(0.0, 1.0, "mama")], "en")
     assert loose[-1].end > 0.9  # negative control: sound all the way, span kept
+
+
+def test_no_warped_phone_is_squeezed_below_the_shortest_spoken_phone():
+    align_module = sys.modules["tts.align"]
+    # A /b/ the warp left 3 ms long (a stop's closure matched to the stop before it).
+    squeezed = [(3.406, 3.409, "b"), (3.409, 3.56, "aɪ")]
+    fixed = align_module._with_min_durations(squeezed)
+    assert [p for _, _, p in fixed] == ["b", "aɪ"]
+    assert fixed[0][0] == 3.406 and fixed[-1][1] == 3.56  # the word keeps its span
+    assert fixed[0][1] - fixed[0][0] >= align_module.MIN_PHONE_S - 1e-9
+    assert all(b == c for (_, b, _), (c, _, _) in zip(fixed, fixed[1:]))
+    # Negative control: phones long enough are left exactly as they were.
+    fine = [(1.0, 1.06, "b"), (1.06, 1.2, "aɪ")]
+    assert align_module._with_min_durations(fine) == fine
+    # A word shorter than its phones' minimum shares its span equally.
+    tight = align_module._with_min_durations([(0.0, 0.001, "t"), (0.001, 0.06, "u")])
+    assert abs((tight[0][1] - tight[0][0]) - 0.03) < 1e-9

@@ -1,6 +1,6 @@
 import numpy as np
 
-from tts.warping import banded_path
+from tts.warping import WarpPath, banded_path
 
 
 def test_banded_path_follows_a_slowed_down_copy_and_crosses_a_pause():
@@ -12,7 +12,7 @@ def test_banded_path_follows_a_slowed_down_copy_and_crosses_a_pause():
     b = np.vstack([slow[:60], pause, slow[60:]])
     truth = np.where(np.arange(60) < 30, np.arange(60) * 2.0, np.arange(60) * 2.0 + 80) + 0.5
     rough = np.where(np.arange(60) < 30, np.arange(60) * 2.0, np.arange(60) * 2.0 + 80) + 6  # 6 frames off
-    matched = banded_path(a, b, rough, radius=10)
+    matched = banded_path(a, b, rough, radius=10).mean
     assert np.median(np.abs(matched - truth)[np.r_[0:29, 31:60]]) <= 1.0
     # Negative control: the rough map alone is off by the full error.
     assert np.median(np.abs(rough - truth)) > 5
@@ -21,6 +21,18 @@ def test_banded_path_follows_a_slowed_down_copy_and_crosses_a_pause():
 def test_banded_path_never_fails_when_the_band_misses_the_end():
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(20, 4)), rng.normal(size=(50, 4))
-    matched = banded_path(a, b, np.zeros(20), radius=2)  # the band never reaches b's end
+    matched = banded_path(a, b, np.zeros(20), radius=2).mean  # the band never reaches b's end
     assert len(matched) == 20 and np.all(np.isfinite(matched)) and np.all(np.diff(matched) >= 0)
     assert matched[-1] > 20  # the last frame of a runs on to the end of b
+
+
+def test_a_position_just_after_a_pause_lands_after_it():
+    # b holds a pause that a lacks: a's frame 9 is matched to b's frames 9..38.
+    first = np.r_[np.arange(10), np.arange(39, 49)].astype(float)
+    last = first.copy()
+    last[9] = 38
+    path = WarpPath(first, last)
+    assert path.position(9.6) > 38  # a phone starting just after frame 9 starts after the pause
+    assert abs(path.position(5.0) - 5.0) < 1e-9  # one-to-one frames map to themselves
+    # Negative control: interpolating mean matched frames puts it inside the pause.
+    assert np.interp(9.6, np.arange(20), path.mean) < 38
