@@ -19,10 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from tts.errors import AlignmentError, SpeechError
+from tts.espeak import Espeak, speak_afresh
 from tts.languages import is_tag, resolve
 from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
-from tts.espeak import Espeak
 from tts.types import Phone, check_timeline
 from tts.warping import HOP_S as _WARP_HOP_S
 from tts.warping import banded_path, log_mel
@@ -85,11 +85,9 @@ def align(
         owners.append((pos, pos + len(spoken), k))
         pos += len(spoken) + 1
     transcript = " ".join(parts)
-    # Not reproducible across processes to the sample: libespeak-ng's pitch flutter runs on a
-    # counter that only ever advances (a static in its wave generator, no API resets it), so
-    # this reading depends on what the process spoke before, and warped phones can move by
-    # ~10 ms. A fresh process per reading, or a flutter-free voice variant, would fix it.
-    result = espeak.synthesize(transcript, voice)
+    # In a fresh process: in this one, the reading would depend on what espeak-ng spoke
+    # before (see speak_afresh), and warped phones would move by ~10 ms from run to run.
+    result = speak_afresh(transcript, voice)
     per_word: list[list[tuple[float, float, str]]] = [[] for _ in timed]  # espeak's times
     for w in result.words:
         k = next((k for a, b, k in owners if a <= w.text_start < b), None)

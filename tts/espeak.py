@@ -16,10 +16,16 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import logging
+import os
+import pickle
+import subprocess
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -291,6 +297,33 @@ class PiperPhonemizer:
 def model_phonemizer() -> "PiperPhonemizer | Espeak":
     """Where model input IPA comes from: Piper's espeak-ng when installed, else espeakng-loader's."""
     return PiperPhonemizer.shared() or Espeak.shared()
+
+
+def speak_afresh(text: str, voice: str, rate_wpm: int = 175) -> EspeakResult:
+    """`Espeak.synthesize` in a new process, so the same text always gives the same audio.
+
+    libespeak-ng's pitch flutter runs on a counter that only ever advances (a static in its
+    wave generator that no API resets, `espeak_ng_SetRandSeed` included): in a process that
+    has spoken before, the same text comes out with its pitch pulses moved. Costs a Python
+    start (about 1.4 s); worth it where the audio is measured, not listened to (`tts.align`).
+    A plain child process, not multiprocessing: spawning would re-run the caller's script.
+    """
+    request = json.dumps({"text": text, "voice": voice, "rate_wpm": int(rate_wpm)}).encode()
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run([sys.executable, "-c", "from tts.espeak import _answer_reading; _answer_reading()"],
+                          input=request, capture_output=True, env=env)
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SpeechError(f"espeak-ng's reading failed in its own process: {lines[-1] if lines else done.returncode}")
+    return pickle.loads(done.stdout)  # from the child just started: trusted
+
+
+def _answer_reading() -> None:
+    """The child side of `speak_afresh`: a JSON request on stdin, the pickled result on stdout."""
+    request = json.loads(sys.stdin.buffer.read())
+    result = Espeak.shared().synthesize(request["text"], request["voice"], request["rate_wpm"])
+    sys.stdout.buffer.write(pickle.dumps(result))
 
 
 def _words_from_events(events, duration: float) -> tuple[tuple[EspeakWord, ...], float]:

@@ -91,3 +91,28 @@ def test_no_warped_phone_is_squeezed_below_the_shortest_spoken_phone():
     # A word shorter than its phones' minimum shares its span equally.
     tight = align_module._with_min_durations([(0.0, 0.001, "t"), (0.001, 0.06, "u")])
     assert abs((tight[0][1] - tight[0][0]) - 0.03) < 1e-9
+
+
+def test_align_gives_the_same_timeline_whatever_espeak_ng_spoke_before(english):
+    from tts.espeak import Espeak
+
+    espeak = Espeak.shared()
+    first = tts.align(english.audio, english.sample_rate, english.words, "en")
+    espeak.synthesize("Something else entirely, spoken at some length before the second try.", "en-us")
+    again = tts.align(english.audio, english.sample_rate, english.words, "en")
+    assert again == first
+    # Negative control: why the reading is spoken in a fresh process. In this one, the same
+    # text does not come out the same after other speech (libespeak-ng's pitch flutter).
+    before = espeak.synthesize("Switch off the machine.", "en-us").audio
+    espeak.synthesize("Wait five minutes, then check the gauge.", "en-us")
+    after = espeak.synthesize("Switch off the machine.", "en-us").audio
+    assert len(before) != len(after) or not np.array_equal(before, after)
+
+
+def test_a_failed_fresh_reading_says_why_in_one_line():
+    from tts.errors import SpeechError
+    from tts.espeak import speak_afresh
+
+    with pytest.raises(SpeechError, match="no voice 'xx-nowhere'") as caught:
+        speak_afresh("Switch off the machine.", "xx-nowhere")
+    assert "\n" not in str(caught.value)
