@@ -8,7 +8,8 @@ best within +/-2 frames, "best" over +/-8 frames with its lag. Envelope: vs the 
 band-passed 0.5-6 Hz. Renders are also judged against another narration (mismatch control)
 and compared with a plain re-encode of their source (libx264 veryfast CRF 18); each render's
 mouth track (what the engine aimed at) is judged by the words measure too, with and without
-its forced bilabial closures, and the render's tracked opening is correlated with it. Each
+its forced bilabial closures, and the render's tracked opening is correlated with it (and its
+error compared where the source frame's own opening disagrees most with the track). Each
 source line also says how closely the two trackers (dlib and the engine's MediaPipe) agree on
 the opening of the real footage: no render, judged by dlib, follows its target more closely.
 """
@@ -50,15 +51,34 @@ def words_cols(w) -> str:
     return f"r0 {f(w.at(0))} r2 {f(w.best(2)[0])} best {f(w.value)}@{w.lag:+d}"
 
 
-def mouth_tracks(drive, result, samples, rate) -> tuple[np.ndarray, np.ndarray]:
-    """The opening the engine aimed at for a render (the same call it makes), and the same track
-    with bilabials left to coarticulation instead of forced shut."""
+def jaw_disagreement(opening, track, analysis) -> tuple[float, float]:
+    """How far (z-scores) the render's tracked opening strays from its mouth track (a
+    `MouthTrack`) on the quarter of frames where the source frame under it opens the mouth most
+    differently from the track, and on the rest. The exemplar renderer keeps the source's chin,
+    so a large first figure says the source's jaw pulls the render off its target."""
+    from lipsync.media import playback_indices
+    from lipsync.renderers.exemplar import target_shapes
+
+    n = min(len(opening), len(track))
+    source = analysis.shape[np.fromiter(playback_indices(len(analysis.shape), n), int), 0]
+    wanted = target_shapes(track, analysis)[:n, 0]  # the presenter's own units
+    apart = np.abs(source - wanted)
+    ok = np.isfinite(opening[:n]) & np.isfinite(apart)
+    z = [(x - x[ok].mean()) / x[ok].std() for x in (opening[:n], wanted)]
+    error = np.abs(z[0] - z[1])
+    most = apart > np.percentile(apart[ok], 75)
+    return float(error[ok & most].mean()), float(error[ok & ~most].mean())
+
+
+def mouth_tracks(drive, result, samples, rate):
+    """The mouth track the engine aimed at for a render (the same call it makes), and the
+    opening of the same track with bilabials left to coarticulation instead of forced shut."""
     from dataclasses import replace
     from unittest import mock
 
     import lipsync.mouth as mouth
 
-    track = mouth.mouth_track(drive, result.frames, result.fps, samples, rate).shape[:, 0]
+    track = mouth.mouth_track(drive, result.frames, result.fps, samples, rate)
     with mock.patch.dict(mouth.VISEMES, {"bilabial": replace(mouth.VISEMES["bilabial"], closure=False)}):
         loose = mouth.mouth_track(drive, result.frames, result.fps, samples, rate).shape[:, 0]
     return track, loose
@@ -161,12 +181,15 @@ def main() -> None:
                           for key, a in audios.items() if key != name]
                 print(f"  vs every other audio ({len(others)}): r0 mean {f(float(np.nanmean(others)))} "
                       f"sd {f(float(np.nanstd(others)), '{:.2f}')} max {f(float(np.nanmax(others)))}")
-                track, loose = mouth_tracks(drive, result, s, r)
+                full, loose = mouth_tracks(drive, result, s, r)
+                track = full.shape[:, 0]
                 aimed = words_measure(track, rep.fps, s, r, heard, rep.max_lag).at(0)
                 unforced = words_measure(loose, rep.fps, s, r, heard, rep.max_lag).at(0)
                 follows = lag_correlation(rep.opening, track, 0).at(0)
+                jaw = jaw_disagreement(rep.opening, full, engine.analyse(args.media / f"presenter_{p}.mp4"))
                 print(f"  its mouth track vs words r0 {f(aimed)} (closures not forced: {f(unforced)}); "
-                      f"the render follows its track (dlib) r0 {f(follows)}")
+                      f"the render follows its track (dlib) r0 {f(follows)}; its |error| where the source's "
+                      f"own opening disagrees most with the track {f(jaw[0], '{:.2f}')}, elsewhere {f(jaw[1], '{:.2f}')}")
                 print(f"  opening std x{f(rep.opening_std_ratio, '{:.2f}')}, mouth change "
                       f"x{f(rep.mouth_change_ratio, '{:.2f}')}, upper face {f(rep.upper_face_psnr, '{:.1f}')} dB, "
                       f"beside the face {f(rep.side_band_psnr, '{:.1f}')} dB, seam {f(rep.seam_step, '{:.2f}')} "
