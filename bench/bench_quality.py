@@ -132,13 +132,14 @@ def main() -> None:
     work = tempfile.TemporaryDirectory(prefix="polydub-bench-quality-")
     tmp = work.name
     engine = lipsync.LipSyncEngine(Path(tmp) / "cache")
+    analyses = {}  # presenter -> its analysis, made once
     print("== source footage: tracked opening against audio (dlib 68-point tracker)")
     for p in "abc":
         video = args.media / f"presenter_{p}.mp4"
         base = evaluate_sync(video, audios[f"own_{p}"][:2], heard_phonemes=audios[f"own_{p}"][2], tracker=tracker)
         # How far the two trackers agree on real footage: a render judged by dlib cannot follow
         # its (MediaPipe-unit) target more closely than this.
-        analysis = engine.analyse(video)
+        analysis = analyses[p] = engine.analyse(video)
         n = min(len(base.opening), len(analysis.shape))
         both = np.isfinite(base.opening[:n]) & analysis.has_face[:n]
         agree = float(np.corrcoef(base.opening[:n][both], analysis.shape[:n, 0][both])[0, 1])
@@ -186,7 +187,7 @@ def main() -> None:
                 aimed = words_measure(track, rep.fps, s, r, heard, rep.max_lag).at(0)
                 unforced = words_measure(loose, rep.fps, s, r, heard, rep.max_lag).at(0)
                 follows = lag_correlation(rep.opening, track, 0).at(0)
-                jaw = jaw_disagreement(rep.opening, full, engine.analyse(args.media / f"presenter_{p}.mp4"))
+                jaw = jaw_disagreement(rep.opening, full, analyses[p])
                 print(f"  its mouth track vs words r0 {f(aimed)} (closures not forced: {f(unforced)}); "
                       f"the render follows its track (dlib) r0 {f(follows)}; its |error| where the source's "
                       f"own opening disagrees most with the track {f(jaw[0], '{:.2f}')}, elsewhere {f(jaw[1], '{:.2f}')}")

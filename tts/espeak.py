@@ -305,7 +305,7 @@ def speak_afresh(text: str, voice: str, rate_wpm: int = 175) -> EspeakResult:
     libespeak-ng's pitch flutter runs on a counter that only ever advances (a static in its
     wave generator that no API resets, `espeak_ng_SetRandSeed` included): in a process that
     has spoken before, the same text comes out with its pitch pulses moved. Costs a Python
-    start (about 1.4 s); worth it where the audio is measured, not listened to (`tts.align`).
+    start (about 1.2 s); worth it where the audio is measured, not listened to (`tts.align`).
     A plain child process, not multiprocessing: spawning would re-run the caller's script.
     """
     request = json.dumps({"text": text, "voice": voice, "rate_wpm": int(rate_wpm)}).encode()

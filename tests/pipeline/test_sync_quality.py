@@ -147,8 +147,8 @@ def _values(r) -> str:
 #: words measure itself (0.82 on tts_pt, where the judge's aligner misplaces "antes"), and the
 #: two trackers agree on the opening of a's real footage at r 0.966, so a render that followed
 #: its track as closely as real footage can be tracked would score about 0.79-0.88. On c the
-#: render follows its track at only 0.73-0.85: the exemplar renderer keeps the source's chin,
-#: and where the source's jaw disagrees with the target the follow error is 1.3-1.7x larger
+#: render follows its track at only 0.73-0.87: the exemplar renderer keeps the source's chin,
+#: and where the source's jaw disagrees with the target the follow error is 1.2-1.7x larger
 #: (bench/bench_quality.py prints each of these factors).
 #: Kept visible as expected failures, not hidden.
 WORDS_BAR_NOT_MET = {("a", "narration_en"), ("a", "tts_pt"), ("c", "narration_en")}
