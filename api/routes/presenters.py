@@ -26,6 +26,13 @@ def presenter_out(p: dict, out: Outward) -> PresenterOut:
                         thumbnail_url=out.sign(f"/presenters/{p['id']}/thumbnail.jpg") if p["thumbnail"] else None)
 
 
+def _upload_error(name: str, message: str) -> UploadError:
+    """The file's name once: in `file`, not again at the start of `error`."""
+    while message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    return UploadError(file=name, error=message)
+
+
 @router.post("", response_model=PresentersUploaded, status_code=201,
              summary="Upload presenter videos (several at once) with the presenter's consent",
              responses={413: {"description": "a file is over the upload limit"},
@@ -53,11 +60,11 @@ def upload_presenters(
         except HTTPException as exc:
             if exc.status_code == 413:
                 raise
-            errors.append(UploadError(file=name, error=str(exc.detail)))
+            errors.append(_upload_error(name, str(exc.detail)))
         except DiskFullError:
             raise
         except PipelineError as exc:  # one bad file: report it, keep the others
-            errors.append(UploadError(file=name, error=out.hide(" ".join(str(exc).split()))))
+            errors.append(_upload_error(name, out.hide(" ".join(str(exc).split()))))
     if not done:
         raise HTTPException(422, "; ".join(f"{e.file}: {e.error}" for e in errors) or "no file uploaded")
     return PresentersUploaded(presenters=done, errors=errors)

@@ -306,3 +306,35 @@ def test_no_server_paths_in_answers(guarded, guarded_job):
         text = httpx.get(guarded.url + path, headers=AUTH).text
         assert str(guarded.data_dir) not in text and str(guarded.data_dir.resolve()) not in text
     shutil.rmtree(guarded.data_dir / "uploads", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    """The real steps (presenter analysis with the face tracker), on tiny inputs."""
+    s = Server(tmp_path_factory.mktemp("real"), runner="pipeline.jobs.runner:PipelineRunner").start()
+    yield s
+    s.stop()
+
+
+def test_analysis_report_and_damaged_video_name_no_server_path(real_server, tmp_path):
+    from pipeline.demo import make_demo_presenter
+
+    good = make_demo_presenter(tmp_path / "astronaut.mp4", seconds=1.2, size=160).read_bytes()
+    start = good.find(b"mdat") + 8  # the header and index stay readable; every frame's bytes are spoiled
+    damaged = bytearray(good)
+    damaged[start:good.find(b"moov") - 8:7] = b"\xff" * len(range(start, good.find(b"moov") - 8, 7))
+    truncated = good[: len(good) // 2]
+    files = [("files", ("astronaut.mp4", good, "video/mp4")), ("files", ("damaged.mp4", bytes(damaged), "video/mp4")),
+             ("files", ("truncated.mp4", truncated, "video/mp4"))]
+    r = httpx.post(real_server.url + "/presenters", files=files, data={"consent_by": "Ana", "consent": "true"}, timeout=60)
+    assert r.status_code == 201, r.text
+    assert [(e["file"], e["error"].startswith("truncated.mp4")) for e in r.json()["errors"]] == [("truncated.mp4", False)]
+    listed = wait_for(lambda: (ps := httpx.get(real_server.url + "/presenters").json()) and all(
+        p["analysis"]["state"] in ("done", "failed") for p in ps) and ps, timeout=120, what="analyses")
+    states = {p["name"]: p["analysis"] for p in listed}
+    assert states["astronaut.mp4"]["state"] == "done" and states["damaged.mp4"]["state"] == "failed"
+    assert "damaged" in states["damaged.mp4"]["error"]
+    text = json.dumps(listed)
+    for root in {str(real_server.data_dir), str(real_server.data_dir.resolve())}:
+        assert root not in text
+    assert "/artifacts/" not in text
