@@ -82,10 +82,14 @@ def host_name(host: str) -> str:
 
 
 def allowed_hosts(settings: Settings) -> frozenset[str] | None:
-    """The host names this service answers to; None when `*` is listed (any)."""
+    """The host names this service answers to; None when `*` is listed (any). By default
+    loopback and the bound address; bound to every interface (0.0.0.0, ::), this machine's
+    name and its addresses."""
     names = list(settings.allowed_hosts) or ["localhost", "127.0.0.1", "[::1]"]
     if not settings.allowed_hosts:
         names.append(settings.host)
+        if settings.host in ("0.0.0.0", "::", ""):
+            names.extend(_this_machine())
     if "*" in names:
         return None
     out = set()
@@ -93,6 +97,17 @@ def allowed_hosts(settings: Settings) -> frozenset[str] | None:
         n = n.strip().lower().rstrip(".")
         out.add(f"[{n}]" if ":" in n and not n.startswith("[") else n)
     return frozenset(out)
+
+
+def _this_machine() -> list[str]:
+    import socket
+
+    names = [socket.gethostname(), socket.getfqdn()]
+    try:
+        names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+    except OSError:  # a host name that does not resolve: its name is all there is
+        pass
+    return names
 
 
 class Guard:
