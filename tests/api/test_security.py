@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import time
 import zipfile
 
@@ -305,7 +304,6 @@ def test_no_server_paths_in_answers(guarded, guarded_job):
     for path in ("/presenters", f"/jobs/{guarded_job[0]}"):
         text = httpx.get(guarded.url + path, headers=AUTH).text
         assert str(guarded.data_dir) not in text and str(guarded.data_dir.resolve()) not in text
-    shutil.rmtree(guarded.data_dir / "uploads", ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
