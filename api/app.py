@@ -16,8 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
+from api.links import Links
+from api.redact import path_hider
 from api.routes import downloads, events, health, jobs, presenters, review, voices
+from api.security import Guard
 from api.settings import Settings
 from pipeline import __version__
 from pipeline.errors import DiskFullError, InputError, JobError, PipelineError
@@ -44,8 +48,17 @@ def build_service(settings: Settings, with_executor: bool = True):
     executor = None
     if with_executor:
         executor = _executor(settings, store, artifacts, data)
+    probe = _import(settings.free_space_probe) if settings.free_space_probe else None
     return JobService(store, artifacts, executor, data_dir=data, min_free_bytes=int(settings.min_free_gb * 1e9),
-                      retention_days=settings.retention_days)
+                      retention_days=settings.retention_days, free_space=probe)
+
+
+def _import(target: str):
+    """`module:attribute` -> the attribute."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def _executor(settings: Settings, store, artifacts, data: Path):
@@ -90,31 +103,28 @@ def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
             root.removeHandler(handler)
             handler.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the installed fastapi-offline package: no CDN, works offline.
+    app = FastAPIOffline(
         title="polydub", version=__version__, lifespan=lifespan,
         description="Localize presenter videos offline: upload presenters, create jobs from a script or a "
                     "narration, review translations, follow progress, download videos and language packs.",
     )
     app.state.settings = settings
+    app.state.links = Links.for_token(settings.token, settings.link_ttl_s)
+    hide = app.state.hide_paths = path_hider(Path(settings.data_dir))
     if service is not None:
         app.state.service = service
+    # Added first, so it runs inside CORS: a refused cross-origin call still gets its CORS headers.
+    app.add_middleware(Guard, settings=settings, links=app.state.links)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"])
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes + (1 << 20):
-            return JSONResponse({"detail": f"request larger than the upload limit of {settings.max_upload_mb:.0f} MB"},
-                                status_code=413)
-        return await call_next(request)
-
     def error(status: int):
         async def handler(request: Request, exc: Exception) -> JSONResponse:
-            return JSONResponse({"detail": " ".join(str(exc).split())}, status_code=status)
+            return JSONResponse({"detail": hide(" ".join(str(exc).split()))}, status_code=status)
         return handler
 
     app.add_exception_handler(NotFoundError, error(404))

@@ -1,11 +1,18 @@
-"""FastAPI dependencies, all in one place: settings, the job service, the token check."""
+"""FastAPI dependencies, all in one place: settings, the job service, the link signer.
+
+The token is checked before any route runs, by `api.security.Guard` (it must be: a route
+dependency is resolved only after FastAPI has read the body)."""
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Request
 
+from api.links import signer
+from api.redact import scrub
 from api.settings import Settings
 from pipeline.jobs.service import JobService
 
@@ -18,13 +25,26 @@ def get_service(request: Request) -> JobService:
     return request.app.state.service
 
 
-def require_token(request: Request, settings: Settings = Depends(get_settings)) -> None:
-    """With a token configured, every API call must carry it: `Authorization: Bearer <token>`,
-    or `?token=` (for links and EventSource, which cannot set headers)."""
-    if not settings.token:
-        return
-    header = request.headers.get("authorization", "")
-    given = header[7:] if header.lower().startswith("bearer ") else request.query_params.get("token", "")
-    if not hmac.compare_digest(given.encode(), settings.token.encode()):
-        raise HTTPException(401, "missing or wrong API token; send 'Authorization: Bearer <token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+def _same(text: Any) -> Any:
+    return text
+
+
+@dataclass(frozen=True)
+class Outward:
+    """How answers leave the service: `sign(url)` writes a link as the client should use it
+    (signed when the service has a token); `hide(data)` cuts server paths out of every string."""
+
+    sign: Callable[[str], str] = _same
+    hide_text: Callable[[str | None], str | None] = field(default=_same)
+
+    def hide(self, data: Any) -> Any:
+        return scrub(data, self.hide_text)
+
+
+def get_outward(request: Request) -> Outward:
+    return Outward(signer(request.app.state.links), request.app.state.hide_paths)
+
+
+def is_authenticated(request: Request) -> bool:
+    """Whether the request carried the token (always, on a service without one)."""
+    return bool(getattr(request.state, "authenticated", False))

@@ -118,6 +118,7 @@ class JobOut(JobSummary):
     videos: list[VideoOut]
     packs: list[PackOut]
     zip_url: str | None
+    events: str = Field(description="server-sent progress events of this job (a signed link on a service with a token)")
 
 
 class JobList(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=0, le=65535)
     token: str | None = Field(None, description="API token; required when binding beyond loopback")
     max_upload_mb: float = Field(2048.0, gt=0, description="largest accepted upload")
+    max_json_mb: float = Field(4.0, gt=0, description="largest accepted JSON body (jobs, edits, approvals)")
+    max_script_chars: int = Field(200_000, ge=1, description="longest accepted script, in characters")
+    allowed_hosts: list[str] = Field(default_factory=list,
+                                     description="host names the service answers to (any port); default: "
+                                                 "localhost, 127.0.0.1, [::1] and the bound address; '*' for any")
+    link_ttl_s: float = Field(3600.0, gt=0, description="signed download and event links live at least this long")
+    free_space_probe: str | None = Field(None, description="module:attribute of a function(data_dir) -> free bytes "
+                                                           "(tests); default: the file system's free space")
     min_free_gb: float = Field(1.0, ge=0, description="new jobs are refused below this much free disk")
     retention_days: float = Field(30.0, ge=0, description="`polydub gc` removes finished jobs older than this (0: keep)")
     executor: str = Field("local", description="local, or ray (issue 7)")
@@ -40,6 +48,20 @@ class Settings(BaseSettings):
     max_attempts: int = Field(2, ge=1, description="tries per task before it fails (input errors fail at once)")
     cors_origins: list[str] = Field(default_factory=list, description="CORS is off unless origins are listed")
     log_level: str = "INFO"
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        """Surrounding spaces are not part of a token; a blank token would protect nothing."""
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("the API token is blank; give a real token or leave it unset")
+        return value.strip()
+
+    @property
+    def max_json_bytes(self) -> int:
+        return int(self.max_json_mb * (1 << 20))
 
     @property
     def max_upload_bytes(self) -> int:

@@ -3,11 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
-from api.deps import get_service, require_token
+from api.deps import get_service
 from pipeline.jobs.artifacts import safe_name
 from pipeline.jobs.service import JobService
 
-router = APIRouter(prefix="/jobs/{job_id}", tags=["downloads"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/jobs/{job_id}", tags=["downloads"])
 
 
 @router.get("/videos/{language}/{presenter}.mp4", response_class=FileResponse, summary="One rendered video")

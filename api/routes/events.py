@@ -8,16 +8,16 @@ import asyncio
 import json
 import time
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from api.deps import get_service, require_token
+from api.deps import Outward, get_outward, get_service
 from api.routes.jobs import job_out
 from pipeline.jobs.service import JobService
 from pipeline.jobs.store import NotFoundError
 
-router = APIRouter(prefix="/jobs", tags=["progress"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/jobs", tags=["progress"])
 
 TERMINAL = ("done", "failed", "cancelled")
 
@@ -26,9 +26,11 @@ TERMINAL = ("done", "failed", "cancelled")
             response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "`event: progress` with the job (as GET /jobs/{id}); `event: end`"}})
-async def events(job_id: str, request: Request, interval: float = 0.5,
-                 service: JobService = Depends(get_service)) -> StreamingResponse:
-    first = job_out(await run_in_threadpool(service.snapshot, job_id))  # 404 before the stream starts
+async def events(job_id: str, request: Request,
+                 interval: float = Query(0.5, gt=0, le=60, allow_inf_nan=False,
+                                         description="seconds between polls (0.1 to 5 used)"),
+                 service: JobService = Depends(get_service), out: Outward = Depends(get_outward)) -> StreamingResponse:
+    first = job_out(await run_in_threadpool(service.snapshot, job_id), out)  # 404 before the stream starts
     interval = min(max(interval, 0.1), 5.0)
 
     async def stream():
@@ -48,7 +50,7 @@ async def events(job_id: str, request: Request, interval: float = 0.5,
                 return
             await asyncio.sleep(interval)
             try:
-                snap = job_out(await run_in_threadpool(service.snapshot, job_id))
+                snap = job_out(await run_in_threadpool(service.snapshot, job_id), out)
             except NotFoundError:
                 yield f"event: end\ndata: {json.dumps({'state': 'deleted'})}\n\n"
                 return

@@ -5,32 +5,45 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
-from api.deps import get_service, get_settings, require_token
+from api.deps import Outward, get_outward, get_service, get_settings
 from api.schemas import PresenterOut, PresentersUploaded, UploadError, UploadOut
 from api.settings import Settings
 from api.uploads import save_upload
-from pipeline.errors import PipelineError
+from pipeline.errors import DiskFullError, PipelineError
 from pipeline.jobs.service import JobService
 
-router = APIRouter(prefix="/presenters", tags=["presenters"], dependencies=[Depends(require_token)])
-uploads = APIRouter(prefix="/uploads", tags=["uploads"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/presenters", tags=["presenters"])
+uploads = APIRouter(prefix="/uploads", tags=["uploads"])
 
 
-def presenter_out(p: dict) -> PresenterOut:
-    return PresenterOut(**{k: p[k] for k in ("id", "name", "key", "label", "consent_by", "consent_at", "created",
-                                             "info", "analysis")},
-                        thumbnail_url=f"/presenters/{p['id']}/thumbnail.jpg" if p["thumbnail"] else None)
+def presenter_out(p: dict, out: Outward) -> PresenterOut:
+    """The presenter as the API shows it; the analysis report names the file, not where it is kept."""
+    analysis = dict(p["analysis"])
+    if isinstance(analysis.get("report"), dict):
+        analysis["report"] = {k: v for k, v in analysis["report"].items() if k != "path"}
+    fields = {k: p[k] for k in ("id", "name", "key", "label", "consent_by", "consent_at", "created", "info")}
+    return PresenterOut(**out.hide({**fields, "analysis": analysis}),
+                        thumbnail_url=out.sign(f"/presenters/{p['id']}/thumbnail.jpg") if p["thumbnail"] else None)
+
+
+def _upload_error(name: str, message: str) -> UploadError:
+    """The file's name once: in `file`, not again at the start of `error`."""
+    while message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    return UploadError(file=name, error=message)
 
 
 @router.post("", response_model=PresentersUploaded, status_code=201,
              summary="Upload presenter videos (several at once) with the presenter's consent",
              responses={413: {"description": "a file is over the upload limit"},
-                        422: {"description": "no file was a usable video, or consent is missing"}})
+                        422: {"description": "no file was a usable video, or consent is missing"},
+                        507: {"description": "too little free disk; nothing was stored"}})
 def upload_presenters(
     files: Annotated[list[UploadFile], File(description="videos (mp4, mov, mkv, avi, webm) or photos")],
     consent_by: Annotated[str, Form(min_length=1, description="who confirmed the presenter's consent")],
     consent: Annotated[bool, Form(description="the presenter agreed to be lip-synced")] = False,
     service: JobService = Depends(get_service), settings: Settings = Depends(get_settings),
+    out: Outward = Depends(get_outward),
 ) -> PresentersUploaded:
     if not consent:
         raise HTTPException(422, "confirm that the presenter consented to be lip-synced (consent=true)")
@@ -40,28 +53,33 @@ def upload_presenters(
         try:
             path = save_upload(f, service.data_dir / "uploads", settings.max_upload_bytes)
             try:
-                done.append(presenter_out(service.add_presenter(path, name, consent_by, move=True)))
+                service.check_disk()  # again at the end: the disk may have filled while the body streamed
+                done.append(presenter_out(service.add_presenter(path, name, consent_by, move=True), out))
             finally:
                 path.unlink(missing_ok=True)
         except HTTPException as exc:
             if exc.status_code == 413:
                 raise
-            errors.append(UploadError(file=name, error=str(exc.detail)))
+            errors.append(_upload_error(name, str(exc.detail)))
+        except DiskFullError:
+            raise
         except PipelineError as exc:  # one bad file: report it, keep the others
-            errors.append(UploadError(file=name, error=" ".join(str(exc).split())))
+            errors.append(_upload_error(name, out.hide(" ".join(str(exc).split()))))
     if not done:
         raise HTTPException(422, "; ".join(f"{e.file}: {e.error}" for e in errors) or "no file uploaded")
     return PresentersUploaded(presenters=done, errors=errors)
 
 
 @router.get("", response_model=list[PresenterOut], summary="Presenters with thumbnails and their analysis report")
-def list_presenters(service: JobService = Depends(get_service)) -> list[PresenterOut]:
-    return [presenter_out(p) for p in service.presenters()]
+def list_presenters(service: JobService = Depends(get_service),
+                    out: Outward = Depends(get_outward)) -> list[PresenterOut]:
+    return [presenter_out(p, out) for p in service.presenters()]
 
 
 @router.get("/{pid}", response_model=PresenterOut, summary="One presenter and its analysis status")
-def get_presenter(pid: str, service: JobService = Depends(get_service)) -> PresenterOut:
-    return presenter_out(service.presenter(pid))
+def get_presenter(pid: str, service: JobService = Depends(get_service),
+                  out: Outward = Depends(get_outward)) -> PresenterOut:
+    return presenter_out(service.presenter(pid), out)
 
 
 @router.delete("/{pid}", status_code=204, summary="Forget a presenter (jobs that used it keep their videos)")
@@ -78,12 +96,15 @@ def thumbnail(pid: str, service: JobService = Depends(get_service)) -> FileRespo
 
 
 @uploads.post("", response_model=UploadOut, status_code=201,
-              summary="Upload a recording or narration (wav, mp3, m4a, flac; checked by content)")
+              summary="Upload a recording or narration (wav, mp3, m4a, flac; checked by content)",
+              responses={413: {"description": "over the upload limit"},
+                         507: {"description": "too little free disk; nothing was stored"}})
 def upload_audio(file: Annotated[UploadFile, File()], service: JobService = Depends(get_service),
                  settings: Settings = Depends(get_settings)) -> UploadOut:
     name = file.filename or "narration"
     path = save_upload(file, service.data_dir / "uploads", settings.max_upload_bytes)
     try:
+        service.check_disk()  # again at the end: the disk may have filled while the body streamed
         key, info = service.add_input(path, name, want="audio", move=True)
     finally:
         path.unlink(missing_ok=True)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import require_token
 from api.schemas import VoiceOut
 
-router = APIRouter(prefix="/voices", tags=["voices"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/voices", tags=["voices"])
 
 
 @router.get("", response_model=list[VoiceOut], summary="Installed voices of a language, its default first")

@@ -3,7 +3,10 @@
 
 const LANGUAGES = [["pt", "Portuguese"], ["es", "Spanish"], ["de", "German"], ["fr", "French"], ["ja", "Japanese"], ["en", "English"]];
 const $ = (sel) => document.querySelector(sel);
-const state = { token: localStorage.getItem("polydub-token") || "", job: null, source: null, offset: 0, limit: 10, pending: [], voices: {} };
+// The token lives for this browser session only (sessionStorage), never in a link: the API
+// hands out signed links for videos, downloads and progress events.
+const state = { token: sessionStorage.getItem("polydub-token") || "", asking: null, job: null, source: null,
+  offset: 0, limit: 10, pending: [], voices: {}, reviewShown: "" };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -28,19 +31,54 @@ function notice(message) {
   box.hidden = !message;
 }
 
-function withToken(url) {
-  return state.token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(state.token) : url;
+function withParam(url, param) {
+  return url + (url.includes("?") ? "&" : "?") + param;
+}
+
+// Ask for the token once, however many calls were refused at the same time; `wrong` says the
+// last token was not accepted.
+function askToken(wrong) {
+  if (!state.asking) {
+    const box = $("#token-box");
+    $("#token-why").textContent = wrong
+      ? "That token was not accepted. Check it with whoever started the server (it is the --token option or POLYDUB_TOKEN there), then try again."
+      : "This polydub server is protected by a token. Enter it once; this browser tab remembers it until you close it.";
+    box.classList.toggle("wrong", wrong);
+    box.hidden = false;
+    $("#token").value = "";
+    $("#token").focus();
+    state.asking = new Promise((resolve) => {
+      const submit = (e) => {
+        e.preventDefault();
+        const t = $("#token").value.trim();
+        if (!t) return;
+        $("#token-form").removeEventListener("submit", submit);
+        box.hidden = true;
+        state.token = t;
+        sessionStorage.setItem("polydub-token", t);
+        state.asking = null;
+        resolve();
+      };
+      $("#token-form").addEventListener("submit", submit);
+    });
+  }
+  return state.asking;
 }
 
 async function api(method, url, body) {
   const opts = { method, headers: {} };
-  if (state.token) opts.headers.Authorization = "Bearer " + state.token;
+  const sent = state.token;
+  if (sent) opts.headers.Authorization = "Bearer " + sent;
   if (body instanceof FormData) opts.body = body;
   else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
   const res = await fetch(url, opts);
   if (res.status === 401) {
-    const t = prompt("This polydub service needs its API token:");
-    if (t) { state.token = t; localStorage.setItem("polydub-token", t); return api(method, url, body); }
+    if (state.token === sent) {  // not already replaced by another call's answer
+      const wrong = Boolean(sent);
+      if (wrong) { state.token = ""; sessionStorage.removeItem("polydub-token"); }
+      await askToken(wrong);
+    }
+    return api(method, url, body);
   }
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({ detail: res.statusText }));
@@ -88,7 +126,7 @@ async function loadPresenters(select = []) {
     const a = p.analysis, r = a.report;
     const info = r ? `face in ${Math.round(100 * (r.face_share ?? 1))}% of frames · ${r.recommended_renderer || ""}` : `analysis: ${a.state}`;
     return el("li", {},
-      p.thumbnail_url ? el("img", { src: withToken(p.thumbnail_url), alt: p.name }) : el("div", { class: "hint" }, "no preview"),
+      p.thumbnail_url ? el("img", { src: p.thumbnail_url, alt: p.name }) : el("div", { class: "hint" }, "no preview"),
       el("label", {}, el("input", { type: "checkbox", name: "presenter", value: p.id, checked: checked.has(p.id) }), " ", p.name),
       el("div", { class: "hint" }, info),
       r && r.advice && r.advice.length ? el("div", { class: "hint" }, r.advice.join(" ")) : "",
@@ -184,16 +222,27 @@ async function start(preview) {
 }
 
 // ------------------------------------------------------------------ progress
-function follow(jobId) {
+async function follow(jobId) {
   if (state.source) state.source.close();
+  state.source = null;
   state.job = jobId;
-  $("#current").hidden = false;
   state.reviewShown = "";
-  const es = new EventSource(withToken(`/jobs/${jobId}/events`));
+  // Nothing of the previous job may stay on screen under this one's title.
+  $("#job-title").textContent = "";
+  $("#job-state").textContent = "";
+  $("#tasks tbody").replaceChildren();
+  $("#review-panel").replaceChildren();
+  $("#results").replaceChildren();
+  delete $("#results").dataset.sig;
+  $("#current").hidden = false;
+  let job;
+  try { job = await api("GET", `/jobs/${jobId}`); } catch (e) { return showError(e.message); }
+  if (state.job !== jobId) return;
+  showJob(job);
+  const es = new EventSource(job.events);  // a signed link on a server with a token
   state.source = es;
   es.addEventListener("progress", (ev) => showJob(JSON.parse(ev.data)));
   es.addEventListener("end", () => { es.close(); loadHistory(); });
-  es.onerror = () => { if (es.readyState === EventSource.CLOSED) return; };
 }
 
 function bar(fraction) {
@@ -214,7 +263,7 @@ function showJob(job) {
   $("#retry").disabled = !job.tasks.some((t) => ["failed", "cancelled"].includes(t.state));
   const zip = $("#job-zip");
   zip.hidden = !job.zip_url;
-  if (job.zip_url) zip.href = withToken(job.zip_url);
+  if (job.zip_url) zip.href = job.zip_url;
   $("#tasks tbody").replaceChildren(...job.tasks.map((t) => el("tr", { "data-task": t.name },
     el("td", {}, t.name), el("td", {}, t.file || t.message || ""),
     el("td", {}, bar(t.state === "done" ? 1 : t.progress)),
@@ -222,8 +271,9 @@ function showJob(job) {
       t.error ? el("div", { class: "task-error" }, t.error) : ""))));
   showResults(job);
   const waiting = job.reviews.filter((r) => !r.approved).map((r) => r.language);
-  const key = job.state + waiting.join(",");
-  if (job.review && key !== state.reviewShown) { state.reviewShown = key; showReviews(job); }
+  const key = job.id + job.state + waiting.join(",");
+  if (!job.review) $("#review-panel").replaceChildren();
+  else if (key !== state.reviewShown) { state.reviewShown = key; showReviews(job); }
 }
 
 function showResults(job) {
@@ -234,12 +284,12 @@ function showResults(job) {
   box.replaceChildren(
     job.videos.length ? el("h3", {}, "Videos") : "",
     el("div", { class: "videos" }, ...job.videos.map((v) => el("figure", {},
-      el("video", { src: withToken(v.url), controls: true, preload: "metadata" }),
-      el("figcaption", {}, `${v.name} · ${v.language} `, el("a", { href: withToken(v.url + "?download=true"), download: "" }, "download"))))),
+      el("video", { src: v.url, controls: true, preload: "metadata" }),
+      el("figcaption", {}, `${v.name} · ${v.language} `, el("a", { href: withParam(v.url, "download=true"), download: "" }, "download"))))),
     job.packs.length ? el("h3", {}, "Language packs") : "",
     el("ul", {}, ...job.packs.map((p) => el("li", {},
-      el("a", { href: withToken(p.url), download: "", class: "pack-link" }, `${p.language} pack (zip)`), " · ",
-      el("a", { href: withToken(p.srt), download: "" }, "srt"), " · ", el("a", { href: withToken(p.vtt), download: "" }, "vtt")))));
+      el("a", { href: p.url, download: "", class: "pack-link" }, `${p.language} pack (zip)`), " · ",
+      el("a", { href: p.srt, download: "" }, "srt"), " · ", el("a", { href: p.vtt, download: "" }, "vtt")))));
 }
 
 async function showReviews(job) {
@@ -265,6 +315,7 @@ async function showReviews(job) {
       parts.push(el("div", { class: "review-lang", "data-lang": r.language }, el("h3", {}, `Review ${r.language}`), grid, el("div", { class: "row" }, save, approve)));
     } catch (e) { showError(e.message); }
   }
+  if (state.job !== job.id) return;  // another job was opened while the reviews loaded
   panel.replaceChildren(...parts);
 }
 

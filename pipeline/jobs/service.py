@@ -72,7 +72,8 @@ class JobService:
     def __init__(self, store: JobStore, artifacts: ArtifactStore, executor: Executor | None, *,
                  data_dir: str | Path, prober: Prober = probe_media,
                  thumbnailer: Callable[[Path], bytes | None] = thumbnail_jpeg,
-                 min_free_bytes: int = 1 << 30, retention_days: float = 30.0, allow_paths: bool = False):
+                 min_free_bytes: int = 1 << 30, retention_days: float = 30.0, allow_paths: bool = False,
+                 free_space: Callable[[Path], int] | None = None):
         self.store = store
         self.artifacts = artifacts
         self.executor = executor
@@ -85,16 +86,18 @@ class JobService:
         self.retention_days = retention_days
         #: whether a spec may name files on this machine (the CLI); over HTTP only uploads count
         self.allow_paths = allow_paths
+        #: data folder -> free bytes; injectable so tests can fill the disk
+        self.free_space = free_space or (lambda folder: shutil.disk_usage(folder).free)
 
     # ------------------------------------------------------------------ disk
     def free_bytes(self) -> int:
-        return shutil.disk_usage(self.data_dir).free
+        return self.free_space(self.data_dir)
 
     def check_disk(self) -> None:
         free = self.free_bytes()
         if free < self.min_free_bytes:
             raise DiskFullError(
-                f"only {free / 1e9:.1f} GB free in {self.data_dir} (need {self.min_free_bytes / 1e9:.1f} GB); "
+                f"only {free / 1e9:.1f} GB free in the data folder (need {self.min_free_bytes / 1e9:.1f} GB); "
                 "delete old jobs or run `polydub gc`")
 
     def gc(self, dry_run: bool = False, grace_s: float = 3600.0) -> dict[str, Any]:
@@ -405,16 +408,24 @@ class JobService:
             raise JobError(f"{name} of job {job_id} is {task['state']}, not done yet")
         return self.artifacts.path(task["output"])
 
+    def _done_file(self, job_id: str, name: str, relative: str) -> Path:
+        """A finished task's file, which must still be there (a download is never a stand-in)."""
+        path = self._done_output(job_id, name) / relative
+        if not path.exists():
+            raise NotFoundError(f"{name} of job {job_id} is done but its files are gone from the artifact "
+                                "store; retry that task to make them again")
+        return path
+
     def video_path(self, job_id: str, language: str, presenter: str) -> Path:
-        return self._done_output(job_id, f"render:{language}:{presenter}") / "video.mp4"
+        return self._done_file(job_id, f"render:{language}:{presenter}", "video.mp4")
 
     def pack_zip(self, job_id: str, language: str) -> Path:
-        return self._done_output(job_id, f"pack:{language}") / "pack.zip"
+        return self._done_file(job_id, f"pack:{language}", "pack.zip")
 
     def subtitles_path(self, job_id: str, language: str, fmt: str) -> Path:
         if fmt not in ("srt", "vtt"):
             raise InputError("subtitles come as srt or vtt")
-        return self._done_output(job_id, f"pack:{language}") / "pack" / f"subtitles.{fmt}"
+        return self._done_file(job_id, f"pack:{language}", f"pack/subtitles.{fmt}")
 
     def job_zip(self, job_id: str) -> Path:
         """One zip with every finished language pack, in a folder per language."""
@@ -422,6 +433,7 @@ class JobService:
         packs = [t for t in self.store.tasks(job_id) if t["kind"] == "pack" and t["state"] == "done"]
         if not packs:
             raise JobError(f"job {job_id} has no finished language pack yet")
+        folders = {t["name"]: self._done_file(job_id, t["name"], "pack") for t in packs}  # all there, or 404
         stamp = "-".join(t["output"][:8] for t in packs)
         out = self.exports / f"{job_id}.{stamp}.zip"
         if out.exists():
@@ -429,7 +441,7 @@ class JobService:
         tmp = out.with_suffix(".part")
         with zipfile.ZipFile(tmp, "w") as zf:
             for t in packs:
-                folder = self.artifacts.path(t["output"]) / "pack"
+                folder = folders[t["name"]]
                 for f in sorted(folder.rglob("*")):
                     if f.is_file():
                         arc = safe_arcname(f"{t['language']}/{f.relative_to(folder).as_posix()}")

@@ -91,3 +91,137 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
     assert page.locator("#history tbody tr").count() >= 1
     assert script_errors == []
     page.close()
+
+
+# ---------------------------------------------------------------------- page faults (cheap steps)
+
+
+@pytest.fixture(scope="module")
+def fake_server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("web-fake")).start()
+    yield s
+    s.stop()
+
+
+def _job(client, presenter: str, name: str, review: bool) -> str:
+    r = client.post("/jobs", json={"text": "Clean the nozzle. Dry it.", "languages": ["pt"], "presenters": [presenter],
+                                   "review": review, "name": name})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def two_jobs(fake_server, tiny_videos):
+    """One job waiting for review, one done, on the fake-steps server."""
+    import httpx
+    from tests.api.conftest import wait_for
+
+    with httpx.Client(base_url=fake_server.url, timeout=30) as c:
+        up = c.post("/presenters", files=[("files", (tiny_videos[0].name, tiny_videos[0].read_bytes(), "video/mp4"))],
+                    data={"consent_by": "Ana", "consent": "true"})
+        pid = up.json()["presenters"][0]["id"]
+        waiting = _job(c, pid, "waiting job", review=True)
+        done = _job(c, pid, "finished job", review=False)
+        wait_for(lambda: c.get(f"/jobs/{waiting}").json()["state"] == "waiting-review", what="review gate")
+        wait_for(lambda: c.get(f"/jobs/{done}").json()["state"] == "done", what="job done")
+    return waiting, done
+
+
+def _open(page, name: str) -> None:
+    page.click(f"#history a:text-is('{name}')")
+    page.wait_for_function(f"document.querySelector('#job-title').textContent === {name!r}")
+
+
+def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jobs):
+    page = browser.new_page()
+    page.goto(fake_server.url + "/")
+    page.wait_for_selector("#history a:text-is('waiting job')")
+    _open(page, "waiting job")
+    page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
+    _open(page, "finished job")
+    page.wait_for_function("document.querySelector('#job-state').textContent === 'done'")
+    page.wait_for_selector("#results video")
+    assert page.locator("#review-panel .review-lang").count() == 0, "the first job's review panel is still on screen"
+    page.close()
+
+
+def test_no_horizontal_scrolling_at_400px(browser, fake_server, two_jobs):
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    page.goto(fake_server.url + "/")
+    page.wait_for_selector("#history a:text-is('waiting job')")
+    wide = "document.documentElement.scrollWidth"
+    assert page.evaluate(wide) <= 400
+    _open(page, "waiting job")
+    page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
+    assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a review open"
+    _open(page, "finished job")
+    page.wait_for_selector("#results video")
+    assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a finished job open"
+    page.close()
+
+
+def test_each_upload_error_is_printed_once(browser, fake_server, tiny_videos):
+    page = browser.new_page()
+    page.goto(fake_server.url + "/")
+    page.set_input_files("#files", [
+        {"name": tiny_videos[1].name, "mimeType": "video/mp4", "buffer": tiny_videos[1].read_bytes()},
+        {"name": "notes.mp4", "mimeType": "video/mp4", "buffer": b"this is text, not a video"}])
+    page.check("#consent")
+    page.fill("#consent-by", "Ana Lima")
+    page.click("#upload-btn")
+    page.wait_for_selector("#error:not([hidden])")
+    message = page.inner_text("#error")
+    assert message.count("notes.mp4") == 1, message
+    assert page.inner_text("#upload-status") == "1 uploaded"
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory, tiny_videos):
+    """A token-protected server (fake steps) with one finished job."""
+    import httpx
+    from tests.api.conftest import wait_for
+
+    s = Server(tmp_path_factory.mktemp("web-token"), env={"POLYDUB_TOKEN": "s3cret"}).start()
+    with httpx.Client(base_url=s.url, timeout=30, headers={"Authorization": "Bearer s3cret"}) as c:
+        up = c.post("/presenters", files=[("files", (tiny_videos[2].name, tiny_videos[2].read_bytes(), "video/mp4"))],
+                    data={"consent_by": "Ana", "consent": "true"})
+        job = _job(c, up.json()["presenters"][0]["id"], "guarded job", review=False)
+        wait_for(lambda: c.get(f"/jobs/{job}").json()["state"] == "done", what="job done")
+    yield s
+    s.stop()
+
+
+def test_token_is_asked_once_remembered_and_a_wrong_one_explained(browser, token_server):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(token_server.url + "/")
+    page.wait_for_selector("#token-box:not([hidden])")
+    page.fill("#token", "not-it")
+    page.click("#token-btn")
+    page.wait_for_selector("#token-box.wrong:not([hidden])")
+    assert "not accepted" in page.inner_text("#token-why")
+    page.fill("#token", "s3cret")
+    page.click("#token-btn")
+    page.wait_for_selector("#history a:text-is('guarded job')")
+    page.wait_for_selector("#presenters li")
+    assert page.is_hidden("#token-box") and dialogs == []
+
+    # Links carry a short-lived signature, never the token, and work without headers.
+    _open(page, "guarded job")
+    page.wait_for_selector("#results video")
+    links = page.evaluate("[...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))")
+    assert not any("s3cret" in u or "token=" in u for u in links)
+    video = page.get_attribute("#results video", "src")
+    assert "sig=" in video and page.evaluate("async (u) => (await fetch(u, {cache: 'no-store'})).ok", video)
+
+    page.reload()  # remembered for the session
+    page.wait_for_selector("#history a:text-is('guarded job')")
+    assert page.is_hidden("#token-box")
+    context.close()
+    fresh = browser.new_context().new_page()  # a new session asks again
+    fresh.goto(token_server.url + "/")
+    fresh.wait_for_selector("#token-box:not([hidden])")
+    fresh.context.close()
