@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 from lipsync.errors import MediaError
+from lipsync.tracks import AudioTrack, audio_tracks, decode_audio
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +111,10 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             if not vs.width or not vs.height:
                 raise MediaError(f"{path}: the video stream has no picture size; the file is damaged")
             video = VideoStreamInfo(vs.width, vs.height, fps, frames, vs.codec_context.name, rotation)
-        if container.streams.audio:
-            ast = container.streams.audio[0]
-            audio = AudioStreamInfo(ast.rate or ast.codec_context.sample_rate, ast.channels, ast.codec_context.name)
+        tracks = audio_tracks(container)
+        if tracks:  # the track read_audio uses by default
+            chosen = next((t for t in tracks if t.default), tracks[0])
+            audio = AudioStreamInfo(chosen.sample_rate, chosen.channels, chosen.codec)
         if video is None and audio is None:
             raise MediaError(f"{path}: has neither audio nor video; give a video, an image or an audio file")
         duration = container.duration / av.time_base if container.duration else 0.0
@@ -133,31 +135,25 @@ def _stream_duration(container, stream) -> float:
 # --------------------------------------------------------------------------- audio
 
 
-def read_audio(path: str | os.PathLike, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
-    """Decode the first audio stream of any file to mono float32 in [-1, 1].
+def read_audio(path: str | os.PathLike, sample_rate: int | None = None, *, track: int | None = None,
+               accept_truncated: bool = False) -> tuple[np.ndarray, int]:
+    """Decode one audio track of any file to mono float32 in [-1, 1].
 
-    Returns (samples, sample_rate); resampled when `sample_rate` is given.
+    Returns (samples of shape (n,), sample rate in Hz); resampled when `sample_rate` is given.
+    `track` is 1-based among the audio streams; None takes the stream marked default, else the
+    first (see `lipsync.tracks.choose_track`; the other tracks are logged). Raises MediaError
+    (missing file or track, damaged audio) and TruncatedMediaError (cut-off file, unless
+    `accept_truncated`).
     """
     path = Path(path)
     with _open(path) as container:
-        if not container.streams.audio:
-            raise MediaError(f"{path}: has no audio stream; give a file with speech in it")
-        stream = container.streams.audio[0]
-        rate = sample_rate or stream.rate or stream.codec_context.sample_rate
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        chunks: list[np.ndarray] = []
-        try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
-        except av.FFmpegError as exc:
-            raise MediaError(f"{path}: the audio is damaged ({exc}); re-export it") from exc
-    if not chunks:
-        raise MediaError(f"{path}: the audio stream holds no samples")
-    audio = np.concatenate(chunks).astype(np.float32, copy=False)
-    return np.clip(audio, -1.0, 1.0), int(rate)
+        return decode_audio(container, path, sample_rate, track=track, accept_truncated=accept_truncated)
+
+
+def list_audio_tracks(path: str | os.PathLike) -> list[AudioTrack]:
+    """The audio tracks of a file, numbered from 1 (empty for a file without audio)."""
+    with _open(path) as container:
+        return audio_tracks(container)
 
 
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int) -> Path:
