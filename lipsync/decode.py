@@ -33,7 +33,7 @@ _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b
 
 #: neutral grey: what shows through a transparent area unless a background is given
 DEFAULT_BACKGROUND = (128, 128, 128)
-TONE_MAP_OPERATORS = ("bt2390", "hable")
+TONE_MAP_OPERATORS = ("bt2390",)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class DecodeOptions:
 
     background: RGB (0-255) that transparent areas are composited onto.
     accept_truncated: use a cut-off file as far as it reads instead of refusing it.
-    tone_map: HDR to SDR operator, "bt2390" (ITU-R BT.2390 EETF) or "hable" (Hable's filmic curve).
+    tone_map: HDR to SDR operator: "bt2390" (ITU-R BT.2390 EETF; the only one so far).
     """
 
     background: tuple[int, int, int] = DEFAULT_BACKGROUND
