@@ -179,9 +179,9 @@ def read_photo(path: str | os.PathLike, options: DecodeOptions = DEFAULT_OPTIONS
                          "re-export it as JPEG or PNG") from exc
 
 
-def photo_size(path: str | os.PathLike) -> tuple[int, int, str]:
-    """(width, height, format) of a photo as displayed (EXIF orientation applied), without
-    decoding its pixels. Raises MediaError."""
+def photo_size(path: str | os.PathLike) -> tuple[int, int, str, bool]:
+    """(width, height, format, has alpha) of a photo as displayed (EXIF orientation applied),
+    without decoding its pixels. Raises MediaError."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -191,10 +191,11 @@ def photo_size(path: str | os.PathLike) -> tuple[int, int, str]:
             width, height = img.size
             orientation = img.getexif().get(0x0112, 1)
             fmt = (img.format or "image").lower()
+            alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise MediaError(f"{path}: not a readable photo ({exc.__class__.__name__}); "
                          "re-export it as JPEG or PNG") from exc
-    return ((height, width) if orientation in (5, 6, 7, 8) else (width, height)) + (fmt,)
+    return ((height, width) if orientation in (5, 6, 7, 8) else (width, height)) + (fmt, alpha)
 
 
 # --------------------------------------------------------------------------- video

@@ -88,8 +88,8 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     if is_photo(path):
         if not path.is_file():
             open_container(path)  # the usual one-line error for a missing path or a folder
-        width, height, fmt = photo_size(path)
-        video = VideoStreamInfo(width, height, Fraction(25), 1, fmt)
+        width, height, fmt, alpha = photo_size(path)
+        video = VideoStreamInfo(width, height, Fraction(25), 1, fmt, alpha=alpha)
         return MediaInfo(path, fmt, 1 / 25, video, None, {}, True)
     with open_container(path) as container:
         video = _probe_video(container, path) if container.streams.video else None

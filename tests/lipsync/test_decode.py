@@ -31,6 +31,7 @@ def _rgba(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:
 def test_a_transparent_photo_shows_a_flat_background(tmp_path, suffix, caplog):
     path = tmp_path / f"cutout{suffix}"
     Image.fromarray(_rgba()).save(path, **({"lossless": True} if suffix == ".webp" else {}))
+    assert media.probe(path).video.alpha
     with caplog.at_level(logging.INFO, logger="lipsync.decode"):
         frame = media.read_frame(path)
     assert frame.shape == (48, 64, 3)
@@ -117,3 +118,25 @@ def test_a_cut_off_video_is_refused_with_both_durations(tmp_path):
     media.check_complete(cut, accept_truncated=True)
     with pytest.raises(TruncatedMediaError):
         media.read_audio(cut)
+
+
+def test_a_transparent_presenter_photo_renders_on_the_background(engine, tmp_path, make_timeline):
+    """A cut-out presenter photo (alpha 0 in a 24 px border over bright noise): the render shows
+    the chosen background there, and the face is found and re-rendered."""
+    from pipeline.demo import astronaut_image, idle_frame
+    from tests.conftest import tone
+
+    face = idle_frame(astronaut_image(), 0.0, 240)
+    rgba = np.dstack([face, np.full(face.shape[:2], 255, np.uint8)])
+    border = np.ones(face.shape[:2], bool)
+    border[24:-24, 24:-24] = False
+    rgba[border, :3] = np.random.default_rng(1).integers(0, 256, (int(border.sum()), 3), dtype=np.uint8)
+    rgba[border, 3] = 0
+    path = tmp_path / "cutout.png"
+    Image.fromarray(rgba).save(path)
+    options = DecodeOptions(background=(0, 90, 200))
+    r = engine.render(path, tone(0.6), 16000, make_timeline(0.6), tmp_path / "out.mp4", renderer="warp",
+                      decode=options)
+    assert r.frames_without_face == 0
+    out = media.read_frame(r.path)
+    assert np.abs(out[2:20, 2:-2].astype(int) - (0, 90, 200)).mean() < 6
