@@ -3,7 +3,7 @@
 Values are FFmpeg's AVColorPrimaries / AVColorTransferCharacteristic / AVColorSpace /
 AVColorRange codes (the ITU-T H.273 code points). Every polydub output carries tags: the
 source's own when it is SDR and tagged, else BT.709 for HD and larger, BT.601 (SMPTE 170M)
-for SD, as players assume for untagged video.
+for SD (as players assume for untagged video: wider than 1279 or taller than 576 lines is HD).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ _NAMES = {
     "range": {1: "tv", 2: "pc"},
 }
 
-#: the height from which a picture counts as HD (ITU-R BT.709 rather than BT.601)
-HD_MIN_HEIGHT = 720
-#: the width from which a picture counts as HD, for wide pictures under 720 lines
+#: Pictures wider than this or taller than `SD_MAX_HEIGHT` count as HD (BT.709 rather than
+#: BT.601): the rule mpv uses to guess the matrix of untagged video (mp_csp_guess_colorspace).
 HD_MIN_WIDTH = 1280
+SD_MAX_HEIGHT = 576
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ BT601 = ColourTags(PRI_SMPTE170M, TRC_SMPTE170M, SPC_SMPTE170M, RANGE_MPEG)
 
 
 def is_hd(width: int, height: int) -> bool:
-    return height >= HD_MIN_HEIGHT or width >= HD_MIN_WIDTH
+    return width >= HD_MIN_WIDTH or height > SD_MAX_HEIGHT
 
 
 def default_tags(width: int, height: int) -> ColourTags:
