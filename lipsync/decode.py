@@ -164,8 +164,7 @@ def read_photo(path: str | os.PathLike, options: DecodeOptions = DEFAULT_OPTIONS
     try:
         with Image.open(path) as img:
             img = ImageOps.exif_transpose(img)
-            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info) \
-                    or "transparency" in img.info:
+            if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
                 rgba = np.asarray(img.convert("RGBA"))
                 if (rgba[..., 3] < 255).any():
                     log.info("%s: has transparency; composited onto the background colour %s",
