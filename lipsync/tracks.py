@@ -130,11 +130,19 @@ def _wav_declared_duration(path: Path) -> float:
 
 
 def _declared_duration(container, stream, path: Path) -> float:
+    """What the header says this stream lasts, in seconds; 0 when it does not say."""
     if path.suffix.lower() == ".wav" and container.format.name == "wav":
         return _wav_declared_duration(path)
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
-    if container.duration:
+    tag = {str(k).upper(): str(v) for k, v in stream.metadata.items()}.get("DURATION", "")
+    try:  # Matroska writes each stream's length as a tag, "HH:MM:SS.nnnnnnnnn"
+        hours, minutes, seconds = tag.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        pass
+    # The container's duration is the longest stream's: it speaks for this one only when alone.
+    if container.duration and len(container.streams) == 1:
         return container.duration / av.time_base
     return 0.0
 

@@ -83,7 +83,7 @@ def test_alpha_video_is_composited_and_said_once(tmp_path, codec, pix_fmt, suffi
     assert caplog.text.count("transparency") == 1
 
 
-def _clip_with_audio(path, frames: int = 100):
+def _clip_with_audio(path, frames: int = 100, audio_frames: int | None = None):
     rate = 16000
     with av.open(str(path), "w") as c:
         v = c.add_stream("libx264", rate=25)
@@ -94,6 +94,8 @@ def _clip_with_audio(path, frames: int = 100):
             f.pts, f.time_base = i, Fraction(1, 25)
             for p in v.encode(f):
                 c.mux(p)
+            if audio_frames is not None and i >= audio_frames:
+                continue
             block = (0.3 * np.sin(np.arange(640) / 5.0)).astype(np.float32).reshape(1, -1)
             af = av.AudioFrame.from_ndarray((block * 32767).astype(np.int16), format="s16", layout="mono")
             af.sample_rate, af.pts = rate, i * 640
@@ -140,3 +142,30 @@ def test_a_transparent_presenter_photo_renders_on_the_background(engine, tmp_pat
     assert r.frames_without_face == 0
     out = media.read_frame(r.path)
     assert np.abs(out[2:20, 2:-2].astype(int) - (0, 90, 200)).mean() < 6
+
+
+def test_audio_shorter_than_the_picture_is_not_called_cut_off(tmp_path):
+    path = _clip_with_audio(tmp_path / "short_audio.mkv", frames=100, audio_frames=50)
+    media.check_complete(path)
+    samples, rate = media.read_audio(path)
+    assert len(samples) / rate == pytest.approx(2.0, abs=0.05)
+
+
+def test_a_cut_off_faststart_mp4_is_refused(tmp_path):
+    path = tmp_path / "whole.mp4"
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as c:
+        v = c.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
+        noise = np.random.default_rng(0)
+        for i in range(100):
+            f = av.VideoFrame.from_ndarray(noise.integers(0, 256, (64, 64, 3), dtype=np.uint8), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 25)
+            for p in v.encode(f):
+                c.mux(p)
+        for p in v.encode(None):
+            c.mux(p)
+    media.check_complete(path)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(TruncatedMediaError, match=r"video is cut off: [0-9.]+ s readable of 4.00 s declared"):
+        media.check_complete(cut)
