@@ -27,7 +27,7 @@ from lipsync.decode import (  # noqa: F401  (re-exported: the media API other pa
 )
 from lipsync.errors import MediaError
 from lipsync.orientation import IDENTITY, Orientation, frame_orientation
-from lipsync.tracks import AudioTrack, audio_tracks, check_duration, decode_audio
+from lipsync.tracks import AudioTrack, audio_tracks, check_duration, decode_audio, wav_declared_duration
 from lipsync.writer import (  # noqa: F401  (re-exported)
     AUDIO_BITRATE, AUDIO_OUTPUT_RATE, DEFAULT_CRF, DEFAULT_PRESET, VideoWriter, write_audio,
 )
@@ -135,7 +135,7 @@ def _stream_duration(container, stream) -> float:
 
 
 def check_complete(path: str | os.PathLike, *, accept_truncated: bool = False) -> None:
-    """Refuse a cut-off video: its packets end clearly before the duration its header declares.
+    """Refuse a cut-off file: its packets end clearly before the duration its header declares.
 
     Reads packets without decoding them (about the cost of reading the file). Raises
     TruncatedMediaError naming both durations unless `accept_truncated`; photos always pass.
@@ -148,6 +148,8 @@ def check_complete(path: str | os.PathLike, *, accept_truncated: bool = False) -
         if not streams:
             return
         declared = container.duration / av.time_base if container.duration else 0.0
+        if container.format.name == "wav":  # FFmpeg clamps a WAV's duration to the bytes present
+            declared = wav_declared_duration(path)
         ends: dict[int, float] = {}
         try:
             for packet in container.demux(*streams):

@@ -116,7 +116,8 @@ def check_duration(path: Path, readable: float, declared: float, *, accept_trunc
     log.warning("%s (accepted)", message.split(";")[0])
 
 
-def _wav_declared_duration(path: Path) -> float:
+def wav_declared_duration(path: Path) -> float:
+    """Seconds of audio a WAV's header declares (data chunk size); 0 when unknown."""
     # FFmpeg clamps a WAV's duration to the bytes present, so the header is read here: its
     # data chunk size is what the file declares. 0 and 0xFFFFFFFF mean "unknown" (streamed).
     try:
@@ -132,7 +133,7 @@ def _wav_declared_duration(path: Path) -> float:
 def _declared_duration(container, stream, path: Path) -> float:
     """What the header says this stream lasts, in seconds; 0 when it does not say."""
     if path.suffix.lower() == ".wav" and container.format.name == "wav":
-        return _wav_declared_duration(path)
+        return wav_declared_duration(path)
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     tag = {str(k).upper(): str(v) for k, v in stream.metadata.items()}.get("DURATION", "")

@@ -101,11 +101,14 @@ def test_a_cut_off_wav_is_refused_with_both_durations(tmp_path):
     message = str(err.value)
     assert "\n" not in message and "1.50 s readable" in message and "4.00 s declared" in message
     assert "--accept-truncated" in message
+    with pytest.raises(TruncatedMediaError, match="4.00 s declared"):
+        media.check_complete(path)  # the early check, before anything is decoded
     samples, rate = media.read_audio(path, accept_truncated=True)
     assert len(samples) / rate == pytest.approx(1.5, abs=0.01)
 
 
 def test_a_whole_wav_is_not_called_cut_off(tmp_path):
     path = _cut_wav(tmp_path / "whole.wav", declared_s=2.0, kept_s=2.0)
+    media.check_complete(path)
     samples, rate = media.read_audio(path)
     assert len(samples) / rate == pytest.approx(2.0, abs=0.01)
