@@ -103,3 +103,17 @@ def test_bt2390_eetf_keeps_shadows_and_lands_the_peak():
     assert out[3] == pytest.approx(203.0, rel=0.01)
     grid = hdr.bt2390_eetf(np.linspace(0, 1000, 500), 1000.0, 203.0)
     assert np.all(np.diff(grid) >= -1e-9)
+
+
+def test_an_hdr_presenter_renders_in_sdr_colours(engine, tmp_path, make_timeline):
+    """A PQ presenter through analysis and render: face found, output tagged SDR, colours of
+    the SDR original above the mouth (the render leaves them as decoded)."""
+    from tests.conftest import tone
+
+    original = _sdr_original(240)
+    path = _write_hdr(tmp_path / "presenter_pq.mp4", original, "pq", frames=15)
+    r = engine.render(path, tone(0.6), 16000, make_timeline(0.6), tmp_path / "out.mp4", renderer="warp")
+    assert r.frames_without_face == 0
+    assert media.probe(r.path).video.colour == colour.BT601  # 240x240 is SD
+    out = media.read_frame(r.path)
+    assert _mean_delta_e(out[:90], original[:90]) < 5.0
