@@ -4,7 +4,8 @@ Every decoded frame goes through `FrameConverter`: HDR (PQ, HLG) is tone-mapped 
 (`lipsync.hdr`), SDR is converted with its own matrix and range (untagged: BT.709 for HD,
 BT.601 for SD, as players do), transparency is composited onto a solid background, and the
 display matrix (rotation and flips) is applied. Photos are read with Pillow, which applies
-their EXIF orientation (`ImageOps.exif_transpose`).
+their EXIF orientation (`ImageOps.exif_transpose`). Each pass logs these at debug level; the
+engine says them once per render (`lipsync.media.conversions`).
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ class FrameConverter:
     def _transparent(self, frame: av.VideoFrame, tags: ColourTags) -> np.ndarray:
         rgba = frame.to_ndarray(format="rgba", **_sdr_kwargs(frame, tags))
         if not self._alpha_said:
-            log.info("%s: has transparency; composited onto the background colour %s",
-                     self.path, self.options.background)
+            log.debug("%s: has transparency; composited onto the background colour %s",
+                      self.path, self.options.background)
             self._alpha_said = True
         return composite(rgba, self.options.background)
 
@@ -139,8 +140,8 @@ class FrameConverter:
 
         if self._tone_mapper is None:
             self._tone_mapper = ToneMapper.for_frame(frame, tags, self.options.tone_map)
-            log.info("%s: HDR (%s) tone-mapped to SDR BT.709 with %s", self.path, tags.hdr.upper(),
-                     self._tone_mapper.describe())
+            log.debug("%s: HDR (%s) tone-mapped to SDR BT.709 with %s", self.path, tags.hdr.upper(),
+                      self._tone_mapper.describe())
         return self._tone_mapper(frame)
 
 
@@ -167,7 +168,7 @@ def read_photo(path: str | os.PathLike, options: DecodeOptions = DEFAULT_OPTIONS
             if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
                 rgba = np.asarray(img.convert("RGBA"))
                 if (rgba[..., 3] < 255).any():
-                    log.info("%s: has transparency; composited onto the background colour %s",
+                    log.debug("%s: has transparency; composited onto the background colour %s",
                              path, options.background)
                 return np.ascontiguousarray(composite(rgba, options.background))
             return np.ascontiguousarray(np.asarray(img.convert("RGB")))

@@ -219,12 +219,15 @@ class LipSyncEngine:
                                  landmarks=lm, pose=pose, target=track.shape[i])
 
         written = 0
-        source_colour = media.probe(presenter).video.colour  # SDR tags are kept on the output
+        source = media.probe(presenter).video
+        options["conversions"] = list(media.conversions(source, decode or media.DEFAULT_OPTIONS))
+        for sentence in options["conversions"]:
+            log.info("%s: %s", presenter, sentence)
         with media.FrameSequence(presenter, info=media.VideoStreamInfo(
                 analysis.width, analysis.height, fps, analysis.n_frames, ""),
                 options=decode or media.DEFAULT_OPTIONS) as seq, \
                 media.VideoWriter(out, width, height, fps, audio=(audio, sample_rate),
-                                  comment=comment or _default_comment(), colour=source_colour) as writer:
+                                  comment=comment or _default_comment(), colour=source.colour) as writer:
             for frame in engine_renderer.render(job, frames(seq)):
                 writer.write(frame)
                 written += 1

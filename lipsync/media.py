@@ -126,6 +126,21 @@ def _probe_video(container, path: Path) -> VideoStreamInfo:
                            frame_tags(first), orientation, has_alpha(first))
 
 
+def conversions(info: VideoStreamInfo, options: DecodeOptions = DEFAULT_OPTIONS) -> tuple[str, ...]:
+    """What decoding does to this picture, one plain sentence each (empty when nothing):
+    display rotation / mirroring, HDR tone mapping, transparency compositing."""
+    out = []
+    if not info.orientation.is_identity:
+        turn = f"turned {info.rotation} degrees counter-clockwise" if info.rotation else "mirrored"
+        out.append(f"{turn} to {info.width}x{info.height}, as its display matrix says")
+    if info.colour.hdr:
+        operator = {"bt2390": "the BT.2390 EETF"}.get(options.tone_map, options.tone_map)
+        out.append(f"HDR ({info.colour.hdr.upper()}) tone-mapped to SDR BT.709 with {operator}")
+    if info.alpha:
+        out.append(f"transparent areas composited onto RGB {options.background}")
+    return tuple(out)
+
+
 def _stream_duration(container, stream) -> float:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)

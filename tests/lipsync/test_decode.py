@@ -31,13 +31,14 @@ def _rgba(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:
 def test_a_transparent_photo_shows_a_flat_background(tmp_path, suffix, caplog):
     path = tmp_path / f"cutout{suffix}"
     Image.fromarray(_rgba()).save(path, **({"lossless": True} if suffix == ".webp" else {}))
-    assert media.probe(path).video.alpha
-    with caplog.at_level(logging.INFO, logger="lipsync.decode"):
+    info = media.probe(path).video
+    assert info.alpha and media.conversions(info) == ("transparent areas composited onto RGB (128, 128, 128)",)
+    with caplog.at_level(logging.DEBUG, logger="lipsync.decode"):
         frame = media.read_frame(path)
     assert frame.shape == (48, 64, 3)
     assert (frame[:, :32] == 128).all()  # neutral grey where alpha is 0: nothing hidden shows
     assert np.abs(frame[:, 32:].astype(int) - (230, 120, 20)).max() <= 2
-    assert caplog.text.count("transparency") == 1
+    assert caplog.text.count("transparency") == 1  # once per pass, not per frame
     white = media.read_frame(path, options=DecodeOptions(background=(255, 255, 255)))
     assert (white[:, :32] == 255).all()
 
@@ -74,13 +75,13 @@ def _alpha_video(path, codec: str, pix_fmt: str, frames: int = 4):
 def test_alpha_video_is_composited_and_said_once(tmp_path, codec, pix_fmt, suffix, caplog):
     path = _alpha_video(tmp_path / f"alpha{suffix}", codec, pix_fmt)
     assert media.probe(path).video.alpha
-    with caplog.at_level(logging.INFO, logger="lipsync.decode"):
+    with caplog.at_level(logging.DEBUG, logger="lipsync.decode"):
         frames = list(media.iter_frames(path))
     assert len(frames) == 4
     for f in frames:
         assert np.abs(f[:, 4:28].astype(int) - 128).mean() < 3  # grey, not the hidden noise
         assert np.abs(f[:, 36:].astype(int) - (230, 120, 20)).mean() < 6
-    assert caplog.text.count("transparency") == 1
+    assert caplog.text.count("transparency") == 1  # once per pass, not per frame
 
 
 def _clip_with_audio(path, frames: int = 100, audio_frames: int | None = None):
@@ -140,6 +141,7 @@ def test_a_transparent_presenter_photo_renders_on_the_background(engine, tmp_pat
     r = engine.render(path, tone(0.6), 16000, make_timeline(0.6), tmp_path / "out.mp4", renderer="warp",
                       decode=options)
     assert r.frames_without_face == 0
+    assert r.options["conversions"] == ["transparent areas composited onto RGB (0, 90, 200)"]
     out = media.read_frame(r.path)
     assert np.abs(out[2:20, 2:-2].astype(int) - (0, 90, 200)).mean() < 6
 

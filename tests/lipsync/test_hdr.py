@@ -114,6 +114,7 @@ def test_an_hdr_presenter_renders_in_sdr_colours(engine, tmp_path, make_timeline
     path = _write_hdr(tmp_path / "presenter_pq.mp4", original, "pq", frames=15)
     r = engine.render(path, tone(0.6), 16000, make_timeline(0.6), tmp_path / "out.mp4", renderer="warp")
     assert r.frames_without_face == 0
+    assert r.options["conversions"] == ["HDR (PQ) tone-mapped to SDR BT.709 with the BT.2390 EETF"]
     assert media.probe(r.path).video.colour == colour.BT601  # 240x240 is SD
     out = media.read_frame(r.path)
     assert _mean_delta_e(out[:90], original[:90]) < 5.0

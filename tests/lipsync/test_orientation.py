@@ -153,6 +153,7 @@ def test_a_rotated_presenter_is_rendered_upright_at_its_displayed_size(engine, t
             c.mux(p)
     r = engine.render(path, tone(0.8), 16000, make_timeline(0.8), tmp_path / "out.mp4", renderer="warp")
     assert (r.width, r.height) == (161, 200) and r.frames_without_face == 0
+    assert r.options["conversions"] == ["turned 90 degrees counter-clockwise to 161x200, as its display matrix says"]
     info = media.probe(r.path).video
     assert info.rotation == 0 and abs(info.width - 161) <= 1 and info.height == 200
     first = media.read_frame(r.path)[:, :161]
