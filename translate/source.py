@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
 
-from translate.detect import detect_language
+from translate.detect import detect_language, identify
 from translate.errors import EmptySourceError, TranslationError
 from translate.languages import normalize, primary
 from translate.pictographs import only_pictographs, strip_pictographs
@@ -38,7 +38,7 @@ class Sentence:
     text: str
     block: int
     line: int = 0                 # 1-based line of the script where the sentence starts (0: unknown)
-    language: str | None = None   # identified language when it is not the document's (see read_source)
+    language: str | None = None   # its own identified language; None: too short to judge, or given
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Block:
     number: int | None = None   # the step number, for steps
     level: int = 1              # heading level (1 = "#")
     raw: str = ""               # verbatim text, for code blocks
+    line: int = 0               # 1-based script line where the block starts (0: unknown)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
 
     Emoji and pictographs are left out of every sentence; a line of emoji only and Markdown
     images (their alt text is not narration) are listed in `skipped` instead. Each sentence
-    keeps the script line it starts on. Raises EmptySourceError when nothing is left to say,
+    keeps the script line it starts on. When `language` is not given, each sentence long enough
+    to judge is identified on its own (`Sentence.language`, translate.detect.identify) and is
+    translated from that language; a given `language` is every sentence's. Raises EmptySourceError when nothing is left to say,
     TranslationError for a bad argument."""
     if not isinstance(text, str):
         raise TranslationError(f"the script must be text, not {type(text).__name__}; decode the file first")
@@ -132,7 +135,7 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
     for kind, body, number, level, first_line in raw_blocks:
         index = len(blocks)
         if kind == "code":
-            blocks.append(Block(index, kind, (), raw=body))
+            blocks.append(Block(index, kind, (), raw=body, line=first_line))
             continue
         if markdown:
             body = _strip_inline(body)
@@ -143,9 +146,10 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
             if not any(ch.isalnum() for ch in piece):
                 continue  # punctuation or markup alone is nothing to say
             counter += 1
-            sentences.append(Sentence(f"s{counter}", piece, index, line))
+            found = identify(piece) if detected else None
+            sentences.append(Sentence(f"s{counter}", piece, index, line, found.language if found else None))
         if sentences:
-            blocks.append(Block(index, kind, tuple(sentences), number=number, level=level))
+            blocks.append(Block(index, kind, tuple(sentences), number=number, level=level, line=first_line))
     if counter == 0:
         raise EmptySourceError("the script has no sentences (only markup, images or emoji); "
                                "give a text with at least one sentence")

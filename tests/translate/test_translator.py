@@ -176,13 +176,16 @@ def test_fifty_thousand_words_translate_in_bounded_batches():
 
 
 def test_mixed_language_script(bergamot):
-    doc = read_source("Wear gloves before you start the machine.\n\nUse sempre luvas antes de começar a máquina.",
-                      language="en")
-    result = bergamot.translate(doc, "en", "pt")
+    text = "Wear gloves before you start the machine.\n\nUse sempre luvas antes de começar a máquina."
+    result = bergamot.translate(read_source(text), "en", "pt")
     pt_sentence = result.sentences[1]
     assert pt_sentence.text == pt_sentence.source and "already-in-target-language" in pt_sentence.flags
     assert result.sentences[0].flags == () and "luvas" in result.sentences[0].text
-    # a sentence in a third language is translated anyway, and flagged
+    # a given source language is every sentence's: the Portuguese line goes through en->pt, with a note
+    forced = bergamot.translate(read_source(text, language="en"), "en", "pt")
+    assert "already-in-target-language" not in forced.sentences[1].flags
+    assert "language-mismatch:pt" in forced.sentences[1].flags
+    # a list of sentences in a third language is translated as the given language, and noted
     engine = fake_engine("en", "de", lambda t: "Öffnen Sie das Ventil, bevor Sie die Pumpe starten.")
     mixed = Translator(engines=[engine], bundled=False).translate(
         ["Open the valve before you start the pump.", "Abra la válvula antes de empezar con la bomba."], "en", "de")
