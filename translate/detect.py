@@ -104,14 +104,10 @@ def identify(text: str, *, min_letters: int = MIN_LETTERS,
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """The most likely primary language tag of a whole script (`default` when there is no
-    evidence: no letters at all)."""
-    counts, latin = _script_counts(text)
-    if sum(counts.values()) > latin:
-        return identify(text).language  # type: ignore[union-attr]  # a script always identifies
-    if latin == 0:
-        return default
-    return identifier().rank(text)[0][0]
+    """The most likely primary language tag of a whole script; `default` when the evidence is
+    too thin for `identify` (a script of a few words: "Open it." scores en 0.27, nl 0.26)."""
+    found = identify(text)
+    return found.language if found is not None else default
 
 
 def guess_language(text: str, min_words: int = 5) -> str | None:
