@@ -214,6 +214,18 @@ def _images(line: str) -> list[str]:
     return found
 
 
+def _narrated_line(line: str, number: int, markdown: bool, skipped: list[Skipped]) -> str | None:
+    """The line without pictographs, or None for a line of emoji only; what is not narrated
+    (that line, Markdown images) is appended to `skipped`."""
+    if only_pictographs(line):
+        skipped.append(Skipped(number, line.strip(), "emoji only"))
+        return None
+    line = strip_pictographs(line)
+    if markdown:
+        skipped.extend(Skipped(number, image, "image") for image in _images(line))
+    return line
+
+
 def _parse_blocks(text: str, *, markdown: bool,
                   skipped: list[Skipped]) -> list[tuple[str, str, int | None, int, int]]:
     """(kind, text, number, heading level, first line) per block, one pass over the lines.
@@ -247,12 +259,9 @@ def _parse_blocks(text: str, *, markdown: bool,
             flush()
             fence, fence_line = [line], number_
             continue
-        if only_pictographs(line):
-            skipped.append(Skipped(number_, line.strip(), "emoji only"))
+        line = _narrated_line(line, number_, markdown, skipped)
+        if line is None:
             continue  # as if the line were not there: it neither ends nor splits a paragraph
-        line = strip_pictographs(line)
-        if markdown:
-            skipped.extend(Skipped(number_, image, "image") for image in _images(line))
         stripped = line.strip()
         if not stripped:
             flush()

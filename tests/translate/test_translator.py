@@ -194,15 +194,17 @@ def test_mixed_language_script(bergamot):
 
 def test_the_same_words_are_translated_spoken_and_subtitled_with_and_without_emoji():
     from pipeline.subtitles import cues_from_timings
+    from tts.normalize import Normalizer
 
-    with_emoji = "# Safety 🚧\n\nWear your helmet ⛑️ before entering the site! 👷‍♀️ Thanks 🙏.\n\n🙌🏾\n"
-    without = "# Safety\n\nWear your helmet before entering the site! Thanks.\n"
+    with_emoji = "# Safety 🚧\n\nWear your helmet ⛑️ before entering the site! 👷‍♀️ Thanks 🙏.\n\n🙌🏾\n\n1️⃣ 🇧🇷 Go!\n"
+    without = "# Safety\n\nWear your helmet before entering the site! Thanks.\n\nGo!\n"
     seen = []
     for text in (with_emoji, without):
         engine = fake_engine("en", "de", lambda t: t.upper())
         result = Translator(engines=[engine], bundled=False).translate(read_source(text), "en", "de")
-        spoken = [s.text for s in result.sentences]          # what steps.speak gives the voice
+        spoken = [Normalizer("de")(s.text) for s in result.sentences]  # what the voice is given to say
         timings = [(i * 2.0, i * 2.0 + 1.5, t) for i, t in enumerate(spoken)]
         seen.append((engine.batches, spoken, cues_from_timings(timings)))
     assert seen[0] == seen[1]
-    assert seen[0][0] == [["Safety", "Wear your helmet before entering the site!", "Thanks."]]
+    assert seen[0][0] == [["Safety", "Wear your helmet before entering the site!", "Thanks.", "Go!"]]
+    assert seen[0][1][1] == "WEAR YOUR HELMET BEFORE ENTERING THE SITE!"
