@@ -104,8 +104,18 @@ def identify(text: str, *, min_letters: int = MIN_LETTERS,
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    """The most likely primary language tag of a whole script; `default` when the evidence is
-    too thin for `identify` (a script of a few words: "Open it." scores en 0.27, nl 0.26)."""
+    """The most likely primary language tag of a whole script: each line is identified
+    (`identify`) and the language with the most letters in identified lines wins; the whole
+    text is tried when no line can be judged alone, then `default` (a script of a few
+    words: "Open it." scores en 0.27, nl 0.26). Voting by lines keeps the two-byte letters
+    of a Cyrillic or Greek line from outweighing a longer English part in the model."""
+    votes: dict[str, int] = {}
+    for line in text.splitlines():
+        found = identify(line)
+        if found is not None:
+            votes[found.language] = votes.get(found.language, 0) + found.letters
+    if votes:
+        return max(votes, key=votes.get)
     found = identify(text)
     return found.language if found is not None else default
 

@@ -197,7 +197,12 @@ def _strip_inline(text: str) -> str:
             out.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             out.append("\n")
-    return _REF_IMAGE.sub("", "".join(out))
+        elif token.type == "image":
+            out.append("\x00")
+    said = _REF_IMAGE.sub("\x00", "".join(out))
+    # where an image stood: no space left before punctuation, one space between words
+    said = re.sub(r"[ \t]*\x00[\x00 \t]*(?=[.,;:!?…)]|$)", "", said, flags=re.M)
+    return re.sub(r"[ \t]*\x00[\x00 \t]*", " ", said)
 
 
 def _images(line: str) -> list[str]:

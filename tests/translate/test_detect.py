@@ -47,3 +47,11 @@ def test_document_language_and_output_guess():
     assert detect_language("Open it.", default="pt") == "pt"
     assert guess_language("Use luvas e verifique a válvula antes de começar o trabalho.") == "pt"
     assert guess_language("Open it.") is None
+
+
+def test_a_script_is_the_language_of_most_of_its_lines():
+    english = "Welcome to the plant tour of the northern site.\n\nPlease follow the guide at all times.\n\n"
+    russian = "Пожалуйста, наденьте защитные очки перед входом."
+    assert detect_language(english + russian) == "en"
+    # negative control: the model on the whole text takes the two-byte Cyrillic for most of it
+    assert identify(english + russian).language == "ru"

@@ -115,6 +115,8 @@ def test_markdown_images_are_not_narrated():
     said = " ".join(s.text for s in doc.sentences)
     assert "diagram" not in said and "red valve" not in said and "img" not in said
     assert [s.text for s in doc.sentences] == ["Pump", "See the valve on the left.", "It is red."]
+    assert read_source("See the manual and ![fig. 2](f.png \"Figure\").", format="markdown").sentences[0].text \
+        == "See the manual and."
     assert [(s.line, s.text, s.reason) for s in doc.skipped] == [
         (3, "diagram of the pump", "image"), (5, "red valve", "image"), (6, '<img src=x.png alt="x">', "image")]
     # in plain text, the same characters are words, not markup
