@@ -66,14 +66,22 @@ def identifier() -> Identifier:
     return Identifier()
 
 
+@lru_cache(maxsize=8192)
+def _script_of(ch: str) -> str | None:
+    """The language a letter's writing system names (None: Latin or another shared one)."""
+    if ch < "\u0250":
+        return None  # Basic Latin to Latin Extended-B
+    name = unicodedata.name(ch, "")
+    return next((lang for prefix, lang in _SCRIPTS if name.startswith(prefix)), None)
+
+
 def _script_counts(text: str) -> tuple[dict[str, int], int]:
     counts: dict[str, int] = {}
     latin = 0
     for ch in text:
         if not ch.isalpha():
             continue
-        name = unicodedata.name(ch, "")
-        key = next((lang for prefix, lang in _SCRIPTS if name.startswith(prefix)), None)
+        key = _script_of(ch)
         if key is None:
             latin += 1
         else:

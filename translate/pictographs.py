@@ -27,6 +27,8 @@ def strip_pictographs(text: str) -> str:
     Only spaces around a removed pictograph change: "Thanks 🙏." -> "Thanks.", "a ⛑️ b" ->
     "a b"; line breaks are kept (the script reader counts lines). Text without pictographs
     comes back unchanged."""
+    if text.isascii():
+        return text  # every emoji and pictograph has a code point above U+007F: the fast path
     found = [m for m in emoji.emoji_list(text) if m["emoji"] not in _TEXT_SYMBOLS]
     if not found and not _LEFTOVER.search(text):
         return text
@@ -45,7 +47,8 @@ def strip_pictographs(text: str) -> str:
     return out.replace("\x01", "")
 
 
-def only_pictographs(text: str) -> bool:
-    """True when `text` has pictographs and nothing to say besides them and punctuation."""
-    stripped = strip_pictographs(text)
+def only_pictographs(text: str, stripped: str | None = None) -> bool:
+    """True when `text` has pictographs and nothing to say besides them and punctuation.
+    `stripped`: `strip_pictographs(text)` when the caller has it already."""
+    stripped = strip_pictographs(text) if stripped is None else stripped
     return stripped != text and not any(ch.isalnum() for ch in stripped)

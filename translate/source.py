@@ -3,6 +3,7 @@ step, bullet) of segmented sentences, and rendering it back with other sentences
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -164,17 +165,17 @@ def _sample(raw_blocks: list[tuple], limit: int = 20000) -> str:
 def _line_of_each_piece(body: str, pieces: list[str], first_line: int) -> list[int]:
     """The script line each piece starts on. Segmentation only collapses whitespace, so the
     pieces' non-space characters follow the body's in order; each is located by count."""
-    line_of: list[int] = []
-    line = first_line
-    for ch in body:
-        if ch == "\n":
-            line += 1
-        elif not ch.isspace():
-            line_of.append(line)
+    if "\n" not in body:
+        return [first_line] * len(pieces)
+    ends, total = [], 0  # non-space characters up to the end of each line of the body
+    for line in body.split("\n"):
+        total += len("".join(line.split()))
+        ends.append(total)
     out, position = [], 0
     for piece in pieces:
-        out.append(line_of[min(position, len(line_of) - 1)] if line_of else first_line)
-        position += sum(not ch.isspace() for ch in piece)
+        # the first line whose end lies beyond the piece's first character
+        out.append(first_line + min(bisect.bisect_right(ends, position), len(ends) - 1))
+        position += len("".join(piece.split()))
     return out
 
 
@@ -222,10 +223,11 @@ def _images(line: str) -> list[str]:
 def _narrated_line(line: str, number: int, markdown: bool, skipped: list[Skipped]) -> str | None:
     """The line without pictographs, or None for a line of emoji only; what is not narrated
     (that line, Markdown images) is appended to `skipped`."""
-    if only_pictographs(line):
+    stripped = strip_pictographs(line)
+    if only_pictographs(line, stripped):
         skipped.append(Skipped(number, line.strip(), "emoji only"))
         return None
-    line = strip_pictographs(line)
+    line = stripped
     if markdown:
         skipped.extend(Skipped(number, image, "image") for image in _images(line))
     return line
