@@ -91,7 +91,7 @@ class SubtitleLayout:
 # --------------------------------------------------------------------------- units
 
 # Boundary costs: the lower, the better a place to end a line or a cue.
-_AFTER_PUNCTUATION, _BEFORE_FUNCTION_WORD, _AT_SPACE, _INSIDE_CJK = 0, 1, 3, 3
+_AFTER_PUNCTUATION, _BEFORE_FUNCTION_WORD, _AT_SPACE, _INSIDE_CJK, _KINSOKU = 0, 1, 3, 3, 6
 _CLAUSE_END = re.compile(r"[.,;:!?…。，、；：！？」』）)\"”»]$")
 # Conjunctions and function words that open a phrase, in polydub's alphabetic languages.
 _FUNCTION_WORDS = frozenset("""
@@ -105,6 +105,9 @@ en maar of dat omdat als voor met van tot
 """.split())
 # Japanese particles and Chinese structural words after which a line may break.
 _PARTICLES = frozenset("はがをにでともへのや的了和")
+# What must not open a line in Japanese (JIS X 4051 line-breaking rules, "kinsoku"): small
+# kana, the prolonged sound mark, and particles, which belong to the word before them.
+_NO_LINE_START = frozenset("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー々") | _PARTICLES
 _TOKEN = re.compile(r"\s+|[\u2e80-\u9fff\uf900-\ufaff\u3040-\u30ff\uff66-\uff9f]|[^\s\u2e80-\u9fff\uf900-\ufaff\u3040-\u30ff\uff66-\uff9f]+")
 
 
@@ -148,6 +151,8 @@ def _break_cost(units: Sequence[_Unit], k: int) -> int:
         return _AFTER_PUNCTUATION
     if after.space_before:
         return _BEFORE_FUNCTION_WORD if after.text.lower().strip("\"'(“«") in _FUNCTION_WORDS else _AT_SPACE
+    if after.text[0] in _NO_LINE_START:
+        return _KINSOKU
     return _BEFORE_FUNCTION_WORD if before.text[-1] in _PARTICLES else _INSIDE_CJK
 
 

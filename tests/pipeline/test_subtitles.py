@@ -90,6 +90,8 @@ def test_chinese_and_japanese_lines_hold_sixteen_characters():
     ja = layout_cues([(0.0, 10.0, japanese)], until=12.0)  # no language given: the script decides
     assert ja.rules.max_chars == 16 and all(_geometry_ok(c, 16) for c in ja.cues)
     assert "".join(c.text.replace("\n", "") for c in ja.cues) == japanese
+    # no Japanese line opens with a particle, small kana or the prolonged sound mark
+    assert all(line[0] not in "をはがにでともへのやっゃゅょー" for c in ja.cues for line in c.text.split("\n"))
     # nine characters a second for CJK: 30 characters in 2 s is reported
     fast = layout_cues([(0.0, 2.0, chinese[:30]), (2.1, 3.0, "好。")], language="zh")
     assert any(i.rule == "reading-speed" and i.limit == 9.0 for i in fast.issues)
