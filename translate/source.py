@@ -47,7 +47,7 @@ class Skipped:
     """A part of the script that is not translated, voiced or subtitled, and why."""
     line: int       # 1-based line in the script
     text: str       # what was there (an image's alt text or address, the emoji)
-    reason: str     # "emoji only" | "image"
+    reason: str     # "emoji only" | "image" | "no words" (punctuation alone)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,9 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
         sentences = []
         for piece, line in zip(pieces, lines):
             if not any(ch.isalnum() for ch in piece):
-                continue  # punctuation or markup alone is nothing to say
+                if piece:  # punctuation alone is nothing to say
+                    skipped.append(Skipped(line, piece, "no words"))
+                continue
             counter += 1
             found = identify(piece) if detected else None
             sentences.append(Sentence(f"s{counter}", piece, index, line, found.language if found else None))
@@ -154,6 +156,7 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
     if counter == 0:
         raise EmptySourceError("the script has no sentences (only markup, images or emoji); "
                                "give a text with at least one sentence")
+    skipped.sort(key=lambda item: item.line)
     return SourceDocument(tuple(blocks), lang, format, detected, tuple(skipped))
 
 

@@ -104,6 +104,8 @@ def test_emoji_stay_out_of_sentences_and_an_emoji_line_is_skipped():
     # a line of emoji inside a plain-text paragraph neither splits it nor is said
     doc = read_source("Open the valve\n🔧🔧\nslowly.", format="text")
     assert [s.text for s in doc.sentences] == ["Open the valve slowly."] and doc.skipped[0].line == 2
+    dots = read_source("Wait.\n\n...\n\nGo.", format="text")
+    assert [(s.line, s.text, s.reason) for s in dots.skipped] == [(3, "...", "no words")]
     with pytest.raises(EmptySourceError, match="emoji"):
         read_source("🎉🎉\n👍")
 
