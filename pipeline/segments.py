@@ -25,7 +25,8 @@ _KEPT = {"already-in-target-language": "already in the target language",
 def segment_report(doc, translation=None) -> list[dict[str, Any]]:
     """Every segment of `doc` (a `translate.SourceDocument`) in script order, with its
     outcome: "translated" (with "from", the language it was translated from), "kept" (with
-    "reason") or "skipped" (with "reason": "emoji only", "image", "code block (not voiced)").
+    "reason") or "skipped" (with "reason": "emoji only", "image", "no words", "code block (not
+    voiced)").
     `translation` (a `translate.Translation` of `doc`) says what happened to each sentence;
     without it, every sentence is listed as "kept" in the script's language (nothing
     translated yet). Sentence entries carry "id", "line", "text" and "language" (the
