@@ -9,6 +9,7 @@ from pathlib import Path
 from api.cli.common import print_result
 from api.cli.lipsync import toolkit_from
 from api.cli.progress import ProgressBars
+from pipeline.jobs.spec import renderer_choices
 from pipeline.demo import DEMO_LANGUAGES, DEMO_SCRIPT, make_demo_presenter
 from pipeline.localize import Localizer
 
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder for the language packs (default: polydub-out/demo)")
     p.add_argument("--seconds", type=float, default=4.0, help="length of the presenter's idle footage")
     p.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $POLYDUB_MODELS or the user data folder)")
-    p.add_argument("--renderer", default="auto", choices=("auto", "exemplar", "warp"),
+    p.add_argument("--renderer", default="auto", choices=renderer_choices(),
                    help="lip-sync renderer (default: chosen from the presenter's analysis)")
     p.set_defaults(func=run)
 

@@ -10,8 +10,6 @@ from api.cli.progress import ProgressBars
 from pipeline.errors import InputError
 from pipeline.localize import Localizer
 
-RENDERERS = ("auto", "exemplar", "warp", "wav2lip")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -32,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_render_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--renderer", choices=RENDERERS, default="auto",
+    from pipeline.jobs.spec import renderer_choices
+
+    p.add_argument("--renderer", choices=renderer_choices(), default="auto",
                    help="exemplar: re-uses the presenter's own mouths (video); warp: shapes the mouth "
                         "geometrically (photos, closed-mouth footage); wav2lip: neural, needs --checkpoint; "
                         "auto: chosen per presenter from its analysis (default)")

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.jobs.spec import JobSpec
+from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
 #: The kinds of task, in the order a job runs them.
 KINDS = ("analyse", "source", "translate", "narrate", "speak", "render", "pack")
@@ -61,22 +61,27 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
         tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language}))
     elif spec.recording:
         tasks.append(TaskNode("source", "source", inputs={"recording": spec.recording},
-                              params={"language": spec.source_language}))
+                              params={"language": spec.source_language, "transcript": spec.transcript,
+                                      "audio_track": spec.audio_track}))
+    glossary = spec.glossary if isinstance(spec.glossary, Mapping) else {}
     for lang in spec.languages:
         if spec.narrations:
             speech = f"narrate:{lang}"
             tasks.append(TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
-                                  params={"language": lang}, language=lang))
+                                  params={"language": None if lang == UNDETERMINED else lang,
+                                          "transcript": spec.transcript, "audio_track": spec.audio_track},
+                                  language=lang))
             text_deps: dict[str, str] = {}
         else:
             translation = f"translate:{lang}"
             speech = f"speak:{lang}"
             tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
+                                  inputs={"translations": spec.translations} if spec.translations else {},
                                   params={"language": lang, "source_language": spec.source_language,
-                                          "glossary": dict(spec.glossary)}, language=lang))
+                                          "glossary": dict(glossary)}, language=lang))
             tasks.append(TaskNode(speech, "speak", deps={"translation": translation, "source": "source"},
-                                  params={"language": lang, "voice": spec.voices.get(lang)}, language=lang,
-                                  gate=f"review:{lang}" if spec.review else None))
+                                  params={"language": lang, "voice": spec.voice(lang), "rate": spec.rate},
+                                  language=lang, gate=f"review:{lang}" if spec.review else None))
             text_deps = {"translation": translation, "source": "source"}
         renders = {}
         for p in spec.presenters:
@@ -86,7 +91,8 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
             tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": f"analyse:{label}"},
                                   inputs={"video": p},
                                   params={"renderer": spec.renderer, "max_seconds": max_seconds,
-                                          "max_height": max_height},
+                                          "max_height": max_height,
+                                          "renderer_options": dict(spec.renderer_options)},
                                   language=lang, presenter=label))
         tasks.append(TaskNode(f"pack:{lang}", "pack", deps={**text_deps, "speech": speech, **renders},
                               params={"language": lang, "names": _unique_names(spec.presenters, names)},

@@ -127,11 +127,14 @@ class JobService:
     # ------------------------------------------------------------------ inputs
     def add_input(self, path: str | Path, name: str | None = None, *, want: str = "any",
                   move: bool = False) -> tuple[str, dict[str, Any]]:
-        """Probe a file by its content and store it; `want` is "audio", "video" or "any"."""
+        """Probe a file by its content and store it; `want` is "audio", "video", "any", or "file"
+        (stored as it is, not probed: translations and glossary files)."""
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such file; check the path")
         label = name or path.name
+        if want == "file":  # a text file (translations, glossary): read by the task that uses it
+            return self.artifacts.put_file(path, safe_name(label), {}, move=move), {}
         try:
             info = self.prober(path)
         except InputError as exc:  # name the file as the user knows it, not our temporary copy
@@ -194,7 +197,15 @@ class JobService:
             labels[presenter_label(key)] = name
         recording = self._resolve_ref(spec.recording, "audio")[0] if spec.recording else None
         narrations = {lang: self._resolve_ref(ref, "audio")[0] for lang, ref in spec.narrations.items()}
-        return replace(spec, presenters=tuple(presenters), recording=recording, narrations=narrations), labels
+        translations = self._resolve_ref(spec.translations, "file")[0] if spec.translations else None
+        glossary = spec.glossary
+        if isinstance(glossary, str):
+            from pipeline.jobs.glossary import read_glossary
+
+            key = self._resolve_ref(glossary, "file")[0]
+            glossary = read_glossary(self.artifacts.input_file(key))
+        return replace(spec, presenters=tuple(presenters), recording=recording, narrations=narrations,
+                       translations=translations, glossary=glossary), labels
 
     def _resolve_ref(self, ref: str, want: str) -> tuple[str, str]:
         if ref.startswith("p") and not os.path.exists(ref):
