@@ -31,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, task_key
 from pipeline.jobs.plan import DEVICE_KINDS
-from pipeline.jobs.store import JobStore
+from pipeline.jobs.store import OPTIONAL_ROLE, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +148,19 @@ class Scheduler:
 
     def _call(self, job_id: str, t: dict[str, Any], tasks: Mapping[str, dict[str, Any]]) -> TaskCall | None:
         refs: dict[str, str] = {}
+        failures = []
         for role, dep in t["deps"].items():
+            if tasks[dep]["state"] == "failed":  # a render the pack does without (store.deps_settled)
+                label = tasks[dep]["presenter"]
+                failures.append({"presenter": t["params"].get("names", {}).get(label, label),
+                                 "language": tasks[dep]["language"], "error": tasks[dep]["error"] or "failed"})
+                continue
             refs[role] = tasks[dep]["output"]
+        if failures and not any(role.startswith(OPTIONAL_ROLE) for role in refs):
+            self.store.start_task(job_id, t["name"], "0" * 64)
+            self.store.fail_task(job_id, t["name"], f"no presenter could be rendered in {t['language']}, so there "
+                                                    "is no pack; see the render errors")
+            return None
         for role, key in t["inputs"].items():
             if not self.artifacts.has(key):
                 self.store.start_task(job_id, t["name"], "0" * 64)
@@ -159,10 +170,11 @@ class Scheduler:
         version = self.versions.get(t["kind"])
         if version is None:
             raise JobError(f"the runner has no version for task kind {t['kind']!r}")
-        key = task_key(t["kind"], version, t["params"], refs)
+        params = {**t["params"], "failures": failures} if failures else t["params"]
+        key = task_key(t["kind"], version, params, refs)
         return TaskCall(job_id, t["name"], t["kind"], key,
                         {role: str(self.artifacts.path(k)) for role, k in refs.items()},
-                        t["params"], t["attempts"] + 1)
+                        params, t["attempts"] + 1)
 
     def claim(self, call: TaskCall, worker: str) -> bool:
         ok = self.store.start_task(call.job_id, call.task, call.key, worker)

@@ -7,6 +7,10 @@ Presenter analysis is one task per presenter, shared by every language; translat
 speech are one task per language, shared by every presenter. With narrations, `narrate(lang)`
 turns each recording into a timed speech and takes the place of translate and speak.
 
+A pack waits for each of its language's renders to finish or fail: it is built from the
+renders that succeeded and lists the failed presenters in its manifest; when every render
+failed there is no pack (the scheduler fails the pack task with one line).
+
 Tasks are named, not keyed: a task's key (its content address) is computed when its inputs
 exist, from their keys (see `artifacts.task_key`), so an edited translation changes the keys
 of that language's downstream tasks only.

@@ -226,8 +226,10 @@ class PipelineRunner:
             models = {"transcription": "whisper-base (faster-whisper)"}
         models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
-        pack = write_pack(folder, language=lang, speech=speech, script_text=script, videos=videos, models=models,
-                          source_language=source_language, extra={"job": call.job_id})
+        # The language as voiced: the translator's tag (pt -> pt-BR) or the detected one (und).
+        pack = write_pack(folder, language=speech.language or lang, speech=speech, script_text=script,
+                          videos=videos, models=models, source_language=source_language,
+                          failures=list(call.params.get("failures") or ()), extra={"job": call.job_id})
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS presenters (
     analysis_job TEXT);
 """
 
+#: dependency roles a task can do without when that dependency failed (a pack's renders)
+OPTIONAL_ROLE = "render:"
+
 _JSON_COLUMNS = ("deps", "inputs", "params", "spec", "labels", "info")
 
 
@@ -210,10 +213,11 @@ class JobStore:
         by_name = {t["name"]: t for t in tasks}
         approved = self.approved_languages(job_id)
         ready = []
+        states = {name: t["state"] for name, t in by_name.items()}
         for t in tasks:
             if t["state"] != "queued":
                 continue
-            if not all(by_name[d]["state"] == "done" for d in t["deps"].values()):
+            if not deps_settled(t["deps"], states):
                 continue
             if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
                 continue
@@ -315,6 +319,8 @@ class JobStore:
                 f"SELECT name FROM tasks WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)]
             db.execute(f"UPDATE tasks SET state='queued', error=NULL, attempts=0, progress=0, message=NULL"
                        f" WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)
+            for n in names:  # a pack built without a render that is retried is built again
+                self._reset_downstream(db, job_id, n)
             if names:
                 db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=?", (job_id,))
         self.refresh_job(job_id)
@@ -424,6 +430,13 @@ class JobStore:
             "SELECT id FROM jobs WHERE keep=0 AND state IN ('done','failed','cancelled') AND created < ?", (cutoff,))]
 
 
+def deps_settled(deps: dict[str, str], states: dict[str, str]) -> bool:
+    """Whether a task may start: every dependency done, except that a render may also have
+    failed (a pack is built from the renders that succeeded and lists the others)."""
+    return all(states[d] == "done" or (states[d] == "failed" and role.startswith(OPTIONAL_ROLE))
+               for role, d in deps.items())
+
+
 def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
     if not tasks or all(t["state"] == "done" for t in tasks):
         return "done"
@@ -432,7 +445,7 @@ def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
         return "running"
     ready = gated = False
     for t in tasks:
-        if t["state"] != "queued" or not all(states[d] == "done" for d in t["deps"].values()):
+        if t["state"] != "queued" or not deps_settled(t["deps"], states):
             continue
         if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
             gated = True

@@ -131,7 +131,7 @@ class CountingRunner:
                       for i, (s, e, t) in enumerate(speech["sentences"]))
         (folder / "subtitles.srt").write_text(srt)
         (folder / "subtitles.vtt").write_text("WEBVTT\n\n" + srt.replace(",", "."))
-        (folder / "manifest.json").write_text(json.dumps({"language": call.params["language"],
-                                                          "synthetic_media": True}))
+        (folder / "manifest.json").write_text(json.dumps({"language": call.params["language"], "synthetic_media": True,
+                                                          "failures": list(call.params.get("failures") or ())}))
         zip_folder(folder, out / "pack.zip")
         return {"videos": len(list((folder / "videos").iterdir()))}
