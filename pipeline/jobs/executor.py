@@ -197,34 +197,48 @@ class Scheduler:
 
 
 
-def drain(scheduler: Scheduler, runner: StepRunner, worker: str = "inline") -> int:
+def drain(scheduler: Scheduler, runner: StepRunner, worker: str = "inline", *,
+          observe: Callable[[TaskCall, float, "str | None"], None] | None = None,
+          after: Callable[[], None] | None = None) -> int:
     """Run every ready task in this process, one after another, until none is ready (the
-    simplest executor: for tests, and for `polydub run --workers 0`). Returns tasks run."""
+    `InlineExecutor`, and tests). `observe(call, fraction, message)` sees each progress report;
+    `after()` is called whenever task states may have changed (cached tasks marked done, a task
+    finished). Returns the number of tasks run."""
     from pipeline.jobs.logs import task_context
 
     count = 0
     while True:
         calls = scheduler.ready_calls()
+        if after is not None:
+            after()
         if not calls:
             return count
         for call in calls:
             if not scheduler.claim(call, worker):
                 continue
+
+            def progress(fraction: float, message: str | None = None, c: TaskCall = call) -> None:
+                scheduler.progress(c.job_id, c.task, fraction, message)
+                if observe is not None:
+                    observe(c, fraction, message)
+
             with task_context(call.job_id, call.task):
                 t0 = time.perf_counter()
                 try:
-                    execute(call, runner, scheduler.artifacts,
-                            lambda f, m=None, c=call: scheduler.progress(c.job_id, c.task, f, m))
+                    execute(call, runner, scheduler.artifacts, progress)
                 except Exception as exc:
                     scheduler.failed(call, " ".join(str(exc).split()) or exc.__class__.__name__, retryable(exc))
                 else:
                     scheduler.done(call, time.perf_counter() - t0)
             count += 1
+            if after is not None:
+                after()
 
 
 #: Executors by name, as "module:class" so that choosing one imports only it (Ray is heavy).
 #: Each class is built as cls(store, artifacts, runner_factory, **options) and implements Executor.
-EXECUTORS: dict[str, str] = {"local": "pipeline.jobs.local:LocalExecutor",
+EXECUTORS: dict[str, str] = {"inline": "pipeline.jobs.inline:InlineExecutor",
+                             "local": "pipeline.jobs.local:LocalExecutor",
                              "ray": "pipeline.jobs.ray_executor:RayExecutor"}
 
 

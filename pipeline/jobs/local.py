@@ -154,6 +154,12 @@ class LocalExecutor:
     def wake(self) -> None:
         self._wake.set()
 
+    def adopt(self, job_id: str) -> None:
+        """Run this job too, when opened to run only the jobs handed to it (`only_jobs`)."""
+        if self.scheduler.only_jobs is not None:
+            self.scheduler.only_jobs.add(job_id)
+        self.wake()
+
     def cancel(self, job_id: str, task: str | None = None) -> None:
         running = set(self.store.cancel(job_id, task))
         with self._lock:

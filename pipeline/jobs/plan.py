@@ -105,13 +105,17 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
 
 
 def _unique_names(presenters, names: Mapping[str, str]) -> dict[str, str]:
+    """Presenter label -> file stem in the packs: the file's own stem, "-2", "-3" on repeats."""
     from pipeline.jobs.artifacts import safe_name
 
     out: dict[str, str] = {}
     for key in presenters:
         label = presenter_label(key)
-        name = safe_name(names.get(label, label)).rsplit(".", 1)[0] or label
-        out[label] = name if name not in out.values() else f"{name}-{label[:6]}"
+        stem = safe_name(names.get(label, label)).rsplit(".", 1)[0] or label
+        name, n = stem, 2
+        while name in out.values():
+            name, n = f"{stem}-{n}", n + 1
+        out[label] = name
     return out
 
 

@@ -212,10 +212,10 @@ class PipelineRunner:
                                       width=result["width"], height=result["height"],
                                       frames_without_face=int(result["frames_without_face"])))
         steps.write_narration(speech, folder / "narration.wav")
-        source_language = None
+        source_language = target_language = None
         if "translation" in inputs:
             data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
-            source_language = data["source_language"]
+            source_language, target_language = data["source_language"], data["target_language"]
             doc = _load_doc(inputs["source"]) if "source" in inputs else None
             texts = {s["id"]: s["text"] for s in data["sentences"]}
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
@@ -226,8 +226,10 @@ class PipelineRunner:
             models = {"transcription": "whisper-base (faster-whisper)"}
         models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
-        # The language as voiced: the translator's tag (pt -> pt-BR) or the detected one (und).
-        pack = write_pack(folder, language=speech.language or lang, speech=speech, script_text=script,
+        # The language as the user knows it: the translator's tag (pt -> pt-BR), or the narration's
+        # (detected when it was `und`).
+        language = target_language or speech.language or lang
+        pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
                           failures=list(call.params.get("failures") or ()), extra={"job": call.job_id})
         os.replace(pack.zip_path, out / "pack.zip")

@@ -140,7 +140,7 @@ class JobService:
         except InputError as exc:  # name the file as the user knows it, not our temporary copy
             raise InputError(str(exc).replace(str(path), label)) from exc
         if want == "audio" and not info.get("has_audio"):
-            raise InputError(f"{label}: has no audio track; give a narration as wav, mp3, m4a or flac")
+            raise InputError(f"{label}: has no audio stream; give a narration as wav, mp3, m4a or flac, or a video with sound")
         if want == "video" and not info.get("has_video"):
             raise InputError(f"{label}: has no picture; give a presenter as mp4, mov, mkv, avi or webm")
         key = self.artifacts.put_file(path, safe_name(label), {"probe": info}, move=move)
@@ -229,14 +229,37 @@ class JobService:
 
     # ------------------------------------------------------------------ jobs
     def submit(self, spec: JobSpec, kind: str = "job", _carry_edits_from: str | None = None) -> str:
+        """Plan a spec into a new job; returns its id. Raises SpecError, InputError, DiskFullError."""
         self.check_disk()
         spec.check()
         resolved, labels = self.resolve(spec)
+        return self._create(spec, resolved, labels, kind, _carry_edits_from)
+
+    def submit_or_resume(self, spec: JobSpec, kind: str = "job") -> tuple[str, bool]:
+        """The job of this spec, resumed, or a new one: (job id, resumed).
+
+        "The same job" is one of the same kind whose resolved spec is equal: every field, and
+        every file by the SHA-256 of its bytes (not its path). Resuming requeues its failed and
+        cancelled tasks; finished ones are kept, and anything whose artifact exists is reused."""
+        self.check_disk()
+        spec.check()
+        resolved, labels = self.resolve(spec)
+        found = self.store.find_job(kind, resolved.to_dict())
+        if found is None:
+            return self._create(spec, resolved, labels, kind, None), False
+        self.store.retry(found)
+        log.info("resuming", extra={"job_id": found, "task": "-"})
+        if self.executor is not None:
+            self.executor.wake()
+        return found, True
+
+    def _create(self, spec: JobSpec, resolved: JobSpec, labels: dict[str, str], kind: str,
+                carry_edits_from: str | None) -> str:
         tasks = plan(resolved, labels)
         check_graph(tasks)
         job_id = self.store.create_job(spec.name or _default_name(spec), kind, resolved.to_dict(), tasks,
                                        labels=labels, languages=() if spec.analyse_only or spec.narrations
-                                       else resolved.languages, carry_edits_from=_carry_edits_from)
+                                       else resolved.languages, carry_edits_from=carry_edits_from)
         log.info("created %s job with %d tasks", kind, len(tasks), extra={"job_id": job_id, "task": "-"})
         if self.executor is not None:
             self.executor.wake()

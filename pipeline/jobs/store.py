@@ -179,6 +179,25 @@ class JobStore:
                           (*args, limit, offset)).fetchall()
         return [_row(r) for r in rows], total
 
+    def find_job(self, kind: str, spec: dict[str, Any]) -> str | None:
+        """The newest job of this kind whose stored spec is exactly `spec` (the resume rule)."""
+        row = self._db().execute("SELECT id FROM jobs WHERE kind=? AND spec=? ORDER BY created DESC LIMIT 1",
+                                 (kind, json.dumps(spec))).fetchone()
+        return row[0] if row else None
+
+    def requeue_tasks(self, job_id: str, workers: Iterable[str]) -> int:
+        """Put a job's tasks that the given (dead) workers left running back in the queue."""
+        workers = list(workers)
+        if not workers:
+            return 0
+        with self._tx() as db:
+            cur = db.execute(
+                f"UPDATE tasks SET state='queued', progress=0, message='requeued: its process stopped',"
+                f" worker=NULL, attempts=MAX(attempts-1, 0) WHERE job_id=? AND state='running'"
+                f" AND worker IN ({','.join('?' * len(workers))})", (job_id, *workers))
+        self.refresh_job(job_id)
+        return cur.rowcount
+
     def active_jobs(self) -> list[str]:
         rows = self._db().execute(
             "SELECT id FROM jobs WHERE state IN ('queued','running','waiting-review') ORDER BY created").fetchall()

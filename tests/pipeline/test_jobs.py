@@ -296,7 +296,7 @@ def test_wrong_content_is_refused_whatever_the_name(h, tmp_path, videos):
     fake.write_text("not a video at all")
     with pytest.raises(InputError):
         h.service.add_input(fake, "clip.mp4", want="video")
-    with pytest.raises(InputError, match="no audio track"):
+    with pytest.raises(InputError, match="no audio stream"):
         h.service.add_input(videos[0], "narration.wav", want="audio")
 
 
