@@ -22,6 +22,7 @@ from pathlib import Path
 
 from api.cli.progress import ProgressBars
 from pipeline.errors import JobError
+from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.spec import JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 
@@ -75,7 +76,7 @@ class TaskLines:
             if before == t["state"] or self.quiet:
                 continue
             if t["state"] != "running":
-                self.bars.finish(t["name"])
+                self.bars.finish(t["label"])
             reused = t["cached"] or (first and t["state"] == "done")
             err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
             self.bars.write(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{' (reused)' if reused else ''}{err}")
@@ -95,8 +96,9 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
         lines = TaskLines(service, job_id, bars, quiet)
         if config.executor == "inline":
             service.executor.adopt(job_id)
-            service.executor.run(observe=lambda call, f, message: bars(call.task, round(100 * f), 100),
-                                 after=lines)
+            names = service.store.job(job_id)["labels"]
+            service.executor.run(observe=lambda call, f, message: bars(TaskKey.parse(call.task).label(names),
+                                                                       round(100 * f), 100), after=lines)
             state = service.store.job(job_id)["state"]
         else:
             from api.cli.run import watch

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.jobs.keys import TaskKey, review_gate
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
 #: The kinds of task, in the order a job runs them.
@@ -55,7 +56,7 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
     names = names or {}
     tasks: list[TaskNode] = []
     for p in spec.presenters:
-        tasks.append(TaskNode(f"analyse:{presenter_label(p)}", "analyse", inputs={"video": p},
+        tasks.append(TaskNode(str(TaskKey("analyse", presenter=presenter_label(p))), "analyse", inputs={"video": p},
                               presenter=presenter_label(p)))
     if spec.analyse_only:
         return tasks
@@ -70,35 +71,35 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
     glossary = spec.glossary if isinstance(spec.glossary, Mapping) else {}
     for lang in spec.languages:
         if spec.narrations:
-            speech = f"narrate:{lang}"
+            speech = str(TaskKey("narrate", lang))
             tasks.append(TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
                                   params={"language": None if lang == UNDETERMINED else lang,
                                           "transcript": spec.transcript, "audio_track": spec.audio_track},
                                   language=lang))
             text_deps: dict[str, str] = {}
         else:
-            translation = f"translate:{lang}"
-            speech = f"speak:{lang}"
+            translation = str(TaskKey("translate", lang))
+            speech = str(TaskKey("speak", lang))
             tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
                                   inputs={"translations": spec.translations} if spec.translations else {},
                                   params={"language": lang, "source_language": spec.source_language,
                                           "glossary": dict(glossary)}, language=lang))
             tasks.append(TaskNode(speech, "speak", deps={"translation": translation, "source": "source"},
                                   params={"language": lang, "voice": spec.voice(lang), "rate": spec.rate},
-                                  language=lang, gate=f"review:{lang}" if spec.review else None))
+                                  language=lang, gate=review_gate(lang) if spec.review else None))
             text_deps = {"translation": translation, "source": "source"}
         renders = {}
         for p in spec.presenters:
             label = presenter_label(p)
-            name = f"render:{lang}:{label}"
+            name = str(TaskKey("render", lang, label))
             renders[f"render:{label}"] = name
-            tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": f"analyse:{label}"},
+            tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": str(TaskKey("analyse", presenter=label))},
                                   inputs={"video": p},
                                   params={"renderer": spec.renderer, "max_seconds": max_seconds,
                                           "max_height": max_height,
                                           "renderer_options": dict(spec.renderer_options)},
                                   language=lang, presenter=label))
-        tasks.append(TaskNode(f"pack:{lang}", "pack", deps={**text_deps, "speech": speech, **renders},
+        tasks.append(TaskNode(str(TaskKey("pack", lang)), "pack", deps={**text_deps, "speech": speech, **renders},
                               params={"language": lang, "names": _unique_names(spec.presenters, names)},
                               language=lang))
     return tasks

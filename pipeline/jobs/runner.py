@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from pipeline import __version__
+from pipeline.errors import JobError
 from pipeline.jobs.executor import ProgressFn, TaskCall
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,11 @@ class PipelineRunner:
 
     def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
         inputs = {k: Path(v) for k, v in call.inputs.items()}
-        return getattr(self, f"_{call.kind}")(call, inputs, out, progress)
+        table = {"source": self._source, "translate": self._translate, "speak": self._speak,
+                 "narrate": self._narrate, "analyse": self._analyse, "render": self._render, "pack": self._pack}
+        if call.kind not in table:
+            raise JobError(f"the runner has no task kind {call.kind!r}")
+        return table[call.kind](call, inputs, out, progress)
 
     # ------------------------------------------------------------------ text
     def _source(self, call, inputs, out, progress):
@@ -226,12 +231,13 @@ class PipelineRunner:
             models = {"transcription": "whisper-base (faster-whisper)"}
         models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
+        # No job id in the manifest: a pack is shared by every job whose inputs are the same.
         # The language as the user knows it: the translator's tag (pt -> pt-BR), or the narration's
         # (detected when it was `und`).
         language = target_language or speech.language or lang
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
-                          failures=list(call.params.get("failures") or ()), extra={"job": call.job_id})
+                          failures=list(call.params.get("failures") or ()))
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 

@@ -22,6 +22,7 @@ from typing import Any
 from pipeline.errors import DiskFullError, InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, safe_arcname, safe_name
 from pipeline.jobs.executor import Executor
+from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.plan import check_graph, plan, presenter_label
 from pipeline.jobs.spec import JobSpec
 from pipeline.jobs.store import WEIGHTS, JobStore, NotFoundError
@@ -168,7 +169,7 @@ class JobService:
         p["analysis"] = {"state": "not started", "report": None}
         if p.get("analysis_job"):
             try:
-                task = self.store.task(p["analysis_job"], f"analyse:{p['label']}")
+                task = self.store.task(p["analysis_job"], str(TaskKey("analyse", presenter=p["label"])))
             except JobError:
                 task = None
             if task:
@@ -322,6 +323,7 @@ class JobService:
                                           "error", "attempts", "cached", "seconds")} for t in tasks]
         for t in out["tasks"]:
             t["file"] = job["labels"].get(t["presenter"]) if t["presenter"] else None
+            t["label"] = TaskKey.parse(t["name"]).label(job["labels"])
         out["reviews"] = [{"language": r["language"], "approved": bool(r["approved"]), "edited": bool(r["edited"]),
                            "approved_by": r["approved_by"], "approved_at": r["approved_at"]}
                           for r in self.store.reviews(job_id)]
@@ -372,7 +374,7 @@ class JobService:
     # ------------------------------------------------------------------ review
     def _translate_task(self, job_id: str, language: str) -> dict[str, Any]:
         try:
-            task = self.store.task(job_id, f"translate:{language}")
+            task = self.store.task(job_id, str(TaskKey("translate", language)))
         except JobError:
             raise NotFoundError(f"job {job_id} has no translation into {language!r} to review") from None
         if task["state"] != "done":
@@ -440,15 +442,15 @@ class JobService:
         return self.artifacts.path(task["output"])
 
     def video_path(self, job_id: str, language: str, presenter: str) -> Path:
-        return self._done_output(job_id, f"render:{language}:{presenter}") / "video.mp4"
+        return self._done_output(job_id, str(TaskKey("render", language, presenter))) / "video.mp4"
 
     def pack_zip(self, job_id: str, language: str) -> Path:
-        return self._done_output(job_id, f"pack:{language}") / "pack.zip"
+        return self._done_output(job_id, str(TaskKey("pack", language))) / "pack.zip"
 
     def subtitles_path(self, job_id: str, language: str, fmt: str) -> Path:
         if fmt not in ("srt", "vtt"):
             raise InputError("subtitles come as srt or vtt")
-        return self._done_output(job_id, f"pack:{language}") / "pack" / f"subtitles.{fmt}"
+        return self._done_output(job_id, str(TaskKey("pack", language))) / "pack" / f"subtitles.{fmt}"
 
     def job_zip(self, job_id: str) -> Path:
         """One zip with every finished language pack, in a folder per language."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import JobError
+from pipeline.jobs.keys import TaskKey, gate_language
 from pipeline.jobs.plan import TaskNode
 
 JOB_STATES = ("queued", "running", "waiting-review", "done", "failed", "cancelled")
@@ -238,7 +239,7 @@ class JobStore:
                 continue
             if not deps_settled(t["deps"], states):
                 continue
-            if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
+            if t["gate"] and gate_language(t["gate"]) not in approved:
                 continue
             ready.append(t)
         return ready
@@ -377,9 +378,9 @@ class JobStore:
         for name, key, output in rows:
             db.execute("INSERT OR REPLACE INTO overrides (job_id, name, from_key, to_key) VALUES (?,?,?,?)",
                        (to_job, name, key, output))
-            if name.startswith("translate:"):
-                db.execute("UPDATE reviews SET edited=1 WHERE job_id=? AND language=?",
-                           (to_job, name.split(":", 1)[1]))
+            key = TaskKey.parse(name)
+            if key.kind == "translate":
+                db.execute("UPDATE reviews SET edited=1 WHERE job_id=? AND language=?", (to_job, key.language))
         return len(rows)
 
     # ------------------------------------------------------------------ reviews
@@ -466,7 +467,7 @@ def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
     for t in tasks:
         if t["state"] != "queued" or not deps_settled(t["deps"], states):
             continue
-        if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
+        if t["gate"] and gate_language(t["gate"]) not in approved:
             gated = True
         else:
             ready = True
