@@ -1,9 +1,10 @@
 """The steps of a localization, each composing one leaf's result into the next leaf's input.
 
-Every executor (the one-shot CLI path, the local job executor, Ray) calls these same
-functions. Leaf objects (translator, synthesizer, transcriber, lip-sync engine) come from a
-`Toolkit`, which builds each one on first use and keeps it loaded; a component given as an
-object wins over one the toolkit would build.
+Every executor (inline, as the one-shot commands run; local worker processes; Ray) calls
+these same functions through `pipeline.jobs.runner`. Leaf objects (translator, synthesizer,
+transcriber, lip-sync engine) come from a `Toolkit`, which builds each one on first use and
+keeps it loaded; a component given as an object wins over one the toolkit would build. The
+translator reads the models of the toolkit's `ModelStore` (`polydub models import`).
 """
 
 from __future__ import annotations
@@ -194,19 +195,6 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
 
 
 # --------------------------------------------------------------------------- video
-
-
-def probe_presenter(path: str | Path) -> dict:
-    """Check that a file is a usable presenter (video or photo) by its content; returns a
-    small description. Raises InputError with a one-line reason."""
-    from lipsync import media
-
-    with wrap_leaf_errors():
-        info = media.probe(path)
-    if info.video is None:
-        raise InputError(f"{path}: has no picture; a presenter must be a video or a photo")
-    return {"width": info.video.width, "height": info.video.height, "fps": str(info.video.fps),
-            "duration": info.duration, "is_image": info.is_image, "has_audio": info.audio is not None}
 
 
 def analyse(presenter: str | Path, toolkit: Toolkit, progress: StepProgress | None = None):

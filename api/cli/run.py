@@ -30,7 +30,7 @@ def add_service_options(p: argparse.ArgumentParser) -> None:
                                                  "or POLYDUB_DATA_DIR)")
     p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
     p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
-    p.add_argument("--executor", help="local (default) or ray")
+    p.add_argument("--executor", help="local (default), ray, or inline (this process, no workers)")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
     p.add_argument("--runner", help=argparse.SUPPRESS)
 
@@ -68,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.jobs.inline import InlineExecutor
     from pipeline.jobs.logs import file_handler
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
@@ -89,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
         adopt(service, job_id)
         print(f"job {job_id}: {len(service.store.tasks(job_id))} tasks", file=sys.stderr)
+        if isinstance(service.executor, InlineExecutor):  # the tasks run here, now
+            service.executor.run()
         state = watch(service, job_id, quiet=getattr(args, "quiet", False))
     except KeyboardInterrupt:
         print("polydub: interrupted; the job stays in the store and resumes with `polydub serve`", file=sys.stderr)

@@ -88,7 +88,7 @@ class PipelineRunner:
             translate, tts, lipsync = (_leaf_version(n) for n in ("translate", "tts", "lipsync"))
             self._versions = {
                 "source": f"{base}; translate {translate}",
-                "translate": f"{base}; translate {translate}",
+                "translate": f"{base}; translate {translate}; models {self._translation_models()}",
                 "speak": f"{base}; tts {tts}",
                 "narrate": f"{base}; translate {translate}; tts {tts}",
                 "analyse": f"{base}; lipsync {lipsync}",
@@ -96,6 +96,20 @@ class PipelineRunner:
                 "pack": base,
             }
         return self._versions
+
+    def _translation_models(self) -> str:
+        """A digest of the store's translation models (their manifests), so importing or
+        replacing a model gives new translation keys instead of reusing the old output."""
+        import hashlib
+
+        from pipeline.models import MANIFEST
+
+        h = hashlib.sha256()
+        for name, path in sorted(self.toolkit.store.translation_models().items()):
+            manifest = path / MANIFEST
+            h.update(name.encode())
+            h.update(manifest.read_bytes() if manifest.is_file() else str(path).encode())
+        return h.hexdigest()[:12]
 
     def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
         inputs = {k: Path(v) for k, v in call.inputs.items()}

@@ -209,10 +209,6 @@ class JobStore:
             self._need_job(db, job_id)
             db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
 
-    def set_keep(self, job_id: str, keep: bool) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE jobs SET keep=? WHERE id=?", (int(keep), job_id))
-
     # ------------------------------------------------------------------ tasks
     def tasks(self, job_id: str) -> list[dict[str, Any]]:
         rows = self._db().execute("SELECT * FROM tasks WHERE job_id=? ORDER BY seq", (job_id,)).fetchall()

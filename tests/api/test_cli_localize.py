@@ -146,3 +146,11 @@ def _key(path) -> str:
     from pipeline.jobs.artifacts import file_digest
 
     return file_digest(path)
+
+
+def test_a_job_file_runs_inline_too(env, videos, capsys):
+    job = env / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{videos[0]}]\nglossary: {{keep: [nozzle]}}\n")
+    assert main(["run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER, "--out", str(env / "zips")]) == 0
+    assert (env / "zips" / "pt.zip").exists()
+    assert ran(env, 0)["pack"] == 1
