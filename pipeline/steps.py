@@ -140,15 +140,18 @@ def paragraph_starts(doc) -> set[int]:
     return starts
 
 
-def speak(translation, doc, toolkit: Toolkit, *, voice: str | None = None, rate: float = 1.0):
-    """Voice a translation; returns `tts.Speech` (audio, phoneme timeline, sentence timings)."""
-    texts = [s.text for s in translation.sentences]
+def speak(texts: Sequence[str], language: str, toolkit: Toolkit, *, paragraph_breaks: set[int] | frozenset[int] = (),
+          voice: str | None = None, rate: float = 1.0):
+    """Voice sentences (one str each) in a BCP-47 `language`, with a longer pause before the
+    sentence indices in `paragraph_breaks` (see `paragraph_starts`); `rate` 1.0 is the voice's
+    normal pace. Returns `tts.Speech` (mono float32 audio, phoneme timeline, sentence timings).
+    Raises InputError when there is nothing to speak or the leaf refuses (unknown voice)."""
+    texts = list(texts)
     if not any(t.strip() for t in texts):
         raise InputError("the script has no sentences to speak; give a script with text")
     with wrap_leaf_errors():
-        return toolkit.synthesizer.synthesize(
-            texts, translation.target_language, voice=voice, rate=rate,
-            paragraph_breaks=paragraph_starts(doc))
+        return toolkit.synthesizer.synthesize(texts, language, voice=voice, rate=rate,
+                                              paragraph_breaks=set(paragraph_breaks))
 
 
 # --------------------------------------------------------------------------- recordings

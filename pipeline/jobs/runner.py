@@ -17,7 +17,6 @@ import pickle
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -160,12 +159,10 @@ class PipelineRunner:
         from pipeline import steps
 
         data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
-        translation = SimpleNamespace(
-            target_language=data["target_language"],
-            sentences=tuple(SimpleNamespace(id=s["id"], text=s["text"]) for s in data["sentences"]))
-        doc = _load_doc(inputs["source"]) if "source" in inputs else SimpleNamespace(sentences=())
+        breaks = steps.paragraph_starts(_load_doc(inputs["source"])) if "source" in inputs else set()
         progress(0.0, f"voicing {data['target_language']}")
-        speech = steps.speak(translation, doc, self.toolkit, voice=call.params.get("voice"),
+        speech = steps.speak([s["text"] for s in data["sentences"]], data["target_language"], self.toolkit,
+                             paragraph_breaks=breaks, voice=call.params.get("voice"),
                              rate=float(call.params.get("rate") or 1.0))
         _save_speech(speech, out)
         return {"seconds": round(speech.duration, 3), "voice": speech.voice, "backend": speech.backend}
