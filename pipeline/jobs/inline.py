@@ -2,32 +2,20 @@
 ready. The one-shot commands (`polydub localize`, `lipsync`, `demo`) use it by default, so they
 run the same planner, runner and artifact store as the service without worker processes.
 
-Its worker name is `inline:<host>:<pid>`; a task left `running` by an inline run whose process
-is gone (killed, crashed) goes back to the queue when its job is adopted again.
+Its worker name is `inline:<host>:<pid>`; a task left `running` by an inline run or a local
+executor whose process is gone (killed, crashed) goes back to the queue when its job is
+adopted again (`local.left_by_dead_process`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from typing import Any
 
 from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.executor import Scheduler, StepRunner, TaskCall, drain
+from pipeline.jobs.local import left_by_dead_process, load_factory, owner_tag
 from pipeline.jobs.store import JobStore
-
-_PREFIX = "inline:"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 class InlineExecutor:
@@ -35,8 +23,6 @@ class InlineExecutor:
 
     def __init__(self, store: JobStore, artifacts: ArtifactStore, runner: Any, *, max_attempts: int = 2,
                  only_jobs: set[str] | None = None):
-        from pipeline.jobs.local import load_factory
-
         self.store = store
         self.artifacts = artifacts
         self._factory = load_factory(runner) if isinstance(runner, str) else runner
@@ -44,8 +30,7 @@ class InlineExecutor:
         self._max_attempts = max_attempts
         self._only_jobs = only_jobs
         self._scheduler: Scheduler | None = None
-        self.host = socket.gethostname()
-        self.worker = f"{_PREFIX}{self.host}:{os.getpid()}"
+        self.worker = owner_tag("inline")
 
     @property
     def runner(self) -> StepRunner:
@@ -68,11 +53,11 @@ class InlineExecutor:
         """Nothing to wake; `run()` picks up whatever is ready."""
 
     def adopt(self, job_id: str) -> None:
-        """Run this job (when opened for own jobs only); requeue what a dead inline run left running."""
+        """Run this job (when opened for own jobs only); requeue what a dead process left running."""
         if self._only_jobs is not None:
             self._only_jobs.add(job_id)
         dead = {t["worker"] for t in self.store.tasks(job_id)
-                if t["state"] == "running" and self._dead(t["worker"])}
+                if t["state"] == "running" and left_by_dead_process(t["worker"])}
         self.store.requeue_tasks(job_id, dead)
 
     def cancel(self, job_id: str, task: str | None = None) -> None:
@@ -87,10 +72,3 @@ class InlineExecutor:
         """Run every ready task of the adopted jobs until none is ready (a job done, failed, or
         waiting for review). Returns the number of tasks run. See `executor.drain`."""
         return drain(self.scheduler, self.runner, self.worker, observe=observe, after=after)
-
-    def _dead(self, worker: str | None) -> bool:
-        if not worker or not worker.startswith(_PREFIX):
-            return False
-        host, _, pid = worker[len(_PREFIX):].rpartition(":")
-        # our own pid, reused from a dead run, cannot be running anything yet
-        return host == self.host and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid)))

@@ -5,6 +5,7 @@ status, the review gate. The real steps' options are in tests/api/test_cli_optio
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from collections import Counter
 
@@ -74,7 +75,7 @@ def test_a_killed_run_resumes_without_redoing_finished_steps(env, videos, capsys
     job = store.jobs()[0][0]["id"]
     render = next(t["name"] for t in store.tasks(job) if t["kind"] == "render")
     store._db().execute("UPDATE tasks SET state='running', worker=? WHERE job_id=? AND name=?",
-                        (f"inline:{__import__('socket').gethostname()}:{dead.pid}", job, render))
+                        (f"inline:{socket.gethostname()}:{dead.pid}", job, render))
     store._db().execute("UPDATE tasks SET state='queued' WHERE job_id=? AND name='pack:pt'", (job,))
     store.refresh_job(job)
     before = len(runs(env))
