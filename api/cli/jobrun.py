@@ -132,7 +132,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
         print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
-    errors = [_failure_line(t, labels) for t in tasks if t["state"] == "failed" and not _no_pack(t, packs)]
+    errors = [_failure_line(t, labels) for t in tasks if t["state"] == "failed" and not _no_pack(t)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
                        f"job {job_id} made no language pack: {'; '.join(errors) or state}")
@@ -144,7 +144,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     return min(len(errors), MAX_STATUS)
 
 
-def _no_pack(task: dict, packs: list) -> bool:
+def _no_pack(task: dict) -> bool:
     # A pack task that failed because each of its renders failed repeats their errors.
     return task["kind"] == "pack" and "no presenter could be rendered" in (task["error"] or "")
 
