@@ -63,6 +63,9 @@ def test_packs_land_in_out_and_a_rerun_reuses_everything(env, videos, capsys):
     again = capsys.readouterr()
     assert ran(env, before) == {}
     assert "(resumed)" in again.err and "pack:es done (reused)" in again.err
+    # the command's jobs are in the data folder `polydub gc` cleans
+    assert main(["gc", "--dry-run"]) == 0
+    assert "would remove 0 job(s)" in capsys.readouterr().out
 
 
 def test_a_killed_run_resumes_without_redoing_finished_steps(env, videos, capsys):
