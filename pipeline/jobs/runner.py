@@ -198,7 +198,7 @@ class PipelineRunner:
         result = steps.render(video, speech, out / "video.mp4", self.toolkit,
                               renderer=call.params.get("renderer", "auto"), progress=_fraction(progress, video.name),
                               max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"),
-                              renderer_options=dict(call.params.get("renderer_options") or {}) or None)
+                              renderer_options=_renderer_options(call.params))
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name}
@@ -259,6 +259,12 @@ class PipelineRunner:
 def _input_file(folder: Path) -> Path:
     meta = json.loads((folder / "meta.json").read_text())
     return folder / meta["name"]
+
+
+def _renderer_options(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The renderer's options without the file digests the service adds for the task key."""
+    options = {k: v for k, v in (params.get("renderer_options") or {}).items() if not k.endswith("_sha256")}
+    return options or None
 
 
 def _provided(inputs: Mapping[str, Path], source: str, target: str) -> dict[str, Path] | None:

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 #: probe(path) -> description dict; raises InputError when the content is not usable
 Prober = Callable[[Path], dict[str, Any]]
 
+#: renderer option names ending so carry a file's digest for the key; the renderer never sees them
+DIGEST_SUFFIX = "_sha256"
+
 AUDIO_FORMATS = ("wav", "mp3", "m4a", "flac", "ogg")
 VIDEO_FORMATS = ("mp4", "mov", "mkv", "avi", "webm")
 
@@ -206,7 +209,8 @@ class JobService:
             key = self._resolve_ref(glossary, "file")[0]
             glossary = read_glossary(self.artifacts.input_file(key))
         return replace(spec, presenters=tuple(presenters), recording=recording, narrations=narrations,
-                       translations=translations, glossary=glossary), labels
+                       translations=translations, glossary=glossary,
+                       renderer_options=_with_digests(spec.renderer_options)), labels
 
     def _resolve_ref(self, ref: str, want: str) -> tuple[str, str]:
         if ref.startswith("p") and not os.path.exists(ref):
@@ -481,6 +485,19 @@ class JobService:
     def thumbnail_path(self, pid: str) -> Path:
         p = self.store.presenter(pid)
         return self.artifacts.path(p["key"]) / "thumbnail.jpg"
+
+
+def _with_digests(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Renderer options with each weights file's SHA-256 beside its path (`checkpoint` ->
+    `checkpoint_sha256`), so a changed file gives new render keys, never a stale render."""
+    from pipeline.jobs.artifacts import file_digest
+
+    out = dict(options)
+    for name, value in options.items():
+        if name.endswith(DIGEST_SUFFIX) or not isinstance(value, str) or not os.path.isfile(value):
+            continue
+        out[f"{name}{DIGEST_SUFFIX}"] = file_digest(value)
+    return out
 
 
 def _default_name(spec: JobSpec) -> str:

@@ -332,3 +332,15 @@ def test_log_lines_carry_job_and_task_and_follow_reads_new_lines(tmp_path):
 
     got = list(follow(path, lines=1, poll=0.01, stop=stop))
     assert got[0].endswith("explicit") and got[-1] == "new line"
+
+
+def test_a_changed_checkpoint_file_gives_new_render_keys(h, videos, tmp_path):
+    weights = tmp_path / "w.pth"
+    weights.write_bytes(b"one")
+    job = h.service.submit(spec(videos, ("pt",), n=1, renderer="wav2lip", renderer_options={"checkpoint": str(weights)}))
+    h.run()
+    weights.write_bytes(b"two")
+    h.service.submit(spec(videos, ("pt",), n=1, renderer="wav2lip", renderer_options={"checkpoint": str(weights)}))
+    assert h.run() == {"render": 1, "pack": 1}
+    options = h.store.job(job)["spec"]["renderer_options"]
+    assert options["checkpoint"] == str(weights) and len(options["checkpoint_sha256"]) == 64
