@@ -30,7 +30,7 @@ def add_service_options(p: argparse.ArgumentParser) -> None:
                                                  "or POLYDUB_DATA_DIR)")
     p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
     p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
-    p.add_argument("--executor", help="local (default) or ray")
+    p.add_argument("--executor", help="local (default), ray, or inline (this process, no workers)")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
     p.add_argument("--runner", help=argparse.SUPPRESS)
 
@@ -44,17 +44,17 @@ def settings_from(args: argparse.Namespace, *names: str):
 
 
 def open_service(args: argparse.Namespace, with_executor: bool = True, only_own_jobs: bool = False):
-    """The job service on the data folder (its executor not started). With `only_own_jobs`
-    the executor runs only jobs given to it and leaves the rest to a service that may be
-    running on the same folder (`polydub serve` requeues interrupted work at its start)."""
-    from api.app import build_service
+    """The job service on the data folder (its executor not started), wired by
+    `pipeline.jobs.open_service`. With `only_own_jobs` the executor runs only jobs given to it
+    and leaves the rest to a service that may be running on the same folder (`polydub serve`
+    requeues interrupted work at its start)."""
+    from dataclasses import replace
 
-    settings = settings_from(args)
-    if only_own_jobs and settings.executor == "local":
-        settings.executor_options = {**settings.executor_options, "requeue": False, "only_jobs": set()}
-    service = build_service(settings, with_executor=with_executor)
-    service.allow_paths = True  # the command line may name files on this machine
-    return service
+    from api.cli.jobrun import config_from
+    from pipeline.jobs.wiring import open_service as wire
+
+    config = replace(config_from(args), only_own_jobs=only_own_jobs)
+    return wire(config, with_executor=with_executor)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,8 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.jobs.inline import InlineExecutor
     from pipeline.jobs.logs import file_handler
     from pipeline.jobs.spec import JobSpec
+    from pipeline.jobs.wiring import adopt
 
     spec = JobSpec.from_yaml(args.job)
     service = open_service(args, only_own_jobs=True)
@@ -86,11 +88,10 @@ def run(args: argparse.Namespace) -> int:
     service.executor.start()
     try:
         job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
-        only = getattr(getattr(service.executor, "scheduler", None), "only_jobs", None)
-        if only is not None:
-            only.add(job_id)
-            service.executor.wake()
+        adopt(service, job_id)
         print(f"job {job_id}: {len(service.store.tasks(job_id))} tasks", file=sys.stderr)
+        if isinstance(service.executor, InlineExecutor):  # the tasks run here, now
+            service.executor.run()
         state = watch(service, job_id, quiet=getattr(args, "quiet", False))
     except KeyboardInterrupt:
         print("polydub: interrupted; the job stays in the store and resumes with `polydub serve`", file=sys.stderr)

@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,30 @@ def load_factory(factory: Any) -> Callable[[], StepRunner]:
             obj = getattr(obj, part)
         return obj
     return factory
+
+
+def owner_tag(kind: str) -> str:
+    """`<kind>:<host>:<pid>`: who claims tasks in the job store (an inline run, or a local
+    executor's process, whose workers append `:<worker>`), so a later run can tell that the
+    process that left a task `running` is gone."""
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+def left_by_dead_process(worker: str | None) -> bool:
+    """Whether a task's worker is an inline run or a local executor of this host whose process
+    is gone (killed, crashed). Workers of other hosts and of Ray are never judged dead here."""
+    kind, host, pid, *_ = ((worker or "").split(":") + ["", "", ""])[:4]
+    if kind not in ("inline", "local") or host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():  # our pid, reused from a dead run: we cannot be running it yet
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's live process
+        return False
+    return False
 
 
 def _die_with_parent() -> None:
@@ -132,6 +157,7 @@ class LocalExecutor:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._serial = 0
+        self._owner = owner_tag("local")
 
     # ------------------------------------------------------------------ Executor
     def start(self) -> None:
@@ -153,6 +179,15 @@ class LocalExecutor:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def adopt(self, job_id: str) -> None:
+        """Run this job too, when opened to run only the jobs handed to it (`only_jobs`)."""
+        if self.scheduler.only_jobs is not None:
+            self.scheduler.only_jobs.add(job_id)
+        dead = {t["worker"] for t in self.store.tasks(job_id)
+                if t["state"] == "running" and left_by_dead_process(t["worker"])}
+        self.store.requeue_tasks(job_id, dead)
+        self.wake()
 
     def cancel(self, job_id: str, task: str | None = None) -> None:
         running = set(self.store.cancel(job_id, task))
@@ -278,7 +313,7 @@ class LocalExecutor:
             worker = next((w for w in idle if w.device == call.device), None)
             if worker is None:
                 continue
-            if not self.scheduler.claim(call, worker.name):
+            if not self.scheduler.claim(call, f"{self._owner}:{worker.name}"):
                 continue
             with self._lock:
                 worker.call = call

@@ -76,3 +76,21 @@ def test_a_crashed_worker_is_replaced_and_its_task_retried(service, videos, tmp_
     pids = [line.split("\t")[3] for line in (tmp_path / "runs.log").read_text().splitlines()
             if line.startswith("render")]
     assert len(pids) == 2 and pids[0] != pids[1]  # the second try ran in a new worker process
+
+
+def test_a_worker_whose_process_is_gone_is_told_apart():
+    import os
+    import socket
+    import subprocess
+
+    from pipeline.jobs.local import left_by_dead_process, owner_tag
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    host = socket.gethostname()
+    assert left_by_dead_process(f"local:{host}:{gone.pid}:cpu-1")
+    assert left_by_dead_process(f"inline:{host}:{gone.pid}")
+    assert not left_by_dead_process(f"local:{host}:{os.getppid()}:cpu-1")  # alive
+    assert not left_by_dead_process(f"inline:elsewhere:{gone.pid}")  # another host: cannot tell
+    assert not left_by_dead_process("ray:engine-0@ab12cd34") and not left_by_dead_process(None)
+    assert owner_tag("local") == f"local:{host}:{os.getpid()}"
