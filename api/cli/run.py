@@ -78,12 +78,12 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
 
-    if args.schema:
+    if getattr(args, "schema", False):  # `polydub preview` reuses run() without the flag
         from pipeline.jobs.schema import job_schema
 
         print(json.dumps(job_schema(), indent=2))
         return 0
-    if args.job is None:
+    if getattr(args, "job", None) is None:
         raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
     service = open_service(args, only_own_jobs=True)
