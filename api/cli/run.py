@@ -15,6 +15,7 @@ Re-running it reuses every artifact already made (same data folder).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -60,8 +61,12 @@ def open_service(args: argparse.Namespace, with_executor: bool = True, only_own_
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a job file (job.yaml) to the end",
                        description="Run a job file here, with worker processes, and copy its language packs "
-                                   "to --out. Work already done in the data folder is reused.")
-    p.add_argument("job", type=Path, help="the job file (YAML)")
+                                   "to --out. Work already done in the data folder is reused.",
+                       epilog="The job file's fields, with a complete example: README.md, section \"The job "
+                              "file\". `polydub run --schema > job.schema.json` gives its JSON Schema for "
+                              "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`).")
+    p.add_argument("job", type=Path, nargs="?", help="the job file (YAML); see README.md, \"The job file\"")
+    p.add_argument("--schema", action="store_true", help="print the job file's JSON Schema and exit")
     p.add_argument("--out", type=Path, help="copy the language pack zips here")
     add_service_options(p)
     p.set_defaults(func=run, preview=None)
@@ -73,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
 
+    if getattr(args, "schema", False):  # `polydub preview` reuses run() without the flag
+        from pipeline.jobs.schema import job_schema
+
+        print(json.dumps(job_schema(), indent=2))
+        return 0
+    if getattr(args, "job", None) is None:
+        raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
     service = open_service(args, only_own_jobs=True)
     import logging
