@@ -201,7 +201,8 @@ class PipelineRunner:
                               renderer_options=_renderer_options(call.params))
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
-                   "frames_without_face": result.frames_without_face, "file": video.name}
+                   "frames_without_face": result.frames_without_face, "file": video.name,
+                   "conversions": list((result.options or {}).get("conversions") or ())}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -226,13 +227,19 @@ class PipelineRunner:
             videos.append(PackedVideo(presenter=stem, file=f"videos/{target.name}", renderer=result["renderer"],
                                       duration=round(float(result["duration"]), 3), fps=result["fps"],
                                       width=result["width"], height=result["height"],
-                                      frames_without_face=int(result["frames_without_face"])))
+                                      frames_without_face=int(result["frames_without_face"]),
+                                      conversions=tuple(result.get("conversions") or ())))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
+        extra: dict[str, Any] = {}
         if "translation" in inputs:
             data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
             source_language, target_language = data["source_language"], data["target_language"]
             doc = _load_doc(inputs["source"]) if "source" in inputs else None
+            if doc is not None:
+                from pipeline.segments import segment_report
+
+                extra["segments"] = segment_report(doc, _translation(data))
             texts = {s["id"]: s["text"] for s in data["sentences"]}
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
                 else "\n".join(texts.values())
@@ -248,7 +255,7 @@ class PipelineRunner:
         language = target_language or speech.language or lang
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
-                          failures=list(call.params.get("failures") or ()))
+                          failures=list(call.params.get("failures") or ()), extra=extra)
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 
@@ -281,6 +288,15 @@ def _provided(inputs: Mapping[str, Path], source: str, target: str) -> dict[str,
     except TranslationError:
         return {f"{source}-{target}": path}
     return {"provided": path}
+
+
+def _translation(data: Mapping[str, Any]):
+    """A `translate.Translation` back from the translate task's translation.json."""
+    from translate.translator import TranslatedSentence, Translation
+
+    sentences = tuple(TranslatedSentence(s["id"], s.get("source", ""), s["text"], tuple(s.get("flags") or ()))
+                      for s in data["sentences"])
+    return Translation(data["source_language"], data["target_language"], sentences, data["backend"], data.get("model"))
 
 
 def _load_doc(folder: Path):
