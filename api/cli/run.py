@@ -73,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
 
+    from api.cli.jobrun import config_from, preflight
+
     spec = JobSpec.from_yaml(args.job)
     service = open_service(args, only_own_jobs=True)
+    preflight(service, config_from(args), spec)
     import logging
 
     # The log file gets INFO and up (with job and task ids); the terminal keeps its -v level.

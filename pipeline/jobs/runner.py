@@ -110,6 +110,14 @@ class PipelineRunner:
             h.update(manifest.read_bytes() if manifest.is_file() else str(path).encode())
         return h.hexdigest()[:12]
 
+    def preflight(self, spec) -> None:
+        """Check a `JobSpec`'s inputs before any task runs (`pipeline.preflight.check_inputs`):
+        probes presenters and audio, reads the script and checks every language can be
+        reached. Loads no model; raises InputError in one line."""
+        from pipeline.preflight import check_inputs
+
+        check_inputs(spec, self.toolkit)
+
     def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
         inputs = {k: Path(v) for k, v in call.inputs.items()}
         table = {"source": self._source, "translate": self._translate, "speak": self._speak,
@@ -124,7 +132,8 @@ class PipelineRunner:
 
         language = call.params.get("language")
         if "recording" in inputs:
-            audio, rate = steps.load_audio(_input_file(inputs["recording"]), track=call.params.get("audio_track"))
+            audio, rate = steps.load_audio(_input_file(inputs["recording"]), track=call.params.get("audio_track"),
+                                           accept_truncated=bool(call.params.get("accept_truncated")))
             progress(0.1, "transcribing the recording")
             transcript = call.params.get("transcript")
             _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
@@ -170,7 +179,8 @@ class PipelineRunner:
     def _narrate(self, call, inputs, out, progress):
         from pipeline import steps
 
-        audio, rate = steps.load_audio(_input_file(inputs["audio"]), track=call.params.get("audio_track"))
+        audio, rate = steps.load_audio(_input_file(inputs["audio"]), track=call.params.get("audio_track"),
+                                       accept_truncated=bool(call.params.get("accept_truncated")))
         progress(0.1, "transcribing the narration")
         transcript = call.params.get("transcript")
         speech, heard = steps.narration(audio, rate, self.toolkit, language=call.params.get("language"),
@@ -184,7 +194,8 @@ class PipelineRunner:
         from pipeline import steps
 
         video = _input_file(inputs["video"])
-        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name))
+        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name),
+                                 decode=steps.decode_options(call.params.get("decode")))
         report = _report(analysis, video)
         (out / "report.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
         return {"face_share": report.get("face_share")}
@@ -198,7 +209,8 @@ class PipelineRunner:
         result = steps.render(video, speech, out / "video.mp4", self.toolkit,
                               renderer=call.params.get("renderer", "auto"), progress=_fraction(progress, video.name),
                               max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"),
-                              renderer_options=_renderer_options(call.params))
+                              renderer_options=_renderer_options(call.params),
+                              decode=steps.decode_options(call.params.get("decode")))
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name,
@@ -275,19 +287,12 @@ def _renderer_options(params: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _provided(inputs: Mapping[str, Path], source: str, target: str) -> dict[str, Path] | None:
-    """The provided translations file, keyed so the translator knows its languages: by the
-    file's own declaration (XLIFF, PO, a JSON or CSV that names them), else by this pair."""
+    """The provided translations file of the task, keyed as `steps.provided_translations` says."""
     if "translations" not in inputs:
         return None
-    from translate.backends import discover
-    from translate.errors import TranslationError
+    from pipeline import steps
 
-    path = _input_file(inputs["translations"])
-    try:
-        discover(path)
-    except TranslationError:
-        return {f"{source}-{target}": path}
-    return {"provided": path}
+    return steps.provided_translations(_input_file(inputs["translations"]), source, target)
 
 
 def _translation(data: Mapping[str, Any]):
