@@ -10,8 +10,9 @@ second with one line instead of after minutes of presenter analysis or model loa
   into it (`translate.Translator.check`: loads no model), so a script that mixes in a language
   no model translates fails naming its lines and languages.
 
-Only references that are files on this machine are probed (the command line); the service's
-stored inputs were probed when they were uploaded. Every refusal is `InputError`.
+From the command line every reference is a path on this machine (a missing one is refused);
+for the service (`paths=False`) only references that are files here are probed, as its stored
+inputs were probed when they were uploaded. Every refusal is `InputError`.
 """
 
 from __future__ import annotations
@@ -73,23 +74,32 @@ def check_script(text: str, languages: Iterable[str], toolkit, *, source_languag
             translator.check(doc, source, language)
 
 
-def check_inputs(spec, toolkit) -> None:
-    """Every check above that applies to `spec` (a `pipeline.jobs.spec.JobSpec`); references
-    that are not files on this machine are left to the service."""
+def check_inputs(spec, toolkit, *, paths: bool = True) -> None:
+    """Every check above that applies to `spec` (a `pipeline.jobs.spec.JobSpec`). `paths`:
+    every file reference is a path on this machine (the command line), so a missing one is
+    refused; else references that are not files here are left to the service."""
     truncated = bool(getattr(spec, "accept_truncated", False))
     for ref in spec.presenters:
-        if _is_file(ref):
+        if _local(ref, "presenter", paths):
             check_presenter(ref, accept_truncated=truncated)
     audio: Mapping[str, str] = dict(spec.narrations)
     if spec.recording:
         audio = {"recording": spec.recording}
-    for ref in audio.values():
-        if _is_file(ref):
+    for what, ref in audio.items():
+        if _local(ref, "recording" if what == "recording" else "narration", paths):
             check_audio(ref, track=spec.audio_track, accept_truncated=truncated)
     # Provided translations the service stored (not a file here) may cover what no model does.
     if spec.text is not None and not spec.analyse_only and (not spec.translations or _is_file(spec.translations)):
         check_script(spec.text, spec.languages, toolkit, source_language=spec.source_language,
                      translations=spec.translations)
+
+
+def _local(ref: str, what: str, paths: bool) -> bool:
+    if _is_file(ref):
+        return True
+    if paths:
+        raise InputError(f"{ref}: no such {what} file; check the path")
+    return False
 
 
 def _is_file(ref: str) -> bool:

@@ -47,16 +47,25 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace, *, executor: str | None = None) -> ServiceConfig:
     """The service config for a command: its options over POLYDUB_* settings (api.settings)."""
+    names = ("data_dir", "cpu_workers", "device_slots", "ray_address", "runner")
+    settings = load_settings(**{k: getattr(args, k) for k in names if getattr(args, k, None) is not None})
+    return settings.service_config(executor=executor or getattr(args, "executor", None) or settings.executor,
+                                   models_dir=getattr(args, "models", None), only_own_jobs=True, allow_paths=True)
+
+
+def load_settings(**given):
+    """`api.settings.Settings` from these values over POLYDUB_* variables; a setting that
+    does not validate (a blank token, a negative port) is one line naming it (JobError)."""
+    from pydantic import ValidationError
+
     from api.settings import Settings
 
-    names = ("data_dir", "cpu_workers", "device_slots", "ray_address", "runner")
-    settings = Settings(**{k: getattr(args, k) for k in names if getattr(args, k, None) is not None})
-    return ServiceConfig(
-        data_dir=Path(settings.data_dir), executor=executor or getattr(args, "executor", None) or settings.executor,
-        runner=settings.runner, models_dir=getattr(args, "models", None), artifact_store=settings.artifact_store,
-        cpu_workers=settings.cpu_workers, device_slots=settings.device_slots, max_attempts=settings.max_attempts,
-        ray_address=settings.ray_address, executor_options=dict(settings.executor_options), only_own_jobs=True,
-        allow_paths=True, min_free_bytes=int(settings.min_free_gb * 1e9), retention_days=settings.retention_days)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors())
+        raise JobError(f"bad setting: {problems} (from the command line or POLYDUB_* variables)") from None
 
 
 class TaskLines:
@@ -83,10 +92,11 @@ class TaskLines:
         self.seen = seen
 
 
-def preflight(service, config: ServiceConfig, spec: JobSpec) -> None:
+def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:
     """Check the spec's inputs before any task runs, with the runner's own checks
     (`PipelineRunner.preflight`: presenters and audio probed, the script read and every
-    language checked, no model loaded); a runner without them (tests' fakes) checks nothing."""
+    language checked, no model loaded); a runner without them (tests' fakes) checks nothing.
+    `paths`: every file reference is a path here (a job file may name stored presenters)."""
     from pipeline.jobs.wiring import runner_factory
 
     runner = getattr(service.executor, "runner", None) if config.executor == "inline" else None
@@ -94,7 +104,7 @@ def preflight(service, config: ServiceConfig, spec: JobSpec) -> None:
         runner = runner_factory(config)()
     check = getattr(runner, "preflight", None)
     if check is not None:
-        check(spec)
+        check(spec, paths=paths)
 
 
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:

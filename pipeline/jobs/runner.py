@@ -110,13 +110,14 @@ class PipelineRunner:
             h.update(manifest.read_bytes() if manifest.is_file() else str(path).encode())
         return h.hexdigest()[:12]
 
-    def preflight(self, spec) -> None:
+    def preflight(self, spec, *, paths: bool = True) -> None:
         """Check a `JobSpec`'s inputs before any task runs (`pipeline.preflight.check_inputs`):
         probes presenters and audio, reads the script and checks every language can be
-        reached. Loads no model; raises InputError in one line."""
+        reached. `paths`: every file reference is a path here (else stored inputs are left
+        alone). Loads no model; raises InputError in one line."""
         from pipeline.preflight import check_inputs
 
-        check_inputs(spec, self.toolkit)
+        check_inputs(spec, self.toolkit, paths=paths)
 
     def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
         inputs = {k: Path(v) for k, v in call.inputs.items()}
