@@ -53,7 +53,7 @@ def _own_version() -> str:
 
     here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in ("steps.py", "pack.py", "subtitles.py", "jobs/runner.py"):
+    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "jobs/runner.py"):
         f = here / name
         if f.exists():
             h.update(f.read_bytes())
