@@ -129,6 +129,19 @@ def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_lang
         return translator.translate(doc, source_language or doc.language, target_language)
 
 
+def provided_translations(path: str | Path, source: str, target: str) -> dict[str, Path]:
+    """A provided translations file keyed so the translator knows its languages: by the file's
+    own declaration (XLIFF, PO, a JSON or CSV that names them), else by this pair."""
+    from translate.backends import discover
+    from translate.errors import TranslationError
+
+    try:
+        discover(Path(path))
+    except TranslationError:
+        return {f"{source}-{target}": Path(path)}
+    return {"provided": Path(path)}
+
+
 def paragraph_starts(doc) -> set[int]:
     """Indices of sentences that open a block (heading, paragraph, step), for longer pauses."""
     starts, seen = set(), set()
@@ -157,15 +170,31 @@ def speak(texts: Sequence[str], language: str, toolkit: Toolkit, *, paragraph_br
 # --------------------------------------------------------------------------- recordings
 
 
-def load_audio(path: str | Path, *, track: int | None = None) -> tuple[np.ndarray, int]:
+def load_audio(path: str | Path, *, track: int | None = None,
+               accept_truncated: bool = False) -> tuple[np.ndarray, int]:
     """Decode any audio or video file's audio to mono float32 (the leaves' audio contract);
-    `track` picks the 1-based audio stream (None: the file's default one)."""
+    `track` picks the 1-based audio stream (None: the file's default one). A cut-off file
+    raises InputError unless `accept_truncated` (then it is used as far as it reads)."""
     from lipsync import media
 
     with wrap_leaf_errors():
-        if track is None:
-            return media.read_audio(path)
-        return media.read_audio(path, track=track)
+        return media.read_audio(path, track=track, accept_truncated=accept_truncated)
+
+
+def decode_options(params: Mapping[str, Any] | None):
+    """`lipsync.media.DecodeOptions` from a task's {"accept_truncated": bool, "background":
+    "#rrggbb"} (see `pipeline.jobs.plan.decode_params`); None when empty (the defaults)."""
+    if not params:
+        return None
+    from lipsync import media
+
+    options: dict[str, Any] = {"accept_truncated": bool(params.get("accept_truncated"))}
+    if params.get("background"):
+        from PIL import ImageColor
+
+        options["background"] = ImageColor.getrgb(str(params["background"]))[:3]
+    with wrap_leaf_errors():
+        return media.DecodeOptions(**options)
 
 
 def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
@@ -200,22 +229,26 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
 # --------------------------------------------------------------------------- video
 
 
-def analyse(presenter: str | Path, toolkit: Toolkit, progress: StepProgress | None = None):
+def analyse(presenter: str | Path, toolkit: Toolkit, progress: StepProgress | None = None, *, decode=None):
+    """The presenter's `lipsync.PresenterAnalysis`; `decode` (`lipsync.media.DecodeOptions`,
+    None: defaults) says how its picture is decoded."""
     with wrap_leaf_errors():
-        return toolkit.engine.analyse(Path(presenter), progress=progress)
+        return toolkit.engine.analyse(Path(presenter), progress=progress, decode=decode)
 
 
 def render(presenter: str | Path, speech, out: str | Path, toolkit: Toolkit, *,
            renderer: str = "auto", progress: StepProgress | None = None,
            max_seconds: float | None = None, max_height: int | None = None,
-           renderer_options: dict | None = None):
-    """Lip-sync one presenter to one speech; returns `lipsync.RenderResult`.
-    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH)."""
+           renderer_options: dict | None = None, decode=None):
+    """Lip-sync one presenter to one speech; returns `lipsync.RenderResult` (its
+    `options["conversions"]`: what decoding did to the picture, one sentence each).
+    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH); `decode`
+    (`lipsync.media.DecodeOptions`, None: defaults) says how the picture is decoded."""
     with wrap_leaf_errors():
         return toolkit.engine.render(
             Path(presenter), speech.audio, speech.sample_rate, speech.phonemes, Path(out),
             renderer=renderer, comment=SYNTHETIC_COMMENT, progress=progress,
-            max_seconds=max_seconds, max_height=max_height, renderer_options=renderer_options)
+            max_seconds=max_seconds, max_height=max_height, renderer_options=renderer_options, decode=decode)
 
 
 def write_narration(speech, path: str | Path) -> Path:

@@ -47,16 +47,25 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace, *, executor: str | None = None) -> ServiceConfig:
     """The service config for a command: its options over POLYDUB_* settings (api.settings)."""
+    names = ("data_dir", "cpu_workers", "device_slots", "ray_address", "runner")
+    settings = load_settings(**{k: getattr(args, k) for k in names if getattr(args, k, None) is not None})
+    return settings.service_config(executor=executor or getattr(args, "executor", None) or settings.executor,
+                                   models_dir=getattr(args, "models", None), only_own_jobs=True, allow_paths=True)
+
+
+def load_settings(**given):
+    """`api.settings.Settings` from these values over POLYDUB_* variables; a setting that
+    does not validate (a blank token, a negative port) is one line naming it (JobError)."""
+    from pydantic import ValidationError
+
     from api.settings import Settings
 
-    names = ("data_dir", "cpu_workers", "device_slots", "ray_address", "runner")
-    settings = Settings(**{k: getattr(args, k) for k in names if getattr(args, k, None) is not None})
-    return ServiceConfig(
-        data_dir=Path(settings.data_dir), executor=executor or getattr(args, "executor", None) or settings.executor,
-        runner=settings.runner, models_dir=getattr(args, "models", None), artifact_store=settings.artifact_store,
-        cpu_workers=settings.cpu_workers, device_slots=settings.device_slots, max_attempts=settings.max_attempts,
-        ray_address=settings.ray_address, executor_options=dict(settings.executor_options), only_own_jobs=True,
-        allow_paths=True, min_free_bytes=int(settings.min_free_gb * 1e9), retention_days=settings.retention_days)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors())
+        raise JobError(f"bad setting: {problems} (from the command line or POLYDUB_* variables)") from None
 
 
 class TaskLines:
@@ -83,10 +92,27 @@ class TaskLines:
         self.seen = seen
 
 
+def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:
+    """Check the spec's inputs before any task runs, with the runner's own checks
+    (`PipelineRunner.preflight`: presenters and audio probed, the script read and every
+    language checked, no model loaded); a runner without them (tests' fakes) checks nothing.
+    `paths`: every file reference is a path here (a job file may name stored presenters)."""
+    from pipeline.jobs.wiring import runner_factory
+
+    runner = getattr(service.executor, "runner", None) if config.executor == "inline" else None
+    if runner is None:
+        runner = runner_factory(config)()
+    check = getattr(runner, "preflight", None)
+    if check is not None:
+        check(spec, paths=paths)
+
+
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
-    """Submit or resume `spec`, run it, copy its packs to `out`; returns the exit status."""
+    """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
+    the exit status."""
     config = config_from(args)
     service = open_service(config)
+    preflight(service, config, spec)
     job_id, resumed = service.submit_or_resume(spec)
     quiet = getattr(args, "quiet", False)
     if not quiet:
@@ -123,6 +149,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     tasks = service.store.tasks(job_id)
     labels = service.store.job(job_id)["labels"]
     packs = [t for t in tasks if t["kind"] == "pack" and t["state"] == "done"]
+    said: set[str] = set()
     for t in packs:
         folder = service.artifacts.path(t["output"])
         language = _manifest_language(folder / "pack", t["language"])
@@ -132,6 +159,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
         print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
+        _say_conversions(folder / "pack", said)
     errors = [_failure_line(t, labels) for t in tasks if t["state"] == "failed" and not _no_pack(t)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
@@ -142,6 +170,21 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         print(f"polydub: {len(errors)} task(s) failed; fix the input and run the same command again to retry "
               "them (finished work is reused)", file=sys.stderr)
     return min(len(errors), MAX_STATUS)
+
+
+def _say_conversions(folder: Path, said: set[str]) -> None:
+    """One line per presenter whose picture decoding changed (rotation, HDR tone mapping,
+    transparency), once per command however many languages (the manifest lists them per video)."""
+    import json
+
+    try:
+        videos = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("videos") or []
+    except (OSError, ValueError):
+        return
+    for video in videos:
+        if video.get("conversions") and video["presenter"] not in said:
+            said.add(video["presenter"])
+            print(f"{video['presenter']}: {'; '.join(video['conversions'])}", file=sys.stderr)
 
 
 def _no_pack(task: dict) -> bool:

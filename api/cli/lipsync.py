@@ -39,6 +39,16 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
                         "geometrically (photos, closed-mouth footage); wav2lip: neural, needs --checkpoint; "
                         "auto: chosen per presenter from its analysis (default)")
     p.add_argument("--checkpoint", type=Path, metavar="PATH", help="Wav2Lip checkpoint for --renderer wav2lip")
+    p.add_argument("--accept-truncated", action="store_true",
+                   help="use a cut-off presenter or audio file as far as it reads (refused by default)")
+    p.add_argument("--background", metavar="COLOUR",
+                   help="colour behind transparent presenters (PNG, ProRes 4444, WebM alpha), e.g. '#808080'")
+
+
+def decode_fields(args) -> dict:
+    """The spec fields of --accept-truncated and --background."""
+    return {"accept_truncated": bool(getattr(args, "accept_truncated", False)),
+            "background": getattr(args, "background", None)}
 
 
 def renderer_options(args) -> dict:
@@ -64,7 +74,7 @@ def build_spec(args) -> JobSpec:
     return JobSpec.from_dict({"narrations": {args.language or UNDETERMINED: str(args.audio)},
                               "presenters": [str(p) for p in args.presenter], "transcript": transcript,
                               "audio_track": args.audio_track, "renderer": args.renderer,
-                              "renderer_options": renderer_options(args)})
+                              "renderer_options": renderer_options(args), **decode_fields(args)})
 
 
 def run(args) -> int:

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from api.cli.jobrun import add_job_options, run_spec
-from api.cli.lipsync import add_render_options, renderer_options
+from api.cli.lipsync import add_render_options, decode_fields, renderer_options
 from pipeline.errors import InputError
 from pipeline.jobs.spec import JobSpec
 
@@ -72,7 +72,7 @@ def build_spec(args) -> JobSpec:
     data: dict = {"languages": parse_languages(args.lang), "presenters": [str(p) for p in args.presenter],
                   "source_language": args.source_lang, "voices": parse_voices(args.voice), "rate": args.rate,
                   "review": args.review, "renderer": args.renderer, "renderer_options": renderer_options(args),
-                  "audio_track": args.audio_track}
+                  "audio_track": args.audio_track, **decode_fields(args)}
     if args.text is not None:
         if not args.text.is_file():
             raise InputError(f"{args.text}: no such script file")

@@ -37,11 +37,11 @@ def add_service_options(p: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace, *names: str):
-    from api.settings import Settings
+    """Settings from these options over POLYDUB_* variables; a bad one is one line (JobError)."""
+    from api.cli.jobrun import load_settings
 
     fields = ("data_dir", "cpu_workers", "device_slots", "executor", "ray_address", "runner", *names)
-    given = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
-    return Settings(**given)
+    return load_settings(**{k: getattr(args, k) for k in fields if getattr(args, k, None) is not None})
 
 
 def open_service(args: argparse.Namespace, with_executor: bool = True, only_own_jobs: bool = False):
@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
 
+    from api.cli.jobrun import config_from, preflight
+
     if getattr(args, "schema", False):  # `polydub preview` reuses run() without the flag
         from pipeline.jobs.schema import job_schema
 
@@ -87,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
     service = open_service(args, only_own_jobs=True)
+    # A job file may name presenters stored by the service (ids), so only files here are probed.
+    preflight(service, config_from(args), spec.as_preview(*args.preview) if args.preview else spec, paths=False)
     import logging
 
     # The log file gets INFO and up (with job and task ids); the terminal keeps its -v level.

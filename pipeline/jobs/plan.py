@@ -55,9 +55,10 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
     `names` maps presenter labels to the file names their videos get in the language packs."""
     names = names or {}
     tasks: list[TaskNode] = []
+    decode = decode_params(spec)
     for p in spec.presenters:
         tasks.append(TaskNode(str(TaskKey("analyse", presenter=presenter_label(p))), "analyse", inputs={"video": p},
-                              presenter=presenter_label(p)))
+                              params=decode, presenter=presenter_label(p)))
     if spec.analyse_only:
         return tasks
     max_seconds = spec.preview.seconds if spec.preview else None
@@ -67,14 +68,15 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
     elif spec.recording:
         tasks.append(TaskNode("source", "source", inputs={"recording": spec.recording},
                               params={"language": spec.source_language, "transcript": spec.transcript,
-                                      "audio_track": spec.audio_track}))
+                                      "audio_track": spec.audio_track, **_truncated(spec)}))
     glossary = spec.glossary if isinstance(spec.glossary, Mapping) else {}
     for lang in spec.languages:
         if spec.narrations:
             speech = str(TaskKey("narrate", lang))
             tasks.append(TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
                                   params={"language": None if lang == UNDETERMINED else lang,
-                                          "transcript": spec.transcript, "audio_track": spec.audio_track},
+                                          "transcript": spec.transcript, "audio_track": spec.audio_track,
+                                          **_truncated(spec)},
                                   language=lang))
             text_deps: dict[str, str] = {}
         else:
@@ -97,12 +99,27 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
                                   inputs={"video": p},
                                   params={"renderer": spec.renderer, "max_seconds": max_seconds,
                                           "max_height": max_height,
-                                          "renderer_options": dict(spec.renderer_options)},
+                                          "renderer_options": dict(spec.renderer_options), **decode},
                                   language=lang, presenter=label))
         tasks.append(TaskNode(str(TaskKey("pack", lang)), "pack", deps={**text_deps, "speech": speech, **renders},
                               params={"language": lang, "names": _unique_names(spec.presenters, names)},
                               language=lang))
     return tasks
+
+
+def decode_params(spec: JobSpec) -> dict[str, Any]:
+    """{"decode": {accept_truncated, background}} for analyse and render tasks, or {} when the
+    spec keeps the decoder's defaults (so default jobs keep their task keys)."""
+    decode: dict[str, Any] = {}
+    if spec.accept_truncated:
+        decode["accept_truncated"] = True
+    if spec.background:
+        decode["background"] = spec.background
+    return {"decode": decode} if decode else {}
+
+
+def _truncated(spec: JobSpec) -> dict[str, Any]:
+    return {"accept_truncated": True} if spec.accept_truncated else {}
 
 
 def _unique_names(presenters, names: Mapping[str, str]) -> dict[str, str]:

@@ -53,7 +53,7 @@ def _own_version() -> str:
 
     here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in ("steps.py", "pack.py", "subtitles.py", "jobs/runner.py"):
+    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "jobs/runner.py"):
         f = here / name
         if f.exists():
             h.update(f.read_bytes())
@@ -110,6 +110,15 @@ class PipelineRunner:
             h.update(manifest.read_bytes() if manifest.is_file() else str(path).encode())
         return h.hexdigest()[:12]
 
+    def preflight(self, spec, *, paths: bool = True) -> None:
+        """Check a `JobSpec`'s inputs before any task runs (`pipeline.preflight.check_inputs`):
+        probes presenters and audio, reads the script and checks every language can be
+        reached. `paths`: every file reference is a path here (else stored inputs are left
+        alone). Loads no model; raises InputError in one line."""
+        from pipeline.preflight import check_inputs
+
+        check_inputs(spec, self.toolkit, paths=paths)
+
     def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
         inputs = {k: Path(v) for k, v in call.inputs.items()}
         table = {"source": self._source, "translate": self._translate, "speak": self._speak,
@@ -124,7 +133,8 @@ class PipelineRunner:
 
         language = call.params.get("language")
         if "recording" in inputs:
-            audio, rate = steps.load_audio(_input_file(inputs["recording"]), track=call.params.get("audio_track"))
+            audio, rate = steps.load_audio(_input_file(inputs["recording"]), track=call.params.get("audio_track"),
+                                           accept_truncated=bool(call.params.get("accept_truncated")))
             progress(0.1, "transcribing the recording")
             transcript = call.params.get("transcript")
             _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
@@ -170,7 +180,8 @@ class PipelineRunner:
     def _narrate(self, call, inputs, out, progress):
         from pipeline import steps
 
-        audio, rate = steps.load_audio(_input_file(inputs["audio"]), track=call.params.get("audio_track"))
+        audio, rate = steps.load_audio(_input_file(inputs["audio"]), track=call.params.get("audio_track"),
+                                       accept_truncated=bool(call.params.get("accept_truncated")))
         progress(0.1, "transcribing the narration")
         transcript = call.params.get("transcript")
         speech, heard = steps.narration(audio, rate, self.toolkit, language=call.params.get("language"),
@@ -184,7 +195,8 @@ class PipelineRunner:
         from pipeline import steps
 
         video = _input_file(inputs["video"])
-        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name))
+        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name),
+                                 decode=steps.decode_options(call.params.get("decode")))
         report = _report(analysis, video)
         (out / "report.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
         return {"face_share": report.get("face_share")}
@@ -198,10 +210,12 @@ class PipelineRunner:
         result = steps.render(video, speech, out / "video.mp4", self.toolkit,
                               renderer=call.params.get("renderer", "auto"), progress=_fraction(progress, video.name),
                               max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"),
-                              renderer_options=_renderer_options(call.params))
+                              renderer_options=_renderer_options(call.params),
+                              decode=steps.decode_options(call.params.get("decode")))
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
-                   "frames_without_face": result.frames_without_face, "file": video.name}
+                   "frames_without_face": result.frames_without_face, "file": video.name,
+                   "conversions": list((result.options or {}).get("conversions") or ())}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -226,13 +240,19 @@ class PipelineRunner:
             videos.append(PackedVideo(presenter=stem, file=f"videos/{target.name}", renderer=result["renderer"],
                                       duration=round(float(result["duration"]), 3), fps=result["fps"],
                                       width=result["width"], height=result["height"],
-                                      frames_without_face=int(result["frames_without_face"])))
+                                      frames_without_face=int(result["frames_without_face"]),
+                                      conversions=tuple(result.get("conversions") or ())))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
+        extra: dict[str, Any] = {}
         if "translation" in inputs:
             data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
             source_language, target_language = data["source_language"], data["target_language"]
             doc = _load_doc(inputs["source"]) if "source" in inputs else None
+            if doc is not None:
+                from pipeline.segments import segment_report
+
+                extra["segments"] = segment_report(doc, _translation(data))
             texts = {s["id"]: s["text"] for s in data["sentences"]}
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
                 else "\n".join(texts.values())
@@ -248,7 +268,7 @@ class PipelineRunner:
         language = target_language or speech.language or lang
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
-                          failures=list(call.params.get("failures") or ()))
+                          failures=list(call.params.get("failures") or ()), extra=extra)
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 
@@ -268,19 +288,21 @@ def _renderer_options(params: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _provided(inputs: Mapping[str, Path], source: str, target: str) -> dict[str, Path] | None:
-    """The provided translations file, keyed so the translator knows its languages: by the
-    file's own declaration (XLIFF, PO, a JSON or CSV that names them), else by this pair."""
+    """The provided translations file of the task, keyed as `steps.provided_translations` says."""
     if "translations" not in inputs:
         return None
-    from translate.backends import discover
-    from translate.errors import TranslationError
+    from pipeline import steps
 
-    path = _input_file(inputs["translations"])
-    try:
-        discover(path)
-    except TranslationError:
-        return {f"{source}-{target}": path}
-    return {"provided": path}
+    return steps.provided_translations(_input_file(inputs["translations"]), source, target)
+
+
+def _translation(data: Mapping[str, Any]):
+    """A `translate.Translation` back from the translate task's translation.json."""
+    from translate.translator import TranslatedSentence, Translation
+
+    sentences = tuple(TranslatedSentence(s["id"], s.get("source", ""), s["text"], tuple(s.get("flags") or ()))
+                      for s in data["sentences"])
+    return Translation(data["source_language"], data["target_language"], sentences, data["backend"], data.get("model"))
 
 
 def _load_doc(folder: Path):

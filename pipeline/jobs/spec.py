@@ -70,6 +70,11 @@ class JobSpec:
       rate             speaking rate, 1.0 = normal [--rate]
       renderer         a name from `lipsync.renderers` or "auto" [--renderer]
       renderer_options options for that renderer, e.g. {checkpoint: PATH} [--checkpoint]
+      accept_truncated use a cut-off presenter or audio file as far as it reads instead of
+                       refusing it [--accept-truncated]
+      background       the colour behind a transparent presenter: "#rrggbb" (any colour
+                       Pillow's ImageColor reads, e.g. "gray"); None: the decoder's default
+                       [--background]
       name             a label for lists [run: name:]
       preview          the first seconds of one presenter, small [polydub preview]
       analyse_only     analyse the presenters, nothing else (uploads)
@@ -90,6 +95,8 @@ class JobSpec:
     rate: float = 1.0
     renderer: str = "auto"
     renderer_options: Mapping[str, Any] = field(default_factory=dict)
+    accept_truncated: bool = False
+    background: str | None = None
     name: str = ""
     preview: Preview | None = None
     analyse_only: bool = False
@@ -121,13 +128,14 @@ class JobSpec:
         values["renderer_options"] = _str_mapping(values.get("renderer_options"), "renderer_options",
                                                   "renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
         values["preview"] = _preview(values.get("preview"))
-        for flag in ("review", "analyse_only"):
+        for flag in ("review", "analyse_only", "accept_truncated"):
             values[flag] = _flag(values.get(flag, False), flag)
         for name in ("text", "recording", "transcript", "translations", "source_language"):
             if values.get(name) is not None and not isinstance(values[name], str):
                 raise SpecError(f"{name} must be text, not {type(values[name]).__name__}")
         values["rate"] = _number(values.get("rate", 1.0), "rate")
         values["audio_track"] = _track(values.get("audio_track"))
+        values["background"] = _colour(values.get("background"))
         values["renderer"] = str(values.get("renderer") or "auto")
         values["name"] = str(values.get("name") or "")
         spec = cls(**values)
@@ -225,6 +233,10 @@ class JobSpec:
             raise SpecError(f"languages: {UNDETERMINED!r} (detected) is only for narrations")
         if self.narrations and set(self.narrations) != set(self.languages):
             raise SpecError("narrations: give one audio file for each language and no other languages")
+
+    def background_rgb(self) -> tuple[int, int, int] | None:
+        """`background` as (R, G, B), 0-255 each; None when not given."""
+        return _rgb(self.background) if self.background else None
 
     def per_presenter_voices(self) -> dict[str, Mapping[str, str]]:
         """The {presenter: {language: voice}} entries of `voices` (reserved for the voices issue)."""
@@ -333,6 +345,24 @@ def _number(value: Any, name: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise SpecError(f"{name} must be a number, e.g. 1.0") from None
+
+
+def _rgb(text: str) -> tuple[int, int, int]:
+    from PIL import ImageColor
+
+    try:
+        return ImageColor.getrgb(text)[:3]
+    except ValueError:
+        raise SpecError(f"background: {text!r} is not a colour; write it as #rrggbb, e.g. #808080") from None
+
+
+def _colour(value: Any) -> str | None:
+    """A colour as "#rrggbb" (lower case), from any form Pillow's ImageColor reads."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SpecError("background must be a colour as text, e.g. '#808080'")
+    return "#{:02x}{:02x}{:02x}".format(*_rgb(value.strip()))
 
 
 def _track(value: Any) -> int | None:

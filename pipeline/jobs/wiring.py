@@ -46,6 +46,8 @@ class ServiceConfig:
     allow_paths: bool = False
     min_free_bytes: int = 1 << 30
     retention_days: float = 30.0
+    #: "module:attribute" of a function(data_dir) -> free bytes (tests); None: the file system's
+    free_space_probe: str | None = None
 
 
 def runner_factory(config: ServiceConfig):
@@ -76,6 +78,7 @@ def open_service(config: ServiceConfig, *, with_executor: bool = True) -> JobSer
     """The job service on `config.data_dir` with its executor (not started)."""
     from pipeline.jobs.artifacts import ArtifactStore
     from pipeline.jobs.executor import create_executor
+    from pipeline.jobs.local import load_factory
     from pipeline.jobs.store import JobStore
 
     data = Path(config.data_dir).expanduser()
@@ -91,8 +94,9 @@ def open_service(config: ServiceConfig, *, with_executor: bool = True) -> JobSer
     if with_executor:
         executor = create_executor(config.executor, store, artifacts, runner_factory(config),
                                    **_executor_options(config))
+    probe = load_factory(config.free_space_probe) if config.free_space_probe else None
     return JobService(store, artifacts, executor, data_dir=data, min_free_bytes=config.min_free_bytes,
-                      retention_days=config.retention_days, allow_paths=config.allow_paths)
+                      retention_days=config.retention_days, allow_paths=config.allow_paths, free_space=probe)
 
 
 def adopt(service: JobService, job_id: str) -> None:

@@ -158,3 +158,13 @@ def test_a_job_file_runs_inline_too(env, videos, capsys):
     assert main(["run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER, "--out", str(env / "zips")]) == 0
     assert (env / "zips" / "pt.zip").exists()
     assert ran(env, 0)["pack"] == 1
+
+
+def test_decode_options_reach_the_presenter_tasks(env, videos, capsys):
+    assert localize(env, videos[:1], "--accept-truncated", "--background", "#808080", langs="pt") == 0
+    store = JobStore(env / "data" / "jobs.sqlite")
+    job = store.jobs()[0][0]["id"]
+    decode = {t["kind"]: t["params"].get("decode") for t in store.tasks(job)}
+    assert decode["analyse"] == decode["render"] == {"accept_truncated": True, "background": "#808080"}
+    assert localize(env, videos[:1], "--background", "not-a-colour", langs="pt") == 1
+    assert "background: 'not-a-colour' is not a colour" in capsys.readouterr().err
