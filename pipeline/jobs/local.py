@@ -32,6 +32,12 @@ from pipeline.jobs.store import JobStore
 
 log = logging.getLogger(__name__)
 
+#: Kinds a device worker also takes when no render is ready for it. Presenter analysis is the
+#: lip-sync engine's work (Ray runs it on the engine actor); with analyses on the CPU pool alone,
+#: `bench/bench_batch.py` showed the render slot idle for the first 28 % of a 2 x 2 batch while the
+#: one CPU worker analysed every presenter before it could voice the first language.
+SHARED_KINDS = frozenset({"analyse"})
+
 def load_factory(factory: Any) -> Callable[[], StepRunner]:
     """A runner factory given as an object or as "module:attribute"."""
     if isinstance(factory, str):
@@ -307,10 +313,12 @@ class LocalExecutor:
             if not idle:
                 return
             busy_keys = {w.call.key for w in self._workers if w.call is not None}
-        for call in self.scheduler.ready_calls():
+        for call in speech_first(self.scheduler.ready_calls()):
             if call.key in busy_keys:
                 continue  # the same artifact is being made for another job; it will be a cache hit
             worker = next((w for w in idle if w.device == call.device), None)
+            if worker is None and call.kind in SHARED_KINDS:
+                worker = next((w for w in idle if w.device), None)
             if worker is None:
                 continue
             if not self.scheduler.claim(call, f"{self._owner}:{worker.name}"):
@@ -323,3 +331,12 @@ class LocalExecutor:
             if not idle:
                 return
 
+
+def speech_first(calls: list[TaskCall]) -> list[TaskCall]:
+    """Ready calls with each job's analyses after its other tasks (jobs keep their order).
+
+    A render needs its language's speech and its presenter's analysis; the device pool can take
+    analyses (`SHARED_KINDS`) but not speech, so the CPU pool starts the speech path first.
+    """
+    order = {job: i for i, job in reversed(list(enumerate(c.job_id for c in calls)))}
+    return sorted(calls, key=lambda c: (order[c.job_id], c.kind in SHARED_KINDS))
