@@ -88,6 +88,7 @@ class VideoOut(BaseModel):
     presenter: str
     name: str
     url: str
+    poster: str | None = Field(None, description="the presenter's first frame (JPEG), for <video poster>")
 
 
 class PackOut(BaseModel):

@@ -27,8 +27,8 @@ def job_out(snap: dict, out: Outward = Outward()) -> JobOut:
     """The job as the API shows it: links as `out.sign` writes them, no server paths in errors."""
     snap, sign = out.hide(snap), out.sign
     jid = snap["id"]
-    videos = [{**v, "url": sign(f"/jobs/{jid}/videos/{v['language']}/{v['presenter']}.mp4")}
-              for v in snap["outputs"]["videos"]]
+    videos = [{**v, "url": sign(f"/jobs/{jid}/videos/{v['language']}/{v['presenter']}.mp4"),
+               "poster": sign(f"/jobs/{jid}/posters/{v['presenter']}.jpg")} for v in snap["outputs"]["videos"]]
     packs = [{"language": p["language"], "url": sign(f"/jobs/{jid}/packs/{p['language']}.zip"),
               "srt": sign(f"/jobs/{jid}/subtitles/{p['language']}.srt"),
               "vtt": sign(f"/jobs/{jid}/subtitles/{p['language']}.vtt")} for p in snap["outputs"]["packs"]]

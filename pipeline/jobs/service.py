@@ -508,6 +508,16 @@ class JobService:
         os.replace(tmp, out)
         return out
 
+    def poster_path(self, job_id: str, presenter: str) -> Path:
+        """The small first frame of a job's presenter (by its label), for a video's poster;
+        NotFoundError when the job has no such presenter or it has no thumbnail."""
+        job = self.store.job(job_id)
+        key = next((k for k in job["spec"].get("presenters", []) if presenter_label(k) == presenter), None)
+        path = self.artifacts.path(key) / "thumbnail.jpg" if key else None
+        if path is None or not path.exists():
+            raise NotFoundError(f"job {job_id} has no picture of presenter {presenter}")
+        return path
+
     def thumbnail_path(self, pid: str) -> Path:
         p = self.store.presenter(pid)
         return self.artifacts.path(p["key"]) / "thumbnail.jpg"

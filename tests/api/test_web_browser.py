@@ -16,6 +16,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
+DONE = "document.querySelector('#job-state').dataset.state === 'done'"
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -63,10 +65,10 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
     page.click("#start")
     assert "Pick at least one language" in page.inner_text("#error")
 
-    page.check("input[name=lang][value=pt]")
+    page.check("input[name=lang][value=pt-BR]")
     page.click("#start")
     page.wait_for_selector("#tasks tbody tr", timeout=30_000)
-    page.wait_for_function("document.querySelector('#job-state').textContent === 'done'", timeout=150_000)
+    page.wait_for_function(DONE, timeout=150_000)
     assert page.inner_text("#job-percent") == "100%"
     assert page.is_hidden("#error") or page.inner_text("#error") == ""
     rows = page.locator("#tasks tbody tr")
@@ -84,8 +86,8 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
     info.value.save_as(path)
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
-    assert "job.json" in names and "pt/subtitles.srt" in names
-    assert any(n.startswith("pt/videos/") and n.endswith(".mp4") for n in names)
+    assert "job.json" in names and "pt-BR/subtitles.srt" in names
+    assert any(n.startswith("pt-BR/videos/") and n.endswith(".mp4") for n in names)
     # The language pack link and the history row are there too; the page raised no script error.
     assert page.locator("#results a.pack-link").count() == 1
     assert page.locator("#history tbody tr").count() >= 1
@@ -139,7 +141,7 @@ def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jo
     _open(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
     _open(page, "finished job")
-    page.wait_for_function("document.querySelector('#job-state').textContent === 'done'")
+    page.wait_for_function(DONE)
     page.wait_for_selector("#results video")
     assert page.locator("#review-panel .review-lang").count() == 0, "the first job's review panel is still on screen"
     page.close()
@@ -172,7 +174,7 @@ def test_each_upload_error_is_printed_once(browser, fake_server, tiny_videos):
     page.wait_for_selector("#error:not([hidden])")
     message = page.inner_text("#error")
     assert message.count("notes.mp4") == 1, message
-    assert page.inner_text("#upload-status") == "1 uploaded"
+    assert page.inner_text("#upload-status") == "1 uploaded, 1 not (see above)"
     page.close()
 
 
