@@ -300,6 +300,9 @@ def test_a_running_job_in_words_with_time_left_and_live_history(browser, checked
         row = "#history tr:has(a:text-is('valve'))"
         page.wait_for_selector(f"{row} [data-state=running]")
         page.wait_for_selector(f"{row} .progress:has-text('left')", timeout=30_000)  # refreshed while it runs
+        page.set_viewport_size({"width": 400, "height": 800})
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 400, f"the page is {wide} px wide at 400 px with a job running"
     finally:
         hold.unlink()
     # The history row follows the job to the end without a reload.
