@@ -146,10 +146,15 @@ def create_job_with_files(
         raise HTTPException(422, "confirm that the presenters consented to be lip-synced (consent=true)")
     data = _options(options, script, settings)
     files = {f.filename or f"audio-{i}": f for i, f in enumerate(audio or [])}
-    for name in [data.get("recording"), *(data.get("narrations") or {}).values()]:
-        if name is not None and name not in files:
+    named = [n for n in [data.get("recording"), *(data.get("narrations") or {}).values()] if n is not None]
+    for name in named:
+        if name not in files:
             raise HTTPException(422, f"options names the audio file {name!r}, but no uploaded audio file has that "
                                      f"name; upload it in the audio field (sent: {', '.join(files) or 'none'})")
+    unused = sorted(set(files) - set(named))
+    if unused:  # never stored without a word: say which option should name it
+        raise HTTPException(422, f"audio file(s) {', '.join(unused)} not named in options; name it as the recording "
+                                 "(\"recording\": \"talk.wav\") or a narration (\"narrations\": {\"pt\": \"pt.wav\"})")
     # Checked before anything is stored: a job that cannot run leaves no files behind.
     earlier = list(data.get("presenters") or [])
     checked_spec({**data, "presenters": [*earlier, *(f"upload-{i}" for i in range(len(presenters)))]}, settings, caps)

@@ -109,7 +109,8 @@ class OpenCapabilities:
     def languages(self, source: str = "en") -> list[LanguageRow]:
         from translate.languages import IDENTIFIED
 
-        return [LanguageRow(tag, language_name(tag), (source,), ()) for tag in IDENTIFIED if tag != source]
+        rows = [LanguageRow(tag, language_name(tag), (source,), ()) for tag in IDENTIFIED if tag != source]
+        return sorted(rows, key=lambda r: r.name)
 
     def check(self, spec: JobSpec) -> None:
         return None

@@ -155,10 +155,14 @@ def test_one_request_with_a_narration(client, tiny_videos, narration_wav):
     ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"], "colour": "red"})}, ["options: colour"]),
     ({"options": json.dumps({"narrations": {"es": "missing.wav"}})}, ["missing.wav", "audio field"]),
     ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"]}), "consent": "false"}, ["consent"]),
+    ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"]}), "audio": True}, ["es.wav not named in options"]),
 ])
-def test_one_request_refused_stores_nothing(client, tiny_videos, data, words):
+def test_one_request_refused_stores_nothing(client, tiny_videos, narration_wav, data, words):
     before = len(client.get("/presenters").json())
-    r = client.post("/jobs/upload", files=_files(tiny_videos), data={"consent_by": "LMS", "consent": "true", **data})
+    files = _files(tiny_videos)
+    if data.pop("audio", False):
+        files.append(("audio", ("es.wav", narration_wav.read_bytes(), "audio/wav")))
+    r = client.post("/jobs/upload", files=files, data={"consent_by": "LMS", "consent": "true", **data})
     assert r.status_code == 422, r.text
     assert all(w in r.json()["detail"] for w in words), r.json()["detail"]
     assert len(client.get("/presenters").json()) == before
@@ -169,3 +173,17 @@ def test_one_request_has_the_upload_limit(client):
     r = client.post("/jobs/upload", files=[("presenters", ("big.mp4", big, "video/mp4"))],
                     data={"consent_by": "LMS", "consent": "true", "options": "{}"})
     assert r.status_code == 413 and "upload limit" in r.json()["detail"]
+
+
+def test_one_request_needs_the_token_before_its_body(tmp_path, tiny_videos):
+    s = Server(tmp_path, runner=CHECKED_RUNNER, env={"POLYDUB_TOKEN": "s3cret"}).start()
+    try:
+        files = _files(tiny_videos)
+        data = {"consent_by": "LMS", "consent": "true", "options": json.dumps({"text": "Hi.", "languages": ["pt"]})}
+        r = httpx.post(s.url + "/jobs/upload", files=files, data=data, timeout=60)
+        assert r.status_code == 401
+        r = httpx.post(s.url + "/jobs/upload", files=files, data=data, headers={"Authorization": "Bearer s3cret"},
+                       timeout=60)
+        assert r.status_code == 201, r.text
+    finally:
+        s.stop()
