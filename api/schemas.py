@@ -230,3 +230,4 @@ class Languages(BaseModel):
     languages: list[LanguageOut] = Field(description="those that run first, then those that need a model")
     how_to_add_model: str = Field(description="how to add a translation model")
     how_to_add_voice: str = Field(description="how to add a voice")
+    renderers: list[str] = Field(description="lip-sync renderer names a job's renderer may be (auto: the engine chooses)")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import get_capabilities
 from api.schemas import LanguageOut, Languages, VoiceOut
 from pipeline.jobs.capabilities import HOW_TO_ADD_MODEL, HOW_TO_ADD_VOICE, Capabilities, normalize_tag
+from pipeline.jobs.spec import renderer_choices
 
 router = APIRouter(tags=["voices"])
 
@@ -27,4 +28,5 @@ def languages(source: str = Query("en", min_length=2, max_length=20, description
     return Languages(source=source, languages=[
         LanguageOut(tag=r.tag, name=r.name, runs=r.runs, translates_from=list(r.translates_from),
                     voices=list(r.voices), needs=r.needs) for r in caps.languages(source)],
-        how_to_add_model=HOW_TO_ADD_MODEL.format(source="en", target="es"), how_to_add_voice=HOW_TO_ADD_VOICE)
+        how_to_add_model=HOW_TO_ADD_MODEL.format(source="en", target="es"), how_to_add_voice=HOW_TO_ADD_VOICE,
+        renderers=list(renderer_choices()))

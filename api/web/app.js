@@ -168,7 +168,14 @@ async function loadLanguages() {
   state.languages = out;
   for (const row of out.languages) state.names[row.tag] = row.name;
   fillSources(out);
+  fillRenderers(out.renderers || []);
   renderLanguages();
+}
+
+function fillRenderers(names) {
+  const select = $("#renderer");
+  if (select.options.length > 1) return;
+  select.append(...names.filter((n) => n !== "auto").map((n) => el("option", { value: n }, n)));
 }
 
 function fillSources(out) {

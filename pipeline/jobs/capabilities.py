@@ -119,9 +119,9 @@ class OpenCapabilities:
 class ModelCapabilities:
     """The model store's translation models (and the bundled ones) and the installed voices.
 
-    The voice list is read once (about 8 s cold on this machine's 2 shared cores: it lists
-    every espeak-ng voice); the translation pairs again whenever the store's folder changes,
-    so a `polydub models import` shows without a restart."""
+    The voice list is read once (3-8 s cold on this machine's 2 shared cores: it lists every
+    espeak-ng voice; then about 20 ms a `GET /languages`); the translation pairs again whenever
+    the store's folder changes, so a `polydub models import` shows without a restart."""
 
     def __init__(self, models_dir: str | Path | None = None):
         from pipeline.models import ModelStore

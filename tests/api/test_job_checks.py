@@ -112,6 +112,7 @@ def test_languages_lists_what_runs_then_what_needs_a_model(client):
     assert not rows["es"]["runs"] and rows["es"]["name"] == "Spanish"
     assert rows["es"]["needs"] == "a translation model en-es" and rows["es"]["voices"]  # a voice, but no model
     assert "polydub models import" in body["how_to_add_model"]
+    assert "auto" in body["renderers"]
     runs = [row["runs"] for row in body["languages"]]
     assert runs == sorted(runs, reverse=True)  # what runs comes first
     # from Portuguese, English runs (the bundled pt-BR->en model)

@@ -276,6 +276,9 @@ def test_only_languages_that_run_here_are_offered(browser, checked_server):
     assert not page.is_visible("#renderer")
     page.click("#advanced summary")
     assert page.is_visible("#renderer")
+    from pipeline.jobs.spec import renderer_choices  # the API's list, not one copied into the page
+
+    assert page.eval_on_selector_all("#renderer option", "els => els.map(e => e.value)") == list(renderer_choices())
     # A narration per language needs no model: every language is offered then.
     page.check("input[name=source][value=narrations]")
     assert "es" in page.eval_on_selector_all("input[name=lang]", "els => els.map(e => e.value)")
