@@ -14,6 +14,7 @@ from fastapi import Request
 from api.links import signer
 from api.redact import scrub
 from api.settings import Settings
+from pipeline.jobs.capabilities import Capabilities
 from pipeline.jobs.service import JobService
 
 
@@ -23,6 +24,18 @@ def get_settings(request: Request) -> Settings:
 
 def get_service(request: Request) -> JobService:
     return request.app.state.service
+
+
+def get_capabilities(request: Request) -> Capabilities:
+    """What can run here (languages with a translation model and a voice), for the service's
+    runner; built on first use and kept on the app (it reads the model store again when the
+    store's folder changes)."""
+    caps = getattr(request.app.state, "capabilities", None)
+    if caps is None:
+        from pipeline.jobs.capabilities import capabilities_for
+
+        caps = request.app.state.capabilities = capabilities_for(request.app.state.settings.runner)
+    return caps
 
 
 def _same(text: Any) -> Any:

@@ -88,6 +88,7 @@ class VideoOut(BaseModel):
     presenter: str
     name: str
     url: str
+    poster: str | None = Field(None, description="the presenter's first frame (JPEG), for <video poster>")
 
 
 class PackOut(BaseModel):
@@ -152,6 +153,7 @@ class ReviewOut(BaseModel):
 
 class ReviewEdited(BaseModel):
     redo: list[str] = Field(description="tasks that will run again because of the edit")
+    redo_labels: list[str] = Field(default_factory=list, description="the same tasks in words (\"Voicing pt\")")
 
 
 class Analysis(BaseModel):
@@ -212,3 +214,20 @@ class VoiceOut(BaseModel):
     backend: str
     description: str
     default: bool
+
+
+class LanguageOut(BaseModel):
+    tag: str = Field(description="BCP-47 tag to give in a job's languages")
+    name: str = Field(description="English name (\"Portuguese (Brazil)\")")
+    runs: bool = Field(description="a job into it from the source language can run here")
+    translates_from: list[str] = Field(description="source languages with a model into it (through English counts)")
+    voices: list[str] = Field(description="installed voices that speak it, the default first")
+    needs: str = Field("", description="what is missing (\"a translation model en-es\", \"a voice\"); empty when it runs")
+
+
+class Languages(BaseModel):
+    source: str
+    languages: list[LanguageOut] = Field(description="those that run first, then those that need a model")
+    how_to_add_model: str = Field(description="how to add a translation model")
+    how_to_add_voice: str = Field(description="how to add a voice")
+    renderers: list[str] = Field(description="lip-sync renderer names a job's renderer may be (auto: the engine chooses)")

@@ -46,7 +46,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 PUBLIC = ("/web/", "/static-offline-docs/")
 PUBLIC_EXACT = frozenset({"/", "/health", "/version", "/docs", "/docs/oauth2-redirect", "/redoc",
                           "/openapi.json", "/favicon.ico"})
-UPLOADS = frozenset({"/presenters", "/uploads"})
+UPLOADS = frozenset({"/presenters", "/uploads", "/jobs/upload"})
 #: Encodings an HTML form can send without a CORS preflight (WHATWG Fetch, "CORS-safelisted
 #: request-header": Content-Type).
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})

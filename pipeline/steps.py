@@ -154,17 +154,18 @@ def paragraph_starts(doc) -> set[int]:
 
 
 def speak(texts: Sequence[str], language: str, toolkit: Toolkit, *, paragraph_breaks: set[int] | frozenset[int] = (),
-          voice: str | None = None, rate: float = 1.0):
+          voice: str | None = None, rate: float = 1.0, progress: StepProgress | None = None):
     """Voice sentences (one str each) in a BCP-47 `language`, with a longer pause before the
     sentence indices in `paragraph_breaks` (see `paragraph_starts`); `rate` 1.0 is the voice's
-    normal pace. Returns `tts.Speech` (mono float32 audio, phoneme timeline, sentence timings).
+    normal pace; `progress(done, total)` counts the sentences spoken. Returns `tts.Speech` (mono
+    float32 audio, phoneme timeline, sentence timings).
     Raises InputError when there is nothing to speak or the leaf refuses (unknown voice)."""
     texts = list(texts)
     if not any(t.strip() for t in texts):
         raise InputError("the script has no sentences to speak; give a script with text")
     with wrap_leaf_errors():
         return toolkit.synthesizer.synthesize(texts, language, voice=voice, rate=rate,
-                                              paragraph_breaks=set(paragraph_breaks))
+                                              paragraph_breaks=set(paragraph_breaks), progress=progress)
 
 
 # --------------------------------------------------------------------------- recordings

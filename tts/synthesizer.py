@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -67,9 +67,11 @@ class Synthesizer:
         voice: str | VoiceInfo | None = None,
         rate: float = 1.0,
         paragraph_breaks: Collection[int] = (),
+        progress: Callable[[int, int], None] | None = None,
     ) -> Speech:
         """Speak `sentences` (already segmented) with natural pauses; longer at paragraph breaks
-        (indices of sentences that start a paragraph)."""
+        (indices of sentences that start a paragraph). `progress(done, total)` is called after
+        each sentence (sentences spoken so far, all sentences)."""
         if isinstance(sentences, str):
             sentences = [sentences]
         if not language or not is_tag(language):
@@ -123,6 +125,8 @@ class Synthesizer:
                 cursor += len(utt.audio)
             t0 = (start_of_sentence if start_of_sentence is not None else cursor) / (sample_rate or 1)
             spans.append(TimedText(t0, cursor / (sample_rate or 1), sentence))
+            if progress is not None:
+                progress(i + 1, len(sentences))
         silence(TAIL_S)
         audio = normalize_loudness(np.concatenate(pieces) if pieces else np.zeros(0, np.float32), sample_rate or 24000)
         timeline = tuple(_non_overlapping(phones))

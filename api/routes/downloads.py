@@ -19,6 +19,12 @@ def video(job_id: str, language: str, presenter: str, download: bool = False,
                         filename=safe_name(f"{name}-{language}.mp4") if download else None)
 
 
+@router.get("/posters/{presenter}.jpg", response_class=FileResponse,
+            summary="A presenter's first frame, small: the poster of the job's videos")
+def poster(job_id: str, presenter: str, service: JobService = Depends(get_service)) -> FileResponse:
+    return FileResponse(service.poster_path(job_id, presenter), media_type="image/jpeg")
+
+
 @router.get("/packs/{language}.zip", response_class=FileResponse, summary="A language pack (videos, narration, subtitles, script, manifest)")
 def pack(job_id: str, language: str, service: JobService = Depends(get_service)) -> FileResponse:
     return FileResponse(service.pack_zip(job_id, language), media_type="application/zip",

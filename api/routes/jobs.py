@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from pydantic import ValidationError
 
-from api.deps import Outward, get_outward, get_service, get_settings
+from api.deps import Outward, get_capabilities, get_outward, get_service, get_settings
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
+from api.uploads import save_upload
+from pipeline.jobs.capabilities import Capabilities, normalize_spec
 from pipeline.jobs.service import JobService
 from pipeline.jobs.spec import JobSpec
 
@@ -21,8 +27,8 @@ def job_out(snap: dict, out: Outward = Outward()) -> JobOut:
     """The job as the API shows it: links as `out.sign` writes them, no server paths in errors."""
     snap, sign = out.hide(snap), out.sign
     jid = snap["id"]
-    videos = [{**v, "url": sign(f"/jobs/{jid}/videos/{v['language']}/{v['presenter']}.mp4")}
-              for v in snap["outputs"]["videos"]]
+    videos = [{**v, "url": sign(f"/jobs/{jid}/videos/{v['language']}/{v['presenter']}.mp4"),
+               "poster": sign(f"/jobs/{jid}/posters/{v['presenter']}.jpg")} for v in snap["outputs"]["videos"]]
     packs = [{"language": p["language"], "url": sign(f"/jobs/{jid}/packs/{p['language']}.zip"),
               "srt": sign(f"/jobs/{jid}/subtitles/{p['language']}.srt"),
               "vtt": sign(f"/jobs/{jid}/subtitles/{p['language']}.vtt")} for p in snap["outputs"]["packs"]]
@@ -30,11 +36,21 @@ def job_out(snap: dict, out: Outward = Outward()) -> JobOut:
                   zip_url=sign(f"/jobs/{jid}/download.zip") if packs else None, events=sign(f"/jobs/{jid}/events"))
 
 
-def _spec(body: JobCreate, settings: Settings) -> JobSpec:
-    if body.text and len(body.text) > settings.max_script_chars:
-        raise HTTPException(422, f"the script has {len(body.text)} characters, more than the limit of "
+def checked_spec(data: dict, settings: Settings, caps: Capabilities) -> JobSpec:
+    """The spec of a request body, its tags normalised, refused (422, one line naming the
+    language and what to add) when part of it cannot run here."""
+    text = data.get("text")
+    if isinstance(text, str) and len(text) > settings.max_script_chars:
+        raise HTTPException(422, f"the script has {len(text)} characters, more than the limit of "
                                  f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
-    return JobSpec.from_dict(body.model_dump(exclude_none=True))
+    spec = normalize_spec(JobSpec.from_dict(data))
+    spec.check()
+    caps.check(spec)
+    return spec
+
+
+def _spec(body: JobCreate, settings: Settings, caps: Capabilities) -> JobSpec:
+    return checked_spec(body.model_dump(exclude_none=True), settings, caps)
 
 
 def _created(job_id: str, sign: Callable[[str], str]) -> JobCreated:
@@ -44,16 +60,17 @@ def _created(job_id: str, sign: Callable[[str], str]) -> JobCreated:
 @router.post("", response_model=JobCreated, status_code=201, responses=ERRORS,
              summary="Create a job from text, a recording, or a narration per language")
 def create_job(body: JobCreate, service: JobService = Depends(get_service),
-               settings: Settings = Depends(get_settings), out: Outward = Depends(get_outward)) -> JobCreated:
-    return _created(service.submit(_spec(body, settings)), out.sign)
+               settings: Settings = Depends(get_settings), out: Outward = Depends(get_outward),
+               caps: Capabilities = Depends(get_capabilities)) -> JobCreated:
+    return _created(service.submit(_spec(body, settings, caps)), out.sign)
 
 
 @router.post("/preview", response_model=JobCreated, status_code=201, responses=ERRORS,
              summary="A quick preview: the first seconds of the first presenter in the first language, low resolution")
 def create_preview(body: JobCreate, seconds: float = Query(3.0, gt=0, le=30), height: int = Query(240, ge=64, le=1080),
                    service: JobService = Depends(get_service), settings: Settings = Depends(get_settings),
-                   out: Outward = Depends(get_outward)) -> JobCreated:
-    return _created(service.preview(_spec(body, settings), seconds, height), out.sign)
+                   out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities)) -> JobCreated:
+    return _created(service.preview(_spec(body, settings, caps), seconds, height), out.sign)
 
 
 @router.get("", response_model=JobList, summary="Job history, newest first")
@@ -93,7 +110,10 @@ def rerun_job(job_id: str, service: JobService = Depends(get_service), out: Outw
 @router.post("/{job_id}/extend", response_model=JobOut, responses=ERRORS,
              summary="Add languages or presenters; only the new work runs")
 def extend_job(job_id: str, body: JobExtend, service: JobService = Depends(get_service),
-               out: Outward = Depends(get_outward)) -> JobOut:
+               out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities)) -> JobOut:
+    spec = JobSpec.from_dict(service.job_spec(job_id))
+    if body.languages and not spec.narrations:  # only the new languages need a model and a voice
+        caps.check(normalize_spec(replace(spec, languages=tuple(body.languages))))
     service.extend(job_id, body.languages, body.presenters)
     return job_out(service.snapshot(job_id), out)
 
@@ -101,3 +121,95 @@ def extend_job(job_id: str, body: JobExtend, service: JobService = Depends(get_s
 @router.delete("/{job_id}", status_code=204, responses=ERRORS, summary="Delete a job and the files only it used")
 def delete_job(job_id: str, service: JobService = Depends(get_service)) -> None:
     service.delete(job_id)
+
+
+UPLOAD_DOC = ("One request for a whole job (scripts, LMS tools): presenter videos, optionally a script file, a "
+              "recording or narrations, and `options`, a JSON object with the fields of POST /jobs. A `recording` "
+              "or a `narrations` value names one of the uploaded `audio` files by its file name; `presenters` in "
+              "the options may add presenters uploaded before (their ids). Same limits and token as the other uploads.")
+
+
+@router.post("/upload", response_model=JobCreated, status_code=201, responses={
+    **ERRORS, 413: {"description": "over the upload limit"}}, summary="Create a job and upload its files in one request",
+    description=UPLOAD_DOC)
+def create_job_with_files(
+    presenters: Annotated[list[UploadFile], File(description="presenter videos (mp4, mov, mkv, avi, webm) or photos")],
+    consent_by: Annotated[str, Form(min_length=1, description="who confirmed the presenters' consent")],
+    options: Annotated[str, Form(description="JSON: the fields of POST /jobs (languages, text, voices, ...)")],
+    consent: Annotated[bool, Form(description="the presenters agreed to be lip-synced")] = False,
+    script: Annotated[UploadFile | None, File(description="the script, plain text or Markdown (UTF-8)")] = None,
+    audio: Annotated[list[UploadFile] | None, File(description="the recording or narrations named in options")] = None,
+    service: JobService = Depends(get_service), settings: Settings = Depends(get_settings),
+    out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
+) -> JobCreated:
+    if not consent:
+        raise HTTPException(422, "confirm that the presenters consented to be lip-synced (consent=true)")
+    data = _options(options, script, settings)
+    files = {f.filename or f"audio-{i}": f for i, f in enumerate(audio or [])}
+    named = [n for n in [data.get("recording"), *(data.get("narrations") or {}).values()] if n is not None]
+    for name in named:
+        if name not in files:
+            raise HTTPException(422, f"options names the audio file {name!r}, but no uploaded audio file has that "
+                                     f"name; upload it in the audio field (sent: {', '.join(files) or 'none'})")
+    unused = sorted(set(files) - set(named))
+    if unused:  # never stored without a word: say which option should name it
+        raise HTTPException(422, f"audio file(s) {', '.join(unused)} not named in options; name it as the recording "
+                                 "(\"recording\": \"talk.wav\") or a narration (\"narrations\": {\"pt\": \"pt.wav\"})")
+    # Checked before anything is stored: a job that cannot run leaves no files behind.
+    earlier = list(data.get("presenters") or [])
+    checked_spec({**data, "presenters": [*earlier, *(f"upload-{i}" for i in range(len(presenters)))]}, settings, caps)
+    data["presenters"] = earlier + [_store_presenter(f, service, settings, consent_by) for f in presenters]
+    stored = {name: _store_audio(files[name], service, settings) for name in files}
+    if data.get("recording") is not None:
+        data["recording"] = stored[data["recording"]]
+    if data.get("narrations"):
+        data["narrations"] = {lang: stored[name] for lang, name in data["narrations"].items()}
+    return _created(service.submit(checked_spec(data, settings, caps)), out.sign)
+
+
+def _options(options: str, script: UploadFile | None, settings: Settings) -> dict:
+    """The options field as JobCreate's fields (checked by it), with the script file's text."""
+    try:
+        raw = json.loads(options or "{}")
+    except json.JSONDecodeError as exc:
+        raise HTTPException(422, f"options: not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(raw, dict):
+        raise HTTPException(422, "options: give a JSON object with the fields of POST /jobs, e.g. {\"languages\": [\"pt\"]}")
+    if script is not None:
+        if raw.get("text"):
+            raise HTTPException(422, "give the script once: as the script file or as options.text, not both")
+        body = script.file.read(settings.max_script_chars * 4 + 1)  # UTF-8: at most 4 bytes a character
+        if len(body) > settings.max_script_chars * 4:
+            raise HTTPException(422, f"{script.filename}: the script is longer than the limit of "
+                                     f"{settings.max_script_chars} characters (POLYDUB_MAX_SCRIPT_CHARS)")
+        try:
+            raw["text"] = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise HTTPException(422, f"{script.filename}: the script is not UTF-8 text; save it as UTF-8") from None
+    given = bool(raw.get("presenters"))
+    try:  # JobCreate needs a presenter; the uploaded ones are added by the caller
+        data = JobCreate(**{**raw, "presenters": raw["presenters"] if given else ["-"]}).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        raise HTTPException(422, "options: " + "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    return data if given else {**data, "presenters": []}
+
+
+def _store_presenter(upload: UploadFile, service: JobService, settings: Settings, consent_by: str) -> str:
+    name = upload.filename or "presenter"
+    path = save_upload(upload, service.data_dir / "uploads", settings.max_upload_bytes)
+    try:
+        service.check_disk()
+        return service.add_presenter(path, name, consent_by, move=True)["id"]
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _store_audio(upload: UploadFile, service: JobService, settings: Settings) -> str:
+    name = upload.filename or "narration"
+    path = save_upload(upload, service.data_dir / "uploads", settings.max_upload_bytes)
+    try:
+        service.check_disk()
+        return "sha256:" + service.add_input(path, name, want="audio", move=True)[0]
+    finally:
+        path.unlink(missing_ok=True)

@@ -17,7 +17,9 @@ def get_review(job_id: str, language: str, service: JobService = Depends(get_ser
 @router.put("/{language}", response_model=ReviewEdited,
             summary="Edit translated sentences; only this language's speech, renders and pack are redone")
 def edit_review(job_id: str, language: str, body: ReviewEdit, service: JobService = Depends(get_service)) -> ReviewEdited:
-    return ReviewEdited(redo=service.edit(job_id, language, body.edits))
+    redo = service.edit(job_id, language, body.edits)
+    labels = {t["name"]: t["label"] for t in service.snapshot(job_id)["tasks"]}
+    return ReviewEdited(redo=redo, redo_labels=[labels.get(name, name) for name in redo])
 
 
 @router.post("/{language}/approve", response_model=ReviewOut, summary="Approve a language: its speech and renders start")

@@ -1,12 +1,14 @@
 // polydub web page: plain JavaScript, no build step. Talks to the same API as everyone else.
+// Part 1: shared helpers, the token, presenters, the job form; job.js shows jobs and history.
 "use strict";
 
-const LANGUAGES = [["pt", "Portuguese"], ["es", "Spanish"], ["de", "German"], ["fr", "French"], ["ja", "Japanese"], ["en", "English"]];
 const $ = (sel) => document.querySelector(sel);
+const TICKED = "polydub-presenters";  // localStorage: the presenters ticked for the next job
 // The token lives for this browser session only (sessionStorage), never in a link: the API
 // hands out signed links for videos, downloads and progress events.
 const state = { token: sessionStorage.getItem("polydub-token") || "", asking: null, job: null, source: null,
-  offset: 0, limit: 10, pending: [], voices: {}, reviewShown: "" };
+  offset: 0, limit: 10, pending: [], reviewShown: "", historyTimer: 0,
+  languages: { source: "en", languages: [] }, names: {}, ticked: new Set(JSON.parse(localStorage.getItem(TICKED) || "[]")) };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -89,7 +91,8 @@ async function api(method, url, body) {
 // ------------------------------------------------------------------ presenters
 function addPending(files) {
   for (const f of files) state.pending.push(f);
-  $("#upload-status").textContent = state.pending.length + " file(s) ready: " + state.pending.map((f) => f.name).join(", ");
+  $("#upload-status").textContent = state.pending.length + " file(s) ready: " + state.pending.map((f) => f.name).join(", ")
+    + ". Tick the consent box and press Upload.";
 }
 
 async function upload() {
@@ -103,12 +106,13 @@ async function upload() {
   form.append("consent_by", by);
   form.append("consent", "true");
   $("#upload-btn").disabled = true;
-  $("#upload-status").textContent = "uploading…";
+  const mb = state.pending.reduce((n, f) => n + f.size, 0) / 1e6;
+  $("#upload-status").textContent = `uploading ${state.pending.length} file(s), ${mb < 1 ? "under 1" : Math.round(mb)} MB…`;
   try {
     const out = await api("POST", "/presenters", form);
     state.pending = [];
-    $("#upload-status").textContent = out.presenters.length + " uploaded";
-    if (out.errors.length) showError(out.errors.map((e) => e.file + ": " + e.error).join("\n"));
+    $("#upload-status").textContent = out.presenters.length + " uploaded" + (out.errors.length ? `, ${out.errors.length} not (see above)` : "");
+    if (out.errors.length) showError("Not uploaded: " + out.errors.map((e) => e.file + ": " + e.error).join("\n"));
     await loadPresenters(out.presenters.map((p) => p.id));
   } catch (e) {
     $("#upload-status").textContent = "";
@@ -118,20 +122,31 @@ async function upload() {
   }
 }
 
+function saveTicked() {
+  localStorage.setItem(TICKED, JSON.stringify([...state.ticked]));
+}
+
+const ANALYSIS_WORDS = { "not started": "not checked yet", queued: "checking the video…", running: "checking the video…",
+  failed: "the check failed", cancelled: "the check was cancelled" };
+
 async function loadPresenters(select = []) {
   const list = await api("GET", "/presenters");
-  const checked = new Set([...document.querySelectorAll("input[name=presenter]:checked")].map((i) => i.value).concat(select));
+  select.forEach((id) => state.ticked.add(id));
+  // Ticked presenters stay ticked across reloads; forgotten ones are dropped from the list.
+  const known = new Set(list.map((p) => p.id));
+  state.ticked = new Set([...state.ticked].filter((id) => known.has(id)));
+  saveTicked();
   const ul = $("#presenters");
   ul.replaceChildren(...list.map((p) => {
     const a = p.analysis, r = a.report;
-    const info = r ? `face in ${Math.round(100 * (r.face_share ?? 1))}% of frames · ${r.recommended_renderer || ""}` : `analysis: ${a.state}`;
-    return el("li", {},
-      p.thumbnail_url ? el("img", { src: p.thumbnail_url, alt: p.name }) : el("div", { class: "hint" }, "no preview"),
-      el("label", {}, el("input", { type: "checkbox", name: "presenter", value: p.id, checked: checked.has(p.id) }), " ", p.name),
+    const info = r ? `face found in ${Math.round(100 * (r.face_share ?? 1))}% of frames` : ANALYSIS_WORDS[a.state] || a.state;
+    return el("li", { "data-presenter": p.id },
+      p.thumbnail_url ? el("img", { src: p.thumbnail_url, alt: p.name }) : el("div", { class: "hint noimg" }, "no picture"),
+      el("label", {}, el("input", { type: "checkbox", name: "presenter", value: p.id, checked: state.ticked.has(p.id) }), " ", p.name),
       el("div", { class: "hint" }, info),
       r && r.advice && r.advice.length ? el("div", { class: "hint" }, r.advice.join(" ")) : "",
       a.error ? el("div", { class: "task-error" }, a.error) : "",
-      el("div", { class: "hint" }, `consent: ${p.consent_by}, ${new Date(p.consent_at * 1000).toLocaleString()}`),
+      el("div", { class: "hint" }, `consent recorded by ${p.consent_by}, ${new Date(p.consent_at * 1000).toLocaleDateString()}`),
       el("button", { class: "small", type: "button", onclick: async () => {
         if (!confirm(`Forget presenter ${p.name}?`)) return;
         try { await api("DELETE", `/presenters/${p.id}`); loadPresenters(); } catch (e) { showError(e.message); }
@@ -140,36 +155,83 @@ async function loadPresenters(select = []) {
   if (list.some((p) => ["queued", "running"].includes(p.analysis.state))) setTimeout(() => loadPresenters(), 2000);
 }
 
-// ------------------------------------------------------------------ job form
+// ------------------------------------------------------------------ languages
+// The page offers only what can run here (GET /languages); names come from the API.
+function languageName(tag) {
+  return state.names[tag] || tag;
+}
+
+async function loadLanguages() {
+  const source = $("#source-language").value || "en";
+  let out;
+  try { out = await api("GET", `/languages?source=${encodeURIComponent(source)}`); } catch (e) { return showError(e.message); }
+  state.languages = out;
+  for (const row of out.languages) state.names[row.tag] = row.name;
+  fillSources(out);
+  fillRenderers(out.renderers || []);
+  renderLanguages();
+}
+
+function fillRenderers(names) {
+  const select = $("#renderer");
+  if (select.options.length > 1) return;
+  select.append(...names.filter((n) => n !== "auto").map((n) => el("option", { value: n }, n)));
+}
+
+function fillSources(out) {
+  const select = $("#source-language");
+  if (select.options.length > 1) return;
+  const rows = [{ tag: out.source, name: languageName(out.source) }, ...out.languages];
+  if (!state.names.en) state.names.en = "English";
+  select.replaceChildren(...rows.map((r) => el("option", { value: r.tag, selected: r.tag === out.source }, state.names[r.tag] || r.name || r.tag)));
+}
+
+function narrationMode() {
+  return document.querySelector("input[name=source]:checked").value === "narrations";
+}
+
+function renderLanguages() {
+  const picked = new Set(languages());
+  const { source, languages: rows } = state.languages;
+  // A narration per language needs no translation: every language is offered then.
+  const offered = narrationMode() ? [{ tag: source, name: languageName(source), runs: true }, ...rows.map((r) => ({ ...r, runs: true }))]
+    : [...rows.filter((r) => r.runs), { tag: source, name: languageName(source) + " (as written, no translation)", runs: true }];
+  const box = $("#languages");
+  box.replaceChildren(...offered.map((r) => el("label", {},
+    el("input", { type: "checkbox", name: "lang", value: r.tag, checked: picked.has(r.tag) }), ` ${r.name}`)));
+  box.querySelectorAll("input").forEach((i) => i.addEventListener("change", renderLanguageExtras));
+  const missing = narrationMode() ? [] : rows.filter((r) => !r.runs);
+  $("#more-languages").hidden = !missing.length;
+  $("#more-summary").textContent = `${missing.length} more language${missing.length === 1 ? "" : "s"} need a model first`;
+  $("#how-to-add").textContent = `To add one, ${state.languages.how_to_add_model || ""}.`;
+  $("#needs-model").replaceChildren(...missing.map((r) => el("li", { "data-lang": r.tag }, `${r.name} — needs ${r.needs}`)));
+  renderLanguageExtras();
+}
+
 function languages() {
-  const picked = [...document.querySelectorAll("input[name=lang]:checked")].map((i) => i.value);
-  const other = $("#lang-other").value.split(/[\s,]+/).filter(Boolean);
-  return [...new Set(picked.concat(other))];
+  return [...document.querySelectorAll("input[name=lang]:checked")].map((i) => i.value);
 }
 
 function renderLanguageExtras() {
   const langs = languages();
   const voices = $("#voices");
-  const keep = Object.fromEntries([...voices.querySelectorAll("input")].map((i) => [i.dataset.lang, i.value]));
-  voices.replaceChildren(...langs.map((l) => el("label", {}, `Voice for ${l} `,
-    el("input", { type: "text", size: 16, "data-lang": l, placeholder: "default", value: keep[l] || "", list: "voices-" + l }),
-    el("datalist", { id: "voices-" + l }))));
-  for (const l of langs) {
-    if (!state.voices[l]) state.voices[l] = api("GET", `/voices?language=${encodeURIComponent(l)}`).catch(() => []);
-    state.voices[l].then((rows) => {
-      const list = document.getElementById("voices-" + l);
-      if (list) list.replaceChildren(...rows.map((v) => el("option", { value: v.voice }, (v.default ? "default: " : "") + v.description)));
-    });
-  }
+  const keep = Object.fromEntries([...voices.querySelectorAll("select")].map((i) => [i.dataset.lang, i.value]));
+  const rows = Object.fromEntries(state.languages.languages.map((r) => [r.tag, r]));
+  voices.replaceChildren(...(narrationMode() ? [] : langs).map((l) => el("label", {}, `Voice for ${languageName(l)} `,
+    el("select", { "data-lang": l }, el("option", { value: "" }, "the usual voice"),
+      ...((rows[l] || {}).voices || []).slice(1).map((v) => el("option", { value: v, selected: keep[l] === v }, v))))));
   const files = $("#narration-files");
-  files.replaceChildren(...langs.map((l) => el("div", { class: "row" }, el("label", {}, `Narration ${l} `,
-    el("input", { type: "file", accept: "audio/*,video/*", "data-lang": l })))));
+  const chosen = Object.fromEntries([...files.querySelectorAll("input")].filter((i) => i.files.length).map((i) => [i.dataset.lang, i]));
+  files.replaceChildren(...langs.map((l) => chosen[l] ? chosen[l].closest(".row") : el("div", { class: "row" },
+    el("label", {}, `Narration in ${languageName(l)} `, el("input", { type: "file", accept: "audio/*,video/*", "data-lang": l })))));
 }
 
 function setSource(kind) {
   for (const k of ["text", "recording", "narrations"]) $("#source-" + k).hidden = k !== kind;
+  renderLanguages();
 }
 
+// ------------------------------------------------------------------ job form
 async function uploadAudio(file) {
   const form = new FormData();
   form.append("file", file, file.name);
@@ -181,8 +243,8 @@ async function jobBody() {
     languages: languages(),
     presenters: [...document.querySelectorAll("input[name=presenter]:checked")].map((i) => i.value),
     review: $("#review").checked, renderer: $("#renderer").value, name: $("#job-name").value.trim(),
-    source_language: $("#source-language").value.trim() || "en",
-    voices: Object.fromEntries([...document.querySelectorAll("#voices input")].filter((i) => i.value.trim()).map((i) => [i.dataset.lang, i.value.trim()])),
+    source_language: $("#source-language").value || "en",
+    voices: Object.fromEntries([...document.querySelectorAll("#voices select")].filter((i) => i.value).map((i) => [i.dataset.lang, i.value])),
   };
   if (!body.presenters.length) throw new Error("Pick at least one presenter (upload one first).");
   if (!body.languages.length) throw new Error("Pick at least one language.");
@@ -196,8 +258,9 @@ async function jobBody() {
     body.recording = await uploadAudio(f);
   } else {
     body.narrations = {};
+    delete body.source_language;
     for (const input of document.querySelectorAll("#narration-files input")) {
-      if (!input.files[0]) throw new Error(`Choose the narration for ${input.dataset.lang}.`);
+      if (!input.files[0]) throw new Error(`Choose the narration in ${languageName(input.dataset.lang)}.`);
       body.narrations[input.dataset.lang] = await uploadAudio(input.files[0]);
     }
   }
@@ -211,7 +274,7 @@ async function start(preview) {
   try {
     const body = await jobBody();
     const out = await api("POST", preview ? "/jobs/preview" : "/jobs", body);
-    notice(preview ? "Preview started." : "Job started.");
+    notice(preview ? "Preview started: the first seconds of one presenter, small." : "Job started.");
     follow(out.id);
     loadHistory();
   } catch (e) {
@@ -221,129 +284,9 @@ async function start(preview) {
   }
 }
 
-// ------------------------------------------------------------------ progress
-async function follow(jobId) {
-  if (state.source) state.source.close();
-  state.source = null;
-  state.job = jobId;
-  state.reviewShown = "";
-  // Nothing of the previous job may stay on screen under this one's title.
-  $("#job-title").textContent = "";
-  $("#job-state").textContent = "";
-  $("#tasks tbody").replaceChildren();
-  $("#review-panel").replaceChildren();
-  $("#results").replaceChildren();
-  delete $("#results").dataset.sig;
-  $("#current").hidden = false;
-  let job;
-  try { job = await api("GET", `/jobs/${jobId}`); } catch (e) { return showError(e.message); }
-  if (state.job !== jobId) return;
-  showJob(job);
-  const es = new EventSource(job.events);  // a signed link on a server with a token
-  state.source = es;
-  es.addEventListener("progress", (ev) => showJob(JSON.parse(ev.data)));
-  es.addEventListener("end", () => { es.close(); loadHistory(); });
-}
-
-function bar(fraction) {
-  const pct = Math.round(100 * fraction);
-  return el("div", { class: "bar" }, el("div", { style: `width:${pct}%` }), el("span", {}, pct + "%"));
-}
-
-function showJob(job) {
-  if (job.id !== state.job) return;
-  $("#job-title").textContent = job.name;
-  const st = $("#job-state");
-  st.textContent = job.state;
-  st.className = "state " + job.state;
-  $("#job-bar").style.width = job.percent + "%";
-  $("#job-percent").textContent = Math.round(job.percent) + "%";
-  $("#job-eta").textContent = job.state === "running" && job.eta_seconds != null ? `about ${Math.ceil(job.eta_seconds)} s left` : (job.error || "");
-  $("#cancel").disabled = ["done", "failed", "cancelled"].includes(job.state);
-  $("#retry").disabled = !job.tasks.some((t) => ["failed", "cancelled"].includes(t.state));
-  const zip = $("#job-zip");
-  zip.hidden = !job.zip_url;
-  if (job.zip_url) zip.href = job.zip_url;
-  $("#tasks tbody").replaceChildren(...job.tasks.map((t) => el("tr", { "data-task": t.name },
-    el("td", {}, t.name), el("td", {}, t.file || t.message || ""),
-    el("td", {}, bar(t.state === "done" ? 1 : t.progress)),
-    el("td", {}, el("span", { class: "state " + t.state }, t.state + (t.cached ? " (reused)" : "")),
-      t.error ? el("div", { class: "task-error" }, t.error) : ""))));
-  showResults(job);
-  const waiting = job.reviews.filter((r) => !r.approved).map((r) => r.language);
-  const key = job.id + job.state + waiting.join(",");
-  if (!job.review) $("#review-panel").replaceChildren();
-  else if (key !== state.reviewShown) { state.reviewShown = key; showReviews(job); }
-}
-
-function showResults(job) {
-  const box = $("#results");
-  const sig = job.videos.map((v) => v.url).join() + job.packs.map((p) => p.url).join();
-  if (box.dataset.sig === sig) return;
-  box.dataset.sig = sig;
-  box.replaceChildren(
-    job.videos.length ? el("h3", {}, "Videos") : "",
-    el("div", { class: "videos" }, ...job.videos.map((v) => el("figure", {},
-      el("video", { src: v.url, controls: true, preload: "metadata" }),
-      el("figcaption", {}, `${v.name} · ${v.language} `, el("a", { href: withParam(v.url, "download=true"), download: "" }, "download"))))),
-    job.packs.length ? el("h3", {}, "Language packs") : "",
-    el("ul", {}, ...job.packs.map((p) => el("li", {},
-      el("a", { href: p.url, download: "", class: "pack-link" }, `${p.language} pack (zip)`), " · ",
-      el("a", { href: p.srt, download: "" }, "srt"), " · ", el("a", { href: p.vtt, download: "" }, "vtt")))));
-}
-
-async function showReviews(job) {
-  const panel = $("#review-panel");
-  const parts = [];
-  for (const r of job.reviews) {
-    const translated = job.tasks.find((t) => t.name === "translate:" + r.language);
-    if (!translated || translated.state !== "done") continue;
-    try {
-      const rev = await api("GET", `/jobs/${job.id}/review/${r.language}`);
-      const grid = el("div", { class: "review" }, el("strong", {}, `source (${rev.source_language})`), el("strong", {}, r.language),
-        ...rev.sentences.flatMap((s) => [el("div", { class: "src" }, s.source),
-          el("textarea", { "data-id": s.id, rows: 2 }, s.text)]));
-      const save = el("button", { type: "button", onclick: async () => {
-        const edits = Object.fromEntries([...grid.querySelectorAll("textarea")].map((t) => [t.dataset.id, t.value]));
-        try { const out = await api("PUT", `/jobs/${job.id}/review/${r.language}`, { edits });
-          notice(out.redo.length ? `Saved; redoing ${out.redo.length} task(s).` : "Saved; nothing changed."); } catch (e) { showError(e.message); }
-      } }, "Save edits");
-      const approve = el("button", { type: "button", class: "primary", disabled: rev.approved, onclick: async () => {
-        try { await api("POST", `/jobs/${job.id}/review/${r.language}/approve`, { by: $("#consent-by").value.trim() || "reviewer" });
-          notice(`${r.language} approved.`); approve.disabled = true; } catch (e) { showError(e.message); }
-      } }, rev.approved ? "Approved" : `Approve ${r.language}`);
-      parts.push(el("div", { class: "review-lang", "data-lang": r.language }, el("h3", {}, `Review ${r.language}`), grid, el("div", { class: "row" }, save, approve)));
-    } catch (e) { showError(e.message); }
-  }
-  if (state.job !== job.id) return;  // another job was opened while the reviews loaded
-  panel.replaceChildren(...parts);
-}
-
-// ------------------------------------------------------------------ history
-async function loadHistory() {
-  try {
-    const out = await api("GET", `/jobs?offset=${state.offset}&limit=${state.limit}&kind=job,preview`);
-    $("#history tbody").replaceChildren(...out.jobs.map((j) => el("tr", {},
-      el("td", {}, new Date(j.created * 1000).toLocaleString()),
-      el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); follow(j.id); } }, j.name), j.kind !== "job" ? ` (${j.kind})` : ""),
-      el("td", {}, j.languages.join(", ")),
-      el("td", {}, el("span", { class: "state " + j.state }, j.state), j.state === "running" ? ` ${Math.round(j.percent)}%` : ""),
-      el("td", {}, el("button", { class: "small", type: "button", onclick: async () => {
-        if (!confirm("Delete this job and its files?")) return;
-        try { await api("DELETE", `/jobs/${j.id}`); loadHistory(); } catch (e) { showError(e.message); }
-      } }, "delete")))));
-    $("#page").textContent = ` ${out.total ? state.offset + 1 : 0}–${Math.min(state.offset + state.limit, out.total)} of ${out.total} `;
-    $("#prev").disabled = state.offset === 0;
-    $("#next").disabled = state.offset + state.limit >= out.total;
-  } catch (e) { showError(e.message); }
-}
-
 // ------------------------------------------------------------------ wiring
 function init() {
-  $("#languages").replaceChildren(...LANGUAGES.map(([code, name]) =>
-    el("label", {}, el("input", { type: "checkbox", name: "lang", value: code }), ` ${name} (${code})`)));
-  document.querySelectorAll("input[name=lang]").forEach((i) => i.addEventListener("change", renderLanguageExtras));
-  $("#lang-other").addEventListener("input", renderLanguageExtras);
+  $("#source-language").addEventListener("change", loadLanguages);
   document.querySelectorAll("input[name=source]").forEach((i) => i.addEventListener("change", () => setSource(i.value)));
   const drop = $("#drop");
   ["dragenter", "dragover"].forEach((n) => drop.addEventListener(n, (e) => { e.preventDefault(); drop.classList.add("over"); }));
@@ -351,6 +294,13 @@ function init() {
   drop.addEventListener("drop", (e) => addPending([...e.dataTransfer.files]));
   $("#files").addEventListener("change", (e) => addPending([...e.target.files]));
   $("#upload-btn").addEventListener("click", upload);
+  $("#presenters").addEventListener("change", (e) => {
+    if (e.target.name !== "presenter") return;
+    if (e.target.checked) state.ticked.add(e.target.value); else state.ticked.delete(e.target.value);
+    saveTicked();
+  });
+  $("#consent-by").value = localStorage.getItem("polydub-consent-by") || "";
+  $("#consent-by").addEventListener("change", () => localStorage.setItem("polydub-consent-by", $("#consent-by").value.trim()));
   $("#script-file").addEventListener("change", async (e) => { const f = e.target.files[0]; if (f) $("#script").value = await f.text(); });
   $("#start").addEventListener("click", () => start(false));
   $("#preview").addEventListener("click", () => start(true));
@@ -360,7 +310,7 @@ function init() {
   $("#next").addEventListener("click", () => { state.offset += state.limit; loadHistory(); });
   api("GET", "/version").then((v) => ($("#version").textContent = "v" + v.version)).catch(() => {});
   loadPresenters().catch((e) => showError(e.message));
-  loadHistory();
+  loadLanguages().then(loadHistory);
 }
 
 init();

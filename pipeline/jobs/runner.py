@@ -173,7 +173,8 @@ class PipelineRunner:
         progress(0.0, f"voicing {data['target_language']}")
         speech = steps.speak([s["text"] for s in data["sentences"]], data["target_language"], self.toolkit,
                              paragraph_breaks=breaks, voice=call.params.get("voice"),
-                             rate=float(call.params.get("rate") or 1.0))
+                             rate=float(call.params.get("rate") or 1.0),
+                             progress=_fraction(progress, f"voicing {data['target_language']}"))
         _save_speech(speech, out)
         return {"seconds": round(speech.duration, 3), "voice": speech.voice, "backend": speech.backend}
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from pipeline.errors import DiskFullError, InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, safe_arcname, safe_name
+from pipeline.jobs.capabilities import language_name, normalize_spec, normalize_tag
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.plan import check_graph, plan, presenter_label
@@ -237,8 +238,10 @@ class JobService:
 
     # ------------------------------------------------------------------ jobs
     def submit(self, spec: JobSpec, kind: str = "job", _carry_edits_from: str | None = None) -> str:
-        """Plan a spec into a new job; returns its id. Raises SpecError, InputError, DiskFullError."""
+        """Plan a spec into a new job; returns its id. Language tags are normalised (`PT-br` ->
+        `pt-BR`). Raises SpecError, InputError, DiskFullError."""
         self.check_disk()
+        spec = normalize_spec(spec)
         spec.check()
         resolved, labels = self.resolve(spec)
         return self._create(spec, resolved, labels, kind, _carry_edits_from)
@@ -250,6 +253,7 @@ class JobService:
         every file by the SHA-256 of its bytes (not its path). Resuming requeues its failed and
         cancelled tasks; finished ones are kept, and anything whose artifact exists is reused."""
         self.check_disk()
+        spec = normalize_spec(spec)
         spec.check()
         resolved, labels = self.resolve(spec)
         found = self.store.find_job(kind, resolved.to_dict())
@@ -287,7 +291,7 @@ class JobService:
         job = self.store.job(job_id)
         self.check_disk()
         old = JobSpec.from_dict({k: v for k, v in job["spec"].items()})
-        langs = tuple(dict.fromkeys([*old.languages, *languages]))
+        langs = tuple(dict.fromkeys([*old.languages, *(normalize_tag(lang) for lang in languages)]))
         labels: dict[str, str] = {}
         new_keys = []
         for ref in presenters:
@@ -307,6 +311,10 @@ class JobService:
 
     def job(self, job_id: str) -> dict[str, Any]:
         return self.snapshot(job_id)
+
+    def job_spec(self, job_id: str) -> dict[str, Any]:
+        """The job's resolved spec as stored (`JobSpec.from_dict` reads it); NotFoundError."""
+        return self.store.job(job_id)["spec"]
 
     def jobs(self, offset: int = 0, limit: int = 20, kind: str | None = None) -> tuple[list[dict], int]:
         rows, total = self.store.jobs(offset, limit, kind)
@@ -330,7 +338,9 @@ class JobService:
                                           "error", "attempts", "cached", "seconds")} for t in tasks]
         for t in out["tasks"]:
             t["file"] = job["labels"].get(t["presenter"]) if t["presenter"] else None
-            t["label"] = TaskKey.parse(t["name"]).label(job["labels"])
+            key = TaskKey.parse(t["name"])  # in words: "Voicing Portuguese", not "speak:pt"
+            t["label"] = replace(key, language=language_name(key.language)).label(job["labels"]) if key.language \
+                else key.label(job["labels"])
         out["reviews"] = [{"language": r["language"], "approved": bool(r["approved"]), "edited": bool(r["edited"]),
                            "approved_by": r["approved_by"], "approved_at": r["approved_at"]}
                           for r in self.store.reviews(job_id)]
@@ -380,6 +390,7 @@ class JobService:
 
     # ------------------------------------------------------------------ review
     def _translate_task(self, job_id: str, language: str) -> dict[str, Any]:
+        language = normalize_tag(language)
         try:
             task = self.store.task(job_id, str(TaskKey("translate", language)))
         except JobError:
@@ -389,6 +400,7 @@ class JobService:
         return task
 
     def review(self, job_id: str, language: str) -> dict[str, Any]:
+        language = normalize_tag(language)
         task = self._translate_task(job_id, language)
         doc = json.loads((self.artifacts.path(task["output"]) / "translation.json").read_text(encoding="utf-8"))
         row = next((r for r in self.store.reviews(job_id) if r["language"] == language), {})
@@ -397,6 +409,7 @@ class JobService:
 
     def edit(self, job_id: str, language: str, edits: Mapping[str, str]) -> list[str]:
         """Change translated sentences (by id); returns the tasks that will be redone."""
+        language = normalize_tag(language)
         task = self._translate_task(job_id, language)
         folder = self.artifacts.path(task["output"])
         doc = json.loads((folder / "translation.json").read_text(encoding="utf-8"))
@@ -433,6 +446,7 @@ class JobService:
         return redo
 
     def approve(self, job_id: str, language: str, who: str = "reviewer") -> None:
+        language = normalize_tag(language)
         self._translate_task(job_id, language)
         self.store.approve(job_id, language, who)
         if self.executor is not None:
@@ -457,15 +471,15 @@ class JobService:
         return path
 
     def video_path(self, job_id: str, language: str, presenter: str) -> Path:
-        return self._done_file(job_id, str(TaskKey("render", language, presenter)), "video.mp4")
+        return self._done_file(job_id, str(TaskKey("render", normalize_tag(language), presenter)), "video.mp4")
 
     def pack_zip(self, job_id: str, language: str) -> Path:
-        return self._done_file(job_id, str(TaskKey("pack", language)), "pack.zip")
+        return self._done_file(job_id, str(TaskKey("pack", normalize_tag(language))), "pack.zip")
 
     def subtitles_path(self, job_id: str, language: str, fmt: str) -> Path:
         if fmt not in ("srt", "vtt"):
             raise InputError("subtitles come as srt or vtt")
-        return self._done_file(job_id, str(TaskKey("pack", language)), f"pack/subtitles.{fmt}")
+        return self._done_file(job_id, str(TaskKey("pack", normalize_tag(language))), f"pack/subtitles.{fmt}")
 
     def job_zip(self, job_id: str) -> Path:
         """One zip with every finished language pack, in a folder per language."""
@@ -493,6 +507,16 @@ class JobService:
             old.unlink(missing_ok=True)
         os.replace(tmp, out)
         return out
+
+    def poster_path(self, job_id: str, presenter: str) -> Path:
+        """The small first frame of a job's presenter (by its label), for a video's poster;
+        NotFoundError when the job has no such presenter or it has no thumbnail."""
+        job = self.store.job(job_id)
+        key = next((k for k in job["spec"].get("presenters", []) if presenter_label(k) == presenter), None)
+        path = self.artifacts.path(key) / "thumbnail.jpg" if key else None
+        if path is None or not path.exists():
+            raise NotFoundError(f"job {job_id} has no picture of presenter {presenter}")
+        return path
 
     def thumbnail_path(self, pid: str) -> Path:
         p = self.store.presenter(pid)

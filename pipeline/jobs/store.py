@@ -249,8 +249,10 @@ class JobStore:
                 " message=NULL, error=NULL, attempts=attempts+1 WHERE job_id=? AND name=? AND state='queued'",
                 (key, worker, now, job_id, name))
             if cur.rowcount:
-                db.execute("UPDATE jobs SET state='running', started=COALESCE(started, ?) WHERE id=? AND state='queued'",
-                           (now, job_id))
+                # The job's clock starts with its first task, whatever state a cached task or a
+                # review left the job row in (only a queued row used to get it: most never did).
+                db.execute("UPDATE jobs SET started=COALESCE(started, ?),"
+                           " state=CASE state WHEN 'queued' THEN 'running' ELSE state END WHERE id=?", (now, job_id))
         return bool(cur.rowcount)
 
     def progress(self, job_id: str, name: str, fraction: float, message: str | None = None) -> None:

@@ -100,8 +100,7 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert last["percent"] == 100.0 and all(t["state"] == "done" for t in last["tasks"])
     assert {t["file"] for t in last["tasks"] if t["kind"] == "render"} == {"presenter-0.mp4", "presenter-1.mp4"}
     assert {t["label"] for t in last["tasks"] if t["kind"] == "render"} == {
-        f"Rendering presenter-{k}.mp4 — {lang}" for k in (0, 1) for lang in {t["language"] for t in last["tasks"]
-                                                                           if t["kind"] == "render"}}
+        f"Rendering presenter-{k}.mp4 — {name}" for k in (0, 1) for name in ("Portuguese", "Spanish")}
     assert len(last["videos"]) == 4 and len(last["packs"]) == 2
 
     video = client.get(last["videos"][0]["url"])
@@ -211,3 +210,27 @@ def test_delete_presenter(client, tiny_videos):
     assert client.delete(f"/presenters/{pid}").status_code == 204
     assert client.get(f"/presenters/{pid}").status_code == 404
     assert pid not in [p["id"] for p in client.get("/presenters").json()]
+
+
+def test_started_and_time_left_when_the_first_tasks_were_reused(client, server, presenters):
+    """A job whose first tasks are reused (same script as an earlier job) still gets its start
+    time when its first task runs, so the time-left estimate shows while it runs."""
+    text = "Reuse me. Then carry on."
+    first = client.post("/jobs", json={"text": text, "languages": ["nl"], "presenters": presenters[:1]}).json()["id"]
+    assert events(client, first)[-1] == ("end", {"state": "done"})
+    hold = server.data_dir / "hold-render"
+    hold.touch()
+    try:
+        job_id = client.post("/jobs", json={"text": text, "languages": ["nl", "pl"],
+                                            "presenters": presenters[:1]}).json()["id"]
+        wait_for(lambda: any(t["kind"] == "render" and t["state"] == "running"
+                             for t in client.get(f"/jobs/{job_id}").json()["tasks"]), what="a render running")
+        job = client.get(f"/jobs/{job_id}").json()
+        assert any(t["cached"] for t in job["tasks"])  # the source was reused, never started
+        assert job["started"] is not None and job["state"] == "running"
+        assert job["eta_seconds"] is not None and job["eta_seconds"] >= 0
+        listed = next(j for j in client.get("/jobs").json()["jobs"] if j["id"] == job_id)
+        assert listed["started"] == job["started"]
+    finally:
+        hold.unlink()
+    assert events(client, job_id)[-1] == ("end", {"state": "done"})

@@ -16,6 +16,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
+DONE = "document.querySelector('#job-state').dataset.state === 'done'"
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -63,10 +65,10 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
     page.click("#start")
     assert "Pick at least one language" in page.inner_text("#error")
 
-    page.check("input[name=lang][value=pt]")
+    page.check("input[name=lang][value=pt-BR]")
     page.click("#start")
     page.wait_for_selector("#tasks tbody tr", timeout=30_000)
-    page.wait_for_function("document.querySelector('#job-state').textContent === 'done'", timeout=150_000)
+    page.wait_for_function(DONE, timeout=150_000)
     assert page.inner_text("#job-percent") == "100%"
     assert page.is_hidden("#error") or page.inner_text("#error") == ""
     rows = page.locator("#tasks tbody tr")
@@ -84,8 +86,8 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
     info.value.save_as(path)
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
-    assert "job.json" in names and "pt/subtitles.srt" in names
-    assert any(n.startswith("pt/videos/") and n.endswith(".mp4") for n in names)
+    assert "job.json" in names and "pt-BR/subtitles.srt" in names
+    assert any(n.startswith("pt-BR/videos/") and n.endswith(".mp4") for n in names)
     # The language pack link and the history row are there too; the page raised no script error.
     assert page.locator("#results a.pack-link").count() == 1
     assert page.locator("#history tbody tr").count() >= 1
@@ -139,7 +141,7 @@ def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jo
     _open(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
     _open(page, "finished job")
-    page.wait_for_function("document.querySelector('#job-state').textContent === 'done'")
+    page.wait_for_function(DONE)
     page.wait_for_selector("#results video")
     assert page.locator("#review-panel .review-lang").count() == 0, "the first job's review panel is still on screen"
     page.close()
@@ -172,7 +174,7 @@ def test_each_upload_error_is_printed_once(browser, fake_server, tiny_videos):
     page.wait_for_selector("#error:not([hidden])")
     message = page.inner_text("#error")
     assert message.count("notes.mp4") == 1, message
-    assert page.inner_text("#upload-status") == "1 uploaded"
+    assert page.inner_text("#upload-status") == "1 uploaded, 1 not (see above)"
     page.close()
 
 
@@ -225,3 +227,130 @@ def test_token_is_asked_once_remembered_and_a_wrong_one_explained(browser, token
     fresh.goto(token_server.url + "/")
     fresh.wait_for_selector("#token-box:not([hidden])")
     fresh.context.close()
+
+
+# ---------------------------------------------------------------------- what a trainer sees (checked, cheap steps)
+
+
+@pytest.fixture(scope="module")
+def checked_server(tmp_path_factory, tiny_videos):
+    """Cheap steps, checked against an empty model store like the real runner (only the bundled
+    en<->pt-BR models), with one presenter uploaded as "Ana.mp4"."""
+    import httpx
+
+    models = tmp_path_factory.mktemp("no-models")
+    s = Server(tmp_path_factory.mktemp("web-checked"), runner="tests.helpers.runners:ModelCheckedRunner",
+               env={"POLYDUB_MODELS": str(models)}).start()
+    with httpx.Client(base_url=s.url, timeout=60) as c:
+        up = c.post("/presenters", files=[("files", ("Ana.mp4", tiny_videos[0].read_bytes(), "video/mp4"))],
+                    data={"consent_by": "Ana", "consent": "true"})
+        assert up.status_code == 201, up.text
+        s.presenter = up.json()["presenters"][0]["id"]
+    yield s
+    s.stop()
+
+
+def _form(page, server, text: str, review: bool = False) -> None:
+    page.goto(server.url + "/")
+    page.wait_for_selector("input[name=lang]")
+    page.check(f"#presenters input[value={server.presenter}]")
+    page.fill("#script", text)
+    page.check("input[name=lang][value=pt-BR]")
+    if review:
+        page.check("#review")
+
+
+def test_only_languages_that_run_here_are_offered(browser, checked_server):
+    page = browser.new_page()
+    page.goto(checked_server.url + "/")
+    page.wait_for_selector("input[name=lang]")
+    offered = page.eval_on_selector_all("input[name=lang]", "els => els.map(e => e.value)")
+    assert sorted(offered) == ["en", "pt-BR"]  # the bundled model, and the script's own language as written
+    assert page.inner_text("label:has(input[value=pt-BR])").strip() == "Portuguese (Brazil)"
+    summary = page.inner_text("#more-summary")
+    assert "more languages need a model first" in summary
+    page.click("#more-summary")
+    assert "Spanish — needs a translation model en-es" in page.inner_text("#needs-model li[data-lang=es]")
+    assert "polydub models import" in page.inner_text("#how-to-add")
+    # The renderer is behind "Advanced".
+    assert not page.is_visible("#renderer")
+    page.click("#advanced summary")
+    assert page.is_visible("#renderer")
+    from pipeline.jobs.spec import renderer_choices  # the API's list, not one copied into the page
+
+    assert page.eval_on_selector_all("#renderer option", "els => els.map(e => e.value)") == list(renderer_choices())
+    # A narration per language needs no model: every language is offered then.
+    page.check("input[name=source][value=narrations]")
+    assert "es" in page.eval_on_selector_all("input[name=lang]", "els => els.map(e => e.value)")
+    assert page.is_hidden("#more-languages")
+    page.close()
+
+
+def test_a_running_job_in_words_with_time_left_and_live_history(browser, checked_server):
+    hold = checked_server.data_dir / "hold-render"
+    hold.touch()
+    page = browser.new_page()
+    try:
+        _form(page, checked_server, "Check the valve. Close it.")
+        page.fill("#job-name", "valve")
+        page.click("#start")
+        page.wait_for_function("document.querySelector('#job-state').dataset.state === 'running'", timeout=30_000)
+        page.wait_for_selector("#tasks tbody tr:has-text('Rendering Ana.mp4 — Portuguese (Brazil)')")
+        steps = page.eval_on_selector_all("#tasks tbody td:first-child", "els => els.map(e => e.textContent)")
+        assert "Voicing Portuguese (Brazil)" in steps and "Translating into Portuguese (Brazil)" in steps
+        assert not any(":" in s for s in steps), steps  # no task keys (render:pt-BR:...)
+        page.wait_for_function("document.querySelector('#job-eta').textContent.includes('left')", timeout=30_000)
+        row = "#history tr:has(a:text-is('valve'))"
+        page.wait_for_selector(f"{row} [data-state=running]")
+        page.wait_for_selector(f"{row} .progress:has-text('left')", timeout=30_000)  # refreshed while it runs
+        page.set_viewport_size({"width": 400, "height": 800})
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 400, f"the page is {wide} px wide at 400 px with a job running"
+    finally:
+        hold.unlink()
+    # The history row follows the job to the end without a reload.
+    page.wait_for_selector(f"{row} [data-state=done]", timeout=30_000)
+    assert page.inner_text(f"{row} [data-state=done]") == "finished"
+    page.close()
+
+
+def test_saved_says_what_will_be_redone_and_videos_have_posters(browser, checked_server):
+    page = browser.new_page()
+    _form(page, checked_server, "Open the hatch. Look inside.", review=True)
+    page.click("#start")
+    page.wait_for_selector("#review-panel .review-lang[data-lang=pt-BR] textarea")
+    assert "after your approval" in page.inner_text("#tasks tbody tr:has-text('Voicing')")
+    page.click("#review-panel button:text-is('Save corrections')")
+    page.wait_for_function("document.querySelector('#notice').textContent.includes('nothing is redone')")
+    page.click("#review-panel button:text-is('Approve Portuguese (Brazil)')")
+    page.wait_for_function(DONE, timeout=60_000)
+    page.wait_for_selector("#results video")
+    poster = page.get_attribute("#results video", "poster")
+    assert poster and page.evaluate(
+        "async (u) => { const r = await fetch(u); return r.ok && r.headers.get('content-type') === 'image/jpeg'; }", poster)
+    page.fill("#review-panel textarea[data-id=s1]", "Olhe dentro.")
+    page.click("#review-panel button:text-is('Save corrections')")
+    page.wait_for_function("document.querySelector('#notice').textContent.includes('Redoing')")
+    saved = page.inner_text("#notice")
+    assert "Voicing Portuguese (Brazil)" in saved and "Rendering Ana.mp4 — Portuguese (Brazil)" in saved, saved
+    assert "speak:" not in saved and "render:" not in saved
+    page.close()
+
+
+def test_uploaded_presenters_stay_ticked_after_a_reload(browser, checked_server, tiny_videos):
+    page = browser.new_page()
+    page.goto(checked_server.url + "/")
+    page.set_input_files("#files", [{"name": "Bruno.mp4", "mimeType": "video/mp4", "buffer": tiny_videos[1].read_bytes()}])
+    page.check("#consent")
+    page.fill("#consent-by", "Ana Lima")
+    page.click("#upload-btn")
+    page.wait_for_selector("#presenters li:has-text('Bruno.mp4') input:checked")
+    page.reload()
+    page.wait_for_selector("#presenters li:has-text('Bruno.mp4')")
+    assert page.is_checked("#presenters li:has-text('Bruno.mp4') input")
+    assert page.input_value("#consent-by") == "Ana Lima"
+    page.uncheck("#presenters li:has-text('Bruno.mp4') input")
+    page.reload()
+    page.wait_for_selector("#presenters li:has-text('Bruno.mp4')")
+    assert not page.is_checked("#presenters li:has-text('Bruno.mp4') input")
+    page.close()

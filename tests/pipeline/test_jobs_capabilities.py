@@ -1,0 +1,78 @@
+"""What can run here: tag normalisation, language names, the checks a job meets at creation."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.jobs.capabilities import (ModelCapabilities, OpenCapabilities, capabilities_for, language_name,
+                                        normalize_spec, normalize_tag)
+from pipeline.jobs.spec import JobSpec, SpecError
+
+
+@pytest.mark.parametrize("tag, want", [("PT-br", "pt-BR"), ("pt_br", "pt-BR"), ("EN", "en"), ("zh-hant-tw", "zh-Hant-TW"),
+                                       ("und", "und"), ("p t", "p t")])
+def test_normalize_tag(tag, want):
+    assert normalize_tag(tag) == want
+
+
+def test_normalize_spec_every_place_a_tag_goes():
+    spec = normalize_spec(JobSpec(languages=("PT-br", "ES"), presenters=("p1",), text="Hi.", source_language="EN",
+                                  voices={"PT-br": "kokoro:pf_dora"}, glossary={"keep": [], "forced": {"Es": {"a": "b"}}}))
+    assert spec.languages == ("pt-BR", "es") and spec.source_language == "en"
+    assert dict(spec.voices) == {"pt-BR": "kokoro:pf_dora"} and set(spec.glossary["forced"]) == {"es"}
+    narr = normalize_spec(JobSpec(languages=("PT",), presenters=("p1",), narrations={"PT": "k"}))
+    assert dict(narr.narrations) == {"pt": "k"} and narr.languages == ("pt",)
+
+
+@pytest.mark.parametrize("tag, name", [("pt-BR", "Portuguese (Brazil)"), ("es", "Spanish"), ("de-AT", "German (AT)"),
+                                       ("qq", "qq")])
+def test_language_name(tag, name):
+    assert language_name(tag) == name
+
+
+def test_which_runner_is_checked():
+    assert isinstance(capabilities_for("pipeline.jobs.runner:PipelineRunner"), ModelCapabilities)
+    assert isinstance(capabilities_for("pipeline.jobs.testing:CountingRunner"), OpenCapabilities)
+    assert isinstance(capabilities_for("tests.helpers.runners:ModelCheckedRunner"), ModelCapabilities)
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory):
+    """Nothing imported: the bundled en<->pt-BR models and the installed voices."""
+    return ModelCapabilities(tmp_path_factory.mktemp("models"))
+
+
+def _spec(**fields) -> JobSpec:
+    return JobSpec(**{"presenters": ("p1",), **fields})
+
+
+def test_no_model_is_refused_with_what_to_import(empty_store):
+    with pytest.raises(SpecError, match=r"languages: Spanish \(es\): no model translates en->es.*polydub models import"):
+        empty_store.check(_spec(languages=("es",), text="Hi.", source_language="en"))
+    with pytest.raises(SpecError, match=r"no model translates into Spanish \(es\)"):
+        empty_store.check(_spec(languages=("es",), recording="k"))  # source detected later: any model into es
+
+
+def test_no_translation_needed_is_not_refused(empty_store):
+    empty_store.check(_spec(languages=("es",), narrations={"es": "k"}))
+    empty_store.check(_spec(languages=("es",), text="Hola.", source_language="es"))
+    empty_store.check(_spec(languages=("es",), text="Hi.", source_language="en", translations="sha256:" + "0" * 64))
+    empty_store.check(_spec(languages=("pt-BR",), text="Hi.", source_language="en"))
+
+
+def test_unknown_voice_and_language(empty_store):
+    with pytest.raises(SpecError, match="voices: pt-BR: no voice 'piper:nobody' is installed"):
+        empty_store.check(_spec(languages=("pt-BR",), text="Hi.", source_language="en", voices={"pt-BR": "piper:nobody"}))
+    with pytest.raises(SpecError, match="languages: qq: no installed voice speaks"):
+        empty_store.check(_spec(languages=("qq",), text="Hi.", source_language="en"))
+    with pytest.raises(SpecError, match="does not speak Portuguese"):
+        empty_store.check(_spec(languages=("pt-BR",), text="Hi.", source_language="en", voices={"pt-BR": "espeak:de"}))
+
+
+def test_languages_what_runs_first(empty_store):
+    rows = empty_store.languages("en")
+    assert rows[0].tag == "pt-BR" and rows[0].runs and rows[0].voices
+    spanish = next(r for r in rows if r.tag == "es")
+    assert not spanish.runs and spanish.needs == "a translation model en-es"
+    assert [r.runs for r in rows] == sorted((r.runs for r in rows), reverse=True)
+    assert {r.tag for r in empty_store.languages("pt-BR") if r.runs} == {"en"}
