@@ -3,6 +3,11 @@ footage against its own and others' audio, and renders against their source.
 
     .venv/bin/python bench/bench_quality.py [--media ../shared/media] [--no-tts] [--no-render]
 
+The judge hears each narration itself (pipeline.evaluate.hearing: Whisper's word times, each
+word's phones spread by its own duration weights; its own speech-activity gate), never with the
+engine's aligner; a recorded narration still drives its renders the way the engine times one
+(transcribe, then tts.align).
+
 Words: tracked opening (dlib) vs the opening the heard words require; "r0" at lag 0, "r2" the
 best within +/-2 frames, "best" over +/-8 frames with its lag. Envelope: vs the speech envelope
 band-passed 0.5-6 Hz. Renders are also judged against another narration (mismatch control)
@@ -33,6 +38,7 @@ import numpy as np  # noqa: E402
 from lipsync.media import read_audio  # noqa: E402
 from pipeline.evaluate import envelope_measure, evaluate_sync, words_measure  # noqa: E402
 from pipeline.evaluate.correlation import lag_correlation  # noqa: E402
+from pipeline.evaluate.hearing import hear as judge_hears  # noqa: E402
 
 TTS_TEXT = {
     "en": ["Clean the filling nozzle at the end of every shift.",
@@ -107,23 +113,26 @@ def main() -> None:
     tracker = DlibFaceTracker()
 
     def hear(audio, rate, language=None):
-        heard = transcriber.transcribe(audio, rate, language=language)
-        return tuple(tts.align(audio, rate, heard.words, heard.language)), heard.language
+        """The judge's timeline (its own hearing), never the engine's."""
+        return judge_hears(audio, rate, language, transcriber=transcriber).phonemes
+
+    def engine_timing(audio, rate):
+        """A recorded narration timed the way the engine times one (pipeline/steps.py)."""
+        words = transcriber.transcribe(audio, rate)
+        return tuple(tts.align(audio, rate, words.words, words.language))
 
     audios = {}  # name -> (samples, rate, heard timeline, driving timeline)
     for p in "abc":
         s, r = read_audio(args.media / f"presenter_{p}.mp4", 16000)
-        heard, _ = hear(s, r)
-        audios[f"own_{p}"] = (s, r, heard, heard)
+        audios[f"own_{p}"] = (s, r, hear(s, r), None)
     s, r = read_audio(args.media / "narration_en.wav")
-    heard, _ = hear(s, r)
-    audios["narration_en"] = (s, r, heard, heard)
+    audios["narration_en"] = (s, r, hear(s, r), engine_timing(s, r))
     narrations = ["narration_en"]
     if not args.no_tts:
         synth = tts.Synthesizer()
         for lang, text in TTS_TEXT.items():
             speech = synth.synthesize(text, lang)
-            heard, _ = hear(speech.audio, speech.sample_rate, lang)
+            heard = hear(speech.audio, speech.sample_rate, lang)
             audios[f"tts_{lang}"] = (speech.audio, speech.sample_rate, heard, tuple(speech.phonemes))
             narrations.append(f"tts_{lang}")
 

@@ -2,8 +2,10 @@
 
 Presenters a, b and c are rendered once per narration (narration_en.wav, a recorded voice
 that none of them spoke; and TTS narrations in English and Portuguese) and judged with the
-second tracker (dlib) against what the heard words require. Each render is also compared with
-a plain re-encode of its source, played the same way.
+second tracker (dlib) against what the heard words require, as the judge hears them itself
+(`pipeline.evaluate.hearing`: the recogniser's word times, its own phoneme spreading and
+speech-activity gate; never the engine's aligner). Each render is also compared with a plain
+re-encode of its source, played the same way.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ class Narration:
     name: str
     audio: np.ndarray
     rate: int
-    #: the timeline that drives the render (the TTS's own, or transcribe -> tts.align)
+    #: the timeline that drives the render (the TTS's own, or transcribe -> tts.align as the
+    #: engine times a recording)
     drive: tuple
-    #: what the recogniser hears in it (transcribe -> tts.align): the judge's timeline
+    #: the judge's timeline of what the recogniser hears in it (pipeline.evaluate.hearing)
     heard: tuple
     language: str
 
@@ -74,10 +77,18 @@ class Lab:
         self._renders: dict[tuple[str, str], object] = {}
 
     def hear(self, audio: np.ndarray, rate: int, language: str | None = None) -> tuple[tuple, str]:
+        """The judge's timeline and language."""
+        from pipeline.evaluate.hearing import hear
+
+        heard = hear(audio, rate, language, transcriber=self.transcriber)
+        return heard.phonemes, heard.language
+
+    def engine_timing(self, audio: np.ndarray, rate: int) -> tuple:
+        """A recording timed the way the engine times one (pipeline/steps.py)."""
         import tts
 
-        heard = self.transcriber.transcribe(audio, rate, language=language)
-        return tuple(tts.align(audio, rate, heard.words, heard.language)), heard.language
+        words = self.transcriber.transcribe(audio, rate)
+        return tuple(tts.align(audio, rate, words.words, words.language))
 
     def narration(self, name: str) -> Narration:
         if name not in self._narrations:
@@ -86,7 +97,7 @@ class Lab:
 
                 audio, rate = read_audio(self.media / "narration_en.wav")
                 heard, language = self.hear(audio, rate)
-                drive = heard
+                drive = self.engine_timing(audio, rate)
             else:
                 import tts
 
