@@ -4,7 +4,8 @@ footage against its own and others' audio, and renders against their source.
     .venv/bin/python bench/bench_quality.py [--media ../shared/media] [--no-tts] [--no-render]
 
 The judge hears each narration itself (pipeline.evaluate.hearing: Whisper's word times, each
-word's phones spread by its own duration weights; its own speech-activity gate), never with the
+word's phones spread by its own duration weights and its vowels put on syllable nuclei; its own
+speech-activity gate), never with the
 engine's aligner; a recorded narration still drives its renders the way the engine times one
 (transcribe, then tts.align).
 

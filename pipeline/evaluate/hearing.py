@@ -6,7 +6,9 @@ times narration with `tts.align` / `tts.timing` / `tts.warping` and closes the m
 through `translate.Transcriber`), a word's phones come from a text-to-phoneme lookup (espeak-ng
 through `tts.phonemize`: which sounds a word holds, not when), and the placement in time is this
 module's: each phone gets a share of its word's span in proportion to a fixed duration weight of
-its class (`DURATION_WEIGHT`). Nothing is fitted to the audio.
+its class (`DURATION_WEIGHT`). Given the audio, each word is first trimmed to where the judge's
+own `speech_activity` hears speech, and its vowels are moved onto the word's syllable nuclei
+(peaks of the band level, `syllable_nuclei`) when it has as many.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipeline.errors import InputError
+from pipeline.evaluate.speech import (ACTIVITY_HOP_S, ACTIVITY_WINDOW_S, GRID_RATE, ONSET_FLATNESS, band_frames,
+                                      speech_activity)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,13 @@ _STOPS = set("pbtdʈɖcɟkɡgqɢʔ")
 _NASALS = set("mɱnɳɲŋɴ")
 _FLAPS = set("ɾɽⱱ")
 _APPROXIMANTS = set("lɭʎʟɫrɹɻʀʁjwɥʋɰʍ")  # ʁ/ʀ: espeak's uvular r in fr/de/pt is mostly approximant
+_VOWEL_CLASSES = {"diphthong", "open_vowel", "vowel", "reduced_vowel"}
+#: A syllable nucleus is a peak of the band level that stands this far over the dips on either
+#: side, in a harmonic frame: the minimum dip of de Jong & Wempe (2009), "Praat script to detect
+#: syllable nuclei and measure speech rate automatically", Behavior Research Methods 41(2).
+NUCLEUS_DIP_DB = 2.0
+#: The level is averaged over this many frames (30 ms) first, so one frame's flicker is no peak.
+NUCLEUS_SMOOTH_FRAMES = 3
 
 
 def _letters(phone: str) -> str:
@@ -105,10 +116,60 @@ def spread_phones(start: float, end: float, phones: Sequence[str]) -> Timeline:
     return tuple((float(a), float(b), p) for (p, _), a, b in zip(kept, edges[:-1], edges[1:]))
 
 
+@dataclass(frozen=True)
+class Acoustics:
+    """What the judge's own measures say of a recording, for placing phones."""
+
+    #: bool per GRID_RATE step: speech heard (`speech_activity`)
+    voiced: np.ndarray
+    #: (time s, band level dB) of each syllable nucleus, in time order
+    nuclei: tuple[tuple[float, float], ...]
+
+
+def syllable_nuclei(samples: np.ndarray, sample_rate: int) -> Acoustics:
+    """Speech activity and syllable nuclei of a recording (mono float, `sample_rate` Hz)."""
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import find_peaks
+
+    samples = np.asarray(samples, dtype=np.float64).reshape(-1)
+    level, flatness = band_frames(samples, sample_rate)
+    if len(level) < 3:
+        return Acoustics(speech_activity(samples, sample_rate), ())
+    smooth = uniform_filter1d(level, NUCLEUS_SMOOTH_FRAMES, mode="nearest")
+    peaks, _ = find_peaks(smooth, prominence=NUCLEUS_DIP_DB)
+    peaks = peaks[flatness[peaks] < ONSET_FLATNESS]
+    times = peaks * ACTIVITY_HOP_S + ACTIVITY_WINDOW_S / 2
+    return Acoustics(speech_activity(samples, sample_rate),
+                     tuple((float(t), float(smooth[k])) for t, k in zip(times, peaks)))
+
+
+def _trimmed(start: float, end: float, voiced: np.ndarray) -> tuple[float, float]:
+    """The word's span cut to where speech is heard in it (unchanged when none is)."""
+    a, b = int(round(start * GRID_RATE)), int(round(end * GRID_RATE))
+    heard = np.flatnonzero(voiced[max(a, 0):max(b, 0)])
+    if not len(heard):
+        return start, end
+    return (a + heard[0]) / GRID_RATE, (a + heard[-1] + 1) / GRID_RATE
+
+
+def _on_nuclei(timeline: Timeline, start: float, end: float, nuclei: Sequence[tuple[float, float]]) -> Timeline:
+    """A word's spread timeline bent (piecewise linearly, ends fixed) so its vowels' centres sit
+    on its loudest nuclei, in order; unchanged when the word has fewer nuclei than vowels."""
+    centres = [(a + b) / 2 for a, b, p in timeline if phone_class(p) in _VOWEL_CLASSES]
+    inside = [(t, level) for t, level in nuclei if start < t < end]
+    if not centres or len(inside) < len(centres):
+        return timeline
+    chosen = sorted(t for t, _ in sorted(inside, key=lambda n: -n[1])[: len(centres)])
+    src, dst = [start, *centres, end], [start, *chosen, end]
+    return tuple((float(np.interp(a, src, dst)), float(np.interp(b, src, dst)), p) for a, b, p in timeline)
+
+
 def words_timeline(words: Sequence[tuple[float, float, str]], language: str,
-                   phonemizer: Phonemizer | None = None) -> Timeline:
+                   phonemizer: Phonemizer | None = None, acoustics: Acoustics | None = None) -> Timeline:
     """The phoneme timeline of timed words (start s, end s, text): each word's phones, looked
-    up one word at a time, spread over the word's span (`spread_phones`).
+    up one word at a time, spread over the word's span (`spread_phones`). With `acoustics`
+    (`syllable_nuclei` of the recording), each word is first trimmed to its heard part and its
+    vowels then moved onto its nuclei.
 
     `phonemizer` defaults to `tts.phonemize` (espeak-ng). A word the lookup gives no phones
     (punctuation, a symbol) is left silent and logged. Raises what the lookup raises for a
@@ -121,7 +182,12 @@ def words_timeline(words: Sequence[tuple[float, float, str]], language: str,
         phones = [p for _, word_phones in phonemizer(text, language) for p in word_phones]
         if not phones:
             log.info("no phones for the heard word %r (%.2f-%.2f s); it stays silent", text, start, end)
-        out.extend(spread_phones(float(start), float(end), phones))
+        start, end = float(start), float(end)
+        if acoustics is None:
+            out.extend(spread_phones(start, end, phones))
+            continue
+        start, end = _trimmed(start, end, acoustics.voiced)
+        out.extend(_on_nuclei(spread_phones(start, end, phones), start, end, acoustics.nuclei))
     return tuple(out)
 
 
@@ -159,4 +225,5 @@ def hear(samples: np.ndarray, sample_rate: int, language: str | None = None, *,
         return Heard((), "", language)
     if language is None:
         raise InputError("the recogniser named no language for the narration; give it with --language")
-    return Heard(words_timeline(words, language, phonemizer), " ".join(t for _, _, t in words), language)
+    timeline = words_timeline(words, language, phonemizer, syllable_nuclei(samples, sample_rate))
+    return Heard(timeline, " ".join(t for _, _, t in words), language)

@@ -122,8 +122,9 @@ def speech_envelope(
     return _frame_means(envelope, rate, fps, n_frames)
 
 
-def _band_frames(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """(level dB re full scale, spectral flatness) of each ACTIVITY_HOP_S frame in ACTIVITY_BAND_HZ."""
+def band_frames(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """(level dB re full scale, spectral flatness), float64 arrays, of each ACTIVITY_WINDOW_S
+    frame every ACTIVITY_HOP_S seconds (frame i starts at i x hop) within ACTIVITY_BAND_HZ."""
     win = max(8, int(round(ACTIVITY_WINDOW_S * sample_rate)))
     hop = max(1, int(round(ACTIVITY_HOP_S * sample_rate)))
     n_frames = 1 + (len(audio) - win) // hop if len(audio) >= win else 0
@@ -155,7 +156,7 @@ def speech_activity(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """
     audio = np.asarray(audio, dtype=np.float64).reshape(-1)
     n_grid = int(len(audio) / sample_rate * GRID_RATE)
-    level, flatness = _band_frames(audio, sample_rate)
+    level, flatness = band_frames(audio, sample_rate)
     if len(level) == 0:
         return np.zeros(n_grid, dtype=bool)
     floor = float(np.percentile(level, 5))

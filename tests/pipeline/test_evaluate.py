@@ -168,6 +168,30 @@ def test_words_timeline_looks_up_each_word_and_times_it_itself():
     assert timeline[4][0] == 1.0  # the word without phones stays silent
 
 
+def test_words_are_trimmed_to_speech_and_vowels_moved_onto_syllable_nuclei():
+    from pipeline.evaluate.hearing import syllable_nuclei
+    from tests.conftest import tone
+
+    rate = 16000
+    audio = np.concatenate([tone(1.0, rate), np.zeros(rate, np.float32)])  # 4 bursts, then a pause
+    audio += np.random.default_rng(0).normal(0, 1e-3, len(audio)).astype(np.float32)
+    heard = syllable_nuclei(audio, rate)
+    assert [round(t, 2) for t, _ in heard.nuclei] == pytest.approx([0.0625, 0.3125, 0.5625, 0.8125], abs=0.02)  # burst peaks
+
+    def phonemizer(text, language):
+        return [(text, ("p", "a", "p", "a"))]
+
+    # The recogniser gave the second word the pause after it.
+    timeline = words_timeline([(0.0, 0.55, "papa"), (0.55, 1.9, "papa")], "en", phonemizer, heard)
+    vowels = [(s, e) for s, e, p in timeline if p == "a"]
+    assert all(s < t < e for (s, e), (t, _) in zip(vowels, heard.nuclei))  # each vowel on its nucleus
+    assert timeline[-1][1] < 1.05  # trimmed to the heard part, not the pause
+    # Negative control: noise has no nuclei and no speech, so the plain spread stands.
+    quiet = syllable_nuclei(RNG.normal(0, 0.1, 2 * rate).astype(np.float32), rate)
+    assert quiet.nuclei == () and words_timeline([(0.0, 1.9, "papa")], "en", phonemizer, quiet) == \
+        words_timeline([(0.0, 1.9, "papa")], "en", phonemizer)
+
+
 def test_words_timeline_of_real_words_through_espeak():
     timeline = words_timeline([(0.0, 0.5, "Clean"), (0.5, 0.8, "the"), (0.8, 1.4, "nozzle.")], "en")
     assert "".join(p for _, _, p in timeline).startswith("kli")
