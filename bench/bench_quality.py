@@ -18,6 +18,8 @@ its forced bilabial closures, and the render's tracked opening is correlated wit
 error compared where the source frame's own opening disagrees most with the track). Each
 source line also says how closely the two trackers (dlib and the engine's MediaPipe) agree on
 the opening of the real footage: no render, judged by dlib, follows its target more closely.
+Each TTS narration's line says how closely the judge's timeline follows the synthesizer's own
+(the truth there): the judge's own precision, a ceiling on what any render can score.
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ def jaw_disagreement(opening, track, analysis) -> tuple[float, float]:
     error = np.abs(z[0] - z[1])
     most = apart > np.percentile(apart[ok], 75)
     return float(error[ok & most].mean()), float(error[ok & ~most].mean())
+
+
+def judge_precision(samples, rate, heard, truth):
+    """The opening the judge's timeline asks for, against the one the synthesizer's own phoneme
+    timeline asks for (the truth, for synthetic speech): how precisely the judge times speech."""
+    from pipeline.evaluate.speech import speech_activity, words_opening
+
+    n, voiced = int(len(samples) / rate * 25), speech_activity(samples, rate)
+    return lag_correlation(words_opening(tuple(truth), 25.0, n, voiced=voiced),
+                           words_opening(heard, 25.0, n, voiced=voiced), 8)
 
 
 def mouth_tracks(drive, result, samples, rate):
@@ -136,6 +148,8 @@ def main() -> None:
             heard = hear(speech.audio, speech.sample_rate, lang)
             audios[f"tts_{lang}"] = (speech.audio, speech.sample_rate, heard, tuple(speech.phonemes))
             narrations.append(f"tts_{lang}")
+            print(f"the judge's timing of tts_{lang} vs the synthesizer's own (its precision): "
+                  f"{words_cols(judge_precision(speech.audio, speech.sample_rate, heard, speech.phonemes))}")
 
     import lipsync
 
