@@ -1,7 +1,9 @@
 """The HTTP app: `create_app(settings=None, *, service=None)`.
 
-The job service is built at start-up from the settings (job store, artifact store, executor
-with its worker processes) unless one is passed in, and stopped at shutdown. Domain errors
+The job service is built at start-up from the settings unless one is passed in: the settings
+map onto `pipeline.jobs.ServiceConfig` (`Settings.service_config()`) and
+`pipeline.jobs.open_service` wires the job store, artifact store and executor, as for the
+command line; its executor is started at start-up and stopped at shutdown. Domain errors
 become one-line 4xx/5xx answers; the web page is served from `api/web` at `/`.
 """
 
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -27,54 +28,11 @@ from pipeline import __version__
 from pipeline.errors import DiskFullError, InputError, JobError, PipelineError
 from pipeline.jobs.spec import SpecError
 from pipeline.jobs.store import NotFoundError
+from pipeline.jobs.wiring import open_service
 
 log = logging.getLogger(__name__)
 
 WEB = Path(__file__).parent / "web"
-
-
-def build_service(settings: Settings, with_executor: bool = True):
-    """The job service and its executor, as the settings say (workers not started yet)."""
-    from pipeline.jobs.artifacts import ArtifactStore
-    from pipeline.jobs.remote_store import open_artifact_store
-    from pipeline.jobs.service import JobService
-    from pipeline.jobs.store import JobStore
-
-    data = Path(settings.data_dir)
-    data.mkdir(parents=True, exist_ok=True)
-    store = JobStore(data / "jobs.sqlite")
-    artifacts = (open_artifact_store(settings.artifact_store, cache_dir=data / "artifacts")
-                 if settings.artifact_store else ArtifactStore(data / "artifacts"))
-    executor = None
-    if with_executor:
-        executor = _executor(settings, store, artifacts, data)
-    probe = _import(settings.free_space_probe) if settings.free_space_probe else None
-    return JobService(store, artifacts, executor, data_dir=data, min_free_bytes=int(settings.min_free_gb * 1e9),
-                      retention_days=settings.retention_days, free_space=probe)
-
-
-def _import(target: str):
-    """`module:attribute` -> the attribute."""
-    import importlib
-
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def _executor(settings: Settings, store, artifacts, data: Path):
-    from pipeline.jobs.executor import create_executor
-    from pipeline.jobs.local import load_factory
-
-    runner = partial(load_factory(settings.runner), data_dir=str(data))
-    options: dict = {}
-    if settings.executor == "local":
-        options.update(cpu_workers=settings.cpu_workers, device_slots=settings.device_slots,
-                       max_attempts=settings.max_attempts)
-    elif settings.executor == "ray":  # device_slots: engine workers when the cluster has no GPU
-        options.update(address=settings.ray_address, device_slots=settings.device_slots,
-                       max_attempts=settings.max_attempts)
-    options.update(settings.executor_options)
-    return create_executor(settings.executor, store, artifacts, runner, **options)
 
 
 def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
@@ -90,7 +48,7 @@ def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
         root.addHandler(handler)
         if root.level > logging.getLevelName(settings.log_level.upper()) or root.level == logging.NOTSET:
             root.setLevel(settings.log_level.upper())
-        svc = app.state.service = service or build_service(settings)
+        svc = app.state.service = service or open_service(settings.service_config())
         if own_service and svc.executor is not None:
             svc.executor.start()
         log.info("polydub %s serving, data in %s", __version__, settings.data_dir)

@@ -65,6 +65,7 @@ class TaskOut(BaseModel):
     language: str | None
     presenter: str | None
     file: str | None = Field(None, description="the presenter file this task works on")
+    label: str = Field("", description="what the task does, for people (\"Rendering Ana — pt\")")
     state: TaskState
     progress: float
     message: str | None

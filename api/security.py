@@ -180,9 +180,9 @@ class Guard:
         auth = headers.get("authorization", "")
         if auth[:7].lower() == "bearer ":
             return hmac.compare_digest(auth[7:].strip().encode(), token.encode())
+        # Never `?token=` in a query string: URLs end up in logs, history and Referer headers;
+        # a link that must work without headers (downloads, event streams) is a signed one.
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        if "token" in query:  # still accepted from older clients; the page never writes it
-            return hmac.compare_digest(query["token"][0].strip().encode(), token.encode())
         if scope["method"] in ("GET", "HEAD") and "sig" in query and self.links is not None:
             return self.links.verify(scope["path"], query.get("exp", [""])[0], query["sig"][0])
         return False

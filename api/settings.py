@@ -6,10 +6,15 @@ Never instantiated at import time: `create_app(settings)` and the CLI build one 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pipeline.jobs.wiring import ServiceConfig
 
 
 def default_data_dir() -> Path:
@@ -66,6 +71,20 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * (1 << 20))
+
+    def service_config(self, **overrides: Any) -> ServiceConfig:
+        """These settings as the job service's wiring (`pipeline.jobs.open_service`), the one
+        mapping the HTTP app and the command line share; `overrides` replace config fields
+        (the CLI: models_dir, only_own_jobs, allow_paths)."""
+        from pipeline.jobs.wiring import ServiceConfig
+
+        config = ServiceConfig(
+            data_dir=Path(self.data_dir), executor=self.executor, runner=self.runner,
+            artifact_store=self.artifact_store, cpu_workers=self.cpu_workers, device_slots=self.device_slots,
+            max_attempts=self.max_attempts, ray_address=self.ray_address, executor_options=dict(self.executor_options),
+            min_free_bytes=int(self.min_free_gb * 1e9), retention_days=self.retention_days,
+            free_space_probe=self.free_space_probe)
+        return replace(config, **overrides)
 
     def is_loopback(self) -> bool:
         if self.host == "localhost":

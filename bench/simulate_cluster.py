@@ -18,6 +18,19 @@ GPU speed is not measured here (no GPU on this machine): renders cost what one C
 slot took, so the table shows how the batch spreads, not how fast a GPU renders.
 
 Run: .venv/bin/python bench/simulate_cluster.py [--costs costs.json] [--presenters 100 --languages 12]
+
+`--executor local` models the local executor on one machine instead (`pipeline.jobs.local`):
+`--cpu-workers` processes run analysis, source, translation, speech and packs, `--device-slots`
+processes run renders, each ready task goes to the first idle worker of its pool in plan order,
+with no driver. Costs come from `bench/bench_batch.py --json` (one file or several); each kind's
+steady cost is fitted as a line in the clip length over the files (proportional with one file;
+a pack also grows with the number of presenters) and extrapolated to `--seconds`. It prints the
+batch time under today's policy and three alternatives (speech before analyses; the n-th
+analysis beside the n-th speech; analyses on the render slot, Ray's split), the CPU floor (the batch's CPU time over the cores: no schedule beats
+it), and each against the one-hour goal:
+
+  .venv/bin/python bench/simulate_cluster.py --executor local --costs b60.json b6.json \
+      --presenters 10 --languages 10 --seconds 60
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import heapq
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,12 +97,15 @@ def graph(presenters: int, languages: int):
 
 
 def simulate(tasks, costs: dict, gpus: int, cpu_workers: int, scale: float = 1.0,
-             engine_kinds: frozenset[str] = ENGINE_KINDS, warm: bool = False) -> dict:
+             engine_kinds: frozenset[str] = ENGINE_KINDS, warm: bool = False,
+             priority: Callable[[list], dict[str, tuple]] | None = None) -> dict:
+    """Makespan and engine-pool use of `tasks`. `priority(tasks)`: {task name: sort key}, lower
+    first among ready tasks (default: plan order, as the executors do)."""
     kinds = costs["kinds"]
     overhead, dispatch_s = costs["overhead_s"], costs["dispatch_s"]
     workers = [Worker("engine") for _ in range(gpus)] + [Worker("cpu") for _ in range(cpu_workers)]
     idle = {"engine": list(range(gpus)), "cpu": list(range(gpus, gpus + cpu_workers))}
-    order = {t.name: i for i, t in enumerate(tasks)}
+    order = priority(tasks) if priority else {t.name: (i,) for i, t in enumerate(tasks)}
     kind_of = {t.name: t.kind for t in tasks}
     missing = {t.name: len(set(t.deps.values())) for t in tasks}
     children: dict[str, list[str]] = defaultdict(list)
@@ -156,17 +173,128 @@ def pool_of(kind: str, engine_kinds: frozenset[str]) -> str:
     return "engine" if kind in engine_kinds else "cpu"
 
 
+# ---------------------------------------------------------------------- the local executor
+
+def speech_first(tasks) -> dict[str, tuple]:
+    """Source, translations and speech before analyses; plan order otherwise."""
+    rank = {"source": 0, "translate": 0, "speak": 1}
+    return {t.name: (rank.get(t.kind, 2), i) for i, t in enumerate(tasks)}
+
+
+def interleaved(tasks) -> dict[str, tuple]:
+    """The n-th analysis beside the n-th language's translation and speech, so the first render
+    needs one analysis and one speech, not all analyses first."""
+    seen: dict[str, int] = defaultdict(int)
+    out = {}
+    for i, t in enumerate(tasks):
+        nth = seen[t.kind]
+        seen[t.kind] += 1
+        out[t.name] = (nth if t.kind in ("analyse", "translate", "speak") else 0, i)
+    return out
+
+
+#: Policies compared in --executor local: (label, engine kinds, priority)
+LOCAL_POLICIES = (
+    ("today: plan order, analyses on the CPU worker", frozenset({"render"}), None),
+    ("speech first (translate, speak before analyses)", frozenset({"render"}), speech_first),
+    ("interleaved (n-th analysis beside n-th speech)", frozenset({"render"}), interleaved),
+    ("analyses on the render slot (Ray's split)", frozenset({"render", "analyse"}), None),
+)
+GOAL_S = 3600.0
+
+
+def fit_local_costs(batches: list[dict], presenters: int, seconds: float) -> dict:
+    """Per-kind costs at `seconds` per clip and `presenters` per pack, from bench_batch runs.
+
+    Steady cost: a least-squares line a + b*S over the runs' clip lengths S (b*S alone when
+    only one length was measured; a pack's cost is per presenter, times `presenters`). Model
+    load: the mean over runs of (first run - steady mean), paid once per worker."""
+    kinds: dict[str, dict] = {}
+    names = sorted({k for b in batches for k in b["kinds"]})
+    for kind in names:
+        points = [(b["seconds"], b["kinds"][kind]["mean_s"] / (b["presenters"] if kind == "pack" else 1),
+                   max(0.0, b["kinds"][kind]["cold_s"] - b["kinds"][kind]["mean_s"]))
+                  for b in batches if kind in b["kinds"]]
+        xs = [p[0] for p in points]
+        if len(set(xs)) > 1:
+            mx, my = sum(xs) / len(xs), sum(p[1] for p in points) / len(points)
+            slope = sum((x - mx) * (p[1] - my) for x, p in zip(xs, points)) / sum((x - mx) ** 2 for x in xs)
+            steady = my + slope * (seconds - mx)
+        else:
+            steady = points[0][1] * seconds / xs[0]
+        steady = max(0.0, steady) * (presenters if kind == "pack" else 1)
+        load = sum(p[2] for p in points) / len(points)
+        kinds[kind] = {"mean_s": steady, "cold_s": steady + load, "first_s": steady + load}
+    overhead = sum(b.get("overhead_s", 0.0) for b in batches) / len(batches)
+    return {"kinds": kinds, "overhead_s": overhead, "dispatch_s": 0.0}
+
+
+def own_costs(batch: dict) -> dict:
+    """A run's costs as measured, for checking the simulation against its own wall time."""
+    return {"kinds": batch["kinds"], "overhead_s": batch.get("overhead_s", 0.0), "dispatch_s": 0.0}
+
+
+def cpu_floor(batches: list[dict], costs: dict, tasks, cores: int) -> float:
+    """The batch's CPU time over the cores: measured CPU per busy second (mean over runs) times
+    the simulated busy seconds. No schedule finishes sooner on this machine."""
+    per_busy = sum(b["cpu_s"] / max(1e-9, sum(k["busy_s"] for k in b["kinds"].values())) for b in batches)
+    per_busy /= len(batches)
+    busy = sum(costs["kinds"][t.kind]["mean_s"] for t in tasks if t.kind in costs["kinds"])
+    return per_busy * busy / cores
+
+
+def local_main(args: argparse.Namespace) -> None:
+    batches = [json.loads(p.read_text()) for p in args.costs]
+    cores = args.cores or batches[0].get("cores", 2)
+    for path, b in zip(args.costs, batches):
+        tasks = graph(b["presenters"], b["languages"])
+        sim = simulate(tasks, own_costs(b), b["device_slots"], b["cpu_workers"], engine_kinds=frozenset({"render"}))
+        print(f"{path.name}: {b['presenters']} x {b['languages']} at {b['seconds']:g} s, {b['cpu_workers']} CPU "
+              f"worker(s) + {b['device_slots']} render slot(s): measured {fmt(b['wall_s'])}, simulated "
+              f"{fmt(sim['makespan_s'])}; CPU {b['cpu_s'] / b['wall_s'] / b.get('cores', cores) * 100:.0f}% "
+              "of the machine")
+    costs = fit_local_costs(batches, args.presenters, args.seconds)
+    if len({b["seconds"] for b in batches}) == 1:
+        print("one clip length measured: each kind's cost is scaled in proportion, its model loads and fixed "
+              "costs too, so the figures below are an upper bound; give runs at two lengths (e.g. 60 s and 6 s)")
+    print(f"\nper-task costs at {args.seconds:g} s:", ", ".join(
+        f"{k} {v['mean_s']:.1f} s (+{v['cold_s'] - v['mean_s']:.1f} load)" for k, v in costs["kinds"].items()))
+    tasks = graph(args.presenters, args.languages)
+    print(f"{args.presenters} presenters x {args.languages} languages x {args.seconds:g} s ({len(tasks)} tasks), "
+          f"{args.cpu_workers} CPU worker(s) + {args.device_slots} render slot(s), {cores} cores:")
+    print(f"  {'policy':<50} {'batch time':>11} {'render slot busy':>17} {'vs 1 h':>7}")
+    for label, engine, priority in LOCAL_POLICIES:
+        sim = simulate(tasks, costs, args.device_slots, args.cpu_workers, engine_kinds=engine, priority=priority)
+        print(f"  {label:<50} {fmt(sim['makespan_s']):>11} {sim['engine_utilisation'] * 100:>16.0f}% "
+              f"{sim['makespan_s'] / GOAL_S:>6.1f}x")
+    floor = cpu_floor(batches, costs, tasks, cores)
+    print(f"  {'CPU floor (CPU time / cores, any schedule)':<50} {fmt(floor):>11} {'':>17} {floor / GOAL_S:>6.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--costs", type=Path, help="the JSON written by bench/bench_ray.py --json")
+    parser.add_argument("--executor", choices=("ray", "local"), default="ray")
+    parser.add_argument("--costs", type=Path, nargs="+",
+                        help="ray: the JSON of bench/bench_ray.py --json; local: bench/bench_batch.py --json file(s)")
     parser.add_argument("--presenters", type=int, default=100)
     parser.add_argument("--languages", type=int, default=12)
+    parser.add_argument("--seconds", type=float, default=60.0, help="local: clip length to extrapolate to")
+    parser.add_argument("--cpu-workers", type=int, default=1, help="local: CPU worker processes")
+    parser.add_argument("--device-slots", type=int, default=1, help="local: render slots")
+    parser.add_argument("--cores", type=int, help="local: cores for the CPU floor (default: the costs file's)")
     parser.add_argument("--gpus", type=int, nargs="+", default=[1, 8, 64])
     parser.add_argument("--cpu-per-gpu", type=int, default=2, help="CPU workers per GPU worker")
     parser.add_argument("--scale", type=float, nargs="+", default=[1.0, 30.0],
                         help="render and analysis cost multipliers (1 = the benchmark's ~2 s clips)")
     args = parser.parse_args()
-    costs = load_costs(args.costs)
+    if args.executor == "local":
+        if not args.costs:
+            parser.error("--executor local needs --costs FILE... written by bench/bench_batch.py --json")
+        local_main(args)
+        return
+    if args.costs and len(args.costs) > 1:
+        parser.error("the Ray model takes one --costs file")
+    costs = load_costs(args.costs[0] if args.costs else None)
 
     print("per-task costs (s):", ", ".join(f"{k} {v['mean_s']:.3f} (+{load_s(v):.2f} model load)"
                                            for k, v in costs["kinds"].items()))

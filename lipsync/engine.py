@@ -91,8 +91,12 @@ class LipSyncEngine:
 
     # ------------------------------------------------------------------ analysis
 
-    def analyse(self, presenter: Path, progress: Progress | None = None) -> PresenterAnalysis:
-        """The presenter's analysis, from the cache when this file was analysed before."""
+    def analyse(self, presenter: Path, progress: Progress | None = None, *,
+                decode: media.DecodeOptions | None = None) -> PresenterAnalysis:
+        """The presenter's analysis, from the cache when this file was analysed before.
+
+        `decode.accept_truncated` lets a cut-off video through (else TruncatedMediaError).
+        """
         presenter = Path(presenter)
         if not presenter.is_file():
             raise MediaError(f"{presenter}: no such file; check the presenter path")
@@ -105,6 +109,7 @@ class LipSyncEngine:
         info = media.probe(presenter)  # a damaged file fails here, before the model loads
         if info.video is None:
             raise MediaError(f"{presenter}: has no picture; give a video or a photo of the presenter")
+        media.check_complete(presenter, accept_truncated=(decode or media.DEFAULT_OPTIONS).accept_truncated)
         log.info("analysing %s", presenter)
         with FaceTracker(self.face_model) as tracker:
             try:
@@ -146,12 +151,14 @@ class LipSyncEngine:
         max_seconds: float | None = None,
         max_height: int | None = None,
         renderer_options: Mapping[str, Any] | None = None,
+        decode: media.DecodeOptions | None = None,
     ) -> RenderResult:
         """Re-render `presenter` so its mouth speaks `audio`; write an MP4 to `out`.
 
         `renderer`: a registry name, "auto" (exemplar when the footage shows enough mouth
         shapes, warp otherwise), or a renderer object (which wins). `renderer_options` go to
-        the renderer's constructor (Wav2Lip: checkpoint=...).
+        the renderer's constructor (Wav2Lip: checkpoint=...). `decode`: how the presenter is
+        decoded (background behind transparency, accept_truncated, HDR tone-mapping operator).
         """
         presenter, out = Path(presenter), Path(out)
         audio = np.asarray(audio, np.float32)
@@ -159,7 +166,7 @@ class LipSyncEngine:
             audio = audio.mean(axis=0 if audio.shape[0] < audio.shape[1] else 1)
         if audio.ndim != 1 or len(audio) == 0 or sample_rate <= 0:
             raise RenderError("the narration audio is empty or not mono samples; give speech audio")
-        analysis = self.analyse(presenter)
+        analysis = self.analyse(presenter, decode=decode)
         if not analysis.has_face.any():
             raise NoFaceError(f"{presenter}: no face found in any frame; use footage where the "
                               "presenter's face is visible and turned to the camera")
@@ -212,10 +219,15 @@ class LipSyncEngine:
                                  landmarks=lm, pose=pose, target=track.shape[i])
 
         written = 0
+        source = media.probe(presenter).video
+        options["conversions"] = list(media.conversions(source, decode or media.DEFAULT_OPTIONS))
+        for sentence in options["conversions"]:
+            log.info("%s: %s", presenter, sentence)
         with media.FrameSequence(presenter, info=media.VideoStreamInfo(
-                analysis.width, analysis.height, fps, analysis.n_frames, "")) as seq, \
+                analysis.width, analysis.height, fps, analysis.n_frames, ""),
+                options=decode or media.DEFAULT_OPTIONS) as seq, \
                 media.VideoWriter(out, width, height, fps, audio=(audio, sample_rate),
-                                  comment=comment or _default_comment()) as writer:
+                                  comment=comment or _default_comment(), colour=source.colour) as writer:
             for frame in engine_renderer.render(job, frames(seq)):
                 writer.write(frame)
                 written += 1

@@ -9,6 +9,10 @@ class MediaError(LipSyncError):
     """A media file is missing, unreadable, damaged or of the wrong kind."""
 
 
+class TruncatedMediaError(MediaError):
+    """A media file is cut off: it decodes clearly shorter than its header declares."""
+
+
 class NoFaceError(LipSyncError):
     """The presenter footage shows no usable face."""
 

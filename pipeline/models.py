@@ -31,6 +31,8 @@ from pipeline.errors import ModelNotFoundError, PipelineError
 log = logging.getLogger(__name__)
 
 MANIFEST = "polydub-model.json"
+#: store entry kinds the translator reads (see `translate.backends`)
+TRANSLATION_KINDS = frozenset({"marian", "ctranslate2", "bergamot"})
 ENV = "POLYDUB_MODELS"
 
 
@@ -406,6 +408,21 @@ class ModelStore:
             out[name] = ModelInfo(name, prev.kind if prev else detect_kind(p) if p.exists() else "unknown",
                                   prev.licence if prev else "unknown", "override", p)
         return sorted(out.values(), key=lambda i: i.name)
+
+    def translation_models(self) -> dict[str, Path]:
+        """{entry name: folder} of every translation model in the store (imported, fetched),
+        for `translate.Translator(models=...)`, which reads each folder's language pair from
+        the name or the folder. Package-shipped Bergamot models are the translator's own."""
+        if not self.root.is_dir():
+            return {}
+        found = {}
+        for entry in sorted(self.root.iterdir()):
+            if entry.name.startswith(".") or not entry.is_dir():
+                continue
+            kind = self._manifest(entry).get("kind") or detect_kind(entry)
+            if kind in TRANSLATION_KINDS:
+                found[entry.name] = entry
+        return found
 
     @staticmethod
     def _manifest(entry: Path) -> dict:

@@ -1,5 +1,10 @@
 """Language packs: per language, the rendered videos, the narration, SRT and WebVTT
-subtitles, the translated script and a manifest, zipped."""
+subtitles, the translated script and a manifest, zipped.
+
+The manifest's `quality` section holds the subtitle layout report (`SubtitleLayout.report()`:
+the rules applied, the number of cues and every cue that breaks one, e.g. a cue read faster
+than the rules allow); `segments` (added by the pack task) says what became of every piece of
+the source script (`pipeline.segments.segment_report`)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.subtitles import cues_from_timings, to_srt, to_vtt
+from pipeline.subtitles import layout_cues, to_srt, to_vtt
 
 MANIFEST_VERSION = 1
 
@@ -27,6 +32,8 @@ class PackedVideo:
     width: int
     height: int
     frames_without_face: int
+    #: what decoding did to the presenter's picture, one sentence each (`RenderResult.options`)
+    conversions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,8 @@ def video_entry(presenter: str, result) -> PackedVideo:
     return PackedVideo(
         presenter=presenter, file=f"videos/{Path(result.path).name}", renderer=result.renderer,
         duration=round(float(result.duration), 3), fps=str(result.fps), width=result.width,
-        height=result.height, frames_without_face=int(result.frames_without_face))
+        height=result.height, frames_without_face=int(result.frames_without_face),
+        conversions=tuple((getattr(result, "options", None) or {}).get("conversions") or ()))
 
 
 def write_pack(
@@ -60,12 +68,17 @@ def write_pack(
     extra: Mapping[str, object] | None = None,
 ) -> LanguagePack:
     """Write subtitles, script and manifest into `folder` (videos/ and narration already
-    there) and zip the folder beside it. Returns the pack."""
+    there) and zip the folder beside it. Returns the pack.
+
+    `speech` is a `tts.Speech`; its sentences and word timings are laid out as cues by
+    `pipeline.subtitles.layout_cues` (line length and lines per cue of the speech's language),
+    and the layout report goes into the manifest as `quality.subtitles`. `extra` entries are
+    added to the manifest as they are (the pack task's `segments`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    cues = cues_from_timings(speech.sentences, speech.words)
-    _write_text(folder / "subtitles.srt", to_srt(cues))
-    _write_text(folder / "subtitles.vtt", to_vtt(cues))
+    layout = layout_cues(speech.sentences, speech.words, language=speech.language, until=speech.duration)
+    _write_text(folder / "subtitles.srt", to_srt(layout.cues))
+    _write_text(folder / "subtitles.vtt", to_vtt(layout.cues))
     _write_text(folder / "script.md", script_text.rstrip() + "\n")
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -79,9 +92,10 @@ def write_pack(
                       "sample_rate": speech.sample_rate},
         "subtitles": ["subtitles.srt", "subtitles.vtt"],
         "script": "script.md",
-        "videos": [v.__dict__ for v in videos],
+        "videos": [{**v.__dict__, "conversions": list(v.conversions)} for v in videos],
         "failures": list(failures),
         "models": dict(models),
+        "quality": {"subtitles": layout.report()},
     }
     if extra:
         manifest.update(extra)

@@ -1,17 +1,20 @@
 """The steps of a localization, each composing one leaf's result into the next leaf's input.
 
-Every executor (the one-shot CLI path, the local job executor, Ray) calls these same
-functions. Leaf objects (translator, synthesizer, transcriber, lip-sync engine) come from a
-`Toolkit`, which builds each one on first use and keeps it loaded; a component given as an
-object wins over one the toolkit would build.
+Every executor (inline, as the one-shot commands run; local worker processes; Ray) calls
+these same functions through `pipeline.jobs.runner`. Leaf objects (translator, synthesizer,
+transcriber, lip-sync engine) come from a `Toolkit`, which builds each one on first use and
+keeps it loaded; a component given as an object wins over one the toolkit would build. The
+translator reads the models of the toolkit's `ModelStore` (`polydub models import`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +26,9 @@ log = logging.getLogger(__name__)
 
 #: progress(done, total) for one long step
 StepProgress = Callable[[int, int], None]
+
+#: the translator key of "no glossary, no provided translations"
+_PLAIN = json.dumps([{}, {}], sort_keys=True)
 
 SYNTHETIC_COMMENT = f"lip-synced by polydub {__version__} (synthetic media)"
 
@@ -44,6 +50,7 @@ class Toolkit:
         self.store = store or ModelStore()
         self.cache_dir = Path(cache_dir) if cache_dir else self.store.root.parent / "cache"
         self._translator = translator
+        self._translators: dict[str, Any] = {}
         self._synthesizer = synthesizer
         self._transcriber = transcriber
         self._engine = engine
@@ -51,14 +58,30 @@ class Toolkit:
 
     @property
     def translator(self):
-        if self._translator is None:
+        """The translator on the store's translation models (and the bundled Bergamot ones)."""
+        return self.translator_for()
+
+    def translator_for(self, glossary: Mapping[str, Any] | None = None,
+                       provided: Mapping[str, Path] | None = None):
+        """A translator with a glossary ({keep, forced}, as `JobSpec.glossary`) and provided
+        translation files ({pair or name: file}) besides the store's models; one is built per
+        distinct glossary and file set and kept. A translator given to the toolkit is used
+        when neither is asked for."""
+        key = json.dumps([glossary or {}, {k: str(v) for k, v in (provided or {}).items()}], sort_keys=True)
+        if key == _PLAIN and self._translator is not None:
+            return self._translator
+        if key not in self._translators:
             import translate
+            from translate.glossary import Glossary
 
             # Every sentence translation is remembered, so an edit re-translates one sentence.
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             memory = translate.TranslationMemory(self.cache_dir / "translation-memory.sqlite")
-            self._translator = translate.Translator(memory=memory)
-        return self._translator
+            terms = Glossary.of(keep=(glossary or {}).get("keep", ()), forced=(glossary or {}).get("forced") or {})
+            with wrap_leaf_errors():
+                self._translators[key] = translate.Translator(
+                    models={**self.store.translation_models(), **(provided or {})}, glossary=terms, memory=memory)
+        return self._translators[key]
 
     @property
     def synthesizer(self):
@@ -97,10 +120,26 @@ def read_script(text: str, language: str | None = None):
         return translate.read_source(text, language=language) if language else translate.read_source(text)
 
 
-def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_language: str | None = None):
-    """The document's sentences in `target_language` (identity when it is the source's)."""
+def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_language: str | None = None,
+                     glossary: Mapping[str, Any] | None = None, provided: Mapping[str, Path] | None = None):
+    """The document's sentences in `target_language` (identity when it is the source's), with
+    the glossary's terms and provided translations ({pair or name: file}) winning over MT."""
+    translator = toolkit.translator_for(glossary, provided)
     with wrap_leaf_errors():
-        return toolkit.translator.translate(doc, source_language or doc.language, target_language)
+        return translator.translate(doc, source_language or doc.language, target_language)
+
+
+def provided_translations(path: str | Path, source: str, target: str) -> dict[str, Path]:
+    """A provided translations file keyed so the translator knows its languages: by the file's
+    own declaration (XLIFF, PO, a JSON or CSV that names them), else by this pair."""
+    from translate.backends import discover
+    from translate.errors import TranslationError
+
+    try:
+        discover(Path(path))
+    except TranslationError:
+        return {f"{source}-{target}": Path(path)}
+    return {"provided": Path(path)}
 
 
 def paragraph_starts(doc) -> set[int]:
@@ -114,26 +153,48 @@ def paragraph_starts(doc) -> set[int]:
     return starts
 
 
-def speak(translation, doc, toolkit: Toolkit, *, voice: str | None = None, rate: float = 1.0):
-    """Voice a translation; returns `tts.Speech` (audio, phoneme timeline, sentence timings)."""
-    texts = [s.text for s in translation.sentences]
+def speak(texts: Sequence[str], language: str, toolkit: Toolkit, *, paragraph_breaks: set[int] | frozenset[int] = (),
+          voice: str | None = None, rate: float = 1.0):
+    """Voice sentences (one str each) in a BCP-47 `language`, with a longer pause before the
+    sentence indices in `paragraph_breaks` (see `paragraph_starts`); `rate` 1.0 is the voice's
+    normal pace. Returns `tts.Speech` (mono float32 audio, phoneme timeline, sentence timings).
+    Raises InputError when there is nothing to speak or the leaf refuses (unknown voice)."""
+    texts = list(texts)
     if not any(t.strip() for t in texts):
         raise InputError("the script has no sentences to speak; give a script with text")
     with wrap_leaf_errors():
-        return toolkit.synthesizer.synthesize(
-            texts, translation.target_language, voice=voice, rate=rate,
-            paragraph_breaks=paragraph_starts(doc))
+        return toolkit.synthesizer.synthesize(texts, language, voice=voice, rate=rate,
+                                              paragraph_breaks=set(paragraph_breaks))
 
 
 # --------------------------------------------------------------------------- recordings
 
 
-def load_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Decode any audio or video file's audio to mono float32 (the leaves' audio contract)."""
+def load_audio(path: str | Path, *, track: int | None = None,
+               accept_truncated: bool = False) -> tuple[np.ndarray, int]:
+    """Decode any audio or video file's audio to mono float32 (the leaves' audio contract);
+    `track` picks the 1-based audio stream (None: the file's default one). A cut-off file
+    raises InputError unless `accept_truncated` (then it is used as far as it reads)."""
     from lipsync import media
 
     with wrap_leaf_errors():
-        return media.read_audio(path)
+        return media.read_audio(path, track=track, accept_truncated=accept_truncated)
+
+
+def decode_options(params: Mapping[str, Any] | None):
+    """`lipsync.media.DecodeOptions` from a task's {"accept_truncated": bool, "background":
+    "#rrggbb"} (see `pipeline.jobs.plan.decode_params`); None when empty (the defaults)."""
+    if not params:
+        return None
+    from lipsync import media
+
+    options: dict[str, Any] = {"accept_truncated": bool(params.get("accept_truncated"))}
+    if params.get("background"):
+        from PIL import ImageColor
+
+        options["background"] = ImageColor.getrgb(str(params["background"]))[:3]
+    with wrap_leaf_errors():
+        return media.DecodeOptions(**options)
 
 
 def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
@@ -168,35 +229,26 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
 # --------------------------------------------------------------------------- video
 
 
-def probe_presenter(path: str | Path) -> dict:
-    """Check that a file is a usable presenter (video or photo) by its content; returns a
-    small description. Raises InputError with a one-line reason."""
-    from lipsync import media
-
+def analyse(presenter: str | Path, toolkit: Toolkit, progress: StepProgress | None = None, *, decode=None):
+    """The presenter's `lipsync.PresenterAnalysis`; `decode` (`lipsync.media.DecodeOptions`,
+    None: defaults) says how its picture is decoded."""
     with wrap_leaf_errors():
-        info = media.probe(path)
-    if info.video is None:
-        raise InputError(f"{path}: has no picture; a presenter must be a video or a photo")
-    return {"width": info.video.width, "height": info.video.height, "fps": str(info.video.fps),
-            "duration": info.duration, "is_image": info.is_image, "has_audio": info.audio is not None}
-
-
-def analyse(presenter: str | Path, toolkit: Toolkit, progress: StepProgress | None = None):
-    with wrap_leaf_errors():
-        return toolkit.engine.analyse(Path(presenter), progress=progress)
+        return toolkit.engine.analyse(Path(presenter), progress=progress, decode=decode)
 
 
 def render(presenter: str | Path, speech, out: str | Path, toolkit: Toolkit, *,
            renderer: str = "auto", progress: StepProgress | None = None,
            max_seconds: float | None = None, max_height: int | None = None,
-           renderer_options: dict | None = None):
-    """Lip-sync one presenter to one speech; returns `lipsync.RenderResult`.
-    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH)."""
+           renderer_options: dict | None = None, decode=None):
+    """Lip-sync one presenter to one speech; returns `lipsync.RenderResult` (its
+    `options["conversions"]`: what decoding did to the picture, one sentence each).
+    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH); `decode`
+    (`lipsync.media.DecodeOptions`, None: defaults) says how the picture is decoded."""
     with wrap_leaf_errors():
         return toolkit.engine.render(
             Path(presenter), speech.audio, speech.sample_rate, speech.phonemes, Path(out),
             renderer=renderer, comment=SYNTHETIC_COMMENT, progress=progress,
-            max_seconds=max_seconds, max_height=max_height, renderer_options=renderer_options)
+            max_seconds=max_seconds, max_height=max_height, renderer_options=renderer_options, decode=decode)
 
 
 def write_narration(speech, path: str | Path) -> Path:

@@ -19,8 +19,11 @@ class VoiceRow:
 
 
 def installed_voices(models_dir: Path | None = None, language: str | None = None) -> list[VoiceRow]:
-    """One row per (language, voice), the language's default voice first."""
+    """One row per (language, voice), the language's default voice first. A language that a
+    voice lists but that has no default (espeak-ng's `sh`, which the language table does not
+    resolve: a job must name the voice) is listed with no voice marked default."""
     import tts
+    from tts.errors import UnsupportedLanguageError
     from tts.languages import base, canonical
 
     with wrap_leaf_errors():
@@ -34,7 +37,10 @@ def installed_voices(models_dir: Path | None = None, language: str | None = None
         for lang in sorted(by_language):
             if wanted and lang.lower() != wanted.lower() and base(lang) != wanted.lower():
                 continue
-            default = catalog.default_voice(lang).id
+            try:
+                default = catalog.default_voice(lang).id
+            except UnsupportedLanguageError:
+                default = None
             voices = sorted(by_language[lang], key=lambda v: (v.id != default, v.backend != "espeak", v.id))
             rows.extend(VoiceRow(lang, v.id, v.backend, v.description, v.id == default) for v in voices)
         if wanted and not rows:

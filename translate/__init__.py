@@ -17,12 +17,12 @@ from translate.errors import (
 from translate.glossary import Glossary, GlossaryError, Term
 from translate.memory import TranslationMemory
 from translate.review import ReviewDocument, ReviewEntry, ReviewError
-from translate.source import Block, Sentence, SourceDocument, read_source
+from translate.source import Block, Sentence, Skipped, SourceDocument, read_source
 from translate.transcribe import Transcriber, Transcript
 from translate.translator import GlossaryReport, TranslatedSentence, Translation, Translator
 
 __all__ = [
     "Block", "ReviewDocument", "ReviewEntry", "ReviewError", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "ModelLoadError", "Sentence",
-    "SourceDocument", "Term", "TranscriptionError", "Transcriber", "Transcript", "TranslatedSentence",
+    "Skipped", "SourceDocument", "Term", "TranscriptionError", "Transcriber", "Transcript", "TranslatedSentence",
     "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "read_source",
 ]

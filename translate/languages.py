@@ -11,7 +11,12 @@ NAMES = {
     "english": "en", "portuguese": "pt", "spanish": "es", "german": "de", "french": "fr",
     "italian": "it", "dutch": "nl", "japanese": "ja", "chinese": "zh", "korean": "ko",
     "russian": "ru", "polish": "pl", "czech": "cs", "turkish": "tr", "arabic": "ar",
+    "greek": "el", "hebrew": "he", "hindi": "hi", "thai": "th",
 }
+
+# The languages a script's segments are identified among (translate.detect): the ones named
+# above. Keeping the set small keeps a name or a code from being taken for a rare language.
+IDENTIFIED = tuple(sorted(set(NAMES.values())))
 
 # What a bare tag means when a model is registered without a region: the bundled Bergamot
 # Portuguese model was trained on Brazilian Portuguese.

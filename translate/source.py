@@ -3,14 +3,18 @@ step, bullet) of segmented sentences, and rendering it back with other sentences
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from translate.detect import detect_language
+from markdown_it import MarkdownIt
+
+from translate.detect import detect_language, identify
 from translate.errors import EmptySourceError, TranslationError
 from translate.languages import normalize, primary
+from translate.pictographs import only_pictographs, strip_pictographs
 from translate.segment import split_sentences
 
 KINDS = ("heading", "paragraph", "step", "bullet", "code")
@@ -23,9 +27,10 @@ _BULLET = re.compile(r"^\s*[-*+•]\s+(.*)$")
 _SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _MD_HINTS = re.compile(r"^(#{1,6}\s|\s*[-*+]\s|```|~~~)|\*\*|__|\[[^\]]+\]\([^)]+\)", re.M)
-# Inline Markdown that a narrator must not read aloud.
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# A reference-style image ("![alt][ref]"): its definition lies outside the block, so the
+# inline parser leaves it as text.
+_REF_IMAGE = re.compile(r"!\[[^\]]*\]\[[^\]]*\]")
+_HTML_IMAGE = re.compile(r"<img\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,16 @@ class Sentence:
     id: str
     text: str
     block: int
+    line: int = 0                 # 1-based line of the script where the sentence starts (0: unknown)
+    language: str | None = None   # its own identified language; None: too short to judge, or given
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A part of the script that is not translated, voiced or subtitled, and why."""
+    line: int       # 1-based line in the script
+    text: str       # what was there (an image's alt text or address, the emoji)
+    reason: str     # "emoji only" | "image" | "no words" (punctuation alone)
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,7 @@ class Block:
     number: int | None = None   # the step number, for steps
     level: int = 1              # heading level (1 = "#")
     raw: str = ""               # verbatim text, for code blocks
+    line: int = 0               # 1-based script line where the block starts (0: unknown)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ class SourceDocument:
     language: str
     format: str                  # "text" or "markdown" (what "auto" decided)
     language_detected: bool      # True when `language` was not given
+    skipped: tuple[Skipped, ...] = ()   # images and emoji-only lines, in script order
 
     @cached_property
     def sentences(self) -> tuple[Sentence, ...]:
@@ -92,7 +109,14 @@ class SourceDocument:
 
 def read_source(text: str, *, format: str = "auto", language: str | None = None) -> SourceDocument:
     """Parse a script into blocks and sentences. `format`: auto, text or markdown;
-    `language`: the script's BCP-47 tag, detected from the text when not given."""
+    `language`: the script's BCP-47 tag, detected from the text when not given.
+
+    Emoji and pictographs are left out of every sentence; a line of emoji only and Markdown
+    images (their alt text is not narration) are listed in `skipped` instead. Each sentence
+    keeps the script line it starts on. When `language` is not given, each sentence long enough
+    to judge is identified on its own (`Sentence.language`, translate.detect.identify) and is
+    translated from that language; a given `language` is every sentence's. Raises EmptySourceError when nothing is left to say,
+    TranslationError for a bad argument."""
     if not isinstance(text, str):
         raise TranslationError(f"the script must be text, not {type(text).__name__}; decode the file first")
     if format not in FORMATS:
@@ -102,103 +126,185 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
         raise EmptySourceError("the script is empty; give a text with at least one sentence")
     if format == "auto":
         format = "markdown" if _MD_HINTS.search(text) else "text"
+    markdown = format == "markdown"
+    skipped: list[Skipped] = []
+    raw_blocks = _parse_blocks(text, markdown=markdown, skipped=skipped)
     detected = language is None
-    lang = normalize(language) if language else detect_language(_sample(text))
-    raw_blocks = _parse_blocks(text, markdown=format == "markdown")
+    lang = normalize(language) if language else detect_language(_sample(raw_blocks))
     blocks: list[Block] = []
     counter = 0
-    for kind, body, number, level in raw_blocks:
+    for kind, body, number, level, first_line in raw_blocks:
         index = len(blocks)
         if kind == "code":
-            blocks.append(Block(index, kind, (), raw=body))
+            blocks.append(Block(index, kind, (), raw=body, line=first_line))
             continue
-        if format == "markdown":
+        if markdown:
             body = _strip_inline(body)
-        pieces = [body.strip()] if kind == "heading" else split_sentences(body, lang)
+        pieces = [" ".join(body.split())] if kind == "heading" else split_sentences(body, lang)
+        lines = _line_of_each_piece(body, pieces, first_line)
         sentences = []
-        for piece in pieces:
+        for piece, line in zip(pieces, lines):
             if not any(ch.isalnum() for ch in piece):
-                continue  # punctuation or markup alone is nothing to say
+                if piece:  # punctuation alone is nothing to say
+                    skipped.append(Skipped(line, piece, "no words"))
+                continue
             counter += 1
-            sentences.append(Sentence(f"s{counter}", piece, index))
+            found = identify(piece) if detected else None
+            sentences.append(Sentence(f"s{counter}", piece, index, line, found.language if found else None))
         if sentences:
-            blocks.append(Block(index, kind, tuple(sentences), number=number, level=level))
+            blocks.append(Block(index, kind, tuple(sentences), number=number, level=level, line=first_line))
     if counter == 0:
-        raise EmptySourceError("the script has no sentences (only markup); give a text with at least one sentence")
-    return SourceDocument(tuple(blocks), lang, format, detected)
+        raise EmptySourceError("the script has no sentences (only markup, images or emoji); "
+                               "give a text with at least one sentence")
+    skipped.sort(key=lambda item: item.line)
+    return SourceDocument(tuple(blocks), lang, format, detected, tuple(skipped))
 
 
-def _sample(text: str, limit: int = 20000) -> str:
-    return text[:limit]
+def _sample(raw_blocks: list[tuple], limit: int = 20000) -> str:
+    """The prose of the script (no code) for language detection, up to `limit` characters."""
+    return "\n".join(body for kind, body, *_ in raw_blocks if kind != "code")[:limit]
+
+
+def _line_of_each_piece(body: str, pieces: list[str], first_line: int) -> list[int]:
+    """The script line each piece starts on. Segmentation only collapses whitespace, so the
+    pieces' non-space characters follow the body's in order; each is located by count."""
+    if "\n" not in body:
+        return [first_line] * len(pieces)
+    ends, total = [], 0  # non-space characters up to the end of each line of the body
+    for line in body.split("\n"):
+        total += len("".join(line.split()))
+        ends.append(total)
+    out, position = [], 0
+    for piece in pieces:
+        # the first line whose end lies beyond the piece's first character
+        out.append(first_line + min(bisect.bisect_right(ends, position), len(ends) - 1))
+        position += len("".join(piece.split()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark")
+
+
+def _inline_tokens(text: str):
+    tokens = _markdown().parseInline(text)
+    return tokens[0].children or [] if tokens else []
 
 
 def _strip_inline(text: str) -> str:
-    text = _LINK.sub(r"\1", text)
-    for _ in range(2):  # nested emphasis (***x***)
-        text = _EMPHASIS.sub(r"\2", text)
-    return text
+    """What a narrator says of a block's inline Markdown: the text of emphasis, links and code
+    spans, line breaks kept; images and inline HTML say nothing."""
+    out = []
+    for token in _inline_tokens(text):
+        if token.type in ("text", "code_inline"):
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif token.type == "image":
+            out.append("\x00")
+    said = _REF_IMAGE.sub("\x00", "".join(out))
+    # where an image stood: no space left before punctuation, one space between words
+    said = re.sub(r"[ \t]*\x00[\x00 \t]*(?=[.,;:!?…)]|$)", "", said, flags=re.M)
+    return re.sub(r"[ \t]*\x00[\x00 \t]*", " ", said)
 
 
-def _parse_blocks(text: str, *, markdown: bool) -> list[tuple[str, str, int | None, int]]:
-    """(kind, text, number, heading level) per block, one pass over the lines."""
-    blocks: list[tuple[str, str, int | None, int]] = []
+def _images(line: str) -> list[str]:
+    """The images on one Markdown line, as their alt text (or address when it has none)."""
+    if "![" not in line and not _HTML_IMAGE.search(line):
+        return []
+    found = []
+    for token in _inline_tokens(line):
+        if token.type == "image":
+            found.append(token.content or str(token.attrs.get("src", "")))
+        elif token.type == "html_inline" and _HTML_IMAGE.match(token.content):
+            found.append(token.content)
+    found.extend(m.group(0) for m in _REF_IMAGE.finditer(line))
+    return found
+
+
+def _narrated_line(line: str, number: int, markdown: bool, skipped: list[Skipped]) -> str | None:
+    """The line without pictographs, or None for a line of emoji only; what is not narrated
+    (that line, Markdown images) is appended to `skipped`."""
+    stripped = strip_pictographs(line)
+    if only_pictographs(line, stripped):
+        skipped.append(Skipped(number, line.strip(), "emoji only"))
+        return None
+    line = stripped
+    if markdown:
+        skipped.extend(Skipped(number, image, "image") for image in _images(line))
+    return line
+
+
+def _parse_blocks(text: str, *, markdown: bool,
+                  skipped: list[Skipped]) -> list[tuple[str, str, int | None, int, int]]:
+    """(kind, text, number, heading level, first line) per block, one pass over the lines.
+    A block's lines are joined with newlines (the sentence reader counts them). Lines of
+    emoji only, and images, are appended to `skipped`."""
+    blocks: list[tuple[str, str, int | None, int, int]] = []
     paragraph: list[str] = []
-    item: list | None = None  # [kind, lines, number]
-    lines = text.split("\n")
+    paragraph_line = 0
+    item: list | None = None  # [kind, lines, number, first line]
     fence: list[str] | None = None
+    fence_line = 0
 
     def flush():
         nonlocal paragraph, item
         if paragraph:
-            blocks.append(("paragraph", " ".join(paragraph), None, 1))
+            blocks.append(("paragraph", "\n".join(paragraph), None, 1, paragraph_line))
             paragraph = []
         if item:
-            blocks.append((item[0], " ".join(item[1]), item[2], 1))
+            blocks.append((item[0], "\n".join(item[1]), item[2], 1, item[3]))
             item = None
 
-    for i, line in enumerate(lines):
+    for number_, line in enumerate(text.split("\n"), start=1):
         if fence is not None:
             if markdown and _FENCE.match(line):
-                blocks.append(("code", "\n".join(fence + [line]), None, 1))
+                blocks.append(("code", "\n".join(fence + [line]), None, 1, fence_line))
                 fence = None
             else:
                 fence.append(line)
             continue
         if markdown and _FENCE.match(line):
             flush()
-            fence = [line]
+            fence, fence_line = [line], number_
             continue
+        line = _narrated_line(line, number_, markdown, skipped)
+        if line is None:
+            continue  # as if the line were not there: it neither ends nor splits a paragraph
         stripped = line.strip()
         if not stripped:
             flush()
             continue
         if markdown and (m := _HEADING.match(stripped)):
             flush()
-            blocks.append(("heading", m.group(2) or "", None, len(m.group(1))))
+            blocks.append(("heading", m.group(2) or "", None, len(m.group(1)), number_))
             continue
         if markdown and not paragraph and _RULE.match(line):
             flush()
             continue
         if markdown and paragraph and _SETEXT.match(line) and not item:
-            title = " ".join(paragraph)
+            title = "\n".join(paragraph)
             paragraph = []
-            blocks.append(("heading", title, None, 1 if line.strip()[0] == "=" else 2))
+            blocks.append(("heading", title, None, 1 if line.strip()[0] == "=" else 2, paragraph_line))
             continue
         if m := _STEP.match(line):
             flush()
-            item = ["step", [m.group(2)], int(m.group(1))]
+            item = ["step", [m.group(2)], int(m.group(1)), number_]
             continue
         if m := _BULLET.match(line):
             flush()
-            item = ["bullet", [m.group(1)], None]
+            item = ["bullet", [m.group(1)], None, number_]
             continue
         if item and line[:1].isspace():
             item[1].append(stripped)  # an indented continuation of a list item
             continue
         if item:
             flush()
+        if not paragraph:
+            paragraph_line = number_
         paragraph.append(stripped)
     if fence is not None:  # an unclosed fence: keep it verbatim rather than lose it
-        blocks.append(("code", "\n".join(fence), None, 1))
+        blocks.append(("code", "\n".join(fence), None, 1, fence_line))
     flush()
     return blocks

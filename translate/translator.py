@@ -15,7 +15,7 @@ from translate.detect import guess_language
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
 from translate.guards import collapse_repetition, looks_truncated, looks_untranslated
-from translate.languages import normalize, primary, resolve, same_language
+from translate.languages import NAMES, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
 from translate.segment import split_long
 from translate.source import Sentence, SourceDocument
@@ -141,15 +141,90 @@ class Translator:
             return engine
 
     # ------------------------------------------------------------------ translate
-    def translate(self, doc_or_sentences: SourceDocument | Sequence[Sentence] | Sequence[str],
-                  source: str, target: str, *, progress: Callable[[int, int], None] | None = None) -> Translation:
-        """Translate every sentence from `source` into `target` (BCP-47). `progress(done, total)`
-        is called as machine-translated sentences complete."""
+    def check(self, doc_or_sentences: SourceDocument | Sequence[Sentence] | Sequence[str],
+              source: str, target: str) -> None:
+        """Raise UnsupportedPairError (one line) unless every sentence has a way into `target`:
+        kept (already in it), or a model from its own language. Loads no model: call it before
+        any heavy step."""
         sentences = _as_sentences(doc_or_sentences)
         source, requested = normalize(source), normalize(target)
-        if same_language(source, requested):
+        languages = {_segment_language(s, source) for s in sentences}
+        if any(same_language(lang, source) for lang in languages) and not same_language(source, requested):
+            self.route(source, requested)  # the script's own language: the detailed message
+        missing: dict[str, list[int]] = {}
+        for s in sentences:
+            lang = _segment_language(s, source)
+            if same_language(lang, source) or same_language(lang, requested) or not s.text.strip():
+                continue
+            try:
+                self.route(lang, requested)
+            except UnsupportedPairError:
+                missing.setdefault(lang, []).append(s.line)
+        if missing:
+            raise UnsupportedPairError(_untranslatable_message(missing, source, requested, self.pairs))
+
+    def translate(self, doc_or_sentences: SourceDocument | Sequence[Sentence] | Sequence[str],
+                  source: str, target: str, *, progress: Callable[[int, int], None] | None = None) -> Translation:
+        """Translate every sentence from `source` into `target` (BCP-47). A sentence that
+        `read_source` identified as another language (`Sentence.language`) is translated from
+        that language (flag "source-language:xx"), or kept when it is in the target already
+        (flag "already-in-target-language"). `progress(done, total)` is called as
+        machine-translated sentences complete. Raises UnsupportedPairError (one line naming the
+        script lines and languages) before any model loads when a sentence has no model."""
+        sentences = _as_sentences(doc_or_sentences)
+        source, requested = normalize(source), normalize(target)
+        self.check(sentences, source, requested)
+        groups: dict[str, list[Sentence]] = {}
+        for s in sentences:
+            groups.setdefault(_segment_language(s, source), []).append(s)
+        if set(groups) == {source} and same_language(source, requested):
             return Translation(source, requested, tuple(TranslatedSentence(s.id, s.text, s.text) for s in sentences),
                                "identity", None, requested_target=requested)
+        results: dict[str, TranslatedSentence] = {}
+        main: _GroupResult | None = None
+        others: list[_GroupResult] = []
+        total = sum(len(g) for lang, g in groups.items() if not same_language(lang, requested))
+        done = [0]
+
+        def step(n: int, _: int) -> None:
+            if progress is not None:
+                progress(done[0] + n, total)
+
+        for lang, group in groups.items():
+            if same_language(lang, requested):
+                flag = () if lang == source else ("already-in-target-language",)
+                results.update((s.id, TranslatedSentence(s.id, s.text, s.text, flag)) for s in group)
+                continue
+            part = self._translate_group(group, lang, requested, step)
+            done[0] += part.machine
+            if lang != source:
+                part = part.flagged(f"source-language:{primary(lang)}")
+            results.update(part.results)
+            if lang == source:
+                main = part
+            else:
+                others.append(part)
+        if progress is not None and 0 < done[0] < total:
+            progress(total, total)  # the rest came from memory or were provided: done as well
+        head = main or (others[0] if others else None)
+        parts = ([main] if main else []) + others
+        applied = tuple(a for p in parts for a in p.applied)
+        dropped = tuple(d for p in parts for d in p.dropped)
+        gversion = self.glossary.version
+        report = GlossaryReport(gversion, applied, dropped) if self.glossary else None
+        if dropped:
+            log.warning("%d glossary term(s) did not survive translation to %s: %s", len(dropped), requested,
+                        ", ".join(sorted({t for _, t in dropped})))
+        resolved = head.resolved if head else requested
+        return Translation(
+            source, resolved, tuple(results[s.id] for s in sentences),
+            head.backend if head else "identity", head.model if head else None,
+            head.pivot if head else None, report, requested,
+            sum(p.hits for p in parts), sum(p.machine for p in parts), self._options())
+
+    def _translate_group(self, sentences: list[Sentence], source: str, requested: str,
+                         progress: Callable[[int, int], None]) -> _GroupResult:
+        """Sentences of one source language through that language's route."""
         route = self.route(source, requested)
         specs = route.hops or route.provided
         resolved = specs[-1].target
@@ -158,7 +233,6 @@ class Translator:
         model = "+".join(s.model for s in route.hops) or "+".join(s.model for s in route.provided)
         backend = "+".join(s.backend for s in route.hops) or "provided"
         gversion = self.glossary.version
-
         results: dict[str, TranslatedSentence] = {}
         applied, dropped = [], []
         pending: list[tuple[Sentence, Protected, list[str]]] = []
@@ -170,11 +244,8 @@ class Translator:
                 results[s.id] = TranslatedSentence(s.id, s.text, s.text)
                 continue
             heard = guess_language(s.text)
-            if heard and heard != primary(source):
-                if heard == primary(resolved):
-                    results[s.id] = TranslatedSentence(s.id, s.text, s.text, ("already-in-target-language",))
-                    continue
-                flags.append(f"language-mismatch:{heard}")
+            if heard and not same_language(heard, source) and s.language is None:
+                flags.append(f"language-mismatch:{heard}")  # the script's language was given: a note only
             own = next((t for e in provided_engines for t in e.translate_batch([s.text]) if t), None)
             if own is not None:
                 results[s.id] = TranslatedSentence(s.id, s.text, own, tuple(flags + ["provided"]))
@@ -190,42 +261,26 @@ class Translator:
                 continue
             pending.append((s, self.glossary.protect(s.text, resolved), flags))
 
-        if pending:
-            outputs: list[tuple[str, bool]] = []
-            for start in range(0, len(pending), CHUNK):
-                chunk = pending[start:start + CHUNK]
-                outputs.extend(self._machine_translate([p.text for _, p, _ in chunk], route.hops))
-                if progress is not None:
-                    progress(len(outputs), len(pending))
-            for (s, protected, flags), (out, split) in zip(pending, outputs):
-                text, lost = Glossary.restore(out, protected)
-                applied.extend((s.id, slot.term.source) for slot in protected.slots)
-                if split:
-                    flags.append("split")
-                text, looped = collapse_repetition(text)
-                if looped:
-                    flags.append("repetition")
-                if lost:
-                    dropped.extend((s.id, t.source) for t in lost)
-                    flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
-                if looks_truncated(s.text, text, resolved):
-                    flags.append("possibly-truncated")
-                if looks_untranslated(s.text, text, source, resolved):
-                    flags.append("untranslated")
-                if len(route.hops) == 2:
-                    flags.append(f"pivot:{PIVOT}")
-                result = TranslatedSentence(s.id, s.text, text, tuple(flags))
-                results[s.id] = result
-                if self.memory is not None:
-                    self.memory.put(s.text, source, resolved, model, gversion, text,
-                                    tuple(f for f in flags if not f.startswith("language-mismatch")))
-        report = GlossaryReport(gversion, tuple(applied), tuple(dropped)) if self.glossary else None
-        if dropped:
-            log.warning("%d glossary term(s) did not survive translation to %s: %s", len(dropped), resolved,
-                        ", ".join(sorted({t for _, t in dropped})))
-        return Translation(
-            source, resolved, tuple(results[s.id] for s in sentences), backend, model,
-            PIVOT if len(route.hops) == 2 else None, report, requested, hits, len(pending), self._options())
+        outputs: list[tuple[str, bool]] = []
+        for start in range(0, len(pending), CHUNK):
+            chunk = pending[start:start + CHUNK]
+            outputs.extend(self._machine_translate([p.text for _, p, _ in chunk], route.hops))
+            progress(len(outputs), len(pending))
+        for (s, protected, flags), (out, split) in zip(pending, outputs):
+            text, lost = Glossary.restore(out, protected)
+            applied.extend((s.id, slot.term.source) for slot in protected.slots)
+            text, looped = collapse_repetition(text)
+            flags.extend(["split"] * split + ["repetition"] * looped)
+            if lost:
+                dropped.extend((s.id, t.source) for t in lost)
+                flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
+            flags.extend(_checks(s.text, text, source, resolved, len(route.hops) == 2))
+            results[s.id] = TranslatedSentence(s.id, s.text, text, tuple(flags))
+            if self.memory is not None:
+                self.memory.put(s.text, source, resolved, model, gversion, text,
+                                tuple(f for f in flags if not f.startswith("language-mismatch")))
+        return _GroupResult(results, tuple(applied), tuple(dropped), hits, len(pending), resolved,
+                            backend, model, PIVOT if len(route.hops) == 2 else None)
 
     def _options(self) -> dict:
         return {"max_words": self.max_words, "device": self.device,
@@ -250,6 +305,62 @@ class Translator:
         for owner, piece in zip(owners, pieces):
             joined[owner].append(piece)
         return [(" ".join(parts), len(parts) > 1) for parts in joined]
+
+
+@dataclass(frozen=True)
+class _GroupResult:
+    """The translation of the sentences of one source language."""
+    results: dict[str, TranslatedSentence]
+    applied: tuple[tuple[str, str], ...]
+    dropped: tuple[tuple[str, str], ...]
+    hits: int
+    machine: int
+    resolved: str
+    backend: str
+    model: str | None
+    pivot: str | None
+
+    def flagged(self, flag: str) -> _GroupResult:
+        results = {k: TranslatedSentence(v.id, v.source, v.text, v.flags + (flag,)) for k, v in self.results.items()}
+        return _GroupResult(results, self.applied, self.dropped, self.hits, self.machine, self.resolved,
+                            self.backend, self.model, self.pivot)
+
+
+def _checks(source_text: str, text: str, source: str, resolved: str, pivot: bool) -> list[str]:
+    """The guards' flags on one machine translation (after its repetition is collapsed)."""
+    flags = []
+    if looks_truncated(source_text, text, resolved):
+        flags.append("possibly-truncated")
+    if looks_untranslated(source_text, text, source, resolved):
+        flags.append("untranslated")
+    if pivot:
+        flags.append(f"pivot:{PIVOT}")
+    return flags
+
+
+def _segment_language(sentence: Sentence, source: str) -> str:
+    """`source` unless the sentence was identified as another language."""
+    if sentence.language and not same_language(sentence.language, source):
+        return normalize(sentence.language)
+    return source
+
+
+def _untranslatable_message(missing: dict[str, list[int]], source: str, target: str,
+                            pairs: tuple[tuple[str, str], ...]) -> str:
+    """One line: which script lines are in which language that no model translates."""
+    parts = []
+    for lang, lines in sorted(missing.items()):
+        known = sorted({n for n in lines if n})
+        where = ("line " if len(known) == 1 else "lines ") + ", ".join(map(str, known)) if known else "some sentences"
+        parts.append(f"{where} in {_name(lang)} ({lang})")
+    available = ", ".join(f"{a}->{b}" for a, b in pairs) or "none"
+    return (f"the script mixes languages and no model translates {'; '.join(parts)} into {target} "
+            f"(available pairs: {available}); translate those lines in the script, add a model with "
+            f"`polydub models import PATH`, or give the source language to read the whole script as {source}")
+
+
+def _name(tag: str) -> str:
+    return next((name.title() for name, code in NAMES.items() if code == primary(tag)), tag)
 
 
 def _as_sentences(items) -> list[Sentence]:

@@ -1,16 +1,14 @@
 """`polydub demo`: the built-in script localized into English and Portuguese on the
-built-in presenter; needs no file from the user."""
+built-in presenter; needs no file from the user. Runs as a job of the job graph."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from api.cli.common import print_result
-from api.cli.lipsync import toolkit_from
-from api.cli.progress import ProgressBars
+from api.cli.jobrun import add_job_options, run_spec
 from pipeline.demo import DEMO_LANGUAGES, DEMO_SCRIPT, make_demo_presenter
-from pipeline.localize import Localizer
+from pipeline.jobs.spec import JobSpec, renderer_choices
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("polydub-out/demo"), metavar="DIR",
                    help="folder for the language packs (default: polydub-out/demo)")
     p.add_argument("--seconds", type=float, default=4.0, help="length of the presenter's idle footage")
-    p.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $POLYDUB_MODELS or the user data folder)")
-    p.add_argument("--renderer", default="auto", choices=("auto", "exemplar", "warp"),
+    p.add_argument("--renderer", default="auto", choices=renderer_choices(),
                    help="lip-sync renderer (default: chosen from the presenter's analysis)")
+    add_job_options(p)
     p.set_defaults(func=run)
 
 
@@ -32,9 +30,9 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "script.md").write_text(DEMO_SCRIPT, encoding="utf-8")
     presenter = make_demo_presenter(out / "presenter-astronaut.mp4", seconds=args.seconds)
-    with ProgressBars(enabled=not args.quiet) as bars:
-        localizer = Localizer(toolkit_from(args), renderer=args.renderer, progress=bars)
-        result = localizer.localize(DEMO_SCRIPT, DEMO_LANGUAGES, [presenter], out, source_language="en")
-    status = print_result(result)
+    spec = JobSpec.from_dict({"text": DEMO_SCRIPT, "languages": list(DEMO_LANGUAGES), "source_language": "en",
+                              "presenters": [str(presenter.resolve())], "renderer": args.renderer,
+                              "name": "polydub demo"})
+    status = run_spec(args, spec, out)
     print(f"language packs: {out.resolve()}")
     return status

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("video", type=Path, metavar="VIDEO", help="the video to judge (usually a render)")
     s.add_argument("--audio", type=Path, metavar="A",
                    help="judge against this audio instead of the video's own track (e.g. another narration)")
+    s.add_argument("--audio-track", type=int, metavar="N", dest="audio_track",
+                   help="use audio track N (1-based, counting audio streams only) of --audio, or of the "
+                        "video when --audio is not given; default: the track marked default, else the first")
     s.add_argument("--source", type=Path, metavar="V", help="the presenter video the render was made from")
     s.add_argument("--language", metavar="TAG", help="the speech's language (BCP-47); detected when left out")
     s.add_argument("--max-lag", type=int, default=8, metavar="FRAMES",
@@ -32,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_sync(args) -> int:
     from pipeline.evaluate import evaluate_sync
 
-    report = evaluate_sync(args.video, args.audio, args.source, language=args.language, max_lag=args.max_lag)
+    report = evaluate_sync(args.video, args.audio, args.source, language=args.language, max_lag=args.max_lag,
+                            audio_track=args.audio_track)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

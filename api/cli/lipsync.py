@@ -1,16 +1,13 @@
-"""`polydub lipsync`: one audio, many videos."""
+"""`polydub lipsync`: one audio, many videos (a narration job of the job graph)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from api.cli.common import print_result
-from api.cli.progress import ProgressBars
+from api.cli.jobrun import add_job_options, run_spec
 from pipeline.errors import InputError
-from pipeline.localize import Localizer
-
-RENDERERS = ("auto", "exemplar", "warp", "wav2lip")
+from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lipsync", help="re-time presenters' mouths to a narration (one audio, many videos)",
         description="Re-render every presenter so that it speaks the narration. Without a "
                     "transcript the words are recognised (Whisper base) and each word's phonemes "
-                    "(espeak-ng) are timed by warping espeak-ng's own reading onto the narration.")
+                    "(espeak-ng) are timed by warping espeak-ng's own reading onto the narration.",
+        epilog="Exit status: 0 when every presenter rendered; else the number of failed renders.")
     p.add_argument("--audio", required=True, type=Path, metavar="NARRATION",
                    help="the narration: wav, mp3, m4a, flac, or a video whose audio track is used")
     p.add_argument("--presenter", required=True, nargs="+", type=Path, metavar="FILE",
@@ -27,17 +25,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transcript", type=Path, metavar="FILE",
                    help="the narration's words as text: skips recognition, the words are aligned to the audio")
     p.add_argument("--language", metavar="TAG", help="the narration's language (BCP-47, e.g. en); detected when left out")
+    p.add_argument("--audio-track", type=int, metavar="N", help="which audio stream of the narration file, from 1")
     add_render_options(p)
+    add_job_options(p)
     p.set_defaults(func=run)
 
 
 def add_render_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--renderer", choices=RENDERERS, default="auto",
+    from pipeline.jobs.spec import renderer_choices
+
+    p.add_argument("--renderer", choices=renderer_choices(), default="auto",
                    help="exemplar: re-uses the presenter's own mouths (video); warp: shapes the mouth "
                         "geometrically (photos, closed-mouth footage); wav2lip: neural, needs --checkpoint; "
                         "auto: chosen per presenter from its analysis (default)")
     p.add_argument("--checkpoint", type=Path, metavar="PATH", help="Wav2Lip checkpoint for --renderer wav2lip")
-    p.add_argument("--models", type=Path, metavar="DIR", help="model folder (default: $POLYDUB_MODELS or the user data folder)")
+    p.add_argument("--accept-truncated", action="store_true",
+                   help="use a cut-off presenter or audio file as far as it reads (refused by default)")
+    p.add_argument("--background", metavar="COLOUR",
+                   help="colour behind transparent presenters (PNG, ProRes 4444, WebM alpha), e.g. '#808080'")
+
+
+def decode_fields(args) -> dict:
+    """The spec fields of --accept-truncated and --background."""
+    return {"accept_truncated": bool(getattr(args, "accept_truncated", False)),
+            "background": getattr(args, "background", None)}
 
 
 def renderer_options(args) -> dict:
@@ -45,26 +56,26 @@ def renderer_options(args) -> dict:
     if args.checkpoint is not None:
         if args.renderer != "wav2lip":
             raise InputError("--checkpoint is for --renderer wav2lip; add --renderer wav2lip or drop it")
-        return {"checkpoint": args.checkpoint}
+        if not args.checkpoint.exists():
+            raise InputError(f"{args.checkpoint}: no such Wav2Lip checkpoint; check the path")
+        return {"checkpoint": str(args.checkpoint.resolve())}
     return {}
 
 
-def toolkit_from(args):
-    from pipeline.models import ModelStore
-    from pipeline.steps import Toolkit
-
-    return Toolkit(store=ModelStore(args.models) if args.models else None)
+def build_spec(args) -> JobSpec:
+    """The job these options ask for: the narration under its language, or `und` (detected)."""
+    transcript = None
+    if args.transcript is not None:
+        if not args.transcript.is_file():
+            raise InputError(f"{args.transcript}: no such transcript file")
+        transcript = args.transcript.read_text(encoding="utf-8")
+        if not transcript.strip():
+            raise InputError("the transcript is empty; give the words of the narration or leave it out")
+    return JobSpec.from_dict({"narrations": {args.language or UNDETERMINED: str(args.audio)},
+                              "presenters": [str(p) for p in args.presenter], "transcript": transcript,
+                              "audio_track": args.audio_track, "renderer": args.renderer,
+                              "renderer_options": renderer_options(args), **decode_fields(args)})
 
 
 def run(args) -> int:
-    transcript = None
-    if args.transcript is not None:
-        if not args.transcript.exists():
-            raise InputError(f"{args.transcript}: no such transcript file")
-        transcript = args.transcript.read_text(encoding="utf-8")
-    with ProgressBars(enabled=not args.quiet) as bars:
-        localizer = Localizer(toolkit_from(args), renderer=args.renderer,
-                              renderer_options=renderer_options(args), progress=bars)
-        result = localizer.lipsync(args.audio, args.presenter, args.out, transcript=transcript,
-                                   language=args.language)
-    return print_result(result)
+    return run_spec(args, build_spec(args), args.out, flat=True)

@@ -1,34 +1,52 @@
-"""`polydub localize`: a script in, a language pack per language out."""
+"""`polydub localize`: a script (or a recorded talk) in, a language pack per language out.
+
+The options build a `JobSpec` (see `pipeline.jobs.spec` for the field each one fills) that runs
+through the job graph like a job of the service (`api.cli.jobrun`)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from api.cli.common import print_result
-from api.cli.lipsync import add_render_options, renderer_options, toolkit_from
-from api.cli.progress import ProgressBars
+from api.cli.jobrun import add_job_options, run_spec
+from api.cli.lipsync import add_render_options, decode_fields, renderer_options
 from pipeline.errors import InputError
-from pipeline.localize import Localizer
+from pipeline.jobs.spec import JobSpec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "localize", help="translate a script, voice it and lip-sync presenters, per language",
-        description="Segment and translate a script (plain text or Markdown), voice each language, "
-                    "lip-sync every presenter to every voice and write a language pack per language "
-                    "(videos, narration, SRT/VTT subtitles, translated script, manifest, zip).")
-    p.add_argument("--text", required=True, type=Path, metavar="SCRIPT", help="the script: .txt or .md")
+        description="Segment and translate a script (plain text or Markdown) or a recorded talk, voice each "
+                    "language, lip-sync every presenter to every voice and write a language pack per language "
+                    "(videos, narration, SRT/VTT subtitles, translated script, manifest, zip). Work is kept in "
+                    "the data folder: the same command again resumes and reuses every finished step.",
+        epilog="Exit status: 0 when every presenter rendered; else the number of failed renders (the packs hold "
+               "the others and list the failures); 1 with one error line when nothing was made.")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", type=Path, metavar="SCRIPT", help="the script: .txt or .md")
+    source.add_argument("--recording", type=Path, metavar="FILE",
+                        help="a recorded talk (audio, or a video's sound): transcribed, then translated")
     p.add_argument("--lang", required=True, metavar="TAGS",
                    help="target languages, comma-separated BCP-47 tags (e.g. pt,en)")
     p.add_argument("--presenter", required=True, nargs="+", type=Path, metavar="FILE",
                    help="presenter videos (mp4, mov, mkv, avi, webm) or photos (jpg, png)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the language packs")
-    p.add_argument("--source-lang", metavar="TAG", help="the script's language (default: detected, else en)")
+    p.add_argument("--source-lang", metavar="TAG", help="the source's language (default: detected)")
+    p.add_argument("--audio-track", type=int, metavar="N", help="with --recording: which audio stream, from 1")
     p.add_argument("--voice", action="append", default=[], metavar="LANG=VOICE",
                    help="voice per language, e.g. --voice en=piper:en_US-joe-medium (see `polydub voices`)")
-    p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 1.0 = normal")
+    p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 1.0 = normal (0.5 to 2.0)")
+    p.add_argument("--glossary", type=Path, metavar="FILE",
+                   help="terms never translated and forced translations: CSV/TSV (term,translation,language) "
+                        "or JSON/YAML ({keep: [...], forced: {pt: {term: translation}}})")
+    p.add_argument("--translations", type=Path, metavar="FILE",
+                   help="translations you already have (XLIFF 2.x, PO, CSV, JSON): used before machine translation")
+    p.add_argument("--review", action="store_true",
+                   help="stop after translation; `polydub review JOB --lang L` shows, edits and approves, then the "
+                        "same command again goes on")
     add_render_options(p)
+    add_job_options(p)
     p.set_defaults(func=run)
 
 
@@ -49,14 +67,30 @@ def parse_voices(items: list[str]) -> dict[str, str]:
     return voices
 
 
+def build_spec(args) -> JobSpec:
+    """The job these options ask for."""
+    data: dict = {"languages": parse_languages(args.lang), "presenters": [str(p) for p in args.presenter],
+                  "source_language": args.source_lang, "voices": parse_voices(args.voice), "rate": args.rate,
+                  "review": args.review, "renderer": args.renderer, "renderer_options": renderer_options(args),
+                  "audio_track": args.audio_track, **decode_fields(args)}
+    if args.text is not None:
+        if not args.text.is_file():
+            raise InputError(f"{args.text}: no such script file")
+        data["text"] = args.text.read_text(encoding="utf-8")
+    else:
+        data["recording"] = str(_existing(args.recording, "recording"))
+    if args.glossary is not None:
+        data["glossary"] = str(_existing(args.glossary, "glossary"))
+    if args.translations is not None:
+        data["translations"] = str(_existing(args.translations, "translations"))
+    return JobSpec.from_dict(data)
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what} file; check the path")
+    return path.resolve()
+
+
 def run(args) -> int:
-    if not args.text.exists():
-        raise InputError(f"{args.text}: no such script file")
-    text = args.text.read_text(encoding="utf-8")
-    with ProgressBars(enabled=not args.quiet) as bars:
-        localizer = Localizer(toolkit_from(args), renderer=args.renderer,
-                              renderer_options=renderer_options(args), progress=bars)
-        result = localizer.localize(text, parse_languages(args.lang), args.presenter, args.out,
-                                    source_language=args.source_lang, voices=parse_voices(args.voice),
-                                    rate=args.rate)
-    return print_result(result)
+    return run_spec(args, build_spec(args), args.out)

@@ -19,7 +19,8 @@ class ProgressBars:
             return
         bar = self._bars.get(task)
         if bar is None:
-            bar = tqdm(total=total, desc=task, unit="step" if total < 10 else "frame",
+            unit = "%" if total == 100 else "step" if total < 10 else "frame"
+            bar = tqdm(total=total, desc=task, unit=unit,
                        leave=True, dynamic_ncols=True, file=sys.stderr)
             self._bars[task] = bar
         if total and bar.total != total:
@@ -27,6 +28,21 @@ class ProgressBars:
         bar.update(done - bar.n)
         if total and done >= total:
             bar.close()
+
+    def finish(self, task: str) -> None:
+        """The task ended (done, failed, reused): close its bar, if it has one."""
+        bar = self._bars.pop(task, None)
+        if bar is not None:
+            if bar.total:
+                bar.update(bar.total - bar.n)
+            bar.close()
+
+    def write(self, line: str) -> None:
+        """A line on stderr that does not break the bars."""
+        if self.enabled:
+            tqdm.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
 
     def close(self) -> None:
         for bar in self._bars.values():

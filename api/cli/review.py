@@ -15,6 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "(id, source, translation); --edit changes sentences, --approve lets the job go on.")
     p.add_argument("job", help="job id")
     p.add_argument("language", nargs="?", help="language to show, edit or approve")
+    p.add_argument("--lang", dest="lang", metavar="TAG", help="the same as LANG")
     p.add_argument("--edit", action="append", default=[], metavar="ID=TEXT", help="replace a sentence's translation")
     p.add_argument("--approve", action="store_true", help="approve the language")
     p.add_argument("--by", default="cli", help="who approves (recorded)")
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     service = open_service(args, with_executor=False)
+    args.language = args.language or args.lang
     if not args.language:
         for r in service.snapshot(args.job)["reviews"]:
             state = f"approved by {r['approved_by']}" if r["approved"] else "waiting"

@@ -15,6 +15,7 @@ Re-running it reuses every artifact already made (same data folder).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -30,49 +31,66 @@ def add_service_options(p: argparse.ArgumentParser) -> None:
                                                  "or POLYDUB_DATA_DIR)")
     p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
     p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
-    p.add_argument("--executor", help="local (default) or ray")
+    p.add_argument("--executor", help="local (default), ray, or inline (this process, no workers)")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
     p.add_argument("--runner", help=argparse.SUPPRESS)
 
 
 def settings_from(args: argparse.Namespace, *names: str):
-    from api.settings import Settings
+    """Settings from these options over POLYDUB_* variables; a bad one is one line (JobError)."""
+    from api.cli.jobrun import load_settings
 
     fields = ("data_dir", "cpu_workers", "device_slots", "executor", "ray_address", "runner", *names)
-    given = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
-    return Settings(**given)
+    return load_settings(**{k: getattr(args, k) for k in fields if getattr(args, k, None) is not None})
 
 
 def open_service(args: argparse.Namespace, with_executor: bool = True, only_own_jobs: bool = False):
-    """The job service on the data folder (its executor not started). With `only_own_jobs`
-    the executor runs only jobs given to it and leaves the rest to a service that may be
-    running on the same folder (`polydub serve` requeues interrupted work at its start)."""
-    from api.app import build_service
+    """The job service on the data folder (its executor not started), wired by
+    `pipeline.jobs.open_service`. With `only_own_jobs` the executor runs only jobs given to it
+    and leaves the rest to a service that may be running on the same folder (`polydub serve`
+    requeues interrupted work at its start)."""
+    from dataclasses import replace
 
-    settings = settings_from(args)
-    if only_own_jobs and settings.executor == "local":
-        settings.executor_options = {**settings.executor_options, "requeue": False, "only_jobs": set()}
-    service = build_service(settings, with_executor=with_executor)
-    service.allow_paths = True  # the command line may name files on this machine
-    return service
+    from api.cli.jobrun import config_from
+    from pipeline.jobs.wiring import open_service as wire
+
+    config = replace(config_from(args), only_own_jobs=only_own_jobs)
+    return wire(config, with_executor=with_executor)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a job file (job.yaml) to the end",
                        description="Run a job file here, with worker processes, and copy its language packs "
-                                   "to --out. Work already done in the data folder is reused.")
-    p.add_argument("job", type=Path, help="the job file (YAML)")
+                                   "to --out. Work already done in the data folder is reused.",
+                       epilog="The job file's fields, with a complete example: README.md, section \"The job "
+                              "file\". `polydub run --schema > job.schema.json` gives its JSON Schema for "
+                              "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`).")
+    p.add_argument("job", type=Path, nargs="?", help="the job file (YAML); see README.md, \"The job file\"")
+    p.add_argument("--schema", action="store_true", help="print the job file's JSON Schema and exit")
     p.add_argument("--out", type=Path, help="copy the language pack zips here")
     add_service_options(p)
     p.set_defaults(func=run, preview=None)
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipeline.jobs.inline import InlineExecutor
     from pipeline.jobs.logs import file_handler
     from pipeline.jobs.spec import JobSpec
+    from pipeline.jobs.wiring import adopt
 
+    from api.cli.jobrun import config_from, preflight
+
+    if getattr(args, "schema", False):  # `polydub preview` reuses run() without the flag
+        from pipeline.jobs.schema import job_schema
+
+        print(json.dumps(job_schema(), indent=2))
+        return 0
+    if getattr(args, "job", None) is None:
+        raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
     service = open_service(args, only_own_jobs=True)
+    # A job file may name presenters stored by the service (ids), so only files here are probed.
+    preflight(service, config_from(args), spec.as_preview(*args.preview) if args.preview else spec, paths=False)
     import logging
 
     # The log file gets INFO and up (with job and task ids); the terminal keeps its -v level.
@@ -86,11 +104,10 @@ def run(args: argparse.Namespace) -> int:
     service.executor.start()
     try:
         job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
-        only = getattr(getattr(service.executor, "scheduler", None), "only_jobs", None)
-        if only is not None:
-            only.add(job_id)
-            service.executor.wake()
+        adopt(service, job_id)
         print(f"job {job_id}: {len(service.store.tasks(job_id))} tasks", file=sys.stderr)
+        if isinstance(service.executor, InlineExecutor):  # the tasks run here, now
+            service.executor.run()
         state = watch(service, job_id, quiet=getattr(args, "quiet", False))
     except KeyboardInterrupt:
         print("polydub: interrupted; the job stays in the store and resumes with `polydub serve`", file=sys.stderr)

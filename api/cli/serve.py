@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-upload-mb", type=float, help="largest upload accepted")
     p.add_argument("--cors-origin", action="append", dest="cors_origins", metavar="URL",
                    help="allow this web origin (CORS is off by default)")
+    p.add_argument("--allowed-host", action="append", dest="allowed_hosts", metavar="NAME",
+                   help="a host name the service answers to, e.g. polydub.lan; repeat for more (POLYDUB_ALLOWED_HOSTS). "
+                        "Replaces the default list (localhost, 127.0.0.1, [::1] and the bound address); '*': any")
     add_service_options(p)
     p.set_defaults(func=run)
 
@@ -27,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    settings = settings_from(args, "host", "port", "token", "max_upload_mb", "cors_origins")
+    settings = settings_from(args, "host", "port", "token", "max_upload_mb", "cors_origins",
+                             "allowed_hosts")
     try:
         settings.check_bind()
     except ValueError as exc:

@@ -115,6 +115,7 @@ def evaluate_sync(
     phonemizer: Phonemizer | None = None,
     tracker: FaceTracker | None = None,
     workdir: str | os.PathLike | None = None,
+    audio_track: int | None = None,
 ) -> SyncReport:
     """Measure how well `video`'s mouth follows `audio` (default: the video's own track).
 
@@ -122,7 +123,9 @@ def evaluate_sync(
     otherwise words are heard with `transcriber` (default: translate.Transcriber on the
     whisper-base model) and each word's phones, from `phonemizer` (default: tts.phonemize), are
     spread over it by the judge's own weights (`hearing.words_timeline`). With `source`,
-    the render is also compared with the source footage (measures 3-6).
+    the render is also compared with the source footage (measures 3-6). `audio_track` picks
+    the audio stream of `audio` (or of `video` when `audio` is None), 1-based among audio
+    streams; None takes the stream marked default, else the first.
     """
     video = Path(video)
     with wrap_leaf_errors():
@@ -130,7 +133,7 @@ def evaluate_sync(
         if info.video is None:
             raise InputError(f"{video}: has no video stream; give the rendered video")
         fps = float(info.video.fps)
-        samples, rate, audio_name = _load_audio(video, audio)
+        samples, rate, audio_name = _load_audio(video, audio, audio_track)
         if heard_phonemes is None:
             heard = hear(samples, rate, language, transcriber=transcriber, phonemizer=phonemizer)
             heard_phonemes, heard_text, language = heard.phonemes, heard.text, heard.language
@@ -202,18 +205,18 @@ def envelope_measure(opening: np.ndarray, fps: float, samples: np.ndarray, rate:
 # --------------------------------------------------------------------------- steps
 
 
-def _load_audio(video: Path, audio) -> tuple[np.ndarray, int, str]:
+def _load_audio(video: Path, audio, track: int | None = None) -> tuple[np.ndarray, int, str]:
     if audio is None:
         try:
-            samples, rate = read_audio(video, HEARING_RATE)
+            samples, rate = read_audio(video, HEARING_RATE, track=track)
         except LipSyncError as exc:
             raise InputError(f"{video}: has no usable audio track ({exc}); give the narration with --audio") from exc
         return samples, rate, "the video's own track"
     if isinstance(audio, tuple):
         samples, rate = audio
         return np.asarray(samples, dtype=np.float32).reshape(-1), int(rate), "given samples"
-    samples, rate = read_audio(Path(audio), HEARING_RATE)
-    return samples, rate, str(audio)
+    samples, rate = read_audio(Path(audio), HEARING_RATE, track=track)
+    return samples, rate, str(audio) + (f" (audio track {track})" if track is not None else "")
 
 
 def _reference(source: Path, out_info, path: Path) -> Path:

@@ -7,6 +7,7 @@ from pipeline.jobs.executor import Executor, Scheduler, StepRunner, TaskCall, ex
 from pipeline.jobs.plan import TaskNode, plan
 from pipeline.jobs.spec import JobSpec, Preview
 from pipeline.jobs.store import JobStore
+from pipeline.jobs.wiring import ServiceConfig, open_service
 
-__all__ = ["ArtifactStore", "Executor", "JobSpec", "JobStore", "Preview", "Scheduler", "StepRunner", "TaskCall",
-           "TaskNode", "execute", "plan"]
+__all__ = ["ArtifactStore", "Executor", "JobSpec", "JobStore", "Preview", "Scheduler", "ServiceConfig", "StepRunner",
+           "TaskCall", "TaskNode", "execute", "open_service", "plan"]

@@ -31,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, task_key
 from pipeline.jobs.plan import DEVICE_KINDS
-from pipeline.jobs.store import JobStore
+from pipeline.jobs.store import OPTIONAL_ROLE, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +148,19 @@ class Scheduler:
 
     def _call(self, job_id: str, t: dict[str, Any], tasks: Mapping[str, dict[str, Any]]) -> TaskCall | None:
         refs: dict[str, str] = {}
+        failures = []
         for role, dep in t["deps"].items():
+            if tasks[dep]["state"] == "failed":  # a render the pack does without (store.deps_settled)
+                label = tasks[dep]["presenter"]
+                failures.append({"presenter": t["params"].get("names", {}).get(label, label),
+                                 "language": tasks[dep]["language"], "error": tasks[dep]["error"] or "failed"})
+                continue
             refs[role] = tasks[dep]["output"]
+        if failures and not any(role.startswith(OPTIONAL_ROLE) for role in refs):
+            self.store.start_task(job_id, t["name"], "0" * 64)
+            self.store.fail_task(job_id, t["name"], f"no presenter could be rendered in {t['language']}, so there "
+                                                    "is no pack; see the render errors")
+            return None
         for role, key in t["inputs"].items():
             if not self.artifacts.has(key):
                 self.store.start_task(job_id, t["name"], "0" * 64)
@@ -159,10 +170,11 @@ class Scheduler:
         version = self.versions.get(t["kind"])
         if version is None:
             raise JobError(f"the runner has no version for task kind {t['kind']!r}")
-        key = task_key(t["kind"], version, t["params"], refs)
+        params = {**t["params"], "failures": failures} if failures else t["params"]
+        key = task_key(t["kind"], version, params, refs)
         return TaskCall(job_id, t["name"], t["kind"], key,
                         {role: str(self.artifacts.path(k)) for role, k in refs.items()},
-                        t["params"], t["attempts"] + 1)
+                        params, t["attempts"] + 1)
 
     def claim(self, call: TaskCall, worker: str) -> bool:
         ok = self.store.start_task(call.job_id, call.task, call.key, worker)
@@ -185,34 +197,48 @@ class Scheduler:
 
 
 
-def drain(scheduler: Scheduler, runner: StepRunner, worker: str = "inline") -> int:
+def drain(scheduler: Scheduler, runner: StepRunner, worker: str = "inline", *,
+          observe: Callable[[TaskCall, float, "str | None"], None] | None = None,
+          after: Callable[[], None] | None = None) -> int:
     """Run every ready task in this process, one after another, until none is ready (the
-    simplest executor: for tests, and for `polydub run --workers 0`). Returns tasks run."""
+    `InlineExecutor`, and tests). `observe(call, fraction, message)` sees each progress report;
+    `after()` is called whenever task states may have changed (cached tasks marked done, a task
+    finished). Returns the number of tasks run."""
     from pipeline.jobs.logs import task_context
 
     count = 0
     while True:
         calls = scheduler.ready_calls()
+        if after is not None:
+            after()
         if not calls:
             return count
         for call in calls:
             if not scheduler.claim(call, worker):
                 continue
+
+            def progress(fraction: float, message: str | None = None, c: TaskCall = call) -> None:
+                scheduler.progress(c.job_id, c.task, fraction, message)
+                if observe is not None:
+                    observe(c, fraction, message)
+
             with task_context(call.job_id, call.task):
                 t0 = time.perf_counter()
                 try:
-                    execute(call, runner, scheduler.artifacts,
-                            lambda f, m=None, c=call: scheduler.progress(c.job_id, c.task, f, m))
+                    execute(call, runner, scheduler.artifacts, progress)
                 except Exception as exc:
                     scheduler.failed(call, " ".join(str(exc).split()) or exc.__class__.__name__, retryable(exc))
                 else:
                     scheduler.done(call, time.perf_counter() - t0)
             count += 1
+            if after is not None:
+                after()
 
 
 #: Executors by name, as "module:class" so that choosing one imports only it (Ray is heavy).
 #: Each class is built as cls(store, artifacts, runner_factory, **options) and implements Executor.
-EXECUTORS: dict[str, str] = {"local": "pipeline.jobs.local:LocalExecutor",
+EXECUTORS: dict[str, str] = {"inline": "pipeline.jobs.inline:InlineExecutor",
+                             "local": "pipeline.jobs.local:LocalExecutor",
                              "ray": "pipeline.jobs.ray_executor:RayExecutor"}
 
 

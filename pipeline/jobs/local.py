@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,12 @@ from pipeline.jobs.store import JobStore
 
 log = logging.getLogger(__name__)
 
+#: Kinds a device worker also takes when no render is ready for it. Presenter analysis is the
+#: lip-sync engine's work (Ray runs it on the engine actor); with analyses on the CPU pool alone,
+#: `bench/bench_batch.py` showed the render slot idle for the first 28 % of a 2 x 2 batch while the
+#: one CPU worker analysed every presenter before it could voice the first language.
+SHARED_KINDS = frozenset({"analyse"})
+
 def load_factory(factory: Any) -> Callable[[], StepRunner]:
     """A runner factory given as an object or as "module:attribute"."""
     if isinstance(factory, str):
@@ -40,6 +47,30 @@ def load_factory(factory: Any) -> Callable[[], StepRunner]:
             obj = getattr(obj, part)
         return obj
     return factory
+
+
+def owner_tag(kind: str) -> str:
+    """`<kind>:<host>:<pid>`: who claims tasks in the job store (an inline run, or a local
+    executor's process, whose workers append `:<worker>`), so a later run can tell that the
+    process that left a task `running` is gone."""
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+def left_by_dead_process(worker: str | None) -> bool:
+    """Whether a task's worker is an inline run or a local executor of this host whose process
+    is gone (killed, crashed). Workers of other hosts and of Ray are never judged dead here."""
+    kind, host, pid, *_ = ((worker or "").split(":") + ["", "", ""])[:4]
+    if kind not in ("inline", "local") or host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():  # our pid, reused from a dead run: we cannot be running it yet
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's live process
+        return False
+    return False
 
 
 def _die_with_parent() -> None:
@@ -132,6 +163,7 @@ class LocalExecutor:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._serial = 0
+        self._owner = owner_tag("local")
 
     # ------------------------------------------------------------------ Executor
     def start(self) -> None:
@@ -153,6 +185,15 @@ class LocalExecutor:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def adopt(self, job_id: str) -> None:
+        """Run this job too, when opened to run only the jobs handed to it (`only_jobs`)."""
+        if self.scheduler.only_jobs is not None:
+            self.scheduler.only_jobs.add(job_id)
+        dead = {t["worker"] for t in self.store.tasks(job_id)
+                if t["state"] == "running" and left_by_dead_process(t["worker"])}
+        self.store.requeue_tasks(job_id, dead)
+        self.wake()
 
     def cancel(self, job_id: str, task: str | None = None) -> None:
         running = set(self.store.cancel(job_id, task))
@@ -272,13 +313,15 @@ class LocalExecutor:
             if not idle:
                 return
             busy_keys = {w.call.key for w in self._workers if w.call is not None}
-        for call in self.scheduler.ready_calls():
+        for call in speech_first(self.scheduler.ready_calls()):
             if call.key in busy_keys:
                 continue  # the same artifact is being made for another job; it will be a cache hit
             worker = next((w for w in idle if w.device == call.device), None)
+            if worker is None and call.kind in SHARED_KINDS:
+                worker = next((w for w in idle if w.device), None)
             if worker is None:
                 continue
-            if not self.scheduler.claim(call, worker.name):
+            if not self.scheduler.claim(call, f"{self._owner}:{worker.name}"):
                 continue
             with self._lock:
                 worker.call = call
@@ -288,3 +331,12 @@ class LocalExecutor:
             if not idle:
                 return
 
+
+def speech_first(calls: list[TaskCall]) -> list[TaskCall]:
+    """Ready calls with each job's analyses after its other tasks (jobs keep their order).
+
+    A render needs its language's speech and its presenter's analysis; the device pool can take
+    analyses (`SHARED_KINDS`) but not speech, so the CPU pool starts the speech path first.
+    """
+    order = {job: i for i, job in reversed(list(enumerate(c.job_id for c in calls)))}
+    return sorted(calls, key=lambda c: (order[c.job_id], c.kind in SHARED_KINDS))

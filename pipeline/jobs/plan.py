@@ -7,6 +7,10 @@ Presenter analysis is one task per presenter, shared by every language; translat
 speech are one task per language, shared by every presenter. With narrations, `narrate(lang)`
 turns each recording into a timed speech and takes the place of translate and speak.
 
+A pack waits for each of its language's renders to finish or fail: it is built from the
+renders that succeeded and lists the failed presenters in its manifest; when every render
+failed there is no pack (the scheduler fails the pack task with one line).
+
 Tasks are named, not keyed: a task's key (its content address) is computed when its inputs
 exist, from their keys (see `artifacts.task_key`), so an edited translation changes the keys
 of that language's downstream tasks only.
@@ -18,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.jobs.spec import JobSpec
+from pipeline.jobs.keys import TaskKey, review_gate
+from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
 #: The kinds of task, in the order a job runs them.
 KINDS = ("analyse", "source", "translate", "narrate", "speak", "render", "pack")
@@ -50,9 +55,10 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
     `names` maps presenter labels to the file names their videos get in the language packs."""
     names = names or {}
     tasks: list[TaskNode] = []
+    decode = decode_params(spec)
     for p in spec.presenters:
-        tasks.append(TaskNode(f"analyse:{presenter_label(p)}", "analyse", inputs={"video": p},
-                              presenter=presenter_label(p)))
+        tasks.append(TaskNode(str(TaskKey("analyse", presenter=presenter_label(p))), "analyse", inputs={"video": p},
+                              params=decode, presenter=presenter_label(p)))
     if spec.analyse_only:
         return tasks
     max_seconds = spec.preview.seconds if spec.preview else None
@@ -61,47 +67,73 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
         tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language}))
     elif spec.recording:
         tasks.append(TaskNode("source", "source", inputs={"recording": spec.recording},
-                              params={"language": spec.source_language}))
+                              params={"language": spec.source_language, "transcript": spec.transcript,
+                                      "audio_track": spec.audio_track, **_truncated(spec)}))
+    glossary = spec.glossary if isinstance(spec.glossary, Mapping) else {}
     for lang in spec.languages:
         if spec.narrations:
-            speech = f"narrate:{lang}"
+            speech = str(TaskKey("narrate", lang))
             tasks.append(TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
-                                  params={"language": lang}, language=lang))
+                                  params={"language": None if lang == UNDETERMINED else lang,
+                                          "transcript": spec.transcript, "audio_track": spec.audio_track,
+                                          **_truncated(spec)},
+                                  language=lang))
             text_deps: dict[str, str] = {}
         else:
-            translation = f"translate:{lang}"
-            speech = f"speak:{lang}"
+            translation = str(TaskKey("translate", lang))
+            speech = str(TaskKey("speak", lang))
             tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
+                                  inputs={"translations": spec.translations} if spec.translations else {},
                                   params={"language": lang, "source_language": spec.source_language,
-                                          "glossary": dict(spec.glossary)}, language=lang))
+                                          "glossary": dict(glossary)}, language=lang))
             tasks.append(TaskNode(speech, "speak", deps={"translation": translation, "source": "source"},
-                                  params={"language": lang, "voice": spec.voices.get(lang)}, language=lang,
-                                  gate=f"review:{lang}" if spec.review else None))
+                                  params={"language": lang, "voice": spec.voice(lang), "rate": spec.rate},
+                                  language=lang, gate=review_gate(lang) if spec.review else None))
             text_deps = {"translation": translation, "source": "source"}
         renders = {}
         for p in spec.presenters:
             label = presenter_label(p)
-            name = f"render:{lang}:{label}"
+            name = str(TaskKey("render", lang, label))
             renders[f"render:{label}"] = name
-            tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": f"analyse:{label}"},
+            tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": str(TaskKey("analyse", presenter=label))},
                                   inputs={"video": p},
                                   params={"renderer": spec.renderer, "max_seconds": max_seconds,
-                                          "max_height": max_height},
+                                          "max_height": max_height,
+                                          "renderer_options": dict(spec.renderer_options), **decode},
                                   language=lang, presenter=label))
-        tasks.append(TaskNode(f"pack:{lang}", "pack", deps={**text_deps, "speech": speech, **renders},
+        tasks.append(TaskNode(str(TaskKey("pack", lang)), "pack", deps={**text_deps, "speech": speech, **renders},
                               params={"language": lang, "names": _unique_names(spec.presenters, names)},
                               language=lang))
     return tasks
 
 
+def decode_params(spec: JobSpec) -> dict[str, Any]:
+    """{"decode": {accept_truncated, background}} for analyse and render tasks, or {} when the
+    spec keeps the decoder's defaults (so default jobs keep their task keys)."""
+    decode: dict[str, Any] = {}
+    if spec.accept_truncated:
+        decode["accept_truncated"] = True
+    if spec.background:
+        decode["background"] = spec.background
+    return {"decode": decode} if decode else {}
+
+
+def _truncated(spec: JobSpec) -> dict[str, Any]:
+    return {"accept_truncated": True} if spec.accept_truncated else {}
+
+
 def _unique_names(presenters, names: Mapping[str, str]) -> dict[str, str]:
+    """Presenter label -> file stem in the packs: the file's own stem, "-2", "-3" on repeats."""
     from pipeline.jobs.artifacts import safe_name
 
     out: dict[str, str] = {}
     for key in presenters:
         label = presenter_label(key)
-        name = safe_name(names.get(label, label)).rsplit(".", 1)[0] or label
-        out[label] = name if name not in out.values() else f"{name}-{label[:6]}"
+        stem = safe_name(names.get(label, label)).rsplit(".", 1)[0] or label
+        name, n = stem, 2
+        while name in out.values():
+            name, n = f"{stem}-{n}", n + 1
+        out[label] = name
     return out
 
 

@@ -17,12 +17,12 @@ import pickle
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from pipeline import __version__
+from pipeline.errors import JobError
 from pipeline.jobs.executor import ProgressFn, TaskCall
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def _own_version() -> str:
 
     here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in ("steps.py", "pack.py", "subtitles.py", "jobs/runner.py"):
+    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "jobs/runner.py"):
         f = here / name
         if f.exists():
             h.update(f.read_bytes())
@@ -61,20 +61,24 @@ def _own_version() -> str:
 
 
 class PipelineRunner:
+    """Runs each task kind through `pipeline.steps`; `models_dir` is the model store's root
+    (default: `$POLYDUB_MODELS` or the user data folder), so imported models reach the leaves."""
+
     def __init__(self, data_dir: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
-                 toolkit=None):
+                 toolkit=None, models_dir: str | os.PathLike | None = None):
         cache = cache_dir or (Path(data_dir) / "cache" if data_dir else None)
         self.cache_dir = Path(cache) if cache else None
+        self.models_dir = Path(models_dir) if models_dir else None
         self._toolkit = toolkit
-        self._translators: dict[str, Any] = {}
         self._versions: dict[str, str] | None = None
 
     @property
     def toolkit(self):
         if self._toolkit is None:
             from pipeline import steps
+            from pipeline.models import ModelStore
 
-            self._toolkit = steps.Toolkit(cache_dir=self.cache_dir)
+            self._toolkit = steps.Toolkit(store=ModelStore(self.models_dir), cache_dir=self.cache_dir)
         return self._toolkit
 
     def versions(self) -> Mapping[str, str]:
@@ -83,7 +87,7 @@ class PipelineRunner:
             translate, tts, lipsync = (_leaf_version(n) for n in ("translate", "tts", "lipsync"))
             self._versions = {
                 "source": f"{base}; translate {translate}",
-                "translate": f"{base}; translate {translate}",
+                "translate": f"{base}; translate {translate}; models {self._translation_models()}",
                 "speak": f"{base}; tts {tts}",
                 "narrate": f"{base}; translate {translate}; tts {tts}",
                 "analyse": f"{base}; lipsync {lipsync}",
@@ -92,9 +96,36 @@ class PipelineRunner:
             }
         return self._versions
 
+    def _translation_models(self) -> str:
+        """A digest of the store's translation models (their manifests), so importing or
+        replacing a model gives new translation keys instead of reusing the old output."""
+        import hashlib
+
+        from pipeline.models import MANIFEST
+
+        h = hashlib.sha256()
+        for name, path in sorted(self.toolkit.store.translation_models().items()):
+            manifest = path / MANIFEST
+            h.update(name.encode())
+            h.update(manifest.read_bytes() if manifest.is_file() else str(path).encode())
+        return h.hexdigest()[:12]
+
+    def preflight(self, spec, *, paths: bool = True) -> None:
+        """Check a `JobSpec`'s inputs before any task runs (`pipeline.preflight.check_inputs`):
+        probes presenters and audio, reads the script and checks every language can be
+        reached. `paths`: every file reference is a path here (else stored inputs are left
+        alone). Loads no model; raises InputError in one line."""
+        from pipeline.preflight import check_inputs
+
+        check_inputs(spec, self.toolkit, paths=paths)
+
     def run(self, call: TaskCall, out: Path, progress: ProgressFn) -> Mapping[str, Any]:
         inputs = {k: Path(v) for k, v in call.inputs.items()}
-        return getattr(self, f"_{call.kind}")(call, inputs, out, progress)
+        table = {"source": self._source, "translate": self._translate, "speak": self._speak,
+                 "narrate": self._narrate, "analyse": self._analyse, "render": self._render, "pack": self._pack}
+        if call.kind not in table:
+            raise JobError(f"the runner has no task kind {call.kind!r}")
+        return table[call.kind](call, inputs, out, progress)
 
     # ------------------------------------------------------------------ text
     def _source(self, call, inputs, out, progress):
@@ -102,10 +133,12 @@ class PipelineRunner:
 
         language = call.params.get("language")
         if "recording" in inputs:
-            audio, rate = steps.load_audio(_input_file(inputs["recording"]))
+            audio, rate = steps.load_audio(_input_file(inputs["recording"]), track=call.params.get("audio_track"),
+                                           accept_truncated=bool(call.params.get("accept_truncated")))
             progress(0.1, "transcribing the recording")
-            _, heard = steps.narration(audio, rate, self.toolkit, language=language)
-            doc = steps.read_script(heard.text, heard.language)
+            transcript = call.params.get("transcript")
+            _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
+            doc = steps.read_script(transcript if transcript is not None else heard.text, heard.language)
         else:
             doc = steps.read_script(call.params["text"], language)
         with open(out / "document.pickle", "wb") as f:
@@ -120,9 +153,11 @@ class PipelineRunner:
 
         doc = _load_doc(inputs["source"])
         lang = call.params["language"]
+        source = call.params.get("source_language") or doc.language
         progress(0.0, f"translating into {lang}")
-        toolkit = self._glossary_toolkit(call.params.get("glossary") or {})
-        translation = steps.translate_script(doc, lang, toolkit, source_language=call.params.get("source_language"))
+        provided = _provided(inputs, source, lang)
+        translation = steps.translate_script(doc, lang, self.toolkit, source_language=source,
+                                             glossary=call.params.get("glossary") or None, provided=provided)
         (out / "translation.json").write_text(json.dumps({
             "source_language": translation.source_language, "target_language": translation.target_language,
             "backend": translation.backend, "model": translation.model,
@@ -130,42 +165,29 @@ class PipelineRunner:
                           for s in translation.sentences]}, ensure_ascii=False, indent=1), encoding="utf-8")
         return {"backend": translation.backend, "target_language": translation.target_language}
 
-    def _glossary_toolkit(self, glossary: Mapping[str, Any]):
-        if not glossary:
-            return self.toolkit
-        key = json.dumps(glossary, sort_keys=True)
-        if key not in self._translators:
-            import translate
-            from translate.glossary import Glossary
-
-            from pipeline import steps
-
-            terms = Glossary.of(keep=glossary.get("keep", ()), forced=glossary.get("forced") or {})
-            self._translators[key] = steps.Toolkit(store=self.toolkit.store, cache_dir=self.cache_dir,
-                                                   translator=translate.Translator(glossary=terms))
-        return self._translators[key]
-
     def _speak(self, call, inputs, out, progress):
         from pipeline import steps
 
         data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
-        translation = SimpleNamespace(
-            target_language=data["target_language"],
-            sentences=tuple(SimpleNamespace(id=s["id"], text=s["text"]) for s in data["sentences"]))
-        doc = _load_doc(inputs["source"]) if "source" in inputs else SimpleNamespace(sentences=())
+        breaks = steps.paragraph_starts(_load_doc(inputs["source"])) if "source" in inputs else set()
         progress(0.0, f"voicing {data['target_language']}")
-        speech = steps.speak(translation, doc, self.toolkit, voice=call.params.get("voice"))
+        speech = steps.speak([s["text"] for s in data["sentences"]], data["target_language"], self.toolkit,
+                             paragraph_breaks=breaks, voice=call.params.get("voice"),
+                             rate=float(call.params.get("rate") or 1.0))
         _save_speech(speech, out)
         return {"seconds": round(speech.duration, 3), "voice": speech.voice, "backend": speech.backend}
 
     def _narrate(self, call, inputs, out, progress):
         from pipeline import steps
 
-        audio, rate = steps.load_audio(_input_file(inputs["audio"]))
+        audio, rate = steps.load_audio(_input_file(inputs["audio"]), track=call.params.get("audio_track"),
+                                       accept_truncated=bool(call.params.get("accept_truncated")))
         progress(0.1, "transcribing the narration")
-        speech, heard = steps.narration(audio, rate, self.toolkit, language=call.params.get("language"))
+        transcript = call.params.get("transcript")
+        speech, heard = steps.narration(audio, rate, self.toolkit, language=call.params.get("language"),
+                                        transcript=transcript)
         _save_speech(speech, out)
-        (out / "transcript.txt").write_text(heard.text, encoding="utf-8")
+        (out / "transcript.txt").write_text(transcript if transcript is not None else heard.text, encoding="utf-8")
         return {"seconds": round(speech.duration, 3), "language": speech.language}
 
     # ------------------------------------------------------------------ video
@@ -173,7 +195,8 @@ class PipelineRunner:
         from pipeline import steps
 
         video = _input_file(inputs["video"])
-        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name))
+        analysis = steps.analyse(video, self.toolkit, progress=_fraction(progress, video.name),
+                                 decode=steps.decode_options(call.params.get("decode")))
         report = _report(analysis, video)
         (out / "report.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
         return {"face_share": report.get("face_share")}
@@ -186,10 +209,13 @@ class PipelineRunner:
         progress(0.0, video.name)
         result = steps.render(video, speech, out / "video.mp4", self.toolkit,
                               renderer=call.params.get("renderer", "auto"), progress=_fraction(progress, video.name),
-                              max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"))
+                              max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"),
+                              renderer_options=_renderer_options(call.params),
+                              decode=steps.decode_options(call.params.get("decode")))
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
-                   "frames_without_face": result.frames_without_face, "file": video.name}
+                   "frames_without_face": result.frames_without_face, "file": video.name,
+                   "conversions": list((result.options or {}).get("conversions") or ())}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -214,13 +240,19 @@ class PipelineRunner:
             videos.append(PackedVideo(presenter=stem, file=f"videos/{target.name}", renderer=result["renderer"],
                                       duration=round(float(result["duration"]), 3), fps=result["fps"],
                                       width=result["width"], height=result["height"],
-                                      frames_without_face=int(result["frames_without_face"])))
+                                      frames_without_face=int(result["frames_without_face"]),
+                                      conversions=tuple(result.get("conversions") or ())))
         steps.write_narration(speech, folder / "narration.wav")
-        source_language = None
+        source_language = target_language = None
+        extra: dict[str, Any] = {}
         if "translation" in inputs:
             data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
-            source_language = data["source_language"]
+            source_language, target_language = data["source_language"], data["target_language"]
             doc = _load_doc(inputs["source"]) if "source" in inputs else None
+            if doc is not None:
+                from pipeline.segments import segment_report
+
+                extra["segments"] = segment_report(doc, _translation(data))
             texts = {s["id"]: s["text"] for s in data["sentences"]}
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
                 else "\n".join(texts.values())
@@ -230,8 +262,13 @@ class PipelineRunner:
             models = {"transcription": "whisper-base (faster-whisper)"}
         models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
-        pack = write_pack(folder, language=lang, speech=speech, script_text=script, videos=videos, models=models,
-                          source_language=source_language, extra={"job": call.job_id})
+        # No job id in the manifest: a pack is shared by every job whose inputs are the same.
+        # The language as the user knows it: the translator's tag (pt -> pt-BR), or the narration's
+        # (detected when it was `und`).
+        language = target_language or speech.language or lang
+        pack = write_pack(folder, language=language, speech=speech, script_text=script,
+                          videos=videos, models=models, source_language=source_language,
+                          failures=list(call.params.get("failures") or ()), extra=extra)
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 
@@ -242,6 +279,30 @@ class PipelineRunner:
 def _input_file(folder: Path) -> Path:
     meta = json.loads((folder / "meta.json").read_text())
     return folder / meta["name"]
+
+
+def _renderer_options(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The renderer's options without the file digests the service adds for the task key."""
+    options = {k: v for k, v in (params.get("renderer_options") or {}).items() if not k.endswith("_sha256")}
+    return options or None
+
+
+def _provided(inputs: Mapping[str, Path], source: str, target: str) -> dict[str, Path] | None:
+    """The provided translations file of the task, keyed as `steps.provided_translations` says."""
+    if "translations" not in inputs:
+        return None
+    from pipeline import steps
+
+    return steps.provided_translations(_input_file(inputs["translations"]), source, target)
+
+
+def _translation(data: Mapping[str, Any]):
+    """A `translate.Translation` back from the translate task's translation.json."""
+    from translate.translator import TranslatedSentence, Translation
+
+    sentences = tuple(TranslatedSentence(s["id"], s.get("source", ""), s["text"], tuple(s.get("flags") or ()))
+                      for s in data["sentences"])
+    return Translation(data["source_language"], data["target_language"], sentences, data["backend"], data.get("model"))
 
 
 def _load_doc(folder: Path):

@@ -22,6 +22,7 @@ from typing import Any
 from pipeline.errors import DiskFullError, InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, safe_arcname, safe_name
 from pipeline.jobs.executor import Executor
+from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.plan import check_graph, plan, presenter_label
 from pipeline.jobs.spec import JobSpec
 from pipeline.jobs.store import WEIGHTS, JobStore, NotFoundError
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 #: probe(path) -> description dict; raises InputError when the content is not usable
 Prober = Callable[[Path], dict[str, Any]]
+
+#: renderer option names ending so carry a file's digest for the key; the renderer never sees them
+DIGEST_SUFFIX = "_sha256"
 
 AUDIO_FORMATS = ("wav", "mp3", "m4a", "flac", "ogg")
 VIDEO_FORMATS = ("mp4", "mov", "mkv", "avi", "webm")
@@ -130,17 +134,20 @@ class JobService:
     # ------------------------------------------------------------------ inputs
     def add_input(self, path: str | Path, name: str | None = None, *, want: str = "any",
                   move: bool = False) -> tuple[str, dict[str, Any]]:
-        """Probe a file by its content and store it; `want` is "audio", "video" or "any"."""
+        """Probe a file by its content and store it; `want` is "audio", "video", "any", or "file"
+        (stored as it is, not probed: translations and glossary files)."""
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such file; check the path")
         label = name or path.name
+        if want == "file":  # a text file (translations, glossary): read by the task that uses it
+            return self.artifacts.put_file(path, safe_name(label), {}, move=move), {}
         try:
             info = self.prober(path)
         except InputError as exc:  # name the file as the user knows it, not our temporary copy
             raise InputError(str(exc).replace(str(path), label)) from exc
         if want == "audio" and not info.get("has_audio"):
-            raise InputError(f"{label}: has no audio track; give a narration as wav, mp3, m4a or flac")
+            raise InputError(f"{label}: has no audio stream; give a narration as wav, mp3, m4a or flac, or a video with sound")
         if want == "video" and not info.get("has_video"):
             raise InputError(f"{label}: has no picture; give a presenter as mp4, mov, mkv, avi or webm")
         key = self.artifacts.put_file(path, safe_name(label), {"probe": info}, move=move)
@@ -168,7 +175,7 @@ class JobService:
         p["analysis"] = {"state": "not started", "report": None}
         if p.get("analysis_job"):
             try:
-                task = self.store.task(p["analysis_job"], f"analyse:{p['label']}")
+                task = self.store.task(p["analysis_job"], str(TaskKey("analyse", presenter=p["label"])))
             except JobError:
                 task = None
             if task:
@@ -197,7 +204,16 @@ class JobService:
             labels[presenter_label(key)] = name
         recording = self._resolve_ref(spec.recording, "audio")[0] if spec.recording else None
         narrations = {lang: self._resolve_ref(ref, "audio")[0] for lang, ref in spec.narrations.items()}
-        return replace(spec, presenters=tuple(presenters), recording=recording, narrations=narrations), labels
+        translations = self._resolve_ref(spec.translations, "file")[0] if spec.translations else None
+        glossary = spec.glossary
+        if isinstance(glossary, str):
+            from pipeline.jobs.glossary import read_glossary
+
+            key = self._resolve_ref(glossary, "file")[0]
+            glossary = read_glossary(self.artifacts.input_file(key))
+        return replace(spec, presenters=tuple(presenters), recording=recording, narrations=narrations,
+                       translations=translations, glossary=glossary,
+                       renderer_options=_with_digests(spec.renderer_options)), labels
 
     def _resolve_ref(self, ref: str, want: str) -> tuple[str, str]:
         if ref.startswith("p") and not os.path.exists(ref):
@@ -221,14 +237,37 @@ class JobService:
 
     # ------------------------------------------------------------------ jobs
     def submit(self, spec: JobSpec, kind: str = "job", _carry_edits_from: str | None = None) -> str:
+        """Plan a spec into a new job; returns its id. Raises SpecError, InputError, DiskFullError."""
         self.check_disk()
         spec.check()
         resolved, labels = self.resolve(spec)
+        return self._create(spec, resolved, labels, kind, _carry_edits_from)
+
+    def submit_or_resume(self, spec: JobSpec, kind: str = "job") -> tuple[str, bool]:
+        """The job of this spec, resumed, or a new one: (job id, resumed).
+
+        "The same job" is one of the same kind whose resolved spec is equal: every field, and
+        every file by the SHA-256 of its bytes (not its path). Resuming requeues its failed and
+        cancelled tasks; finished ones are kept, and anything whose artifact exists is reused."""
+        self.check_disk()
+        spec.check()
+        resolved, labels = self.resolve(spec)
+        found = self.store.find_job(kind, resolved.to_dict())
+        if found is None:
+            return self._create(spec, resolved, labels, kind, None), False
+        self.store.retry(found)
+        log.info("resuming", extra={"job_id": found, "task": "-"})
+        if self.executor is not None:
+            self.executor.wake()
+        return found, True
+
+    def _create(self, spec: JobSpec, resolved: JobSpec, labels: dict[str, str], kind: str,
+                carry_edits_from: str | None) -> str:
         tasks = plan(resolved, labels)
         check_graph(tasks)
         job_id = self.store.create_job(spec.name or _default_name(spec), kind, resolved.to_dict(), tasks,
                                        labels=labels, languages=() if spec.analyse_only or spec.narrations
-                                       else resolved.languages, carry_edits_from=_carry_edits_from)
+                                       else resolved.languages, carry_edits_from=carry_edits_from)
         log.info("created %s job with %d tasks", kind, len(tasks), extra={"job_id": job_id, "task": "-"})
         if self.executor is not None:
             self.executor.wake()
@@ -291,6 +330,7 @@ class JobService:
                                           "error", "attempts", "cached", "seconds")} for t in tasks]
         for t in out["tasks"]:
             t["file"] = job["labels"].get(t["presenter"]) if t["presenter"] else None
+            t["label"] = TaskKey.parse(t["name"]).label(job["labels"])
         out["reviews"] = [{"language": r["language"], "approved": bool(r["approved"]), "edited": bool(r["edited"]),
                            "approved_by": r["approved_by"], "approved_at": r["approved_at"]}
                           for r in self.store.reviews(job_id)]
@@ -341,7 +381,7 @@ class JobService:
     # ------------------------------------------------------------------ review
     def _translate_task(self, job_id: str, language: str) -> dict[str, Any]:
         try:
-            task = self.store.task(job_id, f"translate:{language}")
+            task = self.store.task(job_id, str(TaskKey("translate", language)))
         except JobError:
             raise NotFoundError(f"job {job_id} has no translation into {language!r} to review") from None
         if task["state"] != "done":
@@ -417,15 +457,15 @@ class JobService:
         return path
 
     def video_path(self, job_id: str, language: str, presenter: str) -> Path:
-        return self._done_file(job_id, f"render:{language}:{presenter}", "video.mp4")
+        return self._done_file(job_id, str(TaskKey("render", language, presenter)), "video.mp4")
 
     def pack_zip(self, job_id: str, language: str) -> Path:
-        return self._done_file(job_id, f"pack:{language}", "pack.zip")
+        return self._done_file(job_id, str(TaskKey("pack", language)), "pack.zip")
 
     def subtitles_path(self, job_id: str, language: str, fmt: str) -> Path:
         if fmt not in ("srt", "vtt"):
             raise InputError("subtitles come as srt or vtt")
-        return self._done_file(job_id, f"pack:{language}", f"pack/subtitles.{fmt}")
+        return self._done_file(job_id, str(TaskKey("pack", language)), f"pack/subtitles.{fmt}")
 
     def job_zip(self, job_id: str) -> Path:
         """One zip with every finished language pack, in a folder per language."""
@@ -457,6 +497,19 @@ class JobService:
     def thumbnail_path(self, pid: str) -> Path:
         p = self.store.presenter(pid)
         return self.artifacts.path(p["key"]) / "thumbnail.jpg"
+
+
+def _with_digests(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Renderer options with each weights file's SHA-256 beside its path (`checkpoint` ->
+    `checkpoint_sha256`), so a changed file gives new render keys, never a stale render."""
+    from pipeline.jobs.artifacts import file_digest
+
+    out = dict(options)
+    for name, value in options.items():
+        if name.endswith(DIGEST_SUFFIX) or not isinstance(value, str) or not os.path.isfile(value):
+            continue
+        out[f"{name}{DIGEST_SUFFIX}"] = file_digest(value)
+    return out
 
 
 def _default_name(spec: JobSpec) -> str:

@@ -1,7 +1,14 @@
 """What a job asks for: the source, the languages, the presenters and the options.
 
-The same spec comes from the HTTP API (JSON) and from `polydub run job.yaml`; `JobSpec.from_dict`
-checks it once and every error names the field and what to write instead.
+The one shape behind every entry point: the HTTP API (JSON), `polydub run job.yaml`, and the
+one-shot commands (`polydub localize`, `lipsync`, `demo` build a spec from their options).
+`JobSpec.from_dict` checks it once and every error is one line that names the field. A new
+option is one new field here (with its check), one line in `plan` that hands it to the task
+that uses it, and one CLI flag.
+
+File references (`presenters`, `recording`, `narrations`, `translations`, a `glossary` file)
+are resolved by the service into stored inputs: a presenter id, an artifact digest
+(`sha256:...`) or, from the command line, a file path.
 """
 
 from __future__ import annotations
@@ -14,12 +21,23 @@ from typing import Any
 
 from pipeline.errors import JobError
 
+
 class SpecError(JobError):
     """A job spec that cannot run as written; the message names the field."""
 
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_RENDERERS = ("auto", "exemplar", "warp", "wav2lip")
+#: BCP-47's "undetermined": a narration whose language is detected (`polydub lipsync`)
+UNDETERMINED = "und"
+#: speaking rates the voices handle without breaking up (1.0 = the voice's normal pace)
+RATE_RANGE = (0.5, 2.0)
+
+
+def renderer_choices() -> tuple[str, ...]:
+    """Renderer names, from the lip-sync leaf's registry alone ("auto" lets the engine choose)."""
+    from lipsync.renderers import CHOICES
+
+    return tuple(CHOICES)
 
 
 @dataclass(frozen=True)
@@ -34,9 +52,32 @@ class Preview:
 class JobSpec:
     """A localisation job. Exactly one source: `text`, `recording`, or `narrations` per language.
 
-    `recording` and `narrations` values and `presenters` are references the service resolves to
-    stored inputs: a presenter id, an artifact digest (`sha256:...`) or, from the command line,
-    a file path.
+    Fields (CLI option in brackets):
+      languages        target BCP-47 tags [localize --lang]; with narrations, their keys
+      presenters       presenter references [--presenter]
+      text             the script, plain text or Markdown [localize --text FILE]
+      recording        a recorded talk: transcribed, then translated [localize --recording]
+      narrations       {language: audio reference}, used as they are [lipsync --audio, with
+                       language `und` when it is to be detected]
+      transcript       the words of the recording or of the one narration [lipsync --transcript]
+      audio_track      1-based audio stream of recording/narrations files [--audio-track]
+      source_language  the source's tag; None: detected [--source-lang / lipsync --language]
+      translations     provided translations file (XLIFF 2.x, PO, CSV, JSON) [--translations]
+      glossary         {keep: [terms], forced: {language: {term: translation}}}, or a file
+                       reference (CSV/TSV/JSON/YAML) the service reads [--glossary]
+      review           stop after translation until a reviewer approves [--review]
+      voices           {language: voice}, or {presenter: {language: voice}} [--voice LANG=VOICE]
+      rate             speaking rate, 1.0 = normal [--rate]
+      renderer         a name from `lipsync.renderers` or "auto" [--renderer]
+      renderer_options options for that renderer, e.g. {checkpoint: PATH} [--checkpoint]
+      accept_truncated use a cut-off presenter or audio file as far as it reads instead of
+                       refusing it [--accept-truncated]
+      background       the colour behind a transparent presenter: "#rrggbb" (any colour
+                       Pillow's ImageColor reads, e.g. "gray"); None: the decoder's default
+                       [--background]
+      name             a label for lists [run: name:]
+      preview          the first seconds of one presenter, small [polydub preview]
+      analyse_only     analyse the presenters, nothing else (uploads)
     """
 
     languages: tuple[str, ...]
@@ -44,24 +85,25 @@ class JobSpec:
     text: str | None = None
     recording: str | None = None
     narrations: Mapping[str, str] = field(default_factory=dict)
-    source_language: str = "en"
-    voices: Mapping[str, str] = field(default_factory=dict)
-    glossary: Mapping[str, Any] = field(default_factory=dict)
+    transcript: str | None = None
+    audio_track: int | None = None
+    source_language: str | None = None
+    translations: str | None = None
+    glossary: Mapping[str, Any] | str = field(default_factory=dict)
     review: bool = False
+    voices: Mapping[str, Any] = field(default_factory=dict)
+    rate: float = 1.0
     renderer: str = "auto"
+    renderer_options: Mapping[str, Any] = field(default_factory=dict)
+    accept_truncated: bool = False
+    background: str | None = None
     name: str = ""
     preview: Preview | None = None
-    #: an analysis-only job: the presenters are analysed, nothing else runs
     analyse_only: bool = False
-
-    @property
-    def source_kind(self) -> str:
-        if self.analyse_only:
-            return "none"
-        return "text" if self.text is not None else "recording" if self.recording else "narrations"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobSpec:
+        """Check and normalise a mapping (JSON, YAML); raises SpecError naming the field."""
         if not isinstance(data, Mapping):
             raise SpecError("a job spec is a mapping of fields (languages, presenters, text, ...)")
         known = set(cls.__dataclass_fields__)
@@ -69,10 +111,8 @@ class JobSpec:
         if unknown:
             raise SpecError(f"unknown job field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         values = dict(data)
-        narrations = values.get("narrations") or {}
-        if not isinstance(narrations, Mapping):
-            raise SpecError("narrations must map a language to an audio file, e.g. {pt: narration_pt.wav}")
-        values["narrations"] = {str(k): str(v) for k, v in narrations.items()}
+        values["narrations"] = _str_mapping(values.get("narrations"), "narrations",
+                                            "narrations must map a language to an audio file, e.g. {pt: pt.wav}")
         langs = values.get("languages")
         if not langs and values["narrations"]:
             langs = list(values["narrations"])
@@ -83,19 +123,21 @@ class JobSpec:
         if isinstance(presenters, str):
             presenters = [presenters]
         values["presenters"] = tuple(str(x) for x in presenters)
-        for name in ("voices", "glossary"):
-            if not isinstance(values.get(name) or {}, Mapping):
-                raise SpecError(f"{name} must be a mapping")
-            values[name] = dict(values.get(name) or {})
-        preview = values.get("preview")
-        if preview is True:
-            values["preview"] = Preview()
-        elif isinstance(preview, Mapping):
-            values["preview"] = Preview(**{k: preview[k] for k in ("seconds", "height") if k in preview})
-        elif not preview:
-            values["preview"] = None
-        for flag in ("review", "analyse_only"):
-            values[flag] = bool(values.get(flag, False))
+        values["voices"] = _voices(values.get("voices"))
+        values["glossary"] = glossary_mapping(values.get("glossary"))
+        values["renderer_options"] = _str_mapping(values.get("renderer_options"), "renderer_options",
+                                                  "renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
+        values["preview"] = _preview(values.get("preview"))
+        for flag in ("review", "analyse_only", "accept_truncated"):
+            values[flag] = _flag(values.get(flag, False), flag)
+        for name in ("text", "recording", "transcript", "translations", "source_language"):
+            if values.get(name) is not None and not isinstance(values[name], str):
+                raise SpecError(f"{name} must be text, not {type(values[name]).__name__}")
+        values["rate"] = _number(values.get("rate", 1.0), "rate")
+        values["audio_track"] = _track(values.get("audio_track"))
+        values["background"] = _colour(values.get("background"))
+        values["renderer"] = str(values.get("renderer") or "auto")
+        values["name"] = str(values.get("name") or "")
         spec = cls(**values)
         spec.check()
         return spec
@@ -123,42 +165,87 @@ class JobSpec:
                 return str(base / p)
             return ref
 
-        if "text_file" in data:
-            data["text"] = Path(local(str(data.pop("text_file")))).read_text(encoding="utf-8")
-        if data.get("recording"):
-            data["recording"] = local(str(data["recording"]))
-        if data.get("narrations"):
+        for name in ("text_file", "transcript_file"):
+            if name in data:
+                data[name.removesuffix("_file")] = _read_text(Path(local(str(data.pop(name)))), name)
+        for name in ("recording", "translations"):
+            if data.get(name):
+                data[name] = local(str(data[name]))
+        if isinstance(data.get("glossary"), str):
+            data["glossary"] = local(data["glossary"])
+        if isinstance(data.get("narrations"), Mapping):
             data["narrations"] = {k: local(str(v)) for k, v in dict(data["narrations"]).items()}
         data["presenters"] = [local(str(p)) for p in (data.get("presenters") or [])]
         return cls.from_dict(data)
 
     def check(self) -> None:
+        """Raise SpecError (one line naming the field) when the spec cannot run as written."""
         if self.analyse_only:
             if not self.presenters:
-                raise SpecError("an analysis job needs at least one presenter")
+                raise SpecError("presenters: an analysis job needs at least one presenter")
             return
+        self._check_source()
+        self._check_languages()
+        if not self.presenters:
+            raise SpecError("presenters: pick at least one presenter video")
+        if len(set(self.presenters)) != len(self.presenters):
+            raise SpecError("presenters: a presenter is listed twice")
+        choices = renderer_choices()
+        if self.renderer not in choices:
+            raise SpecError(f"renderer: unknown renderer {self.renderer!r}; use one of {', '.join(choices)}")
+        if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
+            raise SpecError(f"rate: {self.rate} is outside {RATE_RANGE[0]}..{RATE_RANGE[1]} (1.0 = normal speed)")
+        if self.per_presenter_voices():
+            raise SpecError("voices: per-presenter voices ({presenter: {language: voice}}) are not supported yet; "
+                            "give one voice per language, e.g. {pt: kokoro:pf_dora}")
+        if self.preview is not None and not (0 < self.preview.seconds <= 30 and 64 <= self.preview.height <= 1080):
+            raise SpecError("preview: seconds must be in (0, 30] and height in [64, 1080]")
+
+    def _check_source(self) -> None:
         sources = [self.text is not None, bool(self.recording), bool(self.narrations)]
         if sum(sources) != 1:
             raise SpecError("give exactly one source: text, recording, or narrations (one audio file per language)")
         if self.text is not None and not self.text.strip():
-            raise SpecError("the script text is empty; paste the script or upload a text file")
+            raise SpecError("text: the script text is empty; paste the script or give a text file")
+        if self.transcript is not None:
+            if not self.transcript.strip():
+                raise SpecError("transcript: it is empty; give the narration's words or leave it out")
+            if self.text is not None or len(self.narrations) > 1:
+                raise SpecError("transcript: it gives the words of a recording or of one narration; "
+                                "drop it or give one audio file")
+        if self.audio_track is not None and self.text is not None:
+            raise SpecError("audio_track: it picks the audio stream of a recording or narration; the source is text")
+        if self.translations is not None and self.narrations:
+            raise SpecError("translations: narrations are not translated; drop translations or give text")
+        if self.review and self.narrations:
+            raise SpecError("review: narrations are not translated, so there is nothing to review")
+
+    def _check_languages(self) -> None:
         if not self.languages:
-            raise SpecError("pick at least one target language, e.g. languages: [pt, es]")
+            raise SpecError("languages: pick at least one target language, e.g. languages: [pt, es]")
         if len(set(self.languages)) != len(self.languages):
-            raise SpecError(f"a language is listed twice in {list(self.languages)}")
-        for lang in (*self.languages, self.source_language):
+            raise SpecError(f"languages: a language is listed twice in {list(self.languages)}")
+        tags = [*self.languages, *([self.source_language] if self.source_language else [])]
+        for lang in tags:
             if not _LANGUAGE.match(lang):
-                raise SpecError(f"{lang!r} is not a BCP-47 language tag; write e.g. pt, es or pt-BR")
+                raise SpecError(f"languages: {lang!r} is not a BCP-47 language tag; write e.g. pt, es or pt-BR")
+        if UNDETERMINED in self.languages and not self.narrations:
+            raise SpecError(f"languages: {UNDETERMINED!r} (detected) is only for narrations")
         if self.narrations and set(self.narrations) != set(self.languages):
-            raise SpecError("with narrations, give one audio file for each language and no other languages")
-        if not self.presenters:
-            raise SpecError("pick at least one presenter video")
-        if len(set(self.presenters)) != len(self.presenters):
-            raise SpecError("a presenter is listed twice")
-        if self.renderer not in _RENDERERS:
-            raise SpecError(f"unknown renderer {self.renderer!r}; use one of {', '.join(_RENDERERS)}")
-        if self.preview is not None and not (0 < self.preview.seconds <= 30 and 64 <= self.preview.height <= 1080):
-            raise SpecError("preview seconds must be in (0, 30] and height in [64, 1080]")
+            raise SpecError("narrations: give one audio file for each language and no other languages")
+
+    def background_rgb(self) -> tuple[int, int, int] | None:
+        """`background` as (R, G, B), 0-255 each; None when not given."""
+        return _rgb(self.background) if self.background else None
+
+    def per_presenter_voices(self) -> dict[str, Mapping[str, str]]:
+        """The {presenter: {language: voice}} entries of `voices` (reserved for the voices issue)."""
+        return {k: v for k, v in self.voices.items() if isinstance(v, Mapping)}
+
+    def voice(self, language: str) -> str | None:
+        """The voice asked for a language, or None (the language's default voice)."""
+        value = self.voices.get(language)
+        return value if isinstance(value, str) else None
 
     def as_preview(self, seconds: float = 3.0, height: int = 240) -> JobSpec:
         """The same job cut down to one presenter and one language at low resolution."""
@@ -168,7 +255,119 @@ class JobSpec:
                        name=(self.name + " (preview)").strip())
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types; `from_dict(to_dict())` gives the same spec."""
         out = asdict(self)
         out["languages"] = list(self.languages)
         out["presenters"] = list(self.presenters)
         return out
+
+
+# ---------------------------------------------------------------------- field parsers
+
+
+def _read_text(path: Path, name: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{name}: cannot read {path} ({exc.strerror})") from exc
+
+
+def _str_mapping(value: Any, name: str, message: str) -> dict[str, str]:
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SpecError(message)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _voices(value: Any) -> dict[str, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SpecError("voices must map a language to a voice, e.g. {pt: kokoro:pf_dora}")
+    out: dict[str, Any] = {}
+    for key, voice in value.items():
+        if isinstance(voice, Mapping):
+            out[str(key)] = {str(lang): str(v) for lang, v in voice.items()}
+        elif isinstance(voice, str) and voice.strip():
+            out[str(key)] = voice.strip()
+        else:
+            raise SpecError(f"voices: {key!r} needs a voice name (see `polydub voices`)")
+    return out
+
+
+def glossary_mapping(value: Any) -> dict[str, Any] | str:
+    """The mapping form {keep: [...], forced: {language: {term: translation}}}, or a file reference."""
+    if not value:
+        return {}
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, Mapping):
+        raise SpecError("glossary must be a mapping {keep: [terms], forced: {pt: {term: translation}}} or a file")
+    unknown = sorted(set(value) - {"keep", "forced"})
+    if unknown:
+        raise SpecError(f"glossary: unknown key(s) {', '.join(map(str, unknown))}; use keep and forced")
+    keep = value.get("keep") or []
+    forced = value.get("forced") or {}
+    if isinstance(keep, str) or not all(isinstance(k, str) for k in keep):
+        raise SpecError("glossary: keep is a list of terms that are never translated")
+    if not isinstance(forced, Mapping) or not all(isinstance(m, Mapping) for m in forced.values()):
+        raise SpecError("glossary: forced maps a language to {term: translation}, e.g. {pt: {nozzle: bico}}")
+    return {"keep": [str(k) for k in keep],
+            "forced": {str(lang): {str(s): str(t) for s, t in m.items()} for lang, m in forced.items()}}
+
+
+def _preview(value: Any) -> Preview | None:
+    if value is True:
+        return Preview()
+    if isinstance(value, Preview):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return Preview(**{k: type(getattr(Preview, k))(value[k]) for k in ("seconds", "height") if k in value})
+        except (TypeError, ValueError):
+            raise SpecError("preview: seconds and height must be numbers") from None
+    if not value:
+        return None
+    raise SpecError("preview must be true or {seconds: 3, height: 240}")
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1, None):
+        return bool(value)
+    raise SpecError(f"{name} must be true or false")
+
+
+def _number(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"{name} must be a number, e.g. 1.0") from None
+
+
+def _rgb(text: str) -> tuple[int, int, int]:
+    from PIL import ImageColor
+
+    try:
+        return ImageColor.getrgb(text)[:3]
+    except ValueError:
+        raise SpecError(f"background: {text!r} is not a colour; write it as #rrggbb, e.g. #808080") from None
+
+
+def _colour(value: Any) -> str | None:
+    """A colour as "#rrggbb" (lower case), from any form Pillow's ImageColor reads."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SpecError("background must be a colour as text, e.g. '#808080'")
+    return "#{:02x}{:02x}{:02x}".format(*_rgb(value.strip()))
+
+
+def _track(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or int(value) < 1:
+        raise SpecError("audio_track: give the audio stream's number, counting from 1")
+    return int(value)

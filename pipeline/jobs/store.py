@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import JobError
+from pipeline.jobs.keys import TaskKey, gate_language
 from pipeline.jobs.plan import TaskNode
 
 JOB_STATES = ("queued", "running", "waiting-review", "done", "failed", "cancelled")
@@ -53,6 +54,9 @@ CREATE TABLE IF NOT EXISTS presenters (
     consent_at REAL NOT NULL, created REAL NOT NULL, info TEXT NOT NULL DEFAULT '{}',
     analysis_job TEXT);
 """
+
+#: dependency roles a task can do without when that dependency failed (a pack's renders)
+OPTIONAL_ROLE = "render:"
 
 _JSON_COLUMNS = ("deps", "inputs", "params", "spec", "labels", "info")
 
@@ -176,6 +180,25 @@ class JobStore:
                           (*args, limit, offset)).fetchall()
         return [_row(r) for r in rows], total
 
+    def find_job(self, kind: str, spec: dict[str, Any]) -> str | None:
+        """The newest job of this kind whose stored spec is exactly `spec` (the resume rule)."""
+        row = self._db().execute("SELECT id FROM jobs WHERE kind=? AND spec=? ORDER BY created DESC LIMIT 1",
+                                 (kind, json.dumps(spec))).fetchone()
+        return row[0] if row else None
+
+    def requeue_tasks(self, job_id: str, workers: Iterable[str]) -> int:
+        """Put a job's tasks that the given (dead) workers left running back in the queue."""
+        workers = list(workers)
+        if not workers:
+            return 0
+        with self._tx() as db:
+            cur = db.execute(
+                f"UPDATE tasks SET state='queued', progress=0, message='requeued: its process stopped',"
+                f" worker=NULL, attempts=MAX(attempts-1, 0) WHERE job_id=? AND state='running'"
+                f" AND worker IN ({','.join('?' * len(workers))})", (job_id, *workers))
+        self.refresh_job(job_id)
+        return cur.rowcount
+
     def active_jobs(self) -> list[str]:
         rows = self._db().execute(
             "SELECT id FROM jobs WHERE state IN ('queued','running','waiting-review') ORDER BY created").fetchall()
@@ -185,10 +208,6 @@ class JobStore:
         with self._tx() as db:
             self._need_job(db, job_id)
             db.execute("DELETE FROM jobs WHERE id=?", (job_id,))
-
-    def set_keep(self, job_id: str, keep: bool) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE jobs SET keep=? WHERE id=?", (int(keep), job_id))
 
     # ------------------------------------------------------------------ tasks
     def tasks(self, job_id: str) -> list[dict[str, Any]]:
@@ -210,12 +229,13 @@ class JobStore:
         by_name = {t["name"]: t for t in tasks}
         approved = self.approved_languages(job_id)
         ready = []
+        states = {name: t["state"] for name, t in by_name.items()}
         for t in tasks:
             if t["state"] != "queued":
                 continue
-            if not all(by_name[d]["state"] == "done" for d in t["deps"].values()):
+            if not deps_settled(t["deps"], states):
                 continue
-            if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
+            if t["gate"] and gate_language(t["gate"]) not in approved:
                 continue
             ready.append(t)
         return ready
@@ -315,6 +335,8 @@ class JobStore:
                 f"SELECT name FROM tasks WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)]
             db.execute(f"UPDATE tasks SET state='queued', error=NULL, attempts=0, progress=0, message=NULL"
                        f" WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)
+            for n in names:  # a pack built without a render that is retried is built again
+                self._reset_downstream(db, job_id, n)
             if names:
                 db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=?", (job_id,))
         self.refresh_job(job_id)
@@ -352,9 +374,9 @@ class JobStore:
         for name, key, output in rows:
             db.execute("INSERT OR REPLACE INTO overrides (job_id, name, from_key, to_key) VALUES (?,?,?,?)",
                        (to_job, name, key, output))
-            if name.startswith("translate:"):
-                db.execute("UPDATE reviews SET edited=1 WHERE job_id=? AND language=?",
-                           (to_job, name.split(":", 1)[1]))
+            key = TaskKey.parse(name)
+            if key.kind == "translate":
+                db.execute("UPDATE reviews SET edited=1 WHERE job_id=? AND language=?", (to_job, key.language))
         return len(rows)
 
     # ------------------------------------------------------------------ reviews
@@ -424,6 +446,13 @@ class JobStore:
             "SELECT id FROM jobs WHERE keep=0 AND state IN ('done','failed','cancelled') AND created < ?", (cutoff,))]
 
 
+def deps_settled(deps: dict[str, str], states: dict[str, str]) -> bool:
+    """Whether a task may start: every dependency done, except that a render may also have
+    failed (a pack is built from the renders that succeeded and lists the others)."""
+    return all(states[d] == "done" or (states[d] == "failed" and role.startswith(OPTIONAL_ROLE))
+               for role, d in deps.items())
+
+
 def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
     if not tasks or all(t["state"] == "done" for t in tasks):
         return "done"
@@ -432,9 +461,9 @@ def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
         return "running"
     ready = gated = False
     for t in tasks:
-        if t["state"] != "queued" or not all(states[d] == "done" for d in t["deps"].values()):
+        if t["state"] != "queued" or not deps_settled(t["deps"], states):
             continue
-        if t["gate"] and t["gate"].split(":", 1)[1] not in approved:
+        if t["gate"] and gate_language(t["gate"]) not in approved:
             gated = True
         else:
             ready = True

@@ -123,15 +123,17 @@ class CountingRunner:
 
         folder = out / "pack"
         (folder / "videos").mkdir(parents=True)
+        names = call.params.get("names") or {}
         for role, path in inputs.items():
             if role.startswith("render:"):
-                shutil.copyfile(path / "video.mp4", folder / "videos" / f"{role.split(':', 1)[1]}.mp4")
+                label = role.split(":", 1)[1]
+                shutil.copyfile(path / "video.mp4", folder / "videos" / f"{names.get(label, label)}.mp4")
         speech = json.loads((inputs["speech"] / "speech.json").read_text())
         srt = "".join(f"{i + 1}\n00:00:0{int(s)},000 --> 00:00:0{int(s)},900\n{t}\n\n"
                       for i, (s, e, t) in enumerate(speech["sentences"]))
         (folder / "subtitles.srt").write_text(srt)
         (folder / "subtitles.vtt").write_text("WEBVTT\n\n" + srt.replace(",", "."))
-        (folder / "manifest.json").write_text(json.dumps({"language": call.params["language"],
-                                                          "synthetic_media": True}))
+        (folder / "manifest.json").write_text(json.dumps({"language": call.params["language"], "synthetic_media": True,
+                                                          "failures": list(call.params.get("failures") or ())}))
         zip_folder(folder, out / "pack.zip")
         return {"videos": len(list((folder / "videos").iterdir()))}

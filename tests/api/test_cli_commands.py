@@ -28,6 +28,15 @@ def models_dir(tmp_path_factory, monkeypatch):
     return path
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory, monkeypatch):
+    """The commands keep their jobs and artifacts here, never in the user's data folder."""
+    path = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("POLYDUB_DATA_DIR", str(path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    return path
+
+
 @pytest.mark.slow
 def test_localize_writes_a_pack_per_language(tmp_path, capsys, demo_presenter, models_dir):
     script = tmp_path / "sop.md"

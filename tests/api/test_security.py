@@ -326,13 +326,16 @@ def test_analysis_report_and_damaged_video_name_no_server_path(real_server, tmp_
              ("files", ("truncated.mp4", truncated, "video/mp4"))]
     r = httpx.post(real_server.url + "/presenters", files=files, data={"consent_by": "Ana", "consent": "true"}, timeout=60)
     assert r.status_code == 201, r.text
-    assert [(e["file"], e["error"].startswith("truncated.mp4")) for e in r.json()["errors"]] == [("truncated.mp4", False)]
+    # Both spoiled files are refused at upload (the probe decodes the first frame to read its
+    # display matrix), each named once and without a server path.
+    errors = r.json()["errors"]
+    assert sorted(e["file"] for e in errors) == ["damaged.mp4", "truncated.mp4"]
+    assert not any(e["error"].startswith(e["file"]) for e in errors)
     listed = wait_for(lambda: (ps := httpx.get(real_server.url + "/presenters").json()) and all(
         p["analysis"]["state"] in ("done", "failed") for p in ps) and ps, timeout=120, what="analyses")
     states = {p["name"]: p["analysis"] for p in listed}
-    assert states["astronaut.mp4"]["state"] == "done" and states["damaged.mp4"]["state"] == "failed"
-    assert "damaged" in states["damaged.mp4"]["error"]
-    text = json.dumps(listed)
+    assert set(states) == {"astronaut.mp4"} and states["astronaut.mp4"]["state"] == "done"
+    text = json.dumps(listed) + json.dumps(errors)
     for root in {str(real_server.data_dir), str(real_server.data_dir.resolve())}:
         assert root not in text
     assert "/artifacts/" not in text

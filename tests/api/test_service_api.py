@@ -99,6 +99,9 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     last = stream[-2][1]
     assert last["percent"] == 100.0 and all(t["state"] == "done" for t in last["tasks"])
     assert {t["file"] for t in last["tasks"] if t["kind"] == "render"} == {"presenter-0.mp4", "presenter-1.mp4"}
+    assert {t["label"] for t in last["tasks"] if t["kind"] == "render"} == {
+        f"Rendering presenter-{k}.mp4 — {lang}" for k in (0, 1) for lang in {t["language"] for t in last["tasks"]
+                                                                           if t["kind"] == "render"}}
     assert len(last["videos"]) == 4 and len(last["packs"]) == 2
 
     video = client.get(last["videos"][0]["url"])

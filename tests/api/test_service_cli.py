@@ -76,10 +76,11 @@ def test_serve_refuses_open_bind_without_token(env, capsys):
 
 
 def test_token_guards_the_api(env):
-    from api.app import build_service, create_app
+    from api.app import create_app
+    from pipeline.jobs.wiring import open_service
 
     settings = Settings(data_dir=env, token="s3cret", min_free_gb=0)
-    app = create_app(settings, service=build_service(settings, with_executor=False))
+    app = create_app(settings, service=open_service(settings.service_config(), with_executor=False))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -95,7 +96,10 @@ def test_token_guards_the_api(env):
             assert c.get("/jobs").status_code == 401
             assert c.get("/jobs", headers={"Authorization": "Bearer wrong"}).status_code == 401
             assert c.get("/jobs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-            assert c.get("/jobs", params={"token": "s3cret"}).status_code == 200
+            # Never the token in a query string (logs, history, Referer); a signed link instead.
+            assert c.get("/jobs", params={"token": "s3cret"}).status_code == 401
+            assert c.get(app.state.links.sign("/jobs")).status_code == 200
+            assert c.get(app.state.links.sign("/jobs").replace("/jobs", "/presenters")).status_code == 401
             assert "access-control-allow-origin" not in c.get("/health", headers={"Origin": "http://x"}).headers
     finally:
         server.should_exit = True

@@ -515,3 +515,48 @@ def test_cli_eval_sync_prints_the_report_and_json(judged, monkeypatch, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["upper_face_psnr"] == pytest.approx(bad.upper_face_psnr, abs=1e-3)
     assert set(data["words"]) == {"best", "lag", "at_zero", "curve"}
+
+
+def test_evaluate_sync_hears_the_chosen_audio_track(presenter, judged, tmp_path, monkeypatch, capsys):
+    """A two-track narration (440 Hz track 1, 880 Hz track 2 marked default): the default
+    track is heard unless --audio-track / audio_track names another."""
+    import av
+
+    import pipeline.evaluate
+    from api.cli import main
+
+    rate = 16000
+    path = tmp_path / "two.mka"
+    with av.open(str(path), "w") as c:
+        for hz, default in ((440, False), (880, True)):
+            s = c.add_stream("pcm_s16le", rate=rate, layout="mono")
+            s.disposition = av.stream.Disposition.default if default else av.stream.Disposition(0)
+        for s, hz in zip(c.streams.audio, (440, 880)):
+            samples = (0.3 * np.sin(2 * np.pi * hz * np.arange(rate) / rate) * 32767).astype(np.int16)
+            frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate, frame.pts = rate, 0
+            for p in list(s.encode(frame)) + list(s.encode(None)):
+                c.mux(p)
+    heard = []
+
+    class Transcriber:
+        def transcribe(self, audio, sample_rate, language=None):
+            heard.append(np.argmax(np.abs(np.fft.rfft(audio[:sample_rate]))) * sample_rate / len(audio[:sample_rate]))
+            return SimpleNamespace(words=(), language="en")
+
+    still = SimpleNamespace(name="x", landmarks=lambda f: None)
+    for track in (None, 1):
+        evaluate_sync(presenter, path, transcriber=Transcriber(), phonemizer=lambda *a: [], tracker=still,
+                      audio_track=track)
+    assert [round(h) for h in heard] == [880, 440]
+    seen = {}
+
+    def fake(*args, **options):
+        seen.update(options)
+        return judged[1]
+
+    monkeypatch.setattr(pipeline.evaluate, "evaluate_sync", fake)
+    assert main(["eval", "sync", "render.mp4", "--audio", str(path), "--audio-track", "2"]) == 0
+    assert seen["audio_track"] == 2
+    assert main(["eval", "sync", "render.mp4"]) == 0 and seen["audio_track"] is None
+    capsys.readouterr()

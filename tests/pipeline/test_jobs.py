@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 
@@ -162,7 +163,11 @@ def test_one_failed_render_does_not_stop_the_others_and_retry(h, videos):
     states = {t["name"]: t["state"] for t in h.store.tasks(job)}
     assert states[f"render:pt:{bad}"] == "failed" and states[f"render:es:{bad}"] == "failed"
     assert sum(s == "done" for n, s in states.items() if n.startswith("render")) == 2
-    assert states["pack:pt"] == "queued"
+    # Each pack is built from the render that succeeded and lists the one that failed.
+    assert states["pack:pt"] == "done" and states["pack:es"] == "done"
+    manifest = json.loads((h.service.pack_zip(job, "pt").parent / "pack" / "manifest.json").read_text())
+    assert [f["presenter"] for f in manifest["failures"]] == [h.store.job(job)["labels"][bad]]
+    assert "no face found" in manifest["failures"][0]["error"]
     assert h.store.job(job)["state"] == "failed"
     assert "no face found" in h.store.job(job)["error"]
     # Input errors are not retried automatically: one attempt each.
@@ -170,8 +175,19 @@ def test_one_failed_render_does_not_stop_the_others_and_retry(h, videos):
 
     (h.root / f"fail-{bad}").unlink()
     assert sorted(h.service.retry(job)) == [f"render:es:{bad}", f"render:pt:{bad}"]
+    # The retried renders succeed, so the packs that did without them are built again.
     assert h.run() == {"render": 2, "pack": 2}
     assert h.store.job(job)["state"] == "done"
+
+
+def test_no_pack_when_every_render_failed(h, videos):
+    job = h.service.submit(spec(videos, ("pt",), n=1))
+    bad = presenter_label(h.store.tasks(job)[0]["inputs"]["video"])
+    (h.root / f"fail-{bad}").touch()
+    assert h.run() == {"analyse": 1, "source": 1, "translate": 1, "speak": 1, "render": 1}
+    pack = h.store.task(job, "pack:pt")
+    assert pack["state"] == "failed" and "no presenter could be rendered" in pack["error"]
+    assert not h.service.snapshot(job)["outputs"]["packs"]
 
 
 def test_restart_requeues_running_tasks(tmp_path, videos):
@@ -280,7 +296,7 @@ def test_wrong_content_is_refused_whatever_the_name(h, tmp_path, videos):
     fake.write_text("not a video at all")
     with pytest.raises(InputError):
         h.service.add_input(fake, "clip.mp4", want="video")
-    with pytest.raises(InputError, match="no audio track"):
+    with pytest.raises(InputError, match="no audio stream"):
         h.service.add_input(videos[0], "narration.wav", want="audio")
 
 
@@ -316,3 +332,15 @@ def test_log_lines_carry_job_and_task_and_follow_reads_new_lines(tmp_path):
 
     got = list(follow(path, lines=1, poll=0.01, stop=stop))
     assert got[0].endswith("explicit") and got[-1] == "new line"
+
+
+def test_a_changed_checkpoint_file_gives_new_render_keys(h, videos, tmp_path):
+    weights = tmp_path / "w.pth"
+    weights.write_bytes(b"one")
+    job = h.service.submit(spec(videos, ("pt",), n=1, renderer="wav2lip", renderer_options={"checkpoint": str(weights)}))
+    h.run()
+    weights.write_bytes(b"two")
+    h.service.submit(spec(videos, ("pt",), n=1, renderer="wav2lip", renderer_options={"checkpoint": str(weights)}))
+    assert h.run() == {"render": 1, "pack": 1}
+    options = h.store.job(job)["spec"]["renderer_options"]
+    assert options["checkpoint"] == str(weights) and len(options["checkpoint_sha256"]) == 64

@@ -41,9 +41,13 @@ def test_workers_run_a_job_keep_state_and_cancel(service, videos, tmp_path):
     log = [line.split("\t") for line in (tmp_path / "runs.log").read_text().splitlines()]
     kinds = Counter(row[0] for row in log)
     assert kinds == {"analyse": 2, "source": 1, "translate": 2, "speak": 2, "render": 4, "pack": 2}
-    # Renders ran in one device worker process, which stayed alive between tasks.
-    assert len({row[3] for row in log if row[0] == "render"}) == 1
-    assert len({row[3] for row in log if row[0] != "render"}) == 1
+    # Renders ran in one device worker process, which stayed alive between tasks; the speech
+    # path ran in the CPU worker, which started on it while the idle device worker took an analysis.
+    render_pids = {row[3] for row in log if row[0] == "render"}
+    speech_pids = {row[3] for row in log if row[0] in ("source", "translate", "speak", "pack")}
+    assert len(render_pids) == 1 and len(speech_pids) == 1 and render_pids != speech_pids
+    assert log[0][0] == "source" or log[1][0] == "source"
+    assert render_pids & {row[3] for row in log if row[0] == "analyse"}
     snap = service.snapshot(job)
     assert snap["percent"] == 100.0 and all(t["state"] == "done" for t in snap["tasks"])
 
@@ -76,3 +80,33 @@ def test_a_crashed_worker_is_replaced_and_its_task_retried(service, videos, tmp_
     pids = [line.split("\t")[3] for line in (tmp_path / "runs.log").read_text().splitlines()
             if line.startswith("render")]
     assert len(pids) == 2 and pids[0] != pids[1]  # the second try ran in a new worker process
+
+
+def test_a_worker_whose_process_is_gone_is_told_apart():
+    import os
+    import socket
+    import subprocess
+
+    from pipeline.jobs.local import left_by_dead_process, owner_tag
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    host = socket.gethostname()
+    assert left_by_dead_process(f"local:{host}:{gone.pid}:cpu-1")
+    assert left_by_dead_process(f"inline:{host}:{gone.pid}")
+    assert not left_by_dead_process(f"local:{host}:{os.getppid()}:cpu-1")  # alive
+    assert not left_by_dead_process(f"inline:elsewhere:{gone.pid}")  # another host: cannot tell
+    assert not left_by_dead_process("ray:engine-0@ab12cd34") and not left_by_dead_process(None)
+    assert owner_tag("local") == f"local:{host}:{os.getpid()}"
+
+
+def test_speech_first_keeps_jobs_in_order_and_puts_analyses_last():
+    from pipeline.jobs.executor import TaskCall
+    from pipeline.jobs.local import speech_first
+
+    def call(job, kind):
+        return TaskCall(job_id=job, task=f"{kind}:{job}", kind=kind, key=f"{job}{kind}", inputs={})
+
+    calls = [call("a", "analyse"), call("a", "source"), call("b", "analyse"), call("b", "speak"), call("a", "pack")]
+    assert [(c.job_id, c.kind) for c in speech_first(calls)] == [
+        ("a", "source"), ("a", "pack"), ("a", "analyse"), ("b", "speak"), ("b", "analyse")]

@@ -43,3 +43,43 @@ def test_pack_has_every_part_and_a_zip(tmp_path):
         names = set(zf.namelist())
     assert names == {"videos/anna.mp4", "narration.wav", "subtitles.srt", "subtitles.vtt", "script.md", "manifest.json"}
     assert pack.zip_path == tmp_path / "pt-BR.zip"
+
+
+def _long_speech() -> Speech:
+    text = ("Before you start the machine, check that the safety guard is closed, that the emergency stop "
+            "button is released and that nobody is standing inside the marked area around the press.")
+    words, t = [], 0.0
+    for w in text.split():
+        words.append(TimedText(t, t + 0.3, w))
+        t += 0.35
+    return Speech(audio=np.zeros(int(16000 * (t + 1)), np.float32), sample_rate=16000, phonemes=(),
+                  words=tuple(words), sentences=(TimedText(0.0, t, text),), language="en", voice="v", backend="b")
+
+
+def test_a_long_sentence_is_laid_out_in_short_cues_and_reported(tmp_path):
+    folder = tmp_path / "en"
+    (folder / "videos").mkdir(parents=True)
+    write_pack(folder, language="en", speech=_long_speech(), script_text="text", videos=[], models={})
+    srt = (folder / "subtitles.srt").read_text()
+    blocks = [b.splitlines()[2:] for b in srt.strip().split("\n\n")]
+    assert len(blocks) > 2
+    assert all(1 <= len(lines) <= 2 and all(len(line) <= 42 for line in lines) for lines in blocks)
+    vtt = (folder / "subtitles.vtt").read_text()
+    assert vtt.count(" --> ") == len(blocks)
+    quality = json.loads((folder / "manifest.json").read_text())["quality"]["subtitles"]
+    assert quality["cues"] == len(blocks)
+    assert quality["rules"]["max_chars"] == 42 and quality["issues"] == []
+
+
+def test_each_video_lists_what_decoding_did(tmp_path):
+    @dataclass(frozen=True)
+    class _Rotated(_Render):
+        options: dict = None
+
+    folder = tmp_path / "pt"
+    (folder / "videos").mkdir(parents=True)
+    turned = "turned 90 degrees counter-clockwise to 48x64, as its display matrix says"
+    video = video_entry("anna", _Rotated(folder / "videos" / "anna.mp4", options={"conversions": [turned]}))
+    write_pack(folder, language="pt", speech=_long_speech(), script_text="t", videos=[video], models={})
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["videos"][0]["conversions"] == [turned]

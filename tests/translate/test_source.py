@@ -88,3 +88,46 @@ def test_language_detection_and_mixed_language():
     assert doc.language == "en"
     doc = read_source("Use luvas.", language="PT_br")
     assert doc.language == "pt-BR" and not doc.language_detected
+
+
+WITH_EMOJI = "# Safety 🚧\n\nWear your helmet ⛑️ before entering the site! 👷‍♀️ Thanks 🙏.\n\n🎉🎉\n\n- ✅ Done 👍🏽\n"
+WITHOUT_EMOJI = "# Safety\n\nWear your helmet before entering the site! Thanks.\n\n- Done\n"
+
+
+def test_emoji_stay_out_of_sentences_and_an_emoji_line_is_skipped():
+    with_emoji, without = read_source(WITH_EMOJI), read_source(WITHOUT_EMOJI)
+    assert [s.text for s in with_emoji.sentences] == [s.text for s in without.sentences] == \
+        ["Safety", "Wear your helmet before entering the site!", "Thanks.", "Done"]
+    assert [(b.kind, len(b.sentences)) for b in with_emoji.blocks] == [(b.kind, len(b.sentences)) for b in without.blocks]
+    assert [(s.line, s.reason) for s in with_emoji.skipped] == [(5, "emoji only")]
+    assert without.skipped == ()
+    # a line of emoji inside a plain-text paragraph neither splits it nor is said
+    doc = read_source("Open the valve\n🔧🔧\nslowly.", format="text")
+    assert [s.text for s in doc.sentences] == ["Open the valve slowly."] and doc.skipped[0].line == 2
+    dots = read_source("Wait.\n\n...\n\nGo.", format="text")
+    assert [(s.line, s.text, s.reason) for s in dots.skipped] == [(3, "...", "no words")]
+    with pytest.raises(EmptySourceError, match="emoji"):
+        read_source("🎉🎉\n👍")
+
+
+def test_markdown_images_are_not_narrated():
+    text = ("# Pump\n\n![diagram of the pump](img/pump.png)\n\n"
+            "See the valve ![red valve](v.png) on the left.\nIt is <img src=x.png alt=\"x\"> red.\n")
+    doc = read_source(text)
+    said = " ".join(s.text for s in doc.sentences)
+    assert "diagram" not in said and "red valve" not in said and "img" not in said
+    assert [s.text for s in doc.sentences] == ["Pump", "See the valve on the left.", "It is red."]
+    assert read_source("See the manual and ![fig. 2](f.png \"Figure\").", format="markdown").sentences[0].text \
+        == "See the manual and."
+    assert [(s.line, s.text, s.reason) for s in doc.skipped] == [
+        (3, "diagram of the pump", "image"), (5, "red valve", "image"), (6, '<img src=x.png alt="x">', "image")]
+    # in plain text, the same characters are words, not markup
+    assert "diagram" in read_source("![diagram](a.png) shows it.", format="text").sentences[0].text
+
+
+def test_each_sentence_keeps_its_script_line():
+    text = "Wear gloves. Open the\nvalve now. Close it.\n\n1. First step.\n   More of it. Last.\n\n## Heading\n"
+    doc = read_source(text)
+    assert [(s.text, s.line) for s in doc.sentences] == [
+        ("Wear gloves.", 1), ("Open the valve now.", 1), ("Close it.", 2),
+        ("First step.", 4), ("More of it.", 5), ("Last.", 5), ("Heading", 7)]

@@ -176,14 +176,35 @@ def test_fifty_thousand_words_translate_in_bounded_batches():
 
 
 def test_mixed_language_script(bergamot):
-    doc = read_source("Wear gloves before you start the machine.\n\nUse sempre luvas antes de começar a máquina.",
-                      language="en")
-    result = bergamot.translate(doc, "en", "pt")
+    text = "Wear gloves before you start the machine.\n\nUse sempre luvas antes de começar a máquina."
+    result = bergamot.translate(read_source(text), "en", "pt")
     pt_sentence = result.sentences[1]
     assert pt_sentence.text == pt_sentence.source and "already-in-target-language" in pt_sentence.flags
     assert result.sentences[0].flags == () and "luvas" in result.sentences[0].text
-    # a sentence in a third language is translated anyway, and flagged
+    # a given source language is every sentence's: the Portuguese line goes through en->pt, with a note
+    forced = bergamot.translate(read_source(text, language="en"), "en", "pt")
+    assert "already-in-target-language" not in forced.sentences[1].flags
+    assert "language-mismatch:pt" in forced.sentences[1].flags
+    # a list of sentences in a third language is translated as the given language, and noted
     engine = fake_engine("en", "de", lambda t: "Öffnen Sie das Ventil, bevor Sie die Pumpe starten.")
     mixed = Translator(engines=[engine], bundled=False).translate(
         ["Open the valve before you start the pump.", "Abra la válvula antes de empezar con la bomba."], "en", "de")
     assert mixed.sentences[0].flags == () and "language-mismatch:es" in mixed.sentences[1].flags
+
+
+def test_the_same_words_are_translated_spoken_and_subtitled_with_and_without_emoji():
+    from pipeline.subtitles import cues_from_timings
+    from tts.normalize import Normalizer
+
+    with_emoji = "# Safety 🚧\n\nWear your helmet ⛑️ before entering the site! 👷‍♀️ Thanks 🙏.\n\n🙌🏾\n\n1️⃣ 🇧🇷 Go!\n"
+    without = "# Safety\n\nWear your helmet before entering the site! Thanks.\n\nGo!\n"
+    seen = []
+    for text in (with_emoji, without):
+        engine = fake_engine("en", "de", lambda t: t.upper())
+        result = Translator(engines=[engine], bundled=False).translate(read_source(text), "en", "de")
+        spoken = [Normalizer("de")(s.text) for s in result.sentences]  # what the voice is given to say
+        timings = [(i * 2.0, i * 2.0 + 1.5, t) for i, t in enumerate(spoken)]
+        seen.append((engine.batches, spoken, cues_from_timings(timings)))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == [["Safety", "Wear your helmet before entering the site!", "Thanks.", "Go!"]]
+    assert seen[0][1][1] == "WEAR YOUR HELMET BEFORE ENTERING THE SITE!"

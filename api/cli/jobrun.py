@@ -1,0 +1,222 @@
+"""Running a job spec from the one-shot commands (`localize`, `lipsync`, `demo`).
+
+The command builds a `JobSpec`; this submits it to the job service on the data folder (or
+resumes the same job: same kind, same resolved spec, files by content), runs it in this process
+(`--executor inline`, the default) or on worker processes / Ray, shows progress, and copies the
+finished language packs to `--out` in the layout users know:
+
+    OUT/<lang>/videos/*.mp4, narration.wav, subtitles.srt, subtitles.vtt, script.md,
+    manifest.json, and OUT/<lang>.zip beside it (lipsync: OUT/ itself and OUT.zip)
+
+Exit status: 0 when every presenter rendered, else the number of failed tasks (renders,
+one per presenter and language), at most 100; 1 with one error line when nothing was made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from api.cli.progress import ProgressBars
+from pipeline.errors import JobError
+from pipeline.jobs.keys import TaskKey
+from pipeline.jobs.spec import JobSpec
+from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
+
+#: the largest exit status that counts failures (shells keep 126+ for themselves)
+MAX_STATUS = 100
+
+
+def add_job_options(p: argparse.ArgumentParser) -> None:
+    """Where the job runs and keeps its work (shared by localize, lipsync and demo)."""
+    p.add_argument("--models", type=Path, metavar="DIR",
+                   help="model folder (default: $POLYDUB_MODELS or the user data folder)")
+    p.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="jobs, artifacts and logs, reused by a re-run (default: the user data folder, or "
+                        "POLYDUB_DATA_DIR); `polydub gc` cleans it")
+    p.add_argument("--executor", choices=("inline", "local", "ray"), default="inline",
+                   help="inline: in this process (default); local: worker processes; ray: a Ray cluster")
+    p.add_argument("--workers", type=int, dest="cpu_workers", help="with --executor local: CPU worker processes")
+    p.add_argument("--device-slots", type=int, help="with --executor local or ray: render slots")
+    p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
+    p.add_argument("--runner", help=argparse.SUPPRESS)
+
+
+def config_from(args: argparse.Namespace, *, executor: str | None = None) -> ServiceConfig:
+    """The service config for a command: its options over POLYDUB_* settings (api.settings)."""
+    names = ("data_dir", "cpu_workers", "device_slots", "ray_address", "runner")
+    settings = load_settings(**{k: getattr(args, k) for k in names if getattr(args, k, None) is not None})
+    return settings.service_config(executor=executor or getattr(args, "executor", None) or settings.executor,
+                                   models_dir=getattr(args, "models", None), only_own_jobs=True, allow_paths=True)
+
+
+def load_settings(**given):
+    """`api.settings.Settings` from these values over POLYDUB_* variables; a setting that
+    does not validate (a blank token, a negative port) is one line naming it (JobError)."""
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors())
+        raise JobError(f"bad setting: {problems} (from the command line or POLYDUB_* variables)") from None
+
+
+class TaskLines:
+    """One line per task state change ("[ 42.0%] render pt ana done (reused)")."""
+
+    def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool):
+        self.service, self.job_id, self.bars, self.quiet = service, job_id, bars, quiet
+        self.seen: dict[str, str] | None = None
+
+    def __call__(self) -> None:
+        snap = self.service.snapshot(self.job_id)
+        first = self.seen is None
+        seen = self.seen or {}
+        for t in snap["tasks"]:
+            before = seen.get(t["name"], "queued")
+            seen[t["name"]] = t["state"]
+            if before == t["state"] or self.quiet:
+                continue
+            if t["state"] != "running":
+                self.bars.finish(t["label"])
+            reused = t["cached"] or (first and t["state"] == "done")
+            err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
+            self.bars.write(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{' (reused)' if reused else ''}{err}")
+        self.seen = seen
+
+
+def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:
+    """Check the spec's inputs before any task runs, with the runner's own checks
+    (`PipelineRunner.preflight`: presenters and audio probed, the script read and every
+    language checked, no model loaded); a runner without them (tests' fakes) checks nothing.
+    `paths`: every file reference is a path here (a job file may name stored presenters)."""
+    from pipeline.jobs.wiring import runner_factory
+
+    runner = getattr(service.executor, "runner", None) if config.executor == "inline" else None
+    if runner is None:
+        runner = runner_factory(config)()
+    check = getattr(runner, "preflight", None)
+    if check is not None:
+        check(spec, paths=paths)
+
+
+def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
+    """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
+    the exit status."""
+    config = config_from(args)
+    service = open_service(config)
+    preflight(service, config, spec)
+    job_id, resumed = service.submit_or_resume(spec)
+    quiet = getattr(args, "quiet", False)
+    if not quiet:
+        print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
+              file=sys.stderr)
+    with ProgressBars(enabled=not quiet) as bars:
+        lines = TaskLines(service, job_id, bars, quiet)
+        if config.executor == "inline":
+            service.executor.adopt(job_id)
+            names = service.store.job(job_id)["labels"]
+            service.executor.run(observe=lambda call, f, message: bars(TaskKey.parse(call.task).label(names),
+                                                                       round(100 * f), 100), after=lines)
+            state = service.store.job(job_id)["state"]
+        else:
+            from api.cli.run import watch
+
+            service.executor.start()
+            try:
+                adopt(service, job_id)
+                state = watch(service, job_id, quiet=quiet)
+            finally:
+                service.executor.stop()
+    return finish(service, job_id, state, out, flat=flat)
+
+
+def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -> int:
+    """Copy the finished packs to `out`, say where they are and what failed; the exit status."""
+    if state == "waiting-review":
+        langs = [r["language"] for r in service.snapshot(job_id)["reviews"] if not r["approved"]]
+        print(f"job {job_id} waits for review of {', '.join(langs)}: `polydub review {job_id} --lang {langs[0]}` "
+              f"shows the translation, add --edit ID=TEXT to change a sentence and --approve to approve it; "
+              "then run this command again to go on")
+        return 0
+    tasks = service.store.tasks(job_id)
+    labels = service.store.job(job_id)["labels"]
+    packs = [t for t in tasks if t["kind"] == "pack" and t["state"] == "done"]
+    said: set[str] = set()
+    for t in packs:
+        folder = service.artifacts.path(t["output"])
+        language = _manifest_language(folder / "pack", t["language"])
+        dest = out if flat else out / language
+        copy_pack(folder / "pack", dest)
+        zip_path = dest.with_suffix(".zip") if flat else out / f"{language}.zip"
+        _copy(folder / "pack.zip", zip_path)
+        videos = len(list((dest / "videos").glob("*.mp4")))
+        print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
+        _say_conversions(folder / "pack", said)
+    errors = [_failure_line(t, labels) for t in tasks if t["state"] == "failed" and not _no_pack(t)]
+    if not packs and state != "done":
+        raise JobError(errors[0] if len(errors) == 1 else
+                       f"job {job_id} made no language pack: {'; '.join(errors) or state}")
+    for line in errors:
+        print(f"polydub: error: {line}", file=sys.stderr)
+    if errors:
+        print(f"polydub: {len(errors)} task(s) failed; fix the input and run the same command again to retry "
+              "them (finished work is reused)", file=sys.stderr)
+    return min(len(errors), MAX_STATUS)
+
+
+def _say_conversions(folder: Path, said: set[str]) -> None:
+    """One line per presenter whose picture decoding changed (rotation, HDR tone mapping,
+    transparency), once per command however many languages (the manifest lists them per video)."""
+    import json
+
+    try:
+        videos = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("videos") or []
+    except (OSError, ValueError):
+        return
+    for video in videos:
+        if video.get("conversions") and video["presenter"] not in said:
+            said.add(video["presenter"])
+            print(f"{video['presenter']}: {'; '.join(video['conversions'])}", file=sys.stderr)
+
+
+def _no_pack(task: dict) -> bool:
+    # A pack task that failed because each of its renders failed repeats their errors.
+    return task["kind"] == "pack" and "no presenter could be rendered" in (task["error"] or "")
+
+
+def _failure_line(task: dict, labels: dict[str, str]) -> str:
+    if task["kind"] == "render":
+        return f"{labels.get(task['presenter'], task['presenter'])} ({task['language']}): {task['error']}"
+    return task["error"] or f"{task['name']} failed"
+
+
+def _manifest_language(folder: Path, default: str) -> str:
+    import json
+
+    try:
+        return str(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["language"])
+    except (OSError, ValueError, KeyError):
+        return default
+
+
+def copy_pack(src: Path, dest: Path) -> None:
+    """Copy a pack folder's files over `dest` (each file replaced atomically). Copies, not
+    hard links: an edited output must never change the content-addressed artifact."""
+    for f in sorted(src.rglob("*")):
+        if f.is_file():
+            _copy(f, dest / f.relative_to(src))
+
+
+def _copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.part")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dest)

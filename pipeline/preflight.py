@@ -1,0 +1,109 @@
+"""Checks a job's inputs before anything heavy runs, so a bad input is refused in about a
+second with one line instead of after minutes of presenter analysis or model loading.
+
+    check_inputs(spec, toolkit)   # every check below that applies to a JobSpec
+
+- presenters: probed (`lipsync.media.probe`: the first frame decodes) and a video, not an
+  audio-only file; not cut off (`lipsync.media.check_complete`) unless `accept_truncated`;
+- a recording or narrations: probed, with audio (and the asked `audio_track`), not cut off;
+- a text script: read (`read_script`) and, for each target language, every sentence has a way
+  into it (`translate.Translator.check`: loads no model), so a script that mixes in a language
+  no model translates fails naming its lines and languages.
+
+From the command line every reference is a path on this machine (a missing one is refused);
+for the service (`paths=False`) only references that are files here are probed, as its stored
+inputs were probed when they were uploaded. Every refusal is `InputError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pipeline.errors import InputError, wrap_leaf_errors
+
+
+def check_presenter(path: str | os.PathLike, *, accept_truncated: bool = False):
+    """Probe a presenter (video or photo); returns its `lipsync.media.MediaInfo`. Raises
+    InputError for a file that is not a picture (audio only), that cannot be decoded, or that
+    is cut off (unless `accept_truncated`)."""
+    from lipsync import media
+
+    with wrap_leaf_errors():
+        info = media.probe(path)
+        if info.video is None:
+            raise InputError(f"{path}: has no picture (audio only); a presenter is a video (mp4, mov, mkv, webm, "
+                             "avi) or a photo (jpg, png)")
+        media.check_complete(path, accept_truncated=accept_truncated)
+    return info
+
+
+def check_audio(path: str | os.PathLike, *, track: int | None = None, accept_truncated: bool = False):
+    """Probe a recording or narration (audio, or a video's sound); returns its MediaInfo.
+    Raises InputError when it has no audio, has no track `track` (1-based), cannot be read
+    or is cut off (unless `accept_truncated`)."""
+    from lipsync import media
+
+    with wrap_leaf_errors():
+        info = media.probe(path)
+        if info.audio is None:
+            raise InputError(f"{path}: has no audio stream; give an audio file or a video with sound")
+        if track is not None:
+            count = len(media.list_audio_tracks(path))
+            if not 1 <= track <= count:
+                raise InputError(f"{path}: has {count} audio track(s), so there is no track {track}; "
+                                 f"pick one from 1 to {count}")
+        media.check_complete(path, accept_truncated=accept_truncated)
+    return info
+
+
+def check_script(text: str, languages: Iterable[str], toolkit, *, source_language: str | None = None,
+                 translations: str | os.PathLike | None = None) -> None:
+    """Read the script and check that each target language can be reached from every sentence
+    (a `steps.Toolkit` supplies the translator; `translations` is a provided translations
+    file). Loads no translation model. Raises InputError naming the lines and languages."""
+    from pipeline import steps
+
+    doc = steps.read_script(text, source_language)
+    source = source_language or doc.language
+    for language in languages:
+        provided = steps.provided_translations(translations, source, language) if translations else None
+        translator = toolkit.translator_for(None, provided)
+        with wrap_leaf_errors():
+            translator.check(doc, source, language)
+
+
+def check_inputs(spec, toolkit, *, paths: bool = True) -> None:
+    """Every check above that applies to `spec` (a `pipeline.jobs.spec.JobSpec`). `paths`:
+    every file reference is a path on this machine (the command line), so a missing one is
+    refused; else references that are not files here are left to the service."""
+    truncated = bool(getattr(spec, "accept_truncated", False))
+    for ref in spec.presenters:
+        if _local(ref, "presenter", paths):
+            check_presenter(ref, accept_truncated=truncated)
+    audio: Mapping[str, str] = dict(spec.narrations)
+    if spec.recording:
+        audio = {"recording": spec.recording}
+    for what, ref in audio.items():
+        if _local(ref, "recording" if what == "recording" else "narration", paths):
+            check_audio(ref, track=spec.audio_track, accept_truncated=truncated)
+    # Provided translations the service stored (not a file here) may cover what no model does.
+    if spec.text is not None and not spec.analyse_only and (not spec.translations or _is_file(spec.translations)):
+        check_script(spec.text, spec.languages, toolkit, source_language=spec.source_language,
+                     translations=spec.translations)
+
+
+def _local(ref: str, what: str, paths: bool) -> bool:
+    if _is_file(ref):
+        return True
+    if paths:
+        raise InputError(f"{ref}: no such {what} file; check the path")
+    return False
+
+
+def _is_file(ref: str) -> bool:
+    try:
+        return Path(ref).is_file()
+    except (OSError, ValueError):
+        return False

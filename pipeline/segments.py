@@ -1,0 +1,69 @@
+"""What became of every segment of a source script, for the manifest: nothing is dropped
+without a word.
+
+    segment_report(doc, translation) -> [
+        {"line": 3, "id": "s2", "text": "Wear your helmet...", "language": "en",
+         "outcome": "translated", "from": "en"},
+        {"line": 4, "id": "s3", "text": "...", "language": "ar", "outcome": "translated", "from": "ar"},
+        {"line": 6, "id": "s5", "text": "...", "language": "pt", "outcome": "kept",
+         "reason": "already in the target language"},
+        {"line": 5, "text": "🎉🎉", "outcome": "skipped", "reason": "emoji only"},
+        {"line": 7, "text": "diagram", "outcome": "skipped", "reason": "image"},
+        {"line": 9, "text": "```...```", "outcome": "skipped", "reason": "code block (not voiced)"},
+    ]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Translation flags (translate.translator) that change what became of a sentence.
+_KEPT = {"already-in-target-language": "already in the target language",
+         "missing-translation": "no translation was provided for it"}
+
+
+def segment_report(doc, translation=None) -> list[dict[str, Any]]:
+    """Every segment of `doc` (a `translate.SourceDocument`) in script order, with its
+    outcome: "translated" (with "from", the language it was translated from), "kept" (with
+    "reason") or "skipped" (with "reason": "emoji only", "image", "no words", "code block (not
+    voiced)").
+    `translation` (a `translate.Translation` of `doc`) says what happened to each sentence;
+    without it, every sentence is listed as "kept" in the script's language (nothing
+    translated yet). Sentence entries carry "id", "line", "text" and "language" (the
+    sentence's identified language, else the script's)."""
+    done = {s.id: s for s in translation.sentences} if translation is not None else {}
+    out: list[dict[str, Any]] = []
+    for block in doc.blocks:
+        if block.kind == "code":
+            out.append({"line": block.line, "text": block.raw, "outcome": "skipped",
+                        "reason": "code block (not voiced)"})
+        for sentence in block.sentences:
+            entry: dict[str, Any] = {"line": sentence.line, "id": sentence.id, "text": sentence.text,
+                                     "language": sentence.language or doc.language}
+            entry.update(_outcome(done.get(sentence.id), translation, doc.language))
+            out.append(entry)
+    out.extend({"line": s.line, "text": s.text, "outcome": "skipped", "reason": s.reason}
+               for s in doc.skipped)
+    return sorted(out, key=lambda e: e["line"])  # stable: a line's entries keep reading order
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def _outcome(result, translation, script_language: str) -> dict[str, Any]:
+    if result is None or translation is None:
+        return {"outcome": "kept", "reason": "not translated"}
+    for flag, reason in _KEPT.items():
+        if flag in result.flags:
+            return {"outcome": "kept", "reason": reason}
+    origin = next((f.split(":", 1)[1] for f in result.flags if f.startswith("source-language:")),
+                  translation.source_language)
+    if translation.backend == "identity" or _primary(origin) == _primary(translation.target_language):
+        return {"outcome": "kept", "reason": "already in the target language"}
+    entry: dict[str, Any] = {"outcome": "translated", "from": origin}
+    if "provided" in result.flags:
+        entry["by"] = "provided translation"
+    elif "memory" in result.flags:
+        entry["by"] = "translation memory"
+    return entry

@@ -1,0 +1,170 @@
+"""`polydub localize` on the job graph, with the fake step runner (no model loads): packs copied
+to --out, a re-run resumes and reuses, a killed run resumes, partial batches and their exit
+status, the review gate. The real steps' options are in tests/api/test_cli_options.py."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from collections import Counter
+
+import pytest
+from tests.api.conftest import FAKE_RUNNER
+
+from api.cli import main
+from pipeline.jobs.plan import presenter_label
+from pipeline.jobs.store import JobStore
+from pipeline.jobs.testing import runs
+
+SCRIPT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    (tmp_path / "script.md").write_text(SCRIPT, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    from tests.conftest import flat_videos
+
+    return flat_videos(tmp_path_factory.mktemp("videos"), 2, name="ana{k}.mp4")
+
+
+def localize(env, videos, *extra, langs="pt,es"):
+    quiet = ["-q"] if "-q" in extra else []
+    extra = tuple(x for x in extra if x != "-q")
+    return main([*quiet, "localize", "--text", str(env / "script.md"), "--lang", langs, "--presenter",
+                 *map(str, videos), "--out", str(env / "out"), "--runner", FAKE_RUNNER, *extra])
+
+
+def ran(env, before: int) -> Counter:
+    return Counter(kind for kind, _ in runs(env)[before:])
+
+
+def test_packs_land_in_out_and_a_rerun_reuses_everything(env, videos, capsys):
+    assert localize(env, videos) == 0
+    first = capsys.readouterr()
+    assert ran(env, 0) == {"analyse": 2, "source": 1, "translate": 2, "speak": 2, "render": 4, "pack": 2}
+    for lang in ("pt", "es"):
+        folder = env / "out" / lang
+        assert sorted(p.name for p in (folder / "videos").iterdir()) == ["ana0.mp4", "ana1.mp4"]
+        assert (folder / "manifest.json").exists() and (env / "out" / f"{lang}.zip").exists()
+        assert f"{lang}: 2 video(s) in {folder}" in first.out
+    assert "render:pt:" in first.err and "(reused)" not in first.err
+
+    before = len(runs(env))
+    assert localize(env, videos) == 0
+    again = capsys.readouterr()
+    assert ran(env, before) == {}
+    assert "(resumed)" in again.err and "pack:es done (reused)" in again.err
+    # the command's jobs are in the data folder `polydub gc` cleans
+    assert main(["gc", "--dry-run"]) == 0
+    assert "would remove 0 job(s)" in capsys.readouterr().out
+
+
+def test_a_killed_run_resumes_without_redoing_finished_steps(env, videos, capsys):
+    assert localize(env, videos, langs="pt") == 0
+    capsys.readouterr()
+    # As a kill leaves it: a render still `running` under an inline worker whose process is gone.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    store = JobStore(env / "data" / "jobs.sqlite")
+    job = store.jobs()[0][0]["id"]
+    render = next(t["name"] for t in store.tasks(job) if t["kind"] == "render")
+    store._db().execute("UPDATE tasks SET state='running', worker=? WHERE job_id=? AND name=?",
+                        (f"inline:{socket.gethostname()}:{dead.pid}", job, render))
+    store._db().execute("UPDATE tasks SET state='queued' WHERE job_id=? AND name='pack:pt'", (job,))
+    store.refresh_job(job)
+    before = len(runs(env))
+    assert localize(env, videos, langs="pt") == 0
+    err = capsys.readouterr().err
+    # the interrupted render runs again (its artifact existed, so it is reused), nothing else is redone
+    assert ran(env, before) == {}
+    assert f"{render} done (reused)" in err and "analyse:" in err
+    assert store.job(job)["state"] == "done"
+
+
+def test_one_failed_presenter_still_packs_the_rest(env, videos, capsys):
+    bad = presenter_label(_key(videos[1]))
+    (env / f"fail-{bad}").touch()
+    assert localize(env, videos, "-q") == 2  # one failed render per language
+    out, err = capsys.readouterr()
+    for lang in ("pt", "es"):
+        manifest = json.loads((env / "out" / lang / "manifest.json").read_text())
+        assert [f["presenter"] for f in manifest["failures"]] == ["ana1"]
+        assert [p.name for p in (env / "out" / lang / "videos").iterdir()] == ["ana0.mp4"]
+    assert f"polydub: error: ana1 (pt): ana1.mp4: no face found" in err
+    assert "2 task(s) failed" in err
+
+    # fixed: the same command retries only the failed renders and rebuilds the packs
+    (env / f"fail-{bad}").unlink()
+    before = len(runs(env))
+    assert localize(env, videos, "-q") == 0
+    assert ran(env, before) == {"render": 2, "pack": 2}
+    assert len(list((env / "out" / "pt" / "videos").iterdir())) == 2
+
+
+def test_every_presenter_failing_is_one_error_and_no_pack(env, videos, capsys):
+    bad = presenter_label(_key(videos[0]))
+    (env / f"fail-{bad}").touch()
+    assert localize(env, videos[:1], "-q", langs="pt") == 1
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("polydub: error:") and "no face found" in lines[0]
+    assert not (env / "out").exists()
+
+
+def test_review_stops_after_translation_and_the_same_command_goes_on(env, videos, capsys):
+    assert localize(env, videos[:1], "-q", "--review", langs="pt") == 0
+    out = capsys.readouterr().out
+    assert "waits for review of pt" in out and not (env / "out").exists()
+    job = out.split()[1]
+    common = ["--runner", FAKE_RUNNER]
+    assert main(["review", job, "--lang", "pt", *common]) == 0
+    assert "[pt] Clean the nozzle." in capsys.readouterr().out
+    assert main(["review", job, "--lang", "pt", "--edit", "s1=Limpe o bico.", "--approve", *common]) == 0
+    capsys.readouterr()
+    before = len(runs(env))
+    assert localize(env, videos[:1], "-q", "--review", langs="pt") == 0
+    assert ran(env, before) == {"speak": 1, "render": 1, "pack": 1}
+    assert "Limpe o bico." in (env / "out" / "pt" / "subtitles.srt").read_text()
+
+
+def test_the_same_command_with_another_executor_gives_the_same_packs(env, videos, capsys):
+    assert localize(env, videos[:1], "-q", "--executor", "local", langs="pt") == 0
+    assert ran(env, 0)["render"] == 1
+    local_manifest = (env / "out" / "pt" / "manifest.json").read_bytes()
+    before = len(runs(env))
+    assert localize(env, videos[:1], "-q", langs="pt") == 0
+    assert ran(env, before) == {}
+    assert (env / "out" / "pt" / "manifest.json").read_bytes() == local_manifest
+
+
+def _key(path) -> str:
+    from pipeline.jobs.artifacts import file_digest
+
+    return file_digest(path)
+
+
+def test_a_job_file_runs_inline_too(env, videos, capsys):
+    job = env / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{videos[0]}]\nglossary: {{keep: [nozzle]}}\n")
+    assert main(["run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER, "--out", str(env / "zips")]) == 0
+    assert (env / "zips" / "pt.zip").exists()
+    assert ran(env, 0)["pack"] == 1
+
+
+def test_decode_options_reach_the_presenter_tasks(env, videos, capsys):
+    assert localize(env, videos[:1], "--accept-truncated", "--background", "#808080", langs="pt") == 0
+    store = JobStore(env / "data" / "jobs.sqlite")
+    job = store.jobs()[0][0]["id"]
+    decode = {t["kind"]: t["params"].get("decode") for t in store.tasks(job)}
+    assert decode["analyse"] == decode["render"] == {"accept_truncated": True, "background": "#808080"}
+    assert localize(env, videos[:1], "--background", "not-a-colour", langs="pt") == 1
+    assert "background: 'not-a-colour' is not a colour" in capsys.readouterr().err

@@ -1,0 +1,89 @@
+"""Bad inputs are refused before any task runs: `polydub localize` / `lipsync` with the real
+step runner probe the presenters and audio and check the script's languages first (no model
+loads, no job is even created), and say what is wrong in one line."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from api.cli import main
+from pipeline.jobs.store import JobStore
+from tests.helpers.media import clip_with_audio, cut_off, write_wav
+
+MIXED = ("Wear your helmet before entering the site.\n\n"
+         "ارتدِ خوذتك دائماً عند العمل في الموقع.\n\n"
+         "Check the straps before you start work.\n")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYDUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    (tmp_path / "models").mkdir()
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def presenter(tmp_path_factory):
+    from tests.conftest import flat_videos
+
+    return flat_videos(tmp_path_factory.mktemp("videos"), 1, name="ana.mp4")[0]
+
+
+def _localize(env, script: str, presenter, *extra) -> int:
+    (env / "script.md").write_text(script, encoding="utf-8")
+    return main(["-q", "localize", "--text", str(env / "script.md"), "--lang", "pt", "--presenter",
+                 str(presenter), "--out", str(env / "out"), "--models", str(env / "models"), *extra])
+
+
+def _refused(env, capsys, rc: int, *words: str) -> str:
+    err = capsys.readouterr().err.strip()
+    assert rc == 1
+    assert len(err.splitlines()) == 1 and err.startswith("polydub: error: "), err
+    for word in words:
+        assert word in err
+    # Refused before the job existed: no task (analysis, model load) ran.
+    assert JobStore(env / "data" / "jobs.sqlite").jobs()[1] == 0
+    assert not (env / "out").exists()
+    return err
+
+
+def test_a_line_in_a_language_no_model_translates_stops_the_job_first(env, presenter, capsys):
+    t0 = time.perf_counter()
+    rc = _localize(env, MIXED, presenter)
+    seconds = time.perf_counter() - t0
+    _refused(env, capsys, rc, "line 3", "Arabic (ar)", "pt")
+    assert seconds < 30  # reading the script and the translator's routes, never a model
+
+
+def test_a_wav_given_as_a_presenter_is_refused(env, capsys):
+    wav = write_wav(env / "voice.wav")
+    _refused(env, capsys, _localize(env, "Clean the nozzle.", wav), "voice.wav", "no picture")
+
+
+def test_a_broken_mp4_is_refused(env, capsys):
+    broken = env / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    _refused(env, capsys, _localize(env, "Clean the nozzle.", broken), "broken.mp4")
+
+
+def test_a_cut_off_presenter_is_refused_naming_both_durations(env, capsys):
+    cut = cut_off(clip_with_audio(env / "whole.mkv"), env / "cut.mkv")
+    err = _refused(env, capsys, _localize(env, "Clean the nozzle.", cut), "cut.mkv", "4.00 s declared")
+    assert "--accept-truncated" in err
+
+
+def test_a_cut_off_narration_is_refused(env, presenter, capsys):
+    cut = cut_off(clip_with_audio(env / "talk.mkv"), env / "talk-cut.mkv")
+    rc = main(["-q", "lipsync", "--audio", str(cut), "--presenter", str(presenter), "--out", str(env / "out"),
+               "--models", str(env / "models")])
+    _refused(env, capsys, rc, "talk-cut.mkv", "declared")
+
+
+def test_a_missing_audio_track_is_refused(env, presenter, capsys):
+    talk = clip_with_audio(env / "talk.mkv")
+    rc = main(["-q", "lipsync", "--audio", str(talk), "--audio-track", "3", "--presenter", str(presenter),
+               "--out", str(env / "out"), "--models", str(env / "models")])
+    _refused(env, capsys, rc, "talk.mkv", "no track 3")

@@ -1,0 +1,48 @@
+"""Bad inputs built in code, for the tests that check they are refused early."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def write_wav(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
+    """A mono 16-bit WAV of a 220 Hz tone."""
+    import soundfile
+
+    t = np.arange(int(seconds * rate)) / rate
+    soundfile.write(path, (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate, subtype="PCM_16")
+    return path
+
+
+def clip_with_audio(path: Path, frames: int = 100, fps: int = 25, rate: int = 16000) -> Path:
+    """An H.264 + FLAC clip (MKV or MP4 by suffix) of `frames` frames with a tone."""
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=fps)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        a = c.add_stream("flac", rate=rate, layout="mono")
+        per_frame = rate // fps
+        for i in range(frames):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), (i * 7) % 255, np.uint8), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, fps)
+            for p in v.encode(f):
+                c.mux(p)
+            block = (0.3 * np.sin(np.arange(per_frame) / 5.0)).astype(np.float32).reshape(1, -1)
+            af = av.AudioFrame.from_ndarray((block * 32767).astype(np.int16), format="s16", layout="mono")
+            af.sample_rate, af.pts = rate, i * per_frame
+            for p in a.encode(af):
+                c.mux(p)
+        for s in (v, a):
+            for p in s.encode(None):
+                c.mux(p)
+    return path
+
+
+def cut_off(whole: Path, path: Path, keep: float = 0.4) -> Path:
+    """The first `keep` of a file's bytes, as a download or copy cut short leaves it."""
+    data = whole.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path

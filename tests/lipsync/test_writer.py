@@ -1,0 +1,77 @@
+"""Every output carries colour tags (BT.709 for HD, BT.601 for SD, an SDR source's own), and
+its pixels are converted with the matrix the tags name."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from lipsync import colour, media
+
+SWATCHES = np.array([[200, 40, 40], [40, 180, 60], [50, 60, 200], [230, 200, 40]], np.uint8)
+
+
+def _swatch_frame(width: int, height: int) -> np.ndarray:
+    frame = np.empty((height, width, 3), np.uint8)
+    for k, rgb in enumerate(SWATCHES):
+        frame[:, k * width // 4:(k + 1) * width // 4] = rgb
+    return frame
+
+
+def _stream_tags(path) -> colour.ColourTags:
+    with av.open(str(path)) as c:
+        return colour.frame_tags(next(c.decode(video=0)))
+
+
+@pytest.mark.parametrize("size,want", [((320, 240), colour.BT601), ((1280, 720), colour.BT709),
+                                       ((720, 1280), colour.BT709)])
+def test_outputs_are_tagged_by_size_and_colours_survive(tmp_path, size, want):
+    width, height = size
+    path = tmp_path / "out.mp4"
+    with media.VideoWriter(path, width, height, Fraction(25), comment=None) as w:
+        w.write(_swatch_frame(width, height))
+    assert _stream_tags(path) == want
+    assert media.probe(path).video.colour == want
+    back = media.read_frame(path)
+    for k, rgb in enumerate(SWATCHES):
+        x = (2 * k + 1) * width // 8
+        assert np.abs(back[height // 2, x].astype(int) - rgb).max() <= 4, (k, back[height // 2, x])
+
+
+def test_an_sdr_source_keeps_its_own_tags():
+    pal = colour.ColourTags(colour.PRI_BT470BG, colour.TRC_BT709, colour.SPC_BT470BG, colour.RANGE_MPEG)
+    assert colour.output_tags(1920, 1080, pal) == pal
+    partial = colour.ColourTags(matrix=colour.SPC_BT709)
+    assert colour.output_tags(640, 360, partial) == colour.ColourTags(
+        colour.PRI_SMPTE170M, colour.TRC_SMPTE170M, colour.SPC_BT709, colour.RANGE_MPEG)
+    hdr = colour.ColourTags(colour.PRI_BT2020, colour.TRC_SMPTE2084, colour.SPC_BT2020_NCL, colour.RANGE_MPEG)
+    assert colour.output_tags(1920, 1080, hdr) == colour.BT709
+
+
+def test_a_written_file_carries_the_source_tags(tmp_path):
+    pal = colour.ColourTags(colour.PRI_BT470BG, colour.TRC_SMPTE170M, colour.SPC_BT470BG, colour.RANGE_MPEG)
+    path = tmp_path / "pal.mp4"
+    with media.VideoWriter(path, 128, 96, Fraction(25), comment=None, colour=pal) as w:
+        w.write(_swatch_frame(128, 96))
+    assert _stream_tags(path) == pal
+
+
+def test_untagged_hd_input_is_read_as_bt709(tmp_path):
+    """An untagged HD file converted with the BT.709 matrix reads back right (players assume it)."""
+    path = tmp_path / "untagged.mkv"
+    frame = _swatch_frame(1280, 720)
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("ffv1", rate=25)
+        s.width, s.height, s.pix_fmt = 1280, 720, "yuv444p"
+        vf = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(
+            format="yuv444p", dst_colorspace="ITU709", dst_color_range="MPEG")
+        vf.colorspace, vf.color_range = colour.SPC_UNSPECIFIED, colour.RANGE_UNSPECIFIED
+        for p in list(s.encode(vf)) + list(s.encode(None)):
+            c.mux(p)
+    assert media.probe(path).video.colour.matrix == colour.SPC_UNSPECIFIED
+    back = media.read_frame(path)
+    for k, rgb in enumerate(SWATCHES):
+        assert np.abs(back[360, (2 * k + 1) * 160].astype(int) - rgb).max() <= 3

@@ -1,0 +1,98 @@
+"""The real step runner's pack task: subtitles laid out, and every source segment listed in the
+manifest with what became of it (skipped emoji and images included). No model loads."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+
+from pipeline import steps
+from pipeline.jobs.executor import TaskCall
+from pipeline.jobs.runner import PipelineRunner, _save_speech
+from tts.types import Speech, TimedText
+
+SCRIPT = "# Helmet\n\nWear your helmet.\n\n🎉🎉\n\n![diagram](diagram.png)\n\nCheck the straps.\n"
+
+
+def _inputs(tmp_path):
+    doc = steps.read_script(SCRIPT, "en")
+    source, translation, speech_dir = (tmp_path / n for n in ("source", "translation", "speech"))
+    for d in (source, translation, speech_dir):
+        d.mkdir()
+    with open(source / "document.pickle", "wb") as f:
+        pickle.dump(doc, f)
+    texts = {"s1": "Capacete", "s2": "Use o capacete.", "s3": "Verifique as alças."}
+    (translation / "translation.json").write_text(json.dumps({
+        "source_language": "en", "target_language": "pt-BR", "backend": "fake", "model": "m",
+        "sentences": [{"id": s.id, "source": s.text, "text": texts[s.id], "flags": []} for s in doc.sentences]}))
+    sentences = tuple(TimedText(i * 1.5, i * 1.5 + 1.2, texts[f"s{i + 1}"]) for i in range(3))
+    _save_speech(Speech(audio=np.zeros(16000 * 5, np.float32), sample_rate=16000, phonemes=(), words=(),
+                        sentences=sentences, language="pt-BR", voice="v", backend="b"), speech_dir)
+    return {"source": str(source), "translation": str(translation), "speech": str(speech_dir)}
+
+
+def test_the_pack_lists_every_segment_and_the_subtitle_quality(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, _inputs(tmp_path), {"language": "pt", "names": {}})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    segments = manifest["segments"]
+    assert [(e["line"], e["outcome"]) for e in segments] == [
+        (1, "translated"), (3, "translated"), (5, "skipped"), (7, "skipped"), (9, "translated")]
+    assert segments[2]["reason"] == "emoji only" and segments[2]["text"] == "🎉🎉"
+    assert segments[3]["reason"] == "image" and segments[3]["text"] == "diagram"
+    assert manifest["quality"]["subtitles"]["cues"] == 3
+    with zipfile.ZipFile(out / "pack.zip") as zf:
+        assert json.loads(zf.read("manifest.json"))["segments"] == segments
+
+
+class _Engine:
+    """Records what the runner hands the lip-sync engine; renders nothing."""
+
+    def __init__(self):
+        self.decode = "unset"
+
+    def render(self, presenter, audio, sample_rate, phonemes, out, **options):
+        from fractions import Fraction
+        from types import SimpleNamespace
+
+        self.decode = options["decode"]
+        out.write_bytes(b"video")
+        return SimpleNamespace(renderer="warp", frames=3, fps=Fraction(25), width=64, height=48, duration=0.12,
+                               frames_without_face=0, options={"conversions": ["mirrored to 64x48, as its display "
+                                                                               "matrix says"]})
+
+
+def test_render_tasks_decode_with_the_spec_background_and_truncation(tmp_path):
+    from pipeline.jobs.plan import plan
+    from pipeline.jobs.spec import JobSpec
+
+    spec = JobSpec.from_dict({"text": "Hi there.", "languages": ["pt"], "presenters": ["p1"],
+                              "accept_truncated": True, "background": "#808080"})
+    tasks = {t.kind: t for t in plan(spec)}
+    assert tasks["analyse"].params["decode"] == tasks["render"].params["decode"] == {
+        "accept_truncated": True, "background": "#808080"}
+    assert "decode" not in {t.kind: t for t in plan(JobSpec.from_dict({**spec.to_dict(), "background": None,
+                                                                       "accept_truncated": False}))}["render"].params
+
+    video = tmp_path / "video"
+    video.mkdir()
+    (video / "ana.mp4").write_bytes(b"x")
+    (video / "meta.json").write_text(json.dumps({"name": "ana.mp4"}))
+    speech = tmp_path / "speech"
+    speech.mkdir()
+    _save_speech(Speech(audio=np.zeros(1600, np.float32), sample_rate=16000, phonemes=(), words=(), sentences=(),
+                        language="pt", voice="v", backend="b"), speech)
+    engine = _Engine()
+    out = tmp_path / "out"
+    out.mkdir()
+    call = TaskCall("job", "render:pt:p1", "render", "k" * 64, {"video": str(video), "speech": str(speech)},
+                    dict(tasks["render"].params))
+    PipelineRunner(toolkit=steps.Toolkit(engine=engine)).run(call, out, lambda f, m=None: None)
+    assert engine.decode.accept_truncated is True and engine.decode.background == (128, 128, 128)
+    assert json.loads((out / "result.json").read_text())["conversions"] == [
+        "mirrored to 64x48, as its display matrix says"]

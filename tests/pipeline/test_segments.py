@@ -1,0 +1,50 @@
+"""The manifest's list of source segments: every sentence, image, emoji line and code block,
+and what became of it."""
+
+from pipeline.segments import segment_report
+from translate import Translator, read_source
+from tests.translate.helpers import fake_engine
+
+SCRIPT = (
+    "# Site safety 🚧\n"                                              # 1
+    "\n"
+    "![diagram of the site](site.png)\n"                              # 3
+    "\n"
+    "Wear your helmet before entering the site.\n"                    # 5
+    "ارتدِ الخوذة دائمًا قبل دخول موقع العمل.\n"                        # 6
+    "\n"
+    "🎉🎉\n"                                                           # 8
+    "\n"
+    "Use sempre luvas antes de começar a máquina.\n"                  # 10
+    "\n"
+    "```\nPUMP_MODE=2\n```\n"                                          # 12-14
+)
+
+
+def _engines(*pairs):
+    return [fake_engine(a, b, lambda t, a=a: f"<{a}>{t}", f"{a}-{b}") for a, b in pairs]
+
+
+def test_every_segment_is_listed_with_what_became_of_it():
+    doc = read_source(SCRIPT)
+    translation = Translator(engines=_engines(("en", "pt"), ("ar", "pt")), bundled=False).translate(doc, "en", "pt")
+    report = segment_report(doc, translation)
+    assert [(e["line"], e["outcome"], e.get("from") or e.get("reason")) for e in report] == [
+        (1, "translated", "en"),
+        (3, "skipped", "image"),
+        (5, "translated", "en"),
+        (6, "translated", "ar"),
+        (8, "skipped", "emoji only"),
+        (10, "kept", "already in the target language"),
+        (12, "skipped", "code block (not voiced)"),
+    ]
+    assert report[3]["language"] == "ar" and report[0]["id"] == "s1" and report[1]["text"] == "diagram of the site"
+    # every sentence of the document appears once
+    assert sorted(e["id"] for e in report if "id" in e) == sorted(s.id for s in doc.sentences)
+
+
+def test_without_a_translation_and_in_the_scripts_own_language():
+    doc = read_source("Wear your helmet before entering the site.\n\nارتدِ الخوذة دائمًا قبل دخول موقع العمل.\n")
+    assert [e["outcome"] for e in segment_report(doc)] == ["kept", "kept"]
+    same = Translator(engines=_engines(("ar", "en")), bundled=False).translate(doc, "en", "en")
+    assert [(e["outcome"], e.get("from")) for e in segment_report(doc, same)] == [("kept", None), ("translated", "ar")]

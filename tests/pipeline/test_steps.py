@@ -1,0 +1,68 @@
+"""`pipeline.steps`: models imported into the store reach the translator, through the toolkit,
+for the job runner (this module) and the command line (tests/api/test_cli_localize.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.cli import main
+from pipeline.errors import InputError
+from pipeline.jobs import ArtifactStore, JobSpec, JobStore, Scheduler
+from pipeline.jobs.executor import drain
+from pipeline.jobs.runner import PipelineRunner
+from pipeline.jobs.service import JobService
+from pipeline.models import ModelStore
+from pipeline.steps import Toolkit, read_script, translate_script
+
+TEXT = "Open the valve. Wear gloves."
+
+
+@pytest.fixture(scope="module")
+def tiny_en_de(tmp_path_factory):
+    """A MarianMT en->de model with random weights, built in code (OPUS-MT's folder name)."""
+    from tests.translate.helpers import build_tiny_marian
+
+    return build_tiny_marian(tmp_path_factory.mktemp("marian") / "opus-mt-en-de")
+
+
+@pytest.fixture
+def one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # a 32-wide model gains nothing from threads on a busy machine
+    yield
+    torch.set_num_threads(before)
+
+
+def test_toolkit_translates_with_an_imported_model(tmp_path, monkeypatch, tiny_en_de, one_torch_thread, capsys):
+    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path / "models"))
+    doc = read_script(TEXT, "en")
+    with pytest.raises(InputError, match="polydub models import"):
+        translate_script(doc, "de", Toolkit(cache_dir=tmp_path / "cache"))
+    assert main(["models", "import", str(tiny_en_de)]) == 0
+    capsys.readouterr()
+    translation = translate_script(doc, "de", Toolkit(cache_dir=tmp_path / "cache"))
+    assert translation.backend == "marian" and translation.target_language == "de"
+    assert ModelStore().translation_models() == {"opus-mt-en-de": tmp_path / "models" / "opus-mt-en-de"}
+
+
+def test_job_runner_translates_with_an_imported_model(tmp_path, monkeypatch, tiny_en_de, one_torch_thread,
+                                                      write_video, capsys):
+    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path / "models"))
+    assert main(["models", "import", str(tiny_en_de)]) == 0
+    capsys.readouterr()
+    store, artifacts = JobStore(tmp_path / "jobs.sqlite"), ArtifactStore(tmp_path / "artifacts")
+    service = JobService(store, artifacts, None, data_dir=tmp_path, min_free_bytes=0, allow_paths=True)
+    runner = PipelineRunner(tmp_path)
+    video = write_video(tmp_path / "ana.mp4", frames=3)
+    # review: true stops the graph after translation, which is what this test is about
+    job = service.submit(JobSpec.from_dict({"text": TEXT, "languages": ["de"], "presenters": [str(video)],
+                                            "source_language": "en", "review": True}))
+    drain(Scheduler(store, artifacts, runner.versions(), only_jobs={job}), runner)
+    task = store.task(job, "translate:de")
+    assert task["state"] == "done", task["error"]
+    data = json.loads((artifacts.path(task["output"]) / "translation.json").read_text())
+    assert data["backend"] == "marian" and data["target_language"] == "de"
