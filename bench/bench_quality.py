@@ -3,6 +3,12 @@ footage against its own and others' audio, and renders against their source.
 
     .venv/bin/python bench/bench_quality.py [--media ../shared/media] [--no-tts] [--no-render]
 
+The judge hears each narration itself (pipeline.evaluate.hearing: Whisper's word times, each
+word's phones spread by its own duration weights and its vowels put on syllable nuclei; its own
+speech-activity gate), never with the
+engine's aligner; a recorded narration still drives its renders the way the engine times one
+(transcribe, then tts.align).
+
 Words: tracked opening (dlib) vs the opening the heard words require; "r0" at lag 0, "r2" the
 best within +/-2 frames, "best" over +/-8 frames with its lag. Envelope: vs the speech envelope
 band-passed 0.5-6 Hz. Renders are also judged against another narration (mismatch control)
@@ -12,6 +18,8 @@ its forced bilabial closures, and the render's tracked opening is correlated wit
 error compared where the source frame's own opening disagrees most with the track). Each
 source line also says how closely the two trackers (dlib and the engine's MediaPipe) agree on
 the opening of the real footage: no render, judged by dlib, follows its target more closely.
+Each TTS narration's line says how closely the judge's timeline follows the synthesizer's own
+(the truth there): the judge's own precision, a ceiling on what any render can score.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import numpy as np  # noqa: E402
 from lipsync.media import read_audio  # noqa: E402
 from pipeline.evaluate import envelope_measure, evaluate_sync, words_measure  # noqa: E402
 from pipeline.evaluate.correlation import lag_correlation  # noqa: E402
+from pipeline.evaluate.hearing import hear as judge_hears  # noqa: E402
 
 TTS_TEXT = {
     "en": ["Clean the filling nozzle at the end of every shift.",
@@ -68,6 +77,16 @@ def jaw_disagreement(opening, track, analysis) -> tuple[float, float]:
     error = np.abs(z[0] - z[1])
     most = apart > np.percentile(apart[ok], 75)
     return float(error[ok & most].mean()), float(error[ok & ~most].mean())
+
+
+def judge_precision(samples, rate, heard, truth):
+    """The opening the judge's timeline asks for, against the one the synthesizer's own phoneme
+    timeline asks for (the truth, for synthetic speech): how precisely the judge times speech."""
+    from pipeline.evaluate.speech import speech_activity, words_opening
+
+    n, voiced = int(len(samples) / rate * 25), speech_activity(samples, rate)
+    return lag_correlation(words_opening(tuple(truth), 25.0, n, voiced=voiced),
+                           words_opening(heard, 25.0, n, voiced=voiced), 8)
 
 
 def mouth_tracks(drive, result, samples, rate):
@@ -107,25 +126,30 @@ def main() -> None:
     tracker = DlibFaceTracker()
 
     def hear(audio, rate, language=None):
-        heard = transcriber.transcribe(audio, rate, language=language)
-        return tuple(tts.align(audio, rate, heard.words, heard.language)), heard.language
+        """The judge's timeline (its own hearing), never the engine's."""
+        return judge_hears(audio, rate, language, transcriber=transcriber).phonemes
+
+    def engine_timing(audio, rate):
+        """A recorded narration timed the way the engine times one (pipeline/steps.py)."""
+        words = transcriber.transcribe(audio, rate)
+        return tuple(tts.align(audio, rate, words.words, words.language))
 
     audios = {}  # name -> (samples, rate, heard timeline, driving timeline)
     for p in "abc":
         s, r = read_audio(args.media / f"presenter_{p}.mp4", 16000)
-        heard, _ = hear(s, r)
-        audios[f"own_{p}"] = (s, r, heard, heard)
+        audios[f"own_{p}"] = (s, r, hear(s, r), None)
     s, r = read_audio(args.media / "narration_en.wav")
-    heard, _ = hear(s, r)
-    audios["narration_en"] = (s, r, heard, heard)
+    audios["narration_en"] = (s, r, hear(s, r), engine_timing(s, r))
     narrations = ["narration_en"]
     if not args.no_tts:
         synth = tts.Synthesizer()
         for lang, text in TTS_TEXT.items():
             speech = synth.synthesize(text, lang)
-            heard, _ = hear(speech.audio, speech.sample_rate, lang)
+            heard = hear(speech.audio, speech.sample_rate, lang)
             audios[f"tts_{lang}"] = (speech.audio, speech.sample_rate, heard, tuple(speech.phonemes))
             narrations.append(f"tts_{lang}")
+            print(f"the judge's timing of tts_{lang} vs the synthesizer's own (its precision): "
+                  f"{words_cols(judge_precision(speech.audio, speech.sample_rate, heard, speech.phonemes))}")
 
     import lipsync
 

@@ -2,7 +2,9 @@
 
 Composes the leaves: lipsync's media module streams the frames, a second tracker (dlib, not
 the MediaPipe that drives the render) follows the mouth, translate's recogniser hears the
-words and tts.align turns them into phonemes. With the source footage given, the render is
+words and the judge spreads each word's phonemes over it itself (`hearing`), and its own
+speech-activity measure (`speech.speech_activity`) closes the mouth in pauses: nothing here
+times speech with the engine's aligner or voicing. With the source footage given, the render is
 also compared with a plain re-encode of the source played in the same (ping-pong) order.
 """
 
@@ -12,20 +14,20 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from lipsync.errors import LipSyncError
 from lipsync.media import FrameSequence, VideoWriter, iter_frames, playback_indices, probe, read_audio
-from lipsync.voicing import speech_activity
 from pipeline.errors import InputError, wrap_leaf_errors
 from pipeline.evaluate import image, regions
 from pipeline.evaluate.correlation import LagCorrelation, lag_correlation
-from pipeline.evaluate.speech import speech_envelope, words_opening
+from pipeline.evaluate.hearing import Phonemizer, Transcriber, hear
+from pipeline.evaluate.speech import speech_activity, speech_envelope, words_opening
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,6 @@ class FaceTracker(Protocol):
     name: str
 
     def landmarks(self, frame: np.ndarray) -> np.ndarray | None: ...
-
-
-class Transcriber(Protocol):
-    def transcribe(self, audio: np.ndarray, sample_rate: int, language: str | None = None) -> Any: ...
-
-
-#: tts.align's shape: (audio, sample_rate, words, language) -> phoneme timeline.
-Aligner = Callable[[np.ndarray, int, Sequence[tuple[float, float, str]], str], Any]
 
 
 @dataclass(frozen=True)
@@ -118,7 +112,7 @@ def evaluate_sync(
     envelope_band: tuple[float, float] = (0.5, 6.0),
     heard_phonemes: Timeline | None = None,
     transcriber: Transcriber | None = None,
-    aligner: Aligner | None = None,
+    phonemizer: Phonemizer | None = None,
     tracker: FaceTracker | None = None,
     workdir: str | os.PathLike | None = None,
     audio_track: int | None = None,
@@ -127,7 +121,8 @@ def evaluate_sync(
 
     `heard_phonemes` skips the recogniser (a phoneme timeline of `audio` already known);
     otherwise words are heard with `transcriber` (default: translate.Transcriber on the
-    whisper-base model) and phonemized with `aligner` (default: tts.align). With `source`,
+    whisper-base model) and each word's phones, from `phonemizer` (default: tts.phonemize), are
+    spread over it by the judge's own weights (`hearing.words_timeline`). With `source`,
     the render is also compared with the source footage (measures 3-6). `audio_track` picks
     the audio stream of `audio` (or of `video` when `audio` is None), 1-based among audio
     streams; None takes the stream marked default, else the first.
@@ -140,7 +135,8 @@ def evaluate_sync(
         fps = float(info.video.fps)
         samples, rate, audio_name = _load_audio(video, audio, audio_track)
         if heard_phonemes is None:
-            heard_phonemes, heard_text, language = _hear(samples, rate, language, transcriber, aligner)
+            heard = hear(samples, rate, language, transcriber=transcriber, phonemizer=phonemizer)
+            heard_phonemes, heard_text, language = heard.phonemes, heard.text, heard.language
         else:
             heard_text = ""
         if tracker is None:
@@ -190,7 +186,7 @@ def _heard_frames(n: int, fps: float, samples: np.ndarray, rate: int) -> np.ndar
 def words_measure(opening: np.ndarray, fps: float, samples: np.ndarray, rate: int, heard_phonemes: Timeline,
                   max_lag: int = 8, smooth_s: float = 0.05) -> LagCorrelation:
     """(1) A tracked opening (one value per frame, NaN without a face) against the opening
-    the heard phonemes require, closed where the audio is silent."""
+    the heard phonemes require, closed where the judge's `speech_activity` hears no speech."""
     n = len(opening)
     voiced = speech_activity(samples, rate)
     target = np.where(_heard_frames(n, fps, samples, rate),
@@ -221,29 +217,6 @@ def _load_audio(video: Path, audio, track: int | None = None) -> tuple[np.ndarra
         return np.asarray(samples, dtype=np.float32).reshape(-1), int(rate), "given samples"
     samples, rate = read_audio(Path(audio), HEARING_RATE, track=track)
     return samples, rate, str(audio) + (f" (audio track {track})" if track is not None else "")
-
-
-def _hear(samples, rate, language, transcriber, aligner) -> tuple[tuple, str, str | None]:
-    """Words from the recogniser, then their phonemes timed on the audio (tts.align)."""
-    if transcriber is None:
-        import translate
-        from pipeline.models import ModelStore
-
-        transcriber = translate.Transcriber(ModelStore().path("whisper-base"))
-    if aligner is None:
-        import tts
-
-        aligner = tts.align
-    transcript = transcriber.transcribe(samples, rate, language=language)
-    words = tuple((float(s), float(e), str(t)) for s, e, t in transcript.words)
-    language = language or getattr(transcript, "language", None)
-    if not words:
-        log.warning("the recogniser heard no words; the words measure is undefined")
-        return (), "", language
-    aligned = aligner(samples, rate, words, language)
-    timeline = getattr(aligned, "phonemes", aligned)
-    text = " ".join(t.strip() for _, _, t in words)
-    return tuple((float(s), float(e), str(p)) for s, e, p in timeline), text, language
 
 
 def _reference(source: Path, out_info, path: Path) -> Path:

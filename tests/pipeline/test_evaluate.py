@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import cv2
@@ -11,8 +12,8 @@ import pytest
 
 from pipeline.evaluate import LagCorrelation, evaluate_sync, lag_correlation
 from pipeline.evaluate import image, regions
-from lipsync.voicing import speech_activity
-from pipeline.evaluate.speech import phone_openness, speech_envelope, words_opening
+from pipeline.evaluate.hearing import phone_class, phone_weight, spread_phones, words_timeline
+from pipeline.evaluate.speech import GRID_RATE, phone_openness, speech_activity, speech_envelope, words_opening
 
 FPS = 25.0
 RNG = np.random.default_rng(7)
@@ -111,7 +112,8 @@ def test_words_measure_judges_only_the_frames_the_audio_covers():
     from tests.conftest import tone
 
     timeline = random_timeline(2.0, seed=3)
-    audio = tone(2.0) + 0.05  # 2 s of sound (never silent, so nothing is gated)
+    t = np.arange(32000) / 16000
+    audio = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # 2 s of steady sound: nothing gated
     opening = np.concatenate([words_opening(timeline, FPS, 50), np.linspace(1, 0, 50)])  # 4 s of video
     measure = words_measure(opening, FPS, audio, 16000, timeline, max_lag=2)
     assert measure.at(0) > 0.95  # the 2 s past the audio's end are not judged
@@ -135,6 +137,169 @@ def test_speech_envelope_follows_syllables_not_another_rhythm():
     # A slow swell (0.1 Hz) is outside the syllable band and is removed.
     swell = speech_envelope((np.sin(2 * np.pi * 0.1 * t) + 1.5) * np.sin(2 * np.pi * 180 * t), rate, FPS, n)
     assert np.abs(swell[25:-25]).max() < 0.1
+
+
+# --------------------------------------------------------------------------- the judge's own timing
+
+
+def test_phones_share_their_word_by_class_weight():
+    assert phone_class("aɪ") == "diphthong" and phone_class("ɑ") == "open_vowel" and phone_class("ə") == "reduced_vowel"
+    assert phone_class("t͡ʃ") == "affricate" and phone_class("t") == "stop" and phone_class("ˈ") is None
+    assert phone_weight("aɪ") > phone_weight("a") > phone_weight("i") > phone_weight("ə") > phone_weight("t")
+    spread = spread_phones(1.0, 1.5, ["m", "ˈ", "a", "t"])  # the stress mark has no duration
+    assert [p for _, _, p in spread] == ["m", "a", "t"]
+    assert spread[0][0] == 1.0 and spread[-1][1] == pytest.approx(1.5)
+    assert all(a[1] == pytest.approx(b[0]) for a, b in zip(spread, spread[1:]))  # end to end
+    durations = {p: e - s for s, e, p in spread}
+    assert durations["a"] / durations["t"] == pytest.approx(phone_weight("a") / phone_weight("t"))
+    assert spread_phones(1.0, 1.0, ["a"]) == () and spread_phones(1.0, 2.0, []) == ()
+
+
+def test_words_timeline_looks_up_each_word_and_times_it_itself():
+    looked_up = []
+
+    def phonemizer(text, language):
+        looked_up.append((text, language))
+        return {"mama": [("mama", ("m", "a", "m", "a"))], "-": []}[text]
+
+    timeline = words_timeline([(0.2, 0.6, "mama"), (0.7, 0.8, "-"), (1.0, 1.4, "mama")], "pt", phonemizer)
+    assert looked_up == [("mama", "pt"), ("-", "pt"), ("mama", "pt")]
+    assert len(timeline) == 8 and timeline[0][0] == 0.2 and timeline[3][1] == pytest.approx(0.6)
+    assert timeline[4][0] == 1.0  # the word without phones stays silent
+
+
+def test_words_are_trimmed_to_speech_and_vowels_moved_onto_syllable_nuclei():
+    from pipeline.evaluate.hearing import syllable_nuclei
+    from tests.conftest import tone
+
+    rate = 16000
+    audio = np.concatenate([tone(1.0, rate), np.zeros(rate, np.float32)])  # 4 bursts, then a pause
+    audio += np.random.default_rng(0).normal(0, 1e-3, len(audio)).astype(np.float32)
+    heard = syllable_nuclei(audio, rate)
+    assert [round(t, 2) for t, _ in heard.nuclei] == pytest.approx([0.0625, 0.3125, 0.5625, 0.8125], abs=0.02)  # burst peaks
+
+    def phonemizer(text, language):
+        return [(text, ("p", "a", "p", "a"))]
+
+    # The recogniser gave the second word the pause after it.
+    timeline = words_timeline([(0.0, 0.55, "papa"), (0.55, 1.9, "papa")], "en", phonemizer, heard)
+    vowels = [(s, e) for s, e, p in timeline if p == "a"]
+    assert all(s < t < e for (s, e), (t, _) in zip(vowels, heard.nuclei))  # each vowel on its nucleus
+    assert timeline[-1][1] < 1.05  # trimmed to the heard part, not the pause
+    # Negative control: noise has no nuclei and no speech, so the plain spread stands.
+    quiet = syllable_nuclei(RNG.normal(0, 0.1, 2 * rate).astype(np.float32), rate)
+    assert quiet.nuclei == () and words_timeline([(0.0, 1.9, "papa")], "en", phonemizer, quiet) == \
+        words_timeline([(0.0, 1.9, "papa")], "en", phonemizer)
+
+
+def test_words_timeline_of_real_words_through_espeak():
+    timeline = words_timeline([(0.0, 0.5, "Clean"), (0.5, 0.8, "the"), (0.8, 1.4, "nozzle.")], "en")
+    assert "".join(p for _, _, p in timeline).startswith("kli")
+    assert timeline[-1][1] == pytest.approx(1.4) and all(s < e for s, e, _ in timeline)
+
+
+def _spoken(text: str):
+    """espeak-ng speaking `text`: (audio, rate, the judge's timeline from espeak's word times as
+    a recogniser would give them, espeak's own phone timeline: an independent timing)."""
+    from tts.espeak import Espeak
+    from tts.phonemes import espeak_voice_for
+
+    sp = Espeak.shared().synthesize(text, espeak_voice_for("en"))
+    words = [(w.start, w.phones[-1][1], text[w.text_start:w.text_start + w.text_length]) for w in sp.words]
+    return sp.audio, sp.sample_rate, words_timeline(words, "en"), [p for w in sp.words for p in w.phones]
+
+
+def test_the_words_measure_with_the_judges_timing_tells_its_narration_from_another():
+    from pipeline.evaluate import words_measure
+
+    a = _spoken("Clean the filling nozzle at the end of every shift, and wear gloves and safety glasses before you start.")
+    b = _spoken("Open the valve slowly, then check the pressure gauge twice before you leave the machine running.")
+    n = int(min(len(a[0]) / a[1], len(b[0]) / b[1]) * FPS)
+    mouth = words_opening(a[3], FPS, n) + 0.05 * RNG.normal(size=n)  # a render driven by a's own timing
+    assert words_measure(mouth, FPS, a[0], a[1], a[2], 4).at(0) > 0.7
+    assert abs(words_measure(mouth, FPS, b[0], b[1], b[2], 4).at(0)) < 0.25  # negative control
+
+
+#: What the judge must not share code with (DESIGN.md, "Measuring"): the engine's timing of
+#: recorded speech and its mouth model.
+ENGINE_TIMING = {"tts.align", "tts.warping", "tts.timing", "lipsync.voicing", "lipsync.mouth"}
+PROJECT = {"tts", "lipsync", "translate", "pipeline", "api"}
+
+
+def _project_imports(module: str) -> set[str]:
+    """The project modules `module`'s source imports anywhere (functions too). `import pkg` is
+    the package's __init__ (all it exports); `from pkg import name` is the module defining name."""
+    import ast
+    import importlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    package = module if spec.submodule_search_locations else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            if base.split(".")[0] not in PROJECT:
+                continue
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                if importlib.util.find_spec(base).submodule_search_locations and importlib.util.find_spec(full):
+                    found.add(full)  # a module of a package
+                else:
+                    where = getattr(getattr(importlib.import_module(base), alias.name), "__module__", None) or base
+                    found.add(where if where.split(".")[0] in PROJECT else base)
+    return {m for m in found if m.split(".")[0] in PROJECT}
+
+
+def _reached(start: set[str]) -> set[str]:
+    seen, todo = set(), list(start)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(_project_imports(module) - seen)
+    return seen
+
+
+def test_the_judge_shares_no_code_with_the_engines_timing_or_mouth_model():
+    import pkgutil
+
+    import pipeline.evaluate
+
+    judge = {f"pipeline.evaluate.{m.name}" for m in pkgutil.iter_modules(pipeline.evaluate.__path__)}
+    assert {"pipeline.evaluate.hearing", "pipeline.evaluate.speech", "pipeline.evaluate.sync"} <= judge
+    reached = _reached(judge)
+    assert "tts.phonemes" in reached and "lipsync.media" in reached  # the walk follows imports
+    assert not reached & ENGINE_TIMING, sorted(reached & ENGINE_TIMING)
+    # Negative control: the walk does find the engine's timing where it is used.
+    assert "tts.align" in _reached({"pipeline.steps"})
+    assert "lipsync.voicing" in _reached({"lipsync.mouth"})
+
+
+# --------------------------------------------------------------------------- speech activity
+
+
+def test_speech_activity_is_on_for_speech_and_off_for_silence_and_noise():
+    from tts.espeak import Espeak
+    from tts.phonemes import espeak_voice_for
+
+    spoken = Espeak.shared().synthesize("Clean the filling nozzle at the end of every shift.", espeak_voice_for("en"))
+    rate, pad = spoken.sample_rate, np.zeros(spoken.sample_rate, np.float32)  # 1 s of silence either side
+    audio = np.concatenate([pad, spoken.audio, pad])
+    audio = audio + np.random.default_rng(1).normal(0, 1e-3, len(audio)).astype(np.float32)  # room noise
+    voiced = speech_activity(audio, rate)
+    assert len(voiced) == int(len(audio) / rate * GRID_RATE)
+    inside = voiced[int((1 + spoken.words[0].start) * GRID_RATE):int((1 + spoken.end) * GRID_RATE)]
+    assert inside.mean() > 0.6
+    assert not voiced[: int(0.9 * GRID_RATE)].any() and not voiced[-int(0.9 * GRID_RATE):].any()
+    # Negative controls: digital silence, steady white noise, and loud noise bursts are never speech.
+    assert not speech_activity(np.zeros(rate * 2, np.float32), rate).any()
+    assert not speech_activity(RNG.normal(0, 0.1, rate * 2).astype(np.float32), rate).any()
+    bursts = RNG.normal(0, 0.2, rate * 2) * (np.arange(rate * 2) % (rate // 2) < rate // 4)
+    assert speech_activity(bursts.astype(np.float32), rate).mean() < 0.05
 
 
 # --------------------------------------------------------------------------- images
@@ -299,9 +464,9 @@ def test_evaluate_sync_hears_words_then_phonemes(presenter):
             calls["rate"] = sample_rate
             return SimpleNamespace(words=((0.2, 0.6, "papa"), (1.0, 1.4, "mama")), language="en")
 
-    def aligner(audio, sample_rate, words, language):
+    def phonemizer(text, language):
         calls["language"] = language
-        return [(s, e, p) for s, e, w in words for p in ("p", "a")]
+        return [(text, ("p", "a"))]
 
     class StillMouth:
         name = "fake"
@@ -311,7 +476,7 @@ def test_evaluate_sync_hears_words_then_phonemes(presenter):
 
     from tests.conftest import tone
 
-    report = evaluate_sync(presenter, (tone(1.2), 16000), transcriber=Transcriber(), aligner=aligner,
+    report = evaluate_sync(presenter, (tone(1.2), 16000), transcriber=Transcriber(), phonemizer=phonemizer,
                            tracker=StillMouth())
     assert calls == {"rate": 16000, "language": "en"}
     assert report.heard_text == "papa mama" and report.language == "en" and report.tracker == "fake"
@@ -381,7 +546,7 @@ def test_evaluate_sync_hears_the_chosen_audio_track(presenter, judged, tmp_path,
 
     still = SimpleNamespace(name="x", landmarks=lambda f: None)
     for track in (None, 1):
-        evaluate_sync(presenter, path, transcriber=Transcriber(), aligner=lambda *a: [], tracker=still,
+        evaluate_sync(presenter, path, transcriber=Transcriber(), phonemizer=lambda *a: [], tracker=still,
                       audio_track=track)
     assert [round(h) for h in heard] == [880, 440]
     seen = {}

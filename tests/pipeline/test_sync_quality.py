@@ -2,8 +2,10 @@
 
 Presenters a, b and c are rendered once per narration (narration_en.wav, a recorded voice
 that none of them spoke; and TTS narrations in English and Portuguese) and judged with the
-second tracker (dlib) against what the heard words require. Each render is also compared with
-a plain re-encode of its source, played the same way.
+second tracker (dlib) against what the heard words require, as the judge hears them itself
+(`pipeline.evaluate.hearing`: the recogniser's word times, its own phoneme spreading onto
+syllable nuclei and its own speech-activity gate; never the engine's aligner). Each render is also compared with a plain
+re-encode of its source, played the same way.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ class Narration:
     name: str
     audio: np.ndarray
     rate: int
-    #: the timeline that drives the render (the TTS's own, or transcribe -> tts.align)
+    #: the timeline that drives the render (the TTS's own, or transcribe -> tts.align as the
+    #: engine times a recording)
     drive: tuple
-    #: what the recogniser hears in it (transcribe -> tts.align): the judge's timeline
+    #: the judge's timeline of what the recogniser hears in it (pipeline.evaluate.hearing)
     heard: tuple
     language: str
 
@@ -74,10 +77,18 @@ class Lab:
         self._renders: dict[tuple[str, str], object] = {}
 
     def hear(self, audio: np.ndarray, rate: int, language: str | None = None) -> tuple[tuple, str]:
+        """The judge's timeline and language."""
+        from pipeline.evaluate.hearing import hear
+
+        heard = hear(audio, rate, language, transcriber=self.transcriber)
+        return heard.phonemes, heard.language
+
+    def engine_timing(self, audio: np.ndarray, rate: int) -> tuple:
+        """A recording timed the way the engine times one (pipeline/steps.py)."""
         import tts
 
-        heard = self.transcriber.transcribe(audio, rate, language=language)
-        return tuple(tts.align(audio, rate, heard.words, heard.language)), heard.language
+        words = self.transcriber.transcribe(audio, rate)
+        return tuple(tts.align(audio, rate, words.words, words.language))
 
     def narration(self, name: str) -> Narration:
         if name not in self._narrations:
@@ -86,7 +97,7 @@ class Lab:
 
                 audio, rate = read_audio(self.media / "narration_en.wav")
                 heard, language = self.hear(audio, rate)
-                drive = heard
+                drive = self.engine_timing(audio, rate)
             else:
                 import tts
 
@@ -139,19 +150,22 @@ def _values(r) -> str:
             f"(p90 {r.seam_step_p90 or float('nan'):.2f})")
 
 
-#: Cases where the bar is not met (measured 2026-11-29; this test and bench/bench_quality.py
-#: now give the same figures). Presenter a's own footage scores 0.692 with its own audio, so
-#: its renders must reach 0.842: a x narration_en scores 0.816 and a x tts_pt 0.811 (a x tts_en,
-#: 0.86, passes). c x narration_en scores 0.621 against 0.680. On a the bar is the measure's
-#: ceiling, not the renderer's: the mouth track the engine aims at scores 0.82-0.91 against the
-#: words measure itself (0.82 on tts_pt, where the judge's aligner misplaces "antes"), and the
-#: two trackers agree on the opening of a's real footage at r 0.966, so a render that followed
-#: its track as closely as real footage can be tracked would score about 0.79-0.88. On c the
-#: render follows its track at only 0.73-0.87: the exemplar renderer keeps the source's chin,
-#: and where the source's jaw disagrees with the target the follow error is 1.2-1.7x larger
-#: (bench/bench_quality.py prints each of these factors).
+#: Cases where the bar is not met (measured 2026-11-30 with the judge's own timing; this test and
+#: bench/bench_quality.py give the same figures). Each source with its own audio scores (best
+#: within +/-2 frames) a 0.58, b 0.30, c 0.44, so the bars are 0.73, 0.45, 0.59. Not met:
+#: a x narration_en 0.60, a x tts_pt 0.55, c x narration_en 0.50, c x tts_pt 0.49-0.51 (b passes all
+#: three, b x narration_en by 0.04; a and c pass on tts_en, 0.80 and 0.72). Before, the judge
+#: timed the heard words with the engine's own aligner, which for narration_en is the very
+#: timeline that drove the render: those renders were marked against their own target
+#: (0.82 / 0.82 / 0.62). The judge's own timing (Whisper's word times, phones spread by class
+#: weight, vowels on syllable nuclei) is coarser and scores the real footage lower too (a 0.69
+#: -> 0.58, b 0.35 -> 0.30, c 0.53 -> 0.44). Its precision, its timeline against the synthesizer's
+#: own on the TTS narrations, is 0.75 (en) and 0.58 (pt): a's bar on tts_pt (0.73) is above what
+#: this judge can give any render there, and c's (0.59) at it. On c the exemplar renderer keeps the source's chin,
+#: and where the source's jaw disagrees with the target the render strays from its track
+#: 1.2-1.7x more (bench/bench_quality.py prints each factor; issue 18, item 4).
 #: Kept visible as expected failures, not hidden.
-WORDS_BAR_NOT_MET = {("a", "narration_en"), ("a", "tts_pt"), ("c", "narration_en")}
+WORDS_BAR_NOT_MET = {("a", "narration_en"), ("a", "tts_pt"), ("c", "narration_en"), ("c", "tts_pt")}
 WORDS_CASES = [pytest.param(p, n, marks=pytest.mark.xfail(reason="words bar not met yet; see WORDS_BAR_NOT_MET"))
                if (p, n) in WORDS_BAR_NOT_MET else (p, n) for p, n in CASES]
 
