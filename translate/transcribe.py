@@ -85,6 +85,17 @@ class Transcriber:
                         "delete it and run `polydub models verify whisper-base` to rebuild it") from exc
             return self._model
 
+    def detect_language(self, audio: np.ndarray, sample_rate: int) -> tuple[str, float]:
+        """The spoken language (BCP-47) and its probability, from Whisper's language
+        identification on the first 30 s. TranscriptionError for unusable recordings."""
+        samples = _prepare(audio, sample_rate)
+        try:
+            detected, probability, _ = self.model.detect_language(samples)
+        except Exception as exc:
+            raise TranscriptionError(f"the recording's language could not be identified ({type(exc).__name__}: "
+                                     f"{exc}); give the language") from exc
+        return normalize(detected), float(probability)
+
     def transcribe(self, audio: np.ndarray, sample_rate: int, language: str | None = None) -> Transcript:
         samples = _prepare(audio, sample_rate)
         declared = normalize(language) if language else None

@@ -36,3 +36,21 @@ def test_a_position_just_after_a_pause_lands_after_it():
     assert abs(path.position(5.0) - 5.0) < 1e-9  # one-to-one frames map to themselves
     # Negative control: interpolating mean matched frames puts it inside the pause.
     assert np.interp(9.6, np.arange(20), path.mean) < 38
+
+
+def test_multiscale_path_follows_a_long_slowed_copy_with_a_pause(monkeypatch):
+    from tts import warping
+
+    monkeypatch.setattr(warping, "_WHOLE_FRAMES", 100)  # force two coarse levels
+    rng = np.random.default_rng(2)
+    a = np.repeat(rng.normal(size=(150, 12)), 4, axis=0)  # 600 frames, features held 4 frames
+    slow = np.repeat(a, 2, axis=0)
+    pause = 0.01 * rng.normal(size=(150, 12)) + a[300]
+    b = np.vstack([slow[:600], pause, slow[600:]])
+    truth = np.where(np.arange(600) < 300, np.arange(600) * 2.0, np.arange(600) * 2.0 + 150) + 0.5
+    path, cost = warping.multiscale_path(a, b, radius=10)
+    assert np.median(np.abs(path.mean - truth)) <= 2.0
+    assert cost.shape == (len(b),) and np.nanmedian(cost) < 0.1
+    # Negative control: the same search against unrelated features matches far worse.
+    _, unrelated = warping.multiscale_path(a, rng.normal(size=b.shape), radius=10)
+    assert np.nanmedian(unrelated) > 0.5
