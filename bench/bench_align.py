@@ -7,6 +7,11 @@ error and the mean signed error (negative = early), with the warp onto espeak-ng
 without it (each word's phones spread over Whisper's span by espeak's durations), and the time
 `tts.align` takes on about a minute of speech.
 
+The given-words path (`tts.forced.align_text`: the transcript aligned on the recording, no
+recogniser) is measured on the same speech, with its match measures for the right text, half
+of it and another text (what `MAX_MISMATCH` and the speech-ratio limits are set from), and
+its time on about a minute of speech (best of three; espeak-ng's reading included).
+
     .venv/bin/python bench/bench_align.py
 """
 
@@ -25,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import translate  # noqa: E402
 import tts  # noqa: E402
 from pipeline.models import ModelStore  # noqa: E402
+from tts.forced import align_text  # noqa: E402
 
 #: The quality tests' narrations first; then sentences no setting was tuned on (held out).
 TEXT = {
@@ -52,6 +58,24 @@ def start_errors(truth, test) -> np.ndarray:
     return np.array([test[b + k][0] - truth[a + k][0] for a, b, n in matcher.get_matching_blocks() for k in range(n)])
 
 
+def sentence_errors(truth, test) -> np.ndarray:
+    """`start_errors` sentence by sentence (long repeated texts defeat one global matching)."""
+    out = []
+    for (s0, e0, _), (s1, e1, _) in zip(truth.sentences, test.sentences):
+        out.append(start_errors([p for p in truth.phonemes if s0 - 0.01 <= p[0] < e0],
+                                [p for p in test.phonemes if s1 - 0.01 <= p[0] < e1]))
+    return np.concatenate(out)
+
+
+def match_measures(audio, rate, text, other, language) -> str:
+    """Worst-window distance / speech ratio for the right text, its first half and another text."""
+    cells = []
+    for name, words in (("right", text), ("half", text[:max(1, len(text) // 2)]), ("other", other)):
+        found = align_text(audio, rate, words, language, max_mismatch=None)
+        cells.append(f"{name} {found.mismatch:.2f}/{found.speech_ratio:.2f}")
+    return ", ".join(cells)
+
+
 def without_warp():
     return mock.patch.object(ALIGN_MODULE, "_warp_phones", lambda *args: [None] * len(args[4]))
 
@@ -66,9 +90,18 @@ def main() -> None:
         warped = start_errors(speech.phonemes, tts.align(speech.audio, speech.sample_rate, words, language))
         with without_warp():
             spread = start_errors(speech.phonemes, tts.align(speech.audio, speech.sample_rate, words, language))
+        given = start_errors(speech.phonemes, align_text(speech.audio, speech.sample_rate, text, language).phonemes)
         print(f"{language:2s} {set_name:8s} ({speech.voice}): phone starts, mean |error| / mean error: with the warp "
               f"{np.abs(warped).mean() * 1000:.0f} / {warped.mean() * 1000:+.0f} ms ({len(warped)} phones), "
-              f"spread over Whisper's words {np.abs(spread).mean() * 1000:.0f} / {spread.mean() * 1000:+.0f} ms")
+              f"spread over Whisper's words {np.abs(spread).mean() * 1000:.0f} / {spread.mean() * 1000:+.0f} ms, "
+              f"given words (no recogniser) {np.abs(given).mean() * 1000:.0f} / {given.mean() * 1000:+.0f} ms "
+              f"({len(given)} phones)")
+        other = HELD_OUT["en"] if language != "en" or set_name == "tests" else TEXT["en"]
+        if language != "en":
+            other = HELD_OUT["pt" if language != "pt" else "es"]
+        print(f"   match (worst 3 s distance / speech ratio): "
+              f"{match_measures(speech.audio, speech.sample_rate, text, other, language)}")
+    real_recording(hear)
     long = synth.synthesize(TEXT["en"] * 9, "en")
     words = [(max(s - 0.1, 0.0), max(e - 0.1, s), w) for s, e, w in long.words]  # recogniser-like, early
     started = time.perf_counter()
@@ -80,6 +113,37 @@ def main() -> None:
         plain = time.perf_counter() - started
     print(f"tts.align on {len(long.audio) / long.sample_rate:.0f} s of speech: {took:.2f} s with the warp "
           f"(librosa already loaded), {plain:.2f} s without")
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        given = align_text(long.audio, long.sample_rate, TEXT["en"] * 9, "en")
+        times.append(time.perf_counter() - started)
+    errors = sentence_errors(long, given)
+    print(f"align_text (given words) on {len(long.audio) / long.sample_rate:.0f} s of speech: best {min(times):.2f} s "
+          f"of 3 ({', '.join(f'{t:.2f}' for t in times)}); phone starts {np.abs(errors).mean() * 1000:.0f} / "
+          f"{errors.mean() * 1000:+.0f} ms ({len(errors)} phones); match {given.mismatch:.2f}/{given.speech_ratio:.2f}")
+
+
+def real_recording(hear) -> None:
+    """The shared English recording: match measures with Whisper's words as the transcript."""
+    import os
+
+    import soundfile as sf
+
+    path = Path(os.environ.get("POLYDUB_TEST_MEDIA", Path(__file__).resolve().parent.parent.parent / "shared" / "media"))
+    path = path / "narration_en.wav"
+    if not path.is_file():
+        print(f"(no {path}: the real recording's match measures are skipped)")
+        return
+    audio, rate = sf.read(str(path), dtype="float32")
+    audio = audio.mean(axis=1) if audio.ndim == 2 else audio
+    text = hear.transcribe(audio, rate, language="en").text
+    half = " ".join(text.split()[:len(text.split()) // 2])
+    cells = []
+    for name, words in (("right", [text]), ("half", [half]), ("other", HELD_OUT["en"])):
+        found = align_text(audio, rate, words, "en", max_mismatch=None)
+        cells.append(f"{name} {found.mismatch:.2f}/{found.speech_ratio:.2f}")
+    print(f"narration_en.wav (Whisper's words as the transcript): match {', '.join(cells)}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from tts.warping import HOP_S, log_mel, multiscale_path
 log = logging.getLogger(__name__)
 
 #: How far (seconds) each finer level of the warp may move from the coarser path.
-RADIUS_S = 0.3
+RADIUS_S = 0.5
 #: Length (seconds of speech) of the stretch over which the match is judged.
 WINDOW_S = 3.0
 #: Worst mean cosine distance over `WINDOW_S` of speech that a right transcript gives.
@@ -196,18 +196,22 @@ def _pauses_at_word_boundaries(words: list[list[tuple[float, float, str]]], paus
     `SNAP_S`): times before the boundary are squeezed to end at the pause's start, times
     after it to start at its end (give or take the quiet edges `_TAIL_S`, `_LEAD_S`, as
     `tts.align._tighten` keeps), over `SNAP_S` either side (one monotone map of time)."""
+    words = [list(ph) for ph in words]
+    starts, ends = _word_edges(words)
     for p0, p1 in pauses:
-        inside = sum(max(0.0, min(e, p1) - max(s, p0)) for ph in words for s, e, _ in ph)
+        # Only words within reach of this pause can change (keeps this linear in length).
+        k0 = bisect.bisect_left(ends, p0 - 2 * SNAP_S - HOP_S)
+        k1 = bisect.bisect_right(starts, p1 + 2 * SNAP_S + HOP_S)
+        near_words = words[k0:k1]
+        inside = sum(max(0.0, min(e, p1) - max(s, p0)) for ph in near_words for s, e, _ in ph)
         if inside <= _MIN_INSIDE_S:
             continue
         p0, p1 = p0 + _TAIL_S, p1 - _LEAD_S  # quiet ends of fricatives and stops stay
-        bounds = [ph[-1][1] for ph in words[:-1] if ph]
-        near = [(max(p0 - t, t - p1, 0.0), t) for t in bounds]
-        if not near:
-            break
-        distance, t = min(near)
-        if distance > SNAP_S:
+        near = [(max(p0 - ph[-1][1], ph[-1][1] - p1, 0.0), ph[-1][1])
+                for k, ph in enumerate(near_words) if ph and k0 + k < len(words) - 1]
+        if not near or min(near)[0] > SNAP_S:
             continue
+        t = min(near)[1]
         a, b = min(t, p0) - SNAP_S, max(t, p1) + SNAP_S
 
         def moved(x: float, ends: bool, a=a, b=b, t=t, p0=p0, p1=p1) -> float:
@@ -219,8 +223,21 @@ def _pauses_at_word_boundaries(words: list[list[tuple[float, float, str]]], paus
                 return a + (x - a) * (p0 - a) / (t - a)
             return p1 + (x - t) * (b - p1) / (b - t)
 
-        words = [[(moved(s, False), moved(e, True), p) for s, e, p in ph] for ph in words]
+        words[k0:k1] = [[(moved(s, False), moved(e, True), p) for s, e, p in ph] for ph in near_words]
+        starts[k0:k1], ends[k0:k1] = _word_edges(words[k0:k1], ends[k0 - 1] if k0 else 0.0)
     return words
+
+
+def _word_edges(words: Sequence[Sequence[tuple[float, float, str]]], before: float = 0.0
+                ) -> tuple[list[float], list[float]]:
+    """Each word's first start and last end; a word without phones sits where the one before ends."""
+    starts, ends = [], []
+    for ph in words:
+        before_start = ph[0][0] if ph else before
+        before = ph[-1][1] if ph else before
+        starts.append(before_start)
+        ends.append(before)
+    return starts, ends
 
 
 def _worst_window(cost: np.ndarray, loud: np.ndarray) -> float:

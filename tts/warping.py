@@ -138,7 +138,7 @@ def _banded(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> 
 
 
 #: Longest side (frames) warped in one unbanded pass: at most this squared cells.
-_WHOLE_FRAMES = 800
+_WHOLE_FRAMES = 1500
 #: Frames pooled into one at each coarser level of `multiscale_path`.
 _POOL = 4
 
