@@ -18,7 +18,6 @@ AlignmentError, not a timeline.
 from __future__ import annotations
 
 import bisect
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +32,6 @@ from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, TimedText
 from tts.warping import HOP_S, log_mel, multiscale_path
-
-log = logging.getLogger(__name__)
 
 #: How far (seconds) each finer level of the warp may move from the coarser path.
 RADIUS_S = 0.5
