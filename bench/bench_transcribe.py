@@ -6,7 +6,8 @@ identification pass); then, one change after another: Silero VAD, threads = usab
 the declared language taken as given; segments decoded in batches of 8 (faster-whisper's
 BatchedInferencePipeline); greedy decoding (beam 1) — the Transcriber's defaults now. Each
 transcribes about 60 s of the product's English voice (Piper) reading a fixed text, and the
-shared recording narration_en.wav when it is there. Printed: seconds per transcription and
+shared recording narration_en.wav when it is there. Printed: seconds per transcription (wall
+clock, and CPU seconds of all threads: the figure to trust on a machine that is not quiet) and
 word error rate (jiwer): against the text read for the TTS speech, against today's words for
 the recording (its full text is not known).
 
@@ -74,18 +75,19 @@ def main() -> None:
     model_dir = ModelStore().path("whisper-base")
     speech = tts.Synthesizer().synthesize(TEXT, "en")
     real = recording()
-    print(f"TTS speech: {speech.duration:.1f} s ({speech.voice}); cores usable: {len(os.sched_getaffinity(0))}")
+    print(f"TTS speech: {speech.duration:.1f} s ({speech.voice}); cores usable: {len(os.sched_getaffinity(0))}; "
+          f"load average {os.getloadavg()[0]:.1f}")
     reference_real = None
     chosen = sys.argv[1:] or list(SETTINGS)
     for name in chosen:
         options, check = SETTINGS[name]
         hear = translate.Transcriber(model_dir, device="cpu", **options)
         hear.model  # loaded before the clock starts
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         heard = hear.transcribe(speech.audio, speech.sample_rate, language="en", check_language=check)
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         wer = jiwer.wer(words(" ".join(TEXT)), words(heard.text))
-        line = f"{name:14s} TTS {speech.duration:.0f} s: {took:5.1f} s, WER {wer:.3f} vs the text"
+        line = f"{name:14s} TTS {speech.duration:.0f} s: {took:5.1f} s ({cpu:5.1f} s CPU), WER {wer:.3f} vs the text"
         if real is not None:
             started = time.perf_counter()
             real_heard = hear.transcribe(*real, language="en", check_language=check)
