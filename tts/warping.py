@@ -21,18 +21,55 @@ _N_MELS = 40
 
 
 def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(frames, bands) log-mel energies per 10 ms hop, each band normalised to zero mean and
-    unit variance over the clip (removes the voice's colour, keeps what was said)."""
-    import librosa
+    """(frames, bands) float32 log-mel energies per 10 ms hop, each band normalised to zero
+    mean and unit variance over the clip (removes the voice's colour, keeps what was said).
 
+    The power mel spectrogram is librosa's `feature.melspectrogram` with its defaults (centred
+    512-point frames, zero padding, periodic Hann window, Slaney mel scale and area
+    normalisation), computed here in blocks of frames: importing librosa's feature module costs
+    1-3 s per process (numba), more than the whole alignment; a test holds the two equal."""
     audio = np.asarray(audio, np.float32).reshape(-1)
     if sample_rate != _RATE:
         g = gcd(int(sample_rate), _RATE)
         audio = resample_poly(audio, _RATE // g, int(sample_rate) // g).astype(np.float32)
-    hop = int(_RATE * HOP_S)
-    mel = librosa.feature.melspectrogram(y=audio, sr=_RATE, hop_length=hop, n_fft=512, n_mels=_N_MELS)
-    feats = np.log(mel + 1e-6).T
+    hop, n_fft = int(_RATE * HOP_S), _N_FFT
+    padded = np.pad(audio, n_fft // 2)
+    count = 1 + (len(padded) - n_fft) // hop
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
+    basis = _mel_basis()
+    mel = np.empty((count, _N_MELS), np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:count]
+    for start in range(0, count, _BLOCK):
+        spectrum = np.fft.rfft(frames[start:start + _BLOCK] * window, axis=1)
+        mel[start:start + _BLOCK] = (spectrum.real ** 2 + spectrum.imag ** 2) @ basis.T
+    feats = np.log(mel + 1e-6)
     return ((feats - feats.mean(0)) / (feats.std(0) + 1e-6)).astype(np.float32)
+
+
+_N_FFT = 512
+_BLOCK = 4096  # frames per FFT block: 8 MB of spectrum at a time
+
+
+def _mel_basis() -> np.ndarray:
+    """(bands, n_fft/2 + 1) triangular filters on the Slaney mel scale (linear below 1 kHz,
+    logarithmic above; Slaney's Auditory Toolbox), each scaled to unit area (librosa's
+    `filters.mel(norm="slaney")`)."""
+    def to_mel(hz: np.ndarray) -> np.ndarray:
+        hz = np.asarray(hz, np.float64)
+        return np.where(hz >= 1000.0, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0),
+                        hz / (200.0 / 3))
+
+    def to_hz(mel: np.ndarray) -> np.ndarray:
+        return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)), mel * (200.0 / 3))
+
+    fft_hz = np.linspace(0.0, _RATE / 2, 1 + _N_FFT // 2)
+    edges = to_hz(np.linspace(to_mel(0.0), to_mel(_RATE / 2), _N_MELS + 2))
+    ramps = edges[:, None] - fft_hz[None, :]
+    widths = np.diff(edges)
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    return (weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
 
 
 @dataclass(frozen=True)
