@@ -200,10 +200,17 @@ def decode_options(params: Mapping[str, Any] | None):
 
 def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
               language: str | None = None, transcript: str | None = None):
-    """Speech timings for a recorded narration: recognise words (or align a known
-    transcript to them), then spread each word's espeak-ng phonemes over it.
+    """Speech timings for a recorded narration (mono float32 `audio` at `sample_rate` Hz).
 
-    Returns (tts.Speech, transcript) where the speech carries the recording itself.
+    Without a transcript, Whisper recognises the words and `tts.align` times each word's
+    espeak-ng phonemes on the recording. With one, no recogniser runs: the transcript's
+    sentences are aligned on the recording directly (`tts.forced.align_text`); its language
+    is `language`, else the transcript's own when the text shows it clearly
+    (`translate.detect.guess_language`), else the spoken one (Whisper's language
+    identification on the first 30 s). A transcript that does not match the recording is an
+    InputError, as is silence or nothing recognised.
+
+    Returns (tts.Speech carrying the recording itself, translate.Transcript of what was said).
     """
     import tts
     from tts.types import Speech, TimedText
@@ -211,20 +218,50 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
     if len(audio) < sample_rate * 0.05:
         raise InputError("the narration is shorter than 50 ms; give a recording with speech")
     with wrap_leaf_errors():
-        heard = toolkit.transcriber.transcribe(audio, sample_rate, language=language)
-        words = list(heard.words)
-        if transcript is not None:
-            words = tts.align_transcript(transcript, words)
-        if not words:
-            raise InputError("no speech was recognised in the narration; check that it is not silent")
-        phones = tts.align(audio, sample_rate, words, heard.language)
-    sentences = tuple(TimedText(s, e, t) for s, e, t in heard.segments) if transcript is None \
-        else (TimedText(words[0][0], words[-1][1], " ".join(transcript.split())),)
+        if transcript is None:
+            heard = toolkit.transcriber.transcribe(audio, sample_rate, language=language)
+            if not heard.words:
+                raise InputError("no speech was recognised in the narration; check that it is not silent")
+            phones = tts.align(audio, sample_rate, list(heard.words), heard.language)
+        else:
+            heard, phones = _aligned_transcript(audio, sample_rate, toolkit, transcript, language)
     speech = Speech(
         audio=audio, sample_rate=sample_rate, phonemes=tuple(phones),
-        words=tuple(TimedText(*w) for w in words), sentences=sentences,
+        words=tuple(TimedText(*w) for w in heard.words),
+        sentences=tuple(TimedText(*s) for s in heard.segments),
         language=heard.language, voice="recording", backend="recording")
     return speech, heard
+
+
+def _aligned_transcript(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, transcript: str,
+                        language: str | None):
+    """narration()'s given-words path: (translate.Transcript, phoneme timeline)."""
+    import translate
+    from translate.detect import guess_language
+    from translate.languages import normalize
+    from translate.segment import split_sentences
+    from tts.forced import align_text
+
+    text = " ".join(transcript.split())
+    if not text:
+        raise InputError("the transcript is empty; give the words of the narration or leave it out")
+    detected, probability = None, None
+    if language:
+        tag = normalize(language)
+    elif (guessed := guess_language(text)) is not None:
+        tag = normalize(guessed)
+    else:
+        detected, probability = toolkit.transcriber.detect_language(audio, sample_rate)
+        tag = normalize(detected)
+        log.info("the transcript does not show its language clearly; heard %s (p=%.2f)", tag, probability)
+    sentences = [s for block in transcript.split("\n\n") for s in split_sentences(block, tag)]
+    aligned = align_text(audio, sample_rate, sentences, tag)
+    heard = translate.Transcript(
+        language=tag, words=tuple(tuple(w) for w in aligned.words), text=text,
+        segments=tuple(tuple(s) for s in aligned.sentences), detected_language=detected,
+        language_probability=probability, model="espeak-ng (given words aligned)",
+        options={"mismatch": round(aligned.mismatch, 3)})
+    return heard, aligned.phonemes
 
 
 # --------------------------------------------------------------------------- video

@@ -95,31 +95,49 @@ def align(
             per_word[k].extend(w.phones)
 
     warped = _warp_phones(audio, int(sample_rate), result.audio, result.sample_rate, timed, per_word)
-    loud = _loud_frames(audio, int(sample_rate))
+    timeline, _ = assemble_timeline(audio, int(sample_rate), timed, per_word, warped)
+    return timeline
+
+
+def assemble_timeline(audio: np.ndarray, sample_rate: int, spans: Sequence[tuple[float, float, str]],
+                      phones: Sequence[Sequence[tuple[float, float, str]]],
+                      warped: Sequence[Sequence[tuple[float, float, str]] | None]
+                      ) -> tuple[tuple[Phone, ...], list[tuple[float, float] | None]]:
+    """The phoneme timeline from each word's span (seconds), espeak-ng's phones for it and
+    their warped times (None: spread over the span by espeak's durations), each word pulled
+    in to its sound (`_tighten`) and kept after the word before. Also each word's final span
+    (None for a word left without phones). AlignmentError when no phone is left."""
+    duration = len(audio) / float(sample_rate)
+    loud = _loud_frames(audio, sample_rate)
     timeline: list[Phone] = []
-    for (start, end, _), phones, mapped in zip(timed, per_word, warped):
+    placed: list[tuple[float, float] | None] = []
+    for (start, end, _), word_phones, mapped in zip(spans, phones, warped):
+        placed.append(None)
         if mapped:  # the warped span: the recogniser's word edges are only rough
             start, end = mapped[0][0], mapped[-1][1]
         start, end = _tighten(max(0.0, start), min(end, duration), loud)
-        if not phones or end <= start:
+        if not word_phones or end <= start:
             continue
         if timeline:
             start = max(start, timeline[-1].end)
         if end <= start:
             continue
         if mapped is None:  # no warp: spread over the word in proportion to espeak's durations
-            weights = np.array([max(e - s, 1e-3) for s, e, _ in phones])
+            weights = np.array([max(e - s, 1e-3) for s, e, _ in word_phones])
             edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
-            mapped = [(a, b, p) for a, b, (_, _, p) in zip(edges[:-1], edges[1:], phones)]
+            mapped = [(a, b, p) for a, b, (_, _, p) in zip(edges[:-1], edges[1:], word_phones)]
+        first = len(timeline)
         for a, b, p in mapped:
             a, b = max(a, start, timeline[-1].end if timeline else 0.0), min(b, end)
             if b > a:
                 timeline.append(Phone(float(a), float(b), p))
+        if len(timeline) > first:
+            placed[-1] = (timeline[first].start, timeline[-1].end)
     if not timeline:
         raise AlignmentError("espeak-ng found no phonemes in these words: check the language given for the recording")
     out = tuple(timeline)
     check_timeline(out, duration)
-    return out
+    return out, placed
 
 
 _HOP_S = 0.01

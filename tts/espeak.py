@@ -18,7 +18,6 @@ import ctypes
 import functools
 import json
 import logging
-import os
 import pickle
 import subprocess
 import sys
@@ -305,18 +304,28 @@ def speak_afresh(text: str, voice: str, rate_wpm: int = 175) -> EspeakResult:
     libespeak-ng's pitch flutter runs on a counter that only ever advances (a static in its
     wave generator that no API resets, `espeak_ng_SetRandSeed` included): in a process that
     has spoken before, the same text comes out with its pitch pulses moved. Costs a Python
-    start (about 1.2 s); worth it where the audio is measured, not listened to (`tts.align`).
-    A plain child process, not multiprocessing: spawning would re-run the caller's script.
+    start with numpy (about 0.15 s here); worth it where the audio is measured, not listened
+    to (`tts.align`). A plain child process, not multiprocessing: spawning would re-run the
+    caller's script. The child registers `tts` as a bare package so that only this module and
+    `tts.errors` load, not the package's `__init__` (scipy, the backends: 1.1 s of imports).
     """
     request = json.dumps({"text": text, "voice": voice, "rate_wpm": int(rate_wpm)}).encode()
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
-    done = subprocess.run([sys.executable, "-c", "from tts.espeak import _answer_reading; _answer_reading()"],
-                          input=request, capture_output=True, env=env)
+    package_dir = str(Path(__file__).resolve().parent)
+    done = subprocess.run([sys.executable, "-c", _CHILD, package_dir], input=request, capture_output=True)
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SpeechError(f"espeak-ng's reading failed in its own process: {lines[-1] if lines else done.returncode}")
     return pickle.loads(done.stdout)  # from the child just started: trusted
+
+
+_CHILD = (
+    "import sys, types\n"
+    "package = types.ModuleType('tts')\n"
+    "package.__path__ = [sys.argv[1]]\n"
+    "sys.modules['tts'] = package\n"
+    "from tts.espeak import _answer_reading\n"
+    "_answer_reading()\n"
+)
 
 
 def _answer_reading() -> None:

@@ -21,18 +21,55 @@ _N_MELS = 40
 
 
 def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(frames, bands) log-mel energies per 10 ms hop, each band normalised to zero mean and
-    unit variance over the clip (removes the voice's colour, keeps what was said)."""
-    import librosa
+    """(frames, bands) float32 log-mel energies per 10 ms hop, each band normalised to zero
+    mean and unit variance over the clip (removes the voice's colour, keeps what was said).
 
+    The power mel spectrogram is librosa's `feature.melspectrogram` with its defaults (centred
+    512-point frames, zero padding, periodic Hann window, Slaney mel scale and area
+    normalisation), computed here in blocks of frames: importing librosa's feature module costs
+    1-3 s per process (numba), more than the whole alignment; a test holds the two equal."""
     audio = np.asarray(audio, np.float32).reshape(-1)
     if sample_rate != _RATE:
         g = gcd(int(sample_rate), _RATE)
         audio = resample_poly(audio, _RATE // g, int(sample_rate) // g).astype(np.float32)
-    hop = int(_RATE * HOP_S)
-    mel = librosa.feature.melspectrogram(y=audio, sr=_RATE, hop_length=hop, n_fft=512, n_mels=_N_MELS)
-    feats = np.log(mel + 1e-6).T
+    hop, n_fft = int(_RATE * HOP_S), _N_FFT
+    padded = np.pad(audio, n_fft // 2)
+    count = 1 + (len(padded) - n_fft) // hop
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
+    basis = _mel_basis()
+    mel = np.empty((count, _N_MELS), np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:count]
+    for start in range(0, count, _BLOCK):
+        spectrum = np.fft.rfft(frames[start:start + _BLOCK] * window, axis=1)
+        mel[start:start + _BLOCK] = (spectrum.real ** 2 + spectrum.imag ** 2) @ basis.T
+    feats = np.log(mel + 1e-6)
     return ((feats - feats.mean(0)) / (feats.std(0) + 1e-6)).astype(np.float32)
+
+
+_N_FFT = 512
+_BLOCK = 4096  # frames per FFT block: 8 MB of spectrum at a time
+
+
+def _mel_basis() -> np.ndarray:
+    """(bands, n_fft/2 + 1) triangular filters on the Slaney mel scale (linear below 1 kHz,
+    logarithmic above; Slaney's Auditory Toolbox), each scaled to unit area (librosa's
+    `filters.mel(norm="slaney")`)."""
+    def to_mel(hz: np.ndarray) -> np.ndarray:
+        hz = np.asarray(hz, np.float64)
+        return np.where(hz >= 1000.0, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0),
+                        hz / (200.0 / 3))
+
+    def to_hz(mel: np.ndarray) -> np.ndarray:
+        return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)), mel * (200.0 / 3))
+
+    fft_hz = np.linspace(0.0, _RATE / 2, 1 + _N_FFT // 2)
+    edges = to_hz(np.linspace(to_mel(0.0), to_mel(_RATE / 2), _N_MELS + 2))
+    ramps = edges[:, None] - fft_hz[None, :]
+    widths = np.diff(edges)
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    return (weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -61,9 +98,17 @@ def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int)
     """Cheapest monotone path from (0, 0) to (len(a)-1, len(b)-1) between feature rows `a`
     and `b` (cosine distance), kept within `radius` frames of `expected[i]` (b's frame for
     a's frame i)."""
+    return _banded(a, b, expected, radius)[0]
+
+
+def _banded(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> tuple[WarpPath, np.ndarray]:
+    """`banded_path` and, per frame of `b`, the mean cosine distance of the cells the path
+    crosses in that column (all NaN when the band misses the end and the rough map is kept).
+    The accumulated costs are stored row by row, band only, so memory grows with
+    len(a) x band width, never len(a) x len(b)."""
     n, m = len(a), len(b)
     if n == 0 or m == 0:
-        return WarpPath(np.zeros(n), np.zeros(n))
+        return WarpPath(np.zeros(n), np.zeros(n)), np.full(m, np.nan)
     an = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-9)
     bn = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-9)
     lo = np.clip(np.round(expected).astype(int) - radius, 0, m - 1)
@@ -74,41 +119,87 @@ def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int)
     lo = np.minimum.accumulate(lo[::-1])[::-1]
     hi = np.maximum.accumulate(hi)
     lo[1:] = np.minimum(lo[1:], hi[:-1] - 1)
-    acc = np.full((n, m), np.inf, np.float32)
-    prev = None
+    offset = np.concatenate([[0], np.cumsum(hi - lo)])
+    acc = np.empty(offset[-1], np.float32)
+    cost_of = np.empty(offset[-1], np.float32)
+    prev = np.array([], np.float32)
     for i in range(n):
         j0, j1 = lo[i], hi[i]
         cost = 1.0 - bn[j0:j1] @ an[i]
-        if prev is None:
+        if i == 0:
             step = np.full(j1 - j0, np.inf)
             step[0] = 0.0
         else:
-            diag = np.concatenate([[np.inf], prev[j0:j1 - 1]]) if j0 == 0 else prev[j0 - 1:j1 - 1]
-            step = np.minimum(prev[j0:j1], diag)
+            # The previous row (band lo[i-1]..hi[i-1]) seen at columns j0..j1: above and diagonal.
+            p0 = lo[i - 1]
+            padded = np.full(j1 - j0 + 1, np.inf)
+            a_lo, a_hi = max(j0 - 1, p0), min(j1, hi[i - 1])
+            padded[a_lo - (j0 - 1):a_hi - (j0 - 1)] = prev[a_lo - p0:a_hi - p0]
+            step = np.minimum(padded[1:], padded[:-1])
         # Moves along b within the row: acc[j] = min_k<=j (step[k] + cost[k..j]), by prefix sums.
         cum = np.cumsum(cost)
         row = cum + np.minimum.accumulate(step + cost - cum)
-        acc[i, j0:j1] = row
-        prev = acc[i]
-    if not np.isfinite(acc[-1, -1]):
+        acc[offset[i]:offset[i + 1]] = row
+        cost_of[offset[i]:offset[i + 1]] = cost
+        prev = acc[offset[i]:offset[i + 1]]
+    if not np.isfinite(acc[-1]):
         rough = np.asarray(expected, np.float64)
-        return WarpPath(rough, rough)
+        return WarpPath(rough, rough), np.full(m, np.nan)
+
+    def at(i: int, j: int) -> float:
+        return float(acc[offset[i] + j - lo[i]]) if lo[i] <= j < hi[i] else np.inf
+
     # Back from the end corner, always to the cheapest predecessor.
     first = np.zeros(n)
     last = np.full(n, -1.0)
+    total = np.zeros(m)
+    count = np.zeros(m)
     i, j = n - 1, m - 1
     while True:
         first[i] = j
         if last[i] < 0:
             last[i] = j
+        total[j] += cost_of[offset[i] + j - lo[i]]
+        count[j] += 1
         if i == 0 and j == 0:
             break
         options = []
         if i > 0 and j > 0:
-            options.append((acc[i - 1, j - 1], i - 1, j - 1))
+            options.append((at(i - 1, j - 1), i - 1, j - 1))
         if i > 0:
-            options.append((acc[i - 1, j], i - 1, j))
+            options.append((at(i - 1, j), i - 1, j))
         if j > 0:
-            options.append((acc[i, j - 1], i, j - 1))
+            options.append((at(i, j - 1), i, j - 1))
         _, i, j = min(options, key=lambda o: o[0])
-    return WarpPath(first, last)
+    return WarpPath(first, last), total / np.maximum(count, 1)
+
+
+#: Longest side (frames) warped in one unbanded pass: at most this squared cells.
+_WHOLE_FRAMES = 1500
+#: Frames pooled into one at each coarser level of `multiscale_path`.
+_POOL = 4
+
+
+def multiscale_path(a: np.ndarray, b: np.ndarray, radius: int) -> tuple[WarpPath, np.ndarray]:
+    """Cheapest monotone path between feature rows `a` and `b` with no rough map given:
+    both are averaged over `_POOL` frames, level after level, until the shorter fits one
+    unbanded pass of `_WHOLE_FRAMES`; each finer level then searches within `radius` frames
+    (at least two coarse frames) of the coarser path (FastDTW's scheme: Salvador & Chan,
+    2007). Time and memory grow with len(a) x radius. Returns the path and, per frame of
+    `b`, the mean cosine distance of the frames of `a` matched to it (see `_banded`)."""
+    n, m = len(a), len(b)
+    if max(n, m) <= _WHOLE_FRAMES or min(n, m) < 2 * _POOL:  # small enough (or too short to pool)
+        return _banded(a, b, np.zeros(n), m)
+    coarse, _ = multiscale_path(_pooled(a), _pooled(b), radius)
+    # Each fine frame of `a` expects the fine position of its coarse frame's matched run.
+    x = (np.arange(n) + 0.5) / _POOL - 0.5
+    expected = (coarse.position(x) + 0.5) * _POOL - 0.5
+    return _banded(a, b, np.clip(expected, 0, m - 1), max(radius, 2 * _POOL))
+
+
+def _pooled(x: np.ndarray) -> np.ndarray:
+    """Means of consecutive `_POOL` rows (the last partial group included)."""
+    n = len(x)
+    groups = -(-n // _POOL)
+    padded = np.concatenate([x, np.repeat(x[-1:], groups * _POOL - n, axis=0)])
+    return padded.reshape(groups, _POOL, -1).mean(axis=1)

@@ -55,5 +55,8 @@ def test_real_narration_gives_timed_words_and_sentences(shared_media, transcribe
     doc = result.document()
     assert doc.language == "en" and doc.sentences[-1].text.endswith("rates.")
     # declared language that differs from what is heard: transcribed as declared, flagged
-    wrong = transcriber.transcribe(audio, rate, language="pt")
+    wrong = transcriber.transcribe(audio, rate, language="pt", check_language=True)
     assert wrong.language == "pt" and wrong.detected_language == "en" and "language-mismatch" in wrong.flags
+    # Without the check, a declared language is taken as given: no identification pass.
+    taken = transcriber.transcribe(audio, rate, language="pt")
+    assert taken.language == "pt" and taken.detected_language is None and taken.flags == ()

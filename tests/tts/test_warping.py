@@ -36,3 +36,45 @@ def test_a_position_just_after_a_pause_lands_after_it():
     assert abs(path.position(5.0) - 5.0) < 1e-9  # one-to-one frames map to themselves
     # Negative control: interpolating mean matched frames puts it inside the pause.
     assert np.interp(9.6, np.arange(20), path.mean) < 38
+
+
+def test_multiscale_path_follows_a_long_slowed_copy_with_a_pause(monkeypatch):
+    from tts import warping
+
+    monkeypatch.setattr(warping, "_WHOLE_FRAMES", 100)  # force two coarse levels
+    rng = np.random.default_rng(2)
+    a = np.repeat(rng.normal(size=(150, 12)), 4, axis=0)  # 600 frames, features held 4 frames
+    slow = np.repeat(a, 2, axis=0)
+    pause = 0.01 * rng.normal(size=(150, 12)) + a[300]
+    b = np.vstack([slow[:600], pause, slow[600:]])
+    truth = np.where(np.arange(600) < 300, np.arange(600) * 2.0, np.arange(600) * 2.0 + 150) + 0.5
+    path, cost = warping.multiscale_path(a, b, radius=10)
+    assert np.median(np.abs(path.mean - truth)) <= 2.0
+    assert cost.shape == (len(b),) and np.nanmedian(cost) < 0.1
+    # Negative control: the same search against unrelated features matches far worse.
+    _, unrelated = warping.multiscale_path(a, rng.normal(size=b.shape), radius=10)
+    assert np.nanmedian(unrelated) > 0.5
+
+
+def test_log_mel_is_librosas_mel_spectrogram_without_importing_it():
+    import librosa
+
+    from tts.warping import log_mel
+
+    rng = np.random.default_rng(3)
+    t = np.arange(22050 * 2) / 22050
+    audio = (0.2 * np.sin(2 * np.pi * 220 * t) * (t > 0.4) + 0.01 * rng.normal(size=t.size)).astype(np.float32)
+    mine = log_mel(audio, 22050)
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(22050, 16000)
+    at16k = resample_poly(audio, 16000 // g, 22050 // g).astype(np.float32)
+    power = librosa.feature.melspectrogram(y=at16k, sr=16000, hop_length=160, n_fft=512, n_mels=40)
+    feats = np.log(power + 1e-6).T
+    theirs = (feats - feats.mean(0)) / (feats.std(0) + 1e-6)
+    assert mine.shape == theirs.shape and mine.dtype == np.float32
+    assert np.abs(mine - theirs).max() < 1e-3
+    # Negative control: the same audio a few samples later is measurably different.
+    assert np.abs(log_mel(np.roll(audio, 80), 22050) - theirs).max() > 0.05

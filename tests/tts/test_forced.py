@@ -1,0 +1,108 @@
+"""Recorded narration with known words: the text aligned on the recording, no recogniser."""
+
+import difflib
+import sys
+
+import numpy as np
+import pytest
+
+from tts.errors import AlignmentError
+from tts.forced import align_text
+from tts.timing import check_timing
+from tts.types import check_timeline
+
+ENGLISH = ["Switch off the machine.", "Wait five minutes."]
+
+
+def _start_errors(truth, test) -> np.ndarray:
+    sm = difflib.SequenceMatcher(a=[p[2] for p in truth], b=[p[2] for p in test], autojunk=False)
+    return np.array([test[j + k][0] - truth[i + k][0] for i, j, n in sm.get_matching_blocks() for k in range(n)])
+
+
+def test_known_text_gives_the_tts_timeline_words_and_sentences(english):
+    aligned = align_text(english.audio, english.sample_rate, ENGLISH, "en")
+    check_timeline(aligned.phonemes, english.duration)
+    check_timing(english.audio, english.sample_rate, aligned.phonemes)
+    errors = _start_errors(english.phonemes, aligned.phonemes)
+    assert len(errors) > 0.6 * len(english.phonemes)
+    assert np.mean(np.abs(errors)) < 0.04
+    assert [w.text for w in aligned.words] == ["Switch", "off", "the", "machine", "Wait", "five", "minutes"]
+    for mine, truth in zip(aligned.words, english.words):
+        assert abs(mine.start - truth.start) < 0.08
+    assert [s.text for s in aligned.sentences] == ENGLISH
+    assert aligned.sentences[0].end < aligned.sentences[1].start
+    assert abs(aligned.sentences[1].start - english.sentences[1].start) < 0.08
+    # Negative control: the same words read over a recording delayed by 1 s start 1 s later.
+    pad = np.zeros(english.sample_rate, np.float32)
+    late = align_text(np.concatenate([pad, english.audio]), english.sample_rate, ENGLISH, "en")
+    assert abs(late.words[0].start - aligned.words[0].start - 1.0) < 0.05
+
+
+def test_the_same_recording_gives_the_same_timeline(english):
+    from tts.espeak import Espeak
+
+    first = align_text(english.audio, english.sample_rate, ENGLISH, "en")
+    Espeak.shared().synthesize("Something else, spoken before the second try.", "en-us")
+    assert align_text(english.audio, english.sample_rate, ENGLISH, "en") == first
+
+
+@pytest.mark.parametrize("words, message", [
+    (["Check the pressure gauge before you open the main valve."], "does not match|speech that the transcript"),
+    (ENGLISH[:1], "speech that the transcript"),  # half the words
+    (ENGLISH * 3, "speech that the transcript"),  # more words than were said
+    (["!!! ..."], "no words"),
+])
+def test_a_transcript_that_is_not_what_was_said_is_a_one_line_error(english, words, message):
+    with pytest.raises(AlignmentError, match=message) as caught:
+        align_text(english.audio, english.sample_rate, words, "en")
+    assert "\n" not in str(caught.value)
+
+
+def test_the_right_text_is_measured_well_inside_the_limits(english, german):
+    from tts import forced
+
+    for speech, text, language in ((english, ENGLISH, "en"),
+                                   (german, ["Schalten Sie die Maschine aus.", "Warten Sie 5 Minuten."], "de")):
+        aligned = align_text(speech.audio, speech.sample_rate, text, language)
+        assert aligned.mismatch < forced.MAX_MISMATCH - 0.1
+        assert forced.MIN_SPEECH_RATIO < aligned.speech_ratio < forced.MAX_SPEECH_RATIO
+    # Negative control: a different text of about the same length is measured far worse.
+    other = align_text(english.audio, english.sample_rate, ["Check the gauge, then close the valve."], "en",
+                       max_mismatch=None)
+    assert other.mismatch > aligned.mismatch + 0.1 or other.speech_ratio > forced.MAX_SPEECH_RATIO
+
+
+def test_a_pause_the_reading_lacks_goes_to_the_word_boundary():
+    forced = sys.modules["tts.forced"]
+    # The warp stretched the last phones of word 0 over a pause at 1.50-1.83 s.
+    words = [[(1.2, 1.3, "t"), (1.3, 1.6, "r"), (1.6, 1.88, "o")], [(1.88, 2.0, "a"), (2.0, 2.2, "n")]]
+    moved = forced._pauses_at_word_boundaries(words, [(1.50, 1.83)])
+    assert moved[0][-1][1] <= 1.50 + forced._TAIL_S + 1e-9
+    assert moved[1][0][0] >= 1.83 - forced._LEAD_S - 1e-9
+    assert moved[1][-1][1] == 2.2  # times beyond SNAP_S of the pause stay
+    flat = [t for w in moved for s, e, _ in w for t in (s, e)]
+    assert flat == sorted(flat)
+    # Negative control: a pause no phone reaches into is left alone.
+    assert forced._pauses_at_word_boundaries(words, [(3.0, 3.5)]) == words
+
+
+def test_long_narration_is_warped_in_bounded_bands(english, monkeypatch):
+    """A narration longer than one unbanded pass (_WHOLE_FRAMES) goes through the coarse
+    levels; no cost matrix of its full size is ever allocated."""
+    from tts import warping
+
+    audio = np.concatenate([english.audio] * 4)
+    seen = []
+    real = warping._banded
+
+    def spy(a, b, expected, radius):
+        seen.append((len(a), len(b), radius))
+        return real(a, b, expected, radius)
+
+    monkeypatch.setattr(warping, "_banded", spy)
+    monkeypatch.setattr(warping, "_WHOLE_FRAMES", 300)
+    aligned = align_text(audio, english.sample_rate, ENGLISH * 4, "en")
+    assert len(seen) >= 2 and seen[-1][2] < seen[-1][1] / 4  # the finest level searched a band
+    last = aligned.words[-1]
+    truth = english.words[-1]
+    assert abs(last.start - (truth.start + 3 * english.duration)) < 0.08
