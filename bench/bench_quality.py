@@ -118,11 +118,12 @@ def main() -> None:
     import translate
     import tts
 
+    from pipeline.evaluate.hearing import JUDGE_RECOGNISER
     from pipeline.evaluate.tracker import DlibFaceTracker
     from pipeline.models import ModelStore
 
     started = time.perf_counter()
-    transcriber = translate.Transcriber(ModelStore().path("whisper-base"))
+    transcriber = translate.Transcriber(ModelStore().path("whisper-base"), **JUDGE_RECOGNISER)
     tracker = DlibFaceTracker()
 
     def hear(audio, rate, language=None):

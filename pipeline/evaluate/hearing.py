@@ -203,6 +203,11 @@ class Heard:
     language: str | None
 
 
+#: The recogniser setting the judge's figures were measured with (beam search, no voice-activity
+#: filter, no batching): the product's faster defaults must not move the judge.
+JUDGE_RECOGNISER = {"beam_size": 5, "vad_filter": False, "cpu_threads": 0, "batch_size": 0}
+
+
 def hear(samples: np.ndarray, sample_rate: int, language: str | None = None, *,
          transcriber: Transcriber | None = None, phonemizer: Phonemizer | None = None) -> Heard:
     """Recognise `samples` (float32 mono, `sample_rate` Hz) and build the judge's timeline.
@@ -216,7 +221,7 @@ def hear(samples: np.ndarray, sample_rate: int, language: str | None = None, *,
         from pipeline.models import ModelStore
         from translate import Transcriber as WhisperTranscriber
 
-        transcriber = WhisperTranscriber(ModelStore().path("whisper-base"))
+        transcriber = WhisperTranscriber(ModelStore().path("whisper-base"), **JUDGE_RECOGNISER)
     transcript = transcriber.transcribe(samples, sample_rate, language=language)
     words = tuple((float(s), float(e), str(t).strip()) for s, e, t in transcript.words)
     language = language or getattr(transcript, "language", None)

@@ -64,12 +64,13 @@ class Lab:
         import lipsync
         import translate
 
+        from pipeline.evaluate.hearing import JUDGE_RECOGNISER
         from pipeline.evaluate.tracker import DlibFaceTracker
         from pipeline.models import ModelStore
 
         self.media = media
         self.workdir = workdir
-        self.transcriber = translate.Transcriber(ModelStore().path("whisper-base"))
+        self.transcriber = translate.Transcriber(ModelStore().path("whisper-base"), **JUDGE_RECOGNISER)
         self.tracker = DlibFaceTracker()
         self.engine = lipsync.LipSyncEngine(workdir / "cache")
         self._narrations: dict[str, Narration] = {}
