@@ -27,6 +27,10 @@ from pipeline.jobs.executor import ProgressFn, TaskCall
 
 log = logging.getLogger(__name__)
 
+#: How a narration's words were timed, as the manifest's models say it.
+TIMED_BY_RECOGNISER = "whisper-base (faster-whisper)"
+TIMED_BY_TRANSCRIPT = "none: the given transcript, aligned on the recording (espeak-ng reading, DTW)"
+
 #: Bump when an artifact's layout or meaning changes, so old artifacts are not reused.
 LAYOUT_VERSION = "1"
 
@@ -183,12 +187,15 @@ class PipelineRunner:
 
         audio, rate = steps.load_audio(_input_file(inputs["audio"]), track=call.params.get("audio_track"),
                                        accept_truncated=bool(call.params.get("accept_truncated")))
-        progress(0.1, "transcribing the narration")
         transcript = call.params.get("transcript")
+        progress(0.1, "aligning the given words" if transcript is not None else "transcribing the narration")
         speech, heard = steps.narration(audio, rate, self.toolkit, language=call.params.get("language"),
                                         transcript=transcript)
         _save_speech(speech, out)
         (out / "transcript.txt").write_text(transcript if transcript is not None else heard.text, encoding="utf-8")
+        # What timed the words, for the manifest: no recogniser runs when the words are given.
+        (out / "timing.txt").write_text(TIMED_BY_TRANSCRIPT if transcript is not None else TIMED_BY_RECOGNISER,
+                                        encoding="utf-8")
         return {"seconds": round(speech.duration, 3), "language": speech.language}
 
     # ------------------------------------------------------------------ video
@@ -260,7 +267,8 @@ class PipelineRunner:
             models = {"translation": f"{data['backend']}:{data['model']}"}
         else:
             script = (inputs["speech"] / "transcript.txt").read_text(encoding="utf-8")
-            models = {"transcription": "whisper-base (faster-whisper)"}
+            timing = inputs["speech"] / "timing.txt"
+            models = {"transcription": timing.read_text(encoding="utf-8") if timing.exists() else TIMED_BY_RECOGNISER}
         models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
         # No job id in the manifest: a pack is shared by every job whose inputs are the same.

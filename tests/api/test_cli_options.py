@@ -169,6 +169,7 @@ def test_lipsync_with_transcript_and_wav2lip_checkpoint(env, capsys, demo_presen
     assert code == 0, capsys.readouterr().err
     manifest = json.loads((env / "out" / "manifest.json").read_text())
     assert [v["renderer"] for v in manifest["videos"]] == ["wav2lip"]
+    assert manifest["models"]["transcription"].startswith("none: the given transcript")  # no recogniser ran
     assert (env / "out" / "script.md").read_text().strip() == words
     info = media.probe(env / "out" / "videos" / "astronaut.mp4")
     assert abs(info.duration - speech.duration) < 0.2 and info.video.fps == Fraction(25)
