@@ -14,8 +14,10 @@ import logging
 import math
 import os
 import shutil
+import queue
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,14 +26,18 @@ import cv2
 import numpy as np
 
 from lipsync import media
+from lipsync.errors import FaceTooSmallError
 from lipsync.landmarks import (
-    CHIN, JAW, N_LANDMARKS, STABLE, apply_affine, face_scale, mouth_shape, similarity,
+    CHIN, JAW, N_LANDMARKS, STABLE, apply_affine, face_scale, face_width, mouth_shape, similarity,
 )
+from lipsync.tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 
 #: bump when anything stored changes meaning; old cache entries are then ignored
-ANALYSIS_VERSION = 3
+#: (4: faces tracked on crops at the source resolution, face counts stored, and frames
+#: decoded upright and tone-mapped: analyses of sideways or washed-out frames are not reused)
+ANALYSIS_VERSION = 4
 #: most exemplar patches kept per presenter (every k-th face frame of a long video)
 MAX_EXEMPLARS = 400
 #: temporal smoothing of landmarks (Gaussian sigma, frames): removes tracker jitter but
@@ -84,6 +90,10 @@ class PresenterAnalysis:
     shape: np.ndarray       # (N, 3), NaN where no face
     brightness: np.ndarray  # (N,) mean luma of the face box, NaN where no face
     exemplars: ExemplarLibrary
+    #: the most faces seen in one frame, and the width (px, jaw to jaw) of the largest face
+    #: that is not the one followed (0 when there is none); the followed face is the largest
+    faces_in_frame: int = 1
+    other_face_px: float = 0.0
     #: True when this analysis was read from the cache rather than computed now
     from_cache: bool = False
     cache_path: Path | None = None
@@ -151,8 +161,66 @@ def _smooth_landmarks(raw: np.ndarray, has_face: np.ndarray, out: np.ndarray, bl
         out[start:start + (b - a)] = sm[a:b]
 
 
-def compute_analysis(path: Path, tracker, progress: Progress | None = None) -> dict[str, np.ndarray | dict]:
-    """Track every frame of `path` and build all arrays (in memory, see `write_cache`)."""
+def _prefetched(frames: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """The same frames, decoded `depth` frames ahead in a thread: FFmpeg and MediaPipe both
+    release the GIL, so decoding overlaps tracking (measured in bench/bench_analysis.py)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            q.put(exc)
+
+    worker = threading.Thread(target=produce, name="analysis-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
+def _face_verdict(path: Path, tracker: FaceTracker, face: np.ndarray, smooth: np.ndarray) -> None:
+    """Say what the tracker saw: a face too small (an error when no frame has a usable
+    face) and several faces (a warning: the largest is lip-synced)."""
+    if not face.any():
+        if tracker.too_small_px > 0:
+            raise FaceTooSmallError(
+                f"{path}: the face is only {tracker.too_small_px:.0f} px wide (jaw to jaw); lip-sync needs "
+                f"at least {tracker.min_face_px:.0f} px: crop the video closer around the face or film closer")
+        return
+    if tracker.faces_in_frame > 1:
+        width = float(np.median([face_width(smooth[i]) for i in np.flatnonzero(face)[::10]]))
+        log.warning("%s: %d faces in the frame; lip-syncing the largest (%.0f px wide); the other "
+                    "(%.0f px) keeps its own mouth", path, tracker.faces_in_frame, width, tracker.other_face_px)
+
+
+def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None = None) -> dict[str, np.ndarray | dict]:
+    """Track every frame of `path` and build all arrays (in memory, see `write_cache`).
+
+    Raises FaceTooSmallError when the only faces found are smaller than the tracker's
+    minimum; MediaError for a file without pictures."""
     info = media.probe(path)
     if info.video is None:
         raise media.MediaError(f"{path}: has no video stream; give a video or a photo of the presenter")
@@ -173,7 +241,7 @@ def compute_analysis(path: Path, tracker, progress: Progress | None = None) -> d
     patch_size = (0, 0)
     nan_points = np.full((N_LANDMARKS, 2), np.nan, np.float32)
     face_count = 0
-    for i, frame in enumerate(media.iter_frames(path)):
+    for i, frame in enumerate(_prefetched(media.iter_frames(path))):
         obs = tracker.track(frame, round(i * frame_ms))
         if obs is None:
             raw.append(nan_points)
@@ -207,6 +275,7 @@ def compute_analysis(path: Path, tracker, progress: Progress | None = None) -> d
     face = np.array(has_face, bool)
     smooth = np.empty_like(raw_arr)
     _smooth_landmarks(raw_arr, face, smooth)
+    _face_verdict(path, tracker, face, smooth)
     pose = np.stack(poses).astype(np.float32)
     shape = np.full((n, 3), np.nan, np.float32)
     for i in np.flatnonzero(face):
@@ -232,6 +301,7 @@ def compute_analysis(path: Path, tracker, progress: Progress | None = None) -> d
     meta = {"version": ANALYSIS_VERSION, "width": v.width, "height": v.height,
             "fps": [v.fps.numerator, v.fps.denominator], "n_frames": n,
             "is_image": bool(info.is_image), "canonical_scale": canon_scale,
+            "faces_in_frame": int(tracker.faces_in_frame), "other_face_px": float(tracker.other_face_px),
             "source": str(path)}
     return {"arrays": arrays, "meta": meta}
 
@@ -285,6 +355,7 @@ def load_cache(entry: Path, path: Path, digest: str, from_cache: bool) -> Presen
             has_face=np.asarray(arr("has_face")), landmarks=arr("landmarks"),
             pose=np.asarray(arr("pose")), shape=np.asarray(arr("shape")),
             brightness=np.asarray(arr("brightness")), exemplars=library,
+            faces_in_frame=int(meta.get("faces_in_frame", 1)), other_face_px=float(meta.get("other_face_px", 0.0)),
             from_cache=from_cache, cache_path=entry)
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
         log.warning("ignoring a damaged analysis cache entry %s (%s)", entry, exc)
