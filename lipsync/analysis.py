@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 ANALYSIS_VERSION = 4
 #: most exemplar patches kept per presenter (every k-th face frame of a long video)
 MAX_EXEMPLARS = 400
+#: frames are analysed at most this large (longest side, px): a 4K frame or a 4000x4000
+#: photo is shrunk to it as soon as it is decoded (in the decoding thread), so memory stays
+#: near what a 1080p input needs; landmarks are stored in source pixels all the same
+ANALYSIS_MAX_SIDE = 1920
 #: temporal smoothing of landmarks (Gaussian sigma, frames): removes tracker jitter but
 #: keeps lip motion, which changes over 2-3 frames
 SMOOTH_SIGMA = 0.8
@@ -201,19 +205,35 @@ def _prefetched(frames: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.nda
             close()
 
 
-def _face_verdict(path: Path, tracker: FaceTracker, face: np.ndarray, smooth: np.ndarray) -> None:
+def _bounded(frames: Iterator[np.ndarray], max_side: int) -> Iterator[tuple[np.ndarray, float]]:
+    """(frame no larger than `max_side`, source pixels per analysis pixel) for each frame."""
+    for frame in frames:
+        h, w = frame.shape[:2]
+        if max(h, w) <= max_side:
+            yield frame, 1.0
+            continue
+        s = max_side / max(h, w)
+        small = np.ascontiguousarray(cv2.resize(frame, (max(1, round(w * s)), max(1, round(h * s))),
+                                                interpolation=cv2.INTER_AREA))
+        yield small, w / small.shape[1]
+
+
+def _face_verdict(path: Path, tracker: FaceTracker, face: np.ndarray, smooth: np.ndarray, up: float) -> None:
     """Say what the tracker saw: a face too small (an error when no frame has a usable
-    face) and several faces (a warning: the largest is lip-synced)."""
+    face) and several faces (a warning: the largest is lip-synced). `up`: source pixels
+    per analysis pixel."""
     if not face.any():
         if tracker.too_small_px > 0:
             raise FaceTooSmallError(
-                f"{path}: the face is only {tracker.too_small_px:.0f} px wide (jaw to jaw); lip-sync needs "
-                f"at least {tracker.min_face_px:.0f} px: crop the video closer around the face or film closer")
+                f"{path}: the face is only {tracker.too_small_px * up:.0f} px wide (jaw to jaw); lip-sync "
+                f"needs at least {tracker.min_face_px * up:.0f} px: crop the video closer around the face "
+                "or film closer")
         return
     if tracker.faces_in_frame > 1:
         width = float(np.median([face_width(smooth[i]) for i in np.flatnonzero(face)[::10]]))
         log.warning("%s: %d faces in the frame; lip-syncing the largest (%.0f px wide); the other "
-                    "(%.0f px) keeps its own mouth", path, tracker.faces_in_frame, width, tracker.other_face_px)
+                    "(%.0f px) keeps its own mouth", path, tracker.faces_in_frame, width,
+                    tracker.other_face_px * up)
 
 
 def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None = None) -> dict[str, np.ndarray | dict]:
@@ -241,7 +261,8 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
     patch_size = (0, 0)
     nan_points = np.full((N_LANDMARKS, 2), np.nan, np.float32)
     face_count = 0
-    for i, frame in enumerate(_prefetched(media.iter_frames(path))):
+    up = 1.0
+    for i, (frame, up) in enumerate(_prefetched(_bounded(media.iter_frames(path), ANALYSIS_MAX_SIDE))):
         obs = tracker.track(frame, round(i * frame_ms))
         if obs is None:
             raw.append(nan_points)
@@ -249,8 +270,8 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
             bright.append(np.nan)
             has_face.append(False)
         else:
-            pts = obs.points
-            raw.append(pts)
+            pts = obs.points  # analysis pixels; stored in source pixels
+            raw.append(pts * np.float32(up) if up != 1.0 else pts)
             poses.append(obs.pose)
             has_face.append(True)
             x0, y0 = np.maximum(pts.min(0).astype(int), 0)
@@ -275,7 +296,7 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
     face = np.array(has_face, bool)
     smooth = np.empty_like(raw_arr)
     _smooth_landmarks(raw_arr, face, smooth)
-    _face_verdict(path, tracker, face, smooth)
+    _face_verdict(path, tracker, face, smooth, up)
     pose = np.stack(poses).astype(np.float32)
     shape = np.full((n, 3), np.nan, np.float32)
     for i in np.flatnonzero(face):
@@ -301,7 +322,8 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
     meta = {"version": ANALYSIS_VERSION, "width": v.width, "height": v.height,
             "fps": [v.fps.numerator, v.fps.denominator], "n_frames": n,
             "is_image": bool(info.is_image), "canonical_scale": canon_scale,
-            "faces_in_frame": int(tracker.faces_in_frame), "other_face_px": float(tracker.other_face_px),
+            "faces_in_frame": int(tracker.faces_in_frame), "other_face_px": float(tracker.other_face_px * up),
+            "analysis_scale": 1.0 / up,
             "source": str(path)}
     return {"arrays": arrays, "meta": meta}
 

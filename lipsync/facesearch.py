@@ -80,6 +80,15 @@ def merge_boxes(boxes: list[FaceBox]) -> list[FaceBox]:
     return sorted(kept, key=lambda b: -b.width)
 
 
+def _cut_by_tile(box: FaceBox, x: int, y: int, side: int, width: int, height: int, scale: float) -> bool:
+    """True when `box` (frame pixels) touches an edge of its tile that is not the frame's:
+    the face is cut there, and lies whole in an overlapping tile or a larger one."""
+    margin = 2.0
+    x0, y0, x1, y1 = box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale
+    return ((x > 0 and x0 <= x + margin) or (y > 0 and y0 <= y + margin)
+            or (x + side < width and x1 >= x + side - margin) or (y + side < height and y1 >= y + side - margin))
+
+
 def detector_model_bytes(bundle: Path) -> bytes:
     """The face detector inside a FaceLandmarker `.task` bundle (a zip file)."""
     with zipfile.ZipFile(bundle) as z:
@@ -137,5 +146,6 @@ class FaceSearch:
                 continue
             for y in tile_origins(ih, side):
                 for x in tile_origins(iw, side):
-                    boxes.extend(self._detect(image[y:y + side, x:x + side], x, y, scale))
+                    found = self._detect(image[y:y + side, x:x + side], x, y, scale)
+                    boxes.extend(b for b in found if not _cut_by_tile(b, x, y, side, iw, ih, scale))
         return merge_boxes(boxes)

@@ -50,6 +50,10 @@ SEARCH_EVERY = 50
 LOST_SEARCH_EVERY = 6
 #: fine (slow) searches spent, while no face has been found, to measure a face too small
 FINE_SEARCHES = 2
+#: faces narrower than this share of the largest are not counted as other faces: patterns on
+#: clothes pass both the detector and the landmarker at small sizes (a helmet fitting in
+#: the astronaut photo, at 14% of her face's width)
+OTHER_FACE_SHARE = 0.3
 #: candidates checked with the landmarker per search
 MAX_CANDIDATES = 4
 
@@ -260,8 +264,10 @@ class FaceTracker:
                 and not any(w >= self.min_face_px for _, w, _ in faces):
             self._fine_left -= 1
             faces = self._check(frame, self._search.find(frame, fine=True))
-        self.faces_in_frame = max(self.faces_in_frame, len(faces))
         small = [w for _, w, _ in faces if w < self.min_face_px]
+        largest = max([w for _, w, _ in faces] + [self._followed_px if self._followed else 0.0])
+        faces = [f for f in faces if f[1] >= OTHER_FACE_SHARE * largest]
+        self.faces_in_frame = max(self.faces_in_frame, len(faces))
         if small:
             self.too_small_px = max(self.too_small_px, max(small))
         usable = [obs for obs, w, _ in faces if obs is not None and w >= self.min_face_px]
@@ -290,6 +296,9 @@ class FaceTracker:
         the detector's boxes; false detections (no landmarks) are dropped."""
         out: list[tuple[FaceObservation | None, float, bool]] = []
         for box in boxes[: self._max_candidates]:
+            # A box inside a face already checked (a detection on part of a large face).
+            if any(o is not None and box.overlap(self._box_of(o)) > 0.5 for o, _, _ in out):
+                continue
             if self._lost == 0 and self._followed is not None and box.overlap(self._followed) >= 0.3:
                 out.append((None, self._followed_px, True))
                 continue

@@ -185,3 +185,16 @@ def test_analysing_a_presenter_prints_nothing_on_stderr(demo_presenter):
     raw = subprocess.run([sys.executable, "-c", _RAW], capture_output=True, text=True, env=env, cwd=ROOT,
                          timeout=120)
     assert raw.returncode == 0 and raw.stderr.strip() != ""
+
+
+def test_a_4k_photo_is_analysed_shrunk_and_its_landmarks_come_back_in_source_pixels(engine, tmp_path):
+    from lipsync.analysis import ANALYSIS_MAX_SIDE
+
+    photo = wide_photo(tmp_path / "uhd.png", (3840, 2160), [(200, 0.3, 0.4)])
+    a = engine.analyse(photo)
+    assert a.has_face.all() and (a.width, a.height) == (3840, 2160)
+    assert abs(face_width(np.asarray(a.landmarks[0])) - 200) < 30
+    centre = np.asarray(a.landmarks[0]).mean(0)
+    assert np.hypot(centre[0] - 0.3 * 3840, centre[1] - 0.4 * 2160) < head_side(200) / 2
+    meta = (a.cache_path / "meta.json").read_text()
+    assert f'"analysis_scale": {ANALYSIS_MAX_SIDE / 3840}' in meta
