@@ -53,7 +53,8 @@ def make_wide_shot(path: Path, seconds: float, width: int, height: int, face_px:
     """The astronaut's head, `face_px` wide, moving gently in a grey wide frame."""
     image = astronaut_image()
     side = int(round(face_px / JAW_PER_SIDE))
-    x0, y0 = min(int(0.62 * width - side / 2), width - side), max(0, int(0.55 * height - side / 2))
+    x0 = min(int(0.62 * width - side / 2), width - side)
+    y0 = min(max(0, int(0.55 * height - side / 2)), height - side)
     with media.VideoWriter(path, width, height, fps, comment=None) as w:
         for i in range(int(round(seconds * fps))):
             frame = np.full((height, width, 3), 120, np.uint8)
