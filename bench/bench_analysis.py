@@ -68,11 +68,14 @@ def speed(tmp: Path, name: str, clip: Path) -> None:
     n = sum(1 for _ in media.iter_frames(clip))
     decode = time.perf_counter() - t
     engine = LipSyncEngine(tmp / f"cache-{name}")
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     a = engine.analyse(clip)
-    took = time.perf_counter() - t
+    took, cpu = time.perf_counter() - t, time.process_time() - cpu
+    # CPU time per frame (all threads) says what the frames/s would be on idle cores when the
+    # machine is shared: on 2 free cores, frames/s is about 2000 / that figure at best.
     print(f"{name:<26} {n / took:6.1f} frames/s  ({n} frames, face on {100 * a.face_share:.0f}%, "
-          f"decoding alone {n / decode:.0f} frames/s)", flush=True)
+          f"{1000 * cpu / n:.1f} ms CPU per frame, decoding alone {n / decode:.0f} frames/s; "
+          f"load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def memory(tmp: Path, name: str, path: Path) -> None:

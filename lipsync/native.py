@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 # fd 2 is one per process: two threads redirecting it at once would restore each other's
-# copy in the wrong order and could leave stderr pointing at a deleted file.
-_FD2_LOCK = threading.Lock()
+# copy in the wrong order and could leave stderr pointing at a deleted file. A block inside
+# another in the same thread is already redirected and does nothing.
+_FD2_LOCK = threading.RLock()
+_ACTIVE = threading.local()
 
 
 @contextmanager
@@ -27,8 +29,12 @@ def native_stderr_to_log(logger: logging.Logger, what: str) -> Iterator[None]:
     """Send whatever native code writes to fd 2 inside the block to `logger.debug`.
 
     Python's own `sys.stderr` is flushed before and after, so nothing already written is
-    lost or reordered. Calls nest safely only across threads (they queue), not within one.
+    lost or reordered. Blocks in other threads wait; a block nested in one of the same
+    thread leaves the redirection to the outer one.
     """
+    if getattr(_ACTIVE, "on", False):
+        yield
+        return
     with _FD2_LOCK:
         try:
             sys.stderr.flush()
@@ -41,9 +47,11 @@ def native_stderr_to_log(logger: logging.Logger, what: str) -> Iterator[None]:
             return
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), 2)
+            _ACTIVE.on = True
             try:
                 yield
             finally:
+                _ACTIVE.on = False
                 try:
                     sys.stderr.flush()
                 except (AttributeError, ValueError):

@@ -29,7 +29,9 @@ def wide_frame(t: float, canvas: tuple[int, int], faces: list[tuple[float, float
     for face_px, fx, fy in faces:
         side = head_side(face_px)
         head = idle_frame(image, t, side)
-        x0, y0 = int(fx * w - side / 2), int(fy * h - side / 2)
+        # Kept inside the canvas: a large face is moved, not cut.
+        x0 = min(max(0, int(fx * w - side / 2)), w - side)
+        y0 = min(max(0, int(fy * h - side / 2)), h - side)
         frame[y0:y0 + side, x0:x0 + side] = head
     return frame
 
