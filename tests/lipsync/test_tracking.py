@@ -19,7 +19,7 @@ from lipsync.facesearch import FaceBox, merge_boxes, tile_origins
 from lipsync.landmarks import face_width
 from lipsync.native import native_stderr_to_log
 from lipsync.report import presenter_report
-from lipsync.tracking import MIN_FACE_PX, Crop, crop_around
+from lipsync.tracking import CROP_MAX_SIDE, MIN_FACE_PX, Crop, crop_around
 from tests.conftest import ROOT, tone
 from tests.helpers.faces import head_side, wide_photo, wide_shot
 from tests.lipsync.conftest import speech_timeline
@@ -58,7 +58,7 @@ def test_a_crop_past_the_frame_edge_maps_landmarks_back_to_frame_pixels():
     back = crop.to_frame(np.array([[25 / 80, 20 / 80]], np.float32))
     np.testing.assert_allclose(back, [[5, 10]])
     wide = crop_around(np.array([0, 0]), np.array([1000, 500]))
-    assert wide.side == 2000 and wide.size == 512
+    assert wide.side == 2000 and wide.size == CROP_MAX_SIDE
 
 
 # ---------------------------------------------------------------------------- small faces
