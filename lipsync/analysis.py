@@ -236,6 +236,47 @@ def _face_verdict(path: Path, tracker: FaceTracker, face: np.ndarray, smooth: np
                     tracker.other_face_px * up)
 
 
+class _Exemplars:
+    """Collects every `stride`-th face frame's lower-face patch in the canonical frame set
+    by the first face seen (at most MAX_EXEMPLARS)."""
+
+    def __init__(self, stride: int):
+        self.stride = stride
+        self.seen = 0
+        self.frames: list[int] = []
+        self.patches: list[np.ndarray] = []
+        self.points: list[np.ndarray] = []
+        self.template: np.ndarray | None = None
+        self.scale = 0.0
+        self.size = (0, 0)
+
+    def add(self, index: int, frame: np.ndarray, pts: np.ndarray) -> None:
+        """Offer a face frame (RGB) and its landmarks (pixels of that frame)."""
+        if self.template is None:
+            self.template, self.scale, self.size = _canonical_template(pts)
+        if self.seen % self.stride == 0 and len(self.frames) < MAX_EXEMPLARS:
+            m = similarity(pts[STABLE], self.template)
+            self.patches.append(cv2.warpAffine(frame, m, self.size, flags=cv2.INTER_LINEAR,
+                                               borderMode=cv2.BORDER_REPLICATE))
+            self.points.append(apply_affine(m, pts))
+            self.frames.append(index)
+        self.seen += 1
+
+    def arrays(self, pose: np.ndarray) -> dict[str, np.ndarray]:
+        frames = np.array(self.frames, np.int64)
+        template = self.template if self.template is not None else np.zeros((len(STABLE), 2), np.float32)
+        pw, ph = self.size if self.template is not None else (1, 1)
+        return {
+            "ex_frames": frames,
+            "ex_patches": np.stack(self.patches) if self.patches else np.zeros((0, ph, pw, 3), np.uint8),
+            "ex_landmarks": np.stack(self.points) if self.points else np.zeros((0, N_LANDMARKS, 2), np.float32),
+            "ex_shape": (np.stack([mouth_shape(p) for p in self.points]) if self.points
+                         else np.zeros((0, 3), np.float32)),
+            "ex_pose": pose[frames] if len(frames) else np.zeros((0, 3), np.float32),
+            "template": template,
+        }
+
+
 def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None = None) -> dict[str, np.ndarray | dict]:
     """Track every frame of `path` and build all arrays (in memory, see `write_cache`).
 
@@ -253,14 +294,8 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
     poses: list[np.ndarray] = []
     bright: list[float] = []
     has_face: list[bool] = []
-    ex_frames: list[int] = []
-    ex_patches: list[np.ndarray] = []
-    ex_points: list[np.ndarray] = []
-    template = None
-    canon_scale = 0.0
-    patch_size = (0, 0)
+    exemplars = _Exemplars(stride)
     nan_points = np.full((N_LANDMARKS, 2), np.nan, np.float32)
-    face_count = 0
     up = 1.0
     for i, (frame, up) in enumerate(_prefetched(_bounded(media.iter_frames(path), ANALYSIS_MAX_SIDE))):
         obs = tracker.track(frame, round(i * frame_ms))
@@ -278,15 +313,7 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
             x1, y1 = pts.max(0).astype(int) + 1
             box = frame[y0:y1, x0:x1]
             bright.append(float(box.mean()) if box.size else np.nan)
-            if template is None:
-                template, canon_scale, patch_size = _canonical_template(pts)
-            if face_count % stride == 0 and len(ex_frames) < MAX_EXEMPLARS:
-                m = similarity(pts[STABLE], template)
-                ex_patches.append(cv2.warpAffine(frame, m, patch_size, flags=cv2.INTER_LINEAR,
-                                                 borderMode=cv2.BORDER_REPLICATE))
-                ex_points.append(apply_affine(m, pts))
-                ex_frames.append(i)
-            face_count += 1
+            exemplars.add(i, frame, pts)
         if progress is not None:
             progress(i + 1, max(expected, i + 1))
     n = len(raw)
@@ -301,27 +328,11 @@ def compute_analysis(path: Path, tracker: FaceTracker, progress: Progress | None
     shape = np.full((n, 3), np.nan, np.float32)
     for i in np.flatnonzero(face):
         shape[i] = mouth_shape(smooth[i])
-    ex_frames_arr = np.array(ex_frames, np.int64)
-    if template is None:
-        template = np.zeros((len(STABLE), 2), np.float32)
-        patch_size = (1, 1)
-    pw, ph = patch_size
-    arrays = {
-        "has_face": face,
-        "landmarks": smooth.astype(np.float32),
-        "pose": pose,
-        "shape": shape,
-        "brightness": np.array(bright, np.float32),
-        "ex_frames": ex_frames_arr,
-        "ex_patches": np.stack(ex_patches) if ex_patches else np.zeros((0, ph, pw, 3), np.uint8),
-        "ex_landmarks": np.stack(ex_points) if ex_points else np.zeros((0, N_LANDMARKS, 2), np.float32),
-        "ex_shape": np.stack([mouth_shape(p) for p in ex_points]) if ex_points else np.zeros((0, 3), np.float32),
-        "ex_pose": pose[ex_frames_arr] if len(ex_frames_arr) else np.zeros((0, 3), np.float32),
-        "template": template,
-    }
+    arrays = {"has_face": face, "landmarks": smooth.astype(np.float32), "pose": pose, "shape": shape,
+              "brightness": np.array(bright, np.float32), **exemplars.arrays(pose)}
     meta = {"version": ANALYSIS_VERSION, "width": v.width, "height": v.height,
             "fps": [v.fps.numerator, v.fps.denominator], "n_frames": n,
-            "is_image": bool(info.is_image), "canonical_scale": canon_scale,
+            "is_image": bool(info.is_image), "canonical_scale": exemplars.scale,
             "faces_in_frame": int(tracker.faces_in_frame), "other_face_px": float(tracker.other_face_px * up),
             "analysis_scale": 1.0 / up,
             "source": str(path)}
