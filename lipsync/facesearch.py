@@ -2,8 +2,8 @@
 
 MediaPipe's face detector (BlazeFace short range, the `face_detector.tflite` inside
 `face_landmarker.task`) sees its input shrunk to 128x128 and, measured on the astronaut
-face pasted at known sizes (bench/bench_analysis.py), finds faces down to about 12% of its
-input's width. Shown a whole 1280x720 frame it misses faces under ~160 px; shown 320 px
+face pasted at known sizes into plain frames (as tests/helpers/faces.py builds them), finds
+faces down to about 12% of its input's width. Shown a whole 1280x720 frame it misses faces under ~160 px; shown 320 px
 tiles it finds faces from ~40 px, and 160 px tiles (the `fine` search, used to measure a
 face too small to lip-sync) from ~20 px. Frames larger than `SEARCH_MAX_SIDE` are searched
 shrunk to it, so a search costs the same for 4K as for 1080p.
