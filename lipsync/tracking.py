@@ -4,7 +4,7 @@ The face is found by `lipsync.facesearch` (whole frame, then tiles, so small fac
 shots are found), then followed on a square crop around its last place at the source
 resolution: the landmarker always sees the face large, whatever the frame size, and a 4K
 frame is never handed to MediaPipe whole.
-""" 
+"""
 
 from __future__ import annotations
 
@@ -37,12 +37,11 @@ KEEP_FACE_SHARE = 0.8
 #: crop side over the face's landmark extent: room for the head to move between frames
 CROP_FACTOR = 2.0
 #: crops are handed to the landmarker at most this large: its mesh model sees 256 px around
-#: the face, about half the crop. On presenter_b (a 180 px eye distance) landmark jitter was
-#: the same at 256, 384 and 512 (0.0047 of the eye distance; 0.0065 when the whole frame was
-#: tracked) and 384 was the quickest of the three on the loaded 2-core machine.
+#: the face, about half the crop. On presenter_c's renders (test_sync_quality) a 768 px
+#: crop moved the mouth no more than a 384 px one, and 384 was quicker than 512.
 CROP_MAX_SIDE = 384
 #: the crop moves only when the face drifts this share of the crop side, or changes size by
-#: more than CROP_RESIZE, so MediaPipe's own frame-to-frame tracking stays valid
+#: more than CROP_RESIZE, so it does not shake with the landmarks' own noise
 CROP_DRIFT = 0.1
 CROP_RESIZE = 0.15
 #: frames the last crop is kept while the face is lost (a blink, a hand), before searching
@@ -149,7 +148,7 @@ def crop_around(lo: np.ndarray, hi: np.ndarray, size: int | None = None) -> Crop
 class FaceTracker:
     """Follow one face through a video: the largest face, then the same face on a crop.
 
-    One tracker per video (MediaPipe's VIDEO mode needs increasing timestamps). After
+    One tracker per video (it remembers where the face was). After
     tracking, `faces_in_frame` is the most faces seen at once, `other_face_px` the width of
     the largest face not followed, `too_small_px` the widest face found but too small to
     follow (0 when none), `min_face_px` the minimum (MIN_FACE_PX); `calls`
@@ -168,9 +167,11 @@ class FaceTracker:
                 min_face_detection_confidence=0.4, min_face_presence_confidence=0.4,
                 min_tracking_confidence=0.4, output_facial_transformation_matrixes=True))
 
+        # IMAGE mode, even for video: VIDEO mode smooths the landmarks over time, which
+        # lagged lip motion (renders of presenter_c moved the mouth 0.51-0.60x as much as
+        # the source in test_sync_quality, against 0.65-0.70x with landmarks per frame).
         with native_stderr_to_log(log, "face landmarker start"):
-            self._landmarker = landmarker(vision.RunningMode.VIDEO)
-            self._verifier = landmarker(vision.RunningMode.IMAGE)
+            self._landmarker = landmarker(vision.RunningMode.IMAGE)
         self._search = FaceSearch(model)
         self._max_candidates = max(MAX_CANDIDATES, max_faces)
         self._crop: Crop | None = None
@@ -180,7 +181,6 @@ class FaceTracker:
         self._since_search = 0
         self._fine_left = FINE_SEARCHES
         self._found_any = False
-        self._last_ts = -1
         self.calls = 0
         self.faces_in_frame = 0
         self.other_face_px = 0.0
@@ -190,7 +190,6 @@ class FaceTracker:
     def close(self) -> None:
         with native_stderr_to_log(log, "face landmarker close"):
             self._landmarker.close()
-            self._verifier.close()
         self._search.close()
 
     def __enter__(self) -> FaceTracker:
@@ -201,13 +200,14 @@ class FaceTracker:
 
     def track(self, frame: np.ndarray, timestamp_ms: int) -> FaceObservation | None:
         """Landmarks of the followed face in an RGB frame (H, W, 3 uint8), or None when no
-        face of at least `min_face_px` is in view."""
+        face of at least `min_face_px` is in view. `timestamp_ms` is kept for callers and
+        logs; each frame is looked at on its own (IMAGE mode)."""
         if self.calls == 0:
             with native_stderr_to_log(log, "face landmarker first frame"):
-                return self._track(frame, timestamp_ms)
-        return self._track(frame, timestamp_ms)
+                return self._track(frame)
+        return self._track(frame)
 
-    def _track(self, frame: np.ndarray, timestamp_ms: int) -> FaceObservation | None:
+    def _track(self, frame: np.ndarray) -> FaceObservation | None:
         self.calls += 1
         lost = self._crop is None or self._lost > LOST_KEEP_FRAMES
         if self.calls == 1 or self._since_search >= (LOST_SEARCH_EVERY if lost else SEARCH_EVERY):
@@ -217,11 +217,8 @@ class FaceTracker:
         self._since_search += 1
         if self._crop is None:
             return None
-        # MediaPipe refuses timestamps that do not increase.
-        ts = max(int(timestamp_ms), self._last_ts + 1)
-        self._last_ts = ts
         # While lost, the last place is still tried: a face behind a hand comes back there.
-        obs = self._landmarks(self._landmarker, frame, self._crop, ts)
+        obs = self._landmarks(frame, self._crop)
         if obs is not None and face_width(obs.points) < KEEP_FACE_SHARE * self.min_face_px:
             self.too_small_px = max(self.too_small_px, face_width(obs.points))
             obs = None
@@ -242,9 +239,9 @@ class FaceTracker:
                 or abs(want.side / crop.side - 1.0) > CROP_RESIZE):
             self._crop = want
 
-    def _landmarks(self, landmarker, frame: np.ndarray, crop: Crop, ts: int | None) -> FaceObservation | None:
+    def _landmarks(self, frame: np.ndarray, crop: Crop) -> FaceObservation | None:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=crop.cut(frame))
-        result = landmarker.detect(image) if ts is None else landmarker.detect_for_video(image, ts)
+        result = self._landmarker.detect(image)
         if not result.face_landmarks:
             return None
         norm = np.array([(p.x, p.y) for p in result.face_landmarks[0]], np.float32)
@@ -255,7 +252,7 @@ class FaceTracker:
     def _verify(self, frame: np.ndarray, box: FaceBox) -> FaceObservation | None:
         """Landmarks of a detected face (None for a false detection), on a 256 px crop."""
         lo, hi = np.array([box.x0, box.y0]), np.array([box.x1, box.y1])
-        return self._landmarks(self._verifier, frame, crop_around(lo, hi, size=256), None)
+        return self._landmarks(frame, crop_around(lo, hi, size=256))
 
     def _run_search(self, frame: np.ndarray, tiles: bool) -> None:
         """Look for faces and count them; when none is followed (or it is lost), follow the
