@@ -27,3 +27,11 @@ class UnknownRendererError(LipSyncError):
 
 class RenderError(LipSyncError):
     """A render could not be made from the inputs given (bad audio, bad timeline, bad options)."""
+
+
+# --- face size (small faces in wide shots) ---
+
+
+class FaceTooSmallError(NoFaceError):
+    """A face was found but is smaller than the tracker's minimum; the message gives its
+    width and the minimum, both jaw to jaw in the frame's pixels."""

@@ -26,6 +26,8 @@ JAW = np.array([93, 132, 58, 172, 136, 150, 149, 176, 148, 152,
 CHIN = 152
 NOSE_TIP, SUBNASALE = 4, 2
 NOSTRILS = (98, 327)
+#: the face oval's outermost points left and right (level with the cheekbones): "jaw to jaw"
+FACE_SIDES = (234, 454)
 #: outer and inner eye corners: left eye 33/133, right eye 362/263 (image left to right)
 EYE_OUTER = (33, 263)
 #: points that do not move when the mouth moves: eye corners and nose bridge
@@ -37,6 +39,12 @@ UNDER_NOSE = np.array([206, 203, 98, 97, 2, 326, 327, 423, 426])
 def face_scale(points: np.ndarray) -> float:
     """Face size in pixels: distance between the outer eye corners."""
     a, b = EYE_OUTER
+    return float(np.hypot(*(points[a] - points[b])))
+
+
+def face_width(points: np.ndarray) -> float:
+    """Face width in pixels, jaw to jaw (the face oval's outermost points, `FACE_SIDES`)."""
+    a, b = FACE_SIDES
     return float(np.hypot(*(points[a] - points[b])))
 
 

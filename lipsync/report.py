@@ -32,6 +32,10 @@ class PresenterReport:
     opening_range: float
     recommended_renderer: str
     advice: tuple[str, ...]
+    #: the most faces seen in one frame; when more than one, the largest is lip-synced and
+    #: `other_face_px` is the width (jaw to jaw, px) of the largest face left as it is
+    faces_in_frame: int = 1
+    other_face_px: float = 0.0
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -68,6 +72,7 @@ def recommend_renderer(analysis: PresenterAnalysis) -> str:
 
 
 def presenter_report(analysis: PresenterAnalysis) -> PresenterReport:
+    """How suitable `analysis`'s footage is, with advice in plain words (one line each)."""
     face = analysis.has_face
     shape = analysis.shape[face]
     pose = analysis.pose[face]
@@ -75,7 +80,7 @@ def presenter_report(analysis: PresenterAnalysis) -> PresenterReport:
     if not face.any():
         advice.append("No face was found in any frame: use footage where the presenter faces the camera.")
         return PresenterReport(str(analysis.path), analysis.n_frames, 0.0, 0.0, (0.0, 0.0), (0.0, 0.0),
-                               0, 0.0, "none", tuple(advice))
+                               0, 0.0, "none", tuple(advice), analysis.faces_in_frame, analysis.other_face_px)
     idx = np.flatnonzero(face)
     sample = idx[:: max(1, len(idx) // 200)]
     heights = [float(np.ptp(analysis.landmarks[i][:, 1])) for i in sample]
@@ -87,6 +92,10 @@ def presenter_report(analysis: PresenterAnalysis) -> PresenterReport:
     shapes = distinct_mouth_shapes(shape)
     spread = opening_range(shape)
     renderer = recommend_renderer(analysis)
+    if analysis.faces_in_frame > 1:
+        advice.append(f"{analysis.faces_in_frame} faces are in the frame: the largest is lip-synced; the "
+                      f"other ({analysis.other_face_px:.0f} px wide) keeps its own mouth. Crop to one "
+                      "presenter if that is not the one speaking.")
     if share < 0.9:
         advice.append(f"The face is missing in {100 * (1 - share):.0f}% of the frames; those frames "
                       "keep the original mouth. Use footage where the face stays in view.")
@@ -106,4 +115,5 @@ def presenter_report(analysis: PresenterAnalysis) -> PresenterReport:
     if analysis.is_image:
         advice.append("A photo: the mouth is drawn geometrically (warp renderer); the head will not move.")
     return PresenterReport(str(analysis.path), analysis.n_frames, share, face_px, yaw, pitch,
-                           shapes, spread, renderer, tuple(advice))
+                           shapes, spread, renderer, tuple(advice), analysis.faces_in_frame,
+                           analysis.other_face_px)

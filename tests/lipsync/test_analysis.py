@@ -46,3 +46,42 @@ def test_report_in_plain_words_and_json(engine, demo_presenter, astronaut_photo)
 def test_a_missing_face_model_names_where_it_looked(tmp_path):
     with pytest.raises(ModelNotFoundError, match="nope.task"):
         LipSyncEngine(tmp_path, face_model=tmp_path / "nope.task")
+
+
+def test_frames_decoded_ahead_arrive_in_order_and_carry_errors():
+    from lipsync.analysis import _prefetched
+
+    def broken():
+        yield np.zeros(1)
+        yield np.ones(1)
+        raise ValueError("damaged at frame 2")
+
+    got = []
+    with pytest.raises(ValueError, match="frame 2"):
+        for f in _prefetched(broken()):
+            got.append(float(f[0]))
+    assert got == [0.0, 1.0]
+
+
+def test_stopping_early_stops_the_decoding_thread_and_closes_the_source():
+    import threading
+
+    from lipsync.analysis import _prefetched
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            i = 0
+            while True:
+                yield np.full(1, i)
+                i += 1
+        finally:
+            closed.set()
+
+    for k, f in enumerate(_prefetched(endless())):
+        assert f[0] == k
+        if k == 3:
+            break
+    assert closed.is_set()
+    assert not any(t.name == "analysis-decode" for t in threading.enumerate())
