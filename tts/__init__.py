@@ -23,6 +23,7 @@ from tts.errors import (
 )
 from tts.normalize import normalize
 from tts.phonemes import phonemize
+from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, declared_profile, voice_profile
 from tts.synthesizer import Synthesizer
 from tts.timing import TimingReport, check_timing, timing_report
 from tts.types import Phone, PhonemeTimeline, Speech, TimedText, VoiceInfo, check_timeline
@@ -40,8 +41,9 @@ def default_voice(language: str, models_dir: Path | None = None) -> str:
 
 
 __all__ = [
-    "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "Phone", "PhonemeTimeline",
-    "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport", "UnsupportedLanguageError",
-    "UnsupportedTextError", "VoiceInfo", "VoiceNotFoundError", "align", "align_transcript", "check_timeline",
-    "check_timing", "default_voice", "list_voices", "normalize", "phonemize", "timing_report",
+    "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "NoSpeechError", "Phone",
+    "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport", "UnsupportedLanguageError",
+    "UnsupportedTextError", "VoiceInfo", "VoiceNotFoundError", "VoiceProfile", "align", "align_transcript",
+    "check_timeline", "check_timing", "declared_profile", "default_voice", "list_voices", "normalize", "phonemize",
+    "timing_report", "voice_profile",
 ]
