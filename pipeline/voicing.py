@@ -2,13 +2,15 @@
 synthetic voice for them in each language (the job runner calls these when it analyses a presenter).
 
     profile = presenter_voice_profile("presenter.mp4")                # measured, or declared/default
-    choice = presenter_voice_choice(profile, "pt", override=None)      # VoiceChoice(voice, reason)
+    choice = presenter_voice_choice(profile, "pt", presenter="a.mp4", overrides=spec_voices)
+    choice.voice, choice.reason                                        # recorded in the manifest
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.errors import wrap_leaf_errors
@@ -69,3 +71,50 @@ def _declared_over(measured, declared: str):
     heard = f"measured {measured.register}, median F0 {measured.f0_median_hz:.0f} Hz"
     return replace(measured, source="declared", register=stated.register,
                    notes=(*measured.notes, f"declared {stated.register} ({heard})"))
+
+
+def voice_override(overrides: Mapping[str, object] | None, presenter: str | os.PathLike | None,
+                   language: str) -> str | None:
+    """The user's voice for this presenter and language from a job spec's `voices` field, or None.
+
+    Two forms, mixable: `{presenter: {language: voice}}` (presenter = its id, file name, stem or
+    path) and `{language: voice}` (every presenter); the per-presenter entry wins. A language key
+    matches its exact BCP-47 tag first, then the base language ("pt" for "pt-BR").
+    """
+    from tts.languages import base, canonical
+
+    if not overrides:
+        return None
+    tag = canonical(language).lower()
+
+    def pick(table: Mapping[str, object]) -> str | None:
+        by_tag = {canonical(str(k)).lower(): v for k, v in table.items() if isinstance(v, str)}
+        found = by_tag.get(tag) or by_tag.get(base(tag))
+        return str(found) if found else None
+
+    if presenter is not None:
+        p = Path(presenter)
+        names = {str(presenter), p.name, p.stem}
+        for key, table in overrides.items():
+            if isinstance(table, Mapping) and key in names:
+                found = pick(table)
+                if found:
+                    return found
+    return pick(overrides)
+
+
+def presenter_voice_choice(profile, language: str, *, presenter: str | os.PathLike | None = None,
+                           overrides: Mapping[str, object] | None = None, catalog=None, samples=None):
+    """The `tts.VoiceChoice` (voice id and reason) for one presenter in one language.
+
+    `overrides`: the job spec's `voices` (see `voice_override`). `catalog`: a `tts.VoiceCatalog` to
+    share; `samples`: a `tts.VoiceSamples` (speaker embeddings of the candidate voices, cached in its
+    folder) so the closest voice is found by embedding, not only by register. Raises InputError for
+    an unknown voice id (the message names the installed ones).
+    """
+    import tts
+
+    with wrap_leaf_errors():
+        catalog = catalog or tts.VoiceCatalog()
+        override = voice_override(overrides, presenter, language)
+        return tts.choose_voice(profile, language, catalog, override=override, samples=samples)

@@ -27,7 +27,16 @@ from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, declared_pr
 from tts.synthesizer import Synthesizer
 from tts.timing import TimingReport, check_timing, timing_report
 from tts.types import Phone, PhonemeTimeline, Speech, TimedText, VoiceInfo, check_timeline
-from tts.voices import DEFAULT_VOICES, VoiceCatalog
+from tts.voices import (
+    DEFAULT_VOICES,
+    VoiceCatalog,
+    VoiceChoice,
+    VoiceSamples,
+    choose_voice,
+    intelligible_voices,
+    missing_registers,
+    voice_register,
+)
 
 
 def list_voices(models_dir: Path | None = None) -> list[VoiceInfo]:
@@ -42,8 +51,9 @@ def default_voice(language: str, models_dir: Path | None = None) -> str:
 
 __all__ = [
     "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "NoSpeechError", "Phone",
-    "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport", "UnsupportedLanguageError",
-    "UnsupportedTextError", "VoiceInfo", "VoiceNotFoundError", "VoiceProfile", "align", "align_transcript",
-    "check_timeline", "check_timing", "declared_profile", "default_voice", "list_voices", "normalize", "phonemize",
-    "timing_report", "voice_profile",
+    "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport",
+    "UnsupportedLanguageError", "UnsupportedTextError", "VoiceCatalog", "VoiceChoice", "VoiceInfo",
+    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "align", "align_transcript", "check_timeline",
+    "check_timing", "choose_voice", "declared_profile", "default_voice", "intelligible_voices", "list_voices",
+    "missing_registers", "normalize", "phonemize", "timing_report", "voice_profile", "voice_register",
 ]

@@ -60,3 +60,27 @@ def test_photo_presenter(astronaut_photo, encoder):
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         presenter_voice_profile(tmp_path / "nobody.mp4")
+
+
+def test_voice_overrides_per_presenter_and_language():
+    from pipeline.voicing import voice_override
+
+    spec = {"pt": "kokoro:jm_kumo", "a.mp4": {"pt-BR": "kokoro:jf_nezumi", "es": "kokoro:jf_alpha"},
+            "b": {"en": "piper:en_US-joe-medium"}}
+    assert voice_override(spec, "/x/a.mp4", "pt-BR") == "kokoro:jf_nezumi"
+    assert voice_override(spec, "/x/a.mp4", "pt") == "kokoro:jm_kumo"  # a's entry is for pt-BR only
+    assert voice_override(spec, "a.mp4", "es") == "kokoro:jf_alpha"
+    assert voice_override(spec, "/y/b.mov", "en") == "piper:en_US-joe-medium"  # by stem
+    assert voice_override(spec, "c.mp4", "pt-BR") == "kokoro:jm_kumo"  # the per-language form
+    assert voice_override(spec, "c.mp4", "de") is None and voice_override(None, "c.mp4", "de") is None
+
+
+def test_choice_for_a_declared_woman_and_an_unknown_override():
+    import tts
+    from pipeline.voicing import presenter_voice_choice
+
+    her = tts.declared_profile("female")
+    choice = presenter_voice_choice(her, "en", presenter="she.mp4")
+    assert choice.register == "female" and choice.reason.startswith("declared female")
+    with pytest.raises(InputError, match=r"^no voice 'kokoro:af_x' is installed: use one of .*kokoro:jf_alpha"):
+        presenter_voice_choice(her, "pt", presenter="she.mp4", overrides={"she.mp4": {"pt": "kokoro:af_x"}})
