@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tts.adapt import AdaptOptions, Adaptation, adapt_speech
 from tts.align import align, align_transcript
 from tts.errors import (
     AlignmentError,
@@ -50,10 +51,10 @@ def default_voice(language: str, models_dir: Path | None = None) -> str:
 
 
 __all__ = [
-    "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "NoSpeechError", "Phone",
+    "AdaptOptions", "Adaptation", "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "NoSpeechError", "Phone",
     "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport",
     "UnsupportedLanguageError", "UnsupportedTextError", "VoiceCatalog", "VoiceChoice", "VoiceInfo",
-    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "align", "align_transcript", "check_timeline",
+    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_transcript", "check_timeline",
     "check_timing", "choose_voice", "declared_profile", "default_voice", "intelligible_voices", "list_voices",
     "missing_registers", "normalize", "phonemize", "timing_report", "voice_profile", "voice_register",
 ]

@@ -226,8 +226,12 @@ def _steady_share(f0: np.ndarray) -> float:
     return float(np.mean(np.abs(np.diff(semitones))[pairs] < STEADY_PITCH_ST))
 
 
-def voice_profile(audio: np.ndarray, sample_rate: int, *, encoder: SpeakerEncoder | None = None) -> VoiceProfile:
+def voice_profile(audio: np.ndarray, sample_rate: int, *, encoder: SpeakerEncoder | None = None,
+                  embed: bool = True) -> VoiceProfile:
     """The profile of the voice in `audio` (mono float32 in [-1, 1], any rate; resampled to 16 kHz).
+
+    embed=False skips the speaker encoder (no embedding, no second-speaker check): pitch and rate
+    only, for a voice known to be one speaker (a synthesized one).
 
     When two speakers are heard (window embeddings fall into clusters further apart than
     SPEAKER_DISTANCE), the one with more speech is profiled and a note says so.
@@ -253,8 +257,8 @@ def voice_profile(audio: np.ndarray, sample_rate: int, *, encoder: SpeakerEncode
     frames = np.flatnonzero(mask)
     hop = int(FRAME_S * ANALYSIS_RATE)
     speech = np.concatenate([audio16[i * hop:(i + 1) * hop] for i in frames])
-    encoder = encoder or SpeakerEncoder()
-    keep, notes = _dominant_speaker(speech, encoder)
+    encoder = (encoder or SpeakerEncoder()) if embed else None
+    keep, notes = _dominant_speaker(speech, encoder) if encoder else (np.ones(len(speech), bool), [])
     kept_frames = frames[keep[: len(speech) // hop * hop].reshape(-1, hop).mean(axis=1) > 0.5]
     kept = np.concatenate([audio16[i * hop:(i + 1) * hop] for i in kept_frames])
     f0_kept = f0[kept_frames[kept_frames < len(f0)]]
@@ -263,11 +267,11 @@ def voice_profile(audio: np.ndarray, sample_rate: int, *, encoder: SpeakerEncode
     kept_s = len(kept_frames) * FRAME_S
     median = float(np.median(f0_kept)) if len(f0_kept) else None
     low, high = (float(x) for x in np.percentile(f0_kept, [10, 90])) if len(f0_kept) else (None, None)
-    embedding = encoder.embed(kept)
+    embedding = encoder.embed(kept) if encoder else None
     return VoiceProfile(
         source="speech", register=register_for(median), f0_median_hz=median, f0_low_hz=low, f0_high_hz=high,
         syllable_rate=len(nuclei) / kept_s if kept_s else None, speech_s=round(kept_s, 2),
-        embedding=tuple(round(float(x), 6) for x in embedding), notes=tuple(notes),
+        embedding=None if embedding is None else tuple(round(float(x), 6) for x in embedding), notes=tuple(notes),
     )
 
 
