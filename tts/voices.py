@@ -115,16 +115,19 @@ class VoiceCatalog:
 
 # Whisper base word error rate per (language, voice) on bench/bench_tts.py's SOP text; a voice is a
 # candidate for a language when its rate is at most INTELLIGIBLE_WER (the worst default in use,
-# pt jm_kumo 0.14, plus a margin). Measured here; figures in the README.
+# pt jm_kumo 0.14, plus a margin). Measured here with `bench/bench_tts.py --langs L --backends ...`
+# (Kokoro's women's voices on 2026-11-30); jf_alpha's es and it were measured good earlier
+# (kokoro_backend.MEASURED_LANGUAGES) without a figure kept. jf_tebukuro was measured in en only.
 MEASURED_WER: Mapping[tuple[str, str], float] = {
     ("en", "piper:en_US-joe-medium"): 0.00,
     ("en", "kokoro:jf_alpha"): 0.02, ("en", "kokoro:jf_nezumi"): 0.00,
     ("en", "kokoro:jf_gongitsune"): 0.00, ("en", "kokoro:jf_tebukuro"): 0.00,
     ("pt", "kokoro:jm_kumo"): 0.14, ("pt", "kokoro:jf_alpha"): 0.35,
     ("pt", "kokoro:jf_nezumi"): 0.07, ("pt", "kokoro:jf_gongitsune"): 0.09,
-    ("es", "kokoro:jm_kumo"): 0.10,
-    ("it", "kokoro:jm_kumo"): 0.07,
+    ("es", "kokoro:jm_kumo"): 0.10, ("es", "kokoro:jf_nezumi"): 0.175, ("es", "kokoro:jf_gongitsune"): 0.175,
+    ("it", "kokoro:jm_kumo"): 0.07, ("it", "kokoro:jf_nezumi"): 0.175, ("it", "kokoro:jf_gongitsune"): 0.025,
     ("de", "kokoro:jm_kumo"): 0.06, ("de", "kokoro:jf_alpha"): 0.98,
+    ("de", "kokoro:jf_nezumi"): 0.10, ("de", "kokoro:jf_gongitsune"): 0.08,
     ("fr", "kokoro:jm_kumo"): 0.49,
 }
 INTELLIGIBLE_WER = 0.20
