@@ -118,3 +118,15 @@ def presenter_voice_choice(profile, language: str, *, presenter: str | os.PathLi
         catalog = catalog or tts.VoiceCatalog()
         override = voice_override(overrides, presenter, language)
         return tts.choose_voice(profile, language, catalog, override=override, samples=samples)
+
+
+def voice_record(profile, choice, adaptation=None) -> dict:
+    """What a manifest records for one presenter in one language: the profile's summary (no
+    embedding), the chosen voice and why, and the adaptation applied (None: none)."""
+    summary = {k: v for k, v in profile.to_dict().items() if k != "embedding"}
+    for key in ("f0_median_hz", "f0_low_hz", "f0_high_hz", "syllable_rate"):
+        if summary.get(key) is not None:
+            summary[key] = round(summary[key], 2)
+    return {"profile": summary, "voice": choice.voice, "reason": choice.reason, "register": choice.register,
+            "similarity": None if choice.similarity is None else round(choice.similarity, 4), "wer": choice.wer,
+            "adaptation": adaptation.to_dict() if adaptation is not None and adaptation.changed else None}

@@ -84,3 +84,21 @@ def test_choice_for_a_declared_woman_and_an_unknown_override():
     assert choice.register == "female" and choice.reason.startswith("declared female")
     with pytest.raises(InputError, match=r"^no voice 'kokoro:af_x' is installed: use one of .*kokoro:jf_alpha"):
         presenter_voice_choice(her, "pt", presenter="she.mp4", overrides={"she.mp4": {"pt": "kokoro:af_x"}})
+
+
+def test_voice_record_for_the_manifest():
+    import json
+
+    import tts
+    from pipeline.voicing import voice_record
+    from tts.adapt import Adaptation
+
+    profile = tts.VoiceProfile("speech", register="female", f0_median_hz=210.1234, embedding=(0.6, 0.8))
+    choice = tts.VoiceChoice("kokoro:jf_nezumi", "female voice: ...", "female", 0.51234, 0.07)
+    plan = Adaptation(239.0, 210.1, -2.2, 1.05, 1.0, 0.95, 0.5, 0.52)
+    record = voice_record(profile, choice, plan)
+    json.dumps(record)  # plain JSON
+    assert record["voice"] == "kokoro:jf_nezumi" and "embedding" not in record["profile"]
+    assert record["profile"]["f0_median_hz"] == 210.12 and record["adaptation"]["formant_ratio"] == 1.05
+    unchanged = Adaptation(239.0, 210.1, 0.0, 1.0, 1.0, 1.0)
+    assert voice_record(profile, choice, unchanged)["adaptation"] is None
