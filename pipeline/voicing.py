@@ -41,7 +41,7 @@ def presenter_voice_profile(path: str | os.PathLike, *, declared: str | None = N
         raise InputError(f"presenter {path} does not exist: give the path of a video or photo")
     with wrap_leaf_errors():
         try:
-            audio, rate = read_audio(path)
+            audio, rate = read_audio(path, tts.profile.ANALYSIS_RATE)  # 16 kHz: what the analysis uses
             measured = tts.voice_profile(audio, rate, encoder=encoder)
         except (MediaError, NoSpeechError) as exc:
             reason = str(exc)

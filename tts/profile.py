@@ -38,6 +38,7 @@ PITCH_CEILING_HZ = 500.0
 # gender-ambiguous), so a median there is "unknown" rather than a guess.
 MALE_MAX_HZ = 145.0
 FEMALE_MIN_HZ = 175.0
+MAX_SPEECH_S = 120.0  # a profile reads at most this much speech (a long video's first two minutes)
 MIN_SPEECH_S = 2.0  # less than this gives no reliable F0 spread or embedding (one 1.6 s window)
 # Music: share of consecutive voiced 10 ms frames whose pitch moves less than 0.05 semitone. Speech
 # glides (measured 0.08-0.28 on Kokoro, Piper and the three shared presenters); held notes do not
@@ -254,7 +255,7 @@ def voice_profile(audio: np.ndarray, sample_rate: int, *, encoder: SpeakerEncode
     if speech_s < MIN_SPEECH_S:
         raise NoSpeechError(f"only {speech_s:.1f} s of speech in the audio track (a profile needs "
                             f"{MIN_SPEECH_S:.0f} s): no voice profile")
-    frames = np.flatnonzero(mask)
+    frames = np.flatnonzero(mask)[: int(MAX_SPEECH_S / FRAME_S)]
     hop = int(FRAME_S * ANALYSIS_RATE)
     speech = np.concatenate([audio16[i * hop:(i + 1) * hop] for i in frames])
     encoder = (encoder or SpeakerEncoder()) if embed else None
