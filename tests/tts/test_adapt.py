@@ -34,6 +34,7 @@ def test_plan_is_bounded():
     assert far.pitch_shift_st == opts.max_pitch_shift_st
     assert 1 / opts.max_formant_ratio <= far.formant_ratio <= opts.max_formant_ratio
     assert far.duration_factor == pytest.approx(1 + opts.max_rate_change)
+    assert opts.max_rate_change <= 0.05 and opts.max_formant_ratio <= 1.03  # the bounds measured safe
     assert far.range_factor == opts.pitch_range_bounds[1]
     near = plan_adaptation(voice, _presenter(106.0, rate=4.2))
     assert near.pitch_shift_st == pytest.approx(12 * math.log2(1.06)) and near.range_factor == 1.0
@@ -51,13 +52,13 @@ def _envelope(audio, sr):
 
 def test_pitch_moves_and_the_timeline_scales_with_the_audio(speech, own):
     target = own.f0_median_hz * 2 ** (3 / 12)  # three semitones up
-    presenter = _presenter(target, rate=own.syllable_rate / 1.08)
+    presenter = _presenter(target, rate=own.syllable_rate / 1.04)
     adapted, plan = adapt_speech(speech, presenter, voice=own)
     assert plan.pitch_shift_st == pytest.approx(3.0, abs=0.01) and plan.changed
     heard = voice_profile(adapted.audio, adapted.sample_rate, embed=False)
     assert abs(12 * math.log2(heard.f0_median_hz / target)) < 0.7  # within 0.7 semitone
     factor = plan.duration_factor
-    assert factor == pytest.approx(1.08, abs=0.01) and adapted.sample_rate == speech.sample_rate
+    assert factor == pytest.approx(1.04, abs=0.01) and adapted.sample_rate == speech.sample_rate
     assert adapted.duration == pytest.approx(speech.duration * factor, abs=1e-6)
     for new, old in ((adapted.phonemes, speech.phonemes), (adapted.words, speech.words),
                      (adapted.sentences, speech.sentences)):
@@ -80,6 +81,15 @@ def test_pitch_moves_and_the_timeline_scales_with_the_audio(speech, own):
 def test_declared_presenter_leaves_the_voice_unchanged(speech):
     same, plan = adapt_speech(speech, tts.declared_profile("female"))
     assert same is speech and plan is None
+
+
+def test_languages_outside_the_measured_bound_are_not_adapted(speech, own):
+    presenter = _presenter(own.f0_median_hz * 1.2)
+    portuguese = replace(speech, language="pt-BR")
+    same, plan = adapt_speech(portuguese, presenter, voice=own)
+    assert same is portuguese and plan is None
+    moved, plan = adapt_speech(portuguese, presenter, voice=own, options=AdaptOptions(languages=("pt",)))
+    assert plan is not None and plan.changed and moved is not portuguese  # control: allowed when listed
 
 
 def test_unchanged_plan_returns_the_speech(speech, own):
