@@ -11,6 +11,7 @@ The default voice table (tts/voices.py, DEFAULT_VOICES) follows the WER column.
 
     .venv/bin/python bench/bench_tts.py                 # all languages
     .venv/bin/python bench/bench_tts.py --langs en pt    # a subset
+    .venv/bin/python bench/bench_tts.py --langs pt --backends kokoro-jf_alpha kokoro-jf_nezumi
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ VOICES = {  # name in the table → voice id used for the languages it can read
     "piper": "piper:en_US-joe-medium",
     "kokoro-jm_kumo": "kokoro:jm_kumo",
     "kokoro-jf_alpha": "kokoro:jf_alpha",
+    # Kokoro's other women's voices: candidates for a woman presenter (tts/voices.py, REGISTERS)
+    "kokoro-jf_nezumi": "kokoro:jf_nezumi",
+    "kokoro-jf_gongitsune": "kokoro:jf_gongitsune",
+    "kokoro-jf_tebukuro": "kokoro:jf_tebukuro",
     "espeak": None,  # espeak-ng's own voice for the language
 }
 PIPER_LANGS = {"en"}

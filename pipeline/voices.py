@@ -16,15 +16,17 @@ class VoiceRow:
     backend: str
     description: str
     default: bool
+    register: str = "unknown"  # "female", "male" or "unknown" (tts.voice_register)
+    wer: float | None = None  # measured word error rate in this language (tts.voices.MEASURED_WER)
 
 
 def installed_voices(models_dir: Path | None = None, language: str | None = None) -> list[VoiceRow]:
-    """One row per (language, voice), the language's default voice first. A language that a
-    voice lists but that has no default (espeak-ng's `sh`, which the language table does not
-    resolve: a job must name the voice) is listed with no voice marked default."""
+    """One row per (language, voice), the language's default voice first; every language when
+    `language` is None. A language with no default voice is listed with none marked default."""
     import tts
     from tts.errors import UnsupportedLanguageError
     from tts.languages import base, canonical
+    from tts.voices import MEASURED_WER
 
     with wrap_leaf_errors():
         catalog = tts.VoiceCatalog(models_dir)
@@ -37,13 +39,22 @@ def installed_voices(models_dir: Path | None = None, language: str | None = None
         for lang in sorted(by_language):
             if wanted and lang.lower() != wanted.lower() and base(lang) != wanted.lower():
                 continue
+            # the default may be listed under another tag only (en-GB speaks with the en-US Piper
+            # voice): then no row of this tag is marked
             try:
                 default = catalog.default_voice(lang).id
             except UnsupportedLanguageError:
                 default = None
             voices = sorted(by_language[lang], key=lambda v: (v.id != default, v.backend != "espeak", v.id))
-            rows.extend(VoiceRow(lang, v.id, v.backend, v.description, v.id == default) for v in voices)
+            rows.extend(_row(lang, v, v.id == default, MEASURED_WER) for v in voices)
         if wanted and not rows:
-            default = catalog.default_voice(wanted)
-            rows.append(VoiceRow(wanted, default.id, default.backend, default.description, True))
+            rows.append(_row(wanted, catalog.default_voice(wanted), True, MEASURED_WER))
     return rows
+
+
+def _row(language: str, voice, default: bool, measured) -> VoiceRow:
+    import tts
+    from tts.languages import base
+
+    return VoiceRow(language, voice.id, voice.backend, voice.description, default, tts.voice_register(voice),
+                    measured.get((base(language), voice.id)))

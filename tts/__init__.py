@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tts.adapt import AdaptOptions, Adaptation, adapt_speech
 from tts.align import align, align_transcript
 from tts.errors import (
     AlignmentError,
@@ -23,10 +24,20 @@ from tts.errors import (
 )
 from tts.normalize import normalize
 from tts.phonemes import phonemize
+from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, declared_profile, voice_profile
 from tts.synthesizer import Synthesizer
 from tts.timing import TimingReport, check_timing, timing_report
 from tts.types import Phone, PhonemeTimeline, Speech, TimedText, VoiceInfo, check_timeline
-from tts.voices import DEFAULT_VOICES, VoiceCatalog
+from tts.voices import (
+    DEFAULT_VOICES,
+    VoiceCatalog,
+    VoiceChoice,
+    VoiceSamples,
+    choose_voice,
+    intelligible_voices,
+    missing_registers,
+    voice_register,
+)
 
 
 def list_voices(models_dir: Path | None = None) -> list[VoiceInfo]:
@@ -40,8 +51,10 @@ def default_voice(language: str, models_dir: Path | None = None) -> str:
 
 
 __all__ = [
-    "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "Phone", "PhonemeTimeline",
-    "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport", "UnsupportedLanguageError",
-    "UnsupportedTextError", "VoiceInfo", "VoiceNotFoundError", "align", "align_transcript", "check_timeline",
-    "check_timing", "default_voice", "list_voices", "normalize", "phonemize", "timing_report",
+    "AdaptOptions", "Adaptation", "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "NoSpeechError", "Phone",
+    "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport",
+    "UnsupportedLanguageError", "UnsupportedTextError", "VoiceCatalog", "VoiceChoice", "VoiceInfo",
+    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_transcript", "check_timeline",
+    "check_timing", "choose_voice", "declared_profile", "default_voice", "intelligible_voices", "list_voices",
+    "missing_registers", "normalize", "phonemize", "timing_report", "voice_profile", "voice_register",
 ]

@@ -1,14 +1,22 @@
-"""Installed voices, the default voice per language, and choosing a voice for a request."""
+"""Installed voices, the default voice per language, each voice's register and intelligibility, and
+choosing a voice for a presenter (`choose_voice`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from tts.backends import REGISTRY, Backend
 from tts.errors import BackendUnavailableError, SpeechError, UnsupportedLanguageError, VoiceNotFoundError
 from tts.languages import base, canonical, espeak_name, resolve
+from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, cosine, voice_profile
 from tts.types import VoiceInfo
 
 log = logging.getLogger(__name__)
@@ -88,6 +96,10 @@ class VoiceCatalog:
                 log.warning("default voice %s unavailable (%s); falling back to espeak-ng", wanted, exc)
         espeak_voices = {v.name for v in self.voices() if v.backend == "espeak"}
         name = espeak_name(resolve(language), espeak_voices)
+        if name is None:  # a tag only an espeak-ng voice's own list knows (e.g. "sh" for espeak:hbs)
+            tag = canonical(language).lower()
+            name = next((v.name for v in self.voices() if v.backend == "espeak"
+                         and tag in (t.lower() for t in v.languages)), None)
         if name is None:
             installed = sorted({base(lang) for v in self.voices() for lang in v.languages})
             best = sorted({base(lang) for v in self.voices() if v.backend != "espeak" for lang in v.languages})
@@ -97,3 +109,204 @@ class VoiceCatalog:
                 f"`polydub voices` lists all)"
             )
         return VoiceInfo(f"espeak:{name}", "espeak", name, (canonical(name),))
+
+
+# -- registers, intelligibility, and a voice per presenter ------------------------------------------
+
+# Whisper base word error rate per (language, voice) on bench/bench_tts.py's SOP text; a voice is a
+# candidate for a language when its rate is at most INTELLIGIBLE_WER (the worst default in use,
+# pt jm_kumo 0.14, plus a margin). Measured here with `bench/bench_tts.py --langs L --backends ...`
+# (Kokoro's women's voices on 2026-11-30); jf_alpha's es and it were measured good earlier
+# (kokoro_backend.MEASURED_LANGUAGES) without a figure kept. jf_tebukuro was measured in en only.
+MEASURED_WER: Mapping[tuple[str, str], float] = {
+    ("en", "piper:en_US-joe-medium"): 0.00,
+    ("en", "kokoro:jf_alpha"): 0.02, ("en", "kokoro:jf_nezumi"): 0.00,
+    ("en", "kokoro:jf_gongitsune"): 0.00, ("en", "kokoro:jf_tebukuro"): 0.00,
+    ("pt", "kokoro:jm_kumo"): 0.14, ("pt", "kokoro:jf_alpha"): 0.35,
+    ("pt", "kokoro:jf_nezumi"): 0.07, ("pt", "kokoro:jf_gongitsune"): 0.09,
+    ("es", "kokoro:jm_kumo"): 0.10, ("es", "kokoro:jf_nezumi"): 0.175, ("es", "kokoro:jf_gongitsune"): 0.175,
+    ("it", "kokoro:jm_kumo"): 0.07, ("it", "kokoro:jf_nezumi"): 0.175, ("it", "kokoro:jf_gongitsune"): 0.025,
+    ("de", "kokoro:jm_kumo"): 0.06, ("de", "kokoro:jf_alpha"): 0.98,
+    ("de", "kokoro:jf_nezumi"): 0.10, ("de", "kokoro:jf_gongitsune"): 0.08,
+    ("fr", "kokoro:jm_kumo"): 0.49,
+}
+INTELLIGIBLE_WER = 0.20
+# espeak-ng's default variant of every language is a man's voice (its "+f1".."+f5" variants are
+# women's, not offered here).
+ESPEAK_REGISTER = "male"
+
+
+def voice_register(info: VoiceInfo) -> str:
+    """"female", "male" or "unknown" for an installed voice (Kokoro: its id; Piper: config or name)."""
+    if info.backend == "kokoro":
+        from tts.backends.kokoro_backend import register_of
+
+        return register_of(info.name)
+    if info.backend == "piper" and info.path:
+        from tts.backends.piper_backend import register_of
+
+        return register_of(Path(info.path))
+    return ESPEAK_REGISTER if info.backend == "espeak" else "unknown"
+
+
+def intelligible_voices(language: str, catalog: VoiceCatalog) -> list[tuple[VoiceInfo, float | None]]:
+    """The installed voices that speak `language` intelligibly, with their measured WER (None: a
+    Piper voice trained on the language, not measured here); the language default is always one."""
+    lang = base(canonical(language))
+    out: list[tuple[VoiceInfo, float | None]] = []
+    for v in catalog.voices():
+        wer = MEASURED_WER.get((lang, v.id))
+        native = v.backend == "piper" and any(base(tag) == lang for tag in v.languages)
+        if (wer is not None and wer <= INTELLIGIBLE_WER) or (wer is None and native):
+            out.append((v, wer))
+    default = catalog.default_voice(language)
+    if all(v.id != default.id for v, _ in out):
+        out.append((default, MEASURED_WER.get((lang, default.id))))
+    return out
+
+
+def missing_registers(languages: Sequence[str], catalog: VoiceCatalog) -> dict[str, tuple[str, ...]]:
+    """Per language, the registers ("female", "male") no intelligible installed voice has."""
+    out = {}
+    for language in languages:
+        have = {voice_register(v) for v, _ in intelligible_voices(language, catalog)}
+        missing = tuple(r for r in ("female", "male") if r not in have)
+        if missing:
+            out[language] = missing
+    return out
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """The voice chosen for one presenter in one language, and why (recorded in the manifest).
+
+    similarity: cosine between the presenter's and the voice's speaker embeddings, when both known.
+    wer: the voice's measured word error rate in that language (None: not measured)."""
+
+    voice: str
+    reason: str
+    register: str = "unknown"
+    similarity: float | None = None
+    wer: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def choose_voice(profile: VoiceProfile, language: str, catalog: VoiceCatalog, *, override: str | None = None,
+                 samples: VoiceSamples | None = None) -> VoiceChoice:
+    """A voice for a presenter with `profile` speaking `language`.
+
+    Order: the user's `override`, then a voice the profile declares, then among the intelligible
+    voices (`intelligible_voices`) those of the presenter's register, closest first by speaker
+    embedding (needs `samples` and a measured profile), else by pitch, else lowest WER. Raises
+    VoiceNotFoundError (naming the installed voices) for an unknown override or declared voice.
+    """
+    lang = base(canonical(language))
+    for given, why in ((override, "chosen by the user"), (profile.voice, "declared for the presenter")):
+        if given:
+            info = catalog.find(given)
+            return VoiceChoice(info.id, f"{info.id}: {why}", voice_register(info), None,
+                               MEASURED_WER.get((lang, info.id)))
+    candidates = intelligible_voices(language, catalog)
+    heard = _heard(profile)
+    if profile.register != "unknown":
+        same = [(v, w) for v, w in candidates if voice_register(v) == profile.register]
+        if not same:
+            default = catalog.default_voice(language)
+            return VoiceChoice(default.id, f"{heard}, but no {profile.register} voice is intelligible in {lang} "
+                                           f"here: the default {default.id}", voice_register(default), None,
+                               MEASURED_WER.get((lang, default.id)))
+        candidates = same
+    elif profile.embedding is None:
+        default = catalog.default_voice(language)
+        return VoiceChoice(default.id, f"{heard}: the default {default.id}", voice_register(default), None,
+                           MEASURED_WER.get((lang, default.id)))
+    scored = [(v, w, _similarity(profile, v, language, samples)) for v, w in candidates]
+    if any(s is not None for _, _, s in scored):
+        v, w, s = max(scored, key=lambda t: -2.0 if t[2] is None else t[2])
+        how = f"the closest {'voice' if profile.register == 'unknown' else profile.register + ' voice'} by speaker " \
+              f"similarity ({s:.2f})"
+    else:
+        v, w, s = min(scored, key=lambda t: (_pitch_gap(profile, t[0], language, samples), t[1] or 0.0))
+        how = f"the {profile.register} voice with the lowest measured WER"
+    wer = f"WER {w:.2f}" if w is not None else "WER not measured"
+    return VoiceChoice(v.id, f"{heard}: {v.id}, {how}, {wer} in {lang}", voice_register(v), s, w)
+
+
+def _heard(profile: VoiceProfile) -> str:
+    if profile.source == "speech" and profile.f0_median_hz:
+        return f"{profile.register} voice (median F0 {profile.f0_median_hz:.0f} Hz)"
+    if profile.source == "declared":
+        return f"declared {profile.register}"
+    return "no voice profile"
+
+
+def _similarity(profile: VoiceProfile, voice: VoiceInfo, language: str,
+                samples: VoiceSamples | None) -> float | None:
+    if samples is None or profile.embedding is None:
+        return None
+    own = samples.profile(voice, language)
+    return cosine(profile.embedding, own.embedding) if own is not None and own.embedding else None
+
+
+def _pitch_gap(profile: VoiceProfile, voice: VoiceInfo, language: str, samples: VoiceSamples | None) -> float:
+    own = samples.profile(voice, language) if samples is not None and profile.f0_median_hz else None
+    if own is None or not own.f0_median_hz:
+        return 0.0
+    return abs(float(np.log2(own.f0_median_hz / profile.f0_median_hz)))
+
+
+# What each candidate voice speaks to be profiled (about 4 s: over the profile's 2 s minimum).
+SAMPLE_TEXT: Mapping[str, tuple[str, ...]] = {
+    "en": ("Clean the filling nozzle at the end of every shift.", "Then switch off the machine."),
+    "pt": ("Limpe o bico de enchimento no final de cada turno.", "Depois desligue a máquina."),
+    "es": ("Limpie la boquilla de llenado al final de cada turno.", "Luego apague la máquina."),
+    "it": ("Pulire l'ugello di riempimento alla fine di ogni turno.", "Poi spegnere la macchina."),
+    "de": ("Reinigen Sie die Fülldüse am Ende jeder Schicht.", "Dann schalten Sie die Maschine aus."),
+    "fr": ("Nettoyez la buse de remplissage à la fin de chaque équipe.", "Puis éteignez la machine."),
+}
+
+
+class VoiceSamples:
+    """Each voice's own profile (F0, embedding) from a sample it speaks (SAMPLE_TEXT), made once per
+    (voice, language) per instance, and kept as JSON in `cache_dir` when given (a few seconds of
+    synthesis per voice otherwise). Languages without a sample text give None."""
+
+    def __init__(self, synthesizer=None, encoder: SpeakerEncoder | None = None, cache_dir: Path | None = None):
+        self._synth = synthesizer
+        self._encoder = encoder
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._known: dict[tuple[str, str], VoiceProfile | None] = {}
+        self._lock = threading.Lock()
+
+    def profile(self, voice: VoiceInfo, language: str) -> VoiceProfile | None:
+        lang = base(canonical(language))
+        key = (voice.id, lang)
+        with self._lock:
+            if key not in self._known:
+                self._known[key] = self._load(voice, lang)
+            return self._known[key]
+
+    def _load(self, voice: VoiceInfo, lang: str) -> VoiceProfile | None:
+        text = SAMPLE_TEXT.get(lang)
+        if text is None:
+            return None
+        digest = hashlib.sha256(json.dumps([voice.id, voice.path, text]).encode()).hexdigest()[:16]
+        cached = self.cache_dir / f"voice-{digest}.json" if self.cache_dir else None
+        if cached is not None and cached.exists():
+            return VoiceProfile.from_json(cached.read_text(encoding="utf-8"))
+        from tts.synthesizer import Synthesizer
+
+        self._synth = self._synth or Synthesizer()
+        self._encoder = self._encoder or SpeakerEncoder()
+        speech = self._synth.synthesize(list(text), lang, voice=voice)
+        try:
+            found = voice_profile(speech.audio, speech.sample_rate, encoder=self._encoder)
+        except NoSpeechError as exc:
+            log.warning("voice %s in %s could not be profiled: %s", voice.id, lang, exc)
+            return None
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_text(found.to_json(), encoding="utf-8")
+        return found

@@ -52,3 +52,18 @@ def test_lexicon_spells_acronyms_before_numbers():
 def test_language_without_tables_still_spells_numbers():
     assert "5" not in normalize("5", "nl")
     assert normalize("Fünf", "xx-unknown") == "Fünf"
+
+
+@pytest.mark.parametrize(
+    "language, text, expected",
+    [
+        ("pt-BR", "Aperte com 2,5 Nm; 1 Nm basta.", "Aperte com dois vírgula cinco newton-metros; um newton-metro basta."),
+        ("pt-BR", "Gire a 1500 rpm com 3 kW.", "Gire a mil e quinhentos rotações por minuto com três quilowatts."),
+        ("es", "Apriete a 2,5 Nm.", "Apriete a dos coma cinco newton metros."),
+        ("de", "Mit 2,5 Nm anziehen.", "Mit zwei Komma fünf Newtonmeter anziehen."),
+        ("it", "Serrare a 2,5 Nm.", "Serrare a due virgola cinque newton metri."),
+        ("fr", "Serrer à 2,5 Nm.", "Serrer à deux virgule cinq newton-mètres."),
+    ],
+)
+def test_torque_power_and_speed_units_are_spelled(language, text, expected):
+    assert normalize(text, language) == expected

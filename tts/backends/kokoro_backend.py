@@ -38,10 +38,16 @@ SOUND_LEAD_S = 0.025
 MAX_TOKENS = 500  # the model's context is 512 with the two padding tokens
 # Languages each voice reads well here (Whisper word error rate, bench/bench_tts.py); every voice
 # reads any espeak-ng language when asked for by id, and all of them read Japanese.
+# (WER at most 0.20: tts/voices.py MEASURED_WER).
 MEASURED_LANGUAGES = {
     "jm_kumo": ("ja", "pt-BR", "es", "it", "de", "fr"),
-    "jf_alpha": ("ja", "es", "it"),
+    "jf_alpha": ("ja", "en", "es", "it"),
+    "jf_nezumi": ("ja", "en", "pt-BR", "es", "it", "de"),
+    "jf_gongitsune": ("ja", "en", "pt-BR", "es", "it", "de"),
+    "jf_tebukuro": ("ja", "en"),
 }
+# Kokoro voice ids encode the speaker: <language letter><f|m>_<name> (af_heart, jf_alpha, jm_kumo).
+_REGISTER_LETTER = {"f": "female", "m": "male"}
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _DURATION_OP = "/encoder/Round"
 
@@ -128,7 +134,7 @@ class KokoroBackend:
             names = sorted(npz.files)
         return [
             VoiceInfo(f"kokoro:{n}", self.name, n, MEASURED_LANGUAGES.get(n, ("ja",)), None,
-                      f"Kokoro-82M {'male' if n[1] == 'm' else 'female'} voice (Japanese style; other languages from espeak-ng IPA)")
+                      f"Kokoro-82M {register_of(n)} voice (Japanese style; other languages from espeak-ng IPA)")
             for n in names
         ]
 
@@ -190,6 +196,11 @@ class KokoroBackend:
         start = max(0, int(samples[0]) - int(SOUND_LEAD_S * 24000))
         phones, timed = timeline_from_samples(symbols, samples[1:-1], words, 24000, start_sample=start)
         return Utterance(audio, 24000, tuple(phones), tuple(timed))
+
+
+def register_of(name: str) -> str:
+    """"female", "male" or "unknown" from a Kokoro voice name ("jf_alpha" → female)."""
+    return _REGISTER_LETTER.get(name[1:2], "unknown") if name[2:3] == "_" else "unknown"
 
 
 def _decompose_unknown(symbols: list[Symbol], vocab) -> list[Symbol]:

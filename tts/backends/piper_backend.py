@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 SYNTHESIS_SEED = 0
 
 BUNDLED = "en_US-joe-medium"
+# Piper's .onnx.json has no speaker sex: the register of the voices in Piper's own catalogue
+# (rhasspy/piper VOICES.md, by name; multi-speaker sets are absent → "unknown"). A user's config
+# may state it as "gender" or "register".
+PIPER_REGISTERS = {
+    "joe": "male", "ryan": "male", "john": "male", "bryce": "male", "danny": "male", "kusal": "male",
+    "norman": "male", "alan": "male", "northern_english_male": "male", "hfc_male": "male",
+    "faber": "male", "cadu": "male", "jeff": "male", "tugão": "male", "davefx": "male", "carlfm": "male",
+    "ald": "male", "thorsten": "male", "thorsten_emotional": "male", "karlsson": "male", "pavoque": "male",
+    "riccardo": "male", "tom": "male", "gilles": "male",
+    "amy": "female", "lessac": "female", "kathleen": "female", "kristin": "female", "ljspeech": "female",
+    "hfc_female": "female", "alba": "female", "jenny_dioco": "female", "southern_english_female": "female",
+    "cori": "female", "eva_k": "female", "kerstin": "female", "ramona": "female", "paola": "female",
+    "siwis": "female",
+}
 
 
 def _bundled_model() -> Path | None:
@@ -47,6 +61,20 @@ def voice_info_for(model: Path) -> VoiceInfo:
     code = (meta.get("language") or {}).get("code") or (meta.get("espeak") or {}).get("voice", "und")
     return VoiceInfo(f"piper:{model.stem}", "piper", model.stem, (canonical(code),), str(model),
                      f"Piper {meta.get('audio', {}).get('quality', '')} voice".replace("  ", " "))
+
+
+def register_of(model: Path) -> str:
+    """"female", "male" or "unknown" for a Piper voice: its config's "gender"/"register" if stated,
+    else the catalogue name ("en_US-amy-medium" → amy → female)."""
+    try:
+        meta = json.loads(_config_path(model).read_text(encoding="utf-8"))
+    except (VoiceNotFoundError, ValueError, OSError):
+        meta = {}
+    stated = str(meta.get("register") or meta.get("gender") or "").lower()
+    if stated in ("female", "male"):
+        return stated
+    parts = model.stem.split("-")
+    return PIPER_REGISTERS.get(parts[1] if len(parts) == 3 else model.stem, "unknown")
 
 
 def _config_path(model: Path) -> Path:

@@ -1,0 +1,132 @@
+"""A voice per presenter: the presenter's voice profile from their own track, and the choice of a
+synthetic voice for them in each language (the job runner calls these when it analyses a presenter).
+
+    profile = presenter_voice_profile("presenter.mp4")                # measured, or declared/default
+    choice = presenter_voice_choice(profile, "pt", presenter="a.mp4", overrides=spec_voices)
+    choice.voice, choice.reason                                        # recorded in the manifest
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pipeline.errors import wrap_leaf_errors
+
+log = logging.getLogger(__name__)
+
+
+def presenter_voice_profile(path: str | os.PathLike, *, declared: str | None = None, encoder=None):
+    """The presenter's `tts.VoiceProfile`.
+
+    Measured from the file's first audio track when it holds at least 2 s of speech (the dominant
+    speaker when two are heard). A presenter without usable speech (a photo, a silent clip, music,
+    too short) gets `declared` ("female", "male" or a voice id) or the language default, and the
+    profile's notes say why. `declared` also overrides a measured register (the user knows best);
+    the measured pitch and embedding are kept for adaptation. `encoder`: a `tts.SpeakerEncoder` to
+    reuse across presenters (loading one takes about a second). Raises InputError when the file
+    does not exist; a file without an audio track or speech is not an error.
+    """
+    import tts
+    from lipsync.errors import MediaError
+    from lipsync.media import read_audio
+    from tts.profile import NoSpeechError
+
+    from pipeline.errors import InputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"presenter {path} does not exist: give the path of a video or photo")
+    with wrap_leaf_errors():
+        try:
+            audio, rate = read_audio(path, tts.profile.ANALYSIS_RATE)  # 16 kHz: what the analysis uses
+            measured = tts.voice_profile(audio, rate, encoder=encoder)
+        except (MediaError, NoSpeechError) as exc:
+            reason = str(exc)
+            fallback = tts.declared_profile(declared)
+            log.info("%s: %s; %s", path.name, reason, fallback.notes[0])
+            return _with_note(fallback, f"{path.name}: {reason}")
+    if declared is None:
+        return measured
+    return _declared_over(measured, declared)
+
+
+def _with_note(profile, note: str):
+    from dataclasses import replace
+
+    return replace(profile, notes=(note, *profile.notes))
+
+
+def _declared_over(measured, declared: str):
+    """A measured profile with the user's declaration on top (register or voice id)."""
+    from dataclasses import replace
+
+    import tts
+
+    stated = tts.declared_profile(declared)
+    if stated.voice:
+        return replace(measured, source="declared", voice=stated.voice, notes=(*measured.notes, *stated.notes))
+    heard = f"measured {measured.register}, median F0 {measured.f0_median_hz:.0f} Hz"
+    return replace(measured, source="declared", register=stated.register,
+                   notes=(*measured.notes, f"declared {stated.register} ({heard})"))
+
+
+def voice_override(overrides: Mapping[str, object] | None, presenter: str | os.PathLike | None,
+                   language: str) -> str | None:
+    """The user's voice for this presenter and language from a job spec's `voices` field, or None.
+
+    Two forms, mixable: `{presenter: {language: voice}}` (presenter = its id, file name, stem or
+    path) and `{language: voice}` (every presenter); the per-presenter entry wins. A language key
+    matches its exact BCP-47 tag first, then the base language ("pt" for "pt-BR").
+    """
+    from tts.languages import base, canonical
+
+    if not overrides:
+        return None
+    tag = canonical(language).lower()
+
+    def pick(table: Mapping[str, object]) -> str | None:
+        by_tag = {canonical(str(k)).lower(): v for k, v in table.items() if isinstance(v, str)}
+        found = by_tag.get(tag) or by_tag.get(base(tag))
+        return str(found) if found else None
+
+    if presenter is not None:
+        p = Path(presenter)
+        names = {str(presenter), p.name, p.stem}
+        for key, table in overrides.items():
+            if isinstance(table, Mapping) and key in names:
+                found = pick(table)
+                if found:
+                    return found
+    return pick(overrides)
+
+
+def presenter_voice_choice(profile, language: str, *, presenter: str | os.PathLike | None = None,
+                           overrides: Mapping[str, object] | None = None, catalog=None, samples=None):
+    """The `tts.VoiceChoice` (voice id and reason) for one presenter in one language.
+
+    `overrides`: the job spec's `voices` (see `voice_override`). `catalog`: a `tts.VoiceCatalog` to
+    share; `samples`: a `tts.VoiceSamples` (speaker embeddings of the candidate voices, cached in its
+    folder) so the closest voice is found by embedding, not only by register. Raises InputError for
+    an unknown voice id (the message names the installed ones).
+    """
+    import tts
+
+    with wrap_leaf_errors():
+        catalog = catalog or tts.VoiceCatalog()
+        override = voice_override(overrides, presenter, language)
+        return tts.choose_voice(profile, language, catalog, override=override, samples=samples)
+
+
+def voice_record(profile, choice, adaptation=None) -> dict:
+    """What a manifest records for one presenter in one language: the profile's summary (no
+    embedding), the chosen voice and why, and the adaptation applied (None: none)."""
+    summary = {k: v for k, v in profile.to_dict().items() if k != "embedding"}
+    for key in ("f0_median_hz", "f0_low_hz", "f0_high_hz", "syllable_rate"):
+        if summary.get(key) is not None:
+            summary[key] = round(summary[key], 2)
+    return {"profile": summary, "voice": choice.voice, "reason": choice.reason, "register": choice.register,
+            "similarity": None if choice.similarity is None else round(choice.similarity, 4), "wer": choice.wer,
+            "adaptation": adaptation.to_dict() if adaptation is not None and adaptation.changed else None}

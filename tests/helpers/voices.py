@@ -1,0 +1,36 @@
+"""Test-made presenter voices: synthetic speech at a known register, music, noise, silence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Kokoro's Japanese-style voices read English from espeak-ng IPA: jf_alpha (median F0 ~265 Hz) is
+# a woman's voice, jm_kumo (~90 Hz) a man's (measured with tts.voice_profile).
+FEMALE = "kokoro:jf_alpha"
+MALE = "kokoro:jm_kumo"
+SENTENCES = ("Clean the filling nozzle at the end of every shift.", "Then switch off the machine.")
+
+
+def speak(synth, voice: str, sentences=SENTENCES, language: str = "en") -> tuple[np.ndarray, int]:
+    """(mono float32 audio, sample rate) of `sentences` in `voice`."""
+    speech = synth.synthesize(list(sentences), language, voice=voice)
+    return speech.audio, speech.sample_rate
+
+
+def tune(seconds: float = 4.0, sample_rate: int = 16000) -> np.ndarray:
+    """Music: a melody of held harmonic notes, 0.3 s each."""
+    notes = (220.0, 247.0, 262.0, 294.0, 330.0, 349.0, 392.0, 440.0)
+    t = np.arange(int(0.3 * sample_rate)) / sample_rate
+    one = [sum(np.sin(2 * np.pi * f * k * t) / k for k in (1, 2, 3)) for f in notes]
+    out = np.concatenate([one[i % len(one)] for i in range(int(seconds / 0.3))])
+    return (0.2 * out).astype(np.float32)
+
+
+def noise(seconds: float = 4.0, sample_rate: int = 16000, seed: int = 0) -> np.ndarray:
+    return (0.1 * np.random.default_rng(seed).standard_normal(int(seconds * sample_rate))).astype(np.float32)
+
+
+def resample(audio: np.ndarray, sample_rate: int, target: int = 16000) -> np.ndarray:
+    import librosa
+
+    return librosa.resample(audio, orig_sr=sample_rate, target_sr=target).astype(np.float32)

@@ -1,0 +1,104 @@
+"""A presenter's voice profile from their file: measured, declared, or the default, with the reason."""
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.voicing import presenter_voice_profile
+from tests.helpers.voices import FEMALE, speak, tune
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    import tts
+
+    return tts.SpeakerEncoder()
+
+
+@pytest.fixture(scope="module")
+def woman():
+    import tts
+
+    return speak(tts.Synthesizer(), FEMALE)
+
+
+@pytest.mark.slow
+def test_presenter_with_speech_is_measured(tmp_path, write_video, woman, encoder):
+    clip = write_video(tmp_path / "she.mp4", frames=10, audio=woman)
+    p = presenter_voice_profile(clip, encoder=encoder)
+    assert p.source == "speech" and p.register == "female" and p.embedding is not None
+    declared = presenter_voice_profile(clip, declared="male", encoder=encoder)
+    assert declared.register == "male" and declared.source == "declared"
+    assert declared.f0_median_hz == p.f0_median_hz and "measured female" in declared.notes[-1]
+    chosen = presenter_voice_profile(clip, declared="kokoro:jf_nezumi", encoder=encoder)
+    assert chosen.voice == "kokoro:jf_nezumi" and chosen.register == "female"
+
+
+def test_silent_clip_gets_the_declared_profile_and_says_why(tmp_path, write_video, encoder):
+    import numpy as np
+
+    clip = write_video(tmp_path / "quiet.mp4", frames=10, audio=(np.zeros(48000, np.float32), 16000))
+    p = presenter_voice_profile(clip, declared="female", encoder=encoder)
+    assert p.source == "declared" and p.register == "female" and p.f0_median_hz is None
+    assert "quiet.mp4: the audio track is silent" in p.notes[0]
+    d = presenter_voice_profile(clip, encoder=encoder)
+    assert d.source == "default" and "default voice" in d.notes[-1]
+
+
+def test_music_track_and_video_without_audio(tmp_path, write_video, encoder):
+    music = write_video(tmp_path / "music.mp4", frames=10, audio=(tune(), 16000))
+    assert "sounds like music" in presenter_voice_profile(music, encoder=encoder).notes[0]
+    mute = write_video(tmp_path / "mute.mp4", frames=10)
+    p = presenter_voice_profile(mute, declared="male", encoder=encoder)
+    assert p.register == "male" and "no audio stream" in p.notes[0]
+
+
+def test_photo_presenter(astronaut_photo, encoder):
+    p = presenter_voice_profile(astronaut_photo, declared="female", encoder=encoder)
+    assert p.register == "female" and p.source == "declared"
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        presenter_voice_profile(tmp_path / "nobody.mp4")
+
+
+def test_voice_overrides_per_presenter_and_language():
+    from pipeline.voicing import voice_override
+
+    spec = {"pt": "kokoro:jm_kumo", "a.mp4": {"pt-BR": "kokoro:jf_nezumi", "es": "kokoro:jf_alpha"},
+            "b": {"en": "piper:en_US-joe-medium"}}
+    assert voice_override(spec, "/x/a.mp4", "pt-BR") == "kokoro:jf_nezumi"
+    assert voice_override(spec, "/x/a.mp4", "pt") == "kokoro:jm_kumo"  # a's entry is for pt-BR only
+    assert voice_override(spec, "a.mp4", "es") == "kokoro:jf_alpha"
+    assert voice_override(spec, "/y/b.mov", "en") == "piper:en_US-joe-medium"  # by stem
+    assert voice_override(spec, "c.mp4", "pt-BR") == "kokoro:jm_kumo"  # the per-language form
+    assert voice_override(spec, "c.mp4", "de") is None and voice_override(None, "c.mp4", "de") is None
+
+
+def test_choice_for_a_declared_woman_and_an_unknown_override():
+    import tts
+    from pipeline.voicing import presenter_voice_choice
+
+    her = tts.declared_profile("female")
+    choice = presenter_voice_choice(her, "en", presenter="she.mp4")
+    assert choice.register == "female" and choice.reason.startswith("declared female")
+    with pytest.raises(InputError, match=r"^no voice 'kokoro:af_x' is installed: use one of .*kokoro:jf_alpha"):
+        presenter_voice_choice(her, "pt", presenter="she.mp4", overrides={"she.mp4": {"pt": "kokoro:af_x"}})
+
+
+def test_voice_record_for_the_manifest():
+    import json
+
+    import tts
+    from pipeline.voicing import voice_record
+    from tts.adapt import Adaptation
+
+    profile = tts.VoiceProfile("speech", register="female", f0_median_hz=210.1234, embedding=(0.6, 0.8))
+    choice = tts.VoiceChoice("kokoro:jf_nezumi", "female voice: ...", "female", 0.51234, 0.07)
+    plan = Adaptation(239.0, 210.1, -2.2, 1.05, 1.0, 0.95, 0.5, 0.52)
+    record = voice_record(profile, choice, plan)
+    json.dumps(record)  # plain JSON
+    assert record["voice"] == "kokoro:jf_nezumi" and "embedding" not in record["profile"]
+    assert record["profile"]["f0_median_hz"] == 210.12 and record["adaptation"]["formant_ratio"] == 1.05
+    unchanged = Adaptation(239.0, 210.1, 0.0, 1.0, 1.0, 1.0)
+    assert voice_record(profile, choice, unchanged)["adaptation"] is None
