@@ -28,6 +28,18 @@ Wear gloves and safety glasses before you start.
 """
 
 DEMO_LANGUAGES = ("en", "pt")
+#: The demo presenter (Eileen Collins) is a woman and her footage has no sound: her register is
+#: declared, so the demo does not dub her with the languages' default (male) voices.
+DEMO_PRESENTER_REGISTER = "female"
+
+
+def demo_voices(presenter: str | Path, languages: tuple[str, ...] = DEMO_LANGUAGES) -> dict[str, str]:
+    """The voice per language for the demo presenter (`pipeline.voicing`'s choice for her declared
+    register), as a job spec's `voices`. Raises InputError when the presenter file is missing."""
+    from pipeline.voicing import presenter_voice_choice, presenter_voice_profile
+
+    profile = presenter_voice_profile(presenter, declared=DEMO_PRESENTER_REGISTER)
+    return {lang: presenter_voice_choice(profile, lang).voice for lang in languages}
 
 
 def astronaut_image() -> np.ndarray:

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from api.cli.jobrun import add_job_options, run_spec
-from pipeline.demo import DEMO_LANGUAGES, DEMO_SCRIPT, make_demo_presenter
+from pipeline.demo import DEMO_LANGUAGES, DEMO_SCRIPT, demo_voices, make_demo_presenter
 from pipeline.jobs.spec import JobSpec, renderer_choices
 
 
@@ -32,7 +32,7 @@ def run(args) -> int:
     presenter = make_demo_presenter(out / "presenter-astronaut.mp4", seconds=args.seconds)
     spec = JobSpec.from_dict({"text": DEMO_SCRIPT, "languages": list(DEMO_LANGUAGES), "source_language": "en",
                               "presenters": [str(presenter.resolve())], "renderer": args.renderer,
-                              "name": "polydub demo"})
+                              "voices": demo_voices(presenter), "name": "polydub demo"})
     status = run_spec(args, spec, out)
     print(f"language packs: {out.resolve()}")
     return status

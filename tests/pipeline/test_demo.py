@@ -1,0 +1,18 @@
+"""The built-in demo: its presenter is a woman and is voiced as one."""
+
+from __future__ import annotations
+
+from pipeline.demo import DEMO_LANGUAGES, demo_voices, make_demo_presenter
+
+
+def test_the_demo_presenter_speaks_with_a_womans_voice_in_every_language(tmp_path):
+    import tts
+
+    presenter = make_demo_presenter(tmp_path / "astronaut.mp4", seconds=1.0, size=160)
+    voices = demo_voices(presenter)
+    catalog = tts.VoiceCatalog()
+    assert set(voices) == set(DEMO_LANGUAGES)
+    for language, voice in voices.items():
+        assert tts.voice_register(catalog.find(voice)) == "female", (language, voice)
+        # Control: the language's default, which the demo used before, is a man's voice.
+        assert tts.voice_register(catalog.default_voice(language)) == "male", language
