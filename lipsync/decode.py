@@ -20,9 +20,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from lipsync.colour import ColourTags, frame_tags, swscale_matrix
+from lipsync.colour import PRI_BT2020, RANGE_MPEG, RANGE_UNSPECIFIED, ColourTags, frame_tags, swscale_matrix
 from lipsync.errors import MediaError
 from lipsync.orientation import frame_orientation
+from lipsync.planes import YuvFrame
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,53 @@ def iter_frames(path: str | os.PathLike, start: int = 0,
         if start == 0:
             yield read_photo(path, options)
         return
-    convert = FrameConverter(path, options)
+    yield from _constant_rate(path, start, FrameConverter(path, options))
+
+
+def iter_planes(path: str | os.PathLike, output: ColourTags, options: DecodeOptions = DEFAULT_OPTIONS,
+                ) -> Iterator[YuvFrame]:
+    """Yield displayed frames as yuv420p planes (`lipsync.planes.YuvFrame`) in the Y'CbCr of
+    `output` (the tags the render is written with), at constant rate as `iter_frames`.
+
+    A frame that is already what is displayed and written (upright, opaque, SDR, 8-bit 4:2:0,
+    even size, limited range, the output's matrix) keeps its decoded planes untouched; any
+    other is converted once (`FrameConverter` to RGB, then to the output's Y'CbCr).
+    """
+    path = Path(path)
+    if is_photo(path):
+        image = read_photo(path, options)
+        yield YuvFrame.from_rgb(image, swscale_matrix(output.matrix, image.shape[1], image.shape[0]))
+        return
+    yield from _constant_rate(path, 0, PlanesConverter(path, output, options))
+
+
+class PlanesConverter:
+    """Decoded frames of one stream to `YuvFrame`s in the output's matrix (see `iter_planes`)."""
+
+    def __init__(self, path: Path, output: ColourTags, options: DecodeOptions = DEFAULT_OPTIONS):
+        self.output = output
+        self._rgb = FrameConverter(path, options)
+        self.converted = 0  # frames that could not keep their planes
+
+    def direct(self, frame: av.VideoFrame) -> bool:
+        """Whether `frame`'s decoded planes are already the displayed, written picture."""
+        tags = frame_tags(frame)
+        w, h = frame.width, frame.height
+        return (frame.format.name == "yuv420p" and not w % 2 and not h % 2 and not tags.hdr
+                and tags.range in (RANGE_UNSPECIFIED, RANGE_MPEG) and tags.primaries != PRI_BT2020
+                and swscale_matrix(tags.matrix, w, h) == swscale_matrix(self.output.matrix, w, h)
+                and frame_orientation(frame).is_identity)
+
+    def __call__(self, frame: av.VideoFrame) -> YuvFrame:
+        if self.direct(frame):
+            return YuvFrame.from_video_frame(frame, swscale_matrix(self.output.matrix, frame.width, frame.height))
+        self.converted += 1
+        image = self._rgb(frame)
+        return YuvFrame.from_rgb(image, swscale_matrix(self.output.matrix, image.shape[1], image.shape[0]))
+
+
+def _constant_rate(path: Path, start: int, convert) -> Iterator:
+    """`convert(frame)` for each displayed frame from `start`, resampled to constant rate."""
     with open_container(path) as container:
         if not container.streams.video:
             raise MediaError(f"{path}: has no video stream; give a video or a photo of the presenter")

@@ -1,0 +1,114 @@
+"""Frames kept in their decoded Y'CbCr 4:2:0 planes; RGB only for the boxes a renderer changes.
+
+A render converts only the lower-face box to RGB and back (DESIGN.md), so every other pixel
+reaches the encoder exactly as it was decoded. Conversions use swscale (PyAV) with the
+frame's own matrix and limited ("MPEG", tv) range, the same calls a whole-frame decode uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+
+def even_box(box: Box, width: int, height: int) -> Box:
+    """`box` (x0, y0, x1, y1) grown to even coordinates (one chroma sample covers 2x2 luma
+    pixels in 4:2:0) and clipped to an even-sized `width` x `height` picture."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    x0, y0 = max(0, x0 - x0 % 2), max(0, y0 - y0 % 2)
+    x1, y1 = min(width, x1 + x1 % 2), min(height, y1 + y1 % 2)
+    return x0, y0, max(x0, x1), max(y0, y1)
+
+
+@dataclass(frozen=True)
+class YuvFrame:
+    """One picture as yuv420p planes, 8-bit, limited range.
+
+    `data` is PyAV's yuv420p array layout: shape (H * 3 // 2, W) uint8 with H and W even: the
+    Y plane (H, W), then U and V (H/2, W/2 each) laid row after row. `matrix` is the swscale
+    colourspace name of the Y'CbCr matrix ("ITU709", "ITU601", ...). Treat `data` as read-only:
+    the same frame may be shown twice (ping-pong); `with_rgb` returns a new frame.
+    """
+
+    data: np.ndarray
+    matrix: str
+
+    @property
+    def height(self) -> int:
+        return self.data.shape[0] * 2 // 3
+
+    @property
+    def width(self) -> int:
+        return self.data.shape[1]
+
+    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)) views of `data`."""
+        h, w = self.height, self.width
+        chroma = self.data[h:].reshape(2, h // 2, w // 2)
+        return self.data[:h], chroma[0], chroma[1]
+
+    @classmethod
+    def from_video_frame(cls, frame: av.VideoFrame, matrix: str) -> YuvFrame:
+        """Copy a decoded yuv420p frame's planes (no conversion; other formats are reformatted
+        to yuv420p with the same matrix and range)."""
+        return cls(frame.to_ndarray(format="yuv420p"), matrix)
+
+    @classmethod
+    def from_rgb(cls, image: np.ndarray, matrix: str) -> YuvFrame:
+        """Convert an (H, W, 3) uint8 RGB picture; an odd size is padded to even by repeating
+        its last row / column (libx264 stores 4:2:0 at even sizes only)."""
+        h, w = image.shape[:2]
+        if h % 2 or w % 2:
+            image = np.pad(image, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+        return cls(_rgb_to_yuv(np.ascontiguousarray(image), matrix), matrix)
+
+    def to_video_frame(self) -> av.VideoFrame:
+        return av.VideoFrame.from_ndarray(self.data, format="yuv420p")
+
+    def crop(self, box: Box) -> np.ndarray:
+        """The yuv420p array of an even-aligned `box` (same layout as `data`)."""
+        x0, y0, x1, y1 = box
+        y, u, v = self.planes()
+        cy, cx = slice(y0 // 2, y1 // 2), slice(x0 // 2, x1 // 2)
+        # Flat, as PyAV lays out yuv420p: chroma rows need not line up with the array's rows.
+        flat = np.concatenate([y[y0:y1, x0:x1].ravel(), u[cy, cx].ravel(), v[cy, cx].ravel()])
+        return flat.reshape(-1, x1 - x0)
+
+    def rgb(self, box: Box | None = None) -> np.ndarray:
+        """RGB (h, w, 3) uint8 of an even-aligned `box` (x0, y0, x1, y1), or of the whole frame."""
+        if box is None:
+            box = (0, 0, self.width, self.height)
+        x0, y0, x1, y1 = box
+        if x1 <= x0 or y1 <= y0:
+            return np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8)
+        frame = av.VideoFrame.from_ndarray(self.crop(box), format="yuv420p")
+        return frame.to_ndarray(format="rgb24", src_colorspace=self.matrix, src_color_range="MPEG")
+
+    def with_rgb(self, box: Box, before: np.ndarray, after: np.ndarray) -> YuvFrame:
+        """A new frame with the RGB crop `after` written into the even-aligned `box`, where
+        it differs from `before` (the crop as `rgb(box)` gave it): luma per changed pixel,
+        chroma per 2x2 block holding a changed pixel. Every other sample stays as it was."""
+        changed = np.any(after != before, axis=2)
+        if not changed.any():
+            return self
+        x0, y0, x1, y1 = box
+        bh, bw = y1 - y0, x1 - x0
+        new = _rgb_to_yuv(np.ascontiguousarray(after, np.uint8), self.matrix)
+        ny = new[:bh]
+        nc = new[bh:].reshape(2, bh // 2, bw // 2)
+        block = changed.reshape(bh // 2, 2, bw // 2, 2).any(axis=(1, 3))
+        out = YuvFrame(self.data.copy(), self.matrix)
+        y, u, v = out.planes()
+        y[y0:y1, x0:x1][changed] = ny[changed]
+        u[y0 // 2:y1 // 2, x0 // 2:x1 // 2][block] = nc[0][block]
+        v[y0 // 2:y1 // 2, x0 // 2:x1 // 2][block] = nc[1][block]
+        return out
+
+
+def _rgb_to_yuv(image: np.ndarray, matrix: str) -> np.ndarray:
+    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+    return frame.reformat(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG").to_ndarray()
