@@ -92,7 +92,10 @@ class YuvFrame:
         """A new frame with the RGB crop `after` written into the even-aligned `box`, where
         it differs from `before` (the crop as `rgb(box)` gave it): luma per changed pixel,
         chroma per 2x2 block holding a changed pixel. Every other sample stays as it was."""
-        changed = np.any(after != before, axis=2)
+        # (numpy reduces a short last axis slowly: or the channels; where() copies beat
+        # boolean indexing several times over)
+        diff = after != before
+        changed = diff[..., 0] | diff[..., 1] | diff[..., 2]
         if not changed.any():
             return self
         x0, y0, x1, y1 = box
@@ -100,12 +103,13 @@ class YuvFrame:
         new = _rgb_to_yuv(np.ascontiguousarray(after, np.uint8), self.matrix)
         ny = new[:bh]
         nc = new[bh:].reshape(2, bh // 2, bw // 2)
-        block = changed.reshape(bh // 2, 2, bw // 2, 2).any(axis=(1, 3))
+        pairs = changed.reshape(bh // 2, 2, bw // 2, 2)
+        block = pairs[:, 0, :, 0] | pairs[:, 0, :, 1] | pairs[:, 1, :, 0] | pairs[:, 1, :, 1]
         out = YuvFrame(self.data.copy(), self.matrix)
         y, u, v = out.planes()
-        y[y0:y1, x0:x1][changed] = ny[changed]
-        u[y0 // 2:y1 // 2, x0 // 2:x1 // 2][block] = nc[0][block]
-        v[y0 // 2:y1 // 2, x0 // 2:x1 // 2][block] = nc[1][block]
+        np.copyto(y[y0:y1, x0:x1], ny, where=changed)
+        np.copyto(u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], nc[0], where=block)
+        np.copyto(v[y0 // 2:y1 // 2, x0 // 2:x1 // 2], nc[1], where=block)
         return out
 
 

@@ -163,7 +163,7 @@ class VideoWriter:
             frame = np.pad(frame, ((0, self._enc_h - self.height), (0, self._enc_w - self.width), (0, 0)), mode="edge")
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24").reformat(
             format="yuv420p", dst_colorspace=self._matrix, dst_color_range="MPEG")
-        self._encode(vf)
+        self.write_frame(vf)
 
     def write_planes(self, frame: YuvFrame) -> None:
         """Encode a yuv420p frame (`lipsync.planes.YuvFrame`, even size: the stored size
@@ -171,9 +171,11 @@ class VideoWriter:
         if frame.width != self._enc_w or frame.height != self._enc_h:
             raise MediaError(f"frame of size {frame.width}x{frame.height} given to a "
                              f"{self._enc_w}x{self._enc_h} (even-padded) video")
-        self._encode(frame.to_video_frame())
+        self.write_frame(frame.to_video_frame())
 
-    def _encode(self, vf: av.VideoFrame) -> None:
+    def write_frame(self, vf: av.VideoFrame) -> None:
+        """Encode a PyAV frame as it is (yuv420p at the even-padded size, already in the
+        output's Y'CbCr): a decoded frame passed straight through. Its pts is replaced."""
         vf.pts = self.frames_written
         vf.time_base = self._frame_tb
         try:
