@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import closing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -18,6 +19,7 @@ from lipsync.analysis import (
 )
 from lipsync.errors import MediaError, NoFaceError, RenderError
 from lipsync.mouth import mouth_track
+from lipsync.pipelining import BackgroundStage, prefetch
 from lipsync.assembly import FrameAssembly
 from lipsync.colour import output_tags
 from lipsync.renderers import Renderer, RenderJob, create_renderer
@@ -210,14 +212,17 @@ class LipSyncEngine:
                 options=decode or media.DEFAULT_OPTIONS, output=output) as seq, \
                 media.VideoWriter(out, width, height, fps, audio=(audio, sample_rate),
                                   comment=comment or _default_comment(), colour=output) as writer:
-            inputs = assembly.inputs(seq.planes(int(k) for k in source_indices))
-            for result in engine_renderer.render(job, inputs):
-                writer.write_planes(assembly.assemble(result, name))
-                written += 1
-                if progress is not None:
-                    progress(written, n_out)
-                if written >= n_out:
-                    break
+            # decode ahead in one thread, write back and encode in another (see lipsync.pipelining)
+            decoded = prefetch(seq.planes(int(k) for k in source_indices))
+            with closing(decoded), \
+                    BackgroundStage(lambda result: writer.write_planes(assembly.assemble(result, name))) as encode:
+                for result in engine_renderer.render(job, assembly.inputs(decoded)):
+                    encode.put(result)
+                    written += 1
+                    if progress is not None:
+                        progress(written, n_out)
+                    if written >= n_out:
+                        break
         if written != n_out:
             out.unlink(missing_ok=True)
             raise RenderError(f"renderer {name!r} gave {written} frames for {n_out}; the renderer is broken")
