@@ -17,7 +17,15 @@ T = TypeVar("T")
 
 #: frames waiting between two stages: enough to smooth out uneven frame costs
 DEPTH = 4
+#: bytes of frames one queue may hold: at 4K (12 MB a yuv420p frame) a queue holds one frame,
+#: so memory stays bounded in resolution (issue 14: a 4K render under 1 GB)
+QUEUE_BYTES = 24 << 20
 _END = object()
+
+
+def queue_depth(frame_bytes: int) -> int:
+    """Frames per queue for frames of `frame_bytes`: `DEPTH`, fewer for large frames (>= 1)."""
+    return max(1, min(DEPTH, QUEUE_BYTES // max(1, frame_bytes)))
 
 
 def prefetch(items: Iterable[T], depth: int = DEPTH, name: str = "polydub-decode") -> Iterator[T]:

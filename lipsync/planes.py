@@ -36,6 +36,8 @@ class YuvFrame:
 
     data: np.ndarray
     matrix: str
+    #: changed samples not yet in `data` (see `with_rgb`); applied where the frame is read
+    patch: Patch | None = None
 
     @property
     def height(self) -> int:
@@ -46,10 +48,12 @@ class YuvFrame:
         return self.data.shape[1]
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)) views of `data`."""
-        h, w = self.height, self.width
-        chroma = self.data[h:].reshape(2, h // 2, w // 2)
-        return self.data[:h], chroma[0], chroma[1]
+        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)): views of `data`, or of a patched copy."""
+        data = self.data
+        if self.patch is not None:
+            data = data.copy()
+            self.patch.apply(*_split(data, self.height, self.width))
+        return _split(data, self.height, self.width)
 
     @classmethod
     def from_video_frame(cls, frame: av.VideoFrame, matrix: str) -> YuvFrame:
@@ -67,10 +71,14 @@ class YuvFrame:
         return cls(_rgb_to_yuv(np.ascontiguousarray(image), matrix), matrix)
 
     def to_video_frame(self) -> av.VideoFrame:
-        return av.VideoFrame.from_ndarray(self.data, format="yuv420p")
+        """A new PyAV frame (the encoder's copy), with the patch written into it."""
+        frame = av.VideoFrame.from_ndarray(self.data, format="yuv420p")
+        if self.patch is not None:
+            self.patch.apply(*(_plane_view(p) for p in frame.planes))
+        return frame
 
     def crop(self, box: Box) -> np.ndarray:
-        """The yuv420p array of an even-aligned `box` (same layout as `data`)."""
+        """The yuv420p array of an even-aligned `box` (same layout as `data`; patch applied)."""
         x0, y0, x1, y1 = box
         y, u, v = self.planes()
         cy, cx = slice(y0 // 2, y1 // 2), slice(x0 // 2, x1 // 2)
@@ -89,28 +97,56 @@ class YuvFrame:
         return frame.to_ndarray(format="rgb24", src_colorspace=self.matrix, src_color_range="MPEG")
 
     def with_rgb(self, box: Box, before: np.ndarray, after: np.ndarray) -> YuvFrame:
-        """A new frame with the RGB crop `after` written into the even-aligned `box`, where
-        it differs from `before` (the crop as `rgb(box)` gave it): luma per changed pixel,
-        chroma per 2x2 block holding a changed pixel. Every other sample stays as it was."""
-        # (numpy reduces a short last axis slowly: or the channels; where() copies beat
-        # boolean indexing several times over)
+        """This frame with the RGB crop `after` written into the even-aligned `box` where it
+        differs from `before` (the crop as `rgb(box)` gave it): luma per changed pixel, chroma
+        per 2x2 block holding a changed pixel; every other sample stays as decoded. The
+        change is kept as a `Patch` and written into the encoder's copy of the frame
+        (`to_video_frame`), so no extra full-frame copy is made."""
+        if self.patch is not None:
+            raise ValueError("the frame already carries a patch")
+        # (numpy reduces a short last axis slowly: or the channels)
         diff = after != before
         changed = diff[..., 0] | diff[..., 1] | diff[..., 2]
         if not changed.any():
             return self
-        x0, y0, x1, y1 = box
-        bh, bw = y1 - y0, x1 - x0
+        bh, bw = box[3] - box[1], box[2] - box[0]
         new = _rgb_to_yuv(np.ascontiguousarray(after, np.uint8), self.matrix)
-        ny = new[:bh]
-        nc = new[bh:].reshape(2, bh // 2, bw // 2)
         pairs = changed.reshape(bh // 2, 2, bw // 2, 2)
         block = pairs[:, 0, :, 0] | pairs[:, 0, :, 1] | pairs[:, 1, :, 0] | pairs[:, 1, :, 1]
-        out = YuvFrame(self.data.copy(), self.matrix)
-        y, u, v = out.planes()
-        np.copyto(y[y0:y1, x0:x1], ny, where=changed)
-        np.copyto(u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], nc[0], where=block)
-        np.copyto(v[y0 // 2:y1 // 2, x0 // 2:x1 // 2], nc[1], where=block)
-        return out
+        chroma = new[bh:].reshape(2, bh // 2, bw // 2)
+        return YuvFrame(self.data, self.matrix, Patch(box, new[:bh], chroma[0], chroma[1], changed, block))
+
+
+@dataclass(frozen=True)
+class Patch:
+    """New samples for a box of a frame: luma `y` (h, w) where `luma` is set, chroma `u`,
+    `v` (h/2, w/2) where `chroma` is set."""
+
+    box: Box
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    luma: np.ndarray
+    chroma: np.ndarray
+
+    def apply(self, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
+        """Write into planes (views; modified in place)."""
+        x0, y0, x1, y1 = self.box
+        # where() copies beat boolean indexing several times over
+        np.copyto(y[y0:y1, x0:x1], self.y, where=self.luma)
+        np.copyto(u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], self.u, where=self.chroma)
+        np.copyto(v[y0 // 2:y1 // 2, x0 // 2:x1 // 2], self.v, where=self.chroma)
+
+
+def _split(data: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    chroma = data[h:].reshape(2, h // 2, w // 2)
+    return data[:h], chroma[0], chroma[1]
+
+
+def _plane_view(plane) -> np.ndarray:
+    """A writable (height, width) view of a PyAV frame plane (rows padded to line_size)."""
+    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return rows[:, : plane.width]
 
 
 def _rgb_to_yuv(image: np.ndarray, matrix: str) -> np.ndarray:

@@ -38,7 +38,11 @@ def test_only_changed_pixels_are_written_back():
     after = before.copy()
     after[5:9, 7:12] = (250, 20, 20)  # a red patch, not on 2x2 boundaries
     g = f.with_rgb(box, before, after)
-    assert g is not f and g.data is not f.data
+    assert g is not f and g.patch is not None
+    # the encoder's copy carries the same samples as the patched planes
+    y, u, v = g.planes()
+    assert np.array_equal(g.to_video_frame().to_ndarray(format="yuv420p"), np.concatenate(
+        [y.ravel(), u.ravel(), v.ravel()]).reshape(-1, 64))
     y0, u0, v0 = f.planes()
     y1, u1, v1 = g.planes()
     changed_y = y1 != y0
