@@ -26,7 +26,9 @@ def test_reference_is_a_straight_reencode_forwards_and_backwards(demo_presenter,
     got = list(media.iter_planes(ref, tags))
     assert len(got) == n_out
     scores = [_psnr(g.planes()[0], source[k].planes()[0]) for g, k in zip(got, order)]
-    forward, backward = scores[: info.frames], scores[info.frames: 2 * info.frames - 1]
-    # one CRF 18 generation from the decoded planes: backward frames as good as forward ones
+    # one CRF 18 generation from the decoded planes, forwards and backwards (the ping-pong
+    # intermediate is lossless), each frame the source frame its playback order names
     assert min(scores) > 40
-    assert np.mean(backward) > np.mean(forward) - 0.3
+    for i in range(info.frames + 5, 2 * info.frames - 5, 7):
+        k = order[i]
+        assert scores[i] > _psnr(got[i].planes()[0], source[k + 3].planes()[0]) + 3
