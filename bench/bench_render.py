@@ -105,37 +105,56 @@ def render(cache: Path, src: Path, out: Path, seconds: float) -> tuple[float, ob
 #: stage -> functions (module file suffix, function name) whose cumulative time it is
 STAGES = {
     "decode": [("lipsync/decode.py", "decoded_frames")],
-    "colour conversion": [("lipsync/planes.py", "rgb"), ("lipsync/planes.py", "_rgb_to_yuv"),
-                          ("lipsync/planes.py", "from_video_frame"), ("lipsync/decode.py", "__call__")],
+    "planes copy": [("lipsync/planes.py", "from_video_frame")],
+    "crop to RGB": [("lipsync/planes.py", "rgb")],
     "Viterbi": [("lipsync/viterbi.py", "sliding_viterbi")],
     "mesh warp": [("lipsync/warping.py", "mesh_maps"), ("lipsync/warping.py", "warp_crop")],
     "colour match": [("lipsync/composite.py", "match_colour")],
     "mask + blend": [("lipsync/composite.py", "feathered_mask"), ("lipsync/composite.py", "blend"),
                      ("lipsync/composite.py", "mouth_polygon_mask")],
-    "write-back": [("lipsync/planes.py", "with_rgb")],
+    "write-back": [("lipsync/planes.py", "with_rgb"), ("lipsync/planes.py", "to_video_frame")],
     "encode": [("lipsync/writer.py", "write_frame")],
 }
 
 
+class _Inline:
+    """BackgroundStage run in the calling thread (cProfile sees one thread only)."""
+
+    def __init__(self, work, depth=None):
+        self.put = work
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
 def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
+    """Where a frame's time goes, the pipeline's threads run inline so cProfile sees them."""
     import cProfile
     import pstats
+    from unittest import mock
+
+    from lipsync import engine as engine_module
 
     audio, timeline = speech(seconds)
     engine = LipSyncEngine(cache)
     prof = cProfile.Profile()
-    prof.enable()
-    t = time.perf_counter()
-    result = engine.render(src, audio, SR, timeline, out)
-    took = time.perf_counter() - t
-    prof.disable()
+    with mock.patch.object(engine_module, "prefetch", lambda items, depth=None: iter(items)), \
+            mock.patch.object(engine_module, "BackgroundStage", _Inline):
+        prof.enable()
+        t = time.perf_counter()
+        result = engine.render(src, audio, SR, timeline, out)
+        took = time.perf_counter() - t
+        prof.disable()
     stats = pstats.Stats(prof).stats
     n = result.frames
-    print(f"profile of the render call ({n} frames, {took / n * 1000:.1f} ms/frame under cProfile):")
+    print(f"profile of the render call, one thread ({n} frames, {took / n * 1000:.1f} ms/frame under cProfile):")
     for stage, funcs in STAGES.items():
         total = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
                     if any(file.endswith(f) and name == fn for f, fn in funcs))
-        print(f"  {stage:18s} {total / n * 1000:6.2f} ms/frame ({total / took * 100:4.1f} %)")
+        print(f"  {stage:14s} {total / n * 1000:6.2f} ms/frame ({total / took * 100:4.1f} %)")
 
 
 def whole_command(tmp: Path, clip: Path, seconds: float) -> None:

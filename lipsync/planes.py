@@ -107,14 +107,22 @@ class YuvFrame:
         # (numpy reduces a short last axis slowly: or the channels)
         diff = after != before
         changed = diff[..., 0] | diff[..., 1] | diff[..., 2]
-        if not changed.any():
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if not len(rows):
             return self
-        bh, bw = box[3] - box[1], box[2] - box[0]
-        new = _rgb_to_yuv(np.ascontiguousarray(after, np.uint8), self.matrix)
+        # Convert only the even-aligned rectangle around the changed pixels (RGB -> Y'CbCr is
+        # the costly direction in swscale); its edge blocks lie where the mask has faded out.
+        r0, c0 = rows[0] - rows[0] % 2, cols[0] - cols[0] % 2
+        r1, c1 = rows[-1] + 1 + (rows[-1] + 1) % 2, cols[-1] + 1 + (cols[-1] + 1) % 2
+        changed = changed[r0:r1, c0:c1]
+        bh, bw = r1 - r0, c1 - c0
+        new = _rgb_to_yuv(np.ascontiguousarray(after[r0:r1, c0:c1], np.uint8), self.matrix)
         pairs = changed.reshape(bh // 2, 2, bw // 2, 2)
         block = pairs[:, 0, :, 0] | pairs[:, 0, :, 1] | pairs[:, 1, :, 0] | pairs[:, 1, :, 1]
         chroma = new[bh:].reshape(2, bh // 2, bw // 2)
-        return YuvFrame(self.data, self.matrix, Patch(box, new[:bh], chroma[0], chroma[1], changed, block))
+        x0, y0 = box[0] + int(c0), box[1] + int(r0)
+        return YuvFrame(self.data, self.matrix,
+                        Patch((x0, y0, x0 + bw, y0 + bh), new[:bh], chroma[0], chroma[1], changed, block))
 
 
 @dataclass(frozen=True)
