@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ from lipsync import LipSyncEngine, media  # noqa: E402
 from pipeline.demo import astronaut_image, idle_frame  # noqa: E402
 
 SR = 16000
+SHARED = Path(os.environ.get("POLYDUB_TEST_MEDIA") or ROOT.parent / "shared" / "media")
 
 
 def make_clip(path: Path, seconds: float, width: int = 1280, height: int = 720, fps: Fraction = Fraction(25)) -> Path:
@@ -50,7 +52,7 @@ def make_clip(path: Path, seconds: float, width: int = 1280, height: int = 720, 
 def speech(seconds: float) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     """Speech-like audio (the shared narration looped when present, else bursts of tone)
     and a phoneme timeline of syllables with pauses."""
-    shared = ROOT.parent / "shared" / "media" / "narration_en.wav"
+    shared = SHARED / "narration_en.wav"
     n = int(seconds * SR)
     if shared.exists():
         clip, _ = media.read_audio(shared, SR)
@@ -159,7 +161,6 @@ def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
 
 def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     """`polydub lipsync` with a transcript (analysis cached) over the baseline as a process."""
-    import os
     import subprocess
 
     import tts
@@ -218,7 +219,7 @@ def main() -> None:
             profile(tmp / "cache", clip, tmp / "profiled.mp4", args.seconds)
         if args.whole:
             whole_command(tmp, clip, args.seconds)
-        shared = ROOT.parent / "shared" / "media" / "presenter_a.mp4"
+        shared = SHARED / "presenter_a.mp4"
         if shared.exists() and not args.no_shared:
             narration, sr = media.read_audio(shared.parent / "narration_en.wav", SR)
             _, timeline = speech(len(narration) / sr)
