@@ -9,7 +9,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, polygon_box
 from lipsync.landmarks import JAW, LIPS_INNER, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.shaping import (
