@@ -1,16 +1,23 @@
-"""Render speed: a lip-synced 720p clip (analysis cached, whole render call) over a plain
-decode + re-encode of the same video with the product's encoder settings (libx264 veryfast,
-CRF 18), measured in one run.
+"""Render speed against a STRAIGHT re-encode, measured in one run.
 
-    .venv/bin/python bench/bench_render.py [--seconds 60] [--no-shared]
+The baseline is what a plain re-encode costs: PyAV decode and libx264 (`veryfast`, CRF 18, the
+product's encoder settings) straight from the decoded yuv420p frames, no colour conversion,
+same clip, audio muxed the same way. Printed: the render call (engine created, analysis cached)
+over the baseline in the same process, and with --whole the whole `polydub lipsync` command
+(process start to exit, alignment included, analysis cached) over the baseline run as its own
+process. --profile prints where the render's time goes per frame (cProfile, cumulative, so
+the shares overlap where one stage calls another; profiling slows Python-heavy stages most).
 
-Also renders ../shared/media/presenter_a.mp4 (when present) and prints its frames/s.
+    .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole]
+
+Also renders ../shared/media/presenter_a.mp4 (when present) against its own baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +34,7 @@ from lipsync import LipSyncEngine, media  # noqa: E402
 from pipeline.demo import astronaut_image, idle_frame  # noqa: E402
 
 SR = 16000
+SHARED = Path(os.environ.get("POLYDUB_TEST_MEDIA") or ROOT.parent / "shared" / "media")
 
 
 def make_clip(path: Path, seconds: float, width: int = 1280, height: int = 720, fps: Fraction = Fraction(25)) -> Path:
@@ -44,7 +52,7 @@ def make_clip(path: Path, seconds: float, width: int = 1280, height: int = 720, 
 def speech(seconds: float) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     """Speech-like audio (the shared narration looped when present, else bursts of tone)
     and a phoneme timeline of syllables with pauses."""
-    shared = ROOT.parent / "shared" / "media" / "narration_en.wav"
+    shared = SHARED / "narration_en.wav"
     n = int(seconds * SR)
     if shared.exists():
         clip, _ = media.read_audio(shared, SR)
@@ -61,12 +69,29 @@ def speech(seconds: float) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     return audio.astype(np.float32), timeline
 
 
+class Clock:
+    """Wall and CPU (all threads of this process) seconds of a block."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 def reencode(src: Path, out: Path, audio: np.ndarray) -> float:
+    """The straight baseline: decoded frames handed to the encoder as they are."""
     t = time.perf_counter()
+    import av
+
     info = media.probe(src).video
-    with media.VideoWriter(out, info.width, info.height, info.fps, audio=(audio, SR), comment=None) as w:
-        for frame in media.iter_frames(src):
-            w.write(frame)
+    with av.open(str(src)) as container, media.VideoWriter(
+            out, info.width, info.height, info.fps, audio=(audio, SR), comment=None, colour=info.colour) as w:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            w.write_frame(frame)
     return time.perf_counter() - t
 
 
@@ -79,22 +104,122 @@ def render(cache: Path, src: Path, out: Path, seconds: float) -> tuple[float, ob
     return time.perf_counter() - t, result
 
 
+#: stage -> functions (module file suffix, function name) whose cumulative time it is
+STAGES = {
+    "decode": [("lipsync/decode.py", "decoded_frames")],
+    "planes copy": [("lipsync/planes.py", "from_video_frame")],
+    "crop to RGB": [("lipsync/planes.py", "rgb")],
+    "Viterbi": [("lipsync/viterbi.py", "sliding_viterbi")],
+    "mesh warp": [("lipsync/warping.py", "mesh_maps"), ("lipsync/warping.py", "warp_crop")],
+    "colour match": [("lipsync/composite.py", "match_colour")],
+    "mask + blend": [("lipsync/composite.py", "feathered_mask"), ("lipsync/composite.py", "blend"),
+                     ("lipsync/composite.py", "mouth_polygon_mask")],
+    "write-back": [("lipsync/planes.py", "with_rgb"), ("lipsync/planes.py", "to_video_frame")],
+    "encode": [("lipsync/writer.py", "write_frame")],
+}
+
+
+class _Inline:
+    """BackgroundStage run in the calling thread (cProfile sees one thread only)."""
+
+    def __init__(self, work, depth=None):
+        self.put = work
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
+    """Where a frame's time goes, the pipeline's threads run inline so cProfile sees them."""
+    import cProfile
+    import pstats
+    from unittest import mock
+
+    from lipsync import engine as engine_module
+
+    audio, timeline = speech(seconds)
+    engine = LipSyncEngine(cache)
+    prof = cProfile.Profile()
+    with mock.patch.object(engine_module, "prefetch", lambda items, depth=None: iter(items)), \
+            mock.patch.object(engine_module, "BackgroundStage", _Inline):
+        prof.enable()
+        t = time.perf_counter()
+        result = engine.render(src, audio, SR, timeline, out)
+        took = time.perf_counter() - t
+        prof.disable()
+    stats = pstats.Stats(prof).stats
+    n = result.frames
+    print(f"profile of the render call, one thread ({n} frames, {took / n * 1000:.1f} ms/frame under cProfile):")
+    for stage, funcs in STAGES.items():
+        total = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
+                    if any(file.endswith(f) and name == fn for f, fn in funcs))
+        print(f"  {stage:14s} {total / n * 1000:6.2f} ms/frame ({total / took * 100:4.1f} %)")
+
+
+def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
+    """`polydub lipsync` with a transcript (analysis cached) over the baseline as a process."""
+    import subprocess
+
+    import tts
+    from pipeline.models import ModelStore
+
+    text = ["Clean the filling nozzle at the end of every shift.",
+            "Wear gloves and safety glasses before you start."]
+    narration = tts.Synthesizer().synthesize(text * max(1, round(seconds / 6)), "en")
+    wav = media.write_audio(tmp / "narration.wav", narration.audio, narration.sample_rate)
+    (tmp / "words.txt").write_text(" ".join(text * max(1, round(seconds / 6))), encoding="utf-8")
+    store = ModelStore()
+    (tmp / "m").mkdir()
+    (tmp / "m" / "models").symlink_to(store.root)  # the CLI caches next to its model folder
+    LipSyncEngine(tmp / "m" / "cache" / "presenters", face_model=store.path("face-landmarker")).analyse(clip)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
+           "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
+           "--language", "en", "--models", str(tmp / "m" / "models")]
+    t = time.perf_counter()
+    subprocess.run(cli, env=env, check=True, capture_output=True)
+    took = time.perf_counter() - t
+    t = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--baseline", str(clip), str(wav)], env=env, check=True)
+    base = time.perf_counter() - t
+    print(f"whole command, {len(narration.audio) / narration.sample_rate:.0f} s narration: polydub lipsync "
+          f"{took:.1f} s, straight re-encode process {base:.1f} s, ratio {took / base:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/media/presenter_a.mp4")
+    parser.add_argument("--profile", action="store_true", help="time per frame per stage")
+    parser.add_argument("--whole", action="store_true", help="time the whole polydub lipsync command too")
+    parser.add_argument("--baseline", nargs=2, metavar=("CLIP", "WAV"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.baseline:  # the baseline as its own process (for the whole-command ratio)
+        audio, _ = media.read_audio(args.baseline[1], SR)
+        with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
+            reencode(Path(args.baseline[0]), Path(tmp) / "plain.mp4", audio)
+        return
     with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
         tmp = Path(tmp)
         clip = make_clip(tmp / "clip720.mp4", args.seconds)
         LipSyncEngine(tmp / "cache").analyse(clip)  # cached before timing
         audio, _ = speech(args.seconds)
-        base = reencode(clip, tmp / "plain.mp4", audio)
-        took, result = render(tmp / "cache", clip, tmp / "synced.mp4", args.seconds)
+        with Clock() as base:
+            reencode(clip, tmp / "plain.mp4", audio)
+        with Clock() as took:
+            _, result = render(tmp / "cache", clip, tmp / "synced.mp4", args.seconds)
         print(f"720p {args.seconds:.0f} s ({result.frames} frames, renderer {result.renderer}): "
-              f"re-encode {base:.1f} s ({result.frames / base:.1f} frames/s), "
-              f"lip-sync render {took:.1f} s ({result.frames / took:.1f} frames/s), ratio {took / base:.2f}x")
-        shared = ROOT.parent / "shared" / "media" / "presenter_a.mp4"
+              f"straight re-encode {base.wall:.1f} s ({result.frames / base.wall:.1f} frames/s, CPU {base.cpu:.1f} s), "
+              f"render call {took.wall:.1f} s ({result.frames / took.wall:.1f} frames/s, CPU {took.cpu:.1f} s); "
+              f"render-call ratio {took.wall / base.wall:.2f}x wall, {took.cpu / base.cpu:.2f}x CPU")
+        if args.profile:
+            profile(tmp / "cache", clip, tmp / "profiled.mp4", args.seconds)
+        if args.whole:
+            whole_command(tmp, clip, args.seconds)
+        shared = SHARED / "presenter_a.mp4"
         if shared.exists() and not args.no_shared:
             narration, sr = media.read_audio(shared.parent / "narration_en.wav", SR)
             _, timeline = speech(len(narration) / sr)
@@ -105,8 +230,8 @@ def main() -> None:
             r = engine.render(shared, narration, sr, timeline, tmp / "a.mp4")
             took = time.perf_counter() - t
             print(f"presenter_a.mp4 ({r.width}x{r.height}, {r.frames} frames, renderer {r.renderer}): "
-                  f"render {r.frames / took:.1f} frames/s, re-encode {r.frames / base:.1f} frames/s, "
-                  f"ratio {took / base:.2f}x")
+                  f"render {r.frames / took:.1f} frames/s, straight re-encode {r.frames / base:.1f} frames/s, "
+                  f"render-call ratio {took / base:.2f}x")
 
 
 if __name__ == "__main__":

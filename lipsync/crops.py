@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from lipsync.composite import lower_face_polygon, polygon_box
 from lipsync.landmarks import CHIN, JAW, LIPS_OUTER, face_scale
+from lipsync.planes import even_box
 
 
 def clip_box(box, width: int, height: int) -> tuple[int, int, int, int]:
@@ -43,3 +45,18 @@ def mouth_box(points: np.ndarray, width: int, height: int, margin: float = 0.35)
     pad = margin * face_scale(points)
     lo, hi = lips.min(0) - pad, lips.max(0) + pad
     return clip_box((lo[0], lo[1], hi[0], hi[1]), width, height)
+
+
+#: room around the lower-face polygon in the box handed to renderers, as a share of the face
+#: size: the mesh warps read a little past the polygon, and a renderer's own mask margin
+#: (`lipsync.composite.lower_face_polygon`) only ever shrinks the polygon
+RENDER_BOX_ROOM = 0.15
+
+
+def render_box(points: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    """The even-aligned box (x0, y0, x1, y1) a renderer receives and may change: the
+    lower-face polygon at zero margin, grown by `RENDER_BOX_ROOM` x face size, clipped to an
+    even-sized `width` x `height` frame (one chroma sample covers 2x2 pixels in 4:2:0)."""
+    room = int(np.ceil(RENDER_BOX_ROOM * face_scale(points)))
+    box = polygon_box(lower_face_polygon(points, 0.0), width, height, pad=room)
+    return even_box(box, width, height)

@@ -20,9 +20,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from lipsync.colour import ColourTags, frame_tags, swscale_matrix
+from lipsync.colour import PRI_BT2020, RANGE_MPEG, RANGE_UNSPECIFIED, ColourTags, frame_tags, swscale_matrix
 from lipsync.errors import MediaError
-from lipsync.orientation import frame_orientation
+from lipsync.orientation import Orientation, frame_orientation
+from lipsync.planes import YuvFrame
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b
 #: neutral grey: what shows through a transparent area unless a background is given
 DEFAULT_BACKGROUND = (128, 128, 128)
 TONE_MAP_OPERATORS = ("bt2390",)
+#: pictures larger than 1080p (pixels) decode with two threads at most (see `_constant_rate`)
+LARGE_PICTURE = 1920 * 1088
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,16 @@ class FrameConverter:
         self.options = options
         self._alpha_said = False
         self._tone_mapper = None
+        self._orientation: Orientation | None = None
+
+    def orientation(self, frame: av.VideoFrame) -> Orientation:
+        """The stream's display orientation, read from its first frame: FFmpeg copies the
+        stream's display matrix onto every frame, and reading a frame's side data ties the
+        frame into a reference cycle (PyAV), so reading it per frame keeps every decoded
+        frame alive until the garbage collector runs (hundreds of MB at 4K)."""
+        if self._orientation is None:
+            self._orientation = frame_orientation(frame)
+        return self._orientation
 
     def __call__(self, frame: av.VideoFrame) -> np.ndarray:
         tags = frame_tags(frame)
@@ -125,7 +138,7 @@ class FrameConverter:
             image = self._transparent(frame, tags)
         else:
             image = frame.to_ndarray(format="rgb24", **_sdr_kwargs(frame, tags))
-        return np.ascontiguousarray(frame_orientation(frame).apply(image))
+        return np.ascontiguousarray(self.orientation(frame).apply(image))
 
     def _transparent(self, frame: av.VideoFrame, tags: ColourTags) -> np.ndarray:
         rgba = frame.to_ndarray(format="rgba", **_sdr_kwargs(frame, tags))
@@ -238,12 +251,62 @@ def iter_frames(path: str | os.PathLike, start: int = 0,
         if start == 0:
             yield read_photo(path, options)
         return
-    convert = FrameConverter(path, options)
+    yield from _constant_rate(path, start, FrameConverter(path, options))
+
+
+def iter_planes(path: str | os.PathLike, output: ColourTags, options: DecodeOptions = DEFAULT_OPTIONS,
+                ) -> Iterator[YuvFrame]:
+    """Yield displayed frames as yuv420p planes (`lipsync.planes.YuvFrame`) in the Y'CbCr of
+    `output` (the tags the render is written with), at constant rate as `iter_frames`.
+
+    A frame that is already what is displayed and written (upright, opaque, SDR, 8-bit 4:2:0,
+    even size, limited range, the output's matrix) keeps its decoded planes untouched; any
+    other is converted once (`FrameConverter` to RGB, then to the output's Y'CbCr).
+    """
+    path = Path(path)
+    if is_photo(path):
+        image = read_photo(path, options)
+        yield YuvFrame.from_rgb(image, swscale_matrix(output.matrix, image.shape[1], image.shape[0]))
+        return
+    yield from _constant_rate(path, 0, PlanesConverter(path, output, options))
+
+
+class PlanesConverter:
+    """Decoded frames of one stream to `YuvFrame`s in the output's matrix (see `iter_planes`)."""
+
+    def __init__(self, path: Path, output: ColourTags, options: DecodeOptions = DEFAULT_OPTIONS):
+        self.output = output
+        self._rgb = FrameConverter(path, options)
+        self.converted = 0  # frames that could not keep their planes
+
+    def direct(self, frame: av.VideoFrame) -> bool:
+        """Whether `frame`'s decoded planes are already the displayed, written picture."""
+        tags = frame_tags(frame)
+        w, h = frame.width, frame.height
+        return (frame.format.name == "yuv420p" and not w % 2 and not h % 2 and not tags.hdr
+                and tags.range in (RANGE_UNSPECIFIED, RANGE_MPEG) and tags.primaries != PRI_BT2020
+                and swscale_matrix(tags.matrix, w, h) == swscale_matrix(self.output.matrix, w, h)
+                and self._rgb.orientation(frame).is_identity)
+
+    def __call__(self, frame: av.VideoFrame) -> YuvFrame:
+        if self.direct(frame):
+            return YuvFrame.from_video_frame(frame, swscale_matrix(self.output.matrix, frame.width, frame.height))
+        self.converted += 1
+        image = self._rgb(frame)
+        return YuvFrame.from_rgb(image, swscale_matrix(self.output.matrix, image.shape[1], image.shape[0]))
+
+
+def _constant_rate(path: Path, start: int, convert) -> Iterator:
+    """`convert(frame)` for each displayed frame from `start`, resampled to constant rate."""
     with open_container(path) as container:
         if not container.streams.video:
             raise MediaError(f"{path}: has no video stream; give a video or a photo of the presenter")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if (stream.width or 0) * (stream.height or 0) > LARGE_PICTURE:
+            # frame threading holds a picture per thread: two threads keep a 4K decode
+            # within its memory bound (issue 14) at about the same speed on few cores
+            stream.codec_context.thread_count = 2
         fps = stream_fps(stream)
         tb = stream.time_base
         first_pts = None

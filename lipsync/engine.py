@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from lipsync import media
@@ -19,7 +19,10 @@ from lipsync.analysis import (
 )
 from lipsync.errors import MediaError, NoFaceError, RenderError
 from lipsync.mouth import mouth_track
-from lipsync.renderers import FrameInput, Renderer, RenderJob, create_renderer
+from lipsync.pipelining import BackgroundStage, prefetch, queue_depth
+from lipsync.assembly import FrameAssembly
+from lipsync.colour import output_tags
+from lipsync.renderers import Renderer, RenderJob, create_renderer
 from lipsync.report import PresenterReport, presenter_report, recommend_renderer
 from lipsync.tracking import FaceTracker, find_face_model
 
@@ -178,6 +181,7 @@ class LipSyncEngine:
         n_out = media.frames_for_duration(duration, fps)
         source_indices = np.fromiter(media.playback_indices(analysis.n_frames, n_out), np.int64, n_out)
 
+        source_info = media.probe(presenter).video
         if isinstance(renderer, str):
             name = recommend_renderer(analysis) if renderer == "auto" else renderer
             engine_renderer = self.renderer(name, **dict(renderer_options or {}))
@@ -197,47 +201,32 @@ class LipSyncEngine:
         job = RenderJob(presenter=presenter, analysis=analysis, audio=audio, sample_rate=sample_rate,
                         phonemes=tuple(phonemes), mouth=track, fps=fps, n_frames=n_out,
                         source_indices=source_indices, width=width, height=height, options=options)
-        no_face = [0]
-
-        def frames(seq: media.FrameSequence) -> Iterator[FrameInput]:
-            for i, (src, image) in enumerate(seq.frames(int(k) for k in source_indices)):
-                if src >= analysis.n_frames:
-                    src = analysis.n_frames - 1
-                if scale != 1.0:
-                    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-                if image.shape[0] != height or image.shape[1] != width:
-                    raise MediaError(f"{presenter}: frame {src} is {image.shape[1]}x{image.shape[0]}, "
-                                     f"not {width}x{height}; re-export the video at one size")
-                lm = None
-                pose = None
-                if analysis.has_face[src]:
-                    lm = np.asarray(analysis.landmarks[src], np.float32) * scale
-                    pose = analysis.pose[src]
-                else:
-                    no_face[0] += 1
-                yield FrameInput(index=i, source_index=src, time=i / float(fps), image=image,
-                                 landmarks=lm, pose=pose, target=track.shape[i])
-
-        written = 0
-        source = media.probe(presenter).video
-        options["conversions"] = list(media.conversions(source, decode or media.DEFAULT_OPTIONS))
+        output = output_tags(width, height, source_info.colour)
+        options["conversions"] = list(media.conversions(source_info, decode or media.DEFAULT_OPTIONS))
         for sentence in options["conversions"]:
             log.info("%s: %s", presenter, sentence)
+        assembly = FrameAssembly(job, scale=scale, enc_size=(width + width % 2, height + height % 2))
+        written = 0
         with media.FrameSequence(presenter, info=media.VideoStreamInfo(
-                analysis.width, analysis.height, fps, analysis.n_frames, ""),
-                options=decode or media.DEFAULT_OPTIONS) as seq, \
+                analysis.width, analysis.height, fps, analysis.n_frames, "", colour=source_info.colour),
+                options=decode or media.DEFAULT_OPTIONS, output=output) as seq, \
                 media.VideoWriter(out, width, height, fps, audio=(audio, sample_rate),
-                                  comment=comment or _default_comment(), colour=source.colour) as writer:
-            for frame in engine_renderer.render(job, frames(seq)):
-                writer.write(frame)
-                written += 1
-                if progress is not None:
-                    progress(written, n_out)
-                if written >= n_out:
-                    break
+                                  comment=comment or _default_comment(), colour=output) as writer:
+            # decode ahead in one thread, write back and encode in another (see lipsync.pipelining)
+            depth = queue_depth(width * height * 3 // 2)
+            decoded = prefetch(seq.planes(int(k) for k in source_indices), depth)
+            with closing(decoded), BackgroundStage(
+                    lambda result: writer.write_planes(assembly.assemble(result, name)), depth) as encode:
+                for result in engine_renderer.render(job, assembly.inputs(decoded)):
+                    encode.put(result)
+                    written += 1
+                    if progress is not None:
+                        progress(written, n_out)
+                    if written >= n_out:
+                        break
         if written != n_out:
             out.unlink(missing_ok=True)
             raise RenderError(f"renderer {name!r} gave {written} frames for {n_out}; the renderer is broken")
         return RenderResult(path=out, renderer=name, frames=n_out, fps=fps, width=width, height=height,
-                            duration=n_out / float(fps), frames_without_face=no_face[0],
+                            duration=n_out / float(fps), frames_without_face=assembly.no_face,
                             analysis_cached=analysis.from_cache, options=options)

@@ -20,13 +20,14 @@ from pathlib import Path
 import av
 import numpy as np
 
-from lipsync.colour import ColourTags, frame_tags
+from lipsync.colour import ColourTags, frame_tags, output_tags, swscale_matrix
 from lipsync.decode import (  # noqa: F401  (re-exported: the media API other packages use)
     DEFAULT_OPTIONS, IMAGE_SUFFIXES, VIDEO_SUFFIXES, DecodeOptions, FrameConverter, decoded_frames, has_alpha, is_photo,
-    iter_frames, open_container, photo_size, read_frame, stream_fps,
+    iter_frames, iter_planes, open_container, photo_size, read_frame, stream_fps,
 )
 from lipsync.errors import MediaError
 from lipsync.orientation import IDENTITY, Orientation, frame_orientation
+from lipsync.planes import YuvFrame  # noqa: F401  (re-exported)
 from lipsync.tracks import AudioTrack, audio_tracks, check_duration, decode_audio, wav_declared_duration
 from lipsync.writer import (  # noqa: F401  (re-exported)
     AUDIO_BITRATE, AUDIO_OUTPUT_RATE, DEFAULT_CRF, DEFAULT_PRESET, VideoWriter, write_audio,
@@ -224,20 +225,24 @@ def playback_indices(n_source: int, n_out: int) -> Iterator[int]:
 class FrameSequence:
     """Serve frames of a video in any ping-pong order with bounded memory.
 
-    Forward runs are streamed. When frames are needed backwards the source is first
-    re-encoded once to an all-intra intermediate, so any frame can be reached by an exact
-    seek; backward runs are then read in short forward chunks and reversed.
+    Frames are served as decoded yuv420p planes (`planes`; see `lipsync.decode.iter_planes`)
+    in the Y'CbCr of `output` (default: `lipsync.colour.output_tags` of the source), or as RGB
+    made from them (`frames`). Forward runs are streamed. When frames are needed backwards
+    the planes are first written once, losslessly (libx264 at QP 0, a keyframe every `CHUNK`
+    frames), so a backward frame is bit-identical to the forward one; backward runs are then
+    read in short forward chunks and reversed.
     """
 
     CHUNK = 24
 
     def __init__(self, path: str | os.PathLike, info: VideoStreamInfo | None = None, workdir: Path | None = None,
-                 options: DecodeOptions = DEFAULT_OPTIONS):
+                 options: DecodeOptions = DEFAULT_OPTIONS, output: ColourTags | None = None):
         self.path = Path(path)
         self.options = options
         self.info = info or probe(self.path).video
         if self.info is None:
             raise MediaError(f"{self.path}: has no video stream")
+        self.output = output or output_tags(self.info.width, self.info.height, self.info.colour)
         self._workdir = workdir
         self._intra: Path | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
@@ -254,11 +259,18 @@ class FrameSequence:
             self._tmp = None
 
     def frames(self, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield (source_index, frame) for each requested index, in order."""
+        """Yield (source_index, RGB (H, W, 3) uint8) for each requested index, in order."""
+        h, w = self.info.height, self.info.width
+        for idx, planes in self.planes(indices):
+            yield idx, np.ascontiguousarray(planes.rgb()[:h, :w])
+
+    def planes(self, indices: Iterable[int]) -> Iterator[tuple[int, YuvFrame]]:
+        """Yield (source_index, YuvFrame) for each requested index, in order. The planes are
+        padded to even size (see `YuvFrame.from_rgb`); a frame may be served twice."""
         indices = iter(indices)
-        forward = iter_frames(self.path, options=self.options)
+        forward = iter_planes(self.path, self.output, self.options)
         fwd_pos = -1
-        fwd_frame: np.ndarray | None = None
+        fwd_frame: YuvFrame | None = None
         pending: list[int] = []
         for idx in indices:
             if idx > fwd_pos or (idx == fwd_pos and fwd_frame is not None):
@@ -282,7 +294,7 @@ class FrameSequence:
         if pending:
             yield from self._backward(pending)
 
-    def _backward(self, wanted: Sequence[int]) -> Iterator[tuple[int, np.ndarray]]:
+    def _backward(self, wanted: Sequence[int]) -> Iterator[tuple[int, YuvFrame]]:
         lo, hi = min(wanted), max(wanted)
         chunk = {}
         for offset, frame in enumerate(self._read_range(lo, hi)):
@@ -292,21 +304,20 @@ class FrameSequence:
             last = chunk.get(idx, last if last is not None else next(iter(chunk.values())))
             yield idx, last
 
-    def _read_range(self, lo: int, hi: int) -> Iterator[np.ndarray]:
+    def _read_range(self, lo: int, hi: int) -> Iterator[YuvFrame]:
         intra = self._intermediate()
-        convert = FrameConverter(intra)  # the intermediate is upright, opaque and SDR already
+        matrix = swscale_matrix(self.output.matrix, self.info.width, self.info.height)
         with av.open(str(intra)) as container:
             stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
             tb = stream.time_base
             target = int(round(lo / float(self.info.fps) / tb))
             container.seek(target, stream=stream, backward=True, any_frame=False)
-            count = 0
             for frame in container.decode(stream):
                 idx = round(float(frame.pts * tb * self.info.fps))
                 if idx < lo:
                     continue
-                yield np.ascontiguousarray(convert(frame)[: self.info.height, : self.info.width])  # drop even-size padding
-                count += 1
+                yield YuvFrame.from_video_frame(frame, matrix)  # the planes as written: no conversion
                 if idx >= hi:
                     return
 
@@ -314,10 +325,10 @@ class FrameSequence:
         if self._intra is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="polydub-intra-", dir=self._workdir)
             out = Path(self._tmp.name) / "intra.mkv"
-            with VideoWriter(out, self.info.width, self.info.height, self.info.fps,
-                             crf=10, preset="ultrafast", gop=1, comment=None) as writer:
-                for frame in iter_frames(self.path, options=self.options):
-                    writer.write(frame)
+            with VideoWriter(out, self.info.width, self.info.height, self.info.fps, lossless=True,
+                             preset="ultrafast", gop=self.CHUNK, comment=None, colour=self.output) as writer:
+                for frame in iter_planes(self.path, self.output, self.options):
+                    writer.write_planes(frame)
             self._intra = out
         return self._intra
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from lipsync.colour import ColourTags, output_tags, swscale_matrix
 from lipsync.errors import MediaError
+from lipsync.planes import YuvFrame
 
 #: The product's output encoder settings (DESIGN.md, "Contracts between packages").
 DEFAULT_PRESET = "veryfast"
@@ -75,7 +76,11 @@ def _encode_audio(container, stream, audio: np.ndarray, sample_rate: int, fmt: s
 
 
 class VideoWriter:
-    """Encode RGB frames to H.264 at an exact constant rate, then mux mono audio as AAC.
+    """Encode frames to H.264 at an exact constant rate, then mux mono audio as AAC.
+
+    Frames come as RGB (`write`, converted with the output's matrix) or as yuv420p planes
+    already in the output's Y'CbCr (`write_planes`, handed to the encoder as they are).
+    `lossless`: QP 0 instead of `crf` (bit-exact planes; for intermediates).
 
     Use as a context manager: frames are encoded as they arrive, the encoder is flushed on
     close, and a failed write removes the partial file. libx264 cannot store odd sizes in
@@ -97,6 +102,7 @@ class VideoWriter:
         gop: int | None = None,
         comment: str | None = "synthetic",
         colour: ColourTags | None = None,
+        lossless: bool = False,
     ):
         self.path = Path(path)
         self.width, self.height = int(width), int(height)
@@ -125,7 +131,8 @@ class VideoWriter:
         # Frames carry pts in units of 1/fps; libx264 rejects some presets when the stream
         # time base is forced as well, so the muxer picks its own (exact) time scale.
         self._frame_tb = Fraction(1, 1) / self.fps
-        options = {"crf": str(crf), "preset": preset}
+        options = {"qp": "0"} if lossless else {"crf": str(crf)}
+        options["preset"] = preset
         if gop is not None:
             self._video.codec_context.gop_size = gop
             if gop == 1:
@@ -156,6 +163,19 @@ class VideoWriter:
             frame = np.pad(frame, ((0, self._enc_h - self.height), (0, self._enc_w - self.width), (0, 0)), mode="edge")
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24").reformat(
             format="yuv420p", dst_colorspace=self._matrix, dst_color_range="MPEG")
+        self.write_frame(vf)
+
+    def write_planes(self, frame: YuvFrame) -> None:
+        """Encode a yuv420p frame (`lipsync.planes.YuvFrame`, even size: the stored size
+        rounded up to even) whose Y'CbCr is already the output's: no conversion."""
+        if frame.width != self._enc_w or frame.height != self._enc_h:
+            raise MediaError(f"frame of size {frame.width}x{frame.height} given to a "
+                             f"{self._enc_w}x{self._enc_h} (even-padded) video")
+        self.write_frame(frame.to_video_frame())
+
+    def write_frame(self, vf: av.VideoFrame) -> None:
+        """Encode a PyAV frame as it is (yuv420p at the even-padded size, already in the
+        output's Y'CbCr): a decoded frame passed straight through. Its pts is replaced."""
         vf.pts = self.frames_written
         vf.time_base = self._frame_tb
         try:

@@ -92,20 +92,24 @@ class ExemplarRenderer:
 
     # ---------------------------------------------------------------- frames
 
-    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray]:
+    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray | None]:
+        """The changed lower-face crop per frame (None without a face); see `Renderer`."""
         lib = job.analysis.exemplars
         target = target_shapes(job.mouth, job.analysis)
         chosen = self.choices(job)
         for f in frames:
             k = next(chosen)
-            if f.landmarks is None:
-                yield f.image
+            if f.crop is None:
+                yield None
                 continue
-            yield self.render_frame(f.image, f.landmarks, lib, k, float(target[f.index, 0]),
+            yield self.render_frame(f.crop, f.crop_landmarks, lib, k, float(target[f.index, 0]),
                                     bool(job.mouth.closed[f.index]))
 
     def render_frame(self, image: np.ndarray, points: np.ndarray, lib: ExemplarLibrary, k: int,
                      target_opening: float, closed: bool) -> np.ndarray:
+        """`image` (a frame or a crop of one, RGB uint8) with library mouth `k` blended in;
+        `points` are the landmarks in `image`'s pixels. Returns `image` itself when the face
+        is too small to change."""
         h, w = image.shape[:2]
         s = face_scale(points)
         polygon = lower_face_polygon(points, self.mask_margin)

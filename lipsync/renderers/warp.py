@@ -9,7 +9,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, polygon_box
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, polygon_box
 from lipsync.landmarks import JAW, LIPS_INNER, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.shaping import (
@@ -34,24 +34,28 @@ class WarpRenderer:
         self.max_opening = max_opening
         self.mask_margin = mask_margin
 
-    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray]:
+    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray | None]:
+        """The changed lower-face crop per frame (None without a face); see `Renderer`."""
         rest = job.analysis.rest_shape()
         widest = max(float(job.analysis.open_shape()[0]), self.max_opening)
         teeth: np.ndarray | None = None  # the presenter's own, averaged over the frames that show them
         for f in frames:
-            if f.landmarks is None:
-                yield f.image
+            if f.crop is None:
+                yield None
                 continue
-            seen = own_teeth(f.image, f.landmarks)
+            points = f.crop_landmarks
+            seen = own_teeth(f.crop, points)
             if seen is not None:
                 teeth = seen if teeth is None else 0.9 * teeth + 0.1 * seen
             contact = job.mouth.contact is not None and bool(job.mouth.contact[f.index])
-            yield self.render_frame(f.image, f.landmarks, f.target, rest, widest,
+            yield self.render_frame(f.crop, points, f.target, rest, widest,
                                     closed=bool(job.mouth.closed[f.index]), contact=contact, teeth_colour=teeth)
 
     def render_frame(self, image: np.ndarray, points: np.ndarray, target: np.ndarray, rest: np.ndarray,
                      widest: float, closed: bool = False, contact: bool = False,
                      teeth_colour: np.ndarray | None = None) -> np.ndarray:
+        """`image` (a frame or a crop of one, RGB uint8) with its mouth reshaped to `target`;
+        `points` in `image`'s pixels. Returns `image` itself when the face is too small."""
         h, w = image.shape[:2]
         s = face_scale(points)
         opening_px = s * (rest[0] + float(target[0]) * (widest - rest[0]))

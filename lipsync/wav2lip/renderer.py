@@ -23,6 +23,7 @@ from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_c
 from lipsync.crops import clip_box
 from lipsync.errors import RenderError
 from lipsync.landmarks import CHIN, face_scale
+from lipsync.planes import even_box
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.wav2lip.audio import SAMPLE_RATE, mel_window_starts, mel_windows, melspectrogram
 from lipsync.wav2lip.checkpoint import default_device, find_checkpoint, load_checkpoint
@@ -148,7 +149,8 @@ class Wav2LipRenderer:
 
     # ------------------------------------------------------------------ rendering
 
-    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray]:
+    def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray | None]:
+        """The changed lower-face crop per frame (None without a face); see `Renderer`."""
         audio = np.asarray(job.audio, np.float32)
         if job.sample_rate != SAMPLE_RATE:
             from scipy.signal import resample_poly
@@ -168,35 +170,51 @@ class Wav2LipRenderer:
         if pending:
             yield from self._render_batch(pending, mel, starts)
 
-    def _render_batch(self, batch: list[FrameInput], mel: np.ndarray, starts: np.ndarray) -> list[np.ndarray]:
-        boxes: list[tuple[int, int, int, int] | None] = []
+    def _render_batch(self, batch: list[FrameInput], mel: np.ndarray, starts: np.ndarray) -> list[np.ndarray | None]:
+        # Per frame with a face: the union of its face box (what the network sees) and its
+        # render box (what may change), read once from the planes.
+        views: list[tuple[np.ndarray, tuple[int, int, int, int], np.ndarray] | None] = []
         crops: list[np.ndarray] = []
         for frame in batch:
-            box = None
-            if frame.landmarks is not None and np.isfinite(frame.landmarks).all():
-                h, w = frame.image.shape[:2]
-                box = face_crop_box(frame.landmarks, w, h)
-                if min(box[2] - box[0], box[3] - box[1]) < 8:
-                    box = None
-            boxes.append(box)
-            if box is not None:
-                x0, y0, x1, y1 = box
-                crops.append(cv2.resize(frame.image[y0:y1, x0:x1], (FACE_SIZE, FACE_SIZE),
+            view = None
+            if frame.crop is not None and np.isfinite(frame.landmarks).all():
+                box = face_crop_box(frame.landmarks, frame.width, frame.height)
+                if min(box[2] - box[0], box[3] - box[1]) >= 8:
+                    view = _face_view(frame, box)
+            views.append(view)
+            if view is not None:
+                canvas, (x0, y0, x1, y1), _ = view
+                crops.append(cv2.resize(canvas[y0:y1, x0:x1], (FACE_SIZE, FACE_SIZE),
                                         interpolation=cv2.INTER_AREA))
-        faces_at = [i for i, box in enumerate(boxes) if box is not None]
+        faces_at = [i for i, view in enumerate(views) if view is not None]
         generated = np.empty((0, FACE_SIZE, FACE_SIZE, 3), np.uint8)
         if faces_at:
             index = np.array([min(batch[i].index, len(starts) - 1) for i in faces_at])
             generated = self.infer(mel_windows(mel, starts[index], MEL_STEP), network_faces(crops))
-        out: list[np.ndarray] = []
+        out: list[np.ndarray | None] = []
         k = 0
-        for frame, box in zip(batch, boxes):
-            if box is None:
-                out.append(frame.image)
+        for frame, view in zip(batch, views):
+            if view is None:
+                out.append(None)
                 continue
-            out.append(composite_face(frame.image, frame.landmarks, box, generated[k]))
+            canvas, box, origin = view
+            done = composite_face(canvas, frame.landmarks - origin, box, generated[k])
+            bx0, by0, bx1, by1 = (np.array(frame.box) - np.tile(origin, 2)).astype(int)
+            out.append(np.ascontiguousarray(done[by0:by1, bx0:bx1]))
             k += 1
         return out
+
+
+def _face_view(frame: FrameInput, face: tuple[int, int, int, int]):
+    """(RGB canvas over the union of the face box and the render box, the face box in canvas
+    pixels, the canvas origin (x, y) in frame pixels)."""
+    fb = frame.box
+    union = even_box((min(face[0], fb[0]), min(face[1], fb[1]), max(face[2], fb[2]), max(face[3], fb[3])),
+                     frame.width, frame.height)
+    canvas = frame.crop if union == fb else frame.region(union)
+    origin = np.array(union[:2], np.float32)
+    x0, y0 = union[:2]
+    return canvas, (face[0] - x0, face[1] - y0, face[2] - x0, face[3] - y0), origin
 
 
 def composite_face(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int],

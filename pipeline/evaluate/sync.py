@@ -220,7 +220,9 @@ def _load_audio(video: Path, audio, track: int | None = None) -> tuple[np.ndarra
 
 
 def _reference(source: Path, out_info, path: Path) -> Path:
-    """The source re-encoded with the product's settings, in the render's playback order."""
+    """The source re-encoded with the product's settings, in the render's playback order,
+    straight from its decoded yuv420p planes (backward runs bit-exact too); a source that
+    decoding converts (rotated, HDR, transparent) is re-encoded from its converted decode."""
     src = probe(source).video
     if src is None:
         raise InputError(f"{source}: has no video stream; give the presenter video the render came from")
@@ -230,9 +232,9 @@ def _reference(source: Path, out_info, path: Path) -> Path:
     order = playback_indices(src.frames, out_info.frames)
     with FrameSequence(source, src, workdir=path.parent) as sequence, \
             VideoWriter(path, src.width, src.height, src.fps, crf=REFERENCE_CRF,
-                        preset=REFERENCE_PRESET, comment=None) as writer:
-        for _, frame in sequence.frames(order):
-            writer.write(frame)
+                        preset=REFERENCE_PRESET, comment=None, colour=sequence.output) as writer:
+        for _, planes in sequence.planes(order):
+            writer.write_planes(planes)
     return path
 
 

@@ -104,12 +104,20 @@ def analysis(engine, demo_presenter):
 
 
 def _frames(analysis, demo_presenter, n):
-    from lipsync.media import iter_frames
+    """FrameInputs as the engine builds them: planes, the render box in RGB, region()."""
+    from lipsync.crops import render_box
+    from lipsync.media import YuvFrame, iter_planes, probe
+    from lipsync.colour import output_tags
 
-    for i, image in zip(range(n), iter_frames(demo_presenter)):
-        yield FrameInput(index=i, source_index=i, time=i / float(analysis.fps), image=image,
-                         landmarks=analysis.landmarks[i].astype(np.float32), pose=analysis.pose[i],
-                         target=np.zeros(3, np.float32))
+    info = probe(demo_presenter).video
+    tags = output_tags(info.width, info.height, info.colour)
+    for i, planes in zip(range(n), iter_planes(demo_presenter, tags)):
+        assert isinstance(planes, YuvFrame)
+        points = analysis.landmarks[i].astype(np.float32)
+        box = render_box(points, planes.width, planes.height)
+        yield FrameInput(index=i, source_index=i, time=i / float(analysis.fps), crop=planes.rgb(box), box=box,
+                         landmarks=points, pose=analysis.pose[i], target=np.zeros(3, np.float32),
+                         width=planes.width, height=planes.height, region=planes.rgb)
 
 
 def test_each_frame_gets_its_centred_mel_window(analysis, demo_presenter):
@@ -121,10 +129,12 @@ def test_each_frame_gets_its_centred_mel_window(analysis, demo_presenter):
                     mouth=None, fps=Fraction(25), n_frames=n, source_indices=np.arange(n),
                     width=analysis.width, height=analysis.height)
     frames = list(_frames(analysis, demo_presenter, n))
-    frames[3] = FrameInput(**{**frames[3].__dict__, "landmarks": None})  # a frame without a face
+    # a frame without a face
+    frames[3] = FrameInput(**{**frames[3].__dict__, "landmarks": None, "crop": None, "box": None})
     out = list(renderer.render(job, iter(frames)))
     assert len(out) == n
-    assert out[3] is frames[3].image  # passed through unchanged
+    assert out[3] is None  # left as decoded
+    assert all(o.shape == f.crop.shape and o.dtype == np.uint8 for o, f in zip(out, frames) if f.crop is not None)
     assert fake.batches == [3, 4, 2]  # read ahead 4 frames at a time; the faceless one skipped
     from scipy.signal import resample_poly
 
@@ -135,7 +145,7 @@ def test_each_frame_gets_its_centred_mel_window(analysis, demo_presenter):
 
 
 def test_blend_stays_inside_the_lower_face(analysis, demo_presenter):
-    image = next(iter(_frames(analysis, demo_presenter, 1))).image
+    image = next(iter(_frames(analysis, demo_presenter, 1))).region(None)
     points = analysis.landmarks[0].astype(np.float32)
     h, w = image.shape[:2]
     box = face_crop_box(points, w, h)

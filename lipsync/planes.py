@@ -1,0 +1,162 @@
+"""Frames kept in their decoded Y'CbCr 4:2:0 planes; RGB only for the boxes a renderer changes.
+
+A render converts only the lower-face box to RGB and back (DESIGN.md), so every other pixel
+reaches the encoder exactly as it was decoded. Conversions use swscale (PyAV) with the
+frame's own matrix and limited ("MPEG", tv) range, the same calls a whole-frame decode uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+
+def even_box(box: Box, width: int, height: int) -> Box:
+    """`box` (x0, y0, x1, y1) grown to even coordinates (one chroma sample covers 2x2 luma
+    pixels in 4:2:0) and clipped to an even-sized `width` x `height` picture."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    x0, y0 = max(0, x0 - x0 % 2), max(0, y0 - y0 % 2)
+    x1, y1 = min(width, x1 + x1 % 2), min(height, y1 + y1 % 2)
+    return x0, y0, max(x0, x1), max(y0, y1)
+
+
+@dataclass(frozen=True)
+class YuvFrame:
+    """One picture as yuv420p planes, 8-bit, limited range.
+
+    `data` is PyAV's yuv420p array layout: shape (H * 3 // 2, W) uint8 with H and W even: the
+    Y plane (H, W), then U and V (H/2, W/2 each) laid row after row. `matrix` is the swscale
+    colourspace name of the Y'CbCr matrix ("ITU709", "ITU601", ...). Treat `data` as read-only:
+    the same frame may be shown twice (ping-pong); `with_rgb` returns a new frame.
+    """
+
+    data: np.ndarray
+    matrix: str
+    #: changed samples not yet in `data` (see `with_rgb`); applied where the frame is read
+    patch: Patch | None = None
+
+    @property
+    def height(self) -> int:
+        return self.data.shape[0] * 2 // 3
+
+    @property
+    def width(self) -> int:
+        return self.data.shape[1]
+
+    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)): views of `data`, or of a patched copy."""
+        data = self.data
+        if self.patch is not None:
+            data = data.copy()
+            self.patch.apply(*_split(data, self.height, self.width))
+        return _split(data, self.height, self.width)
+
+    @classmethod
+    def from_video_frame(cls, frame: av.VideoFrame, matrix: str) -> YuvFrame:
+        """Copy a decoded yuv420p frame's planes (no conversion; other formats are reformatted
+        to yuv420p with the same matrix and range)."""
+        return cls(frame.to_ndarray(format="yuv420p"), matrix)
+
+    @classmethod
+    def from_rgb(cls, image: np.ndarray, matrix: str) -> YuvFrame:
+        """Convert an (H, W, 3) uint8 RGB picture; an odd size is padded to even by repeating
+        its last row / column (libx264 stores 4:2:0 at even sizes only)."""
+        h, w = image.shape[:2]
+        if h % 2 or w % 2:
+            image = np.pad(image, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+        return cls(_rgb_to_yuv(np.ascontiguousarray(image), matrix), matrix)
+
+    def to_video_frame(self) -> av.VideoFrame:
+        """A new PyAV frame (the encoder's copy), with the patch written into it."""
+        frame = av.VideoFrame.from_ndarray(self.data, format="yuv420p")
+        if self.patch is not None:
+            self.patch.apply(*(_plane_view(p) for p in frame.planes))
+        return frame
+
+    def crop(self, box: Box) -> np.ndarray:
+        """The yuv420p array of an even-aligned `box` (same layout as `data`; patch applied)."""
+        x0, y0, x1, y1 = box
+        y, u, v = self.planes()
+        cy, cx = slice(y0 // 2, y1 // 2), slice(x0 // 2, x1 // 2)
+        # Flat, as PyAV lays out yuv420p: chroma rows need not line up with the array's rows.
+        flat = np.concatenate([y[y0:y1, x0:x1].ravel(), u[cy, cx].ravel(), v[cy, cx].ravel()])
+        return flat.reshape(-1, x1 - x0)
+
+    def rgb(self, box: Box | None = None) -> np.ndarray:
+        """RGB (h, w, 3) uint8 of an even-aligned `box` (x0, y0, x1, y1), or of the whole frame."""
+        if box is None:
+            box = (0, 0, self.width, self.height)
+        x0, y0, x1, y1 = box
+        if x1 <= x0 or y1 <= y0:
+            return np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8)
+        frame = av.VideoFrame.from_ndarray(self.crop(box), format="yuv420p")
+        return frame.to_ndarray(format="rgb24", src_colorspace=self.matrix, src_color_range="MPEG")
+
+    def with_rgb(self, box: Box, before: np.ndarray, after: np.ndarray) -> YuvFrame:
+        """This frame with the RGB crop `after` written into the even-aligned `box` where it
+        differs from `before` (the crop as `rgb(box)` gave it): luma per changed pixel, chroma
+        per 2x2 block holding a changed pixel; every other sample stays as decoded. The
+        change is kept as a `Patch` and written into the encoder's copy of the frame
+        (`to_video_frame`), so no extra full-frame copy is made."""
+        if self.patch is not None:
+            raise ValueError("the frame already carries a patch")
+        # (numpy reduces a short last axis slowly: or the channels)
+        diff = after != before
+        changed = diff[..., 0] | diff[..., 1] | diff[..., 2]
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if not len(rows):
+            return self
+        # Convert only the even-aligned rectangle around the changed pixels (RGB -> Y'CbCr is
+        # the costly direction in swscale); its edge blocks lie where the mask has faded out.
+        r0, c0 = rows[0] - rows[0] % 2, cols[0] - cols[0] % 2
+        r1, c1 = rows[-1] + 1 + (rows[-1] + 1) % 2, cols[-1] + 1 + (cols[-1] + 1) % 2
+        changed = changed[r0:r1, c0:c1]
+        bh, bw = r1 - r0, c1 - c0
+        new = _rgb_to_yuv(np.ascontiguousarray(after[r0:r1, c0:c1], np.uint8), self.matrix)
+        pairs = changed.reshape(bh // 2, 2, bw // 2, 2)
+        block = pairs[:, 0, :, 0] | pairs[:, 0, :, 1] | pairs[:, 1, :, 0] | pairs[:, 1, :, 1]
+        chroma = new[bh:].reshape(2, bh // 2, bw // 2)
+        x0, y0 = box[0] + int(c0), box[1] + int(r0)
+        return YuvFrame(self.data, self.matrix,
+                        Patch((x0, y0, x0 + bw, y0 + bh), new[:bh], chroma[0], chroma[1], changed, block))
+
+
+@dataclass(frozen=True)
+class Patch:
+    """New samples for a box of a frame: luma `y` (h, w) where `luma` is set, chroma `u`,
+    `v` (h/2, w/2) where `chroma` is set."""
+
+    box: Box
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    luma: np.ndarray
+    chroma: np.ndarray
+
+    def apply(self, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
+        """Write into planes (views; modified in place)."""
+        x0, y0, x1, y1 = self.box
+        # where() copies beat boolean indexing several times over
+        np.copyto(y[y0:y1, x0:x1], self.y, where=self.luma)
+        np.copyto(u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], self.u, where=self.chroma)
+        np.copyto(v[y0 // 2:y1 // 2, x0 // 2:x1 // 2], self.v, where=self.chroma)
+
+
+def _split(data: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    chroma = data[h:].reshape(2, h // 2, w // 2)
+    return data[:h], chroma[0], chroma[1]
+
+
+def _plane_view(plane) -> np.ndarray:
+    """A writable (height, width) view of a PyAV frame plane (rows padded to line_size)."""
+    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return rows[:, : plane.width]
+
+
+def _rgb_to_yuv(image: np.ndarray, matrix: str) -> np.ndarray:
+    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+    return frame.reformat(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG").to_ndarray()

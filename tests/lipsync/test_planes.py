@@ -1,0 +1,72 @@
+"""YuvFrame: RGB only where asked, and only changed pixels written back."""
+
+import av
+import numpy as np
+import pytest
+
+from lipsync.planes import YuvFrame, even_box
+
+
+def _noise_frame(h=48, w=64, seed=0) -> YuvFrame:
+    rng = np.random.default_rng(seed)
+    data = rng.integers(40, 200, size=(h * 3 // 2, w), dtype=np.uint8)
+    return YuvFrame(data, "ITU709")
+
+
+def test_even_box_grows_to_chroma_sample_edges_and_clips():
+    assert even_box((3, 5, 9, 10), 64, 48) == (2, 4, 10, 10)
+    assert even_box((-4, 1, 70, 47), 64, 48) == (0, 0, 64, 48)
+
+
+@pytest.mark.parametrize("box", [(0, 0, 64, 48), (10, 6, 40, 30), (2, 2, 8, 10)])
+def test_crop_rgb_equals_the_whole_frame_conversion_inside_the_box(box):
+    f = _noise_frame()
+    whole = av.VideoFrame.from_ndarray(f.data, format="yuv420p").to_ndarray(
+        format="rgb24", src_colorspace="ITU709", src_color_range="MPEG")
+    x0, y0, x1, y1 = box
+    crop = f.rgb(box)
+    assert crop.shape == (y1 - y0, x1 - x0, 3)
+    # chroma upsampling reads neighbours: compare away from the crop's own edge
+    inner = (slice(2, -2), slice(2, -2))
+    assert np.abs(crop[inner].astype(int) - whole[y0:y1, x0:x1][inner]).max() <= 2
+
+
+def test_only_changed_pixels_are_written_back():
+    f = _noise_frame()
+    box = (10, 6, 40, 30)
+    before = f.rgb(box)
+    after = before.copy()
+    after[5:9, 7:12] = (250, 20, 20)  # a red patch, not on 2x2 boundaries
+    g = f.with_rgb(box, before, after)
+    assert g is not f and g.patch is not None
+    # the encoder's copy carries the same samples as the patched planes
+    y, u, v = g.planes()
+    assert np.array_equal(g.to_video_frame().to_ndarray(format="yuv420p"), np.concatenate(
+        [y.ravel(), u.ravel(), v.ravel()]).reshape(-1, 64))
+    y0, u0, v0 = f.planes()
+    y1, u1, v1 = g.planes()
+    changed_y = y1 != y0
+    rows, cols = np.nonzero(changed_y)
+    assert rows.min() >= 6 + 5 and rows.max() < 6 + 9 and cols.min() >= 10 + 7 and cols.max() < 10 + 12
+    # chroma: only the 2x2 blocks holding a changed pixel
+    rows, cols = np.nonzero((u1 != u0) | (v1 != v0))
+    assert len(rows) and rows.min() >= (6 + 5) // 2 and rows.max() <= (6 + 8) // 2
+    assert cols.min() >= (10 + 7) // 2 and cols.max() <= (10 + 11) // 2
+    # the patch is red once decoded
+    assert np.abs(g.rgb(box)[6:8, 8:11].astype(int) - (250, 20, 20)).max() < 30
+    # the original is untouched (frames are shared in ping-pong)
+    assert np.array_equal(f.data, _noise_frame().data)
+
+
+def test_an_unchanged_crop_returns_the_same_frame():
+    f = _noise_frame()
+    box = (0, 0, 20, 20)
+    crop = f.rgb(box)
+    assert f.with_rgb(box, crop, crop.copy()) is f
+
+
+def test_odd_sized_rgb_is_padded_to_even_planes():
+    image = np.full((41, 63, 3), 128, np.uint8)
+    f = YuvFrame.from_rgb(image, "ITU601")
+    assert (f.width, f.height) == (64, 42) and f.data.shape == (63, 64)
+    assert np.abs(f.rgb()[:41, :63].astype(int) - 128).max() <= 2
