@@ -1,8 +1,9 @@
 """Peak memory (RSS) of a render does not grow with length: 10 s against 120 s of 720p,
 each rendered in its own process; with --four-k, the peak of a 2 s 3840x2160 render (bounded
-in resolution: frames stay in their planes, only the lower face is converted).
+in resolution: frames stay in their planes, only the lower face is converted); with --photo, the
+peak of a 2 s render of a 4000x4000 photo.
 
-    .venv/bin/python bench/bench_memory.py [--height 720] [--four-k]
+    .venv/bin/python bench/bench_memory.py [--height 720] [--four-k] [--photo]
 """
 
 from __future__ import annotations
@@ -53,11 +54,25 @@ def progress(written, total):
     if written * 4 % total < 4 and written >= total // 4:
         quarters.append(rss_anon_kb() / 1024)
 audio, timeline = speech(seconds)
-r = LipSyncEngine(tmp / "cache").render(tmp / f"clip{{seconds}}.mp4", audio, SR, timeline, tmp / f"out{{seconds}}.mp4",
+r = LipSyncEngine(tmp / "cache").render(tmp / {name!r}, audio, SR, timeline, tmp / f"out{{seconds}}.mp4",
                                         progress=progress)
 done.set()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"frames": r.frames, "peak_mb": peak / 1024, "peak_anon_mb": anon[0] / 1024, "quarters_mb": quarters}}))
+"""
+
+#: A 4000x4000 phone photo (the demo's astronaut scaled up), analysed in its own process.
+PREPARE_PHOTO = r"""
+import sys
+from pathlib import Path
+import cv2
+from PIL import Image
+sys.path.insert(0, {root!r})
+from lipsync import LipSyncEngine
+from pipeline.demo import astronaut_image
+tmp = Path({tmp!r})
+Image.fromarray(cv2.resize(astronaut_image(), (4000, 4000), interpolation=cv2.INTER_CUBIC)).save(tmp / "photo.jpg", quality=92)
+LipSyncEngine(tmp / "cache").analyse(tmp / "photo.jpg")
 """
 
 
@@ -66,11 +81,14 @@ print(json.dumps({{"frames": r.frames, "peak_mb": peak / 1024, "peak_anon_mb": a
 FIXED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
 
 
-def run(tmp: Path, seconds: float, height: int, env: dict | None = None) -> dict:
-    """Make the clip and analyse it in one process, then render it in a fresh one."""
-    values = dict(root=str(ROOT), bench=str(ROOT / "bench"), tmp=str(tmp), seconds=seconds, height=height)
-    if not (tmp / f"clip{seconds}.mp4").exists():
-        subprocess.run([sys.executable, "-c", PREPARE.format(**values)], check=True, capture_output=True)
+def run(tmp: Path, seconds: float, height: int, env: dict | None = None, photo: bool = False) -> dict:
+    """Make the clip (or the 4000x4000 photo) and analyse it in one process, then render it in a
+    fresh one."""
+    name = "photo.jpg" if photo else f"clip{seconds}.mp4"
+    values = dict(root=str(ROOT), bench=str(ROOT / "bench"), tmp=str(tmp), seconds=seconds, height=height, name=name)
+    if not (tmp / name).exists():
+        subprocess.run([sys.executable, "-c", (PREPARE_PHOTO if photo else PREPARE).format(**values)], check=True,
+                       capture_output=True)
     out = subprocess.run([sys.executable, "-c", RENDER.format(**values)], check=True, capture_output=True, text=True,
                          env={**os.environ, **(env or {})})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -80,7 +98,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--four-k", action="store_true", help="only the 2 s 4K render's peak")
+    parser.add_argument("--photo", action="store_true", help="only a 4000x4000 photo's 2 s render's peak")
     args = parser.parse_args()
+    if args.photo:
+        with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
+            r = run(Path(tmp), 2, 0, photo=True)
+        print(f"2 s render of a 4000x4000 photo ({r['frames']} frames): peak RSS {r['peak_mb']:.0f} MB, "
+              f"peak anonymous RSS {r['peak_anon_mb']:.0f} MB")
+        return
     if args.four_k:
         with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
             r = run(Path(tmp), 2, 2160)
