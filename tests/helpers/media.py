@@ -18,8 +18,10 @@ def write_wav(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
     return path
 
 
-def clip_with_audio(path: Path, frames: int = 100, fps: int = 25, rate: int = 16000) -> Path:
-    """An H.264 + FLAC clip (MKV or MP4 by suffix) of `frames` frames with a tone."""
+def clip_with_audio(path: Path, frames: int = 100, fps: int = 25, rate: int = 16000,
+                    audio_frames: int | None = None) -> Path:
+    """An H.264 + FLAC clip (MKV or MP4 by suffix) of `frames` frames with a tone; with
+    `audio_frames`, the tone stops after that many frames (audio shorter than the picture)."""
     with av.open(str(path), "w") as c:
         v = c.add_stream("libx264", rate=fps)
         v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
@@ -30,6 +32,8 @@ def clip_with_audio(path: Path, frames: int = 100, fps: int = 25, rate: int = 16
             f.pts, f.time_base = i, Fraction(1, fps)
             for p in v.encode(f):
                 c.mux(p)
+            if audio_frames is not None and i >= audio_frames:
+                continue
             block = (0.3 * np.sin(np.arange(per_frame) / 5.0)).astype(np.float32).reshape(1, -1)
             af = av.AudioFrame.from_ndarray((block * 32767).astype(np.int16), format="s16", layout="mono")
             af.sample_rate, af.pts = rate, i * per_frame

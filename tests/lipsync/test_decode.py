@@ -14,6 +14,7 @@ from PIL import Image
 from lipsync import media
 from lipsync.decode import DecodeOptions, composite
 from lipsync.errors import MediaError, TruncatedMediaError
+from tests.helpers.media import clip_with_audio
 
 
 def _rgba(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:
@@ -84,32 +85,8 @@ def test_alpha_video_is_composited_and_said_once(tmp_path, codec, pix_fmt, suffi
     assert caplog.text.count("transparency") == 1  # once per pass, not per frame
 
 
-def _clip_with_audio(path, frames: int = 100, audio_frames: int | None = None):
-    rate = 16000
-    with av.open(str(path), "w") as c:
-        v = c.add_stream("libx264", rate=25)
-        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
-        a = c.add_stream("flac", rate=rate, layout="mono")
-        for i in range(frames):
-            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), (i * 7) % 255, np.uint8), format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 25)
-            for p in v.encode(f):
-                c.mux(p)
-            if audio_frames is not None and i >= audio_frames:
-                continue
-            block = (0.3 * np.sin(np.arange(640) / 5.0)).astype(np.float32).reshape(1, -1)
-            af = av.AudioFrame.from_ndarray((block * 32767).astype(np.int16), format="s16", layout="mono")
-            af.sample_rate, af.pts = rate, i * 640
-            for p in a.encode(af):
-                c.mux(p)
-        for s in (v, a):
-            for p in s.encode(None):
-                c.mux(p)
-    return path
-
-
 def test_a_cut_off_video_is_refused_with_both_durations(tmp_path):
-    whole = _clip_with_audio(tmp_path / "whole.mkv")
+    whole = clip_with_audio(tmp_path / "whole.mkv")
     media.check_complete(whole)  # a whole file passes
     cut = tmp_path / "cut.mkv"
     data = whole.read_bytes()
@@ -147,7 +124,7 @@ def test_a_transparent_presenter_photo_renders_on_the_background(engine, tmp_pat
 
 
 def test_audio_shorter_than_the_picture_is_not_called_cut_off(tmp_path):
-    path = _clip_with_audio(tmp_path / "short_audio.mkv", frames=100, audio_frames=50)
+    path = clip_with_audio(tmp_path / "short_audio.mkv", frames=100, audio_frames=50)
     media.check_complete(path)
     samples, rate = media.read_audio(path)
     assert len(samples) / rate == pytest.approx(2.0, abs=0.05)
