@@ -276,11 +276,35 @@ class JobStore:
         self.refresh_job(job_id)
 
     def fail_task(self, job_id: str, name: str, error: str, retry: bool = False) -> None:
+        """A running task failed: back to the queue when `retry`, else failed, and so is every
+        queued task that needs it (its error), so that a pack does without a presenter whose
+        analysis failed instead of waiting for a render that can never start."""
         state = "queued" if retry else "failed"
         with self._tx() as db:
             db.execute("UPDATE tasks SET state=?, error=?, finished=? WHERE job_id=? AND name=? AND state='running'",
                        (state, " ".join(error.split())[:2000], time.time(), job_id, name))
+            if not retry:
+                self._fail_dependents(db, job_id)
         self.refresh_job(job_id)
+
+    @staticmethod
+    def _fail_dependents(db, job_id: str) -> None:
+        rows = [_row(r) for r in db.execute("SELECT name, deps, state, error FROM tasks WHERE job_id=?", (job_id,))]
+        states = {r["name"]: r["state"] for r in rows}
+        errors = {r["name"]: r["error"] for r in rows}
+        changed = True
+        while changed:
+            changed = False
+            for r in rows:
+                if states[r["name"]] != "queued":
+                    continue
+                failed = next((d for role, d in r["deps"].items()
+                               if states[d] == "failed" and not role.startswith(OPTIONAL_ROLE)), None)
+                if failed is not None:
+                    db.execute("UPDATE tasks SET state='failed', error=?, finished=? WHERE job_id=? AND name=?"
+                               " AND state='queued'", (errors[failed], time.time(), job_id, r["name"]))
+                    states[r["name"]], errors[r["name"]] = "failed", errors[failed]
+                    changed = True
 
     def set_output(self, job_id: str, name: str, output: str) -> list[str]:
         """Replace a done task's output (an edited translation) and requeue what reads it."""

@@ -4,7 +4,8 @@ machinery (store, scheduler, executors, API) without loading any model.
 It "translates" by tagging each sentence with the language, "speaks" a tone of one second per
 sentence, "renders" by re-encoding the presenter file's first seconds, and packs like the real
 pack. Every run appends one line to `$POLYDUB_FAKE_DIR/runs.log` so tests can count what ran.
-Switches, as files in `$POLYDUB_FAKE_DIR`: `fail-<presenter label>` makes that presenter's
+Switches, as files in `$POLYDUB_FAKE_DIR`: `fail-analyse-<presenter label>` makes that presenter's
+analysis fail with an input error; `fail-<presenter label>` makes that presenter's
 renders fail with an input error; `hold-render` makes renders wait (polling) until it is
 removed, so a test can stop the service in the middle of a render; `crash-render` kills the
 worker process in the middle of the next render (once).
@@ -57,6 +58,8 @@ class CountingRunner:
     # ------------------------------------------------------------------ kinds
     def _analyse(self, call, inputs, out, progress):
         meta = json.loads((inputs["video"] / "meta.json").read_text())
+        if (self.dir / f"fail-analyse-{call.task.rsplit(':', 1)[-1]}").exists():
+            raise InputError(f"{meta['name']}: the face is only 20 px wide (simulated)")
         report = {"frames": 10, "frames_with_face": 10, "file": meta["name"], "probe": meta.get("probe", {})}
         (out / "report.json").write_text(json.dumps(report))
         progress(1.0, meta["name"])

@@ -180,6 +180,27 @@ def test_one_failed_render_does_not_stop_the_others_and_retry(h, videos):
     assert h.store.job(job)["state"] == "done"
 
 
+def test_a_failed_analysis_fails_its_renders_and_the_pack_does_without_them(h, videos):
+    job = h.service.submit(spec(videos, ("pt",), n=2))
+    bad = presenter_label(h.store.tasks(job)[1]["inputs"]["video"])
+    (h.root / f"fail-analyse-{bad}").touch()
+    h.run()
+    states = {t["name"]: t["state"] for t in h.store.tasks(job)}
+    # The render that could never start is failed with the analysis's error, not left queued.
+    assert states[f"analyse:{bad}"] == "failed" and states[f"render:pt:{bad}"] == "failed"
+    assert "only 20 px wide" in h.store.task(job, f"render:pt:{bad}")["error"]
+    assert states["pack:pt"] == "done"
+    manifest = json.loads((h.service.pack_zip(job, "pt").parent / "pack" / "manifest.json").read_text())
+    assert [f["presenter"] for f in manifest["failures"]] == [h.store.job(job)["labels"][bad]]
+    assert len(list((h.service.pack_zip(job, "pt").parent / "pack" / "videos").iterdir())) == 1
+    assert h.store.job(job)["state"] == "failed"
+
+    (h.root / f"fail-analyse-{bad}").unlink()
+    assert sorted(h.service.retry(job)) == [f"analyse:{bad}", f"render:pt:{bad}"]
+    h.run()
+    assert h.store.job(job)["state"] == "done"
+
+
 def test_no_pack_when_every_render_failed(h, videos):
     job = h.service.submit(spec(videos, ("pt",), n=1))
     bad = presenter_label(h.store.tasks(job)[0]["inputs"]["video"])
