@@ -87,8 +87,8 @@ class TaskLines:
             if t["state"] != "running":
                 self.bars.finish(t["label"])
             reused = t["cached"] or (first and t["state"] == "done")
-            err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
-            self.bars.write(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{' (reused)' if reused else ''}{err}")
+            # A failure's error is said once, in the summary at the end.
+            self.bars.write(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
 
 
@@ -160,7 +160,12 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         videos = len(list((dest / "videos").glob("*.mp4")))
         print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
         _say_conversions(folder / "pack", said)
-    errors = [_failure_line(t, labels) for t in tasks if t["state"] == "failed" and not _no_pack(t)]
+    from api.redact import path_hider
+
+    hide = path_hider(service.data_dir)  # the user's file name, not where the store keeps its copy
+    states = {t["name"]: t["state"] for t in tasks}
+    errors = [hide(_failure_line(t, labels)) for t in tasks
+              if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
                        f"job {job_id} made no language pack: {'; '.join(errors) or state}")
@@ -190,6 +195,11 @@ def _say_conversions(folder: Path, said: set[str]) -> None:
 def _no_pack(task: dict) -> bool:
     # A pack task that failed because each of its renders failed repeats their errors.
     return task["kind"] == "pack" and "no presenter could be rendered" in (task["error"] or "")
+
+
+def _after_failed_analysis(task: dict, states: dict[str, str]) -> bool:
+    # A render whose presenter's analysis failed repeats that error: the analysis says it.
+    return task["kind"] == "render" and states.get(task["deps"].get("analysis", ""), "") == "failed"
 
 
 def _failure_line(task: dict, labels: dict[str, str]) -> str:

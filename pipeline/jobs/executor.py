@@ -192,8 +192,10 @@ class Scheduler:
     def failed(self, call: TaskCall, error: str, can_retry: bool) -> None:
         retry = can_retry and call.attempt < self.max_attempts
         self.store.fail_task(call.job_id, call.task, error, retry=retry)
-        log.warning("%s: %s", "will retry" if retry else "failed", error,
-                    extra={"job_id": call.job_id, "task": call.task})
+        # A bad input (not retryable) is the user's to fix and is reported by whoever runs the
+        # job (the CLI's summary, the API's task error): logged, not shouted a second time.
+        log.log(logging.WARNING if can_retry else logging.INFO, "%s: %s", "will retry" if retry else "failed",
+                error, extra={"job_id": call.job_id, "task": call.task})
 
 
 
