@@ -30,6 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, task_key
+from pipeline.jobs.paths import path_hider
 from pipeline.jobs.plan import DEVICE_KINDS
 from pipeline.jobs.store import OPTIONAL_ROLE, JobStore
 
@@ -115,6 +116,9 @@ class Scheduler:
                  max_attempts: int = 2, only_jobs: set[str] | None = None):
         self.store = store
         self.artifacts = artifacts
+        root = getattr(artifacts, "root", None)
+        # Leaves name the file they were given, which for a stored input is the store's copy.
+        self._hide_paths = path_hider(root) if root is not None else (lambda text: text)
         self.versions = dict(versions)
         self.max_attempts = max_attempts
         #: when set, only these jobs run (`polydub run` beside a running service)
@@ -191,6 +195,7 @@ class Scheduler:
 
     def failed(self, call: TaskCall, error: str, can_retry: bool) -> None:
         retry = can_retry and call.attempt < self.max_attempts
+        error = self._hide_paths(error)
         self.store.fail_task(call.job_id, call.task, error, retry=retry)
         # A bad input (not retryable) is the user's to fix and is reported by whoever runs the
         # job (the CLI's summary, the API's task error): logged, not shouted a second time.

@@ -59,7 +59,8 @@ class CountingRunner:
     def _analyse(self, call, inputs, out, progress):
         meta = json.loads((inputs["video"] / "meta.json").read_text())
         if (self.dir / f"fail-analyse-{call.task.rsplit(':', 1)[-1]}").exists():
-            raise InputError(f"{meta['name']}: the face is only 20 px wide (simulated)")
+            # As a leaf says it: the path it was given, the store's copy of the input.
+            raise InputError(f"{inputs['video'] / meta['name']}: the face is only 20 px wide (simulated)")
         report = {"frames": 10, "frames_with_face": 10, "file": meta["name"], "probe": meta.get("probe", {})}
         (out / "report.json").write_text(json.dumps(report))
         progress(1.0, meta["name"])

@@ -188,7 +188,9 @@ def test_a_failed_analysis_fails_its_renders_and_the_pack_does_without_them(h, v
     states = {t["name"]: t["state"] for t in h.store.tasks(job)}
     # The render that could never start is failed with the analysis's error, not left queued.
     assert states[f"analyse:{bad}"] == "failed" and states[f"render:pt:{bad}"] == "failed"
-    assert "only 20 px wide" in h.store.task(job, f"render:pt:{bad}")["error"]
+    error = h.store.task(job, f"analyse:{bad}")["error"]
+    assert error.startswith("presenter1.mp4: the face is only 20 px wide")  # the file, not the store's copy
+    assert h.store.task(job, f"render:pt:{bad}")["error"] == error
     assert states["pack:pt"] == "done"
     manifest = json.loads((h.service.pack_zip(job, "pt").parent / "pack" / "manifest.json").read_text())
     assert [f["presenter"] for f in manifest["failures"]] == [h.store.job(job)["labels"][bad]]
