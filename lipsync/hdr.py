@@ -3,8 +3,9 @@
 The pinned FFmpeg has neither zscale nor libplacebo, so the conversion is done here:
 Y'CbCr -> R'G'B' with the BT.2020 non-constant-luminance matrix (swscale, 16-bit), the PQ
 EOTF (SMPTE ST 2084) or the HLG inverse OETF + OOTF (ITU-R BT.2100), a named tone-mapping
-operator, the BT.2020 -> BT.709 primaries conversion (ITU-R BT.2087) and the BT.709 OETF
-(ITU-R BT.709-6). Curves are applied through lookup tables.
+operator, the BT.2020 -> BT.709 primaries conversion (ITU-R BT.2087) and the inverse of the
+SDR display's EOTF (ITU-R BT.1886, gamma 2.4), as the tone-mapped light is display light.
+Curves are applied through lookup tables.
 
 Luminance levels: SDR reference white is placed at 203 cd/m2 (ITU-R BT.2408), which becomes
 SDR peak (code 255); an HDR source's peak comes from its MaxCLL or mastering-display metadata,
@@ -36,6 +37,8 @@ HLG_PEAK = 1000.0
 HLG_GAMMA = 1.2  # system gamma for a 1000 cd/m2 display (BT.2100 note 5f)
 
 SDR_WHITE_NITS = 203.0
+#: the SDR reference display's EOTF exponent (ITU-R BT.1886)
+BT1886_GAMMA = 2.4
 DEFAULT_HDR_PEAK = 1000.0
 #: ITU-R BT.2020 luminance weights
 BT2020_LUMA = np.array([0.2627, 0.6780, 0.0593], np.float32)
@@ -72,16 +75,17 @@ def hlg_oetf(scene: np.ndarray) -> np.ndarray:
     return np.where(e <= 1 / 12, np.sqrt(3 * e), HLG_A * np.log(np.maximum(12 * e - HLG_B, 1e-12)) + HLG_C)
 
 
-def bt709_oetf(linear: np.ndarray) -> np.ndarray:
-    """Linear light in [0, 1] -> BT.709 signal in [0, 1] (ITU-R BT.709-6, item 1.2)."""
-    x = np.clip(np.asarray(linear, np.float64), 0.0, 1.0)
-    return np.where(x < 0.018, 4.5 * x, 1.099 * np.power(x, 0.45) - 0.099)
+def bt1886_inverse_eotf(light: np.ndarray) -> np.ndarray:
+    """Display light relative to SDR peak in [0, 1] -> SDR signal in [0, 1]: the inverse of the
+    reference display's EOTF, L = V^2.4 with zero black (ITU-R BT.1886, Annex 1). Tone-mapped
+    light is display-referred, so it is encoded for the display that will show it; the BT.709
+    camera OETF would darken mid-tones (mid-grey 128 came back as 108)."""
+    return np.power(np.clip(np.asarray(light, np.float64), 0.0, 1.0), 1 / BT1886_GAMMA)
 
 
-def bt709_inverse_oetf(signal: np.ndarray) -> np.ndarray:
-    """BT.709 signal in [0, 1] -> linear light in [0, 1]."""
-    v = np.clip(np.asarray(signal, np.float64), 0.0, 1.0)
-    return np.where(v < 0.081, v / 4.5, np.power((v + 0.099) / 1.099, 1 / 0.45))
+def bt1886_eotf(signal: np.ndarray) -> np.ndarray:
+    """SDR signal in [0, 1] -> display light relative to SDR peak (ITU-R BT.1886, zero black)."""
+    return np.power(np.clip(np.asarray(signal, np.float64), 0.0, 1.0), BT1886_GAMMA)
 
 
 def bt2390_eetf(nits: np.ndarray, source_peak: float, target_peak: float) -> np.ndarray:
@@ -146,7 +150,7 @@ class ToneMapper:
     #: HLG only: scene luminance Ys (16-bit code) -> gain taking scene light to tone-mapped
     #: display light relative to SDR peak (the OOTF and the operator, both functions of Ys)
     hlg_gain_lut: np.ndarray
-    #: 16-bit linear -> 8-bit BT.709 signal
+    #: 16-bit display light -> 8-bit SDR signal (inverse BT.1886)
     oetf_lut: np.ndarray
 
     @classmethod
@@ -163,7 +167,7 @@ class ToneMapper:
             # every channel is scaled by the same gain (applied to luminance, so hues hold).
             ys = np.maximum(codes, 1e-7)
             gain = tone(HLG_PEAK * np.power(ys, HLG_GAMMA), peak, SDR_WHITE_NITS) / SDR_WHITE_NITS / ys
-        oetf = np.round(bt709_oetf(codes) * 255).astype(np.uint8)
+        oetf = np.round(bt1886_inverse_eotf(codes) * 255).astype(np.uint8)
         return cls(tags.hdr, operator, peak, tags.range or 1, signal.astype(np.float32),
                    gain.astype(np.float32), oetf)
 

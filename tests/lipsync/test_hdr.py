@@ -19,8 +19,9 @@ def _sdr_original(size: int = 160) -> np.ndarray:
 
 
 def _to_hdr_signal(rgb: np.ndarray, transfer: str) -> np.ndarray:
-    """SDR BT.709 RGB uint8 -> BT.2020 R'G'B' signal in [0, 1], SDR white at 203 cd/m2 (BT.2408)."""
-    linear709 = hdr.bt709_inverse_oetf(rgb / 255.0)
+    """SDR BT.709 RGB uint8 -> BT.2020 R'G'B' signal in [0, 1], SDR white at 203 cd/m2 (BT.2408),
+    the SDR picture's light as its BT.1886 display shows it (gamma 2.4, written out here)."""
+    linear709 = (rgb / 255.0) ** 2.4
     linear2020 = linear709 @ np.linalg.inv(hdr.BT2020_TO_BT709).T
     nits = np.clip(linear2020, 0, None) * hdr.SDR_WHITE_NITS
     if transfer == "pq":
@@ -88,7 +89,7 @@ def test_transfer_functions_round_trip_and_known_values():
     x = np.linspace(0, 1, 101)
     assert np.allclose(hdr.pq_inverse_eotf(hdr.pq_eotf(x)), x, atol=1e-6)
     assert np.allclose(hdr.hlg_inverse_oetf(hdr.hlg_oetf(x)), x, atol=1e-6)
-    assert np.allclose(hdr.bt709_inverse_oetf(hdr.bt709_oetf(x)), x, atol=1e-6)
+    assert np.allclose(hdr.bt1886_eotf(hdr.bt1886_inverse_eotf(x)), x, atol=1e-6)
     # ST 2084: 100 cd/m2 at signal 0.508, 1000 at 0.752 (BT.2100 / BT.2408 tables)
     assert hdr.pq_inverse_eotf(100.0) == pytest.approx(0.508, abs=0.001)
     assert hdr.pq_inverse_eotf(1000.0) == pytest.approx(0.752, abs=0.001)
@@ -118,3 +119,18 @@ def test_an_hdr_presenter_renders_in_sdr_colours(engine, tmp_path, make_timeline
     assert media.probe(r.path).video.colour == colour.BT601  # 240x240 is SD
     out = media.read_frame(r.path)
     assert _mean_delta_e(out[:90], original[:90]) < 5.0
+
+
+def test_sdr_mid_grey_placed_in_pq_comes_back_as_itself():
+    """BT.2408 places SDR in HDR as its display light, white at 203 cd/m2: below the EETF's knee
+    the tone mapping is the identity, so mid-grey must come back as it was (the BT.709 camera
+    OETF on that display light gave 108 instead of 128: about ten L* too dark)."""
+    tags = colour.ColourTags(primaries=colour.PRI_BT2020, transfer=colour.TRC_SMPTE2084,
+                             matrix=colour.SPC_BT2020_NCL, range=colour.RANGE_MPEG)
+    grey = 128 / 255
+    nits = grey ** 2.4 * hdr.SDR_WHITE_NITS  # BT.1886 display light, written out
+    signal = hdr.pq_inverse_eotf(nits)
+    mapper = hdr.ToneMapper.for_frame(av.VideoFrame(16, 16, "rgb48le"), tags)  # no metadata: 1000 cd/m2
+    code = int(np.rint(signal * 65535))
+    out = mapper.to_sdr(np.full((1, 1, 3), mapper.signal_lut[code], np.float32))
+    assert abs(int(out[0, 0, 0]) - 128) <= 1
