@@ -89,6 +89,16 @@ def _script_counts(text: str) -> tuple[dict[str, int], int]:
     return counts, latin
 
 
+def script_language(text: str) -> str | None:
+    """The language `text`'s writing system names when most of its letters are in a writing
+    system only one of polydub's languages uses (kana anywhere makes Han Japanese); None for
+    Latin or mixed text. Cheap: no model."""
+    counts, latin = _script_counts(text)
+    if sum(counts.values()) <= latin:
+        return None
+    return "ja" if counts.get("ja") else max(counts, key=counts.get)
+
+
 def identify(text: str, *, min_letters: int = MIN_LETTERS,
              min_confidence: float = MIN_CONFIDENCE) -> Identification | None:
     """The language of `text`, or None when it is too short or unclear to judge.
@@ -98,11 +108,9 @@ def identify(text: str, *, min_letters: int = MIN_LETTERS,
     least `min_letters` letters and the best language has at least `min_confidence`."""
     counts, latin = _script_counts(text)
     own = sum(counts.values())
-    if own > latin:
-        if counts.get("ja"):
-            return Identification("ja", "script", 1.0, own + latin)
-        best = max(counts, key=counts.get)
-        return Identification(best, "script", 1.0, own + latin)
+    by_script = script_language(text)
+    if by_script is not None:
+        return Identification(by_script, "script", 1.0, own + latin)
     if latin < min_letters:
         return None
     tag, probability = identifier().rank(text)[0]

@@ -79,3 +79,18 @@ def test_headings_names_and_codes_never_make_a_segment_foreign():
     assert doc.language == "en"
     assert {s.language for s in doc.sentences} == {None, "en"}
     assert all(s.language is None for s in doc.sentences if s.text in NOT_LANGUAGE)
+
+
+def test_a_given_source_language_does_not_swallow_a_line_in_another_writing_system():
+    """With the source language given, sentences are not identified; an Arabic line read as
+    English would be machine-translated into punctuation and vanish from voice and subtitles."""
+    from translate import Translator, read_source
+    from translate.errors import UnsupportedPairError
+
+    text = "Clean the nozzle at the end of every shift.\n\nاغسل يديك قبل البدء.\n\nDry it with a cloth.\n"
+    doc = read_source(text, language="en")
+    with pytest.raises(UnsupportedPairError, match=r"given as en, but line 3 in Arabic \(ar\) cannot be en"):
+        Translator().check(doc, "en", "pt")
+    # Control: the same script in Latin letters only passes the check.
+    Translator().check(read_source(text.replace("اغسل يديك قبل البدء.", "Wash your hands first."), language="en"),
+                       "en", "pt")
