@@ -197,6 +197,10 @@ class PresenterVoices:
         if override is None:
             return auto, profile
         chosen = presenter_voice_choice(profile, language, overrides={language: override}, catalog=self.catalog())
+        spoken = self.catalog().find(chosen.voice).languages
+        if not any(_primary(tag) == _primary(language) for tag in spoken):
+            raise InputError(f"{chosen.voice} does not speak {language}; it speaks {', '.join(spoken)}; "
+                             f"pick another with `polydub voices --lang {language}`")
         return (auto if auto is not None and auto.voice == chosen.voice else chosen), profile
 
     def resolve(self, presenters, languages, overrides: Mapping[str, object] | None):
@@ -232,6 +236,11 @@ class PresenterVoices:
                     voices.setdefault(key, {})[lang] = choice.voice
                     records.setdefault(key, {})[lang] = voice_record(declared, choice)
         return voices, records
+
+
+def _primary(tag: str) -> str:
+    """The primary subtag, lower case ("pt" of "pt-BR", "pt_br")."""
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def _ref_names(names) -> set[str]:

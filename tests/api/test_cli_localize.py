@@ -180,12 +180,12 @@ def test_voice_per_language_and_per_presenter(env, videos, capsys):
         with pytest.raises(InputError, match="PRESENTER:LANG=VOICE"):
             parse_voices([bad])
 
-    assert localize(env, videos, "--voice", "ana0.mp4:pt=kokoro:jf_alpha", "--voice", "pt=kokoro:jm_kumo") == 0
+    assert localize(env, videos, "--voice", "ana0.mp4:pt=kokoro:jf_nezumi", "--voice", "pt=kokoro:jm_kumo") == 0
     # pt: two voices, two speech tasks; es: both presenters get the same chosen voice, one task
     assert ran(env, 0)["speak"] == 3
     (job,) = JobStore(env / "data" / "jobs.sqlite").jobs()[0]
     speak = sorted(t["name"] for t in JobStore(env / "data" / "jobs.sqlite").tasks(job["id"]) if t["kind"] == "speak")
-    assert [n for n in speak if n.startswith("speak:pt:")] == ["speak:pt:kokoro:jf_alpha", "speak:pt:kokoro:jm_kumo"]
+    assert [n for n in speak if n.startswith("speak:pt:")] == ["speak:pt:kokoro:jf_nezumi", "speak:pt:kokoro:jm_kumo"]
     capsys.readouterr()
 
     assert localize(env, videos, "--voice", "ana1.mp4:pt=kokoro:nobody") == 1

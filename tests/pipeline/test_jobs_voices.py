@@ -103,14 +103,14 @@ def test_presenters_with_the_same_voice_share_one_speech_task(h, videos):
 
 def test_per_presenter_overrides_by_file_name_and_per_language_ones(h, videos):
     job = h.submit(videos[:2], ("pt", "es"), voices={"presenter0.mp4": {"pt": "kokoro:jm_kumo"},
-                                                     "presenter1": {"pt": "female"}, "es": "kokoro:jf_tebukuro"})
+                                                     "presenter1": {"pt": "female"}, "es": "kokoro:jf_nezumi"})
     spec = h.service.job_spec(job)
     keys = [h.store.tasks(job)[i]["inputs"]["video"] for i in (0, 1)]
-    assert spec["voices"][keys[0]] == {"pt": "kokoro:jm_kumo", "es": "kokoro:jf_tebukuro"}
+    assert spec["voices"][keys[0]] == {"pt": "kokoro:jm_kumo", "es": "kokoro:jf_nezumi"}
     records = h.tasks(job, "pack")["pack:pt"]["params"]["voices"]
     assert records["presenter0"]["voice"] == "kokoro:jm_kumo" and "chosen by the user" in records["presenter0"]["reason"]
     assert records["presenter1"]["register"] == "female"  # declared female for pt only
-    assert h.tasks(job, "pack")["pack:es"]["params"]["voices"]["presenter1"]["voice"] == "kokoro:jf_tebukuro"
+    assert h.tasks(job, "pack")["pack:es"]["params"]["voices"]["presenter1"]["voice"] == "kokoro:jf_nezumi"
     assert len([n for n in h.tasks(job, "speak") if n.startswith("speak:es:")]) == 1  # one es voice for both
 
 
@@ -120,6 +120,9 @@ def test_an_unknown_voice_is_one_line_naming_the_installed_ones(h, videos):
     message = str(err.value)
     assert "\n" not in message and "presenter0.mp4" in message and "kokoro:nobody" in message
     assert "kokoro:jf_alpha" in message  # an installed voice, named
+    with pytest.raises(InputError, match="kokoro:jf_tebukuro does not speak pt; it speaks ja, en") as err:
+        h.submit(videos[:1], voices={"presenter0": {"pt": "kokoro:jf_tebukuro"}})
+    assert "\n" not in str(err.value)
     with pytest.raises(SpecError, match="none of the job's presenters"):
         h.submit(videos[:1], voices={"bruno.mp4": {"pt": "kokoro:jm_kumo"}})
 
