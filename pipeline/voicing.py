@@ -170,7 +170,8 @@ class PresenterVoices:
 
         path = Path(path)
         profile = self.profile_fn(path)
-        profile = replace(profile, notes=tuple(n.replace(str(path), path.name) for n in profile.notes))
+        notes = (n.replace(f"{path.name}: {path}", path.name).replace(str(path), path.name) for n in profile.notes)
+        profile = replace(profile, notes=tuple(notes))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".part")
         tmp.write_text(json.dumps(profile.to_dict()), encoding="utf-8")

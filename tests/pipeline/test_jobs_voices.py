@@ -144,6 +144,23 @@ def test_analyses_and_narrations_get_no_voice(h, videos, tmp_path):
     assert h.service.job_spec(job)["voices"] == {} and h.profiled == []
 
 
+def test_a_photo_or_a_silent_clip_gets_the_language_default_and_the_record_says_why(tmp_path, videos):
+    from PIL import Image
+
+    photo = tmp_path / "ana.png"
+    Image.new("RGB", (64, 64), "gray").save(photo)
+    voices = PresenterVoices(tmp_path / "voices")  # the real profile: no audio stream in either
+    chosen, records = voices.resolve([((str(photo),), "a" * 64, photo), ((str(videos[1]),), "b" * 64, videos[1])],
+                                     ["pt"], {})
+    default = tts.VoiceCatalog().default_voice("pt").id
+    assert chosen == {"a" * 64: {"pt": default}, "b" * 64: {"pt": default}}
+    for key, name in (("a" * 64, "ana.png"), ("b" * 64, "presenter1.mp4")):
+        record = records[key]["pt"]
+        assert record["profile"]["source"] == "default" and "default" in record["reason"]
+        assert record["profile"]["notes"][0] == f"{name}: has no audio stream; give a file with speech in it"
+        assert (tmp_path / "voices" / f"{key}.json").is_file()
+
+
 @pytest.mark.slow
 def test_real_speech_and_pack_voice_a_declared_woman_with_a_womans_voice(tmp_path):
     """The demo presenter (no sound) declared female for pt: the real speech step speaks with a
