@@ -32,7 +32,9 @@ class JobCreate(BaseModel):
     recording: str | None = Field(None, description="key returned by POST /uploads")
     narrations: dict[str, str] = Field(default_factory=dict, description="language -> key from POST /uploads")
     source_language: str = "en"
-    voices: dict[str, str] = Field(default_factory=dict)
+    voices: dict[str, str | dict[str, str]] = Field(
+        default_factory=dict, description="{language: voice} and/or {presenter id: {language: voice}}; "
+                                          "voice: an id from GET /voices, or female/male")
     glossary: dict[str, Any] = Field(default_factory=dict, description="{keep: [terms], forced: {term: {lang: text}}}")
     review: bool = False
     renderer: str = "auto"

@@ -73,7 +73,10 @@ def write_pack(
     `speech` is a `tts.Speech`; its sentences and word timings are laid out as cues by
     `pipeline.subtitles.layout_cues` (line length and lines per cue of the speech's language),
     and the layout report goes into the manifest as `quality.subtitles`. `extra` entries are
-    added to the manifest as they are (the pack task's `segments`)."""
+    added to the manifest as they are: the pack task's `segments`, and with synthesized speech
+    `voices` (per presenter: `pipeline.voicing.voice_record`, the voice and why), `narration_voice`
+    (narration.wav and the subtitles are the first presenter's voice) and, when the language has
+    several voices, `narrations` (narration-<voice>.wav per voice, with its presenters)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     layout = layout_cues(speech.sentences, speech.words, language=speech.language, until=speech.duration)

@@ -130,3 +130,141 @@ def voice_record(profile, choice, adaptation=None) -> dict:
     return {"profile": summary, "voice": choice.voice, "reason": choice.reason, "register": choice.register,
             "similarity": None if choice.similarity is None else round(choice.similarity, 4), "wer": choice.wer,
             "adaptation": adaptation.to_dict() if adaptation is not None and adaptation.changed else None}
+
+
+#: override values that declare the presenter's register instead of naming a voice
+REGISTERS = ("female", "male")
+
+
+class PresenterVoices:
+    """The voice of every presenter in every language of a job, resolved when it is submitted.
+
+    Each presenter's `tts.VoiceProfile` is computed once per file content and kept as JSON in
+    `cache_dir/<digest>.json` (re-submitting reads it back in milliseconds). `profile_fn` is
+    `presenter_voice_profile` unless a test gives a cheaper one. The catalog is loaded on first use.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike, *, profile_fn=None, catalog=None):
+        self.cache_dir = Path(cache_dir)
+        self.profile_fn = profile_fn or presenter_voice_profile
+        self._catalog = catalog
+
+    def catalog(self):
+        import tts
+
+        if self._catalog is None:
+            self._catalog = tts.VoiceCatalog()
+        return self._catalog
+
+    def profile(self, path: str | os.PathLike, digest: str):
+        """The presenter's profile, from the cache when this content was seen before. Notes name
+        the file, never the folder it was read from."""
+        import json
+
+        from tts.profile import VoiceProfile
+
+        cached = self.cache_dir / f"{digest}.json"
+        if cached.is_file():
+            return VoiceProfile.from_dict(json.loads(cached.read_text(encoding="utf-8")))
+        from dataclasses import replace
+
+        path = Path(path)
+        profile = self.profile_fn(path)
+        notes = (n.replace(f"{path.name}: {path}", path.name).replace(str(path), path.name) for n in profile.notes)
+        profile = replace(profile, notes=tuple(notes))
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".part")
+        tmp.write_text(json.dumps(profile.to_dict()), encoding="utf-8")
+        os.replace(tmp, cached)
+        return profile
+
+    def choose(self, profile, language: str, override: str | None):
+        """(choice, profile as declared) for one presenter and language, or (None, profile) when no
+        voice speaks the language here (the speech task then takes the language default).
+
+        An override equal to what would be chosen anyway keeps the automatic reason, so a resolved
+        spec submitted again (rerun, resume) records the same reasons."""
+        from pipeline.errors import InputError
+
+        if override and override.lower() in REGISTERS:
+            profile, override = declare(profile, override.lower()), None
+        try:
+            auto = presenter_voice_choice(profile, language, catalog=self.catalog())
+        except InputError as exc:
+            if override is None:
+                log.info("no voice chosen for %s: %s", language, exc)
+                return None, profile
+            auto = None
+        if override is None:
+            return auto, profile
+        chosen = presenter_voice_choice(profile, language, overrides={language: override}, catalog=self.catalog())
+        spoken = self.catalog().find(chosen.voice).languages
+        if not any(_primary(tag) == _primary(language) for tag in spoken):
+            raise InputError(f"{chosen.voice} does not speak {language}; it speaks {', '.join(spoken)}; "
+                             f"pick another with `polydub voices --lang {language}`")
+        return (auto if auto is not None and auto.voice == chosen.voice else chosen), profile
+
+    def resolve(self, presenters, languages, overrides: Mapping[str, object] | None):
+        """({key: {language: voice}}, {key: {language: voice_record}}) for a job's presenters.
+
+        presenters: (names, key, path) per presenter, `names` the references a user may key an
+        override by (the reference given, the file name, the stored key). Raises SpecError for an
+        override naming no presenter of the job, InputError (one line naming the installed voices)
+        for an unknown voice id."""
+        from pipeline.errors import InputError
+        from pipeline.jobs.spec import SpecError
+
+        overrides = dict(overrides or {})
+        per_presenter = {k: v for k, v in overrides.items() if isinstance(v, Mapping)}
+        per_language = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)}
+        known = {str(n) for names, _, _ in presenters for n in _ref_names(names)}
+        stray = sorted(k for k in per_presenter if k not in known)
+        if stray:
+            shown = ", ".join(sorted({Path(str(names[0])).name for names, _, _ in presenters}))
+            raise SpecError(f"voices: {', '.join(stray)} is none of the job's presenters ({shown})")
+        voices: dict[str, dict[str, str]] = {}
+        records: dict[str, dict[str, dict]] = {}
+        for names, key, path in presenters:
+            profile = self.profile(path, key)
+            mine = {k: v for k, v in per_presenter.items() if k in {str(n) for n in _ref_names(names)}}
+            for lang in languages:
+                override = _first(mine, lang) or voice_override(per_language, None, lang)
+                try:
+                    choice, declared = self.choose(profile, lang, override)
+                except InputError as exc:
+                    raise InputError(f"voices: {Path(str(names[0])).name} {lang}: {exc}") from None
+                if choice is not None:
+                    voices.setdefault(key, {})[lang] = choice.voice
+                    records.setdefault(key, {})[lang] = voice_record(declared, choice)
+        return voices, records
+
+
+def _primary(tag: str) -> str:
+    """The primary subtag, lower case ("pt" of "pt-BR", "pt_br")."""
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
+def _ref_names(names) -> set[str]:
+    out: set[str] = set()
+    for n in names:
+        p = Path(str(n))
+        out |= {str(n), p.name, p.stem}
+    return out
+
+
+def _first(tables: Mapping[str, Mapping[str, object]], language: str) -> str | None:
+    for table in tables.values():
+        found = voice_override(table, None, language)
+        if found:
+            return found
+    return None
+
+
+def declare(profile, register: str):
+    """The profile with the user's register on top ("female"/"male"), measured or not."""
+    import tts
+
+    if profile.source == "speech":
+        return _declared_over(profile, register)
+    stated = tts.declared_profile(register)
+    return _with_note(stated, profile.notes[0]) if profile.notes else stated

@@ -34,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the language packs")
     p.add_argument("--source-lang", metavar="TAG", help="the source's language (default: detected)")
     p.add_argument("--audio-track", type=int, metavar="N", help="with --recording: which audio stream, from 1")
-    p.add_argument("--voice", action="append", default=[], metavar="LANG=VOICE",
-                   help="voice per language, e.g. --voice en=piper:en_US-joe-medium (see `polydub voices`)")
+    p.add_argument("--voice", action="append", default=[], metavar="[PRESENTER:]LANG=VOICE",
+                   help="voice per language, e.g. --voice en=piper:en_US-joe-medium, or per presenter "
+                        "(file name or stem), e.g. --voice ana.mp4:pt=kokoro:pf_dora or ana:pt=female "
+                        "(see `polydub voices`); without it each presenter gets the voice that fits them")
     p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 1.0 = normal (0.5 to 2.0)")
     p.add_argument("--glossary", type=Path, metavar="FILE",
                    help="terms never translated and forced translations: CSV/TSV (term,translation,language) "
@@ -57,13 +59,22 @@ def parse_languages(text: str) -> list[str]:
     return langs
 
 
-def parse_voices(items: list[str]) -> dict[str, str]:
-    voices = {}
+def parse_voices(items: list[str]) -> dict[str, str | dict[str, str]]:
+    """--voice LANG=VOICE and PRESENTER:LANG=VOICE as the spec's `voices` (both forms, mixed)."""
+    voices: dict[str, str | dict[str, str]] = {}
     for item in items:
-        lang, sep, voice = item.partition("=")
-        if not sep or not lang or not voice:
-            raise InputError(f"--voice {item!r}: write it as LANG=VOICE, e.g. en=piper:en_US-joe-medium")
-        voices[lang.strip()] = voice.strip()
+        left, sep, voice = item.partition("=")
+        presenter, colon, lang = left.rpartition(":")
+        if not sep or not lang.strip() or not voice.strip() or (colon and not presenter.strip()):
+            raise InputError(f"--voice {item!r}: write it as LANG=VOICE or PRESENTER:LANG=VOICE, "
+                             "e.g. en=piper:en_US-joe-medium or ana.mp4:pt=kokoro:pf_dora")
+        if colon:
+            table = voices.setdefault(presenter.strip(), {})
+            if not isinstance(table, dict):
+                raise InputError(f"--voice {item!r}: {presenter.strip()!r} is used as a language too")
+            table[lang.strip()] = voice.strip()
+        else:
+            voices[lang.strip()] = voice.strip()
     return voices
 
 

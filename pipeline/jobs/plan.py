@@ -3,9 +3,14 @@
     source ─> translate(lang) ─> speak(lang) ─┬─> render(lang, presenter) ─┬─> pack(lang)
     presenter ─> analyse(presenter) ──────────┘                             │
                                                                             ┘
-Presenter analysis is one task per presenter, shared by every language; translation and
-speech are one task per language, shared by every presenter. With narrations, `narrate(lang)`
-turns each recording into a timed speech and takes the place of translate and speak.
+Presenter analysis is one task per presenter, shared by every language; translation is one task
+per language; speech is one task per language and voice, shared by every presenter with that
+voice (the service resolves a voice per presenter and language at submission), and each render
+reads the speech of its presenter's voice. With narrations, `narrate(lang)` turns each recording
+into a timed speech and takes the place of translate and speak.
+
+A pack depends on every speech task of its language: `speech` is the first presenter's voice
+(narration.wav and the subtitles), `speech:<voice>` the others'.
 
 A pack waits for each of its language's renders to finish or fail: it is built from the
 renders that succeeded and lists the failed presenters in its manifest; when every render
@@ -50,10 +55,14 @@ def presenter_label(key: str) -> str:
     return key[:10]
 
 
-def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode]:
+def plan(spec: JobSpec, names: Mapping[str, str] | None = None,
+         voice_records: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None) -> list[TaskNode]:
     """The task graph of a resolved spec (presenters, recording and narrations are input keys).
-    `names` maps presenter labels to the file names their videos get in the language packs."""
+    `names` maps presenter labels to the file names their videos get in the language packs;
+    `voice_records` ({presenter key: {language: pipeline.voicing.voice_record}}) go to the packs'
+    manifests."""
     names = names or {}
+    voice_records = voice_records or {}
     tasks: list[TaskNode] = []
     decode = decode_params(spec)
     for p in spec.presenters:
@@ -79,30 +88,42 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None) -> list[TaskNode
                                           **_truncated(spec)},
                                   language=lang))
             text_deps: dict[str, str] = {}
+            speeches = {p: speech for p in spec.presenters}
         else:
             translation = str(TaskKey("translate", lang))
-            speech = str(TaskKey("speak", lang))
             tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
                                   inputs={"translations": spec.translations} if spec.translations else {},
                                   params={"language": lang, "source_language": spec.source_language,
                                           "glossary": dict(glossary)}, language=lang))
-            tasks.append(TaskNode(speech, "speak", deps={"translation": translation, "source": "source"},
-                                  params={"language": lang, "voice": spec.voice(lang), "rate": spec.rate},
-                                  language=lang, gate=review_gate(lang) if spec.review else None))
-            text_deps = {"translation": translation, "source": "source"}
+            voices = {p: spec.presenter_voice(p, lang) for p in spec.presenters}
+            by_voice: dict[str | None, str] = {}
+            for voice in dict.fromkeys(voices.values()):  # the first presenter's voice first
+                by_voice[voice] = str(TaskKey("speak", lang, voice=voice))
+                tasks.append(TaskNode(by_voice[voice], "speak", deps={"translation": translation, "source": "source"},
+                                      params={"language": lang, "voice": voice, "rate": spec.rate},
+                                      language=lang, gate=review_gate(lang) if spec.review else None))
+            speeches = {p: by_voice[v] for p, v in voices.items()}
+            speech = next(iter(by_voice.values()))
+            text_deps = {"translation": translation, "source": "source",
+                         **{f"speech:{v or 'default'}": name for v, name in by_voice.items() if name != speech}}
         renders = {}
         for p in spec.presenters:
             label = presenter_label(p)
             name = str(TaskKey("render", lang, label))
             renders[f"render:{label}"] = name
-            tasks.append(TaskNode(name, "render", deps={"speech": speech, "analysis": str(TaskKey("analyse", presenter=label))},
+            analysis = str(TaskKey("analyse", presenter=label))
+            tasks.append(TaskNode(name, "render", deps={"speech": speeches[p], "analysis": analysis},
                                   inputs={"video": p},
                                   params={"renderer": spec.renderer, "max_seconds": max_seconds,
                                           "max_height": max_height,
                                           "renderer_options": dict(spec.renderer_options), **decode},
                                   language=lang, presenter=label))
+        stems = _unique_names(spec.presenters, names)
+        records = {stems[presenter_label(p)]: voice_records[p][lang] for p in spec.presenters
+                   if lang in voice_records.get(p, {})}
         tasks.append(TaskNode(str(TaskKey("pack", lang)), "pack", deps={**text_deps, "speech": speech, **renders},
-                              params={"language": lang, "names": _unique_names(spec.presenters, names)},
+                              params={"language": lang, "names": stems,
+                                      **({"voices": records} if records else {})},
                               language=lang))
     return tasks
 

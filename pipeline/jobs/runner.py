@@ -252,7 +252,7 @@ class PipelineRunner:
                                       conversions=tuple(result.get("conversions") or ())))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = _voices_entry(call.params, inputs, speech, folder)
         if "translation" in inputs:
             data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
             source_language, target_language = data["source_language"], data["target_language"]
@@ -283,6 +283,32 @@ class PipelineRunner:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech, folder: Path) -> dict[str, Any]:
+    """The manifest's `voices` (per presenter: voice, reason, profile) and, when the language has
+    several voices, `narrations`: narration-<voice>.wav for each, beside narration.wav (the first
+    presenter's voice, which the subtitles follow too)."""
+    from pipeline import steps
+    from pipeline.jobs.artifacts import safe_name
+
+    records = dict(params.get("voices") or {})
+    if not records:
+        return {}
+    first = next(iter(dict(params.get("names") or {}).values()), None)
+    out: dict[str, Any] = {"voices": records, "narration_voice": {
+        "presenter": first, "voice": speech.voice,
+        "note": "narration.wav and the subtitles are the speech of the first presenter's voice"}}
+    others = sorted(role for role in inputs if role.startswith("speech:"))
+    if others:
+        files = []
+        for role, loaded in [("speech", speech), *((r, _load_speech(inputs[r])) for r in others)]:
+            name = f"narration-{safe_name(loaded.voice.replace(':', '-'))}.wav"
+            steps.write_narration(loaded, folder / name)
+            files.append({"file": name, "voice": loaded.voice, "duration": round(loaded.duration, 3),
+                          "presenters": sorted(p for p, r in records.items() if r.get("voice") == loaded.voice)})
+        out["narrations"] = files
+    return out
 
 
 def _input_file(folder: Path) -> Path:

@@ -78,7 +78,7 @@ class JobService:
                  data_dir: str | Path, prober: Prober = probe_media,
                  thumbnailer: Callable[[Path], bytes | None] = thumbnail_jpeg,
                  min_free_bytes: int = 1 << 30, retention_days: float = 30.0, allow_paths: bool = False,
-                 free_space: Callable[[Path], int] | None = None):
+                 free_space: Callable[[Path], int] | None = None, voices: Any = None):
         self.store = store
         self.artifacts = artifacts
         self.executor = executor
@@ -93,6 +93,13 @@ class JobService:
         self.allow_paths = allow_paths
         #: data folder -> free bytes; injectable so tests can fill the disk
         self.free_space = free_space or (lambda folder: shutil.disk_usage(folder).free)
+        #: a `pipeline.voicing.PresenterVoices`: a voice per presenter and language at submission
+        #: (profiles cached by file content in <data>/voices); injectable so tests can stub profiles
+        if voices is None:
+            from pipeline.voicing import PresenterVoices
+
+            voices = PresenterVoices(self.data_dir / "voices")
+        self.voices = voices
 
     # ------------------------------------------------------------------ disk
     def free_bytes(self) -> int:
@@ -244,7 +251,8 @@ class JobService:
         spec = normalize_spec(spec)
         spec.check()
         resolved, labels = self.resolve(spec)
-        return self._create(spec, resolved, labels, kind, _carry_edits_from)
+        resolved, records = self._voiced(resolved, spec.presenters, labels)
+        return self._create(spec, resolved, labels, kind, _carry_edits_from, records)
 
     def submit_or_resume(self, spec: JobSpec, kind: str = "job") -> tuple[str, bool]:
         """The job of this spec, resumed, or a new one: (job id, resumed).
@@ -256,18 +264,32 @@ class JobService:
         spec = normalize_spec(spec)
         spec.check()
         resolved, labels = self.resolve(spec)
+        resolved, records = self._voiced(resolved, spec.presenters, labels)
         found = self.store.find_job(kind, resolved.to_dict())
         if found is None:
-            return self._create(spec, resolved, labels, kind, None), False
+            return self._create(spec, resolved, labels, kind, None, records), False
         self.store.retry(found)
         log.info("resuming", extra={"job_id": found, "task": "-"})
         if self.executor is not None:
             self.executor.wake()
         return found, True
 
+    def _voiced(self, resolved: JobSpec, refs: Iterable[str], labels: Mapping[str, str]
+                ) -> tuple[JobSpec, dict[str, dict[str, dict]]]:
+        """The resolved spec with a voice per presenter and language in `voices` ({presenter key:
+        {language: voice}}: part of the job's identity), and the voice records for the manifests.
+        Only for synthesized speech (not narrations, not analyses). SpecError for an override that
+        names no presenter; InputError (one line naming the installed voices) for an unknown voice."""
+        if resolved.analyse_only or resolved.narrations:
+            return resolved, {}
+        presenters = [((ref, key, labels.get(presenter_label(key), key)), key, self.artifacts.input_file(key))
+                      for ref, key in zip(refs, resolved.presenters)]
+        voices, records = self.voices.resolve(presenters, resolved.languages, resolved.voices)
+        return replace(resolved, voices=voices), records
+
     def _create(self, spec: JobSpec, resolved: JobSpec, labels: dict[str, str], kind: str,
-                carry_edits_from: str | None) -> str:
-        tasks = plan(resolved, labels)
+                carry_edits_from: str | None, records: Mapping[str, Mapping[str, dict]] | None = None) -> str:
+        tasks = plan(resolved, labels, records)
         check_graph(tasks)
         job_id = self.store.create_job(spec.name or _default_name(spec), kind, resolved.to_dict(), tasks,
                                        labels=labels, languages=() if spec.analyse_only or spec.narrations
@@ -303,7 +325,8 @@ class JobService:
             raise JobError("a narration job gets new languages only with their narrations; create a new job")
         spec.check()
         all_labels = {**job["labels"], **labels}
-        added = self.store.extend_job(job_id, spec.to_dict(), plan(spec, all_labels), all_labels,
+        spec, records = self._voiced(spec, spec.presenters, all_labels)
+        added = self.store.extend_job(job_id, spec.to_dict(), plan(spec, all_labels, records), all_labels,
                                       () if spec.narrations else spec.languages)
         if self.executor is not None:
             self.executor.wake()

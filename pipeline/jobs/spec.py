@@ -66,7 +66,10 @@ class JobSpec:
       glossary         {keep: [terms], forced: {language: {term: translation}}}, or a file
                        reference (CSV/TSV/JSON/YAML) the service reads [--glossary]
       review           stop after translation until a reviewer approves [--review]
-      voices           {language: voice}, or {presenter: {language: voice}} [--voice LANG=VOICE]
+      voices           {language: voice}, and/or {presenter: {language: voice}} (presenter: its
+                       id, file name or stem; voice: a voice id, or female/male to declare the
+                       presenter's register); the rest is chosen per presenter from their own
+                       voice when the job is submitted [--voice LANG=VOICE, PRESENTER:LANG=VOICE]
       rate             speaking rate, 1.0 = normal [--rate]
       renderer         a name from `lipsync.renderers` or "auto" [--renderer]
       renderer_options options for that renderer, e.g. {checkpoint: PATH} [--checkpoint]
@@ -195,9 +198,6 @@ class JobSpec:
             raise SpecError(f"renderer: unknown renderer {self.renderer!r}; use one of {', '.join(choices)}")
         if not RATE_RANGE[0] <= self.rate <= RATE_RANGE[1]:
             raise SpecError(f"rate: {self.rate} is outside {RATE_RANGE[0]}..{RATE_RANGE[1]} (1.0 = normal speed)")
-        if self.per_presenter_voices():
-            raise SpecError("voices: per-presenter voices ({presenter: {language: voice}}) are not supported yet; "
-                            "give one voice per language, e.g. {pt: kokoro:pf_dora}")
         if self.preview is not None and not (0 < self.preview.seconds <= 30 and 64 <= self.preview.height <= 1080):
             raise SpecError("preview: seconds must be in (0, 30] and height in [64, 1080]")
 
@@ -239,13 +239,21 @@ class JobSpec:
         return _rgb(self.background) if self.background else None
 
     def per_presenter_voices(self) -> dict[str, Mapping[str, str]]:
-        """The {presenter: {language: voice}} entries of `voices` (reserved for the voices issue)."""
+        """The {presenter: {language: voice}} entries of `voices`."""
         return {k: v for k, v in self.voices.items() if isinstance(v, Mapping)}
 
     def voice(self, language: str) -> str | None:
         """The voice asked for a language, or None (the language's default voice)."""
         value = self.voices.get(language)
         return value if isinstance(value, str) else None
+
+    def presenter_voice(self, presenter: str, language: str) -> str | None:
+        """The voice of a presenter (as the spec names it: a stored key once resolved) in a
+        language: its own entry, else the language's, else None (the language default)."""
+        table = self.voices.get(presenter)
+        if isinstance(table, Mapping) and isinstance(table.get(language), str):
+            return table[language]
+        return self.voice(language)
 
     def as_preview(self, seconds: float = 3.0, height: int = 240) -> JobSpec:
         """The same job cut down to one presenter and one language at low resolution."""
@@ -288,7 +296,11 @@ def _voices(value: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, voice in value.items():
         if isinstance(voice, Mapping):
-            out[str(key)] = {str(lang): str(v) for lang, v in voice.items()}
+            bad = [str(lang) for lang, v in voice.items() if not isinstance(v, str) or not v.strip()]
+            if bad:
+                raise SpecError(f"voices: {key!r} {', '.join(bad)} needs a voice name or female/male "
+                                "(see `polydub voices`)")
+            out[str(key)] = {str(lang): v.strip() for lang, v in voice.items()}
         elif isinstance(voice, str) and voice.strip():
             out[str(key)] = voice.strip()
         else:

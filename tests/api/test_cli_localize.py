@@ -168,3 +168,26 @@ def test_decode_options_reach_the_presenter_tasks(env, videos, capsys):
     assert decode["analyse"] == decode["render"] == {"accept_truncated": True, "background": "#808080"}
     assert localize(env, videos[:1], "--background", "not-a-colour", langs="pt") == 1
     assert "background: 'not-a-colour' is not a colour" in capsys.readouterr().err
+
+
+def test_voice_per_language_and_per_presenter(env, videos, capsys):
+    from api.cli.localize import parse_voices
+    from pipeline.errors import InputError
+
+    assert parse_voices(["pt=kokoro:jm_kumo", "ana0.mp4:pt=kokoro:jf_alpha", "ana1:es=female"]) == {
+        "pt": "kokoro:jm_kumo", "ana0.mp4": {"pt": "kokoro:jf_alpha"}, "ana1": {"es": "female"}}
+    for bad in ("pt", "=kokoro:jm_kumo", ":pt=kokoro:jm_kumo", "ana0.mp4:pt="):
+        with pytest.raises(InputError, match="PRESENTER:LANG=VOICE"):
+            parse_voices([bad])
+
+    assert localize(env, videos, "--voice", "ana0.mp4:pt=kokoro:jf_nezumi", "--voice", "pt=kokoro:jm_kumo") == 0
+    # pt: two voices, two speech tasks; es: both presenters get the same chosen voice, one task
+    assert ran(env, 0)["speak"] == 3
+    (job,) = JobStore(env / "data" / "jobs.sqlite").jobs()[0]
+    speak = sorted(t["name"] for t in JobStore(env / "data" / "jobs.sqlite").tasks(job["id"]) if t["kind"] == "speak")
+    assert [n for n in speak if n.startswith("speak:pt:")] == ["speak:pt:kokoro:jf_nezumi", "speak:pt:kokoro:jm_kumo"]
+    capsys.readouterr()
+
+    assert localize(env, videos, "--voice", "ana1.mp4:pt=kokoro:nobody") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "kokoro:nobody" in err[0] and "kokoro:jf_alpha" in err[0]

@@ -63,6 +63,24 @@ def test_a_job_that_cannot_run_is_refused_at_creation(client, presenter, extra, 
     assert client.get("/jobs", params={"kind": ""}).json()["total"] == before  # nothing was created
 
 
+def test_a_presenters_own_voice_is_checked_at_creation(client, presenter):
+    before = client.get("/jobs", params={"kind": ""}).json()["total"]
+    for voice, words in (("kokoro:nobody", ["kokoro:nobody", "is installed", "kokoro:jf_nezumi"]),
+                         ("kokoro:jf_tebukuro", ["does not speak pt", "polydub voices --lang pt"])):
+        r = client.post("/jobs", json={"text": "Clean the nozzle.", "presenters": [presenter], "languages": ["pt"],
+                                       "voices": {presenter: {"pt": voice}}})
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert "\n" not in detail and all(w in detail for w in words), detail
+    assert client.get("/jobs", params={"kind": ""}).json()["total"] == before
+    r = client.post("/jobs", json={"text": "Clean the nozzle.", "presenters": [presenter], "languages": ["pt"],
+                                   "voices": {presenter: {"pt": "female"}}})
+    assert r.status_code == 201, r.text
+    job = client.get(f"/jobs/{r.json()['id']}").json()
+    (speak,) = [t for t in job["tasks"] if t["name"].startswith("speak:pt:")]
+    assert speak["label"].startswith("Voicing Portuguese") and "kokoro:jf_" in speak["label"]  # a woman's voice
+
+
 def test_preview_and_extend_are_checked_too(client, presenter):
     r = client.post("/jobs/preview", json={"text": "Clean it.", "presenters": [presenter], "languages": ["es"]})
     assert r.status_code == 422 and "Spanish (es)" in r.json()["detail"]

@@ -16,7 +16,17 @@ def test_every_planned_name_parses_back_to_its_task():
         assert key.language == task.language and key.presenter == task.presenter
 
 
-@pytest.mark.parametrize("name", ["render:pt", "translate", "colour:pt", "source:pt", "render:pt:a:b", "speak:"])
+def test_a_speech_task_names_its_voice_colons_and_all():
+    key = TaskKey("speak", "pt-BR", voice="kokoro:jf_nezumi")
+    assert str(key) == "speak:pt-BR:kokoro:jf_nezumi" and TaskKey.parse(str(key)) == key
+    assert TaskKey.parse("speak:pt") == TaskKey("speak", "pt")  # a voice left to the language default
+    assert key.label() == "Voicing pt-BR — kokoro:jf_nezumi"
+    with pytest.raises(ValueError):
+        TaskKey("render", "pt", "ab12", voice="kokoro:jf_nezumi")
+
+
+@pytest.mark.parametrize("name", ["render:pt", "translate", "colour:pt", "source:pt", "render:pt:a:b", "speak:",
+                                  "speak:pt:", "speak:pt::"])
 def test_what_is_not_a_task_name_is_refused(name):
     with pytest.raises(ValueError):
         TaskKey.parse(name)

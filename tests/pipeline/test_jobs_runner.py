@@ -96,3 +96,26 @@ def test_render_tasks_decode_with_the_spec_background_and_truncation(tmp_path):
     assert engine.decode.accept_truncated is True and engine.decode.background == (128, 128, 128)
     assert json.loads((out / "result.json").read_text())["conversions"] == [
         "mirrored to 64x48, as its display matrix says"]
+
+
+def test_a_language_with_two_voices_packs_a_narration_per_voice_and_each_presenters_voice(tmp_path):
+    inputs = _inputs(tmp_path)
+    other = tmp_path / "speech-b"
+    other.mkdir()
+    _save_speech(Speech(audio=np.zeros(16000 * 2, np.float32), sample_rate=16000, phonemes=(), words=(),
+                        sentences=(TimedText(0.0, 1.0, "Use o capacete."),), language="pt-BR",
+                        voice="kokoro:jm_kumo", backend="kokoro"), other)
+    records = {"ana": {"voice": "v", "reason": "v: chosen by the user", "register": "female"},
+               "bruno": {"voice": "kokoro:jm_kumo", "reason": "male voice: the default", "register": "male"}}
+    out = tmp_path / "out"
+    out.mkdir()
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, {**inputs, "speech:kokoro:jm_kumo": str(other)},
+                    {"language": "pt", "names": {"a1": "ana", "b2": "bruno"}, "voices": records})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    assert manifest["voices"] == records
+    assert manifest["narration"]["voice"] == "v" and manifest["narration_voice"]["presenter"] == "ana"
+    assert [(n["file"], n["presenters"]) for n in manifest["narrations"]] == [
+        ("narration-v.wav", ["ana"]), ("narration-kokoro-jm_kumo.wav", ["bruno"])]
+    with zipfile.ZipFile(out / "pack.zip") as zf:
+        assert {"narration.wav", "narration-v.wav", "narration-kokoro-jm_kumo.wav"} <= set(zf.namelist())

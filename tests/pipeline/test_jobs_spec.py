@@ -23,6 +23,15 @@ def test_every_field_round_trips():
     assert JobSpec.from_dict(BASE).source_language is None  # detected, as the CLI does
 
 
+def test_per_presenter_voices_are_a_valid_form_beside_the_per_language_one():
+    spec = JobSpec.from_dict({**BASE, "voices": {"es": "kokoro:ef_dora", "ana.mp4": {"pt": " kokoro:pf_dora "}}})
+    assert spec.per_presenter_voices() == {"ana.mp4": {"pt": "kokoro:pf_dora"}}
+    assert spec.presenter_voice("ana.mp4", "pt") == "kokoro:pf_dora"
+    assert spec.presenter_voice("ana.mp4", "es") == spec.presenter_voice("bia.mp4", "es") == "kokoro:ef_dora"
+    assert spec.presenter_voice("bia.mp4", "pt") is None  # chosen for her at submission
+    assert JobSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+
+
 def test_renderer_names_come_from_the_registry():
     from lipsync.renderers import RENDERERS
 
@@ -35,7 +44,7 @@ def test_renderer_names_come_from_the_registry():
     ({"audio_track": 0}, "audio_track"),
     ({"renderer": "magic"}, "renderer"),
     ({"voices": {"pt": 3}}, "voices"),
-    ({"voices": {"ana.mp4": {"pt": "kokoro:pf_dora"}}}, "voices"),
+    ({"voices": {"ana.mp4": {"pt": 3}}}, "voices"),
     ({"glossary": {"keep": "ACME"}}, "glossary"),
     ({"glossary": {"colour": []}}, "glossary"),
     ({"transcript": "   "}, "transcript"),
