@@ -46,7 +46,6 @@ def test_workers_run_a_job_keep_state_and_cancel(service, videos, tmp_path):
     render_pids = {row[3] for row in log if row[0] == "render"}
     speech_pids = {row[3] for row in log if row[0] in ("source", "translate", "speak", "pack")}
     assert len(render_pids) == 1 and len(speech_pids) == 1 and render_pids != speech_pids
-    assert log[0][0] == "source" or log[1][0] == "source"
     assert render_pids & {row[3] for row in log if row[0] == "analyse"}
     snap = service.snapshot(job)
     assert snap["percent"] == 100.0 and all(t["state"] == "done" for t in snap["tasks"])
