@@ -102,9 +102,11 @@ def _tighten(props: dict[str, Any]) -> None:
     props["audio_track"]["anyOf"][0]["minimum"] = 1
     props["rate"] |= {"minimum": RATE_RANGE[0], "maximum": RATE_RANGE[1]}
     props["renderer"]["enum"] = list(renderer_choices())
-    props["voices"] |= {"additionalProperties": {"type": "string", "pattern": _NOT_BLANK,
-                                                 "description": "a voice name, see `polydub voices`"}}
-    props["voices"]["description"] += " (per-presenter voices are not supported yet)"
+    voice = {"type": "string", "pattern": _NOT_BLANK,
+             "description": "a voice name (see `polydub voices`), or female/male to declare the presenter's register"}
+    props["voices"] |= {"additionalProperties": {"anyOf": [
+        voice, {"type": "object", "description": "one presenter's voices: {language: voice}",
+                "additionalProperties": voice}]}}
     scalar = {"type": ["string", "number", "boolean"]}
     props["renderer_options"] |= {"additionalProperties": scalar}
     terms = {"type": "array", "items": {"type": "string"}}

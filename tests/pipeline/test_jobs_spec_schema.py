@@ -132,3 +132,14 @@ def test_text_forms_from_dict_accepts_are_valid(validator) -> None:
     assert validator.is_valid(data)
     spec = JobSpec.from_dict(data)
     assert spec.languages == ("pt", "es") and spec.presenters == ("a.mp4",)
+
+
+def test_the_schema_takes_per_presenter_voices_as_the_spec_does():
+    import jsonschema
+
+    data = {"text": "Clean the nozzle.", "languages": ["pt"], "presenters": ["ana.mp4"],
+            "voices": {"es": "kokoro:jm_kumo", "ana.mp4": {"pt": "female"}}}
+    jsonschema.validate(data, job_schema())
+    assert JobSpec.from_dict(data).per_presenter_voices() == {"ana.mp4": {"pt": "female"}}
+    with pytest.raises(jsonschema.ValidationError):  # control: a voice must be a name
+        jsonschema.validate({**data, "voices": {"ana.mp4": {"pt": 3}}}, job_schema())
