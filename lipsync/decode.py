@@ -77,10 +77,38 @@ def open_container(path: str | os.PathLike) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        if _mp4_without_index(path):
+            raise MediaError(
+                f"{path}: an MP4/MOV file without its index (moov box): it was cut off or never finished "
+                "writing; copy it again from its source, or re-export it"
+            ) from exc
         raise MediaError(
             f"{path}: not a readable audio, video or image file ({exc.__class__.__name__}); "
             "re-export it as MP4, WAV or PNG"
         ) from exc
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """An ISO base media file (MP4, MOV: 'ftyp' first) whose top-level boxes hold no 'moov': the
+    index is written last, so a copy cut short loses it. Walks box headers only (ISO/IEC 14496-12
+    section 4.2: 32-bit size, type, 64-bit size when the size is 1, to the end when it is 0)."""
+    with open(path, "rb") as f:
+        end = os.fstat(f.fileno()).st_size
+        offset, first = 0, True
+        while offset + 8 <= end:
+            f.seek(offset)
+            size, kind = int.from_bytes(f.read(4), "big"), f.read(4)
+            if first and kind != b"ftyp":
+                return False
+            first = False
+            if kind == b"moov":
+                return False
+            if size == 1:
+                size = int.from_bytes(f.read(8), "big")
+            if size == 0 or size < 8:
+                break
+            offset += size
+    return not first
 
 
 def refuse_heif(path: Path) -> None:

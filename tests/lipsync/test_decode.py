@@ -148,3 +148,18 @@ def test_a_cut_off_faststart_mp4_is_refused(tmp_path):
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(TruncatedMediaError, match=r"video is cut off: [0-9.]+ s readable of 4.00 s declared"):
         media.check_complete(cut)
+
+
+def test_a_cut_off_mp4_without_its_index_says_so(tmp_path):
+    """The usual MP4 layout writes its index (moov) last, so a copy cut short has none left."""
+    whole = clip_with_audio(tmp_path / "whole.mp4")
+    media.probe(whole)  # a whole file opens
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(MediaError, match=r"without its index \(moov box\): it was cut off"):
+        media.probe(cut)
+    # Control: a file that is not an MP4 at all keeps the plain message.
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00" * 64)
+    with pytest.raises(MediaError, match="not a readable audio, video or image file"):
+        media.probe(junk)
