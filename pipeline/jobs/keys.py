@@ -69,7 +69,14 @@ class TaskKey:
         names = names or {}
         presenter = names.get(self.presenter, self.presenter) if self.presenter else ""
         return _LABELS[self.kind].format(presenter=presenter, language=self.language or "",
-                                         voice=f" — {self.voice}" if self.voice else "")
+                                         voice=f" — {voice_words(self.voice)}" if self.voice else "")
+
+
+def voice_words(voice: str) -> str:
+    """A voice id as a person reads it: "kokoro:jf_nezumi" -> "jf_nezumi (Kokoro)" (labels carry
+    no task-key punctuation)."""
+    backend, sep, name = voice.partition(":")
+    return f"{name} ({backend.title()})" if sep and name else voice
 
 
 def review_gate(language: str) -> str:

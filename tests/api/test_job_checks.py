@@ -78,7 +78,7 @@ def test_a_presenters_own_voice_is_checked_at_creation(client, presenter):
     assert r.status_code == 201, r.text
     job = client.get(f"/jobs/{r.json()['id']}").json()
     (speak,) = [t for t in job["tasks"] if t["name"].startswith("speak:pt:")]
-    assert speak["label"].startswith("Voicing Portuguese") and "kokoro:jf_" in speak["label"]  # a woman's voice
+    assert speak["label"].startswith("Voicing Portuguese") and "— jf_" in speak["label"] and "(Kokoro)" in speak["label"]  # a woman's voice
 
 
 def test_preview_and_extend_are_checked_too(client, presenter):

@@ -20,7 +20,7 @@ def test_a_speech_task_names_its_voice_colons_and_all():
     key = TaskKey("speak", "pt-BR", voice="kokoro:jf_nezumi")
     assert str(key) == "speak:pt-BR:kokoro:jf_nezumi" and TaskKey.parse(str(key)) == key
     assert TaskKey.parse("speak:pt") == TaskKey("speak", "pt")  # a voice left to the language default
-    assert key.label() == "Voicing pt-BR — kokoro:jf_nezumi"
+    assert key.label() == "Voicing pt-BR — jf_nezumi (Kokoro)"
     with pytest.raises(ValueError):
         TaskKey("render", "pt", "ab12", voice="kokoro:jf_nezumi")
 
