@@ -1,0 +1,46 @@
+"""Job progress rows: percent done weighted by task kind, time left, finished outputs."""
+
+import time
+
+from pipeline.jobs.progress import outputs, percent_eta, summary, task_rows
+from pipeline.jobs.store import WEIGHTS
+
+
+def _job(state="running", started=None):
+    return {"id": "j1", "name": "demo", "kind": "job", "state": state, "created": 0.0, "started": started,
+            "finished": None, "error": None, "spec": {"languages": ["es"], "review": True},
+            "labels": {"p1": "alice"}}
+
+
+def _task(name, kind, state, progress=0.0, language=None, presenter=None):
+    return {"name": name, "kind": kind, "language": language, "presenter": presenter, "state": state,
+            "progress": progress, "message": "", "error": None, "attempts": 1, "cached": False, "seconds": 1.0}
+
+
+def test_percent_is_weighted_by_task_kind():
+    tasks = [_task("translate:es", "translate", "done", language="es"),
+             _task("render:es:p1", "render", "running", 0.5, "es", "p1")]
+    total = WEIGHTS["translate"] + WEIGHTS["render"]
+    percent, _ = percent_eta(_job(), tasks)
+    assert percent == round(100 * (WEIGHTS["translate"] + 0.5 * WEIGHTS["render"]) / total, 1)
+
+
+def test_time_left_is_extrapolated_from_time_elapsed():
+    tasks = [_task("translate:es", "translate", "done", language="es"),
+             _task("speak:es", "speak", "queued", language="es")]
+    _, eta = percent_eta(_job(started=time.time() - 100.0), tasks)
+    assert eta is not None and 99.0 <= eta <= 101.0  # half done in 100 s: about 100 s to go
+    assert percent_eta(_job(state="done"), tasks) == (100.0, 0.0)
+    assert percent_eta(_job(), []) == (100.0, 0.0)
+    assert percent_eta(_job(started=None), tasks)[1] is None  # not started: no estimate
+
+
+def test_summary_rows_and_outputs():
+    tasks = [_task("render:es:p1", "render", "done", language="es", presenter="p1"),
+             _task("pack:es", "pack", "failed", language="es")]
+    row = summary(_job(), tasks)
+    assert row["id"] == "j1" and row["languages"] == ["es"] and row["review"] is True
+    rows = task_rows(_job(), tasks)
+    assert rows[0]["file"] == "alice" and rows[1]["file"] is None and all(r["label"] for r in rows)
+    assert outputs(_job(), tasks) == {"videos": [{"language": "es", "presenter": "p1", "name": "alice"}],
+                                      "packs": []}
