@@ -11,7 +11,6 @@ import json
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,64 +19,14 @@ from typing import Any
 from pipeline.errors import JobError
 from pipeline.jobs.keys import TaskKey, gate_language
 from pipeline.jobs.plan import TaskNode
-
-JOB_STATES = ("queued", "running", "waiting-review", "done", "failed", "cancelled")
-TASK_STATES = ("queued", "running", "done", "failed", "cancelled")
-ACTIVE = ("queued", "running", "waiting-review")
-#: Rough relative cost of each kind, to turn task states into a job percent.
-WEIGHTS = {"analyse": 2.0, "source": 0.5, "translate": 1.0, "narrate": 1.0, "speak": 1.0, "render": 6.0, "pack": 0.5}
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, spec TEXT NOT NULL,
-    labels TEXT NOT NULL DEFAULT '{}', state TEXT NOT NULL, created REAL NOT NULL,
-    started REAL, finished REAL, error TEXT, keep INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
-CREATE TABLE IF NOT EXISTS tasks (
-    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, name TEXT NOT NULL,
-    seq INTEGER NOT NULL, kind TEXT NOT NULL, deps TEXT NOT NULL, inputs TEXT NOT NULL,
-    params TEXT NOT NULL, language TEXT, presenter TEXT, gate TEXT,
-    state TEXT NOT NULL DEFAULT 'queued', key TEXT, output TEXT, progress REAL NOT NULL DEFAULT 0,
-    message TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
-    worker TEXT, started REAL, finished REAL, seconds REAL,
-    PRIMARY KEY (job_id, name));
-CREATE INDEX IF NOT EXISTS tasks_state ON tasks(state);
-CREATE TABLE IF NOT EXISTS reviews (
-    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, language TEXT NOT NULL,
-    approved INTEGER NOT NULL DEFAULT 0, edited INTEGER NOT NULL DEFAULT 0,
-    approved_by TEXT, approved_at REAL, PRIMARY KEY (job_id, language));
-CREATE TABLE IF NOT EXISTS overrides (
-    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, name TEXT NOT NULL,
-    from_key TEXT NOT NULL, to_key TEXT NOT NULL, PRIMARY KEY (job_id, name, from_key));
-CREATE TABLE IF NOT EXISTS presenters (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT NOT NULL, consent_by TEXT NOT NULL,
-    consent_at REAL NOT NULL, created REAL NOT NULL, info TEXT NOT NULL DEFAULT '{}',
-    analysis_job TEXT);
-"""
-
-#: dependency roles a task can do without when that dependency failed (a pack's renders)
-OPTIONAL_ROLE = "render:"
-
-_JSON_COLUMNS = ("deps", "inputs", "params", "spec", "labels", "info")
+from pipeline.jobs.store_rows import (  # noqa: F401 - re-exported: `from pipeline.jobs.store import ...` keeps working
+    _JSON_COLUMNS, _SCHEMA, ACTIVE, JOB_STATES, OPTIONAL_ROLE, TASK_STATES, WEIGHTS, _row, deps_settled,
+    derive_state, fail_dependents, new_id, reset_downstream)
+from pipeline.jobs.store_rows import derive_state as _derive_state  # noqa: F401 - its former name
 
 
 class NotFoundError(JobError):
     """A job, task or presenter that the store does not hold."""
-
-
-def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    out = dict(row)
-    for c in _JSON_COLUMNS:
-        if c in out and isinstance(out[c], str):
-            out[c] = json.loads(out[c])
-    return out
-
-
-def new_id(prefix: str) -> str:
-    # Time-ordered, so ids sort like creation times; random tail so two services never clash.
-    return f"{prefix}{int(time.time() * 1000):012x}{uuid.uuid4().hex[:6]}"
 
 
 class JobStore:
@@ -284,57 +233,16 @@ class JobStore:
             db.execute("UPDATE tasks SET state=?, error=?, finished=? WHERE job_id=? AND name=? AND state='running'",
                        (state, " ".join(error.split())[:2000], time.time(), job_id, name))
             if not retry:
-                self._fail_dependents(db, job_id)
+                fail_dependents(db, job_id)
         self.refresh_job(job_id)
-
-    @staticmethod
-    def _fail_dependents(db, job_id: str) -> None:
-        rows = [_row(r) for r in db.execute("SELECT name, deps, state, error FROM tasks WHERE job_id=?", (job_id,))]
-        states = {r["name"]: r["state"] for r in rows}
-        errors = {r["name"]: r["error"] for r in rows}
-        changed = True
-        while changed:
-            changed = False
-            for r in rows:
-                if states[r["name"]] != "queued":
-                    continue
-                failed = next((d for role, d in r["deps"].items()
-                               if states[d] == "failed" and not role.startswith(OPTIONAL_ROLE)), None)
-                if failed is not None:
-                    db.execute("UPDATE tasks SET state='failed', error=?, finished=? WHERE job_id=? AND name=?"
-                               " AND state='queued'", (errors[failed], time.time(), job_id, r["name"]))
-                    states[r["name"]], errors[r["name"]] = "failed", errors[failed]
-                    changed = True
 
     def set_output(self, job_id: str, name: str, output: str) -> list[str]:
         """Replace a done task's output (an edited translation) and requeue what reads it."""
         with self._tx() as db:
             db.execute("UPDATE tasks SET output=? WHERE job_id=? AND name=? AND state='done'", (output, job_id, name))
-            reset = self._reset_downstream(db, job_id, name)
+            reset = reset_downstream(db, job_id, name)
         self.refresh_job(job_id)
         return reset
-
-    def _reset_downstream(self, db, job_id: str, name: str) -> list[str]:
-        rows = [_row(r) for r in db.execute("SELECT name, deps, state FROM tasks WHERE job_id=?", (job_id,))]
-        dirty = {name}
-        changed = True
-        while changed:
-            changed = False
-            for r in rows:
-                if r["name"] not in dirty and dirty & set(r["deps"].values()):
-                    dirty.add(r["name"])
-                    changed = True
-        dirty.discard(name)
-        states = {r["name"]: r["state"] for r in rows}
-        dirty = {n for n in dirty if states[n] != "queued"}  # queued ones will read the new output anyway
-        for n in dirty:
-            db.execute("UPDATE tasks SET state='queued', key=NULL, output=NULL, progress=0, message=NULL, error=NULL,"
-                       " cached=0, started=NULL, finished=NULL, seconds=NULL, attempts=0"
-                       " WHERE job_id=? AND name=? AND state != 'running'", (job_id, n))
-        if dirty:
-            db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=? AND state IN ('done','failed')",
-                       (job_id,))
-        return sorted(dirty)
 
     def cancel(self, job_id: str, name: str | None = None) -> list[str]:
         """Cancel a job (or one task); returns the names of tasks that were running."""
@@ -362,7 +270,7 @@ class JobStore:
             db.execute(f"UPDATE tasks SET state='queued', error=NULL, attempts=0, progress=0, message=NULL"
                        f" WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)
             for n in names:  # a pack built without a render that is retried is built again
-                self._reset_downstream(db, job_id, n)
+                reset_downstream(db, job_id, n)
             if names:
                 db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=?", (job_id,))
         self.refresh_job(job_id)
@@ -385,7 +293,7 @@ class JobStore:
                                                  (job_id,))]
             approved = {r[0] for r in db.execute("SELECT language FROM reviews WHERE job_id=? AND approved=1",
                                                  (job_id,))}
-            state = _derive_state(tasks, approved)
+            state = derive_state(tasks, approved)
             errors = [f"{t['name']}: {t['error']}" for t in tasks if t["state"] == "failed" and t["error"]]
             finished = (job["finished"] or time.time()) if state in ("done", "failed", "cancelled") else None
             db.execute("UPDATE jobs SET state=?, finished=?, error=? WHERE id=?",
@@ -470,35 +378,3 @@ class JobStore:
         cutoff = time.time() - older_than_s
         return [r[0] for r in self._db().execute(
             "SELECT id FROM jobs WHERE keep=0 AND state IN ('done','failed','cancelled') AND created < ?", (cutoff,))]
-
-
-def deps_settled(deps: dict[str, str], states: dict[str, str]) -> bool:
-    """Whether a task may start: every dependency done, except that a render may also have
-    failed (a pack is built from the renders that succeeded and lists the others)."""
-    return all(states[d] == "done" or (states[d] == "failed" and role.startswith(OPTIONAL_ROLE))
-               for role, d in deps.items())
-
-
-def _derive_state(tasks: list[dict[str, Any]], approved: set[str]) -> str:
-    if not tasks or all(t["state"] == "done" for t in tasks):
-        return "done"
-    states = {t["name"]: t["state"] for t in tasks}
-    if "running" in states.values():
-        return "running"
-    ready = gated = False
-    for t in tasks:
-        if t["state"] != "queued" or not deps_settled(t["deps"], states):
-            continue
-        if t["gate"] and gate_language(t["gate"]) not in approved:
-            gated = True
-        else:
-            ready = True
-    if ready:
-        return "running" if any(s in ("done", "failed") for s in states.values()) else "queued"
-    if gated:
-        return "waiting-review"
-    if "failed" in states.values():
-        return "failed"
-    if "cancelled" in states.values():
-        return "cancelled"
-    return "queued"
