@@ -9,12 +9,10 @@ from collections import Counter
 import pytest
 
 from pipeline.errors import DiskFullError, InputError, JobError
-from pipeline.jobs import ArtifactStore, JobSpec, JobStore, Scheduler, plan
+from pipeline.jobs import ArtifactStore, JobSpec, JobStore, plan
 from pipeline.jobs.artifacts import safe_arcname, safe_name
-from pipeline.jobs.executor import drain
 from pipeline.jobs.plan import check_graph, presenter_label
-from pipeline.jobs.service import JobService
-from pipeline.jobs.testing import CountingRunner, runs
+from tests.helpers.jobs import Harness
 
 TEXT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n\nDry it with a cloth."
 
@@ -25,24 +23,6 @@ def videos(tmp_path_factory):
     from tests.conftest import flat_videos
 
     return flat_videos(tmp_path_factory.mktemp("videos"), 3)
-
-
-class Harness:
-    """A service with no executor; `run()` drains the ready tasks inline and returns what ran."""
-
-    def __init__(self, root, version="v1"):
-        self.root = root
-        self.runner = CountingRunner(root, version=version)
-        self.store = JobStore(root / "jobs.sqlite")
-        self.artifacts = ArtifactStore(root / "artifacts")
-        self.service = JobService(self.store, self.artifacts, None, data_dir=root, min_free_bytes=0,
-                                  allow_paths=True)
-        self.scheduler = Scheduler(self.store, self.artifacts, self.runner.versions())
-
-    def run(self) -> Counter:
-        before = len(runs(self.root))
-        drain(self.scheduler, self.runner)
-        return Counter(kind for kind, _ in runs(self.root)[before:])
 
 
 @pytest.fixture

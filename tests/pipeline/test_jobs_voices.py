@@ -9,19 +9,17 @@ voice catalog is the real one. The slow test runs the real speech and pack steps
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 
 import tts
 from pipeline.errors import InputError
-from pipeline.jobs import ArtifactStore, JobSpec, JobStore, Scheduler
-from pipeline.jobs.executor import drain
+from pipeline.jobs import ArtifactStore, JobSpec, JobStore
 from pipeline.jobs.plan import presenter_label
 from pipeline.jobs.service import JobService
 from pipeline.jobs.spec import SpecError
-from pipeline.jobs.testing import CountingRunner, runs
 from pipeline.voicing import PresenterVoices
+from tests.helpers.jobs import Harness as JobsHarness
 
 TEXT = "# Nozzle\n\nClean the nozzle. Wear gloves."
 #: the register each test presenter "has" (the stub profile reads it from the file name)
@@ -35,11 +33,10 @@ def videos(tmp_path_factory):
     return flat_videos(tmp_path_factory.mktemp("videos"), 3)
 
 
-class Harness:
+class Harness(JobsHarness):
     """A service whose presenter profiles are stubbed (and counted); `run()` drains inline."""
 
     def __init__(self, root):
-        self.root = root
         self.profiled: list[str] = []
 
         def profile(path):
@@ -47,12 +44,7 @@ class Harness:
             return tts.declared_profile(REGISTERS[path.stem])
 
         self.voices = PresenterVoices(root / "voices", profile_fn=profile)
-        self.runner = CountingRunner(root)
-        self.store = JobStore(root / "jobs.sqlite")
-        self.artifacts = ArtifactStore(root / "artifacts")
-        self.service = JobService(self.store, self.artifacts, None, data_dir=root, min_free_bytes=0,
-                                  allow_paths=True, voices=self.voices)
-        self.scheduler = Scheduler(self.store, self.artifacts, self.runner.versions())
+        super().__init__(root, voices=self.voices)
 
     def submit(self, videos, languages=("pt",), **kw) -> str:
         return self.service.submit(JobSpec.from_dict({"text": TEXT, "languages": list(languages),
@@ -60,11 +52,6 @@ class Harness:
 
     def tasks(self, job, kind=None) -> dict[str, dict]:
         return {t["name"]: t for t in self.store.tasks(job) if kind is None or t["kind"] == kind}
-
-    def run(self) -> Counter:
-        before = len(runs(self.root))
-        drain(self.scheduler, self.runner)
-        return Counter(kind for kind, _ in runs(self.root)[before:])
 
 
 @pytest.fixture
