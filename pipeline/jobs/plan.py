@@ -80,32 +80,8 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None,
                                       "audio_track": spec.audio_track, **_truncated(spec)}))
     glossary = spec.glossary if isinstance(spec.glossary, Mapping) else {}
     for lang in spec.languages:
-        if spec.narrations:
-            speech = str(TaskKey("narrate", lang))
-            tasks.append(TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
-                                  params={"language": None if lang == UNDETERMINED else lang,
-                                          "transcript": spec.transcript, "audio_track": spec.audio_track,
-                                          **_truncated(spec)},
-                                  language=lang))
-            text_deps: dict[str, str] = {}
-            speeches = {p: speech for p in spec.presenters}
-        else:
-            translation = str(TaskKey("translate", lang))
-            tasks.append(TaskNode(translation, "translate", deps={"source": "source"},
-                                  inputs={"translations": spec.translations} if spec.translations else {},
-                                  params={"language": lang, "source_language": spec.source_language,
-                                          "glossary": dict(glossary)}, language=lang))
-            voices = {p: spec.presenter_voice(p, lang) for p in spec.presenters}
-            by_voice: dict[str | None, str] = {}
-            for voice in dict.fromkeys(voices.values()):  # the first presenter's voice first
-                by_voice[voice] = str(TaskKey("speak", lang, voice=voice))
-                tasks.append(TaskNode(by_voice[voice], "speak", deps={"translation": translation, "source": "source"},
-                                      params={"language": lang, "voice": voice, "rate": spec.rate},
-                                      language=lang, gate=review_gate(lang) if spec.review else None))
-            speeches = {p: by_voice[v] for p, v in voices.items()}
-            speech = next(iter(by_voice.values()))
-            text_deps = {"translation": translation, "source": "source",
-                         **{f"speech:{v or 'default'}": name for v, name in by_voice.items() if name != speech}}
+        speech_tasks, speeches, speech, text_deps = _speech_tasks(spec, lang, glossary)
+        tasks.extend(speech_tasks)
         renders = {}
         for p in spec.presenters:
             label = presenter_label(p)
@@ -141,6 +117,37 @@ def decode_params(spec: JobSpec) -> dict[str, Any]:
 
 def _truncated(spec: JobSpec) -> dict[str, Any]:
     return {"accept_truncated": True} if spec.accept_truncated else {}
+
+
+def _speech_tasks(spec: JobSpec, lang: str, glossary: Mapping[str, Any]
+                  ) -> tuple[list[TaskNode], dict[str, str], str, dict[str, str]]:
+    """One language's speech: a `narrate` task for its recording, or `translate` then one `speak`
+    task per voice its presenters use (the first presenter's voice first). Returns the tasks, each
+    presenter's speech task, the language's main speech task (the pack's narration and
+    subtitles) and the pack's other dependencies."""
+    if spec.narrations:
+        speech = str(TaskKey("narrate", lang))
+        task = TaskNode(speech, "narrate", inputs={"audio": spec.narrations[lang]},
+                        params={"language": None if lang == UNDETERMINED else lang,
+                                "transcript": spec.transcript, "audio_track": spec.audio_track, **_truncated(spec)},
+                        language=lang)
+        return [task], {p: speech for p in spec.presenters}, speech, {}
+    translation = str(TaskKey("translate", lang))
+    tasks = [TaskNode(translation, "translate", deps={"source": "source"},
+                      inputs={"translations": spec.translations} if spec.translations else {},
+                      params={"language": lang, "source_language": spec.source_language,
+                              "glossary": dict(glossary)}, language=lang)]
+    voices = {p: spec.presenter_voice(p, lang) for p in spec.presenters}
+    by_voice: dict[str | None, str] = {}
+    for voice in dict.fromkeys(voices.values()):  # the first presenter's voice first
+        by_voice[voice] = str(TaskKey("speak", lang, voice=voice))
+        tasks.append(TaskNode(by_voice[voice], "speak", deps={"translation": translation, "source": "source"},
+                              params={"language": lang, "voice": voice, "rate": spec.rate},
+                              language=lang, gate=review_gate(lang) if spec.review else None))
+    speech = next(iter(by_voice.values()))
+    text_deps = {"translation": translation, "source": "source",
+                 **{f"speech:{v or 'default'}": name for v, name in by_voice.items() if name != speech}}
+    return tasks, {p: by_voice[v] for p, v in voices.items()}, speech, text_deps
 
 
 def _unique_names(presenters, names: Mapping[str, str]) -> dict[str, str]:
