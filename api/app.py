@@ -80,25 +80,7 @@ def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"])
 
-    def error(status: int):
-        async def handler(request: Request, exc: Exception) -> JSONResponse:
-            return JSONResponse({"detail": hide(" ".join(str(exc).split()))}, status_code=status)
-        return handler
-
-    app.add_exception_handler(NotFoundError, error(404))
-    app.add_exception_handler(SpecError, error(422))
-    app.add_exception_handler(DiskFullError, error(507))
-    app.add_exception_handler(InputError, error(422))
-    app.add_exception_handler(JobError, error(409))
-    app.add_exception_handler(PipelineError, error(400))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for e in exc.errors():
-            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
-        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
+    _add_error_handlers(app, hide)
 
     for module in (health, presenters, jobs, review, events, downloads, voices):
         app.include_router(module.router)
@@ -110,3 +92,27 @@ def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
 
     app.mount("/web", StaticFiles(directory=WEB), name="web")
     return app
+
+
+#: How each error family answers over HTTP (the first match wins: subclasses come first).
+ERROR_STATUS = ((NotFoundError, 404), (SpecError, 422), (DiskFullError, 507), (InputError, 422),
+                (JobError, 409), (PipelineError, 400))
+
+
+def _add_error_handlers(app: FastAPI, hide) -> None:
+    """One-line JSON errors, without server paths; request validation errors as one line too."""
+    def error(status: int):
+        async def handler(request: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": hide(" ".join(str(exc).split()))}, status_code=status)
+        return handler
+
+    for kind, status in ERROR_STATUS:
+        app.add_exception_handler(kind, error(status))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts)}, status_code=422)
