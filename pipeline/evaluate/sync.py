@@ -158,20 +158,25 @@ def evaluate_sync(
         envelope_band=tuple(envelope_band), tracker=tracker.name, opening=frames.opening,
     )
     if source is not None:
-        src_std, src_change = _nanstd(frames.source_opening), _nanmean(frames.source_change)
-        seams = np.array(frames.seam_ratios, dtype=np.float64)
-        report.update(
-            source=str(source), source_frames_without_face=_missing(frames.source_opening),
-            source_opening_std=src_std, opening_std_ratio=_ratio(report["opening_std"], src_std),
-            source_mouth_change=src_change,
-            mouth_change_ratio=_ratio(_nanmean(frames.paired_change), src_change),
-            upper_face_psnr=image.psnr_from(*frames.upper),
-            side_band_psnr=image.psnr_from(*frames.side),
-            seam_step=_ratio(frames.seam[0], frames.seam[1]),
-            seam_step_p90=float(np.percentile(seams, 90)) if len(seams) else math.nan,
-            source_opening=frames.source_opening,
-        )
+        report.update(_source_measures(frames, str(source), report["opening_std"]))
     return SyncReport(**report)
+
+
+def _source_measures(frames, source: str, opening_std: float) -> dict:
+    """Measures 3-6, the render against its source played the same way (`_measure_frames`)."""
+    src_std, src_change = _nanstd(frames.source_opening), _nanmean(frames.source_change)
+    seams = np.array(frames.seam_ratios, dtype=np.float64)
+    return dict(
+        source=source, source_frames_without_face=_missing(frames.source_opening),
+        source_opening_std=src_std, opening_std_ratio=_ratio(opening_std, src_std),
+        source_mouth_change=src_change,
+        mouth_change_ratio=_ratio(_nanmean(frames.paired_change), src_change),
+        upper_face_psnr=image.psnr_from(*frames.upper),
+        side_band_psnr=image.psnr_from(*frames.side),
+        seam_step=_ratio(frames.seam[0], frames.seam[1]),
+        seam_step_p90=float(np.percentile(seams, 90)) if len(seams) else math.nan,
+        source_opening=frames.source_opening,
+    )
 
 
 # --------------------------------------------------------------------------- measures
