@@ -269,7 +269,7 @@ class PipelineRunner:
             script = (inputs["speech"] / "transcript.txt").read_text(encoding="utf-8")
             timing = inputs["speech"] / "timing.txt"
             models = {"transcription": timing.read_text(encoding="utf-8") if timing.exists() else TIMED_BY_RECOGNISER}
-        models.update({"speech": f"{speech.backend}:{speech.voice}", "face_landmarks": "mediapipe-face-landmarker",
+        models.update({"speech": voice_id(speech.backend, speech.voice), "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
         # No job id in the manifest: a pack is shared by every job whose inputs are the same.
         # The language as the user knows it: the translator's tag (pt -> pt-BR), or the narration's
@@ -388,3 +388,9 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
+
+
+def voice_id(backend: str, voice: str) -> str:
+    """The voice as `polydub voices` names it ("kokoro:jf_nezumi"), whether the synthesizer
+    reported the bare name or the whole id."""
+    return voice if voice.startswith(f"{backend}:") else f"{backend}:{voice}"

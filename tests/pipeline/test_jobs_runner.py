@@ -119,3 +119,10 @@ def test_a_language_with_two_voices_packs_a_narration_per_voice_and_each_present
         ("narration-v.wav", ["ana"]), ("narration-kokoro-jm_kumo.wav", ["bruno"])]
     with zipfile.ZipFile(out / "pack.zip") as zf:
         assert {"narration.wav", "narration-v.wav", "narration-kokoro-jm_kumo.wav"} <= set(zf.namelist())
+
+
+def test_the_manifest_names_a_voice_once_whether_the_synthesizer_gave_its_id_or_its_name():
+    from pipeline.jobs.runner import voice_id
+
+    assert voice_id("kokoro", "kokoro:jf_nezumi") == "kokoro:jf_nezumi"  # was "kokoro:kokoro:jf_nezumi"
+    assert voice_id("piper", "en_US-joe-medium") == "piper:en_US-joe-medium"
