@@ -172,13 +172,14 @@ def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     wav = media.write_audio(tmp / "narration.wav", narration.audio, narration.sample_rate)
     (tmp / "words.txt").write_text(" ".join(text * max(1, round(seconds / 6))), encoding="utf-8")
     store = ModelStore()
-    (tmp / "m").mkdir()
-    (tmp / "m" / "models").symlink_to(store.root)  # the CLI caches next to its model folder
-    LipSyncEngine(tmp / "m" / "cache" / "presenters", face_model=store.path("face-landmarker")).analyse(clip)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The command runs the job graph on its data folder, whose runner keeps the engine's
+    # presenter cache in <data>/cache/presenters: the analysis is cached there before timing.
+    data = tmp / "data"
+    LipSyncEngine(data / "cache" / "presenters", face_model=store.path("face-landmarker")).analyse(clip)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POLYDUB_DATA_DIR": str(data)}
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
            "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
-           "--language", "en", "--models", str(tmp / "m" / "models")]
+           "--language", "en"]
     t = time.perf_counter()
     subprocess.run(cli, env=env, check=True, capture_output=True)
     took = time.perf_counter() - t
