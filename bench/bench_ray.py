@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_service import SCRIPT, SPANISH  # noqa: E402  (the same batch as the service bench)
+from bench_service import SCRIPT, SPANISH, wait_done  # noqa: E402  (the same batch as the service bench)
 
 LANGUAGES = ("en", "pt", "es")
 
@@ -57,16 +57,6 @@ def cheap_runner(data_dir: str, table: str):
     from pipeline.jobs.testing import CountingRunner
 
     return CountingRunner(data_dir)
-
-
-def wait_done(store, job_id: str, timeout: float = 3600.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = store.job(job_id)["state"]
-        if state in ("done", "failed", "cancelled"):
-            return state
-        time.sleep(0.05)
-    raise TimeoutError(job_id)
 
 
 def run_batch(kind: str, runner_fn, presenters: list[Path], data: Path, table: Path) -> dict:
@@ -97,7 +87,7 @@ def run_batch(kind: str, runner_fn, presenters: list[Path], data: Path, table: P
                         text="Switch off the machine first.")
         job = store.create_job("first", "text", first.to_dict(), plan(first), languages=("pt",))
         executor.wake()
-        wait_done(store, job)
+        wait_done(store, job, 3600.0, poll=0.05)
         first_wall = time.perf_counter() - t0
         cold = {t["kind"]: t["seconds"] or 0.0 for t in store.tasks(job) if not t["cached"]}
         keys = [artifacts.put_file(p, p.name) for p in presenters]
@@ -105,7 +95,7 @@ def run_batch(kind: str, runner_fn, presenters: list[Path], data: Path, table: P
         t0 = time.perf_counter()
         job = store.create_job("bench", "text", spec.to_dict(), plan(spec), languages=LANGUAGES)
         executor.wake()
-        state = wait_done(store, job)
+        state = wait_done(store, job, 3600.0, poll=0.05)
         wall = time.perf_counter() - t0
         tasks = store.tasks(job)
     finally:

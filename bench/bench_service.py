@@ -45,14 +45,15 @@ def bench_runner(data_dir: str, table: str):
     return PipelineRunner(data_dir, toolkit=toolkit)
 
 
-def wait_done(store, job_id: str, timeout: float = 1800.0) -> str:
+def wait_done(store, job_id: str, timeout: float = 1800.0, poll: float = 0.2) -> str:
+    """The job's final state, polling the store every `poll` seconds (the benches share this)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         state = store.job(job_id)["state"]
         if state in ("done", "failed", "cancelled"):
             return state
-        time.sleep(0.2)
-    raise TimeoutError(job_id)
+        time.sleep(poll)
+    raise TimeoutError(f"job {job_id} still running after {timeout:.0f} s")
 
 
 def real_batch() -> None:
