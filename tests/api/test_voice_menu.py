@@ -8,14 +8,13 @@ no audio track, so he gets the language defaults and a note saying why."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import wave
 
 import httpx
 import pytest
 from tests.api.conftest import Server
+from tests.helpers.profiles import declare_register
 
 pytestmark = pytest.mark.slow
 
@@ -37,13 +36,8 @@ def client(server):
 
 @pytest.fixture(scope="module")
 def presenters(server, client, tiny_videos) -> dict[str, str]:
-    import tts
-
     ana, bruno = tiny_videos[0], tiny_videos[1]
-    cache = server.data_dir / "voices"
-    cache.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(ana.read_bytes()).hexdigest()
-    (cache / f"{digest}.json").write_text(json.dumps(tts.declared_profile("female").to_dict()))
+    declare_register(server.data_dir, ana, "female")
     files = [("files", ("Ana.mp4", ana.read_bytes(), "video/mp4")), ("files", ("Bruno.mp4", bruno.read_bytes(), "video/mp4"))]
     r = client.post("/presenters", files=files, data={"consent_by": "Ana Lima", "consent": "true"})
     assert r.status_code == 201, r.text
