@@ -121,3 +121,15 @@ def test_a_voice_sample_plays_from_its_signed_link_and_is_made_once(client, serv
     no_sentence = client.get("/voices/kokoro:jf_alpha/samples/ja.wav")
     assert no_sentence.status_code == 404 and "no sample sentence in ja" in no_sentence.json()["detail"]
     assert str(server.data_dir) not in not_usable.text + no_sentence.text
+
+
+def test_real_presenters_are_offered_a_voice_of_their_own_register(client, server, shared_media):
+    files = [("files", (p.name, p.read_bytes(), "video/mp4")) for p in sorted(shared_media.glob("presenter_*.mp4"))]
+    up = client.post("/presenters", files=files, data={"consent_by": "Ana Lima", "consent": "true"})
+    assert up.status_code == 201, up.text
+    for p in up.json()["presenters"]:
+        body = client.get(f"/presenters/{p['id']}/voices", params=[("language", "en"), ("language", "pt-BR")]).json()
+        assert body["source"] == "speech" and body["f0_median_hz"] > 60, body
+        assert (server.data_dir / "voices" / f"{p['key'].removeprefix('sha256:')}.json").is_file()
+        if body["register"] != "unknown":
+            assert {v["register"] for v in body["voices"]} == {body["register"]}, body
