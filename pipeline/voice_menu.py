@@ -21,8 +21,16 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import InputError, wrap_leaf_errors
+
+if TYPE_CHECKING:
+    from tts.profile import VoiceProfile
+    from tts.synthesizer import Synthesizer
+    from tts.types import VoiceInfo
+
+    from pipeline.voicing import PresenterVoices
 
 #: Bumped when the way a sample is made changes, so cached samples are made again.
 SAMPLE_VERSION = 1
@@ -90,7 +98,8 @@ class VoiceMenu:
     (one is made on first use). Synthesis is serialised (one at a time: a sample takes seconds of
     CPU, and two requests for the same sample make it once)."""
 
-    def __init__(self, voices, samples_dir: str | os.PathLike, *, synthesizer=None):
+    def __init__(self, voices: PresenterVoices, samples_dir: str | os.PathLike, *,
+                 synthesizer: Synthesizer | None = None):
         self.voices = voices
         self.samples_dir = Path(samples_dir)
         self._synth = synthesizer
@@ -111,7 +120,8 @@ class VoiceMenu:
                 for v, wer in found]
         return sorted(rows, key=lambda r: (not r.default, r.label.lower()))
 
-    def automatic(self, path: str | os.PathLike, key: str, languages: Sequence[str]):
+    def automatic(self, path: str | os.PathLike, key: str,
+                  languages: Sequence[str]) -> tuple[VoiceProfile, list[AutomaticVoice]]:
         """(the presenter's `tts.VoiceProfile`, [AutomaticVoice per language]) for the presenter
         stored as `key` (its content digest) at `path`. Raises InputError for a language no
         installed voice speaks."""
@@ -154,7 +164,7 @@ class VoiceMenu:
                 self._make(path, info, tag, sentence)
         return path
 
-    def _make(self, path: Path, info, tag: str, sentence: str) -> None:
+    def _make(self, path: Path, info: VoiceInfo, tag: str, sentence: str) -> None:
         from lipsync.media import write_audio
         from tts.synthesizer import Synthesizer
 
