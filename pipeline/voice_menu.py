@@ -96,7 +96,7 @@ class VoiceMenu:
     the first request, read from disk after. Only usable voices in the tags they list are sampled,
     so the folder holds at most a few dozen files. `synthesizer`: a `tts.Synthesizer` to reuse
     (one is made on first use). Synthesis is serialised (one at a time: a sample takes seconds of
-    CPU, and two requests for the same sample make it once)."""
+    CPU, and two requests for the same sample make it once), and so is measuring a profile."""
 
     def __init__(self, voices: PresenterVoices, samples_dir: str | os.PathLike, *,
                  synthesizer: Synthesizer | None = None):
@@ -104,6 +104,9 @@ class VoiceMenu:
         self.samples_dir = Path(samples_dir)
         self._synth = synthesizer
         self._lock = threading.Lock()
+        # One presenter profile measured at a time: the page asks again when a language is ticked
+        # while the first answer is still being measured; the second request then reads the cache.
+        self._profiling = threading.Lock()
 
     def usable(self, language: str) -> list[MenuVoice]:
         """The installed voices intelligible in `language` (measured word error rate within the
@@ -129,7 +132,8 @@ class VoiceMenu:
         with wrap_leaf_errors():
             for language in languages:  # an unknown language is an error here, not "no choice"
                 catalog.default_voice(language)
-        profile = self.voices.profile(path, key)
+        with self._profiling:
+            profile = self.voices.profile(path, key)
         out = []
         for language in languages:
             choice, _ = self.voices.choose(profile, language, None)
