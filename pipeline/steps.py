@@ -88,7 +88,7 @@ class Toolkit:
         if self._synthesizer is None:
             import tts
 
-            self._synthesizer = tts.Synthesizer(self._voices, models_dir=self.store.root)
+            self._synthesizer = tts.Synthesizer(self._voices, model_paths=self.store.speech_models())
         return self._synthesizer
 
     @property

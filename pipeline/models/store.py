@@ -25,6 +25,8 @@ from pipeline.models.verify import Verification, verify_entry
 
 #: store entry kinds the translator reads (see `translate.backends`)
 TRANSLATION_KINDS = frozenset({"marian", "ctranslate2", "bergamot"})
+#: store entry kind → the TTS backend that reads it (see `tts.backends.ModelPaths`)
+SPEECH_KINDS = {"piper": "piper", "kokoro-onnx": "kokoro", "coqui": "coqui"}
 ENV = "POLYDUB_MODELS"
 
 
@@ -144,6 +146,27 @@ class ModelStore:
             if kind in TRANSLATION_KINDS:
                 found[entry.name] = entry
         return found
+
+    def speech_models(self) -> dict[str, tuple[Path, ...]]:
+        """{TTS backend: paths} of the voice models in the store, for `tts.Synthesizer(model_paths=)`
+        and `tts.VoiceCatalog`: Piper voices (loose `*.onnx`, entries of kind piper such as `piper/`
+        and `piper-<voice>/`), Kokoro folders (`kokoro-82m/` first, then others such as `kokoro/`),
+        Coqui model folders (each folder in `coqui/`, entries of kind coqui). Voices a package
+        ships are the backends' own."""
+        found: dict[str, list[Path]] = {backend: [] for backend in SPEECH_KINDS.values()}
+        if not self.root.is_dir():
+            return {}
+        for entry in sorted(self.root.iterdir(), key=lambda p: (p.name != "kokoro-82m", p.name)):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_file():
+                if entry.suffix == ".onnx":
+                    found["piper"].append(entry)
+            elif entry.name == "coqui":  # a folder of Coqui model folders
+                found["coqui"].extend(sorted(p for p in entry.iterdir() if p.is_dir()))
+            elif backend := SPEECH_KINDS.get(self._manifest(entry).get("kind") or detect_kind(entry)):
+                found[backend].append(entry)
+        return {backend: tuple(paths) for backend, paths in found.items() if paths}
 
     _manifest = staticmethod(read_manifest)
 
