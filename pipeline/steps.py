@@ -306,10 +306,3 @@ class PresenterFailure:
     error: str
 
 
-def presenter_label(path: str | Path, taken: Sequence[str] = ()) -> str:
-    """A file-system-safe name for a presenter's outputs, unique among `taken`."""
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(path).stem) or "presenter"
-    label, n = stem, 2
-    while label in taken:
-        label, n = f"{stem}-{n}", n + 1
-    return label

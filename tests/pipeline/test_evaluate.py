@@ -320,7 +320,7 @@ def face():
 
 def test_tracker_measures_a_real_mouth_and_reports_no_face(face):
     assert 0.05 < regions.inner_lip_opening(face.landmarks) < 0.5
-    assert 40 < regions.face_scale(face.landmarks) < 200
+    assert 40 < regions.eye_distance(face.landmarks) < 200
     assert face.tracker.landmarks(np.full((240, 320, 3), 128, np.uint8)) is None
 
 
