@@ -29,6 +29,10 @@ CHUNK = 256     # sentences per backend call: bounds memory and paces progress o
 
 @dataclass(frozen=True)
 class TranslatedSentence:
+    """One source sentence and its translation; `flags` say where it came from and what a person
+    should check ("memory", "provided", "pivot:en", "untranslated", "possibly-truncated",
+    "glossary-dropped:<terms>", "language-mismatch:<tag>")."""
+
     id: str
     source: str
     text: str
@@ -37,6 +41,9 @@ class TranslatedSentence:
 
 @dataclass(frozen=True)
 class GlossaryReport:
+    """What the glossary (of `version`) did to one translation: the terms applied and those
+    dropped, each as (sentence id, term)."""
+
     version: str
     applied: tuple[tuple[str, str], ...] = ()   # (sentence id, term)
     dropped: tuple[tuple[str, str], ...] = ()   # (sentence id, term) not found in the output
