@@ -29,9 +29,8 @@ CHUNK = 256     # sentences per backend call: bounds memory and paces progress o
 
 @dataclass(frozen=True)
 class TranslatedSentence:
-    """One source sentence and its translation; `flags` say where it came from and what a person
-    should check ("memory", "provided", "pivot:en", "untranslated", "possibly-truncated",
-    "glossary-dropped:<terms>", "language-mismatch:<tag>")."""
+    """One source sentence and its translation; `flags` say where it came from and what to check
+    ("memory", "provided", "pivot:en", "untranslated", "glossary-dropped:<terms>", ...)."""
 
     id: str
     source: str
@@ -41,8 +40,7 @@ class TranslatedSentence:
 
 @dataclass(frozen=True)
 class GlossaryReport:
-    """What the glossary (of `version`) did to one translation: the terms applied and those
-    dropped, each as (sentence id, term)."""
+    """What the glossary (of `version`) did: terms applied and dropped, as (sentence id, term)."""
 
     version: str
     applied: tuple[tuple[str, str], ...] = ()   # (sentence id, term)
