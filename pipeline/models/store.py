@@ -27,6 +27,8 @@ from pipeline.models.verify import Verification, verify_entry
 TRANSLATION_KINDS = frozenset({"marian", "ctranslate2", "bergamot"})
 #: store entry kind → the TTS backend that reads it (see `tts.backends.ModelPaths`)
 SPEECH_KINDS = {"piper": "piper", "kokoro-onnx": "kokoro", "coqui": "coqui"}
+#: hand-made store folders older than the manifests, read by name: folder → TTS backend
+SPEECH_FOLDERS = {"piper": "piper", "kokoro": "kokoro"}
 ENV = "POLYDUB_MODELS"
 
 
@@ -164,7 +166,8 @@ class ModelStore:
                     found["piper"].append(entry)
             elif entry.name == "coqui":  # a folder of Coqui model folders
                 found["coqui"].extend(sorted(p for p in entry.iterdir() if p.is_dir()))
-            elif backend := SPEECH_KINDS.get(self._manifest(entry).get("kind") or detect_kind(entry)):
+            elif backend := SPEECH_FOLDERS.get(entry.name) or SPEECH_KINDS.get(
+                    self._manifest(entry).get("kind") or detect_kind(entry)):
                 found[backend].append(entry)
         return {backend: tuple(paths) for backend, paths in found.items() if paths}
 
