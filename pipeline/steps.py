@@ -80,7 +80,8 @@ class Toolkit:
             terms = Glossary.of(keep=(glossary or {}).get("keep", ()), forced=(glossary or {}).get("forced") or {})
             with wrap_leaf_errors():
                 self._translators[key] = translate.Translator(
-                    models={**self.store.translation_models(), **(provided or {})}, glossary=terms, memory=memory)
+                    models={**self.store.translation_models(), **(provided or {})},
+                    checksums=self.store.translation_checksums(), glossary=terms, memory=memory)
         return self._translators[key]
 
     @property

