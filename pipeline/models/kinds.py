@@ -55,11 +55,10 @@ def _load_onnx(path: Path) -> None:
 
 
 def _load_task(path: Path) -> None:
-    from mediapipe.tasks.python import vision
-    from mediapipe.tasks.python.core.base_options import BaseOptions
+    # the leaf's own loader: the face tracker the presenter analysis runs
+    from lipsync.tracking import FaceTracker
 
-    vision.FaceLandmarker.create_from_options(
-        vision.FaceLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(path)))).close()
+    FaceTracker(path).close()
 
 
 def _load_translation(path: Path) -> None:
