@@ -140,3 +140,105 @@ def test_references_are_chosen_once_per_file_and_resubmitting_resumes_the_same_j
     assert s.tasks(rerun, "pack")["pack:pt"]["params"] == s.tasks(job, "pack")["pack:pt"]["params"]
     cached = json.loads(next((tmp_path / "voices" / "references").glob("*.json")).read_text())
     assert cached["version"] == 1 and s.h.artifacts.has(cached["clip"])
+
+
+# ---------------------------------------------------------------------- a real job
+
+
+SPOKEN = {"ana": ("kokoro:jf_alpha", ("Clean the filling nozzle at the end of every shift.",
+                                      "Then switch off the machine.", "Wait five minutes before you open the cover.",
+                                      "Dry every part with a clean cloth.")),
+          "bruno": ("kokoro:jm_kumo", ("Check the pressure gauge before you start the pump.",
+                                       "Open the valve slowly.", "Close it again when the tank is full.",
+                                       "Write the reading in the log book."))}
+LEAD_S = 1.0  # silence before each presenter speaks
+
+
+def _presenter(folder, name: str, synth):
+    """A flat-colour video whose sound is LEAD_S of a quiet room, then the presenter's speech,
+    then a second of room; returns (path, (speech start, speech end) in seconds)."""
+    from fractions import Fraction
+
+    from lipsync.media import VideoWriter
+
+    voice, sentences = SPOKEN[name]
+    speech = synth.synthesize(list(sentences), "en", voice=voice)
+    rate = speech.sample_rate
+    audio = np.concatenate([np.zeros(int(LEAD_S * rate), np.float32), speech.audio, np.zeros(rate, np.float32)])
+    audio = audio + (1e-3 * np.random.default_rng(0).standard_normal(len(audio))).astype(np.float32)
+    path = folder / f"{name}.mp4"
+    with VideoWriter(path, 32, 32, Fraction(10), audio=(audio, rate), comment=None) as w:
+        for i in range(int(len(audio) / rate * 10)):
+            w.write(np.full((32, 32, 3), 60 + (i % 20), np.uint8))
+    return path, (LEAD_S, LEAD_S + speech.duration)
+
+
+def _speech_only_runner(data_dir):
+    """The real runner (source, translate, speak, pack), except that presenters are neither
+    analysed nor lip-synced: the test's presenters are flat colour, with no face."""
+    import shutil
+
+    from pipeline.jobs.runner import PipelineRunner
+
+    class SpeechOnlyRunner(PipelineRunner):
+        def _analyse(self, call, inputs, out, progress):
+            (out / "report.json").write_text("{}")
+            return {}
+
+        def _render(self, call, inputs, out, progress):
+            meta = json.loads((inputs["video"] / "meta.json").read_text())
+            shutil.copyfile(inputs["video"] / meta["name"], out / "video.mp4")
+            summary = {"renderer": "copy", "frames": 1, "fps": "10", "width": 32, "height": 32, "duration": 1.0,
+                       "frames_without_face": 0, "file": meta["name"], "conversions": []}
+            (out / "result.json").write_text(json.dumps(summary))
+            return summary
+
+    return SpeechOnlyRunner(data_dir)
+
+
+@pytest.mark.slow
+def test_a_real_job_speaks_each_presenter_in_a_clone_of_their_own_speech(tmp_path, monkeypatch):
+    """Two presenters whose speech is made here; the service as the CLI builds it (its default
+    voices: cloning where a model is installed), the tiny torch cloner registered for the test."""
+    import zipfile
+
+    from lipsync.media import read_audio
+    from pipeline.jobs import ArtifactStore, JobStore, Scheduler
+    from pipeline.jobs.executor import drain
+    from pipeline.jobs.service import JobService
+    from tts.cloning import CLONING_REGISTRY
+    from tts.reference import MAX_REFERENCE_S, MIN_REFERENCE_S
+
+    model = TinyCloner(("en",))
+    monkeypatch.setitem(CLONING_REGISTRY, "tiny", lambda models_dir: model)
+    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path / "models"))
+    synth = tts.Synthesizer()
+    made = {name: _presenter(tmp_path, name, synth) for name in SPOKEN}
+    store, artifacts = JobStore(tmp_path / "jobs.sqlite"), ArtifactStore(tmp_path / "artifacts")
+    service = JobService(store, artifacts, None, data_dir=tmp_path / "data", min_free_bytes=0, allow_paths=True)
+    job = service.submit(JobSpec.from_dict({"text": "Wear your helmet. Check the valve.", "languages": ["en"],
+                                            "source_language": "en",
+                                            "presenters": [str(path) for path, _ in made.values()]}))
+    runner = _speech_only_runner(tmp_path / "data")
+    drain(Scheduler(store, artifacts, runner.versions()), runner)
+    assert store.job(job)["state"] == "done"
+
+    spec_voices = service.job_spec(job)["voices"]
+    clips = {by_lang["en"].split("@")[1] for by_lang in spec_voices.values()}
+    assert all(v["en"].startswith("clone:tiny@") for v in spec_voices.values()) and len(clips) == 2
+    pack = next(t for t in store.tasks(job) if t["kind"] == "pack")
+    with zipfile.ZipFile(artifacts.path(pack["output"]) / "pack.zip") as z:
+        manifest = json.loads(z.read(next(n for n in z.namelist() if n.endswith("manifest.json"))))
+    assert {c.digest for c in model.calls} == clips  # each speech task got one presenter's clip
+    for name, (path, (start, end)) in made.items():
+        record = manifest["voices"][name]
+        ref = record["reference"]
+        assert record["voice"] == f"clone:tiny@{ref['sha256'][:12]}" and f"cloned from {name}.mp4" in record["reason"]
+        assert start - 0.05 <= ref["start_s"] < ref["end_s"] <= end + 0.05, (name, ref, start, end)
+        assert MIN_REFERENCE_S <= ref["end_s"] - ref["start_s"] <= MAX_REFERENCE_S
+        received = next(c for c in model.calls if c.digest == ref["sha256"])
+        track, rate = read_audio(path, received.sample_rate)
+        own = track[int(round(ref["start_s"] * rate)):][: len(received.audio)]
+        assert abs(len(received.audio) / rate - (ref["end_s"] - ref["start_s"])) < 0.02
+        assert np.corrcoef(own, received.audio)[0, 1] > 0.99  # that presenter's own speech, no one else's
+    assert {n["voice"] for n in manifest["narrations"]} == {r["voice"] for r in manifest["voices"].values()}
