@@ -61,7 +61,7 @@ def tiny_xtts(tmp_path_factory):
                     gpt_use_perceiver_resampler=True, gpt_number_text_tokens=len(vocab),
                     gpt_start_text_token=vocab["[START]"], gpt_stop_text_token=vocab["[STOP]"])
     config = XttsConfig(model_args=args, languages=["en", "pt"])
-    model = Xtts.init_from_config(config)
+    model = Xtts(config)
     config.save_json(str(folder / "config.json"))
     torch.save({"model": model.state_dict(), "config": config.to_dict()}, folder / "model.pth")
     return root

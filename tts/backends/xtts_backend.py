@@ -5,8 +5,9 @@ Coqui Public Model License allows non-commercial use only).
 
 The model folder is `<models>/xtts/<name>/` (or `$POLYDUB_MODELS/xtts/<name>/`): `config.json`
 (Coqui's XttsConfig), `model.pth` and `vocab.json`, as Coqui publishes XTTS-v2; the first folder
-by name is used. XTTS gives no durations, so the phones are spread over its audio by espeak-ng's
-reading of the words (as for Coqui models without durations, `coqui_backend._spread_by_espeak`).
+by name is used. XTTS gives no durations, so the words are spread evenly over its sounding audio and
+espeak-ng's reading of them is aligned inside (`tts.align.align`), as the Coqui adapter does for
+models without durations.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from tts.backends import Utterance
-from tts.backends.coqui_backend import _spread_by_espeak
 from tts.errors import BackendUnavailableError, SpeechError
 from tts.languages import base, canonical
+from tts.types import TimedText
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class XttsBackend:
             folder = find_model(self.models_dir)
             config = XttsConfig()
             config.load_json(str(folder / "config.json"))
-            model = Xtts.init_from_config(config)
+            model = Xtts(config)
             model.load_checkpoint(config, checkpoint_dir=str(folder), eval=True)
             self._model, self._folder = model, folder
             log.info("loaded XTTS model %s", folder.name)
@@ -119,4 +120,21 @@ class XttsBackend:
         if not len(audio) or not np.all(np.isfinite(audio)):
             raise SpeechError(f"XTTS gave no audio for {text[:40]!r}; check the model folder {self._folder}")
         sample_rate = int(getattr(getattr(config, "audio", None), "output_sample_rate", 24000))
-        return _spread_by_espeak(text, language, audio, sample_rate)
+        return _spread_words(text, language, audio, sample_rate)
+
+
+def _spread_words(text: str, language: str, audio: np.ndarray, sample_rate: int) -> Utterance:
+    """Words (tts.phonemes.WORD: no punctuation) spread evenly over the sounding part of `audio`,
+    phones aligned inside them by espeak-ng's reading (`tts.align.align`)."""
+    from tts.align import align
+    from tts.audio import speech_bounds
+    from tts.phonemes import WORD
+
+    start, end = speech_bounds(audio, sample_rate)
+    words = WORD.findall(text)
+    if not words or end <= start:
+        return Utterance(audio, sample_rate, (), ())
+    step = (end - start) / sample_rate / len(words)
+    timed = [(start / sample_rate + k * step, start / sample_rate + (k + 1) * step, w) for k, w in enumerate(words)]
+    phones = align(audio, sample_rate, timed, language)
+    return Utterance(audio, sample_rate, phones, tuple(TimedText(*w) for w in timed))
