@@ -163,9 +163,10 @@ class CloningVoices:
                                  f"give clone:{name} to choose it again")
             clip, stretch = digest, self.artifacts.meta(digest).get("reference", stretch)
         voice = f"{CLONE_PREFIX}{name}@{clip}"
-        return voice, self._record(key, path, voice, stretch, asked is not None and digest != clip)
+        licence = str(getattr(cloners[name].backend, "licence", "") or "not stated")
+        return voice, self._record(key, path, voice, stretch, asked is not None and digest != clip, licence)
 
-    def _record(self, key: str, path, voice: str, stretch: Mapping[str, Any], by_user: bool) -> dict:
+    def _record(self, key: str, path, voice: str, stretch: Mapping[str, Any], by_user: bool, licence: str) -> dict:
         """The manifest's record; it names the stored file (the same whether the job names the
         presenter by path or, resubmitted, by key)."""
         from tts.voices import VoiceChoice
@@ -178,6 +179,7 @@ class CloningVoices:
                   f"(SNR {stretch['snr_db']:.0f} dB)" + (", as the user asked" if by_user else ""))
         record = voice_record(profile, VoiceChoice(shown, reason, profile.register))
         record["reference"] = {**stretch, "sha256": voice.rsplit("@", 1)[1]}
+        record["licence"] = licence  # the cloning model's: its outputs (this pack's speech) may be bound by it
         return record
 
 

@@ -56,6 +56,8 @@ class CloningBackend(Protocol):
     name: str
     # Longest text (characters of normalised text) one `synthesize` call takes well.
     max_chars: int
+    # The model's licence in one line (recorded in the manifest with each cloned voice).
+    licence: str
 
     def languages(self) -> tuple[str, ...]:
         """BCP-47 tags the model speaks. Raises BackendUnavailableError (a SpeechError) when its

@@ -22,6 +22,7 @@ class TinyCloner:
 
     name = "tiny"
     max_chars = 200
+    licence = "test model, random weights"
 
     def __init__(self, languages: tuple[str, ...] = ("en",), seed: int = 0):
         import torch

@@ -92,6 +92,7 @@ def test_each_presenter_gets_a_cloned_voice_with_their_own_reference_as_the_spee
         assert rec["voice"].startswith("clone:tiny@") and len(rec["voice"]) == len("clone:tiny@") + 12
         assert f"cloned from {stem}.mp4's own speech, {1.0 + seed:.2f}-{8.0 + seed:.2f} s" in rec["reason"]
         assert rec["reference"]["sha256"] in clips and rec["register"] == REGISTERS[stem]
+        assert rec["licence"] == TinyCloner.licence  # the model's licence travels with its output
     es = s.tasks(job, "pack")["pack:es"]["params"]["voices"]["presenter0"]
     assert "not cloned: no installed cloning model speaks es (installed: clone:tiny)" in es["reason"]
     assert s.h.run()["speak"] == 4 and s.h.store.job(job)["state"] == "done"

@@ -32,6 +32,7 @@ def test_xtts_is_not_offered_without_its_package_or_model_and_says_why(tmp_path,
     (tmp_path / "xtts" / "v2" / "config.json").write_text(json.dumps({"model": "xtts"}))
     with pytest.raises(BackendUnavailableError, match="no XTTS model folder"):  # no model.pth, vocab.json
         find_model(tmp_path)
+    assert "non-commercial" in XttsBackend.licence and "cpml" in XttsBackend.licence
     if not HAS_COQUI:
         with pytest.raises(BackendUnavailableError, match="Coqui TTS is not installed"):
             XttsBackend(tmp_path).languages()

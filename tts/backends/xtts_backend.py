@@ -52,6 +52,8 @@ def find_model(models_dir: Path | None) -> Path:
 class XttsBackend:
     name = "xtts"
     max_chars = MAX_CHARS
+    licence = ("Coqui Public Model License 1.0.0: non-commercial use of the model and its outputs only "
+               "(https://coqui.ai/cpml.txt; the model folder's LICENSE.txt)")
 
     def __init__(self, models_dir: Path | None = None):
         self.models_dir = Path(models_dir) if models_dir else None
