@@ -121,7 +121,10 @@ def test_the_users_voice_wins_and_an_asked_clone_that_cannot_be_is_one_line(tmp_
     assert "not cloned: no speech heard in presenter2.mp4" in records["presenter2"]["reason"]
     job = s.submit(videos[:2], voices={"pt": "kokoro:jf_nezumi"})  # a per-language voice wins too
     assert all(v["pt"] == "kokoro:jf_nezumi" for v in s.h.service.job_spec(job)["voices"].values())
+    job = s.submit(videos[:2], voices={"pt": "clone:tiny"})  # cloning asked for every presenter (`--voice pt=...`)
+    assert all(v["pt"].startswith("clone:tiny@") for v in s.h.service.job_spec(job)["voices"].values())
     for voices, match in (({"presenter2": {"pt": "clone:tiny"}}, "presenter2.mp4 pt: cannot clone: no speech heard"),
+                          ({"pt": "clone:tiny"}, "presenter2.mp4 pt: cannot clone: no speech heard"),
                           ({"presenter0": {"pt": "clone:other"}}, "clone:other is not installed here"),
                           ({"presenter0": {"es": "clone:tiny"}}, "cannot clone: no installed cloning model speaks es")):
         with pytest.raises(InputError, match=match) as err:
