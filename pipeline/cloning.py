@@ -93,10 +93,11 @@ class CloningVoices:
         cached = self.cache_dir / f"{key}.json"
         if cached.is_file():
             data = json.loads(cached.read_text(encoding="utf-8"))
-            if data.get("version") == REFERENCE_VERSION and (data.get("clip") is None or self.artifacts.has(data["clip"])):
-                return data.get("clip"), data["stretch"]
-        clip, stretch = self._choose(Path(path))
+            clip = data.get("clip")
+            if data.get("version") == REFERENCE_VERSION and (clip is None or self.artifacts.has(clip)):
+                return clip, data["stretch"]
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        clip, stretch = self._choose(Path(path))
         tmp = cached.with_suffix(".part")
         tmp.write_text(json.dumps({"version": REFERENCE_VERSION, "clip": clip, "stretch": stretch}), encoding="utf-8")
         os.replace(tmp, cached)
@@ -112,7 +113,7 @@ class CloningVoices:
                 stretch, clip, rate = self.reference_fn(path)
         except (NoReferenceError, MediaError, InputError) as exc:
             return None, {"error": str(exc).replace(str(path), path.name)}
-        with tempfile.TemporaryDirectory(dir=self.cache_dir.parent) as tmp:
+        with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
             wav = write_audio(Path(tmp) / REFERENCE_NAME, clip, rate)
             key = self.artifacts.put_file(wav, REFERENCE_NAME, {"reference": stretch.to_dict()}, move=True)
         return key, stretch.to_dict()
@@ -175,8 +176,8 @@ class CloningVoices:
 
         profile = self.voices.profile(path, key)
         shown = display_voice(voice)
-        reason = (f"{shown}: cloned from {Path(path).name}'s own speech, {stretch['start_s']:.2f}-{stretch['end_s']:.2f} s "
-                  f"(SNR {stretch['snr_db']:.0f} dB)" + (", as the user asked" if by_user else ""))
+        span = f"{stretch['start_s']:.2f}-{stretch['end_s']:.2f} s (SNR {stretch['snr_db']:.0f} dB)"
+        reason = f"{shown}: cloned from {Path(path).name}'s own speech, {span}" + (", as the user asked" if by_user else "")
         record = voice_record(profile, VoiceChoice(shown, reason, profile.register))
         record["reference"] = {**stretch, "sha256": voice.rsplit("@", 1)[1]}
         record["licence"] = licence  # the cloning model's: its outputs (this pack's speech) may be bound by it
@@ -241,8 +242,9 @@ class Cloners:
 
             registry = CLONING_REGISTRY if self.registry is None else self.registry
             if name not in registry:
+                known = ", ".join(registry) or "none"
                 raise InputError(f"the job asks for clone:{name}, which is not installed where it runs "
-                                 f"(cloning backends: {', '.join(registry) or 'none'}); see the README, 'Voice cloning'")
+                                 f"(cloning backends: {known}); see the README, 'Voice cloning'")
             with wrap_leaf_errors():
                 self._loaded[name] = registry[name](self.models_dir)
         return self._loaded[name]

@@ -99,7 +99,8 @@ def test_no_usable_reference_is_one_line_saying_why(case, woman, encoder):
     if case == "silence":
         audio, rate, match = np.zeros(rate * 8, np.float32), rate, "silent"
     elif case == "short":
-        audio, match = _track([_silence(1, rate), speech[: int(4 * rate)], _silence(1, rate)], rate)[0], "cloning needs 6 s"
+        four = speech[: int(4 * rate)]
+        audio, match = _track([_silence(1, rate), four, _silence(1, rate)], rate)[0], "cloning needs 6 s"
     elif case == "music":
         audio, rate, match = tune(8.0), 16000, "needs 6 s|no speech"
     else:  # 3 s of speech, 2 s of silence, 3 s of speech: pauses that long end a stretch
