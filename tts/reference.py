@@ -42,8 +42,9 @@ MAX_PAUSE_S = 1.0
 # A sample at or above this magnitude counts as clipped (full scale is 1.0; encoders' rounding and
 # AAC's ringing leave clipped peaks a little under it).
 CLIP_LEVEL = 0.99
-# SNR after NIST's "stnr" (SPHERE tools): the signal level is the 95th percentile of 10 ms frame
-# powers, the noise level the 10th percentile, over the stretch and CONTEXT_S around it (so a
+# SNR from the distribution of 10 ms frame powers: the signal level is their 95th percentile in the
+# stretch (the level NIST's "stnr" tool takes for speech), the noise level their 10th percentile
+# over the stretch and CONTEXT_S around it (our floor estimate: the pauses between phrases, so a
 # stretch without pauses still sees the floor nearby). Capped: digital silence has no noise.
 SIGNAL_PERCENTILE = 95
 NOISE_PERCENTILE = 10
