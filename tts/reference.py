@@ -53,7 +53,7 @@ MAX_SNR_DB = 80.0
 # Stretches whose SNR is this close are equally clean: then the dominant speaker's, the longest.
 SNR_BUCKET_DB = 6.0
 STEP_S = 0.25  # candidate starts are this far apart
-MAX_ANALYSIS_S = 300.0  # only the first five minutes of a track are searched
+MAX_ANALYSIS_S = 120.0  # only a track's first two minutes are searched (as the voice profile reads)
 
 
 class NoReferenceError(SpeechError):
