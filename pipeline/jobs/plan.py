@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.cloning import reference_inputs
 from pipeline.jobs.keys import TaskKey, review_gate
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
@@ -142,6 +143,7 @@ def _speech_tasks(spec: JobSpec, lang: str, glossary: Mapping[str, Any]
     for voice in dict.fromkeys(voices.values()):  # the first presenter's voice first
         by_voice[voice] = str(TaskKey("speak", lang, voice=voice))
         tasks.append(TaskNode(by_voice[voice], "speak", deps={"translation": translation, "source": "source"},
+                              inputs=reference_inputs(voice),  # a cloned voice's speaker reference
                               params={"language": lang, "voice": voice, "rate": spec.rate},
                               language=lang, gate=review_gate(lang) if spec.review else None))
     speech = next(iter(by_voice.values()))

@@ -57,7 +57,7 @@ def _own_version() -> str:
 
     here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "jobs/runner.py"):
+    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "cloning.py", "jobs/runner.py"):
         f = here / name
         if f.exists():
             h.update(f.read_bytes())
@@ -75,6 +75,7 @@ class PipelineRunner:
         self.models_dir = Path(models_dir) if models_dir else None
         self._toolkit = toolkit
         self._versions: dict[str, str] | None = None
+        self._cloners = None  # pipeline.cloning.Cloners: this process's cloning models, loaded on first use
 
     @property
     def toolkit(self):
@@ -175,10 +176,16 @@ class PipelineRunner:
         data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
         breaks = steps.paragraph_starts(_load_doc(inputs["source"])) if "source" in inputs else set()
         progress(0.0, f"voicing {data['target_language']}")
-        speech = steps.speak([s["text"] for s in data["sentences"]], data["target_language"], self.toolkit,
-                             paragraph_breaks=breaks, voice=call.params.get("voice"),
-                             rate=float(call.params.get("rate") or 1.0),
-                             progress=_fraction(progress, f"voicing {data['target_language']}"))
+        texts, lang = [s["text"] for s in data["sentences"]], data["target_language"]
+        options = {"paragraph_breaks": breaks, "voice": call.params.get("voice"),
+                   "rate": float(call.params.get("rate") or 1.0), "progress": _fraction(progress, f"voicing {lang}")}
+        if "reference" in inputs:  # a cloned voice: the presenter's own speech is the reference
+            from pipeline.cloning import Cloners, speak_cloned
+
+            self._cloners = self._cloners or Cloners(self.toolkit.store.root)
+            speech = speak_cloned(texts, lang, reference=inputs["reference"], cloners=self._cloners, **options)
+        else:
+            speech = steps.speak(texts, lang, self.toolkit, **options)
         _save_speech(speech, out)
         return {"seconds": round(speech.duration, 3), "voice": speech.voice, "backend": speech.backend}
 

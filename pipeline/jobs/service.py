@@ -60,10 +60,11 @@ class JobService:
         self.free_space = free_space or (lambda folder: shutil.disk_usage(folder).free)
         #: a `pipeline.voicing.PresenterVoices`: a voice per presenter and language at submission
         #: (profiles cached by file content in <data>/voices); injectable so tests can stub profiles
-        if voices is None:
+        if voices is None:  # cloned voices (pipeline.cloning) where a cloning model is installed
+            from pipeline.cloning import CloningVoices
             from pipeline.voicing import PresenterVoices
 
-            voices = PresenterVoices(self.data_dir / "voices")
+            voices = CloningVoices(PresenterVoices(self.data_dir / "voices"), artifacts)
         self.voices = voices
         self.library = PresenterLibrary(store, artifacts, self.submit, prober=prober, thumbnailer=thumbnailer,
                                         allow_paths=allow_paths)
