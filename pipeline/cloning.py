@@ -63,17 +63,17 @@ class CloningVoices:
     """A `PresenterVoices` (its `resolve`, same signature) with cloned voices on top.
 
     `artifacts`: the job service's `ArtifactStore` (the clips are stored inputs). `registry`:
-    name -> cloning backend factory (default `tts.cloning.CLONING_REGISTRY`); `models_dir`: where
-    the factories look for models (default: the model store's root). `reference_fn`: path ->
+    name -> cloning backend factory (default `tts.cloning.CLONING_REGISTRY`); `model_paths`: each
+    backend's model folders (default: `ModelStore().cloning_models()`, read at each submission). `reference_fn`: path ->
     `presenter_reference`'s result, replaceable by tests. Each presenter's choice (or why there is
     none) is kept in `<voices cache>/references/<presenter key>.json`."""
 
-    def __init__(self, voices, artifacts, *, registry=None, models_dir: str | os.PathLike | None = None,
+    def __init__(self, voices, artifacts, *, registry=None, model_paths: Mapping[str, Any] | None = None,
                  reference_fn=None):
         self.voices = voices
         self.artifacts = artifacts
         self.registry = registry
-        self.models_dir = Path(models_dir) if models_dir else None
+        self.model_paths = model_paths
         self.reference_fn = reference_fn or presenter_reference
         self.cache_dir = Path(voices.cache_dir) / "references"
 
@@ -82,11 +82,12 @@ class CloningVoices:
         each submission (a model installed while the service runs counts)."""
         from tts.cloning import installed_cloners
 
-        if self.models_dir is None:
+        paths = self.model_paths
+        if paths is None:
             from pipeline.models import ModelStore
 
-            self.models_dir = ModelStore().root
-        return installed_cloners(self.models_dir, self.registry)
+            paths = ModelStore().cloning_models()
+        return installed_cloners(paths, self.registry)
 
     def reference(self, path: str | os.PathLike, key: str) -> tuple[str | None, dict[str, Any]]:
         """(stored clip key, the stretch as a dict) of a presenter, or (None, {"error": why})."""
@@ -98,8 +99,10 @@ class CloningVoices:
                 return clip, data["stretch"]
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         clip, stretch = self._choose(Path(path))
-        tmp = cached.with_suffix(".part")
-        tmp.write_text(json.dumps({"version": REFERENCE_VERSION, "clip": clip, "stretch": stretch}), encoding="utf-8")
+        # a unique temporary name: two submissions may choose the same presenter's clip at once
+        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=f"{key}.", suffix=".part")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"version": REFERENCE_VERSION, "clip": clip, "stretch": stretch}, out)
         os.replace(tmp, cached)
         return clip, stretch
 
@@ -228,10 +231,11 @@ def _user_voice(overrides: Mapping[str, object], names, language: str) -> str | 
 
 class Cloners:
     """The cloning backends of one worker process, each built on first use and kept (a model
-    loads once). `models_dir`: where they look for models; `registry` as in `CloningVoices`."""
+    loads once). `model_paths`: each backend's model folders (`ModelStore.cloning_models()`);
+    `registry` as in `CloningVoices`."""
 
-    def __init__(self, models_dir: str | os.PathLike | None = None, registry=None):
-        self.models_dir = Path(models_dir) if models_dir else None
+    def __init__(self, model_paths: Mapping[str, Any] | None = None, registry=None):
+        self.model_paths = dict(model_paths or {})
         self.registry = registry
         self._loaded: dict[str, Any] = {}
 
@@ -246,7 +250,7 @@ class Cloners:
                 raise InputError(f"the job asks for clone:{name}, which is not installed where it runs "
                                  f"(cloning backends: {known}); see the README, 'Voice cloning'")
             with wrap_leaf_errors():
-                self._loaded[name] = registry[name](self.models_dir)
+                self._loaded[name] = registry[name](tuple(self.model_paths.get(name, ())))
         return self._loaded[name]
 
 

@@ -1,6 +1,6 @@
 """Voice cloning: a model that speaks in the voice of a short reference recording.
 
-    cloners = tts.cloning.installed_cloners(models_dir)     # {name: InstalledCloner} that load here
+    cloners = tts.cloning.installed_cloners(model_paths)    # {name: InstalledCloner} that load here
     speech = tts.cloning.clone_speech(["Hello."], "en", cloners["xtts"].backend, reference)
 
 A cloning backend is a model the user installs (Coqui XTTS-v2 in the Coqui environment, see the
@@ -69,16 +69,18 @@ class CloningBackend(Protocol):
         ...
 
 
-CloningFactory = Callable[[Path | None], CloningBackend]
+CloningFactory = Callable[[Sequence[Path]], CloningBackend]
+#: cloning backend name -> its candidate model paths (`pipeline.models.ModelStore.cloning_models`)
+CloningPaths = Mapping[str, Sequence[Path]]
 
 
-def _xtts(models_dir: Path | None) -> CloningBackend:
+def _xtts(paths: Sequence[Path]) -> CloningBackend:
     from tts.backends.xtts_backend import XttsBackend
 
-    return XttsBackend(models_dir)
+    return XttsBackend(paths)
 
 
-# Name -> factory (models folder -> backend); a voice "clone:<name>" speaks with it. Factories are
+# Name -> factory (its model paths -> backend); a voice "clone:<name>" speaks with it. Factories are
 # cheap: backends import their heavy packages when `languages` or `synthesize` first needs them.
 CLONING_REGISTRY: Mapping[str, CloningFactory] = {
     "xtts": _xtts,
@@ -96,15 +98,15 @@ class InstalledCloner:
         return base(canonical(language)) in {base(canonical(tag)) for tag in self.languages}
 
 
-def installed_cloners(models_dir: Path | None = None,
+def installed_cloners(model_paths: CloningPaths | None = None,
                       registry: Mapping[str, CloningFactory] | None = None) -> dict[str, InstalledCloner]:
     """The registry's cloning backends whose package and model are installed, by name, in the
-    registry's order. One that is not installed is left out (logged at INFO): without a cloning
+    registry's order; each factory gets its own entry of `model_paths` (none: no paths). One that is not installed is left out (logged at INFO): without a cloning
     model nothing changes."""
     found: dict[str, InstalledCloner] = {}
     for name, factory in (CLONING_REGISTRY if registry is None else registry).items():
         try:
-            backend = factory(models_dir)
+            backend = factory(tuple((model_paths or {}).get(name, ())))
             found[name] = InstalledCloner(backend, tuple(backend.languages()))
         except (SpeechError, ImportError, OSError) as exc:
             log.info("no cloning backend %s: %s", name, exc)

@@ -182,7 +182,7 @@ class PipelineRunner:
         if "reference" in inputs:  # a cloned voice: the presenter's own speech is the reference
             from pipeline.cloning import Cloners, speak_cloned
 
-            self._cloners = self._cloners or Cloners(self.toolkit.store.root)
+            self._cloners = self._cloners or Cloners(self.toolkit.store.cloning_models())
             speech = speak_cloned(texts, lang, reference=inputs["reference"], cloners=self._cloners, **options)
         else:
             speech = steps.speak(texts, lang, self.toolkit, **options)

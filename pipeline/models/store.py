@@ -178,6 +178,14 @@ class ModelStore:
                 found[backend].append(entry)
         return {backend: tuple(paths) for backend, paths in found.items() if paths}
 
+    def cloning_models(self) -> dict[str, tuple[Path, ...]]:
+        """{cloning backend: model folders} for `tts.cloning.installed_cloners`: each folder in
+        the store's `xtts/` (XTTS-v2 as Coqui publishes it; kept apart from `coqui/` so the Coqui
+        voice adapter never lists it as a plain voice)."""
+        folder = self.root / "xtts"
+        found = tuple(sorted(p for p in folder.iterdir() if p.is_dir())) if folder.is_dir() else ()
+        return {"xtts": found} if found else {}
+
     _manifest = staticmethod(read_manifest)
 
     # -- verify

@@ -53,10 +53,10 @@ class Setup:
             clip = (0.1 * np.random.default_rng(seed).standard_normal(24000 * 7)).astype(np.float32)
             return ReferenceStretch(1.0 + seed, 8.0 + seed, 40.0, 6.5), clip, 24000
 
-        registry = {"tiny": lambda models_dir: self.model} if cloners is None else cloners
+        registry = {"tiny": lambda paths: self.model} if cloners is None else cloners
         self.inner = PresenterVoices(root / "voices", profile_fn=profile)
         self.h = Harness(root)
-        self.voices = CloningVoices(self.inner, self.h.artifacts, registry=registry, models_dir=root / "models",
+        self.voices = CloningVoices(self.inner, self.h.artifacts, registry=registry, model_paths={},
                                     reference_fn=reference)
         self.h.service.voices = self.voices
 
@@ -214,7 +214,7 @@ def test_a_real_job_speaks_each_presenter_in_a_clone_of_their_own_speech(tmp_pat
     from tts.reference import MAX_REFERENCE_S, MIN_REFERENCE_S
 
     model = TinyCloner(("en",))
-    monkeypatch.setitem(CLONING_REGISTRY, "tiny", lambda models_dir: model)
+    monkeypatch.setitem(CLONING_REGISTRY, "tiny", lambda paths: model)
     monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path / "models"))
     synth = tts.Synthesizer()
     made = {name: _presenter(tmp_path, name, synth) for name in SPOKEN}

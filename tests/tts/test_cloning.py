@@ -40,10 +40,11 @@ def test_a_language_the_model_does_not_speak_or_a_tiny_reference_is_one_line():
 
 
 def test_installed_cloners_are_those_that_load_and_xtts_is_registered(tmp_path):
-    def missing(models_dir):
+    def missing(paths):
         raise BackendUnavailableError("no model here")
 
-    found = installed_cloners(tmp_path, {"tiny": lambda d: TinyCloner(("en", "pt-BR")), "gone": missing})
+    found = installed_cloners({"tiny": [tmp_path]}, {"tiny": lambda paths: TinyCloner(("en", "pt-BR")),
+                                                     "gone": missing})
     assert list(found) == ["tiny"] and found["tiny"].languages == ("en", "pt-BR")
     assert found["tiny"].speaks("pt") and found["tiny"].speaks("en-GB") and not found["tiny"].speaks("es")
     assert "xtts" in CLONING_REGISTRY

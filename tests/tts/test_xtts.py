@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pytest
 
+from pipeline.models import ModelStore
 from tts.cloning import SpeakerReference, clone_speech, installed_cloners
 from tts.errors import BackendUnavailableError
 from tts.types import check_timeline
@@ -25,18 +26,17 @@ LETTERS = list("abcdefghijklmnopqrstuvwxyz.,!?'-0123456789")
 def test_xtts_is_not_offered_without_its_package_or_model_and_says_why(tmp_path, monkeypatch):
     from tts.backends.xtts_backend import XttsBackend, find_model
 
-    monkeypatch.delenv("POLYDUB_MODELS", raising=False)
-    with pytest.raises(BackendUnavailableError, match="no XTTS model folder"):
-        find_model(tmp_path)
+    with pytest.raises(BackendUnavailableError, match="no XTTS model folder.*model store's xtts/"):
+        find_model([])
     (tmp_path / "xtts" / "v2").mkdir(parents=True)
     (tmp_path / "xtts" / "v2" / "config.json").write_text(json.dumps({"model": "xtts"}))
-    with pytest.raises(BackendUnavailableError, match="no XTTS model folder"):  # no model.pth, vocab.json
-        find_model(tmp_path)
+    with pytest.raises(BackendUnavailableError, match=r"no XTTS model folder \(config.json, model.pth, vocab.json\) in v2;"):  # no model.pth, vocab.json
+        find_model([tmp_path / "xtts" / "v2"])
     assert "non-commercial" in XttsBackend.licence and "cpml" in XttsBackend.licence
     if not HAS_COQUI:
         with pytest.raises(BackendUnavailableError, match="Coqui TTS is not installed"):
-            XttsBackend(tmp_path).languages()
-        assert "xtts" not in installed_cloners(tmp_path)
+            XttsBackend([tmp_path / "xtts" / "v2"]).languages()
+        assert "xtts" not in installed_cloners({"xtts": [tmp_path / "xtts" / "v2"]})
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def tiny_xtts(tmp_path_factory):
 
 @pytest.mark.skipif(not HAS_COQUI, reason="coqui-tts not installed (it lives in .venv-coqui; see README)")
 def test_a_tiny_xtts_clones_a_reference_with_a_timeline(tiny_xtts):
-    found = installed_cloners(tiny_xtts)
+    found = installed_cloners(ModelStore(tiny_xtts).cloning_models())
     assert "xtts" in found and found["xtts"].languages == ("en", "pt")
     rng = np.random.default_rng(0)
     t = np.arange(7 * 24000) / 24000

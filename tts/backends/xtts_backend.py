@@ -3,9 +3,9 @@ reference recording. Optional: it needs the `coqui-tts` package (its own environ
 "Coqui TTS") and a model folder the user downloads themselves (README "Voice cloning": the
 Coqui Public Model License allows non-commercial use only).
 
-The model folder is `<models>/xtts/<name>/` (or `$POLYDUB_MODELS/xtts/<name>/`): `config.json`
-(Coqui's XttsConfig), `model.pth` and `vocab.json`, as Coqui publishes XTTS-v2; the first folder
-by name is used. XTTS gives no durations, so the words are spread evenly over its sounding audio and
+The backend is handed candidate model folders (the model store's `xtts/<name>/` folders,
+`pipeline.models.ModelStore.cloning_models`): each holds `config.json` (Coqui's XttsConfig),
+`model.pth` and `vocab.json`, as Coqui publishes XTTS-v2; the first complete one is used. XTTS gives no durations, so the words are spread evenly over its sounding audio and
 espeak-ng's reading of them is aligned inside (`tts.align.align`), as the Coqui adapter does for
 models without durations.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,17 +36,17 @@ XTTS_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "c
 MAX_CHARS = 250
 
 
-def find_model(models_dir: Path | None) -> Path:
-    """The first XTTS model folder; BackendUnavailableError naming what is missing."""
-    roots = [Path(d) / FOLDER for d in (models_dir, os.environ.get("POLYDUB_MODELS")) if d]
-    for root in roots:
-        for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
-            missing = [name for name in REQUIRED if not (folder / name).is_file()]
-            if not missing:
-                return folder
-            log.warning("skipping XTTS folder %s: no %s", folder, ", ".join(missing))
-    where = " or ".join(str(r) for r in roots) or "$POLYDUB_MODELS/xtts"
-    raise BackendUnavailableError(f"no XTTS model folder (config.json, model.pth, vocab.json) in {where}")
+def find_model(folders: Sequence[Path]) -> Path:
+    """The first of `folders` that holds a complete XTTS model; BackendUnavailableError naming
+    what is missing (none given: the model store's `xtts/` folder is empty)."""
+    for folder in folders:
+        missing = [name for name in REQUIRED if not (Path(folder) / name).is_file()]
+        if not missing:
+            return Path(folder)
+        log.warning("skipping XTTS folder %s: no %s", Path(folder).name, ", ".join(missing))
+    where = ", ".join(Path(f).name for f in folders) or f"the model store's {FOLDER}/ folder"
+    raise BackendUnavailableError(f"no XTTS model folder (config.json, model.pth, vocab.json) in {where}; "
+                                  f"copy XTTS-v2 into the model store's {FOLDER}/<name>/ (README, 'Voice cloning')")
 
 
 class XttsBackend:
@@ -55,8 +55,8 @@ class XttsBackend:
     licence = ("Coqui Public Model License 1.0.0: non-commercial use of the model and its outputs only "
                "(https://coqui.ai/cpml.txt; the model folder's LICENSE.txt)")
 
-    def __init__(self, models_dir: Path | None = None):
-        self.models_dir = Path(models_dir) if models_dir else None
+    def __init__(self, paths: Sequence[Path] = ()):
+        self.paths = tuple(Path(p) for p in paths)
         self._model = None
         self._folder: Path | None = None
         self._latents: dict[str, tuple] = {}  # reference digest -> (GPT latents, speaker embedding)
@@ -65,7 +65,7 @@ class XttsBackend:
         if importlib.util.find_spec("TTS") is None:
             raise BackendUnavailableError("Coqui TTS is not installed: XTTS runs in the Coqui environment "
                                           "(see README, 'Coqui TTS')")
-        folder = find_model(self.models_dir)
+        folder = find_model(self.paths)
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         if config.get("model") != "xtts":
             raise BackendUnavailableError(f"{folder}/config.json is not an XTTS model (model: {config.get('model')})")
@@ -78,7 +78,7 @@ class XttsBackend:
             from TTS.tts.configs.xtts_config import XttsConfig
             from TTS.tts.models.xtts import Xtts
 
-            folder = find_model(self.models_dir)
+            folder = find_model(self.paths)
             config = XttsConfig()
             config.load_json(str(folder / "config.json"))
             model = Xtts(config)
