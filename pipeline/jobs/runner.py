@@ -144,7 +144,8 @@ class PipelineRunner:
             _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
             doc = steps.read_script(transcript if transcript is not None else heard.text, heard.language)
         else:
-            doc = steps.read_script(call.params["text"], language)
+            doc = steps.read_script(call.params["text"], language,
+                                    accept_mixed_language=bool(call.params.get("accept_mixed_language")))
         with open(out / "document.pickle", "wb") as f:
             pickle.dump(doc, f)
         (out / "document.json").write_text(json.dumps(

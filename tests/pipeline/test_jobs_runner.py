@@ -126,3 +126,26 @@ def test_the_manifest_names_a_voice_once_whether_the_synthesizer_gave_its_id_or_
 
     assert voice_id("kokoro", "kokoro:jf_nezumi") == "kokoro:jf_nezumi"  # was "kokoro:kokoro:jf_nezumi"
     assert voice_id("piper", "en_US-joe-medium") == "piper:en_US-joe-medium"
+
+
+def test_the_source_task_refuses_a_line_in_another_language_unless_the_spec_accepts_it(tmp_path):
+    import pytest
+
+    from pipeline.errors import InputError
+    from pipeline.jobs.plan import plan
+    from pipeline.jobs.spec import JobSpec
+
+    text = ("Wear your helmet before entering the site.\n\nPortez toujours vos gants avant de démarrer la machine.\n\n"
+            "Report every damaged cable to your supervisor at once.\n")
+    spec = JobSpec.from_dict({"text": text, "languages": ["pt"], "presenters": ["p1"], "source_language": "en"})
+    accepted = JobSpec.from_dict({**spec.to_dict(), "accept_mixed_language": True})
+    params = {name: {t.kind: t for t in plan(s)}["source"].params for name, s in (("given", spec), ("ok", accepted))}
+    assert "accept_mixed_language" not in params["given"]  # jobs without the flag keep their keys
+    runner = PipelineRunner(tmp_path / "data")
+    for name in params:
+        (tmp_path / name).mkdir()
+    call = TaskCall("job", "source", "source", "k" * 64, {}, dict(params["given"]))
+    with pytest.raises(InputError, match=r"line 3 reads as French \(fr\)"):
+        runner.run(call, tmp_path / "given", lambda f, m=None: None)
+    call = TaskCall("job", "source", "source", "k" * 64, {}, dict(params["ok"]))
+    assert runner.run(call, tmp_path / "ok", lambda f, m=None: None) == {"sentences": 3, "language": "en"}
