@@ -18,12 +18,14 @@ import argparse
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
 from pipeline.errors import JobError
 from pipeline.jobs.keys import TaskKey
-from pipeline.jobs.spec import JobSpec
+from pipeline.jobs.progress import detected_languages, task_label
+from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 
 #: the largest exit status that counts failures (shells keep 126+ for themselves)
@@ -107,6 +109,22 @@ def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = Tr
         check(spec, paths=paths)
 
 
+def labeller(service, job_id: str) -> Callable[[str], str]:
+    """Task name -> its label in words for the progress bars ("Rendering ana — Portuguese");
+    a narration whose language is detected says "narration" until its narrate task is done,
+    then the language it heard (`pipeline.jobs.progress.detected_languages`)."""
+    names = service.store.job(job_id)["labels"]
+    detected: dict[str, str] = {}
+
+    def label(task: str) -> str:
+        key = TaskKey.parse(task)
+        # the narrate task finds the language: the tasks after it look it up once
+        if key.language == UNDETERMINED and key.kind != "narrate" and not detected:
+            detected.update(detected_languages(service.store.tasks(job_id), service.artifacts.meta))
+        return task_label(key, names, detected)
+    return label
+
+
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
@@ -122,9 +140,9 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
         lines = TaskLines(service, job_id, bars, quiet)
         if config.executor == "inline":
             service.executor.adopt(job_id)
-            names = service.store.job(job_id)["labels"]
-            service.executor.run(observe=lambda call, f, message: bars(TaskKey.parse(call.task).label(names),
-                                                                       round(100 * f), 100), after=lines)
+            label = labeller(service, job_id)
+            service.executor.run(observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100),
+                                 after=lines)
             state = service.store.job(job_id)["state"]
         else:
             from api.cli.run import watch
@@ -164,7 +182,8 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
 
     hide = path_hider(service.data_dir)  # the user's file name, not where the store keeps its copy
     states = {t["name"]: t["state"] for t in tasks}
-    errors = [hide(_failure_line(t, labels)) for t in tasks
+    detected = detected_languages(tasks, service.artifacts.meta)
+    errors = [hide(_failure_line(t, labels, detected)) for t in tasks
               if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
@@ -202,9 +221,11 @@ def _after_failed_analysis(task: dict, states: dict[str, str]) -> bool:
     return task["kind"] == "render" and states.get(task["deps"].get("analysis", ""), "") == "failed"
 
 
-def _failure_line(task: dict, labels: dict[str, str]) -> str:
+def _failure_line(task: dict, labels: dict[str, str], detected: dict[str, str]) -> str:
     if task["kind"] == "render":
-        return f"{labels.get(task['presenter'], task['presenter'])} ({task['language']}): {task['error']}"
+        language = detected.get(task["language"], task["language"])  # a detected narration's, once heard
+        return (f"{labels.get(task['presenter'], task['presenter'])} "
+                f"({'narration' if language == UNDETERMINED else language}): {task['error']}")
     return task["error"] or f"{task['name']} failed"
 
 

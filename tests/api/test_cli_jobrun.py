@@ -19,3 +19,32 @@ def test_conversions_are_said_once_per_presenter_whatever_the_languages(tmp_path
         _say_conversions(tmp_path / lang, said)
     err = capsys.readouterr().err.splitlines()
     assert err == [f"ana: {turned}; HDR (PQ) tone-mapped to SDR BT.709 with the BT.2390 EETF"]
+
+
+def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(tmp_path, monkeypatch, capsys):
+    from api.cli import main
+    from api.cli.jobrun import labeller
+    from pipeline.jobs.artifacts import file_digest
+    from pipeline.jobs.plan import presenter_label
+    from pipeline.jobs.wiring import ServiceConfig, open_service
+    from tests.api.conftest import FAKE_RUNNER
+    from tests.conftest import flat_videos
+    from tests.helpers.media import write_wav
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    video, failing = flat_videos(tmp_path, 2, name="ana{k}.mp4")
+    (tmp_path / f"fail-{presenter_label(file_digest(failing))}").touch()  # the fake runner fails its render
+    narration = write_wav(tmp_path / "talk.wav")
+    assert main(["-q", "lipsync", "--audio", str(narration), "--presenter", str(video), str(failing),
+                 "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER]) == 1
+    assert "polydub: error: ana1 (en): " in capsys.readouterr().err  # not "(und)"
+    service = open_service(ServiceConfig(data_dir=tmp_path / "data", runner=FAKE_RUNNER), with_executor=False)
+    job_id = service.store.jobs()[0][0]["id"]
+    rows = {t["kind"]: t["label"] for t in service.snapshot(job_id)["tasks"] if t["state"] == "done"}
+    assert rows["narrate"] == "Timing the English narration" and rows["pack"] == "Packing English"
+    assert rows["render"] == "Rendering ana0 — English" and "und" not in " ".join(rows.values())
+    label = labeller(service, job_id)  # the progress bars' labels
+    assert label("narrate:und") == "Timing the narration"  # the narrate task itself runs before it is known
+    render = next(t["name"] for t in service.store.tasks(job_id) if t["kind"] == "render" and t["state"] == "done")
+    assert render.startswith("render:und:") and label(render) == "Rendering ana0 — English"
