@@ -212,6 +212,7 @@ class PipelineRunner:
 
     def _render(self, call, inputs, out, progress):
         from pipeline import steps
+        from pipeline.pack import faces_in_view
 
         video = _input_file(inputs["video"])
         speech = _load_speech(inputs["speech"])
@@ -224,7 +225,8 @@ class PipelineRunner:
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name,
-                   "conversions": list((result.options or {}).get("conversions") or ())}
+                   "conversions": list((result.options or {}).get("conversions") or ()),
+                   **faces_in_view(inputs.get("analysis"))}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -250,7 +252,9 @@ class PipelineRunner:
                                       duration=round(float(result["duration"]), 3), fps=result["fps"],
                                       width=result["width"], height=result["height"],
                                       frames_without_face=int(result["frames_without_face"]),
-                                      conversions=tuple(result.get("conversions") or ())))
+                                      conversions=tuple(result.get("conversions") or ()),
+                                      faces_in_frame=int(result.get("faces_in_frame", 1)),
+                                      other_face_px=float(result.get("other_face_px", 0.0))))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
         extra: dict[str, Any] = _voices_entry(call.params, inputs, speech, folder)

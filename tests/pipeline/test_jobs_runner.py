@@ -87,15 +87,31 @@ def test_render_tasks_decode_with_the_spec_background_and_truncation(tmp_path):
     speech.mkdir()
     _save_speech(Speech(audio=np.zeros(1600, np.float32), sample_rate=16000, phonemes=(), words=(), sentences=(),
                         language="pt", voice="v", backend="b"), speech)
+    analysis = tmp_path / "analysis"  # the presenter report: two faces in view
+    analysis.mkdir()
+    (analysis / "report.json").write_text(json.dumps({"faces_in_frame": 2, "other_face_px": 71.0}))
     engine = _Engine()
     out = tmp_path / "out"
     out.mkdir()
-    call = TaskCall("job", "render:pt:p1", "render", "k" * 64, {"video": str(video), "speech": str(speech)},
+    call = TaskCall("job", "render:pt:p1", "render", "k" * 64,
+                    {"video": str(video), "speech": str(speech), "analysis": str(analysis)},
                     dict(tasks["render"].params))
     PipelineRunner(toolkit=steps.Toolkit(engine=engine)).run(call, out, lambda f, m=None: None)
     assert engine.decode.accept_truncated is True and engine.decode.background == (128, 128, 128)
-    assert json.loads((out / "result.json").read_text())["conversions"] == [
-        "mirrored to 64x48, as its display matrix says"]
+    result = json.loads((out / "result.json").read_text())
+    assert result["conversions"] == ["mirrored to 64x48, as its display matrix says"]
+    assert (result["faces_in_frame"], result["other_face_px"]) == (2, 71.0)
+    # the pack's manifest says it for that video
+    (out / "video.mp4").write_bytes(b"video")
+    pack, packed = tmp_path / "pack", tmp_path / "packed"
+    pack.mkdir()
+    packed.mkdir()
+    inputs = {**_inputs(packed), "render:p1": str(out)}
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, inputs, {"language": "pt", "names": {"p1": "ana"}})
+    PipelineRunner(tmp_path / "data").run(call, pack, lambda f, m=None: None)
+    video_entry = json.loads((pack / "pack" / "manifest.json").read_text())["videos"][0]
+    assert video_entry["presenter"] == "ana" and video_entry["faces_in_frame"] == 2
+    assert video_entry["other_face_px"] == 71.0
 
 
 def test_a_language_with_two_voices_packs_a_narration_per_voice_and_each_presenters_voice(tmp_path):
