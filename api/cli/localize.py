@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--presenter", required=True, nargs="+", type=Path, metavar="FILE",
                    help="presenter videos (mp4, mov, mkv, avi, webm) or photos (jpg, png)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the language packs")
-    p.add_argument("--source-lang", metavar="TAG", help="the source's language (default: detected)")
+    p.add_argument("--source-lang", metavar="TAG",
+                   help="the script's language (default: detected line by line); a line that clearly reads as "
+                        "another language then stops the job, naming it")
     p.add_argument("--accept-mixed-language", action="store_true",
                    help="with --source-lang: translate script lines that read as another language as the given "
                         "one (noted in the manifest) instead of stopping")
