@@ -282,7 +282,9 @@ class PipelineRunner:
         language = target_language or speech.language or lang
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
-                          failures=list(call.params.get("failures") or ()), extra=extra)
+                          # a failed render of this pack is in its language as the user knows it, not `und`
+                          failures=[{**f, "language": language} for f in call.params.get("failures") or ()],
+                          extra=extra)
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 

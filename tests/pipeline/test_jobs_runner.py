@@ -107,11 +107,16 @@ def test_render_tasks_decode_with_the_spec_background_and_truncation(tmp_path):
     pack.mkdir()
     packed.mkdir()
     inputs = {**_inputs(packed), "render:p1": str(out)}
-    call = TaskCall("job", "pack:pt", "pack", "k" * 64, inputs, {"language": "pt", "names": {"p1": "ana"}})
+    failed = {"presenter": "bo", "language": "pt", "error": "bo.mp4: no face found in any frame"}
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, inputs,
+                    {"language": "pt", "names": {"p1": "ana"}, "failures": [failed]})
     PipelineRunner(tmp_path / "data").run(call, pack, lambda f, m=None: None)
-    video_entry = json.loads((pack / "pack" / "manifest.json").read_text())["videos"][0]
+    manifest = json.loads((pack / "pack" / "manifest.json").read_text())
+    video_entry = manifest["videos"][0]
     assert video_entry["presenter"] == "ana" and video_entry["faces_in_frame"] == 2
     assert video_entry["other_face_px"] == 71.0
+    # a failed render is listed in the pack's language as the manifest gives it (a lipsync's: the detected one)
+    assert manifest["failures"] == [{**failed, "language": "pt-BR"}] and manifest["language"] == "pt-BR"
 
 
 def test_a_language_with_two_voices_packs_a_narration_per_voice_and_each_presenters_voice(tmp_path):
