@@ -15,10 +15,12 @@ one per presenter and language), at most 100; 1 with one error line when nothing
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
@@ -125,6 +127,36 @@ def labeller(service, job_id: str) -> Callable[[str], str]:
     return label
 
 
+class _HidePaths(logging.Filter):
+    """Rewrites a record's message with `hide` (`pipeline.jobs.paths.path_hider`)."""
+
+    def __init__(self, hide: Callable[[str], str]):
+        super().__init__()
+        self.hide = hide
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.hide(record.getMessage()), None
+        return True
+
+
+@contextmanager
+def store_paths_hidden(data_dir: Path) -> Iterator[None]:
+    """While the job runs here, log lines in the terminal name the file the user gave, not the
+    store's copy of it ("cut.wav: the audio is cut off ... (accepted)", as the errors do): a
+    filter on the root logger's handlers, removed afterwards."""
+    from api.redact import path_hider
+
+    hiding = _HidePaths(path_hider(data_dir))
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(hiding)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(hiding)
+
+
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
@@ -136,7 +168,7 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     if not quiet:
         print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
               file=sys.stderr)
-    with ProgressBars(enabled=not quiet) as bars:
+    with ProgressBars(enabled=not quiet) as bars, store_paths_hidden(service.data_dir):
         lines = TaskLines(service, job_id, bars, quiet)
         if config.executor == "inline":
             service.executor.adopt(job_id)

@@ -48,3 +48,24 @@ def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(t
     assert label("narrate:und") == "Timing the narration"  # the narrate task itself runs before it is known
     render = next(t["name"] for t in service.store.tasks(job_id) if t["kind"] == "render" and t["state"] == "done")
     assert render.startswith("render:und:") and label(render) == "Rendering ana0 — English"
+
+
+def test_log_lines_name_the_users_file_not_the_stores_copy(tmp_path):
+    import io
+    import logging
+
+    from api.cli.jobrun import store_paths_hidden
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    stored = tmp_path / "data" / "artifacts" / "objects" / "97" / ("97e6" * 16) / "cut.wav"
+    try:
+        with store_paths_hidden(tmp_path / "data"):
+            logging.getLogger("lipsync.tracks").warning("%s: the audio is cut off (accepted)", stored)
+        logging.getLogger("lipsync.tracks").warning("%s: after the run", stored)  # the filter is gone
+    finally:
+        root.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines == ["cut.wav: the audio is cut off (accepted)", f"{stored}: after the run"]
