@@ -73,10 +73,15 @@ def load_settings(**given):
 
 
 class TaskLines:
-    """One line per task state change ("[ 42.0%] render pt ana done (reused)")."""
+    """One line per task state change ("[ 42.0%] render:pt:ab12cd34ef done (reused)"); a
+    detected narration's tasks add their label ("render:und:ab12cd34ef (Rendering ana —
+    English) done"). `label` (`labeller`) names the task's progress bar, which a state change
+    closes."""
 
-    def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool):
+    def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool,
+                 label: Callable[[str], str] | None = None):
         self.service, self.job_id, self.bars, self.quiet = service, job_id, bars, quiet
+        self.label = label or labeller(service, job_id)
         self.seen: dict[str, str] | None = None
 
     def __call__(self) -> None:
@@ -89,10 +94,11 @@ class TaskLines:
             if before == t["state"] or self.quiet:
                 continue
             if t["state"] != "running":
-                self.bars.finish(t["label"])
+                self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
+            name = f"{t['name']} ({self.label(t['name'])})" if t["language"] == UNDETERMINED else t["name"]
             # A failure's error is said once, in the summary at the end.
-            self.bars.write(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{' (reused)' if reused else ''}")
+            self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
 
 
@@ -117,13 +123,16 @@ def labeller(service, job_id: str) -> Callable[[str], str]:
     then the language it heard (`pipeline.jobs.progress.detected_languages`)."""
     names = service.store.job(job_id)["labels"]
     detected: dict[str, str] = {}
+    said: dict[str, str] = {}  # a task keeps its first label, so its bar is closed by the name it was opened with
 
     def label(task: str) -> str:
-        key = TaskKey.parse(task)
-        # the narrate task finds the language: the tasks after it look it up once
-        if key.language == UNDETERMINED and key.kind != "narrate" and not detected:
-            detected.update(detected_languages(service.store.tasks(job_id), service.artifacts.meta))
-        return task_label(key, names, detected)
+        if task not in said:
+            key = TaskKey.parse(task)
+            # the narrate task finds the language: the tasks after it look it up once
+            if key.language == UNDETERMINED and key.kind != "narrate" and not detected:
+                detected.update(detected_languages(service.store.tasks(job_id), service.artifacts.meta))
+            said[task] = task_label(key, names, detected)
+        return said[task]
     return label
 
 
@@ -169,10 +178,10 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
         print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
               file=sys.stderr)
     with ProgressBars(enabled=not quiet) as bars, store_paths_hidden(service.data_dir):
-        lines = TaskLines(service, job_id, bars, quiet)
+        label = labeller(service, job_id)
+        lines = TaskLines(service, job_id, bars, quiet, label)
         if config.executor == "inline":
             service.executor.adopt(job_id)
-            label = labeller(service, job_id)
             service.executor.run(observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100),
                                  after=lines)
             state = service.store.job(job_id)["state"]

@@ -69,3 +69,55 @@ def test_log_lines_name_the_users_file_not_the_stores_copy(tmp_path):
         root.removeHandler(handler)
     lines = stream.getvalue().splitlines()
     assert lines == ["cut.wav: the audio is cut off (accepted)", f"{stored}: after the run"]
+
+
+class _Bars:
+    """Records the progress bars a run opens and closes, and its lines."""
+
+    def __init__(self, enabled: bool = True):
+        self.opened, self.finished, self.lines = [], [], []
+
+    def __call__(self, task, done, total):
+        if task not in self.opened:
+            self.opened.append(task)
+
+    def finish(self, task):
+        self.finished.append(task)
+
+    def write(self, line):
+        self.lines.append(line)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatch):
+    """The bars were opened as "Translating into pt" and closed as "... Portuguese", so they
+    were left hanging; a detected narration's lines say its language too."""
+    import api.cli.jobrun as jobrun
+    from api.cli import main
+    from tests.api.conftest import FAKE_RUNNER
+    from tests.conftest import flat_videos
+    from tests.helpers.media import write_wav
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    runs = []
+    monkeypatch.setattr(jobrun, "ProgressBars", lambda enabled=True: runs.append(_Bars()) or runs[-1])
+    video = flat_videos(tmp_path, 1, name="ana.mp4")[0]
+    (tmp_path / "script.md").write_text("Clean the nozzle.\n", encoding="utf-8")
+    common = ["--presenter", str(video), "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER]
+    assert main(["localize", "--text", str(tmp_path / "script.md"), "--lang", "pt", "--out", str(tmp_path / "o1"),
+                 *common]) == 0
+    assert main(["lipsync", "--audio", str(write_wav(tmp_path / "talk.wav")), "--out", str(tmp_path / "o2"),
+                 *common]) == 0
+    localize, lipsync = runs
+    assert "Rendering ana — Portuguese" in localize.opened  # was opened as "... — pt", closed as "... — Portuguese"
+    for run in runs:
+        assert run.opened and set(run.opened) <= set(run.finished), (run.opened, run.finished)
+    assert any(line.endswith("(Rendering ana — English) done") and "render:und:" in line for line in lipsync.lines)
+    assert any("pack:und (Packing English) done" in line for line in lipsync.lines)
+    assert not any("und" in line for line in localize.lines)
