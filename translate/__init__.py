@@ -26,5 +26,6 @@ from translate.translator import GlossaryReport, TranslatedSentence, Translation
 __all__ = [
     "Block", "ReviewDocument", "ReviewEntry", "ReviewError", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "MixedLanguageError", "ModelLoadError", "Sentence",
     "Skipped", "SourceDocument", "Term", "TranscriptionError", "Transcriber", "Transcript", "TranslatedSentence",
-    "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "check_given_language", "read_source",
+    "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "check_given_language",
+    "read_source",
 ]

@@ -115,7 +115,8 @@ def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatc
     assert main(["lipsync", "--audio", str(write_wav(tmp_path / "talk.wav")), "--out", str(tmp_path / "o2"),
                  *common]) == 0
     localize, lipsync = runs
-    assert "Rendering ana — Portuguese" in localize.opened  # was opened as "... — pt", closed as "... — Portuguese"
+    # it was opened as "Rendering ana — pt" and closed as "Rendering ana — Portuguese"
+    assert "Rendering ana — Portuguese" in localize.opened
     for run in runs:
         assert run.opened and set(run.opened) <= set(run.finished), (run.opened, run.finished)
     assert any(line.endswith("(Rendering ana — English) done") and "render:und:" in line for line in lipsync.lines)

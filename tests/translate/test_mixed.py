@@ -68,7 +68,8 @@ def test_a_line_in_another_writing_system_cannot_be_accepted_here():
 def test_a_language_the_model_does_not_know_only_checks_writing_systems():
     """Swedish is not among the identified languages: its lines would be named as a
     neighbour, so they pass; an Arabic line still stops the job."""
-    swedish = "Sätt på dig hjälmen innan du går in på arbetsplatsen.\n\nTack för att du tittade på den här korta genomgången.\n"
+    swedish = ("Sätt på dig hjälmen innan du går in på arbetsplatsen.\n\n"
+               "Tack för att du tittade på den här korta genomgången.\n")
     check_given_language(read_source(swedish, language="sv"))
     with pytest.raises(MixedLanguageError, match="Arabic"):
         check_given_language(read_source(swedish + "\n" + OWN_SCRIPT["ar"][1] + "\n", language="sv"))
@@ -85,4 +86,4 @@ def test_a_kanji_heading_is_japanese_in_a_japanese_script():
     assert detected.language == "ja" and [s.language for s in detected.sentences] == ["ja", "ja", "ja"]
     # control: the same heading in an English script is Chinese
     with pytest.raises(MixedLanguageError, match=r"Chinese \(zh\)"):
-        check_given_language(read_source("# 安全第一\n\nWear your helmet before entering the site.\n", language="en"))
+        check_given_language(read_source("# 安全第一\n\nWear your helmet before the site.\n", language="en"))
