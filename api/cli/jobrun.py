@@ -128,8 +128,8 @@ def labeller(service, job_id: str) -> Callable[[str], str]:
     def label(task: str) -> str:
         if task not in said:
             key = TaskKey.parse(task)
-            # the narrate task finds the language: the tasks after it look it up once
-            if key.language == UNDETERMINED and key.kind != "narrate" and not detected:
+            # found by the narrate task: looked up until it is known (once per task, as labels stick)
+            if key.language == UNDETERMINED and not detected:
                 detected.update(detected_languages(service.store.tasks(job_id), service.artifacts.meta))
             said[task] = task_label(key, names, detected)
         return said[task]

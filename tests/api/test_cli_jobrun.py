@@ -45,7 +45,7 @@ def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(t
     assert rows["narrate"] == "Timing the English narration" and rows["pack"] == "Packing English"
     assert rows["render"] == "Rendering ana0 — English" and "und" not in " ".join(rows.values())
     label = labeller(service, job_id)  # the progress bars' labels
-    assert label("narrate:und") == "Timing the narration"  # the narrate task itself runs before it is known
+    assert label("narrate:und") == "Timing the English narration"  # timed (here: reused), so known
     render = next(t["name"] for t in service.store.tasks(job_id) if t["kind"] == "render" and t["state"] == "done")
     assert render.startswith("render:und:") and label(render) == "Rendering ana0 — English"
 
