@@ -4,6 +4,7 @@ out wrong, so they stop the job unless the user accepts that.
 
     check_given_language(doc)                               # MixedLanguageError naming the lines
     check_given_language(doc, accept_mixed_language=True)   # lets Latin-script lines through
+    check_writing_systems(sentences, "en")                  # UnsupportedPairError (Translator.check)
 
 Each sentence is judged as `read_source` judges sentences when the language is detected
 (`translate.detect.identify`: 20 letters or more, a 0.5 confidence floor, among polydub's
@@ -15,10 +16,12 @@ in another language's writing system count.
 
 from __future__ import annotations
 
-from translate.detect import identify, in_context
-from translate.errors import MixedLanguageError
+from collections.abc import Sequence
+
+from translate.detect import identify, in_context, script_language
+from translate.errors import MixedLanguageError, UnsupportedPairError
 from translate.languages import IDENTIFIED, NAMES, primary, same_language
-from translate.source import SourceDocument
+from translate.source import Sentence, SourceDocument
 
 
 def check_given_language(doc: SourceDocument, *, accept_mixed_language: bool = False) -> None:
@@ -62,6 +65,26 @@ def other_language_lines(doc: SourceDocument) -> list[tuple[int, str, bool]]:
         if not same_language(language, doc.language):
             out.append((sentence.line, language, found.evidence == "model"))
     return out
+
+
+def check_writing_systems(sentences: Sequence[Sentence], source: str) -> None:
+    """Raise UnsupportedPairError (one line naming the lines) when a sentence read as `source`
+    (the language was given, so it was not identified) is written in another language's
+    writing system: it cannot be translated as `source` (a model would turn it into
+    punctuation, and it would vanish from voice and subtitles), whatever the user accepts."""
+    wrong: dict[str, list[int]] = {}
+    for s in sentences:
+        if s.language is not None or not s.text.strip():
+            continue
+        written = script_language(s.text)
+        if written is not None and not same_language(in_context(written, primary(source)), source):
+            wrong.setdefault(written, []).append(s.line)
+    if wrong:
+        parts = "; ".join(f"line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines if n) or '?'} "
+                          f"in {_name(lang)} ({lang})" for lang, lines in sorted(wrong.items()))
+        raise UnsupportedPairError(
+            f"the source language is given as {source}, but {parts} cannot be {source}; leave the source "
+            "language out so each line is translated from its own language, or translate those lines in the script")
 
 
 def _lines(numbers: list[int]) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from translate.backends import Engine, ModelSpec, backend_kinds, discover, pair_from_key
 from translate.backends.bergamot import bundled_models_dir
 from translate.detect import identify, in_context, script_language
+from translate.mixed import check_writing_systems
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
 from translate.guards import collapse_repetition, looks_truncated, looks_untranslated
@@ -148,7 +149,7 @@ class Translator:
         any heavy step."""
         sentences = _as_sentences(doc_or_sentences)
         source, requested = normalize(source), normalize(target)
-        _check_writing_systems(sentences, source)
+        check_writing_systems(sentences, source)
         languages = {_segment_language(s, source) for s in sentences}
         if any(same_language(lang, source) for lang in languages) and not same_language(source, requested):
             self.route(source, requested)  # the script's own language: the detailed message
@@ -349,25 +350,6 @@ def _segment_language(sentence: Sentence, source: str) -> str:
     if sentence.language and not same_language(sentence.language, source):
         return normalize(sentence.language)
     return source
-
-
-def _check_writing_systems(sentences: Sequence[Sentence], source: str) -> None:
-    """A sentence read as `source` (the language was given, so it was not identified) whose
-    writing system is another language's cannot be translated as `source`: a model would turn it
-    into punctuation, and it would vanish from voice and subtitles. One line naming the lines."""
-    wrong: dict[str, list[int]] = {}
-    for s in sentences:
-        if s.language is not None or not s.text.strip():
-            continue
-        written = script_language(s.text)
-        if written is not None and not same_language(in_context(written, primary(source)), source):
-            wrong.setdefault(written, []).append(s.line)
-    if wrong:
-        parts = "; ".join(f"line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines if n) or '?'} "
-                          f"in {_name(lang)} ({lang})" for lang, lines in sorted(wrong.items()))
-        raise UnsupportedPairError(
-            f"the source language is given as {source}, but {parts} cannot be {source}; leave the source "
-            "language out so each line is translated from its own language, or translate those lines in the script")
 
 
 def _untranslatable_message(missing: dict[str, list[int]], source: str, target: str,
