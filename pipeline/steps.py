@@ -113,12 +113,18 @@ class Toolkit:
 # --------------------------------------------------------------------------- text
 
 
-def read_script(text: str, language: str | None = None):
-    """The source script as a structured, segmented document."""
+def read_script(text: str, language: str | None = None, *, accept_mixed_language: bool | None = None):
+    """The source script as a structured, segmented document. With `accept_mixed_language`
+    given (a script the user wrote, not a transcript) and `language` given, lines identified
+    as another language raise InputError naming them unless it is True
+    (`translate.check_given_language`)."""
     import translate
 
     with wrap_leaf_errors():
-        return translate.read_source(text, language=language) if language else translate.read_source(text)
+        doc = translate.read_source(text, language=language) if language else translate.read_source(text)
+        if accept_mixed_language is not None:
+            translate.check_given_language(doc, accept_mixed_language=accept_mixed_language)
+        return doc
 
 
 def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_language: str | None = None,

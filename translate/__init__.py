@@ -9,6 +9,7 @@ pluggable backends with a glossary and a translation memory.
 
 from translate.errors import (
     EmptySourceError,
+    MixedLanguageError,
     ModelLoadError,
     TranscriptionError,
     TranslationError,
@@ -16,12 +17,15 @@ from translate.errors import (
 )
 from translate.glossary import Glossary, GlossaryError, Term
 from translate.memory import TranslationMemory
+from translate.mixed import check_given_language
 from translate.source import Block, Sentence, Skipped, SourceDocument, read_source
 from translate.transcribe import Transcriber, Transcript
 from translate.translator import GlossaryReport, TranslatedSentence, Translation, Translator
 
 __all__ = [
-    "Block", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "ModelLoadError", "Sentence",
+    "Block", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "MixedLanguageError", "ModelLoadError",
+    "Sentence",
     "Skipped", "SourceDocument", "Term", "TranscriptionError", "Transcriber", "Transcript", "TranslatedSentence",
-    "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "read_source",
+    "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "check_given_language",
+    "read_source",
 ]

@@ -74,7 +74,10 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None,
     max_seconds = spec.preview.seconds if spec.preview else None
     max_height = spec.preview.height if spec.preview else None
     if spec.text is not None:
-        tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language}))
+        # the flag only when set, so jobs without it keep their task keys
+        accept = {"accept_mixed_language": True} if spec.accept_mixed_language else {}
+        tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language,
+                                                          **accept}))
     elif spec.recording:
         tasks.append(TaskNode("source", "source", inputs={"recording": spec.recording},
                               params={"language": spec.source_language, "transcript": spec.transcript,

@@ -145,7 +145,8 @@ class PipelineRunner:
             _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
             doc = steps.read_script(transcript if transcript is not None else heard.text, heard.language)
         else:
-            doc = steps.read_script(call.params["text"], language)
+            doc = steps.read_script(call.params["text"], language,
+                                    accept_mixed_language=bool(call.params.get("accept_mixed_language")))
         with open(out / "document.pickle", "wb") as f:
             pickle.dump(doc, f)
         (out / "document.json").write_text(json.dumps(
@@ -218,6 +219,7 @@ class PipelineRunner:
 
     def _render(self, call, inputs, out, progress):
         from pipeline import steps
+        from pipeline.pack import faces_in_view
 
         video = _input_file(inputs["video"])
         speech = _load_speech(inputs["speech"])
@@ -230,7 +232,8 @@ class PipelineRunner:
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name,
-                   "conversions": list((result.options or {}).get("conversions") or ())}
+                   "conversions": list((result.options or {}).get("conversions") or ()),
+                   **faces_in_view(inputs.get("analysis"))}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -256,7 +259,9 @@ class PipelineRunner:
                                       duration=round(float(result["duration"]), 3), fps=result["fps"],
                                       width=result["width"], height=result["height"],
                                       frames_without_face=int(result["frames_without_face"]),
-                                      conversions=tuple(result.get("conversions") or ())))
+                                      conversions=tuple(result.get("conversions") or ()),
+                                      faces_in_frame=int(result.get("faces_in_frame", 1)),
+                                      other_face_px=float(result.get("other_face_px", 0.0))))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
         extra: dict[str, Any] = _voices_entry(call.params, inputs, speech, folder)
@@ -284,7 +289,9 @@ class PipelineRunner:
         language = target_language or speech.language or lang
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
-                          failures=list(call.params.get("failures") or ()), extra=extra)
+                          # a failed render of this pack is in its language as the user knows it, not `und`
+                          failures=[{**f, "language": language} for f in call.params.get("failures") or ()],
+                          extra=extra)
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 
