@@ -28,8 +28,11 @@ from lipsync.renderers.shaping import LOWER_INNER, UPPER_INNER, inner_opening_px
 #: Feather of the interior's edge: Gaussian sigma as a share of the mouth width (corner to
 #: corner), at least `MIN_FEATHER_PX`. 0.012 of a 100 px mouth is 1.2 px, a fade of about 3 px:
 #: the blur of a lip edge in a 480-1080 px portrait photo.
-FEATHER_SHARE = 0.012
+FEATHER_SHARE = 0.02
 MIN_FEATHER_PX = 0.7
+#: Width of the fade at a row of teeth's biting edge, share of the mouth width: incisal edges
+#: are translucent and shaded, never a hard line against the cavity.
+EDGE_SHARE = 0.05
 #: Teeth across the visible arch (front incisors to the first molars, each side): 6 + 6 per row.
 TEETH_PER_SIDE = 6
 #: The photo's teeth: inner-mouth pixels brighter than this (0-255, max of R, G, B) and less
@@ -140,11 +143,12 @@ def _sample(grain: np.ndarray, along: np.ndarray, rel_depth: np.ndarray) -> np.n
     return cv2.remap(grain, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
-def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: float, s: float,
+def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: float, s: float, half: float,
                    lip: np.ndarray, rounding: float, teeth_colour: np.ndarray | None, grain: Grain,
                    teeth: bool = True) -> np.ndarray:
     """RGB float32 (the shape of `along` x 3) of a built mouth interior: `du` px below the upper
-    inner lip, `dl` px above the lower one, `opening` the centre's gap and `s` the face size (px).
+    inner lip, `dl` px above the lower one, `opening` the centre's gap, `s` the face size and
+    `half` the half mouth width (px).
     `teeth=False` leaves the rows of teeth out (the photo's own go there)."""
     gap = np.maximum(du + dl, 1.0)
     rel = np.clip(du / gap, 0, 1)
@@ -152,7 +156,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     # Cavity: a dark, warm shadow, lightest just inside the lips and at the top (light falls in
     # from above), deepest towards the throat at the centre.
     edge_light = np.exp(-np.minimum(du, dl) / max(0.12 * opening, 1.0))
-    shade = 0.16 + 0.10 * edge_light + 0.06 * (1 - rel) - 0.05 * (1 - np.abs(along))
+    shade = 0.26 + 0.12 * edge_light + 0.08 * (1 - rel) - 0.06 * (1 - np.abs(along))
     cavity = (0.35 * lip + 0.65 * lip.mean())[None, None, :] * shade[..., None]
     coarse = _sample(grain.coarse, along, rel)
     fine = _sample(grain.fine, along, rel)
@@ -166,11 +170,11 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else np.array([214, 208, 194], np.float32) * light
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))  # rounded lips cover the teeth
-    for row, (depth, height, dim) in enumerate(((du, min(0.42 * opening, 0.1 * s) * hide, 1.0),
-                                                (dl, min(0.16 * opening, 0.05 * s) * hide, 0.72))):
+    for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, 1.0),
+                                                (dl, min(0.13 * opening, 0.045 * s) * hide, 0.72))):
         if height < 1.0 or not teeth:
             continue
-        w = np.clip((height - depth) / 1.2, 0, 1) * np.clip((0.9 - np.abs(along)) / 0.1, 0, 1)
+        w = np.clip((height - depth) / max(1.0, EDGE_SHARE * 2 * half) + 0.5, 0, 1) * np.clip((0.9 - np.abs(along)) / 0.1, 0, 1)
         corner = 1.0 - 0.6 * np.clip(np.abs(along), 0, 1) ** 2  # the arch turns into shadow
         enamel = base[None, None, :] * (dim * corner * _tooth_pattern(along, depth, height, row, grain)
                                        * (1 + 0.035 * fine))[..., None]
@@ -214,12 +218,13 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     dl = np.maximum(geo.lower(along) - down, 0.0)
     lip = np.asarray(lip_colour, np.float32)
     seen = _photo_teeth(source, source_points) if source is not None and source_points is not None else None
-    colour = built_interior(along, du, dl, opening, s, lip, rounding, teeth_colour, grain,
+    colour = built_interior(along, du, dl, opening, s, geo.half, lip, rounding, teeth_colour, grain,
                             teeth=seen is None).astype(np.float32)
+    # A lens's blur: a built edge is no sharper than the photo's own (half the feather's sigma);
+    # the photo's teeth carry their own.
+    colour = cv2.GaussianBlur(colour, (0, 0), max(0.5, sigma / 2))
     if seen is not None:
         colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding)
-    # A lens's blur: a built edge is no sharper than the photo's own (the same sigma as the feather).
-    colour = cv2.GaussianBlur(colour, (0, 0), sigma)
     region = crop[y0:y1, x0:x1]
     region += (colour - region) * alpha[..., None]
     return crop
@@ -247,10 +252,11 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
     src = _Geometry.of(source_points)
     (bx0, by0, bx1, by1), alpha = seen
     gap = np.maximum(src.lower(along) - src.upper(along), 0.0)
+    edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
     for depth, share, sign, curve in ((du, UPPER_SHARE, 1.0, src.upper), (dl, 1 - UPPER_SHARE, -1.0, src.lower)):
-        valid = np.clip((share * gap * hide - depth) / 1.5, 0, 1).astype(np.float32)
+        valid = np.clip((share * gap * hide - depth) / edge + 0.5, 0, 1).astype(np.float32)  # area kept
         mx, my = src.to_image(along, curve(along) + sign * depth)
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

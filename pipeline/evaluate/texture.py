@@ -146,3 +146,14 @@ def flat_interior(frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     if mask.any():
         out[mask] = np.round(frame[mask].reshape(-1, 3).mean(0)).astype(frame.dtype)
     return out
+
+
+def reference(per_presenter: list[list[MouthTexture]]) -> MouthTexture:
+    """Real open mouths' texture: the mean over presenters of each presenter's `pooled` median,
+    so each real person counts once (pooling all frames would let the presenter who opens
+    the mouth most often decide). Presenters with no open mouth are left out."""
+    medians = [pooled(t) for t in per_presenter if t]
+    if not medians:
+        raise ValueError("no open mouths to pool: the judge's tracker saw no open mouth in these frames")
+    return MouthTexture(float(np.mean([m.gradient for m in medians])), float(np.mean([m.chroma_std for m in medians])),
+                        int(sum(m.pixels for m in medians)))
