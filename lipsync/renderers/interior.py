@@ -182,6 +182,21 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     return colour
 
 
+def feather_sigma(points: np.ndarray) -> float:
+    """The inner-lip edge's feather (Gaussian sigma, px) for a mouth: `FEATHER_SHARE` of its
+    width corner to corner, at least `MIN_FEATHER_PX`."""
+    return max(MIN_FEATHER_PX, FEATHER_SHARE * 2 * mouth_axes(points)[3])
+
+
+def inner_lip_alpha(inner: np.ndarray, shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """Float32 alpha (`shape`) of the inside of the inner-lip contour `inner` (N x 2, pixels),
+    its edge blurred by a Gaussian of `sigma` px: half at the contour, fading over ~2.5 sigma
+    either side."""
+    mask8 = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask8, [np.round(inner * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
+    return cv2.GaussianBlur(mask8.astype(np.float32) / 255.0, (0, 0), sigma)
+
+
 def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray, grain: Grain,
                             rounding: float = 0.0, teeth_colour: np.ndarray | None = None,
                             source: np.ndarray | None = None, source_points: np.ndarray | None = None) -> np.ndarray:
@@ -199,17 +214,15 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
         return crop
     s = face_scale(points_local)
     geo = _Geometry.of(points_local)
-    sigma = max(MIN_FEATHER_PX, FEATHER_SHARE * 2 * geo.half)
+    sigma = feather_sigma(points_local)
     pad = int(np.ceil(3 * sigma)) + 1
     x0, y0 = np.maximum(np.floor(inner.min(0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(inner.max(0)).astype(int) + pad + 1, (w, h))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return crop
-    mask8 = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(mask8, [np.round((inner - (x0, y0)) * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
-    if not mask8.any():
+    alpha = inner_lip_alpha(inner - (x0, y0), (y1 - y0, x1 - x0), sigma)
+    if not alpha.any():
         return crop
-    alpha = cv2.GaussianBlur(mask8.astype(np.float32) / 255.0, (0, 0), sigma)
     ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
     rel_x, rel_y = xs - geo.centre[0], ys - geo.centre[1]
     along = np.clip((rel_x * geo.u[0] + rel_y * geo.u[1]) / max(geo.half, 1e-6), -1.0, 1.0)
