@@ -1,5 +1,6 @@
 """Side-by-side stills for the README: source | rendered, at frames where given phonemes are
-spoken, on the built-in astronaut presenter (public domain) speaking English TTS.
+spoken, on the built-in astronaut presenter (public domain) speaking English TTS; the whole face
+(astronaut_phonemes.png) and the mouth close up, 3x (astronaut_mouths.png).
 
     .venv/bin/python bench/make_stills.py   # writes docs/stills/*.png
 """
@@ -43,8 +44,17 @@ def main() -> None:
         rendered = {i: f for i, f in enumerate(media.iter_frames(tmp / "render.mp4")) if i in picks}
         wanted_src = {indices[i] for i in picks}
         source = {i: f for i, f in enumerate(media.iter_frames(presenter)) if i in wanted_src}
-        tiles = []
+        analysis = LipSyncEngine(tmp / "cache").analyse(presenter)
+        mouths = {i: np.asarray(analysis.landmarks[indices[i]])[[13, 14]].mean(0) for i in picks}
+        tiles, close = [], []
         for i, phone in sorted(picks.items()):
+            cx, cy = np.round(mouths[i]).astype(int)
+            pair = np.hstack([f[cy - 24:cy + 26, cx - 40:cx + 40] for f in (source[indices[i]], rendered[i])])
+            pair = cv2.resize(pair, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+            pair = cv2.copyMakeBorder(pair, 30, 4, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+            cv2.putText(pair, f"/{phone}/  source | rendered (3x)", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                        (0, 0, 0), 1, cv2.LINE_AA)
+            close.append(pair)
             pair = np.hstack([source[indices[i]][110:350, 120:360], rendered[i][110:350, 120:360]])
             pair = cv2.copyMakeBorder(pair, 30, 0, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
             cv2.putText(pair, f"/{phone}/  source | rendered", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
@@ -52,8 +62,9 @@ def main() -> None:
             tiles.append(pair)
         sheet = np.vstack(tiles[:6])
         cv2.imwrite(str(out_dir / "astronaut_phonemes.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(out_dir / "astronaut_mouths.png"), cv2.cvtColor(np.vstack(close[:6]), cv2.COLOR_RGB2BGR))
         print(f"renderer {result.renderer}; phonemes {[p for _, p in sorted(picks.items())][:6]}; "
-              f"wrote {out_dir / 'astronaut_phonemes.png'}")
+              f"wrote {out_dir / 'astronaut_phonemes.png'} and {out_dir / 'astronaut_mouths.png'}")
 
 
 if __name__ == "__main__":

@@ -163,9 +163,9 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     cavity *= (1.0 + 0.12 * coarse + 0.08 * fine)[..., None]
     # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain,
     # lit at its top and darker behind.
-    tongue_w = np.clip((rel - 0.5) / 0.2, 0, 1) * np.clip((opening - 0.12 * s) / (0.1 * s), 0, 1)
+    tongue_w = np.clip((rel - 0.45) / 0.2, 0, 1) * np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1)
     tongue_shade = (0.5 + 0.15 * np.clip(1 - (rel - 0.5) / 0.5, 0, 1)) * (1 - 0.3 * np.abs(along) ** 2)
-    tongue = ((0.6 * lip + 0.4 * lip.mean()) * np.array([1.0, 0.8, 0.8], np.float32))[None, None, :] * \
+    tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.85, 0.85], np.float32))[None, None, :] * \
         (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
     colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else np.array([214, 208, 194], np.float32) * light
