@@ -159,10 +159,17 @@ def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
         print(f"  {stage:14s} {total / n * 1000:6.2f} ms/frame ({total / took * 100:4.1f} %)")
 
 
-def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
-    """`polydub lipsync` with a transcript (analysis cached) over the baseline as a process."""
+def _process_seconds(command: list[str], env: dict[str, str], **options) -> float:
+    """Wall-clock seconds of one process, start to exit (it must succeed)."""
     import subprocess
 
+    t = time.perf_counter()
+    subprocess.run(command, env=env, check=True, **options)
+    return time.perf_counter() - t
+
+
+def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
+    """`polydub lipsync` with a transcript (analysis cached) over the baseline as a process."""
     import tts
     from pipeline.models import ModelStore
 
@@ -180,12 +187,8 @@ def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
            "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
            "--language", "en"]
-    t = time.perf_counter()
-    subprocess.run(cli, env=env, check=True, capture_output=True)
-    took = time.perf_counter() - t
-    t = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--baseline", str(clip), str(wav)], env=env, check=True)
-    base = time.perf_counter() - t
+    took = _process_seconds(cli, env, capture_output=True)
+    base = _process_seconds([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
     print(f"whole command, {len(narration.audio) / narration.sample_rate:.0f} s narration: polydub lipsync "
           f"{took:.1f} s, straight re-encode process {base:.1f} s, ratio {took / base:.2f}x")
 

@@ -24,6 +24,9 @@ MANIFEST_VERSION = 1
 
 @dataclass(frozen=True)
 class PackedVideo:
+    """One rendered video of a language pack, as its manifest lists it (duration in seconds,
+    `fps` an exact fraction such as "30000/1001")."""
+
     presenter: str
     file: str
     renderer: str
@@ -38,6 +41,8 @@ class PackedVideo:
 
 @dataclass(frozen=True)
 class LanguagePack:
+    """One language's pack: its folder, its zip, the videos in it and the renders that failed."""
+
     language: str
     folder: Path
     zip_path: Path

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from translate.backends import Engine, ModelSpec, backend_kinds, discover, pair_from_key
@@ -29,6 +29,8 @@ CHUNK = 256     # sentences per backend call: bounds memory and paces progress o
 
 @dataclass(frozen=True)
 class TranslatedSentence:
+    """A sentence and its translation; `flags`: its origin, what to check ("memory", "untranslated")."""
+
     id: str
     source: str
     text: str
@@ -37,6 +39,8 @@ class TranslatedSentence:
 
 @dataclass(frozen=True)
 class GlossaryReport:
+    """What the glossary (of `version`) did: terms applied and dropped, as (sentence id, term)."""
+
     version: str
     applied: tuple[tuple[str, str], ...] = ()   # (sentence id, term)
     dropped: tuple[tuple[str, str], ...] = ()   # (sentence id, term) not found in the output
@@ -78,11 +82,13 @@ class _Route:
 class Translator:
     """Translates segmented sentences. `models` maps a pair ("en-de") or any name to a model
     folder or translations file; the bundled Bergamot en<->pt-BR models are always available
-    unless `bundled=False`. A backend engine passed in `engines` wins over a folder."""
+    unless `bundled=False`. A backend engine passed in `engines` wins over a folder. `checksums`:
+    {file: sha256 hex} as the model store recorded them, checked before a Bergamot engine loads."""
 
     def __init__(self, *, models: Mapping[str, Path] | None = None, glossary: Glossary | None = None,
                  memory: TranslationMemory | None = None, device: str | None = None,
-                 engines: Iterable[Engine] = (), bundled: bool = True, max_words: int = MAX_WORDS):
+                 engines: Iterable[Engine] = (), bundled: bool = True, max_words: int = MAX_WORDS,
+                 checksums: Mapping[str, str] | None = None):
         self.glossary = glossary or Glossary()
         self.memory = memory
         self.device = device
@@ -93,8 +99,9 @@ class Translator:
         for engine in engines:
             self._specs.append(engine.spec)
             self._engines[engine.spec] = engine
+        recorded = {"sha256": dict(checksums)} if checksums else {}
         for key, path in (models or {}).items():
-            self._specs.extend(discover(path, pair_from_key(key)))
+            self._specs.extend(replace(s, options={**s.options, **recorded}) for s in discover(path, pair_from_key(key)))
         if bundled and (root := bundled_models_dir()) is not None:
             known = {(s.source, s.target) for s in self._specs if s.backend != "provided"}
             self._specs.extend(s for s in discover(root) if (s.source, s.target) not in known)

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from lipsync.landmarks import LIPS_INNER, face_scale
-from lipsync.renderers.shaping import LOWER_INNER, UPPER_INNER, inner_opening_px, mouth_axes
+from lipsync.renderers.shaping import LOWER_INNER_LIP, UPPER_INNER_LIP, inner_opening_px, mouth_axes
 
 #: Feather of the interior's edge: Gaussian sigma as a share of the mouth width (corner to
 #: corner), at least `MIN_FEATHER_PX`. 0.012 of a 100 px mouth is 1.2 px, a fade of about 3 px:
@@ -83,7 +83,7 @@ class _Geometry:
     def of(points: np.ndarray) -> _Geometry:
         centre, u, v, half = mouth_axes(points)
         curves = []
-        for idx in (UPPER_INNER, LOWER_INNER):
+        for idx in (UPPER_INNER_LIP, LOWER_INNER_LIP):
             p = points[np.concatenate([[78], idx, [308]])].astype(np.float64) - centre
             a, d = p @ u / max(half, 1e-6), p @ v
             order = np.argsort(a)

@@ -10,17 +10,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from lipsync.landmarks import LIPS_INNER, LIPS_OUTER, MOUTH_CORNERS, face_scale
+from lipsync.landmarks import LIPS_INNER, LIPS_OUTER, LOWER_INNER_MID, MOUTH_CORNERS, UPPER_INNER_MID, face_scale
 
-UPPER_INNER = np.array([191, 80, 81, 82, 13, 312, 311, 310, 415])
-LOWER_INNER = np.array([95, 88, 178, 87, 14, 317, 402, 318, 324])
-UPPER_OUTER = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409])
-LOWER_OUTER = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375])
+#: nine points along each lip line, left to right (MediaPipe face mesh indices)
+UPPER_INNER_LIP = np.array([191, 80, 81, 82, 13, 312, 311, 310, 415])
+LOWER_INNER_LIP = np.array([95, 88, 178, 87, 14, 317, 402, 318, 324])
+UPPER_OUTER_LIP = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409])
+LOWER_OUTER_LIP = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375])
 CORNERS = np.array([61, 291, 78, 308])
 #: midline and beside it, between the lower lip and the chin: follow the jaw as it drops
 UNDER_LIP = np.array([18, 200, 199, 175, 83, 313, 201, 421])
 UNDER_LIP_FOLLOW = np.array([0.8, 0.65, 0.5, 0.35, 0.6, 0.6, 0.4, 0.4])
-LIP_POINTS = np.concatenate([UPPER_INNER, LOWER_INNER, UPPER_OUTER, LOWER_OUTER, CORNERS])
+LIP_POINTS = np.concatenate([UPPER_INNER_LIP, LOWER_INNER_LIP, UPPER_OUTER_LIP, LOWER_OUTER_LIP, CORNERS])
 
 
 def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -37,7 +38,7 @@ def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def inner_opening_px(points: np.ndarray) -> float:
-    return float(np.linalg.norm(points[14] - points[13]))
+    return float(np.linalg.norm(points[LOWER_INNER_MID] - points[UPPER_INNER_MID]))
 
 
 def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, rounding: float,
@@ -58,23 +59,23 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     # How the opening spreads along the mouth: rounded lips open in the middle, pinched at
     # the corners (an "o"), flat ones along most of their width.
     profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** (0.7 + 1.0 * rounding)
-    lower = np.isin(idx, np.concatenate([LOWER_INNER, LOWER_OUTER]))
-    upper = np.isin(idx, np.concatenate([UPPER_INNER, UPPER_OUTER]))
+    lower = np.isin(idx, np.concatenate([LOWER_INNER_LIP, LOWER_OUTER_LIP]))
+    upper = np.isin(idx, np.concatenate([UPPER_INNER_LIP, UPPER_OUTER_LIP]))
     move = np.zeros((len(idx), 2))
     move += np.outer(np.where(lower, 0.8, 0.0) * delta * profile, v)
     move -= np.outer(np.where(upper, 0.2, 0.0) * delta * profile, v)
     move += np.outer(a * dw, u)
     # Rounded lips push forward and look taller.
-    outer_lips = np.isin(idx, np.concatenate([UPPER_OUTER, LOWER_OUTER]))
+    outer_lips = np.isin(idx, np.concatenate([UPPER_OUTER_LIP, LOWER_OUTER_LIP]))
     push = np.where(outer_lips, 0.04 * s * rounding, 0.0) * profile * np.sign(rel @ v)
     move += np.outer(push, v)
     out[idx] += move
     out[UNDER_LIP] += np.outer(UNDER_LIP_FOLLOW * 0.8 * delta, v)
     if close:
         # Lips meet: the inner contours join at their middle line.
-        mid = (out[UPPER_INNER] + out[LOWER_INNER[::-1][::-1]]) / 2
-        out[UPPER_INNER] = mid
-        out[LOWER_INNER] = mid
+        mid = (out[UPPER_INNER_LIP] + out[LOWER_INNER_LIP[::-1][::-1]]) / 2
+        out[UPPER_INNER_LIP] = mid
+        out[LOWER_INNER_LIP] = mid
     return out.astype(np.float32)
 
 
@@ -84,7 +85,7 @@ def paint_closed_lips(crop: np.ndarray, points_local: np.ndarray, lip_colour: np
     into the seam, and a soft dark line marks where the lips press together."""
     h, w = crop.shape[:2]
     s = face_scale(points_local)
-    line = points_local[np.concatenate([[78], UPPER_INNER, [308]])].astype(np.float64)
+    line = points_local[np.concatenate([[78], UPPER_INNER_LIP, [308]])].astype(np.float64)
     line = line[np.argsort(line[:, 0])]
     band = max(2.0, 0.045 * s)
     x0, y0 = np.floor(line.min(0) - 2 * band).astype(int)

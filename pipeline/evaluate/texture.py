@@ -21,13 +21,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from pipeline.evaluate.regions import face_scale, inner_lip_opening
+from pipeline.evaluate.regions import eye_distance, inner_lip_opening
 from pipeline.evaluate.tracker import INNER_LIPS
+
+if TYPE_CHECKING:
+    from pipeline.evaluate.sync import LandmarkTracker
 
 #: The face is resampled to this eye-centre distance before measuring, pixels. About the size of
 #: a face filling a 480-720 px frame, so the shared footage and the demo presenter move little.
@@ -58,7 +61,7 @@ def inner_mouth_mask(landmarks: np.ndarray, shape, inset: float = EDGE_INSET) ->
     x the eye distance (at least one pixel)."""
     mask = np.zeros(shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(landmarks[INNER_LIPS]).astype(np.int32)], 1)
-    k = max(1, int(round(inset * face_scale(landmarks))))
+    k = max(1, int(round(inset * eye_distance(landmarks))))
     mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1)))
     return mask.astype(bool)
 
@@ -67,9 +70,9 @@ def mouth_texture(frame: np.ndarray, landmarks: np.ndarray) -> MouthTexture | No
     """Texture of the inner-mouth region of an RGB uint8 frame (H x W x 3) whose 68 landmarks
     (float, 68 x 2, pixels) are given; None when the region holds under `MIN_PIXELS` pixels
     at the normalised scale (a closed or tiny mouth)."""
-    scale = NORMALISED_EYE_DISTANCE / max(face_scale(landmarks), 1e-6)
+    scale = NORMALISED_EYE_DISTANCE / max(eye_distance(landmarks), 1e-6)
     lips = landmarks[48:68]
-    pad = 0.3 * face_scale(landmarks)
+    pad = 0.3 * eye_distance(landmarks)
     x0, y0 = np.maximum(np.floor(lips.min(0) - pad).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(lips.max(0) + pad).astype(int), (frame.shape[1], frame.shape[0]))
     if x1 - x0 < 4 or y1 - y0 < 4:
@@ -113,10 +116,6 @@ def pooled(textures: list[MouthTexture]) -> MouthTexture:
     return MouthTexture(float(np.median([t.gradient for t in textures])),
                         float(np.median([t.chroma_std for t in textures])),
                         int(sum(t.pixels for t in textures)))
-
-
-class LandmarkTracker(Protocol):
-    def landmarks(self, frame: np.ndarray) -> np.ndarray | None: ...
 
 
 def open_mouth_textures(frames: Iterable[np.ndarray], tracker: LandmarkTracker, step: int = 1,

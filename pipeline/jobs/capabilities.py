@@ -153,7 +153,7 @@ class ModelCapabilities:
 
         with self._lock:
             if self._catalog is None:
-                self._catalog = tts.VoiceCatalog(self.store.root)
+                self._catalog = tts.VoiceCatalog(self.store.speech_models())
                 self._catalog.voices()
             return self._catalog
 

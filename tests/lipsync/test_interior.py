@@ -33,10 +33,10 @@ def photo(gap: float = 12.0, teeth: bool = True) -> tuple[np.ndarray, np.ndarray
 def opened(points: np.ndarray, drop: float = 16.0, lift: float = 4.0) -> np.ndarray:
     """The same mouth opened: the lower inner lip down `drop` px, the upper up `lift` px (at the
     centre, tapering to the corners)."""
-    from lipsync.renderers.shaping import LOWER_INNER, UPPER_INNER
+    from lipsync.renderers.shaping import LOWER_INNER_LIP, UPPER_INNER_LIP
 
     out = points.copy()
-    for idx, dy in ((LOWER_INNER, drop), (UPPER_INNER, -lift)):
+    for idx, dy in ((LOWER_INNER_LIP, drop), (UPPER_INNER_LIP, -lift)):
         taper = np.cos((out[idx, 0] - 100) / 40 * np.pi / 2).clip(0, 1)
         out[idx, 1] += dy * taper
     return out
