@@ -117,7 +117,8 @@ def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int,
     alpha *= inside
     if float((alpha > 0.5).sum()) < 12:
         return None
-    return alpha.astype(np.float32)
+    # Single bright or dark pixels (a glint, a gap) do not make or break a tooth.
+    return cv2.GaussianBlur(alpha.astype(np.float32), (0, 0), 0.7) * inside
 
 
 def _tooth_pattern(along: np.ndarray, depth: np.ndarray, height: float, row: int, grain: Grain) -> np.ndarray:
@@ -269,7 +270,9 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
     for depth, share, sign, curve in ((du, UPPER_SHARE, 1.0, src.upper), (dl, 1 - UPPER_SHARE, -1.0, src.lower)):
-        valid = np.clip((share * gap * hide - depth) / edge + 0.5, 0, 1).astype(np.float32)  # area kept
+        band = share * gap * hide
+        valid = np.clip((band - depth) / edge + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
+        valid = valid.astype(np.float32)  # a row under a pixel tall would show as broken specks
         mx, my = src.to_image(along, curve(along) + sign * depth)
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
