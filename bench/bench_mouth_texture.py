@@ -97,7 +97,8 @@ def frame_ms(engine: LipSyncEngine, image: np.ndarray, folder: Path, repeats: in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--media", type=Path, default=Path(os.environ.get("POLYDUB_TEST_MEDIA", ROOT.parent / "shared" / "media")))
+    default_media = Path(os.environ.get("POLYDUB_TEST_MEDIA", ROOT.parent / "shared" / "media"))
+    parser.add_argument("--media", type=Path, default=default_media)
     args = parser.parse_args()
     tracker = DlibFaceTracker()
     real = []
@@ -110,12 +111,14 @@ def main() -> None:
     print(f"{'real, all frames pooled':<34} gradient {frames.gradient:6.1f}  chroma sd {frames.chroma_std:5.2f}"
           f"  ({sum(map(len, real))} frames; for comparison only)")
     reference = real_reference(real)
-    print(f"{'real, mean of presenters (the ref.)':<34} gradient {reference.gradient:6.1f}  chroma sd {reference.chroma_std:5.2f}")
+    print(f"{'real, mean of presenters (the ref.)':<34} gradient {reference.gradient:6.1f}  "
+          f"chroma sd {reference.chroma_std:5.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         engine = LipSyncEngine(folder / "cache")
         image = astronaut_image()
-        for label, picture in (("photo with teeth", image), ("photo, teeth painted over", photo_without_teeth(image, tracker))):
+        variants = (("photo with teeth", image), ("photo, teeth painted over", photo_without_teeth(image, tracker)))
+        for label, picture in variants:
             video = render_photo(engine, picture, folder, label.split()[1].strip(","))
             rendered = open_mouth_textures(media.iter_frames(video), tracker)
             print(line(f"warp render, {label}", rendered, reference))
