@@ -24,7 +24,7 @@ def test_conversions_are_said_once_per_presenter_whatever_the_languages(tmp_path
 def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(tmp_path, monkeypatch, capsys):
     from api.cli import main
     from api.cli.jobrun import labeller
-    from pipeline.jobs.artifacts import file_digest
+    from pipeline.models.files import sha256_file as file_digest
     from pipeline.jobs.plan import presenter_label
     from pipeline.jobs.wiring import ServiceConfig, open_service
     from tests.api.conftest import FAKE_RUNNER
