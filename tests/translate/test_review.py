@@ -6,7 +6,7 @@ import pytest
 
 from translate import ReviewDocument, ReviewError, Translator, read_source
 from translate.formats import FormatError
-from tests.translate.helpers import fake_engine
+from tests.helpers.translate import fake_engine
 
 
 @pytest.fixture()
