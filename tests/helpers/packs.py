@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -11,9 +12,9 @@ from pathlib import Path
 PER_RUN_FIELDS = frozenset({"created"})
 
 
-def pack_entries(zip_path: Path) -> dict[str, bytes]:
-    """{entry name: bytes} of a pack zip, in the zip's order."""
-    with zipfile.ZipFile(zip_path) as zf:
+def pack_entries(zipped: Path | bytes) -> dict[str, bytes]:
+    """{entry name: bytes} of a pack zip (a file, or its bytes as downloaded), in the zip's order."""
+    with zipfile.ZipFile(io.BytesIO(zipped) if isinstance(zipped, bytes) else zipped) as zf:
         return {info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()}
 
 
