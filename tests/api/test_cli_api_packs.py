@@ -2,7 +2,10 @@
 server on a loopback port, its worker processes on one CPU as on a smaller machine, its own data
 folder) gives the same packs: media, subtitles and scripts byte-equal, manifests equal apart from
 when they were made; no pack holds a job id. Real steps on the cheapest inputs: the astronaut
-photo as presenter, en -> pt with the bundled model, the installed voice."""
+photo as presenter, en -> pt with the bundled model, the installed voice.
+
+A video presenter is not here yet: on one CPU its render still varies from run to run (the
+encoder's input planes are the same, the MP4 bytes are not; found with this check, open)."""
 
 from __future__ import annotations
 
