@@ -4,8 +4,9 @@ folder) gives the same packs: media, subtitles and scripts byte-equal, manifests
 when they were made; no pack holds a job id. Real steps on the cheapest inputs: the astronaut
 photo as presenter, en -> pt with the bundled model, the installed voice.
 
-A video presenter is not here yet: on one CPU its render still varies from run to run (the
-encoder's input planes are the same, the MP4 bytes are not; found with this check, open)."""
+A video presenter is not here yet: its render's bytes still vary with the worker's heap (the
+encoder gets the same frames; x264's macroblock tree reads memory it never wrote: the output
+follows MALLOC_PERTURB_, and is stable with mbtree=0 or asm=0). Found with this check, open."""
 
 from __future__ import annotations
 
