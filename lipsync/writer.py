@@ -27,6 +27,13 @@ AUDIO_OUTPUT_RATE = 48_000
 #: bytes on a machine, worker or Ray node with another CPU count (a 256x256 clip: other SHA-256
 #: under `taskset -c 0` than on 2 CPUs). A fixed count gives the same bytes on any machine.
 ENCODER_THREADS = 4
+#: x264 options for every encode. `cpu-independent` makes x264 use its C macroblock-tree
+#: propagation (x264 `x264_mc_init`: `mbtree_propagate_cost` / `mbtree_propagate_list`, the
+#: only functions the flag swaps) instead of SIMD code whose floats differ by CPU, and whose
+#: AVX-512 version reads past the last macroblock of a row into memory x264 never wrote: with
+#: a width that is not a multiple of 128 pixels the same frames gave other bytes per process
+#: (the output followed glibc's MALLOC_PERTURB_). Same algorithm, so the size is unchanged.
+X264_PARAMS = "cpu-independent=1"
 
 
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int) -> Path:
@@ -140,10 +147,12 @@ class VideoWriter:
         # product's encodes need the fixed count.
         options = {"qp": "0"} if lossless else {"crf": str(crf), "threads": str(ENCODER_THREADS)}
         options["preset"] = preset
+        params = [X264_PARAMS]
         if gop is not None:
             self._video.codec_context.gop_size = gop
             if gop == 1:
-                options["x264-params"] = "keyint=1"
+                params.append("keyint=1")
+        options["x264-params"] = ":".join(params)
         self._video.options = options
         self._audio = None
         if audio is not None:
