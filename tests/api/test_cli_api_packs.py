@@ -1,9 +1,9 @@
 """The same job from `polydub localize` (in-process job graph) and from the HTTP API (a real server on
 a loopback port, its worker processes on one CPU as on a smaller machine, with glibc's heap filled
-by MALLOC_PERTURB_, its own data folder) gives the same packs: media, subtitles and scripts byte-
-equal, manifests equal apart from when they were made; no pack holds a job id. Real steps on the
-cheapest inputs: the astronaut photo and a short demo video (1.2 s, 320 px: 20 macroblocks a row,
-where x264's AVX-512 macroblock tree read unwritten memory until `lipsync.writer.X264_PARAMS`:
+by MALLOC_PERTURB_, its own data folder) gives the same packs: media, subtitles and scripts
+byte-equal, manifests equal apart from when they were made; no pack holds a job id. Real steps on
+the cheapest inputs: the astronaut photo and a short demo video (1.2 s, 320 px: 20 macroblocks a
+row, where x264's AVX-512 macroblock tree read unwritten memory until `lipsync.writer.X264_PARAMS`:
 without it the video's render differs here) as presenters, en -> pt with the bundled model, the
 installed voice."""
 
