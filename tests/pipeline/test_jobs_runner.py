@@ -126,3 +126,15 @@ def test_the_manifest_names_a_voice_once_whether_the_synthesizer_gave_its_id_or_
 
     assert voice_id("kokoro", "kokoro:jf_nezumi") == "kokoro:jf_nezumi"  # was "kokoro:kokoro:jf_nezumi"
     assert voice_id("piper", "en_US-joe-medium") == "piper:en_US-joe-medium"
+
+
+def test_per_item_progress_is_reported_in_whole_percents():
+    from pipeline.jobs.runner import _fraction
+
+    seen = []
+    step = _fraction(lambda fraction, message: seen.append((fraction, message)), "clip")
+    for done in range(1, 1571):
+        step(done, 1570)
+    assert len(seen) == 101  # one report per percent (0 to 100), not one per frame
+    assert seen[-1] == (1.0, "clip") and seen[0][0] < 0.011
+    assert [round(f * 100) for f, _ in seen] == sorted({round(f * 100) for f, _ in seen})
