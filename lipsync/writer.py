@@ -175,8 +175,12 @@ class VideoWriter:
 
     def write_frame(self, vf: av.VideoFrame) -> None:
         """Encode a PyAV frame as it is (yuv420p at the even-padded size, already in the
-        output's Y'CbCr): a decoded frame passed straight through. Its pts is replaced."""
+        output's Y'CbCr): a decoded frame passed straight through. Its pts is replaced, and its
+        picture type cleared: libx264 takes a frame's I/P/B type as an order, so a decoded
+        frame would copy the source encoder's frame types and skip libx264's own choice (as
+        `ffmpeg -c:v libx264` does, the encoder decides)."""
         vf.pts = self.frames_written
+        vf.pict_type = av.video.frame.PictureType.NONE
         vf.time_base = self._frame_tb
         try:
             for packet in self._video.encode(vf):
