@@ -92,3 +92,17 @@ def test_a_decoded_frame_passed_through_does_not_impose_its_source_frame_types(t
     with av.open(str(out)) as c:
         keys = [p.is_keyframe for p in c.demux(video=0) if p.size]
     assert len(keys) == 30 and sum(keys) == 1
+
+
+@pytest.mark.parametrize("size,large", [((1920, 1080), False), ((1920, 1200), True)])
+def test_frames_above_1080p_get_a_shorter_encoder_queue(tmp_path, size, large):
+    # libx264 writes its settings into the stream (an SEI in the first frame): read them back.
+    out = tmp_path / "v.mp4"
+    with media.VideoWriter(out, *size, Fraction(25), comment=None) as w:
+        for i in range(3):
+            w.write(np.full((size[1], size[0], 3), 60 + 20 * i, np.uint8))
+    with av.open(str(out)) as c:
+        first = bytes(next(p for p in c.demux(video=0) if p.size))
+    settings = first[first.index(b"options:"):].split(b"\x00")[0]
+    assert (b" bframes=1 " in settings and b" rc_lookahead=3 " in settings) is large
+    assert (b" bframes=3 " in settings) is not large
