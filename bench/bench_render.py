@@ -2,10 +2,14 @@
 
 The baseline is what a plain re-encode costs: PyAV decode and libx264 (`veryfast`, CRF 18, the
 product's encoder settings) straight from the decoded yuv420p frames, no colour conversion,
-same clip, audio muxed the same way. Printed: the render call (engine created, analysis cached)
-over the baseline in the same process, and with --whole the whole `polydub lipsync` command
-(process start to exit, alignment included, analysis cached) over the baseline run as its own
-process. --profile prints where the render's time goes per frame (cProfile, cumulative, so
+same clip, audio muxed the same way; libx264 chooses the frame types itself, as `ffmpeg -c:v
+libx264` lets it (`VideoWriter.write_frame` clears a decoded frame's I/P/B type; until
+2026-11-30 the baseline passed the source's types on, which spared it about 1.5 ms a frame).
+Printed: the render call (engine created, analysis cached) over the baseline in the same
+process, and with --whole the whole `polydub lipsync` command (process start to exit,
+alignment included, analysis cached) over the baseline run as its own process. Each ratio is
+given in wall time and in CPU time (all threads; child processes for --whole), with the load
+average: the machine is shared, and CPU time is the steadier figure. --profile prints where the render's time goes per frame (cProfile, cumulative, so
 the shares overlap where one stage calls another; profiling slows Python-heavy stages most).
 
     .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole]
@@ -161,8 +165,6 @@ def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
 
 def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     """`polydub lipsync` with a transcript (analysis cached) over the baseline as a process."""
-    import subprocess
-
     import tts
     from pipeline.models import ModelStore
 
@@ -180,14 +182,28 @@ def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
            "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
            "--language", "en"]
-    t = time.perf_counter()
-    subprocess.run(cli, env=env, check=True, capture_output=True)
-    took = time.perf_counter() - t
-    t = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--baseline", str(clip), str(wav)], env=env, check=True)
-    base = time.perf_counter() - t
+    took, took_cpu = _timed_child(cli, env)
+    base, base_cpu = _timed_child([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
     print(f"whole command, {len(narration.audio) / narration.sample_rate:.0f} s narration: polydub lipsync "
-          f"{took:.1f} s, straight re-encode process {base:.1f} s, ratio {took / base:.2f}x")
+          f"{took:.1f} s (CPU {took_cpu:.1f} s), straight re-encode process {base:.1f} s (CPU {base_cpu:.1f} s), "
+          f"ratio {took / base:.2f}x wall, {took_cpu / base_cpu:.2f}x CPU; {_load()}")
+
+
+def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
+    """Wall and CPU (user + system, all threads) seconds of a child process."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _load() -> str:
+    return "load average {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min)".format(*os.getloadavg())
 
 
 def main() -> None:
@@ -215,7 +231,7 @@ def main() -> None:
         print(f"720p {args.seconds:.0f} s ({result.frames} frames, renderer {result.renderer}): "
               f"straight re-encode {base.wall:.1f} s ({result.frames / base.wall:.1f} frames/s, CPU {base.cpu:.1f} s), "
               f"render call {took.wall:.1f} s ({result.frames / took.wall:.1f} frames/s, CPU {took.cpu:.1f} s); "
-              f"render-call ratio {took.wall / base.wall:.2f}x wall, {took.cpu / base.cpu:.2f}x CPU")
+              f"render-call ratio {took.wall / base.wall:.2f}x wall, {took.cpu / base.cpu:.2f}x CPU; {_load()}")
         if args.profile:
             profile(tmp / "cache", clip, tmp / "profiled.mp4", args.seconds)
         if args.whole:
