@@ -9,8 +9,9 @@ Printed: the render call (engine created, analysis cached) over the baseline in 
 process, and with --whole the whole `polydub lipsync` command (process start to exit,
 alignment included, analysis cached) over the baseline run as its own process. Each ratio is
 given in wall time and in CPU time (all threads; child processes for --whole), with the load
-average: the machine is shared, and CPU time is the steadier figure. --profile prints where the render's time goes per frame (cProfile, cumulative, so
-the shares overlap where one stage calls another; profiling slows Python-heavy stages most).
+average: the machine is shared, and CPU time is the steadier figure. --profile prints where
+the render's CPU time goes per frame (cProfile on the thread's CPU clock, cumulative, so the
+shares overlap where one stage calls another; profiling slows Python-heavy stages most).
 
     .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole]
 
@@ -137,7 +138,9 @@ class _Inline:
 
 
 def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
-    """Where a frame's time goes, the pipeline's threads run inline so cProfile sees them."""
+    """Where a frame's time goes, the pipeline's threads run inline so cProfile sees them.
+    Timed in CPU time of that thread (steady on a shared machine); libx264's and the
+    decoder's own threads are not in it: "encode" and "decode" are their calls' share only."""
     import cProfile
     import pstats
     from unittest import mock
@@ -146,17 +149,18 @@ def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
 
     audio, timeline = speech(seconds)
     engine = LipSyncEngine(cache)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.thread_time)
     with mock.patch.object(engine_module, "prefetch", lambda items, depth=None: iter(items)), \
             mock.patch.object(engine_module, "BackgroundStage", _Inline):
         prof.enable()
-        t = time.perf_counter()
+        t, cpu = time.thread_time(), time.process_time()
         result = engine.render(src, audio, SR, timeline, out)
-        took = time.perf_counter() - t
+        took, cpu = time.thread_time() - t, time.process_time() - cpu
         prof.disable()
     stats = pstats.Stats(prof).stats
     n = result.frames
-    print(f"profile of the render call, one thread ({n} frames, {took / n * 1000:.1f} ms/frame under cProfile):")
+    print(f"profile of the render call, one thread ({n} frames; CPU under cProfile: {took / n * 1000:.1f} ms/frame "
+          f"in the thread, {cpu / n * 1000:.1f} ms/frame in the process with libx264's threads):")
     for stage, funcs in STAGES.items():
         total = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
                     if any(file.endswith(f) and name == fn for f, fn in funcs))
