@@ -1,4 +1,4 @@
-"""FastAPI dependencies, all in one place: settings, the job service, the link signer.
+"""FastAPI dependencies, all in one place: settings, the job service, the link signer, the voice menus.
 
 The token is checked before any route runs, by `api.security.Guard` (it must be: a route
 dependency is resolved only after FastAPI has read the body)."""
@@ -16,6 +16,7 @@ from api.redact import scrub
 from api.settings import Settings
 from pipeline.jobs.capabilities import Capabilities
 from pipeline.jobs.service import JobService
+from pipeline.voice_menu import VoiceMenu
 
 
 def get_settings(request: Request) -> Settings:
@@ -61,3 +62,13 @@ def get_outward(request: Request) -> Outward:
 def is_authenticated(request: Request) -> bool:
     """Whether the request carried the token (always, on a service without one)."""
     return bool(getattr(request.state, "authenticated", False))
+
+
+def get_voice_menu(request: Request) -> VoiceMenu:
+    """The voice menus (`pipeline.voice_menu.VoiceMenu`) over the service's presenter voices, with
+    samples in `<data>/voices/samples`; built on first use and kept on the app."""
+    menu = getattr(request.app.state, "voice_menu", None)
+    if menu is None:
+        service = get_service(request)
+        menu = request.app.state.voice_menu = VoiceMenu(service.voices, service.data_dir / "voices" / "samples")
+    return menu

@@ -233,3 +233,42 @@ class Languages(BaseModel):
     how_to_add_model: str = Field(description="how to add a translation model")
     how_to_add_voice: str = Field(description="how to add a voice")
     renderers: list[str] = Field(description="lip-sync renderer names a job's renderer may be (auto: the engine chooses)")
+
+
+
+Register = Literal["female", "male", "unknown"]
+
+
+def register_field(what: str):
+    """`register` in JSON ("female", "male", "unknown"); the attribute is `voice_register`, as
+    `register` would shadow pydantic's `BaseModel.register`."""
+    return Field(alias="register", description=what)
+
+
+class UsableVoiceOut(BaseModel):
+    language: str = Field(description="the language asked for (BCP-47)")
+    voice: str = Field(description="the id to give in a job's voices")
+    label: str = Field(description="the voice for people (\"jf_nezumi (Kokoro)\")")
+    voice_register: Register = register_field("the voice's pitch register")
+    wer: float | None = Field(description="measured word error rate in this language, 0 to 1 (None: not measured)")
+    default: bool = Field(description="the language's default voice")
+    sample_url: str | None = Field(description="a short WAV sample of the voice in this language (a signed link on a "
+                                               "service with a token); None when the language has no sample sentence")
+
+
+class AutomaticVoiceOut(BaseModel):
+    language: str
+    voice: str | None = Field(description="the voice a job submitted now would use (None: the language default)")
+    label: str
+    voice_register: Register = register_field("the chosen voice's pitch register")
+    reason: str = Field(description="why it is chosen, as the language pack's manifest records it")
+
+
+class PresenterVoicesOut(BaseModel):
+    presenter: str = Field(description="the presenter id")
+    source: Literal["speech", "declared", "default"] = Field(
+        description="where the voice profile comes from: the presenter's own speech, a declaration, or nothing")
+    voice_register: Register = register_field("the presenter's pitch register (measured or declared)")
+    f0_median_hz: float | None = Field(description="median pitch of the presenter's speech (Hz)")
+    notes: list[str] = Field(description="what the analysis decided (no speech heard, a second speaker ignored, ...)")
+    voices: list[AutomaticVoiceOut] = Field(description="the automatic choice per language asked for")

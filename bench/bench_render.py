@@ -186,15 +186,16 @@ def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
            "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
            "--language", "en"]
-    took, took_cpu = _timed_child(cli, env)
-    base, base_cpu = _timed_child([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
+    took, took_cpu = _process_seconds(cli, env)
+    base, base_cpu = _process_seconds([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
     print(f"whole command, {len(narration.audio) / narration.sample_rate:.0f} s narration: polydub lipsync "
           f"{took:.1f} s (CPU {took_cpu:.1f} s), straight re-encode process {base:.1f} s (CPU {base_cpu:.1f} s), "
           f"ratio {took / base:.2f}x wall, {took_cpu / base_cpu:.2f}x CPU; {_load()}")
 
 
-def _timed_child(cmd: list[str], env: dict) -> tuple[float, float]:
-    """Wall and CPU (user + system, all threads) seconds of a child process."""
+def _process_seconds(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system, all threads) seconds of one process, start to exit
+    (it must succeed; its output is captured)."""
     import resource
     import subprocess
 

@@ -1,11 +1,19 @@
 """Side-by-side stills for the README: source | rendered, at frames where given phonemes are
-spoken, on the built-in astronaut presenter (public domain) speaking English TTS.
+spoken, on the built-in astronaut presenter (public domain) speaking English TTS; the whole face
+(astronaut_phonemes.png) and the mouth close up, 3x (astronaut_mouths.png).
 
     .venv/bin/python bench/make_stills.py   # writes docs/stills/*.png
+    .venv/bin/python bench/make_stills.py --before OLD   # also a before | after sheet
+
+`--before OLD`: a folder holding the astronaut_mouths.png an earlier version of this script made
+(run it from that version's checkout with its output redirected there); the close-ups are then
+also written as source | before | after (astronaut_mouths_before_after.png). The render is
+deterministic, so both runs pick the same frames.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +32,26 @@ TEXT = ["Open the valve, then move the blue lever back.", "Wait five minutes."]
 WANTED = ("a", "ɔ", "m", "iː", "uː", "f", "v", "b")
 
 
+def before_after(close: list[np.ndarray], phones: list[str], before: Path) -> np.ndarray:
+    """Rows of source | before | after from this run's close-ups and an earlier run's sheet
+    (the same layout: a 30 px header, then source | rendered)."""
+    old = cv2.cvtColor(cv2.imread(str(before / "astronaut_mouths.png")), cv2.COLOR_BGR2RGB)
+    rows, top = [], 0
+    for pair, phone in zip(close, phones):
+        h, half = pair.shape[0], pair.shape[1] // 2
+        row = np.hstack([pair[:, :half], old[top:top + h, half:], pair[:, half:]])
+        top += h
+        row[:30] = 255
+        cv2.putText(row, f"/{phone}/  source | before | after (3x)", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+        rows.append(row)
+    return np.vstack(rows)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--before", type=Path, help="folder with an earlier run's astronaut_mouths.png")
+    args = parser.parse_args()
     out_dir = ROOT / "docs" / "stills"
     out_dir.mkdir(parents=True, exist_ok=True)
     speech = Synthesizer().synthesize(TEXT, "en")
@@ -43,8 +70,17 @@ def main() -> None:
         rendered = {i: f for i, f in enumerate(media.iter_frames(tmp / "render.mp4")) if i in picks}
         wanted_src = {indices[i] for i in picks}
         source = {i: f for i, f in enumerate(media.iter_frames(presenter)) if i in wanted_src}
-        tiles = []
+        analysis = LipSyncEngine(tmp / "cache").analyse(presenter)
+        mouths = {i: np.asarray(analysis.landmarks[indices[i]])[[13, 14]].mean(0) for i in picks}
+        tiles, close = [], []
         for i, phone in sorted(picks.items()):
+            cx, cy = np.round(mouths[i]).astype(int)
+            pair = np.hstack([f[cy - 24:cy + 26, cx - 40:cx + 40] for f in (source[indices[i]], rendered[i])])
+            pair = cv2.resize(pair, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+            pair = cv2.copyMakeBorder(pair, 30, 4, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+            cv2.putText(pair, f"/{phone}/  source | rendered (3x)", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                        (0, 0, 0), 1, cv2.LINE_AA)
+            close.append(pair)
             pair = np.hstack([source[indices[i]][110:350, 120:360], rendered[i][110:350, 120:360]])
             pair = cv2.copyMakeBorder(pair, 30, 0, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
             cv2.putText(pair, f"/{phone}/  source | rendered", (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
@@ -52,8 +88,13 @@ def main() -> None:
             tiles.append(pair)
         sheet = np.vstack(tiles[:6])
         cv2.imwrite(str(out_dir / "astronaut_phonemes.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(out_dir / "astronaut_mouths.png"), cv2.cvtColor(np.vstack(close[:6]), cv2.COLOR_RGB2BGR))
+        if args.before is not None:
+            cv2.imwrite(str(out_dir / "astronaut_mouths_before_after.png"),
+                        cv2.cvtColor(before_after(close[:6], [p for _, p in sorted(picks.items())][:6], args.before),
+                                     cv2.COLOR_RGB2BGR))
         print(f"renderer {result.renderer}; phonemes {[p for _, p in sorted(picks.items())][:6]}; "
-              f"wrote {out_dir / 'astronaut_phonemes.png'}")
+              f"wrote {out_dir / 'astronaut_phonemes.png'} and {out_dir / 'astronaut_mouths.png'}")
 
 
 if __name__ == "__main__":

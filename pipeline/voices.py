@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import wrap_leaf_errors
+from pipeline.models import ModelStore
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def installed_voices(models_dir: Path | None = None, language: str | None = None
     from tts.voices import MEASURED_WER
 
     with wrap_leaf_errors():
-        catalog = tts.VoiceCatalog(models_dir)
+        catalog = tts.VoiceCatalog(ModelStore(models_dir).speech_models())
         by_language: dict[str, list] = defaultdict(list)
         for v in catalog.voices():
             for lang in v.languages:

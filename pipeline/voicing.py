@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.errors import wrap_leaf_errors
+from pipeline.models import ModelStore
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def presenter_voice_choice(profile, language: str, *, presenter: str | os.PathLi
     import tts
 
     with wrap_leaf_errors():
-        catalog = catalog or tts.VoiceCatalog()
+        catalog = catalog or tts.VoiceCatalog(ModelStore().speech_models())
         override = voice_override(overrides, presenter, language)
         return tts.choose_voice(profile, language, catalog, override=override, samples=samples)
 
@@ -153,7 +154,7 @@ class PresenterVoices:
         import tts
 
         if self._catalog is None:
-            self._catalog = tts.VoiceCatalog()
+            self._catalog = tts.VoiceCatalog(ModelStore().speech_models())
         return self._catalog
 
     def profile(self, path: str | os.PathLike, digest: str):

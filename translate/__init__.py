@@ -1,6 +1,6 @@
 """The translation leaf: read a script (plain text or Markdown) into segmented sentences,
 transcribe a recording into timed words, and translate sentence by sentence through
-pluggable backends with a glossary, a translation memory and a review document.
+pluggable backends with a glossary and a translation memory.
 
     doc = translate.read_source(text)
     result = translate.Translator().translate(doc, doc.language, "pt")
@@ -9,6 +9,7 @@ pluggable backends with a glossary, a translation memory and a review document.
 
 from translate.errors import (
     EmptySourceError,
+    MixedLanguageError,
     ModelLoadError,
     TranscriptionError,
     TranslationError,
@@ -16,13 +17,15 @@ from translate.errors import (
 )
 from translate.glossary import Glossary, GlossaryError, Term
 from translate.memory import TranslationMemory
-from translate.review import ReviewDocument, ReviewEntry, ReviewError
+from translate.mixed import check_given_language
 from translate.source import Block, Sentence, Skipped, SourceDocument, read_source
 from translate.transcribe import Transcriber, Transcript
 from translate.translator import GlossaryReport, TranslatedSentence, Translation, Translator
 
 __all__ = [
-    "Block", "ReviewDocument", "ReviewEntry", "ReviewError", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "ModelLoadError", "Sentence",
+    "Block", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "MixedLanguageError", "ModelLoadError",
+    "Sentence",
     "Skipped", "SourceDocument", "Term", "TranscriptionError", "Transcriber", "Transcript", "TranslatedSentence",
-    "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "read_source",
+    "Translation", "TranslationError", "TranslationMemory", "Translator", "UnsupportedPairError", "check_given_language",
+    "read_source",
 ]

@@ -99,6 +99,15 @@ def script_language(text: str) -> str | None:
     return "ja" if counts.get("ja") else max(counts, key=counts.get)
 
 
+def in_context(found: str, document: str) -> str:
+    """An identified language as read inside a document in `document` (primary tags): a line
+    of Han alone is Chinese by its writing system, but Japanese in a Japanese document
+    (Japanese writes kanji: "安全第一" is a Japanese heading). Else `found`."""
+    if found == "zh" and document.split("-")[0].lower() == "ja":
+        return "ja"
+    return found
+
+
 def identify(text: str, *, min_letters: int = MIN_LETTERS,
              min_confidence: float = MIN_CONFIDENCE) -> Identification | None:
     """The language of `text`, or None when it is too short or unclear to judge.

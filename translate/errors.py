@@ -13,6 +13,10 @@ class UnsupportedPairError(TranslationError):
     """No installed model translates between the two languages."""
 
 
+class MixedLanguageError(TranslationError):
+    """A script read as a given language has lines clearly in another language."""
+
+
 class ModelLoadError(TranslationError):
     """A translation or transcription model folder is missing or damaged."""
 

@@ -1,4 +1,4 @@
-"""Reading and writing translation exchange files: XLIFF (1.2 written; 1.2 and 2.x read),
+"""Reading translation exchange files (provided translations): XLIFF 1.2 and 2.x,
 gettext PO, CSV and JSON. Pure file formats, no translation logic."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 
 from translate.errors import TranslationError
 
-XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
 
 
@@ -93,29 +92,6 @@ def read_xliff(data: str | bytes | Path) -> Exchange:
     return Exchange(src_lang, tgt_lang, tuple(units))
 
 
-def write_xliff(exchange: Exchange) -> str:
-    from lxml import etree
-
-    root = etree.Element(f"{{{XLIFF12}}}xliff", nsmap={None: XLIFF12}, version="1.2")
-    file_el = etree.SubElement(root, f"{{{XLIFF12}}}file", original="polydub", datatype="plaintext",
-                               **{"source-language": exchange.source_language or "",
-                                  "target-language": exchange.target_language or ""})
-    body = etree.SubElement(file_el, f"{{{XLIFF12}}}body")
-    for u in exchange.units:
-        tu = etree.SubElement(body, f"{{{XLIFF12}}}trans-unit", id=u.id, approved="yes" if u.approved else "no")
-        etree.SubElement(tu, f"{{{XLIFF12}}}source").text = u.source
-        if u.target is not None:
-            target = etree.SubElement(tu, f"{{{XLIFF12}}}target",
-                                      state="signed-off" if u.approved else "needs-review-translation")
-            target.text = u.target
-        if u.machine is not None:
-            alt = etree.SubElement(tu, f"{{{XLIFF12}}}alt-trans", origin="machine")
-            etree.SubElement(alt, f"{{{XLIFF12}}}target").text = u.machine
-        if u.note:
-            etree.SubElement(tu, f"{{{XLIFF12}}}note").text = u.note
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
-
-
 def read_po(data: str | bytes | Path) -> Exchange:
     import polib
 
@@ -132,9 +108,6 @@ def read_po(data: str | bytes | Path) -> Exchange:
     return Exchange(source, language, units)
 
 
-CSV_FIELDS = ("id", "source", "machine", "edited", "approved", "flags")
-
-
 def read_csv_rows(data: str | bytes | Path) -> tuple[list[str], list[dict[str, str]]]:
     raw = _text(data).decode("utf-8-sig")
     try:
@@ -143,14 +116,6 @@ def read_csv_rows(data: str | bytes | Path) -> tuple[list[str], list[dict[str, s
     except csv.Error as exc:
         raise FormatError(f"the CSV file cannot be parsed ({exc}); save it as UTF-8 CSV") from exc
     return list(reader.fieldnames or []), rows
-
-
-def write_csv_rows(fields: tuple[str, ...], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def read_json(data: str | bytes | Path):

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
 
-from translate.detect import detect_language, identify
+from translate.detect import detect_language, identify, in_context
 from translate.errors import EmptySourceError, TranslationError
 from translate.languages import normalize, primary
 from translate.pictographs import only_pictographs, strip_pictographs
@@ -150,7 +150,8 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
                 continue
             counter += 1
             found = identify(piece) if detected else None
-            sentences.append(Sentence(f"s{counter}", piece, index, line, found.language if found else None))
+            own = in_context(found.language, primary(lang)) if found else None
+            sentences.append(Sentence(f"s{counter}", piece, index, line, own))
         if sentences:
             blocks.append(Block(index, kind, tuple(sentences), number=number, level=level, line=first_line))
     if counter == 0:

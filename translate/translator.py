@@ -6,16 +6,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from translate.backends import Engine, ModelSpec, backend_kinds, discover, pair_from_key
 from translate.backends.bergamot import bundled_models_dir
-from translate.detect import guess_language, script_language
+from translate.detect import identify, in_context, script_language
+from translate.mixed import check_writing_systems
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
 from translate.guards import collapse_repetition, looks_truncated, looks_untranslated
-from translate.languages import NAMES, normalize, primary, resolve, same_language
+from translate.languages import IDENTIFIED, NAMES, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
 from translate.segment import split_long
 from translate.source import Sentence, SourceDocument
@@ -29,6 +30,8 @@ CHUNK = 256     # sentences per backend call: bounds memory and paces progress o
 
 @dataclass(frozen=True)
 class TranslatedSentence:
+    """A sentence and its translation; `flags`: its origin, what to check ("memory", "untranslated")."""
+
     id: str
     source: str
     text: str
@@ -37,6 +40,8 @@ class TranslatedSentence:
 
 @dataclass(frozen=True)
 class GlossaryReport:
+    """What the glossary (of `version`) did: terms applied and dropped, as (sentence id, term)."""
+
     version: str
     applied: tuple[tuple[str, str], ...] = ()   # (sentence id, term)
     dropped: tuple[tuple[str, str], ...] = ()   # (sentence id, term) not found in the output
@@ -78,11 +83,13 @@ class _Route:
 class Translator:
     """Translates segmented sentences. `models` maps a pair ("en-de") or any name to a model
     folder or translations file; the bundled Bergamot en<->pt-BR models are always available
-    unless `bundled=False`. A backend engine passed in `engines` wins over a folder."""
+    unless `bundled=False`. A backend engine passed in `engines` wins over a folder. `checksums`:
+    {file: sha256 hex} as the model store recorded them, checked before a Bergamot engine loads."""
 
     def __init__(self, *, models: Mapping[str, Path] | None = None, glossary: Glossary | None = None,
                  memory: TranslationMemory | None = None, device: str | None = None,
-                 engines: Iterable[Engine] = (), bundled: bool = True, max_words: int = MAX_WORDS):
+                 engines: Iterable[Engine] = (), bundled: bool = True, max_words: int = MAX_WORDS,
+                 checksums: Mapping[str, str] | None = None):
         self.glossary = glossary or Glossary()
         self.memory = memory
         self.device = device
@@ -93,8 +100,9 @@ class Translator:
         for engine in engines:
             self._specs.append(engine.spec)
             self._engines[engine.spec] = engine
+        recorded = {"sha256": dict(checksums)} if checksums else {}
         for key, path in (models or {}).items():
-            self._specs.extend(discover(path, pair_from_key(key)))
+            self._specs.extend(replace(s, options={**s.options, **recorded}) for s in discover(path, pair_from_key(key)))
         if bundled and (root := bundled_models_dir()) is not None:
             known = {(s.source, s.target) for s in self._specs if s.backend != "provided"}
             self._specs.extend(s for s in discover(root) if (s.source, s.target) not in known)
@@ -148,11 +156,12 @@ class Translator:
         any heavy step."""
         sentences = _as_sentences(doc_or_sentences)
         source, requested = normalize(source), normalize(target)
-        _check_writing_systems(sentences, source)
+        check_writing_systems(sentences, source)
         languages = {_segment_language(s, source) for s in sentences}
         if any(same_language(lang, source) for lang in languages) and not same_language(source, requested):
             self.route(source, requested)  # the script's own language: the detailed message
         missing: dict[str, list[int]] = {}
+        own_script = False  # a missing line in another writing system cannot be read as `source`
         for s in sentences:
             lang = _segment_language(s, source)
             if same_language(lang, source) or same_language(lang, requested) or not s.text.strip():
@@ -161,8 +170,10 @@ class Translator:
                 self.route(lang, requested)
             except UnsupportedPairError:
                 missing.setdefault(lang, []).append(s.line)
+                own_script = own_script or script_language(s.text) is not None
         if missing:
-            raise UnsupportedPairError(_untranslatable_message(missing, source, requested, self.pairs))
+            raise UnsupportedPairError(_untranslatable_message(missing, source, requested, self.pairs,
+                                                               as_source=not own_script))
 
     def translate(self, doc_or_sentences: SourceDocument | Sequence[Sentence] | Sequence[str],
                   source: str, target: str, *, progress: Callable[[int, int], None] | None = None) -> Translation:
@@ -244,9 +255,11 @@ class Translator:
             if not s.text.strip():
                 results[s.id] = TranslatedSentence(s.id, s.text, s.text)
                 continue
-            heard = guess_language(s.text)
-            if heard and not same_language(heard, source) and s.language is None:
-                flags.append(f"language-mismatch:{heard}")  # the script's language was given: a note only
+            heard = identify(s.text) if s.language is None else None
+            if heard and (heard.evidence == "script" or primary(source) in IDENTIFIED) \
+                    and not same_language(in_context(heard.language, primary(source)), source):
+                # the script's language was given and mixed languages accepted: a note
+                flags.append(f"language-mismatch:{heard.language}")
             own = next((t for e in provided_engines for t in e.translate_batch([s.text]) if t), None)
             if own is not None:
                 results[s.id] = TranslatedSentence(s.id, s.text, own, tuple(flags + ["provided"]))
@@ -346,28 +359,10 @@ def _segment_language(sentence: Sentence, source: str) -> str:
     return source
 
 
-def _check_writing_systems(sentences: Sequence[Sentence], source: str) -> None:
-    """A sentence read as `source` (the language was given, so it was not identified) whose
-    writing system is another language's cannot be translated as `source`: a model would turn it
-    into punctuation, and it would vanish from voice and subtitles. One line naming the lines."""
-    wrong: dict[str, list[int]] = {}
-    for s in sentences:
-        if s.language is not None or not s.text.strip():
-            continue
-        written = script_language(s.text)
-        if written is not None and not same_language(written, source):
-            wrong.setdefault(written, []).append(s.line)
-    if wrong:
-        parts = "; ".join(f"line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines if n) or '?'} "
-                          f"in {_name(lang)} ({lang})" for lang, lines in sorted(wrong.items()))
-        raise UnsupportedPairError(
-            f"the source language is given as {source}, but {parts} cannot be {source}; leave the source "
-            "language out so each line is translated from its own language, or translate those lines in the script")
-
-
 def _untranslatable_message(missing: dict[str, list[int]], source: str, target: str,
-                            pairs: tuple[tuple[str, str], ...]) -> str:
-    """One line: which script lines are in which language that no model translates."""
+                            pairs: tuple[tuple[str, str], ...], *, as_source: bool) -> str:
+    """One line: which script lines are in which language that no model translates.
+    `as_source`: they share the source's writing system, so they could be read as `source`."""
     parts = []
     for lang, lines in sorted(missing.items()):
         known = sorted({n for n in lines if n})
@@ -375,8 +370,10 @@ def _untranslatable_message(missing: dict[str, list[int]], source: str, target: 
         parts.append(f"{where} in {_name(lang)} ({lang})")
     available = ", ".join(f"{a}->{b}" for a, b in pairs) or "none"
     return (f"the script mixes languages and no model translates {'; '.join(parts)} into {target} "
-            f"(available pairs: {available}); translate those lines in the script, add a model with "
-            f"`polydub models import PATH`, or give the source language to read the whole script as {source}")
+            f"(available pairs: {available}); translate those lines in the script"
+            + (", add a model with `polydub models import PATH`, or read the whole script as "
+               f"{source} (--source-lang {source} --accept-mixed-language)" if as_source
+               else " or add a model with `polydub models import PATH`"))
 
 
 def _name(tag: str) -> str:

@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from tts.adapt import AdaptOptions, Adaptation, adapt_speech
 from tts.align import align, align_transcript
+from tts.backends import ModelPaths
 from tts.errors import (
     AlignmentError,
     BackendUnavailableError,
@@ -40,18 +40,19 @@ from tts.voices import (
 )
 
 
-def list_voices(models_dir: Path | None = None) -> list[VoiceInfo]:
-    """Every installed voice (Piper, Kokoro, espeak-ng languages, Coqui models if any)."""
-    return VoiceCatalog(models_dir).voices()
+def list_voices(model_paths: ModelPaths | None = None) -> list[VoiceInfo]:
+    """Every installed voice (Piper, Kokoro, espeak-ng languages, Coqui models if any);
+    `model_paths`: each backend's model files besides its bundled default."""
+    return VoiceCatalog(model_paths).voices()
 
 
-def default_voice(language: str, models_dir: Path | None = None) -> str:
+def default_voice(language: str, model_paths: ModelPaths | None = None) -> str:
     """The id of the voice used for `language` when none is chosen (measured table, else espeak-ng)."""
-    return VoiceCatalog(models_dir).default_voice(language).id
+    return VoiceCatalog(model_paths).default_voice(language).id
 
 
 __all__ = [
-    "AdaptOptions", "Adaptation", "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "NoSpeechError", "Phone",
+    "AdaptOptions", "Adaptation", "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "ModelPaths", "NoSpeechError", "Phone",
     "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport",
     "UnsupportedLanguageError", "UnsupportedTextError", "VoiceCatalog", "VoiceChoice", "VoiceInfo",
     "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_transcript", "check_timeline",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 
 from tts.audio import normalize_loudness, speech_bounds
-from tts.backends import Backend, Utterance
+from tts.backends import Backend, ModelPaths, Utterance
 from tts.errors import EmptyTextError, SpeechError, UnsupportedLanguageError
 from tts.languages import base, canonical, is_tag, resolve
 from tts.lexicon import lexicon_for
@@ -34,7 +33,8 @@ class Synthesizer:
     """Speaks sentences in any installed language; models load once per instance and are reused.
 
     `voices` maps a language (BCP-47) to a voice id, a bare voice name or a Piper .onnx path;
-    languages not in it get the default voice (`tts.default_voice`). `lexicon` maps a language
+    languages not in it get the default voice (`tts.default_voice`). `model_paths`: each backend's
+    model files besides its bundled default (`tts.backends.ModelPaths`). `lexicon` maps a language
     to {word: how to say it}, applied before numbers are spelled out.
     """
 
@@ -42,14 +42,13 @@ class Synthesizer:
         self,
         voices: Mapping[str, str] | None = None,
         *,
-        models_dir: Path | None = None,
+        model_paths: ModelPaths | None = None,
         lexicon: Mapping[str, Mapping[str, str]] | None = None,
         backends: Mapping[str, Backend] | None = None,
     ):
         self.voices = {canonical(k): v for k, v in (voices or {}).items()}
-        self.models_dir = Path(models_dir) if models_dir else None
         self.lexicon = {canonical(k): dict(v) for k, v in (lexicon or {}).items()}
-        self.catalog = VoiceCatalog(self.models_dir, backends)
+        self.catalog = VoiceCatalog(model_paths, backends)
 
     def choose_voice(self, language: str, voice: str | VoiceInfo | None = None) -> VoiceInfo:
         if isinstance(voice, VoiceInfo):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tts.backends import REGISTRY, Backend
+from tts.backends import REGISTRY, Backend, ModelPaths
 from tts.errors import BackendUnavailableError, SpeechError, UnsupportedLanguageError, VoiceNotFoundError
 from tts.languages import base, canonical, espeak_name, resolve
 from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, cosine, voice_profile
@@ -41,8 +41,10 @@ DEFAULT_VOICES: Mapping[str, str] = {
 class VoiceCatalog:
     """The backends of one Synthesizer and the voices they offer (listed once, lazily)."""
 
-    def __init__(self, models_dir: Path | None = None, backends: Mapping[str, Backend] | None = None):
-        self.models_dir = models_dir
+    def __init__(self, model_paths: ModelPaths | None = None, backends: Mapping[str, Backend] | None = None):
+        """`model_paths`: each backend's model files besides its bundled default (`ModelPaths`);
+        `backends`: backend objects by name, which win over the registry's."""
+        self.model_paths = {name: tuple(Path(p) for p in paths) for name, paths in (model_paths or {}).items()}
         self._backends: dict[str, Backend] = dict(backends or {})
         self._voices: list[VoiceInfo] | None = None
 
@@ -50,7 +52,7 @@ class VoiceCatalog:
         if name not in self._backends:
             if name not in REGISTRY:
                 raise VoiceNotFoundError(f"no TTS backend {name!r}: use one of {', '.join(REGISTRY)}")
-            self._backends[name] = REGISTRY[name](self.models_dir)
+            self._backends[name] = REGISTRY[name](self.model_paths.get(name, ()))
         return self._backends[name]
 
     def voices(self) -> list[VoiceInfo]:

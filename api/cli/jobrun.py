@@ -15,15 +15,19 @@ one per presenter and language), at most 100; 1 with one error line when nothing
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
 from pipeline.errors import JobError
 from pipeline.jobs.keys import TaskKey
-from pipeline.jobs.spec import JobSpec
+from pipeline.jobs.progress import detected_languages, task_label
+from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 
 #: the largest exit status that counts failures (shells keep 126+ for themselves)
@@ -69,10 +73,15 @@ def load_settings(**given):
 
 
 class TaskLines:
-    """One line per task state change ("[ 42.0%] render pt ana done (reused)")."""
+    """One line per task state change ("[ 42.0%] render:pt:ab12cd34ef done (reused)"); a
+    detected narration's tasks add their label ("render:und:ab12cd34ef (Rendering ana —
+    English) done"). `label` (`labeller`) names the task's progress bar, which a state change
+    closes."""
 
-    def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool):
+    def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool,
+                 label: Callable[[str], str] | None = None):
         self.service, self.job_id, self.bars, self.quiet = service, job_id, bars, quiet
+        self.label = label or labeller(service, job_id)
         self.seen: dict[str, str] | None = None
 
     def __call__(self) -> None:
@@ -85,10 +94,11 @@ class TaskLines:
             if before == t["state"] or self.quiet:
                 continue
             if t["state"] != "running":
-                self.bars.finish(t["label"])
+                self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
+            name = f"{t['name']} ({self.label(t['name'])})" if t["language"] == UNDETERMINED else t["name"]
             # A failure's error is said once, in the summary at the end.
-            self.bars.write(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{' (reused)' if reused else ''}")
+            self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
 
 
@@ -107,6 +117,55 @@ def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = Tr
         check(spec, paths=paths)
 
 
+def labeller(service, job_id: str) -> Callable[[str], str]:
+    """Task name -> its label in words for the progress bars ("Rendering ana — Portuguese");
+    a narration whose language is detected says "narration" until its narrate task is done,
+    then the language it heard (`pipeline.jobs.progress.detected_languages`)."""
+    names = service.store.job(job_id)["labels"]
+    detected: dict[str, str] = {}
+    said: dict[str, str] = {}  # a task keeps its first label, so its bar is closed by the name it was opened with
+
+    def label(task: str) -> str:
+        if task not in said:
+            key = TaskKey.parse(task)
+            # found by the narrate task: looked up until it is known (once per task, as labels stick)
+            if key.language == UNDETERMINED and not detected:
+                detected.update(detected_languages(service.store.tasks(job_id), service.artifacts.meta))
+            said[task] = task_label(key, names, detected)
+        return said[task]
+    return label
+
+
+class _HidePaths(logging.Filter):
+    """Rewrites a record's message with `hide` (`pipeline.jobs.paths.path_hider`)."""
+
+    def __init__(self, hide: Callable[[str], str]):
+        super().__init__()
+        self.hide = hide
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.hide(record.getMessage()), None
+        return True
+
+
+@contextmanager
+def store_paths_hidden(data_dir: Path) -> Iterator[None]:
+    """While the job runs here, log lines in the terminal name the file the user gave, not the
+    store's copy of it ("cut.wav: the audio is cut off ... (accepted)", as the errors do): a
+    filter on the root logger's handlers, removed afterwards."""
+    from api.redact import path_hider
+
+    hiding = _HidePaths(path_hider(data_dir))
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(hiding)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(hiding)
+
+
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
@@ -118,13 +177,13 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     if not quiet:
         print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
               file=sys.stderr)
-    with ProgressBars(enabled=not quiet) as bars:
-        lines = TaskLines(service, job_id, bars, quiet)
+    with ProgressBars(enabled=not quiet) as bars, store_paths_hidden(service.data_dir):
+        label = labeller(service, job_id)
+        lines = TaskLines(service, job_id, bars, quiet, label)
         if config.executor == "inline":
             service.executor.adopt(job_id)
-            names = service.store.job(job_id)["labels"]
-            service.executor.run(observe=lambda call, f, message: bars(TaskKey.parse(call.task).label(names),
-                                                                       round(100 * f), 100), after=lines)
+            service.executor.run(observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100),
+                                 after=lines)
             state = service.store.job(job_id)["state"]
         else:
             from api.cli.run import watch
@@ -164,7 +223,8 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
 
     hide = path_hider(service.data_dir)  # the user's file name, not where the store keeps its copy
     states = {t["name"]: t["state"] for t in tasks}
-    errors = [hide(_failure_line(t, labels)) for t in tasks
+    detected = detected_languages(tasks, service.artifacts.meta)
+    errors = [hide(_failure_line(t, labels, detected)) for t in tasks
               if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
@@ -202,9 +262,11 @@ def _after_failed_analysis(task: dict, states: dict[str, str]) -> bool:
     return task["kind"] == "render" and states.get(task["deps"].get("analysis", ""), "") == "failed"
 
 
-def _failure_line(task: dict, labels: dict[str, str]) -> str:
+def _failure_line(task: dict, labels: dict[str, str], detected: dict[str, str]) -> str:
     if task["kind"] == "render":
-        return f"{labels.get(task['presenter'], task['presenter'])} ({task['language']}): {task['error']}"
+        language = detected.get(task["language"], task["language"])  # a detected narration's, once heard
+        return (f"{labels.get(task['presenter'], task['presenter'])} "
+                f"({'narration' if language == UNDETERMINED else language}): {task['error']}")
     return task["error"] or f"{task['name']} failed"
 
 

@@ -32,7 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--presenter", required=True, nargs="+", type=Path, metavar="FILE",
                    help="presenter videos (mp4, mov, mkv, avi, webm) or photos (jpg, png)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the language packs")
-    p.add_argument("--source-lang", metavar="TAG", help="the source's language (default: detected)")
+    p.add_argument("--source-lang", metavar="TAG",
+                   help="the script's language (default: detected line by line); a line that clearly reads as "
+                        "another language then stops the job, naming it")
+    p.add_argument("--accept-mixed-language", action="store_true",
+                   help="with --source-lang: translate script lines that read as another language as the given "
+                        "one (noted in the manifest) instead of stopping")
     p.add_argument("--audio-track", type=int, metavar="N", help="with --recording: which audio stream, from 1")
     p.add_argument("--voice", action="append", default=[], metavar="[PRESENTER:]LANG=VOICE",
                    help="voice per language, e.g. --voice en=piper:en_US-joe-medium, or per presenter "
@@ -83,7 +88,8 @@ def build_spec(args) -> JobSpec:
     data: dict = {"languages": parse_languages(args.lang), "presenters": [str(p) for p in args.presenter],
                   "source_language": args.source_lang, "voices": parse_voices(args.voice), "rate": args.rate,
                   "review": args.review, "renderer": args.renderer, "renderer_options": renderer_options(args),
-                  "audio_track": args.audio_track, **decode_fields(args)}
+                  "audio_track": args.audio_track, "accept_mixed_language": args.accept_mixed_language,
+                  **decode_fields(args)}
     if args.text is not None:
         if not args.text.is_file():
             raise InputError(f"{args.text}: no such script file")

@@ -8,13 +8,18 @@ import sys
 from pathlib import Path
 
 
+#: `polydub models --help`: where models are looked for, and the folders the store reads
+STORE_HELP = (
+    "Manage the model store: $POLYDUB_MODELS, else the user data folder (or --models). A model is found "
+    "at an explicit path, then in the store, then in the Python package that ships it. Besides imported "
+    "entries the store reads wav2lip/ (wav2lip_gan.pth or wav2lip.pth), piper/ and loose *.onnx (Piper "
+    "voices), kokoro/ and coqui/<name>/ (Coqui model folders). On a closed network, fetch on a connected "
+    "machine, copy the folder, and import it here.")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "models", help="list, verify, import or fetch models (works offline except fetch)",
-        description="Manage the model store: $POLYDUB_MODELS, else the user data folder (or --models). "
-                    "A model is found at an explicit path, then in the store, then in the Python package "
-                    "that ships it. On a closed network, fetch on a connected machine, copy the folder, "
-                    "and import it here.")
+    p = sub.add_parser("models", help="list, verify, import or fetch models (works offline except fetch)",
+                       description=STORE_HELP)
     p.add_argument("--models", type=Path, metavar="DIR",
                    help="model store folder (default: $POLYDUB_MODELS or the user data folder)")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "marked with '*'; pass a voice id to a job to choose another.")
     p.add_argument("language", nargs="?", help="only this language (BCP-47, e.g. pt or pt-BR)")
     p.add_argument("--models", type=Path, metavar="DIR",
-                   help="model folder with extra voices (default: $POLYDUB_MODELS)")
+                   help="model store with extra voices (default: $POLYDUB_MODELS or the user data folder)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
 

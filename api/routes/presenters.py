@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from api.deps import Outward, get_outward, get_service, get_settings
-from api.schemas import PresenterOut, PresentersUploaded, UploadError, UploadOut
+from api.deps import Outward, get_outward, get_service, get_settings, get_voice_menu
+from api.schemas import AutomaticVoiceOut, PresenterOut, PresentersUploaded, PresenterVoicesOut, UploadError, UploadOut
 from api.settings import Settings
 from api.uploads import save_upload
 from pipeline.errors import DiskFullError, PipelineError
+from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.service import JobService
+from pipeline.voice_menu import VoiceMenu
 
 router = APIRouter(prefix="/presenters", tags=["presenters"])
 uploads = APIRouter(prefix="/uploads", tags=["uploads"])
@@ -85,6 +87,23 @@ def get_presenter(pid: str, service: JobService = Depends(get_service),
 @router.delete("/{pid}", status_code=204, summary="Forget a presenter (jobs that used it keep their videos)")
 def delete_presenter(pid: str, service: JobService = Depends(get_service)) -> None:
     service.delete_presenter(pid)
+
+
+@router.get("/{pid}/voices", response_model=PresenterVoicesOut,
+            responses={404: {"description": "no such presenter"},
+                       422: {"description": "no installed voice speaks a language asked for"}},
+            summary="The voice a job would give this presenter in each language, before it is submitted "
+                    "(the presenter's voice profile is measured once per file, seconds; then read back)")
+def presenter_voices(pid: str, language: list[str] = Query(..., min_length=1, max_length=20, examples=[["pt-BR"]]),
+                     service: JobService = Depends(get_service), menu: VoiceMenu = Depends(get_voice_menu),
+                     out: Outward = Depends(get_outward)) -> PresenterVoicesOut:
+    p = service.presenter(pid)
+    tags = list(dict.fromkeys(normalize_tag(t) for t in language))
+    profile, choices = menu.automatic(service.artifacts.input_file(p["key"]), p["key"], tags)
+    return PresenterVoicesOut(presenter=pid, source=profile.source, register=profile.register,
+                              f0_median_hz=None if profile.f0_median_hz is None else round(profile.f0_median_hz, 1),
+                              notes=out.hide(list(profile.notes)),
+                              voices=[AutomaticVoiceOut(**c.__dict__) for c in choices])
 
 
 @router.get("/{pid}/thumbnail.jpg", response_class=FileResponse, summary="The presenter's first frame, small")

@@ -1,5 +1,6 @@
 // polydub web page: plain JavaScript, no build step. Talks to the same API as everyone else.
-// Part 1: shared helpers, the token, presenters, the job form; job.js shows jobs and history.
+// Part 1: shared helpers, the token, presenters, the job form; job.js shows jobs and history,
+// voices.js the voice menus on the presenter cards.
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
@@ -129,6 +130,21 @@ function saveTicked() {
 const ANALYSIS_WORDS = { "not started": "not checked yet", queued: "checking the video…", running: "checking the video…",
   failed: "the check failed", cancelled: "the check was cancelled" };
 
+function presenterCard(p) {
+  const a = p.analysis, r = a.report;
+  const info = r ? `face found in ${Math.round(100 * (r.face_share ?? 1))}% of frames` : ANALYSIS_WORDS[a.state] || a.state;
+  return [p.thumbnail_url ? el("img", { src: p.thumbnail_url, alt: p.name }) : el("div", { class: "hint noimg" }, "no picture"),
+    el("label", {}, el("input", { type: "checkbox", name: "presenter", value: p.id, checked: state.ticked.has(p.id) }), " ", p.name),
+    el("div", { class: "hint" }, info),
+    r && r.advice && r.advice.length ? el("div", { class: "hint" }, r.advice.join(" ")) : "",
+    a.error ? el("div", { class: "task-error" }, a.error) : "",
+    el("div", { class: "hint" }, `consent recorded by ${p.consent_by}, ${new Date(p.consent_at * 1000).toLocaleDateString()}`),
+    el("button", { class: "small", type: "button", onclick: async () => {
+      if (!confirm(`Forget presenter ${p.name}?`)) return;
+      try { await api("DELETE", `/presenters/${p.id}`); loadPresenters(); } catch (e) { showError(e.message); }
+    } }, "delete")].filter((c) => c !== "");
+}
+
 async function loadPresenters(select = []) {
   const list = await api("GET", "/presenters");
   select.forEach((id) => state.ticked.add(id));
@@ -136,22 +152,18 @@ async function loadPresenters(select = []) {
   const known = new Set(list.map((p) => p.id));
   state.ticked = new Set([...state.ticked].filter((id) => known.has(id)));
   saveTicked();
+  // Cards are updated in place, so a voice menu being used keeps its focus while analyses finish.
   const ul = $("#presenters");
-  ul.replaceChildren(...list.map((p) => {
-    const a = p.analysis, r = a.report;
-    const info = r ? `face found in ${Math.round(100 * (r.face_share ?? 1))}% of frames` : ANALYSIS_WORDS[a.state] || a.state;
-    return el("li", { "data-presenter": p.id },
-      p.thumbnail_url ? el("img", { src: p.thumbnail_url, alt: p.name }) : el("div", { class: "hint noimg" }, "no picture"),
-      el("label", {}, el("input", { type: "checkbox", name: "presenter", value: p.id, checked: state.ticked.has(p.id) }), " ", p.name),
-      el("div", { class: "hint" }, info),
-      r && r.advice && r.advice.length ? el("div", { class: "hint" }, r.advice.join(" ")) : "",
-      a.error ? el("div", { class: "task-error" }, a.error) : "",
-      el("div", { class: "hint" }, `consent recorded by ${p.consent_by}, ${new Date(p.consent_at * 1000).toLocaleDateString()}`),
-      el("button", { class: "small", type: "button", onclick: async () => {
-        if (!confirm(`Forget presenter ${p.name}?`)) return;
-        try { await api("DELETE", `/presenters/${p.id}`); loadPresenters(); } catch (e) { showError(e.message); }
-      } }, "delete"));
-  }));
+  const old = Object.fromEntries([...ul.children].map((li) => [li.dataset.presenter, li]));
+  const items = list.map((p) => {
+    const li = old[p.id] || el("li", { "data-presenter": p.id }, el("div", { class: "voice-menus" }));
+    const box = li.querySelector(".voice-menus");
+    [...li.childNodes].filter((c) => c !== box).forEach((c) => c.remove());
+    box.before(...presenterCard(p));
+    return li;
+  });
+  if (items.length !== ul.children.length || items.some((li, i) => ul.children[i] !== li)) ul.replaceChildren(...items);
+  renderVoiceMenus();
   if (list.some((p) => ["queued", "running"].includes(p.analysis.state))) setTimeout(() => loadPresenters(), 2000);
 }
 
@@ -214,16 +226,11 @@ function languages() {
 
 function renderLanguageExtras() {
   const langs = languages();
-  const voices = $("#voices");
-  const keep = Object.fromEntries([...voices.querySelectorAll("select")].map((i) => [i.dataset.lang, i.value]));
-  const rows = Object.fromEntries(state.languages.languages.map((r) => [r.tag, r]));
-  voices.replaceChildren(...(narrationMode() ? [] : langs).map((l) => el("label", {}, `Voice for ${languageName(l)} `,
-    el("select", { "data-lang": l }, el("option", { value: "" }, "the usual voice"),
-      ...((rows[l] || {}).voices || []).slice(1).map((v) => el("option", { value: v, selected: keep[l] === v }, v))))));
   const files = $("#narration-files");
   const chosen = Object.fromEntries([...files.querySelectorAll("input")].filter((i) => i.files.length).map((i) => [i.dataset.lang, i]));
   files.replaceChildren(...langs.map((l) => chosen[l] ? chosen[l].closest(".row") : el("div", { class: "row" },
     el("label", {}, `Narration in ${languageName(l)} `, el("input", { type: "file", accept: "audio/*,video/*", "data-lang": l })))));
+  renderVoiceMenus();
 }
 
 function setSource(kind) {
@@ -244,7 +251,7 @@ async function jobBody() {
     presenters: [...document.querySelectorAll("input[name=presenter]:checked")].map((i) => i.value),
     review: $("#review").checked, renderer: $("#renderer").value, name: $("#job-name").value.trim(),
     source_language: $("#source-language").value || "en",
-    voices: Object.fromEntries([...document.querySelectorAll("#voices select")].filter((i) => i.value).map((i) => [i.dataset.lang, i.value])),
+    voices: chosenVoices(),
   };
   if (!body.presenters.length) throw new Error("Pick at least one presenter (upload one first).");
   if (!body.languages.length) throw new Error("Pick at least one language.");
@@ -298,6 +305,7 @@ function init() {
     if (e.target.name !== "presenter") return;
     if (e.target.checked) state.ticked.add(e.target.value); else state.ticked.delete(e.target.value);
     saveTicked();
+    renderVoiceMenus();
   });
   $("#consent-by").value = localStorage.getItem("polydub-consent-by") || "";
   $("#consent-by").addEventListener("change", () => localStorage.setItem("polydub-consent-by", $("#consent-by").value.trim()));

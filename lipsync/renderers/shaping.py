@@ -1,7 +1,8 @@
-"""Moving lip landmarks to a target mouth shape, and painting a mouth interior (pure, on arrays).
+"""Moving lip landmarks to a target mouth shape, and painting lips pressed together (pure, on arrays).
 
 Shared by the warp renderer (which opens the presenter's own mouth) and the exemplar renderer
-(which fine-tunes an exemplar's lips to the exact target opening).
+(which fine-tunes an exemplar's lips to the exact target opening). The open mouth's interior is
+`lipsync.renderers.interior`'s.
 """
 
 from __future__ import annotations
@@ -9,21 +10,22 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from lipsync.landmarks import LIPS_INNER, LIPS_OUTER, MOUTH_CORNERS, face_scale
+from lipsync.landmarks import LIPS_INNER, LIPS_OUTER, LOWER_INNER_MID, MOUTH_CORNERS, UPPER_INNER_MID, face_scale
 
-UPPER_INNER = np.array([191, 80, 81, 82, 13, 312, 311, 310, 415])
-LOWER_INNER = np.array([95, 88, 178, 87, 14, 317, 402, 318, 324])
-UPPER_OUTER = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409])
-LOWER_OUTER = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375])
+#: nine points along each lip line, left to right (MediaPipe face mesh indices)
+UPPER_INNER_LIP = np.array([191, 80, 81, 82, 13, 312, 311, 310, 415])
+LOWER_INNER_LIP = np.array([95, 88, 178, 87, 14, 317, 402, 318, 324])
+UPPER_OUTER_LIP = np.array([185, 40, 39, 37, 0, 267, 269, 270, 409])
+LOWER_OUTER_LIP = np.array([146, 91, 181, 84, 17, 314, 405, 321, 375])
 CORNERS = np.array([61, 291, 78, 308])
 #: midline and beside it, between the lower lip and the chin: follow the jaw as it drops
 UNDER_LIP = np.array([18, 200, 199, 175, 83, 313, 201, 421])
 UNDER_LIP_FOLLOW = np.array([0.8, 0.65, 0.5, 0.35, 0.6, 0.6, 0.4, 0.4])
-LIP_POINTS = np.concatenate([UPPER_INNER, LOWER_INNER, UPPER_OUTER, LOWER_OUTER, CORNERS])
+LIP_POINTS = np.concatenate([UPPER_INNER_LIP, LOWER_INNER_LIP, UPPER_OUTER_LIP, LOWER_OUTER_LIP, CORNERS])
 # which of LIP_POINTS are lower lip, upper lip, outer contour (fixed: computed once, not per frame)
-_IS_LOWER = np.isin(LIP_POINTS, np.concatenate([LOWER_INNER, LOWER_OUTER]))
-_IS_UPPER = np.isin(LIP_POINTS, np.concatenate([UPPER_INNER, UPPER_OUTER]))
-_IS_OUTER = np.isin(LIP_POINTS, np.concatenate([UPPER_OUTER, LOWER_OUTER]))
+_IS_LOWER = np.isin(LIP_POINTS, np.concatenate([LOWER_INNER_LIP, LOWER_OUTER_LIP]))
+_IS_UPPER = np.isin(LIP_POINTS, np.concatenate([UPPER_INNER_LIP, UPPER_OUTER_LIP]))
+_IS_OUTER = np.isin(LIP_POINTS, np.concatenate([UPPER_OUTER_LIP, LOWER_OUTER_LIP]))
 
 
 def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -40,7 +42,7 @@ def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def inner_opening_px(points: np.ndarray) -> float:
-    return float(np.linalg.norm(points[14] - points[13]))
+    return float(np.linalg.norm(points[LOWER_INNER_MID] - points[UPPER_INNER_MID]))
 
 
 def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, rounding: float,
@@ -74,66 +76,10 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     out[UNDER_LIP] += np.outer(UNDER_LIP_FOLLOW * 0.8 * delta, v)
     if close:
         # Lips meet: the inner contours join at their middle line.
-        mid = (out[UPPER_INNER] + out[LOWER_INNER[::-1][::-1]]) / 2
-        out[UPPER_INNER] = mid
-        out[LOWER_INNER] = mid
+        mid = (out[UPPER_INNER_LIP] + out[LOWER_INNER_LIP[::-1][::-1]]) / 2
+        out[UPPER_INNER_LIP] = mid
+        out[LOWER_INNER_LIP] = mid
     return out.astype(np.float32)
-
-
-def paint_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray,
-                   rounding: float = 0.0, teeth_colour: np.ndarray | None = None) -> np.ndarray:
-    """Paint a mouth interior into a float32 crop inside the inner-lip polygon of
-    `points_local` (landmarks in crop pixels): dark cavity shaded deeper at the centre, upper
-    teeth under the upper lip (mostly hidden when the lips are rounded forward), a tongue at
-    the bottom when wide open. `teeth_colour`: the presenter's own (sampled from the footage),
-    else an off-white as bright as the lips' lighting."""
-    h, w = crop.shape[:2]
-    s = face_scale(points_local)
-    inner = points_local[LIPS_INNER]
-    opening = inner_opening_px(points_local)
-    if opening < 1.0:
-        return crop
-    mask8 = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(mask8, [np.round(inner * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
-    if not mask8.any():
-        return crop
-    x0, y0 = np.floor(inner.min(0)).astype(int) - 2
-    x1, y1 = np.ceil(inner.max(0)).astype(int) + 3
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 <= x0 or y1 <= y0:
-        return crop
-    m = mask8[y0:y1, x0:x1].astype(np.float32) / 255.0
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    centre, u, v, half = mouth_axes(points_local)
-    along = ((xs - centre[0]) * u[0] + (ys - centre[1]) * u[1]) / max(half, 1e-6)
-    # Height of the upper inner lip above each column, interpolated along the mouth.
-    upper = points_local[np.concatenate([[78], UPPER_INNER, [308]])].astype(np.float64)
-    ua = (upper - centre) @ u / max(half, 1e-6)
-    order = np.argsort(ua)
-    upper_depth = np.interp(along, ua[order], ((upper - centre) @ v)[order])
-    depth = (xs - centre[0]) * v[0] + (ys - centre[1]) * v[1] - upper_depth  # px below upper lip
-
-    lip = np.asarray(lip_colour, np.float32)
-    light = float(np.clip(lip.mean() / 130.0, 0.5, 1.2))
-    dist = cv2.distanceTransform((m > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
-    deep = np.clip(dist / max(0.35 * opening, 1.0), 0, 1)
-    cavity = lip * 0.28 * (1.0 - 0.45 * deep)[..., None]
-    # Tongue: the lower part of a wide-open mouth, a muted lip colour.
-    tongue_w = np.clip((depth - 0.55 * opening) / max(0.2 * opening, 1.0), 0, 1) * np.clip((opening - 0.12 * s) / (0.1 * s), 0, 1)
-    tongue = lip * np.array([0.62, 0.42, 0.44], np.float32)
-    colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
-    # Upper teeth: a band under the upper lip, shaded toward the corners.
-    teeth_h = min(0.45 * opening, 0.1 * s) * (1.0 - 0.7 * float(np.clip(rounding, 0, 1)))
-    teeth_w = np.clip((teeth_h - depth) / 1.5, 0, 1) * (np.abs(along) < 0.82)
-    shade = (1.0 - 0.55 * np.clip(np.abs(along), 0, 1) ** 2) * (0.82 + 0.18 * np.clip(1 - depth / max(teeth_h, 1), 0, 1))
-    gaps = 1.0 - 0.07 * (np.cos(along * np.pi * 4.5) > 0.96)
-    base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else np.array([222, 216, 204], np.float32) * light
-    teeth = base * (shade * gaps)[..., None]
-    colour = colour * (1 - teeth_w[..., None]) + teeth * teeth_w[..., None]
-    colour = cv2.GaussianBlur(colour, (0, 0), 0.7)
-    region = crop[y0:y1, x0:x1]
-    region += (colour - region) * m[..., None]
-    return crop
 
 
 def paint_closed_lips(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray) -> np.ndarray:
@@ -142,7 +88,7 @@ def paint_closed_lips(crop: np.ndarray, points_local: np.ndarray, lip_colour: np
     into the seam, and a soft dark line marks where the lips press together."""
     h, w = crop.shape[:2]
     s = face_scale(points_local)
-    line = points_local[np.concatenate([[78], UPPER_INNER, [308]])].astype(np.float64)
+    line = points_local[np.concatenate([[78], UPPER_INNER_LIP, [308]])].astype(np.float64)
     line = line[np.argsort(line[:, 0])]
     band = max(2.0, 0.045 * s)
     x0, y0 = np.floor(line.min(0) - 2 * band).astype(int)

@@ -12,8 +12,9 @@ import numpy as np
 from lipsync.composite import blend, feathered_mask, lower_face_polygon, polygon_box
 from lipsync.landmarks import JAW, LIPS_INNER, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
+from lipsync.renderers.interior import Grain, paint_textured_interior
 from lipsync.renderers.shaping import (
-    LIP_POINTS, UNDER_LIP, inner_opening_px, paint_closed_lips, paint_interior, reshape_mouth,
+    LIP_POINTS, UNDER_LIP, inner_opening_px, paint_closed_lips, reshape_mouth,
 )
 from lipsync.warping import mesh_maps, ring_points, warp_crop
 
@@ -33,6 +34,7 @@ class WarpRenderer:
     def __init__(self, *, device: str = "cpu", max_opening: float = DEFAULT_MAX_OPENING, mask_margin: float = 0.1):
         self.max_opening = max_opening
         self.mask_margin = mask_margin
+        self.grain = Grain.make()  # the built interior's fixed grain: the same every frame
 
     def render(self, job: RenderJob, frames: Iterable[FrameInput]) -> Iterator[np.ndarray | None]:
         """The changed lower-face crop per frame (None without a face); see `Renderer`."""
@@ -79,7 +81,9 @@ class WarpRenderer:
         if closed and inner_opening_px(points) > 0.02 * s:  # lips pressed over a visible gap
             warped = paint_closed_lips(warped, local, lip_colour)
         else:
-            warped = paint_interior(warped, local, lip_colour, rounding=float(target[2]), teeth_colour=teeth_colour)
+            warped = paint_textured_interior(warped, local, lip_colour, self.grain, rounding=float(target[2]),
+                                             teeth_colour=teeth_colour, source=image[y0:y1, x0:x1],
+                                             source_points=points - (x0, y0))
         mask = feathered_mask(polygon, box, feather=0.12 * s)
         return blend(image, warped, mask, box)
 

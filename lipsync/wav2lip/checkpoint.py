@@ -22,7 +22,7 @@ from lipsync.wav2lip.model import Wav2LipModel
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "wav2lip"
-#: file names tried in $POLYDUB_MODELS/wav2lip/, best first
+#: file names tried in a checkpoint folder, best first
 DEFAULT_FILENAMES = ("wav2lip_gan.pth", "wav2lip.pth")
 _PREFIX = "module."
 
@@ -36,27 +36,23 @@ def default_device() -> torch.device:
 
 
 def find_checkpoint(path: str | os.PathLike | None = None) -> Path:
-    """The checkpoint to use: `path` when given, else the first of DEFAULT_FILENAMES in
-    `$POLYDUB_MODELS/wav2lip/`. Raises ModelNotFoundError naming every place searched."""
-    searched: list[str] = []
-    if path is not None:
-        explicit = Path(path).expanduser()
-        candidates = [explicit / name for name in DEFAULT_FILENAMES] if explicit.is_dir() else [explicit]
-    else:
-        candidates = []
-        models = os.environ.get("POLYDUB_MODELS")
-        if models:
-            candidates = [Path(models).expanduser() / MODEL_NAME / name for name in DEFAULT_FILENAMES]
-        else:
-            searched.append("$POLYDUB_MODELS/wav2lip/ ($POLYDUB_MODELS is not set)")
+    """The checkpoint to use: `path` itself, or the first of DEFAULT_FILENAMES in the folder
+    `path`. The caller resolves where models live (pipeline's model store hands over its
+    `wav2lip` entry); no weights ship with polydub, so `path=None` is an error. Raises
+    ModelNotFoundError naming every place searched."""
+    if path is None:
+        raise ModelNotFoundError(
+            f"model '{MODEL_NAME}': no Wav2Lip generator checkpoint given; no weights ship with polydub: "
+            "pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth")
+    explicit = Path(path).expanduser()
+    candidates = [explicit / name for name in DEFAULT_FILENAMES] if explicit.is_dir() else [explicit]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-        searched.append(str(candidate))
     raise ModelNotFoundError(
-        f"model '{MODEL_NAME}': no Wav2Lip generator checkpoint found (searched: {'; '.join(searched)}); "
-        "no weights ship with polydub: pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth, "
-        "or put it in $POLYDUB_MODELS/wav2lip/"
+        f"model '{MODEL_NAME}': no Wav2Lip generator checkpoint found (searched: "
+        f"{'; '.join(str(c) for c in candidates)}); no weights ship with polydub: "
+        "pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth"
     )
 
 

@@ -76,8 +76,8 @@ def _is_out_of_memory(exc: BaseException) -> bool:
 class Wav2LipRenderer:
     """Neural lip-sync with a Wav2Lip generator checkpoint.
 
-    `checkpoint`: the .pth file (or a folder holding wav2lip_gan.pth / wav2lip.pth); default
-    `$POLYDUB_MODELS/wav2lip/`. `model`: a Wav2LipModel object, which wins over `checkpoint`.
+    `checkpoint`: the .pth file (or a folder holding wav2lip_gan.pth / wav2lip.pth), as the
+    caller resolved it (pipeline: `--checkpoint` or the model store's `wav2lip` entry). `model`: a Wav2LipModel object, which wins over `checkpoint`.
     `device`: "cuda", "cpu", or None / "auto" for CUDA when available. `batch_size`: frames
     per forward pass, halved for the rest of the instance's life whenever the device runs out
     of memory. `fp16`: half precision, default on CUDA only.

@@ -12,7 +12,7 @@ import numpy as np
 from pipeline.evaluate.tracker import INNER_LIP_PAIRS, JAW, LEFT_EYE, NOSE_BOTTOM, OUTER_LIPS, RIGHT_EYE
 
 
-def face_scale(landmarks: np.ndarray) -> float:
+def eye_distance(landmarks: np.ndarray) -> float:
     """Distance between the eye centres, in pixels."""
     return float(np.linalg.norm(landmarks[LEFT_EYE].mean(axis=0) - landmarks[RIGHT_EYE].mean(axis=0)))
 
@@ -20,7 +20,7 @@ def face_scale(landmarks: np.ndarray) -> float:
 def inner_lip_opening(landmarks: np.ndarray) -> float:
     """Inner-lip opening divided by the eye distance (0 closed, about 0.3-0.5 wide open)."""
     gaps = [np.linalg.norm(landmarks[a] - landmarks[b]) for a, b in INNER_LIP_PAIRS]
-    return float(np.mean(gaps)) / max(face_scale(landmarks), 1e-6)
+    return float(np.mean(gaps)) / max(eye_distance(landmarks), 1e-6)
 
 
 def _clip_box(x0: float, y0: float, x1: float, y1: float, shape) -> tuple[int, int, int, int]:
@@ -33,7 +33,7 @@ def _clip_box(x0: float, y0: float, x1: float, y1: float, shape) -> tuple[int, i
 def mouth_box(landmarks: np.ndarray, shape, margin: float = 0.25) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) around the outer lips, grown by `margin` x the eye distance."""
     lips = landmarks[OUTER_LIPS]
-    m = margin * face_scale(landmarks)
+    m = margin * eye_distance(landmarks)
     (x0, y0), (x1, y1) = lips.min(axis=0) - m, lips.max(axis=0) + m
     return _clip_box(x0, y0, x1, y1, shape)
 
@@ -42,7 +42,7 @@ def upper_face_mask(landmarks: np.ndarray, shape) -> np.ndarray:
     """The face above the nose: between the outer jaw points, from above the brows down to
     the middle of the nose bridge (point 29). Eyes, brows, forehead: a lower-face blend must
     leave all of it as it was."""
-    s = face_scale(landmarks)
+    s = eye_distance(landmarks)
     bottom = landmarks[29, 1]
     top = landmarks[17:27, 1].min() - 0.3 * s
     x0, x1 = landmarks[0, 0], landmarks[16, 0]
@@ -56,7 +56,7 @@ def side_band_mask(landmarks: np.ndarray, shape, gap: float = 0.25, width: float
     """Strips beside the face at mouth height (left and right of the jaw line, starting
     `gap` x eye distance out, `width` x eye distance wide): ears, hair, background. A mask
     that spills past the face ghosts them."""
-    s = face_scale(landmarks)
+    s = eye_distance(landmarks)
     lips = landmarks[OUTER_LIPS]
     y0, y1 = lips[:, 1].min() - 0.2 * s, lips[:, 1].max() + 0.2 * s
     rows = (landmarks[JAW][:, 1] >= y0 - 0.3 * s) & (landmarks[JAW][:, 1] <= y1 + 0.3 * s)
@@ -72,7 +72,7 @@ def side_band_mask(landmarks: np.ndarray, shape, gap: float = 0.25, width: float
 def lower_face_search_mask(landmarks: np.ndarray, shape, outward: float = 0.2) -> np.ndarray:
     """Where a lower-face blend boundary can lie: the hull of the jaw (points 2-14) and the
     bottom of the nose, grown `outward` x eye distance past the jaw line."""
-    s = face_scale(landmarks)
+    s = eye_distance(landmarks)
     centre = landmarks[OUTER_LIPS].mean(axis=0)
     pts = np.concatenate([landmarks[2:15], landmarks[NOSE_BOTTOM]])
     vec = pts - centre

@@ -40,7 +40,10 @@ REFERENCE_PRESET = "veryfast"
 Timeline = Sequence[tuple[float, float, str]]
 
 
-class FaceTracker(Protocol):
+class LandmarkTracker(Protocol):
+    """The judge's own face tracker (`tracker.DlibFaceTracker`): `landmarks(frame)` gives the
+    (68, 2) float32 iBUG 300-W points in pixels of an RGB uint8 frame, or None without a face."""
+
     name: str
 
     def landmarks(self, frame: np.ndarray) -> np.ndarray | None: ...
@@ -113,7 +116,7 @@ def evaluate_sync(
     heard_phonemes: Timeline | None = None,
     transcriber: Transcriber | None = None,
     phonemizer: Phonemizer | None = None,
-    tracker: FaceTracker | None = None,
+    tracker: LandmarkTracker | None = None,
     workdir: str | os.PathLike | None = None,
     audio_track: int | None = None,
 ) -> SyncReport:
@@ -257,7 +260,7 @@ class _Frames:
     seam_ratios: list[float] = field(default_factory=list)
 
 
-def _measure_frames(video: Path, reference: Path | None, tracker: FaceTracker) -> _Frames:
+def _measure_frames(video: Path, reference: Path | None, tracker: LandmarkTracker) -> _Frames:
     """One streamed pass over the render (and the reference beside it).
 
     Image measures work on luma (BT.601 Y, what video PSNR conventionally means); regions

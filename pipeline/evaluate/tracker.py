@@ -4,14 +4,12 @@ The render is driven by MediaPipe; judging it with the same tracker would reward
 for fooling the tracker that made it. dlib's predictor is an independent model trained on
 other data (iBUG 300-W), so agreement between the two means the mouth really moved.
 
-The predictor ships in `face-recognition-models` (the `eval` extra). Its package `__init__`
-imports `pkg_resources`, which current setuptools no longer has, so its folder is found
-without importing it.
+The predictor ships in `face-recognition-models` (the `eval` extra); the model store knows it
+as `dlib-shape-predictor-68` (`pipeline.models.catalogue`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -20,10 +18,11 @@ import cv2
 import numpy as np
 
 from pipeline.errors import ModelNotFoundError, PipelineError
+from pipeline.models import ModelStore
 
 log = logging.getLogger(__name__)
 
-#: Name of the predictor in the model store ($POLYDUB_MODELS/<name>).
+#: Name of the predictor in the model store (`pipeline.models.CATALOGUE`).
 MODEL_NAME = "dlib-shape-predictor-68"
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
 
@@ -40,29 +39,18 @@ INNER_LIPS = slice(60, 68)
 INNER_LIP_PAIRS = ((61, 67), (62, 66), (63, 65))
 
 
-def find_predictor(path: str | os.PathLike | None = None) -> Path:
-    """Locate the 68-point predictor: explicit path, then $POLYDUB_MODELS/<name>, then the
-    `face_recognition_models` package. Raise ModelNotFoundError naming every place searched."""
-    candidates: list[Path] = []
-    if path is not None:
-        p = Path(path)
-        candidates += [p / MODEL_FILE, p] if p.is_dir() else [p]
-    env = os.environ.get("POLYDUB_MODELS")
-    if env:
-        folder = Path(env) / MODEL_NAME
-        candidates += [folder / MODEL_FILE, folder]
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            candidates.append(Path(location) / "models" / MODEL_FILE)
+def find_predictor(path: str | os.PathLike | None = None, store: ModelStore | None = None) -> Path:
+    """The 68-point predictor file: `path` (the file, or a folder holding MODEL_FILE), else the
+    model store's entry MODEL_NAME (`store`, default `ModelStore()`: its folder, then the
+    `face_recognition_models` package). Raises ModelNotFoundError naming every place searched."""
+    where = Path(path) if path is not None else (store or ModelStore()).path(MODEL_NAME)
+    candidates = [where / MODEL_FILE] if where.is_dir() else [where]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    searched = ", ".join(str(c) for c in candidates) or "nowhere (no path, no $POLYDUB_MODELS, no package)"
     raise ModelNotFoundError(
-        f"model {MODEL_NAME} ({MODEL_FILE}) not found; searched: {searched}; "
-        f"install the eval extra (pip install 'polydub[eval]') or put the file in $POLYDUB_MODELS/{MODEL_NAME}/"
-    )
+        f"model {MODEL_NAME} ({MODEL_FILE}) not found; searched: {candidates[0]}; "
+        "install the eval extra (pip install 'polydub[eval]') or give the path of the .dat file")
 
 
 def _import_dlib():

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import JobError
+from pipeline.models.files import sha256_file
 
 META = "meta.json"
 
@@ -29,14 +30,6 @@ def task_key(kind: str, version: str, params: Mapping[str, Any], inputs: Mapping
     blob = json.dumps({"kind": kind, "version": version, "params": params, "inputs": dict(inputs)},
                       sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _check_key(key: str) -> str:
@@ -90,7 +83,7 @@ class ArtifactStore:
     def put_file(self, source: str | os.PathLike, name: str, meta: Mapping[str, Any] | None = None,
                  move: bool = False) -> str:
         """Store an uploaded file under the hash of its bytes; returns the key."""
-        key = file_digest(source)
+        key = sha256_file(source)
         if self.has(key):
             if move:
                 os.unlink(source)

@@ -153,7 +153,7 @@ class ModelCapabilities:
 
         with self._lock:
             if self._catalog is None:
-                self._catalog = tts.VoiceCatalog(self.store.root)
+                self._catalog = tts.VoiceCatalog(self.store.speech_models())
                 self._catalog.voices()
             return self._catalog
 
@@ -196,6 +196,8 @@ class ModelCapabilities:
     def _check_voice(self, lang: str, voice: str | None) -> None:
         from tts.errors import SpeechError
 
+        if voice and voice.startswith("clone:"):
+            voice = None  # a cloned voice is checked when the job's voices are resolved (pipeline.cloning)
         catalog = self.catalog()
         try:
             info = catalog.find(voice) if voice else catalog.default_voice(lang)

@@ -32,6 +32,7 @@ from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, task_key
 from pipeline.jobs.paths import path_hider
 from pipeline.jobs.plan import DEVICE_KINDS
+from pipeline.jobs.spec import UNDETERMINED
 from pipeline.jobs.store import OPTIONAL_ROLE, JobStore
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,8 @@ class Scheduler:
             refs[role] = tasks[dep]["output"]
         if failures and not any(role.startswith(OPTIONAL_ROLE) for role in refs):
             self.store.start_task(job_id, t["name"], "0" * 64)
-            self.store.fail_task(job_id, t["name"], f"no presenter could be rendered in {t['language']}, so there "
+            where = "for the narration" if t["language"] == UNDETERMINED else f"in {t['language']}"
+            self.store.fail_task(job_id, t["name"], f"no presenter could be rendered {where}, so there "
                                                     "is no pack; see the render errors")
             return None
         for role, key in t["inputs"].items():

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipeline.jobs.spec import UNDETERMINED
+
 #: what each kind of task has besides its kind
 _SHAPES = {"analyse": ("presenter",), "source": (), "translate": ("language",), "narrate": ("language",),
            "speak": ("language",), "render": ("language", "presenter"), "pack": ("language",)}
@@ -23,6 +25,9 @@ _SHAPES = {"analyse": ("presenter",), "source": (), "translate": ("language",), 
 _LABELS = {"analyse": "Analysing {presenter}", "source": "Reading the source", "translate": "Translating into {language}",
            "narrate": "Timing the {language} narration", "speak": "Voicing {language}{voice}",
            "render": "Rendering {presenter} — {language}", "pack": "Packing {language}"}
+#: the same, for a narration whose language is to be detected (`und`) while it is not known yet
+_NARRATION_LABELS = {"narrate": "Timing the narration", "render": "Rendering {presenter} — narration",
+                     "pack": "Packing the narration"}
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,18 @@ class TaskKey:
             raise ValueError(f"{name!r} is not a task name (e.g. translate:pt, render:pt:ab12cd34ef)")
         return cls(kind, **dict(zip(shape, rest)), voice=voice)
 
-    def label(self, names: Mapping[str, str] | None = None) -> str:
-        """A human label; `names` maps presenter labels to the names users gave them."""
+    def label(self, names: Mapping[str, str] | None = None, language: str | None = None) -> str:
+        """A human label; `names` maps presenter labels to the names users gave them, and
+        `language` is how to say the task's language ("Portuguese"; default: its tag). The
+        tasks of a narration whose language is detected (`und`, BCP-47's "undetermined") say
+        "narration" until the caller gives the detected language as `language`."""
         names = names or {}
         presenter = names.get(self.presenter, self.presenter) if self.presenter else ""
-        return _LABELS[self.kind].format(presenter=presenter, language=self.language or "",
-                                         voice=f" — {voice_words(self.voice)}" if self.voice else "")
+        template = _LABELS[self.kind]
+        if self.language == UNDETERMINED and language is None:
+            template = _NARRATION_LABELS.get(self.kind, template)
+        return template.format(presenter=presenter, language=language or self.language or "",
+                               voice=f" — {voice_words(self.voice)}" if self.voice else "")
 
 
 def voice_words(voice: str) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.cloning import reference_inputs
 from pipeline.jobs.keys import TaskKey, review_gate
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
@@ -73,7 +74,10 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None,
     max_seconds = spec.preview.seconds if spec.preview else None
     max_height = spec.preview.height if spec.preview else None
     if spec.text is not None:
-        tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language}))
+        # the flag only when set, so jobs without it keep their task keys
+        accept = {"accept_mixed_language": True} if spec.accept_mixed_language else {}
+        tasks.append(TaskNode("source", "source", params={"text": spec.text, "language": spec.source_language,
+                                                          **accept}))
     elif spec.recording:
         tasks.append(TaskNode("source", "source", inputs={"recording": spec.recording},
                               params={"language": spec.source_language, "transcript": spec.transcript,
@@ -142,6 +146,7 @@ def _speech_tasks(spec: JobSpec, lang: str, glossary: Mapping[str, Any]
     for voice in dict.fromkeys(voices.values()):  # the first presenter's voice first
         by_voice[voice] = str(TaskKey("speak", lang, voice=voice))
         tasks.append(TaskNode(by_voice[voice], "speak", deps={"translation": translation, "source": "source"},
+                              inputs=reference_inputs(voice),  # a cloned voice's speaker reference
                               params={"language": lang, "voice": voice, "rate": spec.rate},
                               language=lang, gate=review_gate(lang) if spec.review else None))
     speech = next(iter(by_voice.values()))

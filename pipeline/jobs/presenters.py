@@ -192,11 +192,11 @@ class PresenterLibrary:
 def _with_digests(options: Mapping[str, Any]) -> dict[str, Any]:
     """Renderer options with each weights file's SHA-256 beside its path (`checkpoint` ->
     `checkpoint_sha256`), so a changed file gives new render keys, never a stale render."""
-    from pipeline.jobs.artifacts import file_digest
+    from pipeline.models.files import sha256_file
 
     out = dict(options)
     for name, value in options.items():
         if name.endswith(DIGEST_SUFFIX) or not isinstance(value, str) or not os.path.isfile(value):
             continue
-        out[f"{name}{DIGEST_SUFFIX}"] = file_digest(value)
+        out[f"{name}{DIGEST_SUFFIX}"] = sha256_file(value)
     return out

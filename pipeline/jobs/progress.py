@@ -6,11 +6,13 @@ job and task records.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from pipeline.errors import JobError
 from pipeline.jobs.capabilities import language_name
 from pipeline.jobs.keys import TaskKey
+from pipeline.jobs.spec import UNDETERMINED
 from pipeline.jobs.store import WEIGHTS
 
 #: the task fields a snapshot shows, as the store names them
@@ -28,15 +30,40 @@ def summary(job: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
             "eta_seconds": eta, "review": spec.get("review", False)}
 
 
-def task_rows(job: dict[str, Any], tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each task's `TASK_FIELDS`, its presenter's file name and a label in words."""
+def task_rows(job: dict[str, Any], tasks: list[dict[str, Any]],
+              detected: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each task's `TASK_FIELDS`, its presenter's file name and a label in words. `detected`
+    maps a task language to the language found for it (`{"und": "en"}` once a narration's
+    language is detected); until then such tasks say "narration"."""
     rows = [{k: t[k] for k in TASK_FIELDS} for t in tasks]
     for t in rows:
         t["file"] = job["labels"].get(t["presenter"]) if t["presenter"] else None
-        key = TaskKey.parse(t["name"])  # in words: "Voicing Portuguese", not "speak:pt"
-        t["label"] = replace(key, language=language_name(key.language)).label(job["labels"]) if key.language \
-            else key.label(job["labels"])
+        # in words: "Voicing Portuguese", not "speak:pt"
+        t["label"] = task_label(TaskKey.parse(t["name"]), job["labels"], detected)
     return rows
+
+
+def task_label(key: TaskKey, names: Mapping[str, str], detected: Mapping[str, str] | None = None) -> str:
+    """`key`'s label with its language in words ("Rendering ana — Portuguese"); a narration's
+    undetermined language is said as `detected` gives it, else "narration"."""
+    language = (detected or {}).get(key.language, key.language) if key.language else None
+    if language is None or language == UNDETERMINED:
+        return key.label(names)
+    return key.label(names, language=language_name(language))
+
+
+def detected_languages(tasks: list[dict[str, Any]], meta: Callable[[str], Mapping[str, Any]]) -> dict[str, str]:
+    """{"und": tag} once a narration whose language was to be detected has been timed: the
+    language its narrate task heard, from the summary the runner returned for it (`meta`: an
+    artifact key -> its meta.json, `ArtifactStore.meta`); {} before that."""
+    for t in tasks:
+        if t["kind"] == "narrate" and t["language"] == UNDETERMINED and t["state"] == "done" and t["output"]:
+            try:
+                heard = meta(t["output"]).get("summary", {}).get("language")
+            except (JobError, OSError, ValueError):
+                return {}  # the artifact was collected meanwhile: say "narration"
+            return {UNDETERMINED: heard} if heard and heard != UNDETERMINED else {}
+    return {}
 
 
 def outputs(job: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:

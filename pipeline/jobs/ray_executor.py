@@ -23,8 +23,8 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.errors import JobError
@@ -73,6 +73,32 @@ def init_ray(address: str | None = None, *, num_cpus: int | None = None, num_gpu
     return True
 
 
+@dataclass(frozen=True)
+class RayOptions:
+    """How `RayExecutor` sizes its pools and watches them."""
+
+    #: a cluster ("auto": the one this machine belongs to, or HOST:PORT); None: a private local Ray
+    address: str | None = None
+    #: CPUs of a private local Ray (None: this machine's)
+    num_cpus: int | None = None
+    #: the engine pool: its workers (None: one per GPU; on a CPU-only cluster `device_slots`,
+    #: else one), the CPUs Ray reserves for each, and the task kinds it runs
+    engines: int | None = None
+    device_slots: int | None = None
+    engine_cpus: float = 1.0
+    engine_kinds: frozenset[str] = ENGINE_KINDS
+    #: CPU-pool workers (None: the cluster's CPUs left over by the engines)
+    cpu_workers: int | None = None
+    #: runs of a task after a lost worker, and restarts of a lost actor
+    max_retries: int = 2
+    max_restarts: int = 2
+    #: seconds between looks at the job store and at Ray
+    poll: float = 0.05
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "engine_kinds", frozenset(self.engine_kinds))
+
+
 @dataclass
 class _Slot:
     """One worker actor as the driver sees it."""
@@ -117,44 +143,22 @@ class RayExecutor:
     else one, when it has none), `cpu_workers` to the cluster's CPUs left over.
     """
 
-    def __init__(
-        self,
-        store: JobStore,
-        artifacts: ArtifactStore,
-        runner_factory: Callable[[], StepRunner] | str,
-        *,
-        address: str | None = None,
-        num_cpus: int | None = None,
-        engines: int | None = None,
-        device_slots: int | None = None,
-        cpu_workers: int | None = None,
-        engine_cpus: float = 1.0,
-        engine_kinds: Iterable[str] = ENGINE_KINDS,
-        max_retries: int = 2,
-        max_restarts: int = 2,
-        max_attempts: int | None = None,
-        versions: Mapping[str, str] | None = None,
-        poll: float = 0.05,
-    ):
+    def __init__(self, store: JobStore, artifacts: ArtifactStore, runner_factory: Callable[[], StepRunner] | str,
+                 options: RayOptions | None = None, *, max_attempts: int | None = None,
+                 versions: Mapping[str, str] | None = None, **fields: Any):
+        """`options` (default `RayOptions()`), with any of its fields given as keywords winning
+        (`address="auto", cpu_workers=2`); `max_attempts`, the service's setting (tries per
+        task, the first included), sets `max_retries`."""
         from pipeline.jobs.local import load_factory
 
-        if max_attempts is not None:  # the service's setting: tries per task, the first included
-            max_retries = max(0, max_attempts - 1)
+        if max_attempts is not None:
+            fields["max_retries"] = max(0, max_attempts - 1)
+        self.options = replace(options or RayOptions(), **fields)
         self.store = store
         self.artifacts = artifacts
         self.runner_factory = load_factory(runner_factory)
-        self.address = address
-        self.num_cpus = num_cpus
-        self.engines = engines
-        self.device_slots = device_slots
-        self.cpu_workers = cpu_workers
-        self.engine_cpus = engine_cpus
-        self.engine_kinds = frozenset(engine_kinds)
-        self.max_retries = max_retries
-        self.max_restarts = max_restarts
-        self.poll = poll
         self.scheduler = Scheduler(store, artifacts, versions or self.runner_factory().versions(),
-                                   max_attempts=max_retries + 1)
+                                   max_attempts=self.options.max_retries + 1)
         self.slots: list[_Slot] = []
         self._flights: dict[Any, _Flight] = {}
         self._lock = threading.Lock()
@@ -171,7 +175,7 @@ class RayExecutor:
 
         from pipeline.jobs.ray_actors import ProgressInbox, StepWorker
 
-        self._owns_ray = init_ray(self.address, num_cpus=self.num_cpus)
+        self._owns_ray = init_ray(self.options.address, num_cpus=self.options.num_cpus)
         requeued = self.store.requeue_interrupted()
         if requeued:
             log.info("requeued %d interrupted task(s)", requeued)
@@ -180,17 +184,17 @@ class RayExecutor:
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
         self._inbox = ray.remote(ProgressInbox).options(num_cpus=0, scheduling_strategy=here).remote()
         worker_cls = ray.remote(concurrency_groups={"control": 1})(StepWorker)
-        common = {"max_restarts": self.max_restarts, "max_task_retries": 0}
+        common = {"max_restarts": self.options.max_restarts, "max_task_retries": 0}
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0))
         cpus = int(resources.get("CPU", 1))
         if gpus:
-            n_engines = self.engines or gpus
-            engine_opts = {"num_gpus": 1, "num_cpus": self.engine_cpus}
+            n_engines = self.options.engines or gpus
+            engine_opts = {"num_gpus": 1, "num_cpus": self.options.engine_cpus}
         else:
-            n_engines = self.engines or self.device_slots or 1
-            engine_opts = {"num_cpus": self.engine_cpus}
-        n_cpu = self.cpu_workers or max(1, cpus - int(self.engine_cpus * n_engines))
+            n_engines = self.options.engines or self.options.device_slots or 1
+            engine_opts = {"num_cpus": self.options.engine_cpus}
+        n_cpu = self.options.cpu_workers or max(1, cpus - int(self.options.engine_cpus * n_engines))
         for pool, count, opts in (("engine", n_engines, engine_opts), ("cpu", n_cpu, {"num_cpus": 1})):
             for i in range(count):
                 handle = worker_cls.options(**common, **opts).remote(self.runner_factory, self.artifacts, pool)
@@ -262,16 +266,16 @@ class RayExecutor:
                     next_scan = now + 1.0
                 waiting = [f.ref for f in self._flights.values()] + [s.probe for s in self.slots if s.probe]
                 if not waiting:
-                    self._wake.wait(self.poll * 4)
+                    self._wake.wait(self.options.poll * 4)
                     continue
-                done, _ = ray.wait(waiting, num_returns=1, timeout=self.poll, fetch_local=False)
+                done, _ = ray.wait(waiting, num_returns=1, timeout=self.options.poll, fetch_local=False)
                 if done:
                     done, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0, fetch_local=False)
                 for ref in done:
                     self._finished(ref)
             except Exception:  # the loop must outlive any one bad answer
                 log.exception("ray executor loop")
-                self._stop.wait(self.poll * 10)
+                self._stop.wait(self.options.poll * 10)
         self._drain_progress()
 
     def _drain_progress(self) -> None:
@@ -313,7 +317,7 @@ class RayExecutor:
 
     def _pick(self, call: TaskCall) -> _Slot | None:
         """An idle worker of the call's pool; for a presenter, one that already holds it."""
-        pool = "engine" if call.kind in self.engine_kinds else "cpu"
+        pool = "engine" if call.kind in self.options.engine_kinds else "cpu"
         idle = [s for s in self.slots if s.pool == pool and s.idle]
         if not idle:
             return None

@@ -57,7 +57,7 @@ def _own_version() -> str:
 
     here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "jobs/runner.py"):
+    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "cloning.py", "jobs/runner.py"):
         f = here / name
         if f.exists():
             h.update(f.read_bytes())
@@ -75,6 +75,7 @@ class PipelineRunner:
         self.models_dir = Path(models_dir) if models_dir else None
         self._toolkit = toolkit
         self._versions: dict[str, str] | None = None
+        self._cloners = None  # pipeline.cloning.Cloners: this process's cloning models, loaded on first use
 
     @property
     def toolkit(self):
@@ -144,7 +145,8 @@ class PipelineRunner:
             _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
             doc = steps.read_script(transcript if transcript is not None else heard.text, heard.language)
         else:
-            doc = steps.read_script(call.params["text"], language)
+            doc = steps.read_script(call.params["text"], language,
+                                    accept_mixed_language=bool(call.params.get("accept_mixed_language")))
         with open(out / "document.pickle", "wb") as f:
             pickle.dump(doc, f)
         (out / "document.json").write_text(json.dumps(
@@ -175,10 +177,16 @@ class PipelineRunner:
         data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
         breaks = steps.paragraph_starts(_load_doc(inputs["source"])) if "source" in inputs else set()
         progress(0.0, f"voicing {data['target_language']}")
-        speech = steps.speak([s["text"] for s in data["sentences"]], data["target_language"], self.toolkit,
-                             paragraph_breaks=breaks, voice=call.params.get("voice"),
-                             rate=float(call.params.get("rate") or 1.0),
-                             progress=_fraction(progress, f"voicing {data['target_language']}"))
+        texts, lang = [s["text"] for s in data["sentences"]], data["target_language"]
+        options = {"paragraph_breaks": breaks, "voice": call.params.get("voice"),
+                   "rate": float(call.params.get("rate") or 1.0), "progress": _fraction(progress, f"voicing {lang}")}
+        if "reference" in inputs:  # a cloned voice: the presenter's own speech is the reference
+            from pipeline.cloning import Cloners, speak_cloned
+
+            self._cloners = self._cloners or Cloners(self.toolkit.store.cloning_models())
+            speech = speak_cloned(texts, lang, reference=inputs["reference"], cloners=self._cloners, **options)
+        else:
+            speech = steps.speak(texts, lang, self.toolkit, **options)
         _save_speech(speech, out)
         return {"seconds": round(speech.duration, 3), "voice": speech.voice, "backend": speech.backend}
 
@@ -211,6 +219,7 @@ class PipelineRunner:
 
     def _render(self, call, inputs, out, progress):
         from pipeline import steps
+        from pipeline.pack import faces_in_view
 
         video = _input_file(inputs["video"])
         speech = _load_speech(inputs["speech"])
@@ -223,7 +232,8 @@ class PipelineRunner:
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
                    "width": result.width, "height": result.height, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name,
-                   "conversions": list((result.options or {}).get("conversions") or ())}
+                   "conversions": list((result.options or {}).get("conversions") or ()),
+                   **faces_in_view(inputs.get("analysis"))}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -249,7 +259,9 @@ class PipelineRunner:
                                       duration=round(float(result["duration"]), 3), fps=result["fps"],
                                       width=result["width"], height=result["height"],
                                       frames_without_face=int(result["frames_without_face"]),
-                                      conversions=tuple(result.get("conversions") or ())))
+                                      conversions=tuple(result.get("conversions") or ()),
+                                      faces_in_frame=int(result.get("faces_in_frame", 1)),
+                                      other_face_px=float(result.get("other_face_px", 0.0))))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
         extra: dict[str, Any] = _voices_entry(call.params, inputs, speech, folder)
@@ -277,7 +289,9 @@ class PipelineRunner:
         language = target_language or speech.language or lang
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
-                          failures=list(call.params.get("failures") or ()), extra=extra)
+                          # a failed render of this pack is in its language as the user knows it, not `und`
+                          failures=[{**f, "language": language} for f in call.params.get("failures") or ()],
+                          extra=extra)
         os.replace(pack.zip_path, out / "pack.zip")
         return {"videos": len(videos)}
 

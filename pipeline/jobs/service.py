@@ -27,7 +27,7 @@ from pipeline.jobs.plan import check_graph, plan, presenter_label
 from pipeline.jobs.presenters import DIGEST_SUFFIX, PresenterLibrary, Prober, probe_media, thumbnail_jpeg
 from pipeline.jobs.review import ReviewDesk
 from pipeline.jobs.spec import JobSpec
-from pipeline.jobs.progress import outputs, summary, task_rows
+from pipeline.jobs.progress import detected_languages, outputs, summary, task_rows
 from pipeline.jobs.store import JobStore
 
 __all__ = ["AUDIO_FORMATS", "DIGEST_SUFFIX", "JobService", "Prober", "VIDEO_FORMATS", "probe_media",
@@ -60,10 +60,11 @@ class JobService:
         self.free_space = free_space or (lambda folder: shutil.disk_usage(folder).free)
         #: a `pipeline.voicing.PresenterVoices`: a voice per presenter and language at submission
         #: (profiles cached by file content in <data>/voices); injectable so tests can stub profiles
-        if voices is None:
+        if voices is None:  # cloned voices (pipeline.cloning) where a cloning model is installed
+            from pipeline.cloning import CloningVoices
             from pipeline.voicing import PresenterVoices
 
-            voices = PresenterVoices(self.data_dir / "voices")
+            voices = CloningVoices(PresenterVoices(self.data_dir / "voices"), artifacts)
         self.voices = voices
         self.library = PresenterLibrary(store, artifacts, self.submit, prober=prober, thumbnailer=thumbnailer,
                                         allow_paths=allow_paths)
@@ -242,7 +243,7 @@ class JobService:
         job = self.store.job(job_id)
         tasks = self.store.tasks(job_id)
         out = summary(job, tasks)
-        out["tasks"] = task_rows(job, tasks)
+        out["tasks"] = task_rows(job, tasks, detected_languages(tasks, self.artifacts.meta))
         out["reviews"] = [{"language": r["language"], "approved": bool(r["approved"]), "edited": bool(r["edited"]),
                            "approved_by": r["approved_by"], "approved_at": r["approved_at"]}
                           for r in self.store.reviews(job_id)]

@@ -62,6 +62,9 @@ class JobSpec:
       transcript       the words of the recording or of the one narration [lipsync --transcript]
       audio_track      1-based audio stream of recording/narrations files [--audio-track]
       source_language  the source's tag; None: detected [--source-lang / lipsync --language]
+      accept_mixed_language  with a text script and source_language: translate lines identified
+                       as another language (in the same writing system) as source_language, with
+                       a note in the manifest, instead of stopping [--accept-mixed-language]
       translations     provided translations file (XLIFF 2.x, PO, CSV, JSON) [--translations]
       glossary         {keep: [terms], forced: {language: {term: translation}}}, or a file
                        reference (CSV/TSV/JSON/YAML) the service reads [--glossary]
@@ -91,6 +94,7 @@ class JobSpec:
     transcript: str | None = None
     audio_track: int | None = None
     source_language: str | None = None
+    accept_mixed_language: bool = False
     translations: str | None = None
     glossary: Mapping[str, Any] | str = field(default_factory=dict)
     review: bool = False
@@ -131,7 +135,7 @@ class JobSpec:
         values["renderer_options"] = _str_mapping(values.get("renderer_options"), "renderer_options",
                                                   "renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
         values["preview"] = _preview(values.get("preview"))
-        for flag in ("review", "analyse_only", "accept_truncated"):
+        for flag in ("review", "analyse_only", "accept_truncated", "accept_mixed_language"):
             values[flag] = _flag(values.get(flag, False), flag)
         for name in ("text", "recording", "transcript", "translations", "source_language"):
             if values.get(name) is not None and not isinstance(values[name], str):
@@ -217,6 +221,9 @@ class JobSpec:
             raise SpecError("audio_track: it picks the audio stream of a recording or narration; the source is text")
         if self.translations is not None and self.narrations:
             raise SpecError("translations: narrations are not translated; drop translations or give text")
+        if self.accept_mixed_language and (self.text is None or not self.source_language):
+            raise SpecError("accept_mixed_language: it lets a text script read as its given source_language keep "
+                            "lines in another language; give source_language (--source-lang) and text, or drop it")
         if self.review and self.narrations:
             raise SpecError("review: narrations are not translated, so there is nothing to review")
 

@@ -247,34 +247,37 @@ class JobStore:
     def cancel(self, job_id: str, name: str | None = None) -> list[str]:
         """Cancel a job (or one task); returns the names of tasks that were running."""
         with self._tx() as db:
-            self._need_job(db, job_id)
-            where, args = ("AND name=?", (job_id, name)) if name else ("", (job_id,))
-            running = [r[0] for r in db.execute(
-                f"SELECT name FROM tasks WHERE job_id=? AND state='running' {where}", args)]
+            where, args = self._scope(db, job_id, name)
+            running = _names_in(db, where, args, ("running",))
             db.execute(f"UPDATE tasks SET state='cancelled', finished=? WHERE job_id=? {where}"
                        " AND state IN ('queued','running')", (time.time(), *args))
             if name is None:
-                db.execute("UPDATE jobs SET state='cancelled', finished=? WHERE id=? AND state IN"
-                           " ('queued','running','waiting-review')", (time.time(), job_id))
+                db.execute(f"UPDATE jobs SET state='cancelled', finished=? WHERE id=? AND state IN ({_marks(ACTIVE)})",
+                           (time.time(), job_id, *ACTIVE))
         if name is not None:
             self.refresh_job(job_id)
         return running
 
     def retry(self, job_id: str, name: str | None = None) -> list[str]:
         """Requeue failed and cancelled tasks of a job (or one task)."""
+        ended = ("failed", "cancelled")
         with self._tx() as db:
-            self._need_job(db, job_id)
-            where, args = ("AND name=?", (job_id, name)) if name else ("", (job_id,))
-            names = [r[0] for r in db.execute(
-                f"SELECT name FROM tasks WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)]
+            where, args = self._scope(db, job_id, name)
+            names = _names_in(db, where, args, ended)
             db.execute(f"UPDATE tasks SET state='queued', error=NULL, attempts=0, progress=0, message=NULL"
-                       f" WHERE job_id=? AND state IN ('failed','cancelled') {where}", args)
+                       f" WHERE job_id=? {where} AND state IN ({_marks(ended)})", (*args, *ended))
             for n in names:  # a pack built without a render that is retried is built again
                 reset_downstream(db, job_id, n)
             if names:
                 db.execute("UPDATE jobs SET state='queued', finished=NULL, error=NULL WHERE id=?", (job_id,))
         self.refresh_job(job_id)
         return names
+
+    def _scope(self, db, job_id: str, name: str | None) -> tuple[str, tuple[str, ...]]:
+        """The SQL that narrows `WHERE job_id=?` to one task (`name`) or none, and the arguments
+        of both; JobError when there is no such job."""
+        self._need_job(db, job_id)
+        return ("AND name=?", (job_id, name)) if name else ("", (job_id,))
 
     def requeue_interrupted(self) -> int:
         """At start-up: tasks left running by a stopped service go back to the queue."""
@@ -378,3 +381,14 @@ class JobStore:
         cutoff = time.time() - older_than_s
         return [r[0] for r in self._db().execute(
             "SELECT id FROM jobs WHERE keep=0 AND state IN ('done','failed','cancelled') AND created < ?", (cutoff,))]
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    """SQL placeholders for `values` in an IN (...) list."""
+    return ",".join("?" * len(values))
+
+
+def _names_in(db, where: str, args: tuple[str, ...], states: tuple[str, ...]) -> list[str]:
+    """Names of the tasks that `WHERE job_id=? {where}` picks and that are in one of `states`."""
+    return [r[0] for r in db.execute(f"SELECT name FROM tasks WHERE job_id=? {where} AND state IN ({_marks(states)})",
+                                     (*args, *states))]

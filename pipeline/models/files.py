@@ -42,12 +42,11 @@ def _concatenate(parts: list[Path], out: Path, chunk: int = 1 << 22) -> str:
     return h.hexdigest()
 
 
-def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
-    h = hashlib.sha256()
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 (64 hex digits) of a file's bytes: pipeline's one file digest (model manifests,
+    stored inputs, weights named in renderer options)."""
     with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _checksums(folder: Path) -> dict[str, dict]:

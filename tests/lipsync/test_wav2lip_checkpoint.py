@@ -120,40 +120,33 @@ def test_missing_file_raises_model_not_found(tmp_path):
         load_checkpoint(tmp_path / "nowhere.pth")
 
 
-def test_find_checkpoint_order_and_error(tmp_path, monkeypatch):
-    models = tmp_path / "models"
-    folder = models / "wav2lip"
+def test_find_checkpoint_order_and_error(tmp_path):
+    folder = tmp_path / "models" / "wav2lip"
     folder.mkdir(parents=True)
-    monkeypatch.setenv("POLYDUB_MODELS", str(models))
     with pytest.raises(ModelNotFoundError) as info:
-        find_checkpoint()
+        find_checkpoint(folder)
     message = str(info.value)
     assert "wav2lip" in message and "--checkpoint" in message
     assert str(folder / "wav2lip_gan.pth") in message and str(folder / "wav2lip.pth") in message
 
     (folder / "wav2lip.pth").write_bytes(b"x")
-    assert find_checkpoint() == folder / "wav2lip.pth"
+    assert find_checkpoint(folder) == folder / "wav2lip.pth"
     (folder / "wav2lip_gan.pth").write_bytes(b"x")
-    assert find_checkpoint() == folder / "wav2lip_gan.pth"
+    assert find_checkpoint(folder) == folder / "wav2lip_gan.pth"
     explicit = tmp_path / "mine.pth"
     explicit.write_bytes(b"x")
     assert find_checkpoint(explicit) == explicit
-    assert find_checkpoint(folder) == folder / "wav2lip_gan.pth"
     with pytest.raises(ModelNotFoundError, match=str(tmp_path / "other.pth")):
         find_checkpoint(tmp_path / "other.pth")
 
-    monkeypatch.delenv("POLYDUB_MODELS")
-    with pytest.raises(ModelNotFoundError, match="POLYDUB_MODELS is not set"):
+
+def test_no_checkpoint_given_is_a_clear_error():
+    # the leaf knows no models folder: without a path it says how to give one
+    with pytest.raises(ModelNotFoundError, match="no Wav2Lip generator checkpoint given.*--checkpoint"):
         find_checkpoint()
 
 
-def test_found_default_checkpoint_loads(checkpoints, monkeypatch):
-    # the fixture folder is not named "wav2lip", so point a models folder at it through a link
-    link_root = Path(checkpoints[0]).parent.parent / "polydub_models"
-    link_root.mkdir(exist_ok=True)
-    link = link_root / "wav2lip"
-    if not link.exists():
-        link.symlink_to(Path(checkpoints[0]).parent, target_is_directory=True)
-    monkeypatch.setenv("POLYDUB_MODELS", str(link_root))
-    assert find_checkpoint().name == "wav2lip_gan.pth"
-    assert isinstance(load_checkpoint(find_checkpoint(), device="cpu"), Wav2LipModel)
+def test_found_default_checkpoint_loads(checkpoints):
+    folder = Path(checkpoints[0]).parent
+    assert find_checkpoint(folder).name == "wav2lip_gan.pth"
+    assert isinstance(load_checkpoint(find_checkpoint(folder), device="cpu"), Wav2LipModel)

@@ -83,10 +83,10 @@ def test_registered_in_the_engine():
     assert isinstance(Wav2LipRenderer(device="cpu", model=FakeGenerator()), Renderer)
 
 
-def test_no_checkpoint_anywhere_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path))
+def test_no_checkpoint_anywhere_is_a_clear_error(tmp_path):
+    (tmp_path / "wav2lip").mkdir()
     with pytest.raises(ModelNotFoundError) as info:
-        create_renderer("wav2lip", device="cpu")
+        create_renderer("wav2lip", device="cpu", checkpoint=tmp_path / "wav2lip")
     message = str(info.value)
     assert str(tmp_path / "wav2lip" / "wav2lip_gan.pth") in message and "--checkpoint" in message
 

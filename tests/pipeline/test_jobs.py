@@ -350,3 +350,16 @@ def test_a_changed_checkpoint_file_gives_new_render_keys(h, videos, tmp_path):
     assert h.run() == {"render": 1, "pack": 1}
     options = h.store.job(job)["spec"]["renderer_options"]
     assert options["checkpoint"] == str(weights) and len(options["checkpoint_sha256"]) == 64
+
+
+def test_a_detected_narration_whose_renders_all_failed_says_so_without_und(h, videos, tmp_path):
+    from tests.helpers.media import write_wav
+
+    narration = write_wav(tmp_path / "talk.wav")
+    job = h.service.submit(JobSpec.from_dict({"narrations": {"und": str(narration)}, "presenters": [str(videos[0])]}))
+    bad = presenter_label(next(t for t in h.store.tasks(job) if t["kind"] == "render")["inputs"]["video"])
+    (h.root / f"fail-{bad}").touch()
+    h.run()
+    pack = h.store.task(job, "pack:und")
+    assert pack["state"] == "failed"
+    assert "no presenter could be rendered for the narration, so there is no pack" in pack["error"]

@@ -76,3 +76,11 @@ def test_languages_what_runs_first(empty_store):
     assert not spanish.runs and spanish.needs == "a translation model en-es"
     assert [r.runs for r in rows] == sorted((r.runs for r in rows), reverse=True)
     assert {r.tag for r in empty_store.languages("pt-BR") if r.runs} == {"en"}
+
+
+def test_a_cloned_voice_is_left_to_the_submission_that_resolves_it(empty_store):
+    """`clone:<backend>` is no installed voice: whether it can clone is decided per presenter when
+    the job is submitted (pipeline.cloning); the language must still have a voice."""
+    empty_store.check(_spec(languages=("pt-BR",), text="Hi.", source_language="en", voices={"pt-BR": "clone:xtts"}))
+    with pytest.raises(SpecError, match="languages: qq: no installed voice speaks"):
+        empty_store.check(_spec(languages=("qq",), text="Hi.", source_language="en", voices={"qq": "clone:xtts"}))

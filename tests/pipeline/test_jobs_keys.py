@@ -36,3 +36,11 @@ def test_labels_name_the_presenter_and_the_language():
     assert TaskKey("render", "pt", "ab12").label({"ab12": "Ana"}) == "Rendering Ana — pt"
     assert TaskKey("speak", "pt").label() == "Voicing pt"
     assert TaskKey("analyse", presenter="ab12").label() == "Analysing ab12"
+
+
+def test_a_detected_narration_says_narration_until_its_language_is_known():
+    assert TaskKey("narrate", "und").label() == "Timing the narration"
+    assert TaskKey("render", "und", "ab12").label({"ab12": "Ana"}) == "Rendering Ana — narration"
+    assert TaskKey("pack", "und").label() == "Packing the narration"
+    assert TaskKey("render", "und", "ab12").label({"ab12": "Ana"}, language="English") == "Rendering Ana — English"
+    assert TaskKey("pack", "pt").label(language="Portuguese") == "Packing Portuguese"

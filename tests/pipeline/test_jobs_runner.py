@@ -87,15 +87,36 @@ def test_render_tasks_decode_with_the_spec_background_and_truncation(tmp_path):
     speech.mkdir()
     _save_speech(Speech(audio=np.zeros(1600, np.float32), sample_rate=16000, phonemes=(), words=(), sentences=(),
                         language="pt", voice="v", backend="b"), speech)
+    analysis = tmp_path / "analysis"  # the presenter report: two faces in view
+    analysis.mkdir()
+    (analysis / "report.json").write_text(json.dumps({"faces_in_frame": 2, "other_face_px": 71.0}))
     engine = _Engine()
     out = tmp_path / "out"
     out.mkdir()
-    call = TaskCall("job", "render:pt:p1", "render", "k" * 64, {"video": str(video), "speech": str(speech)},
+    call = TaskCall("job", "render:pt:p1", "render", "k" * 64,
+                    {"video": str(video), "speech": str(speech), "analysis": str(analysis)},
                     dict(tasks["render"].params))
     PipelineRunner(toolkit=steps.Toolkit(engine=engine)).run(call, out, lambda f, m=None: None)
     assert engine.decode.accept_truncated is True and engine.decode.background == (128, 128, 128)
-    assert json.loads((out / "result.json").read_text())["conversions"] == [
-        "mirrored to 64x48, as its display matrix says"]
+    result = json.loads((out / "result.json").read_text())
+    assert result["conversions"] == ["mirrored to 64x48, as its display matrix says"]
+    assert (result["faces_in_frame"], result["other_face_px"]) == (2, 71.0)
+    # the pack's manifest says it for that video
+    (out / "video.mp4").write_bytes(b"video")
+    pack, packed = tmp_path / "pack", tmp_path / "packed"
+    pack.mkdir()
+    packed.mkdir()
+    inputs = {**_inputs(packed), "render:p1": str(out)}
+    failed = {"presenter": "bo", "language": "pt", "error": "bo.mp4: no face found in any frame"}
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, inputs,
+                    {"language": "pt", "names": {"p1": "ana"}, "failures": [failed]})
+    PipelineRunner(tmp_path / "data").run(call, pack, lambda f, m=None: None)
+    manifest = json.loads((pack / "pack" / "manifest.json").read_text())
+    video_entry = manifest["videos"][0]
+    assert video_entry["presenter"] == "ana" and video_entry["faces_in_frame"] == 2
+    assert video_entry["other_face_px"] == 71.0
+    # a failed render is listed in the pack's language as the manifest gives it (a lipsync's: the detected one)
+    assert manifest["failures"] == [{**failed, "language": "pt-BR"}] and manifest["language"] == "pt-BR"
 
 
 def test_a_language_with_two_voices_packs_a_narration_per_voice_and_each_presenters_voice(tmp_path):
@@ -126,6 +147,29 @@ def test_the_manifest_names_a_voice_once_whether_the_synthesizer_gave_its_id_or_
 
     assert voice_id("kokoro", "kokoro:jf_nezumi") == "kokoro:jf_nezumi"  # was "kokoro:kokoro:jf_nezumi"
     assert voice_id("piper", "en_US-joe-medium") == "piper:en_US-joe-medium"
+
+
+def test_the_source_task_refuses_a_line_in_another_language_unless_the_spec_accepts_it(tmp_path):
+    import pytest
+
+    from pipeline.errors import InputError
+    from pipeline.jobs.plan import plan
+    from pipeline.jobs.spec import JobSpec
+
+    text = ("Wear your helmet before entering the site.\n\nPortez toujours vos gants avant de démarrer la machine.\n\n"
+            "Report every damaged cable to your supervisor at once.\n")
+    spec = JobSpec.from_dict({"text": text, "languages": ["pt"], "presenters": ["p1"], "source_language": "en"})
+    accepted = JobSpec.from_dict({**spec.to_dict(), "accept_mixed_language": True})
+    params = {name: {t.kind: t for t in plan(s)}["source"].params for name, s in (("given", spec), ("ok", accepted))}
+    assert "accept_mixed_language" not in params["given"]  # jobs without the flag keep their keys
+    runner = PipelineRunner(tmp_path / "data")
+    for name in params:
+        (tmp_path / name).mkdir()
+    call = TaskCall("job", "source", "source", "k" * 64, {}, dict(params["given"]))
+    with pytest.raises(InputError, match=r"line 3 reads as French \(fr\)"):
+        runner.run(call, tmp_path / "given", lambda f, m=None: None)
+    call = TaskCall("job", "source", "source", "k" * 64, {}, dict(params["ok"]))
+    assert runner.run(call, tmp_path / "ok", lambda f, m=None: None) == {"sentences": 3, "language": "en"}
 
 
 def test_per_item_progress_is_reported_in_whole_percents():

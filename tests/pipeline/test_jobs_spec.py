@@ -67,6 +67,9 @@ def test_source_specific_fields_need_their_source():
     assert spec.languages == ("und",) and spec.audio_track == 2
     with pytest.raises(SpecError, match="review"):
         JobSpec.from_dict({"narrations": {"pt": "pt.wav"}, "presenters": ["a.mp4"], "review": True})
+    with pytest.raises(SpecError, match="accept_mixed_language: .*give source_language"):
+        JobSpec.from_dict({**BASE, "accept_mixed_language": True})  # the language is detected: nothing to accept
+    assert JobSpec.from_dict({**BASE, "source_language": "en", "accept_mixed_language": True}).accept_mixed_language
 
 
 @pytest.mark.parametrize("name, body", [

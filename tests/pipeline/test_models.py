@@ -189,3 +189,16 @@ def test_cli_models_commands(tmp_path, capsys):
     assert main(["models", "--models", str(tmp_path), "import", str(src)]) == 0
     assert main(["models", "--models", str(tmp_path), "verify", "voice-x"]) == 0
     assert "ok    voice-x: 1 file(s) match" in capsys.readouterr().out
+
+
+def test_translation_checksums_come_from_the_manifests(tmp_path):
+    from pipeline.models import sha256_file
+    from translate.backends.bergamot import bundled_models_dir
+
+    store = ModelStore(tmp_path / "store")
+    assert store.translation_checksums() == {}
+    entry = store.import_(bundled_models_dir() / "enpt-1693087644", "bergamot-enpt")
+    recorded = store.translation_checksums()
+    model = next(entry.glob("model*.bin"))
+    assert recorded[str(model)] == sha256_file(model)
+    assert all(Path(p).is_relative_to(entry) for p in recorded)  # the store's own files only

@@ -83,3 +83,14 @@ def test_each_video_lists_what_decoding_did(tmp_path):
     write_pack(folder, language="pt", speech=_long_speech(), script_text="t", videos=[video], models={})
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["videos"][0]["conversions"] == [turned]
+
+
+def test_a_second_face_in_view_is_said_in_the_manifest(tmp_path):
+    from pipeline.pack import faces_in_view
+
+    analysis = tmp_path / "analysis"
+    analysis.mkdir()
+    (analysis / "report.json").write_text(json.dumps({"faces_in_frame": 2, "other_face_px": 87.46}))
+    assert faces_in_view(analysis) == {"faces_in_frame": 2, "other_face_px": 87.5}
+    (analysis / "report.json").write_text(json.dumps({"faces_in_frame": 1, "other_face_px": 0.0}))
+    assert faces_in_view(analysis) == {} and faces_in_view(tmp_path / "gone") == {} and faces_in_view(None) == {}

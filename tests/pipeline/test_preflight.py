@@ -50,3 +50,17 @@ def test_a_language_no_model_reaches_is_refused_for_the_whole_script(tmp_path, t
     with pytest.raises(InputError, match="no model translates en->fi"):
         check_inputs(spec, toolkit)
     check_inputs(JobSpec.from_dict({**spec.to_dict(), "languages": ["pt"]}), toolkit)
+
+
+def test_a_script_given_as_english_with_a_french_line_is_refused_unless_accepted(tmp_path, toolkit):
+    video = clip_with_audio(tmp_path / "ana.mkv", frames=5)
+    text = ("Clean the nozzle at the end of every shift.\n\n"
+            "Nettoyez la buse à la fin de chaque journée de travail.\n\n"
+            "Report every damaged cable to your supervisor at once.\n")
+    spec = JobSpec.from_dict({"text": text, "languages": ["pt"], "source_language": "en", "presenters": [str(video)]})
+    with pytest.raises(InputError, match=r"given as en, but line 3 reads as French \(fr\)"):
+        check_inputs(spec, toolkit)
+    check_inputs(JobSpec.from_dict({**spec.to_dict(), "accept_mixed_language": True}), toolkit)
+    # detected (no source language): the French line is its own, and no model takes it to pt
+    with pytest.raises(InputError, match=r"line 3 in French \(fr\).*--accept-mixed-language"):
+        check_inputs(JobSpec.from_dict({**spec.to_dict(), "source_language": None}), toolkit)

@@ -44,3 +44,30 @@ def test_summary_rows_and_outputs():
     assert rows[0]["file"] == "alice" and rows[1]["file"] is None and all(r["label"] for r in rows)
     assert outputs(_job(), tasks) == {"videos": [{"language": "es", "presenter": "p1", "name": "alice"}],
                                       "packs": []}
+
+
+def test_a_detected_narrations_tasks_say_narration_then_the_language_heard():
+    from pipeline.errors import JobError
+    from pipeline.jobs.progress import detected_languages
+
+    tasks = [_task("narrate:und", "narrate", "running", 0.5, "und"),
+             _task("render:und:p1", "render", "queued", language="und", presenter="p1"),
+             _task("pack:und", "pack", "queued", language="und")]
+    for t in tasks:
+        t["output"] = None
+    assert [r["label"] for r in task_rows(_job(), tasks)] == [
+        "Timing the narration", "Rendering alice — narration", "Packing the narration"]
+    assert detected_languages(tasks, lambda key: {}) == {}  # not timed yet
+    tasks[0].update(state="done", output="k1")
+    metas = {"k1": {"summary": {"seconds": 5.0, "language": "en"}}}
+    detected = detected_languages(tasks, metas.__getitem__)
+    assert detected == {"und": "en"}
+    assert [r["label"] for r in task_rows(_job(), tasks, detected)] == [
+        "Timing the English narration", "Rendering alice — English", "Packing English"]
+
+    def collected(key):
+        raise JobError(f"artifact {key} is missing")
+    assert detected_languages(tasks, collected) == {}  # collected meanwhile: "narration" again
+    # a narration given in a language: its tag in words, nothing looked up
+    given = [_task("render:pt:p1", "render", "queued", language="pt", presenter="p1")]
+    assert task_rows(_job(), given)[0]["label"] == "Rendering alice — Portuguese"

@@ -48,3 +48,12 @@ def test_without_a_translation_and_in_the_scripts_own_language():
     assert [e["outcome"] for e in segment_report(doc)] == ["kept", "kept"]
     same = Translator(engines=_engines(("ar", "en")), bundled=False).translate(doc, "en", "en")
     assert [(e["outcome"], e.get("from")) for e in segment_report(doc, same)] == [("kept", None), ("translated", "ar")]
+
+
+def test_a_line_read_as_the_given_language_says_what_it_was_identified_as():
+    doc = read_source("Wear your helmet before entering the site.\n\n"
+                      "Portez toujours vos gants avant de démarrer la machine.\n", language="en")
+    engine = fake_engine("en", "pt", lambda t: "Use sempre o capacete e as luvas antes de começar.")
+    report = segment_report(doc, Translator(engines=[engine], bundled=False).translate(doc, "en", "pt"))
+    assert [(e["line"], e["language"], e.get("identified_as")) for e in report] == [(1, "en", None), (3, "en", "fr")]
+    assert report[1]["outcome"] == "translated" and report[1]["from"] == "en"

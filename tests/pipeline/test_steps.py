@@ -66,3 +66,36 @@ def test_job_runner_translates_with_an_imported_model(tmp_path, monkeypatch, tin
     assert task["state"] == "done", task["error"]
     data = json.loads((artifacts.path(task["output"]) / "translation.json").read_text())
     assert data["backend"] == "marian" and data["target_language"] == "de"
+
+
+class _RecordingEngine:
+    """Stands in for lipsync.LipSyncEngine: records what `render` was asked."""
+
+    def __init__(self):
+        self.options = None
+
+    def render(self, *args, renderer_options=None, **kwargs):
+        self.options = renderer_options
+        return "rendered"
+
+
+def test_wav2lip_checkpoint_comes_from_the_model_store(tmp_path):
+    import numpy as np
+
+    from pipeline.errors import ModelNotFoundError
+    from pipeline.steps import render
+    from tts.types import Speech
+
+    speech = Speech(np.zeros(160, np.float32), 16_000, (), (), (), "en", "espeak:en", "espeak")
+    engine = _RecordingEngine()
+    toolkit = Toolkit(store=ModelStore(tmp_path / "models"), cache_dir=tmp_path / "cache", engine=engine)
+    with pytest.raises(ModelNotFoundError, match=r"'wav2lip' not found; searched: .*models/wav2lip.*--checkpoint"):
+        render(tmp_path / "ana.mp4", speech, tmp_path / "out.mp4", toolkit, renderer="wav2lip")
+    (tmp_path / "models" / "wav2lip").mkdir(parents=True)
+    render(tmp_path / "ana.mp4", speech, tmp_path / "out.mp4", toolkit, renderer="wav2lip")
+    assert engine.options == {"checkpoint": str(tmp_path / "models" / "wav2lip")}
+    render(tmp_path / "ana.mp4", speech, tmp_path / "out.mp4", toolkit, renderer="wav2lip",
+           renderer_options={"checkpoint": "/given.pth"})
+    assert engine.options == {"checkpoint": "/given.pth"}  # a given checkpoint wins
+    render(tmp_path / "ana.mp4", speech, tmp_path / "out.mp4", toolkit, renderer="auto")
+    assert engine.options is None  # other renderers take no checkpoint

@@ -99,3 +99,21 @@ def test_corrupt_bergamot_folder(tmp_path):
     translator = Translator(models={"en-pt": folder}, bundled=False)
     with pytest.raises(ModelLoadError, match="Bergamot.*damaged"):
         translator.translate(["Open the valve."], "en", "pt")
+
+
+def test_bergamot_files_are_checked_against_the_checksums_given(tmp_path):
+    import hashlib
+
+    from translate.backends.bergamot import bundled_models_dir
+
+    folder = tmp_path / "enpt-1"
+    shutil.copytree(bundled_models_dir() / "enpt-1693087644", folder)
+    recorded = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+    translated = Translator(models={"en-pt": folder}, bundled=False, checksums=recorded).translate(
+        ["Open the valve."], "en", "pt")
+    assert translated.backend == "bergamot" and translated.sentences[0].text.strip()
+    model = next(folder.glob("model*.bin"))
+    recorded[str(model)] = "0" * 64  # the file no longer matches what the store recorded
+    stale = Translator(models={"en-pt": folder}, bundled=False, checksums=recorded)
+    with pytest.raises(ModelLoadError, match=rf"{model.name} is missing or does not match its recorded checksum"):
+        stale.translate(["Open the valve."], "en", "pt")

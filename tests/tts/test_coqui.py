@@ -27,9 +27,9 @@ def _fake_folder(root):
 
 @pytest.mark.skipif(HAS_COQUI, reason="coqui-tts is installed here; the real-model test runs instead")
 def test_missing_package_is_a_clear_error(tmp_path):
-    _fake_folder(tmp_path)
-    synth = tts.Synthesizer(models_dir=tmp_path)
-    assert "coqui:tiny-vits" in {v.id for v in tts.list_voices(tmp_path)}
+    paths = {"coqui": [_fake_folder(tmp_path)]}
+    synth = tts.Synthesizer(model_paths=paths)
+    assert "coqui:tiny-vits" in {v.id for v in tts.list_voices(paths)}
     with pytest.raises(tts.BackendUnavailableError, match="Coqui TTS is not installed"):
         synth.synthesize(["Hello there."], "en", voice="coqui:tiny-vits")
 
@@ -67,7 +67,7 @@ def tiny_vits(tmp_path_factory):
 
 @pytest.mark.skipif(not HAS_COQUI, reason="coqui-tts not installed (it lives in .venv-coqui; see README)")
 def test_vits_folder_speaks_with_a_timeline(tiny_vits):
-    synth = tts.Synthesizer({"en": "coqui:tiny-vits"}, models_dir=tiny_vits)
+    synth = tts.Synthesizer({"en": "coqui:tiny-vits"}, model_paths={"coqui": [tiny_vits / "coqui" / "tiny-vits"]})
     speech = synth.synthesize(["Switch off the machine."], "en")
     assert speech.backend == "coqui" and speech.voice == "coqui:tiny-vits"
     assert speech.audio.dtype == np.float32 and speech.duration > 0.2

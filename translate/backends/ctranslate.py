@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from translate.backends import ModelSpec, pair_of_folder, register_backend
+from translate.backends import ModelSpec, marian_family_spec, pair_of_folder, register_backend
 from translate.backends.marian import is_marian_folder
 from translate.errors import ModelLoadError
 
@@ -74,14 +74,7 @@ class CTranslate2Kind:
     name = "ctranslate2"
 
     def discover(self, path: Path, pair: tuple[str, str] | None) -> list[ModelSpec]:
-        if not is_ct2_folder(path):
-            return []
-        langs = pair_of_folder(path, pair)
-        if not langs:
-            raise ModelLoadError(
-                f"cannot tell which languages the CTranslate2 model {path} translates; name the pair, "
-                "e.g. models={'en-de': path}, or add polydub.json with source and target")
-        return [ModelSpec(self.name, path, langs[0], langs[1], f"ctranslate2/{path.name}")]
+        return [marian_family_spec(self.name, "CTranslate2", path, pair)] if is_ct2_folder(path) else []
 
     def load(self, spec: ModelSpec, device: str | None) -> CTranslate2Engine:
         try:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from translate.backends import ModelSpec, pair_of_folder, register_backend
+from translate.backends import ModelSpec, marian_family_spec, register_backend
 from translate.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,7 @@ class MarianKind:
     name = "marian"
 
     def discover(self, path: Path, pair: tuple[str, str] | None) -> list[ModelSpec]:
-        if not is_marian_folder(path):
-            return []
-        langs = pair_of_folder(path, pair)
-        if not langs:
-            raise ModelLoadError(
-                f"cannot tell which languages the Marian model {path} translates; name the pair, "
-                "e.g. models={'en-de': path}, or add polydub.json with source and target")
-        return [ModelSpec(self.name, path, langs[0], langs[1], f"marian/{path.name}")]
+        return [marian_family_spec(self.name, "Marian", path, pair)] if is_marian_folder(path) else []
 
     def load(self, spec: ModelSpec, device: str | None) -> MarianEngine:
         missing = [n for n in NEEDED if not (spec.path / n).is_file()]

@@ -7,7 +7,7 @@ into audio with a phone and word timeline relative to that audio. Everything aro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -36,34 +36,40 @@ class Backend(Protocol):
     def speak(self, text: str, voice: VoiceInfo, language: str, rate: float) -> Utterance: ...
 
 
-BackendFactory = Callable[[Path | None], Backend]
+#: Where each backend finds models besides its own bundled default: backend name → paths, as the
+#: caller resolved them (pipeline's model store). Piper: voice files (.onnx, config beside) or
+#: folders of them; Kokoro: folders holding kokoro-v1.0.int8.onnx, vocab.json, voices_ja.npz;
+#: Coqui: model folders (config.json + checkpoint). A backend missing from it gets none.
+ModelPaths = Mapping[str, Sequence[Path]]
+
+BackendFactory = Callable[[Sequence[Path]], Backend]
 
 
-def _espeak(models_dir: Path | None) -> Backend:
+def _espeak(paths: Sequence[Path]) -> Backend:
     from tts.backends.espeak_backend import EspeakBackend
 
     return EspeakBackend()
 
 
-def _piper(models_dir: Path | None) -> Backend:
+def _piper(paths: Sequence[Path]) -> Backend:
     from tts.backends.piper_backend import PiperBackend
 
-    return PiperBackend(models_dir)
+    return PiperBackend(paths)
 
 
-def _kokoro(models_dir: Path | None) -> Backend:
+def _kokoro(paths: Sequence[Path]) -> Backend:
     from tts.backends.kokoro_backend import KokoroBackend
 
-    return KokoroBackend(models_dir)
+    return KokoroBackend(paths)
 
 
-def _coqui(models_dir: Path | None) -> Backend:
+def _coqui(paths: Sequence[Path]) -> Backend:
     from tts.backends.coqui_backend import CoquiBackend
 
-    return CoquiBackend(models_dir)
+    return CoquiBackend(paths)
 
 
-# Name → factory (models folder → backend). Backends import their heavy packages lazily.
+# Name → factory (the backend's model paths → backend). Backends import their heavy packages lazily.
 REGISTRY: Mapping[str, BackendFactory] = {
     "espeak": _espeak,
     "piper": _piper,

