@@ -35,7 +35,7 @@ class JobCreate(BaseModel):
     voices: dict[str, str | dict[str, str]] = Field(
         default_factory=dict, description="{language: voice} and/or {presenter id: {language: voice}}; "
                                           "voice: an id from GET /voices, or female/male")
-    glossary: dict[str, Any] = Field(default_factory=dict, description="{keep: [terms], forced: {term: {lang: text}}}")
+    glossary: dict[str, Any] = Field(default_factory=dict, description="{keep: [terms], forced: {language: {term: translation}}}, as in a job file")
     review: bool = False
     renderer: str = "auto"
     name: str = Field("", max_length=200)

@@ -1,5 +1,5 @@
 """How long a segment must be before its language can be told: identification accuracy
-against length on the Latin-script sentences of tests/translate/sentences.py (the
+against length on the Latin-script sentences of tests/helpers/sentences.py (the
 languages where it is hard), cut to their first 1, 2, 3... words, among the languages
 polydub identifies. Also load time and memory of the identifiers.
 
@@ -8,7 +8,7 @@ polydub identifies. Also load time and memory of the identifiers.
 
 Prints, per bucket of letters, how many prefixes were identified right, wrong, or left
 unidentified at the confidence floor, and the same for headings, names and codes that must
-never be identified (tests/translate/sentences.py NOT_LANGUAGE).
+never be identified (tests/helpers/sentences.py NOT_LANGUAGE).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import resource
 import time
 from collections import defaultdict
 
-from tests.translate.sentences import LATIN, NOT_LANGUAGE
+from tests.helpers.sentences import LATIN, NOT_LANGUAGE
 from translate.languages import IDENTIFIED
 
 

@@ -112,8 +112,7 @@ def real_batch() -> None:
 def api_latency(clients: int, rounds: int) -> None:
     import httpx
 
-    sys.path.insert(0, str(ROOT / "tests" / "api"))
-    from conftest import Server
+    from tests.helpers.service import Server
 
     from pipeline.demo import make_demo_presenter
 

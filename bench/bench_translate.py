@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.translate.helpers import SOP, build_tiny_marian  # noqa: E402
+from tests.helpers.translate import SOP, build_tiny_marian  # noqa: E402
 from translate import Translator, read_source  # noqa: E402
 from translate.backends import backend_kinds, discover  # noqa: E402
 from translate.backends.ctranslate import convert_marian  # noqa: E402
@@ -86,7 +86,7 @@ def bench_marian(tmp: Path, label: str, texts: list[str], threads: int, **size) 
 
 def bench_transcribe() -> None:
     """Whisper base on the shared narration, when the real media is present."""
-    from tests.conftest import shared_media_dir
+    from tests.helpers.footage import shared_media_dir
 
     media = shared_media_dir()
     if media is None:

@@ -25,7 +25,7 @@ def main() -> int:
     import httpx
 
     from pipeline.demo import make_demo_presenter
-    from tests.api.conftest import Server
+    from tests.helpers.service import Server
     from tests.helpers.browser import chromium
     from tests.helpers.profiles import declare_register
 

@@ -22,6 +22,11 @@ DEFAULT_PRESET = "veryfast"
 DEFAULT_CRF = 18
 AUDIO_BITRATE = 160_000
 AUDIO_OUTPUT_RATE = 48_000
+#: x264 threads for the product's (lossy) encodes. x264's output depends on its thread count,
+#: and its default (auto: 1.5 x the CPUs this process may use) made the same render give other
+#: bytes on a machine, worker or Ray node with another CPU count (a 256x256 clip: other SHA-256
+#: under `taskset -c 0` than on 2 CPUs). A fixed count gives the same bytes on any machine.
+ENCODER_THREADS = 4
 #: frames above this many pixels (larger than 1080p) are encoded with `LARGE_FRAME_X264`
 LARGE_FRAME = 1920 * 1088
 #: libx264 queues look-ahead and B-frame pictures (about 45 MB each at 16 megapixels): above
@@ -139,7 +144,9 @@ class VideoWriter:
         # Frames carry pts in units of 1/fps; libx264 rejects some presets when the stream
         # time base is forced as well, so the muxer picks its own (exact) time scale.
         self._frame_tb = Fraction(1, 1) / self.fps
-        options = {"qp": "0"} if lossless else {"crf": str(crf)}
+        # Lossless intermediates decode to the same planes whatever the threads: only the
+        # product's encodes need the fixed count.
+        options = {"qp": "0"} if lossless else {"crf": str(crf), "threads": str(ENCODER_THREADS)}
         options["preset"] = preset
         params = []
         if gop is not None:

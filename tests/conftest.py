@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def shared_media_dir() -> Path | None:
-    env = os.environ.get("POLYDUB_TEST_MEDIA")
-    candidates = [Path(env)] if env else []
-    candidates.append(ROOT.parent / "shared" / "media")
-    for c in candidates:
-        if (c / "presenter_a.mp4").exists():
-            return c
-    return None
+from tests.helpers.footage import shared_media_dir
 
 
 @pytest.fixture(scope="session")
@@ -48,42 +36,6 @@ def astronaut_photo(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("photo") / "astronaut.png"
     cv2.imwrite(str(path), cv2.cvtColor(astronaut_image(), cv2.COLOR_RGB2BGR))
     return path
-
-
-def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
-    """Poll a condition until it holds; the deadline only guards against a hang."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def tone(seconds: float, sample_rate: int = 16000, freq: float = 220.0) -> np.ndarray:
-    """A test signal: a tone with syllable-like 4 Hz amplitude bursts."""
-    t = np.arange(int(seconds * sample_rate)) / sample_rate
-    envelope = np.clip(np.sin(2 * np.pi * 4 * t), 0, None)
-    return (0.3 * envelope * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def flat_videos(folder: Path, count: int, size: int = 32, frames: int = 5, shade_step: int = 40,
-                name: str = "presenter{k}.mp4") -> list[Path]:
-    """`count` tiny videos of flat, different shades: presenters for job-plumbing tests, where
-    the fake runner never looks for a face."""
-    from lipsync.media import VideoWriter
-
-    out = []
-    for k in range(count):
-        path = folder / name.format(k=k)
-        with VideoWriter(path, size, size, Fraction(10), comment=None) as w:
-            for i in range(frames):
-                w.write(np.full((size, size, 3), shade_step * k + i * max(1, shade_step // 15), np.uint8))
-        out.append(path)
-    return out
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(t
     from pipeline.models.files import sha256_file as file_digest
     from pipeline.jobs.plan import presenter_label
     from pipeline.jobs.wiring import ServiceConfig, open_service
-    from tests.api.conftest import FAKE_RUNNER
+    from tests.helpers.service import FAKE_RUNNER
     from tests.conftest import flat_videos
     from tests.helpers.media import write_wav
 
@@ -99,7 +99,7 @@ def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatc
     were left hanging; a detected narration's lines say its language too."""
     import api.cli.jobrun as jobrun
     from api.cli import main
-    from tests.api.conftest import FAKE_RUNNER
+    from tests.helpers.service import FAKE_RUNNER
     from tests.conftest import flat_videos
     from tests.helpers.media import write_wav
 

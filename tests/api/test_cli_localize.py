@@ -10,12 +10,12 @@ import subprocess
 from collections import Counter
 
 import pytest
-from tests.api.conftest import FAKE_RUNNER
+from tests.helpers.runners import runs
+from tests.helpers.service import FAKE_RUNNER
 
 from api.cli import main
 from pipeline.jobs.plan import presenter_label
 from pipeline.jobs.store import JobStore
-from pipeline.jobs.testing import runs
 
 SCRIPT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n"
 
@@ -31,7 +31,7 @@ def env(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
-    from tests.conftest import flat_videos
+    from tests.helpers.media import flat_videos
 
     return flat_videos(tmp_path_factory.mktemp("videos"), 2, name="ana{k}.mp4")
 

@@ -65,7 +65,7 @@ def test_glossary_and_provided_translations_reach_the_translation(env, capsys, w
 def test_an_imported_model_translates_through_localize(env, capsys, write_video):
     import torch
 
-    from tests.translate.helpers import build_tiny_marian
+    from tests.helpers.translate import build_tiny_marian
 
     model = build_tiny_marian(env / "build" / "opus-mt-en-de")
     assert main(["models", "import", str(model)]) == 0

@@ -27,7 +27,7 @@ def env(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def presenter(tmp_path_factory):
-    from tests.conftest import flat_videos
+    from tests.helpers.media import flat_videos
 
     return flat_videos(tmp_path_factory.mktemp("videos"), 1, name="ana.mp4")[0]
 

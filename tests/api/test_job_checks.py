@@ -9,7 +9,8 @@ import json
 
 import httpx
 import pytest
-from tests.api.conftest import Server, wait_for
+from tests.helpers.service import Server
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -19,15 +20,14 @@ CHECKED_RUNNER = "tests.helpers.runners:ModelCheckedRunner"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     models = tmp_path_factory.mktemp("models")  # nothing imported
-    s = Server(tmp_path_factory.mktemp("checked"), runner=CHECKED_RUNNER,
-               env={"POLYDUB_MODELS": str(models), "POLYDUB_MAX_UPLOAD_MB": "2"}).start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("checked"), runner=CHECKED_RUNNER,
+                env={"POLYDUB_MODELS": str(models), "POLYDUB_MAX_UPLOAD_MB": "2"}) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
 def client(server):
-    with httpx.Client(base_url=server.url, timeout=60) as c:
+    with server.client(timeout=60) as c:
         yield c
 
 

@@ -11,8 +11,9 @@ import zipfile
 
 import httpx
 import pytest
-from tests.api.conftest import Server, wait_for
 from tests.helpers.http import chunked, head, send_until_answer
+from tests.helpers.service import Server
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,19 +31,17 @@ def pieces(total: int = BIG):
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
     """A token-protected server with a 1 MB upload limit and a short script limit."""
-    s = Server(tmp_path_factory.mktemp("guarded"), env={
-        "POLYDUB_TOKEN": f"  {TOKEN} ", "POLYDUB_MAX_UPLOAD_MB": "1", "POLYDUB_MAX_SCRIPT_CHARS": "1000",
-        "POLYDUB_CORS_ORIGINS": '["http://lms.example"]'}).start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("guarded"), env={
+            "POLYDUB_TOKEN": f"  {TOKEN} ", "POLYDUB_MAX_UPLOAD_MB": "1", "POLYDUB_MAX_SCRIPT_CHARS": "1000",
+            "POLYDUB_CORS_ORIGINS": '["http://lms.example"]'}) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
 def open_server(tmp_path_factory):
     """The default server: no token, loopback only."""
-    s = Server(tmp_path_factory.mktemp("open"), env={"POLYDUB_CORS_ORIGINS": '["http://lms.example"]'}).start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("open"), env={"POLYDUB_CORS_ORIGINS": '["http://lms.example"]'}) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
@@ -225,11 +224,10 @@ def test_offline_api_docs(open_server):
 @pytest.fixture(scope="module")
 def low_disk(tmp_path_factory):
     """A server that needs 1 GB free, with a free-space probe the test steers (tests.helpers.disk)."""
-    s = Server(tmp_path_factory.mktemp("disk"), env={
-        "POLYDUB_MIN_FREE_GB": "1", "POLYDUB_MAX_UPLOAD_MB": "64",
-        "POLYDUB_FREE_SPACE_PROBE": "tests.helpers.disk:free_from_file"}).start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("disk"), env={
+            "POLYDUB_MIN_FREE_GB": "1", "POLYDUB_MAX_UPLOAD_MB": "64",
+            "POLYDUB_FREE_SPACE_PROBE": "tests.helpers.disk:free_from_file"}) as s:
+        yield s
 
 
 def _stored(server: Server) -> list:
@@ -309,9 +307,8 @@ def test_no_server_paths_in_answers(guarded, guarded_job):
 @pytest.fixture(scope="module")
 def real_server(tmp_path_factory):
     """The real steps (presenter analysis with the face tracker), on tiny inputs."""
-    s = Server(tmp_path_factory.mktemp("real"), runner="pipeline.jobs.runner:PipelineRunner").start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("real"), runner="pipeline.jobs.runner:PipelineRunner") as s:
+        yield s
 
 
 def test_analysis_report_and_damaged_video_name_no_server_path(real_server, tmp_path):

@@ -1,4 +1,4 @@
-"""The HTTP API against a real uvicorn server, on cheap steps (pipeline.jobs.testing)."""
+"""The HTTP API against a real uvicorn server, on cheap steps (tests.helpers.runners)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,22 @@ import io
 import json
 import zipfile
 
-import httpx
 import pytest
-from tests.api.conftest import Server, wait_for
+from tests.helpers.service import Server
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("svc"), env={"POLYDUB_MAX_UPLOAD_MB": "2"}).start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("svc"), env={"POLYDUB_MAX_UPLOAD_MB": "2"}) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
 def client(server):
-    with httpx.Client(base_url=server.url, timeout=30) as c:
+    with server.client() as c:
         yield c
 
 

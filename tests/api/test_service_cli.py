@@ -9,7 +9,7 @@ import zipfile
 import httpx
 import pytest
 import uvicorn
-from tests.api.conftest import FAKE_RUNNER, free_port
+from tests.helpers.service import FAKE_RUNNER, free_port
 
 from api.cli import main
 from api.settings import Settings

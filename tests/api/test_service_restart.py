@@ -7,9 +7,9 @@ from collections import Counter
 
 import httpx
 import pytest
-from tests.api.conftest import Server, wait_for
-
-from pipeline.jobs.testing import runs
+from tests.helpers.runners import runs
+from tests.helpers.service import Server
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import wave
 
 import httpx
 import pytest
-from tests.api.conftest import Server
+from tests.helpers.service import Server
 from tests.helpers.profiles import declare_register
 
 pytestmark = pytest.mark.slow

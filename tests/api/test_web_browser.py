@@ -7,8 +7,8 @@ import base64
 import zipfile
 
 import pytest
-from tests.api.conftest import Server
 from tests.helpers.browser import chromium
+from tests.helpers.service import Server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -22,9 +22,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("web"), runner="pipeline.jobs.runner:PipelineRunner").start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("web"), runner="pipeline.jobs.runner:PipelineRunner") as s:
+        yield s
 
 
 def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
@@ -89,9 +88,8 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
 
 @pytest.fixture(scope="module")
 def fake_server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("web-fake")).start()
-    yield s
-    s.stop()
+    with Server(tmp_path_factory.mktemp("web-fake")) as s:
+        yield s
 
 
 def _job(client, presenter: str, name: str, review: bool) -> str:
@@ -105,7 +103,7 @@ def _job(client, presenter: str, name: str, review: bool) -> str:
 def two_jobs(fake_server, tiny_videos):
     """One job waiting for review, one done, on the fake-steps server."""
     import httpx
-    from tests.api.conftest import wait_for
+    from tests.helpers.waiting import wait_for
 
     with httpx.Client(base_url=fake_server.url, timeout=30) as c:
         up = c.post("/presenters", files=[("files", (tiny_videos[0].name, tiny_videos[0].read_bytes(), "video/mp4"))],
@@ -171,7 +169,7 @@ def test_each_upload_error_is_printed_once(browser, fake_server, tiny_videos):
 def token_server(tmp_path_factory, tiny_videos):
     """A token-protected server (fake steps) with one finished job."""
     import httpx
-    from tests.api.conftest import wait_for
+    from tests.helpers.waiting import wait_for
 
     s = Server(tmp_path_factory.mktemp("web-token"), env={"POLYDUB_TOKEN": "s3cret"}).start()
     with httpx.Client(base_url=s.url, timeout=30, headers={"Authorization": "Bearer s3cret"}) as c:

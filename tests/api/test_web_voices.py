@@ -12,7 +12,7 @@ import hashlib
 
 import httpx
 import pytest
-from tests.api.conftest import Server
+from tests.helpers.service import Server
 from tests.helpers.browser import chromium
 from tests.helpers.profiles import declare_register
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from tests.helpers.runners import CountingRunner, runs
+
 from pipeline.jobs import ArtifactStore, JobStore, Scheduler
 from pipeline.jobs.executor import drain
 from pipeline.jobs.service import JobService
-from pipeline.jobs.testing import CountingRunner, runs
 
 
 class Harness:

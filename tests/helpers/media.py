@@ -1,7 +1,10 @@
-"""Bad inputs built in code, for the tests that check they are refused early."""
+"""Media built in code: bad inputs for the tests that check they are refused early, tiny
+presenter videos for job-plumbing tests, and one encode loop for streams a test sets up itself."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
@@ -50,3 +53,31 @@ def cut_off(whole: Path, path: Path, keep: float = 0.4) -> Path:
     data = whole.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+def encode_frames(container: av.container.OutputContainer, stream: av.VideoStream, frames: Iterable[av.VideoFrame],
+                  fps: int = 25, pts: Iterable[int] | None = None) -> None:
+    """Encode `frames` into `stream` at pts 0, 1, 2... (or `pts`) in units of 1/`fps`, mux every
+    packet into `container`, then flush the encoder."""
+    for t, frame in zip(pts if pts is not None else itertools.count(), frames):
+        frame.pts, frame.time_base = t, Fraction(1, fps)
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode(None):
+        container.mux(packet)
+
+
+def flat_videos(folder: Path, count: int, size: int = 32, frames: int = 5, shade_step: int = 40,
+                name: str = "presenter{k}.mp4") -> list[Path]:
+    """`count` tiny videos of flat, different shades: presenters for job-plumbing tests, where
+    the fake runner never looks for a face."""
+    from lipsync.media import VideoWriter
+
+    out = []
+    for k in range(count):
+        path = folder / name.format(k=k)
+        with VideoWriter(path, size, size, Fraction(10), comment=None) as w:
+            for i in range(frames):
+                w.write(np.full((size, size, 3), shade_step * k + i * max(1, shade_step // 15), np.uint8))
+        out.append(path)
+    return out

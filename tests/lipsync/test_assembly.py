@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tests.conftest import tone
+from tests.helpers.signals import tone
 from lipsync import media
 from lipsync.assembly import FrameAssembly
 from lipsync.colour import output_tags

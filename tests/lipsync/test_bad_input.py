@@ -7,7 +7,7 @@ import pytest
 from lipsync import MediaError, NoFaceError, media
 from lipsync.errors import RenderError
 from pipeline.demo import astronaut_image, idle_frame
-from tests.conftest import tone
+from tests.helpers.signals import tone
 
 SR = 16000
 

@@ -4,7 +4,6 @@ refused with their readable and declared durations unless accepted."""
 from __future__ import annotations
 
 import logging
-from fractions import Fraction
 
 import av
 import numpy as np
@@ -14,7 +13,7 @@ from PIL import Image
 from lipsync import media
 from lipsync.decode import DecodeOptions, composite
 from lipsync.errors import MediaError, TruncatedMediaError
-from tests.helpers.media import clip_with_audio
+from tests.helpers.media import clip_with_audio, encode_frames
 
 
 def _rgba(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:
@@ -61,13 +60,7 @@ def _alpha_video(path, codec: str, pix_fmt: str, frames: int = 4):
         s.width, s.height, s.pix_fmt = 64, 48, pix_fmt
         if codec == "prores_ks":
             s.options = {"profile": "4"}  # 4444
-        for i in range(frames):
-            f = av.VideoFrame.from_ndarray(_rgba(seed=i), format="rgba")
-            f.pts, f.time_base = i, Fraction(1, 25)
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode(None):
-            c.mux(p)
+        encode_frames(c, s, (av.VideoFrame.from_ndarray(_rgba(seed=i), format="rgba") for i in range(frames)))
     return path
 
 
@@ -104,7 +97,7 @@ def test_a_transparent_presenter_photo_renders_on_the_background(engine, tmp_pat
     """A cut-out presenter photo (alpha 0 in a 24 px border over bright noise): the render shows
     the chosen background there, and the face is found and re-rendered."""
     from pipeline.demo import astronaut_image, idle_frame
-    from tests.conftest import tone
+    from tests.helpers.signals import tone
 
     face = idle_frame(astronaut_image(), 0.0, 240)
     rgba = np.dstack([face, np.full(face.shape[:2], 255, np.uint8)])
@@ -136,13 +129,8 @@ def test_a_cut_off_faststart_mp4_is_refused(tmp_path):
         v = c.add_stream("libx264", rate=25)
         v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
         noise = np.random.default_rng(0)
-        for i in range(100):
-            f = av.VideoFrame.from_ndarray(noise.integers(0, 256, (64, 64, 3), dtype=np.uint8), format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 25)
-            for p in v.encode(f):
-                c.mux(p)
-        for p in v.encode(None):
-            c.mux(p)
+        encode_frames(c, v, (av.VideoFrame.from_ndarray(noise.integers(0, 256, (64, 64, 3), dtype=np.uint8),
+                                                        format="rgb24") for _ in range(100)))
     media.check_complete(path)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])

@@ -12,6 +12,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 
 from lipsync import colour, hdr, media
 from pipeline.demo import astronaut_image, idle_frame
+from tests.helpers.media import encode_frames
 
 
 def _sdr_original(size: int = 160) -> np.ndarray:
@@ -45,15 +46,14 @@ def _write_hdr(path, rgb: np.ndarray, transfer: str, frames: int = 3):
         ctx.color_primaries, ctx.color_trc = colour.PRI_BT2020, trc
         ctx.colorspace, ctx.color_range = colour.SPC_BT2020_NCL, colour.RANGE_MPEG
         s.options = {"crf": "8", "preset": "ultrafast", "x265-params": "log-level=error"}
-        for i in range(frames):
+
+        def tagged() -> av.VideoFrame:
             f = av.VideoFrame.from_ndarray(signal, format="rgb48le").reformat(
                 format="yuv420p10le", dst_colorspace="BT2020", dst_color_range="MPEG")
             f.color_primaries, f.color_trc = colour.PRI_BT2020, trc
-            f.pts, f.time_base = i, Fraction(1, 25)
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode(None):
-            c.mux(p)
+            return f
+
+        encode_frames(c, s, (tagged() for _ in range(frames)))
     return path
 
 
@@ -109,7 +109,7 @@ def test_bt2390_eetf_keeps_shadows_and_lands_the_peak():
 def test_an_hdr_presenter_renders_in_sdr_colours(engine, tmp_path, make_timeline):
     """A PQ presenter through analysis and render: face found, output tagged SDR, colours of
     the SDR original above the mouth (the render leaves them as decoded)."""
-    from tests.conftest import tone
+    from tests.helpers.signals import tone
 
     original = _sdr_original(240)
     path = _write_hdr(tmp_path / "presenter_pq.mp4", original, "pq", frames=15)

@@ -86,7 +86,7 @@ def test_envelope_is_zero_for_silence_and_normalised_for_speech():
 def test_a_stop_silence_inside_a_phone_closes_the_mouth():
     """The timeline stretches a phone over a 120 ms silence (a hesitation it did not mark):
     nothing is heard there, so the lips rest."""
-    from tests.lipsync.test_voicing import voice
+    from tests.helpers.signals import voice
 
     sr = 16000
     audio = voice(1.2, sr)

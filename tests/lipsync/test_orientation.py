@@ -3,8 +3,6 @@ upright at their displayed size, and rendered upright."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import av
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from PIL import Image
 
 from lipsync import media
 from lipsync.orientation import EXIF_ORIENTATIONS, Orientation, from_display_matrix
+from tests.helpers.media import encode_frames
 
 COLOURS = np.array([[220, 30, 30], [30, 220, 30], [30, 30, 220], [230, 230, 230]], np.uint8)
 
@@ -41,13 +40,8 @@ def _sideways(path, picture: np.ndarray, degrees: int, hflip: bool = False, fram
         s = c.add_stream(codec, rate=25)
         s.width, s.height, s.pix_fmt = w, h, pix_fmt
         s.set_display_rotation(degrees, hflip=hflip)
-        for k, t in enumerate(pts if pts is not None else range(frames)):
-            f = av.VideoFrame.from_ndarray(picture, format="rgb24")
-            f.pts, f.time_base = t, Fraction(1, 25)
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode(None):
-            c.mux(p)
+        times = pts if pts is not None else range(frames)
+        encode_frames(c, s, (av.VideoFrame.from_ndarray(picture, format="rgb24") for _ in times), pts=times)
     return path
 
 
@@ -137,7 +131,7 @@ def test_heic_photos_are_refused_in_one_line(tmp_path):
 def test_a_rotated_presenter_is_rendered_upright_at_its_displayed_size(engine, tmp_path, make_timeline):
     """A 161x200 presenter stored sideways (200x161, lossless) with a 90 degree display rotation."""
     from pipeline.demo import astronaut_image, idle_frame
-    from tests.conftest import tone
+    from tests.helpers.signals import tone
 
     image = astronaut_image()
     upright = [np.ascontiguousarray(idle_frame(image, i / 25, 200)[:, 20:181]) for i in range(20)]

@@ -3,7 +3,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tests.conftest import tone
+from tests.helpers.signals import tone
 from lipsync import media
 from lipsync.crops import mouth_box
 from lipsync.landmarks import face_scale
@@ -123,7 +123,7 @@ def test_a_photo_showing_teeth_presses_its_lips_together_on_bilabials(engine, as
     import cv2
 
     from lipsync.landmarks import LIPS_INNER
-    from tests.lipsync.test_voicing import voice
+    from tests.helpers.signals import voice
 
     timeline = [(0.1, 0.3, "a"), (0.3, 0.5, "m"), (0.5, 0.7, "a"), (0.7, 0.9, "b"), (0.9, 1.1, "a")]
     r = engine.render(astronaut_photo, voice(1.2), SR, timeline, tmp_path / "mama.mp4")

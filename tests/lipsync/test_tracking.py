@@ -20,9 +20,9 @@ from lipsync.landmarks import face_width
 from lipsync.native import native_stderr_to_log
 from lipsync.report import presenter_report
 from lipsync.tracking import CROP_MAX_SIDE, MIN_FACE_PX, Crop, crop_around
-from tests.conftest import ROOT, tone
 from tests.helpers.faces import head_side, wide_photo, wide_shot
-from tests.lipsync.conftest import speech_timeline
+from tests.helpers.footage import ROOT
+from tests.helpers.signals import speech_timeline, tone
 
 SR = 16000
 

@@ -1,12 +1,7 @@
 import numpy as np
 
 from lipsync.voicing import HOP_S, share_per_frame, speech_activity
-
-
-def voice(seconds: float, sr: int = 16000) -> np.ndarray:
-    """A steady voiced sound, loudness swaying at syllable rate but never silent."""
-    t = np.arange(int(seconds * sr)) / sr
-    return (0.3 * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t)) * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+from tests.helpers.signals import voice
 
 
 def test_speech_activity_finds_speech_over_room_noise_and_bridges_stop_gaps():

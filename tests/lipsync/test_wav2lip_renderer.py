@@ -16,7 +16,7 @@ from lipsync.renderers.base import FrameInput, Renderer, RenderJob  # noqa: E402
 from lipsync.wav2lip import Wav2LipModel, Wav2LipRenderer, melspectrogram  # noqa: E402
 from lipsync.wav2lip.audio import mel_window_starts, mel_windows  # noqa: E402
 from lipsync.wav2lip.renderer import composite_face, face_crop_box, network_faces  # noqa: E402
-from tests.conftest import tone  # noqa: E402
+from tests.helpers.signals import tone  # noqa: E402
 
 
 class FakeGenerator(torch.nn.Module):

@@ -1,15 +1,18 @@
 """Every output carries colour tags (BT.709 for HD, BT.601 for SD, an SDR source's own), and
-its pixels are converted with the matrix the tags name."""
+its pixels are converted with the matrix the tags name; the same frames give the same bytes
+however many CPUs the encoder may use."""
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
+from tests.helpers.media import encode_frames
 
-from lipsync import colour, media
+from lipsync import colour, media, writer
 
 SWATCHES = np.array([[200, 40, 40], [40, 180, 60], [50, 60, 200], [230, 200, 40]], np.uint8)
 
@@ -106,3 +109,38 @@ def test_frames_above_1080p_get_a_shorter_encoder_queue(tmp_path, size, large):
     settings = first[first.index(b"options:"):].split(b"\x00")[0]
     assert (b" bframes=1 " in settings and b" rc_lookahead=3 " in settings) is large
     assert (b" bframes=3 " in settings) is not large
+
+
+def _on_cpus(cpus: set[int], write):
+    """Run `write()` with this thread (and the encoder threads it starts) allowed only `cpus`."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        return write()
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs to give x264 two thread counts")
+def test_the_same_frames_give_the_same_bytes_on_fewer_cpus(tmp_path):
+    base = np.random.default_rng(0).integers(0, 256, (256, 256, 3), np.uint8)
+    frames = [np.roll(base, 3 * i, axis=1) for i in range(30)]
+
+    def product(name: str) -> bytes:
+        with media.VideoWriter(tmp_path / name, 256, 256, Fraction(25), comment=None) as w:
+            for f in frames:
+                w.write(f)
+        return (tmp_path / name).read_bytes()
+
+    def default_threads(name: str) -> bytes:
+        with av.open(str(tmp_path / name), "w") as c:
+            s = c.add_stream("libx264", rate=25)
+            s.width, s.height, s.pix_fmt = 256, 256, "yuv420p"
+            s.options = {"crf": str(writer.DEFAULT_CRF), "preset": writer.DEFAULT_PRESET}
+            encode_frames(c, s, (av.VideoFrame.from_ndarray(f, format="rgb24") for f in frames))
+        return (tmp_path / name).read_bytes()
+
+    one = {min(os.sched_getaffinity(0))}
+    assert product("all.mp4") == _on_cpus(one, lambda: product("one.mp4"))
+    # Negative control: on x264's default thread count the bytes follow the CPUs.
+    assert default_threads("all-default.mp4") != _on_cpus(one, lambda: default_threads("one-default.mp4"))

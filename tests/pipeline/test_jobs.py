@@ -20,7 +20,7 @@ TEXT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n\nDry it with a cloth."
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     """Three tiny, different presenter videos."""
-    from tests.conftest import flat_videos
+    from tests.helpers.media import flat_videos
 
     return flat_videos(tmp_path_factory.mktemp("videos"), 3)
 

@@ -32,7 +32,7 @@ def test_language_name(tag, name):
 
 def test_which_runner_is_checked():
     assert isinstance(capabilities_for("pipeline.jobs.runner:PipelineRunner"), ModelCapabilities)
-    assert isinstance(capabilities_for("pipeline.jobs.testing:CountingRunner"), OpenCapabilities)
+    assert isinstance(capabilities_for("tests.helpers.runners:CountingRunner"), OpenCapabilities)
     assert isinstance(capabilities_for("tests.helpers.runners:ModelCheckedRunner"), ModelCapabilities)
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
-from tests.conftest import flat_videos, wait_for
+from tests.helpers.media import flat_videos
+from tests.helpers.runners import runs
+from tests.helpers.waiting import wait_for
 
 from pipeline.jobs import ArtifactStore, JobSpec, JobStore
 from pipeline.jobs.local import LocalExecutor
 from pipeline.jobs.service import JobService
-from pipeline.jobs.testing import runs
 
-RUNNER = "pipeline.jobs.testing:CountingRunner"
+RUNNER = "tests.helpers.runners:CountingRunner"
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ and what became of it."""
 
 from pipeline.segments import segment_report
 from translate import Translator, read_source
-from tests.translate.helpers import fake_engine
+from tests.helpers.translate import fake_engine
 
 SCRIPT = (
     "# Site safety 🚧\n"                                              # 1

@@ -22,7 +22,7 @@ TEXT = "Open the valve. Wear gloves."
 @pytest.fixture(scope="module")
 def tiny_en_de(tmp_path_factory):
     """A MarianMT en->de model with random weights, built in code (OPUS-MT's folder name)."""
-    from tests.translate.helpers import build_tiny_marian
+    from tests.helpers.translate import build_tiny_marian
 
     return build_tiny_marian(tmp_path_factory.mktemp("marian") / "opus-mt-en-de")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.translate.helpers import build_tiny_marian
+from tests.helpers.translate import build_tiny_marian
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ nothing said about text too short to judge."""
 import pytest
 
 from translate.detect import MIN_LETTERS, detect_language, guess_language, identify
-from tests.translate.sentences import LATIN, NOT_LANGUAGE, OWN_SCRIPT
+from tests.helpers.sentences import LATIN, NOT_LANGUAGE, OWN_SCRIPT
 
 
 @pytest.mark.parametrize("language", sorted(LATIN))

@@ -5,8 +5,8 @@ codes and the given language's own sentences never stop it."""
 import pytest
 
 from translate import MixedLanguageError, Translator, check_given_language, read_source
-from tests.translate.helpers import fake_engine
-from tests.translate.sentences import LATIN, NOT_LANGUAGE, OWN_SCRIPT
+from tests.helpers.translate import fake_engine
+from tests.helpers.sentences import LATIN, NOT_LANGUAGE, OWN_SCRIPT
 
 ENGLISH_WITH_FRENCH = (
     "# Site safety\n"                                                       # 1

@@ -4,7 +4,7 @@ is in the target already, or the job stops naming the lines; nothing is dropped.
 import pytest
 
 from translate import Translator, UnsupportedPairError, read_source
-from tests.translate.helpers import fake_engine
+from tests.helpers.translate import fake_engine
 
 MIXED = (
     "# Site safety\n"                                              # 1
@@ -72,7 +72,7 @@ def test_segments_in_the_target_language_are_kept_and_identity_still_translates_
 
 
 def test_headings_names_and_codes_never_make_a_segment_foreign():
-    from tests.translate.sentences import NOT_LANGUAGE
+    from tests.helpers.sentences import NOT_LANGUAGE
 
     text = "\n\n".join(f"## {item}\n\nCheck the {item} before you start the machine." for item in NOT_LANGUAGE)
     doc = read_source(text)

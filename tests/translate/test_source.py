@@ -5,7 +5,7 @@ import pytest
 from translate import EmptySourceError, read_source
 from translate.detect import detect_language, guess_language
 from translate.segment import split_long, split_sentences
-from tests.translate.helpers import SOP
+from tests.helpers.translate import SOP
 
 
 def test_markdown_structure_is_kept():

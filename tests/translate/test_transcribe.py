@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import tone
+from tests.helpers.signals import tone
 from translate import ModelLoadError, Transcriber, TranscriptionError
 
 

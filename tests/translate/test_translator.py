@@ -3,7 +3,7 @@ import pytest
 from translate import (
     EmptySourceError, Glossary, TranslationMemory, Translator, UnsupportedPairError, read_source,
 )
-from tests.translate.helpers import SOP, fake_engine
+from tests.helpers.translate import SOP, fake_engine
 
 
 def test_bergamot_en_to_pt_keeps_structure(bergamot):
