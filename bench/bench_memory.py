@@ -79,7 +79,7 @@ LipSyncEngine(tmp / "cache").analyse(tmp / "photo.jpg")
 
 
 #: libx264 alone: 30 frames (4 idle-motion pictures of the astronaut, cycled) encoded at CRF 18
-#: veryfast with the given x264-params; peak RSS over the RSS before encoding, PSNR of the
+#: veryfast on the writer's thread count with the given x264-params; peak RSS over the RSS before encoding, PSNR of the
 #: decoded result against the pictures given (Y'CbCr samples), file size.
 ENCODE = r"""
 import json, os, resource, sys
@@ -98,7 +98,8 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 with av.open(out, "w") as c:
     s = c.add_stream("libx264", rate=25)
     s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-    s.options = {{"crf": "18", "preset": "veryfast", **({{"x264-params": params}} if params else {{}})}}
+    s.options = {{"crf": "18", "preset": "veryfast", "threads": {threads!r},
+                 **({{"x264-params": params}} if params else {{}})}}
     for i in range(30):
         f = av.VideoFrame.from_ndarray(pictures[i % 4], format="yuv420p")
         f.pts = i
@@ -118,12 +119,13 @@ print(json.dumps({{"held_mb": held, "psnr": psnr, "kb": os.path.getsize(out) / 1
 def encoder_queue(tmp: Path) -> None:
     """libx264's memory and PSNR at 16 and 8 megapixels, default queue vs the writer's."""
     sys.path.insert(0, str(ROOT))
-    from lipsync.writer import LARGE_FRAME_X264
+    from lipsync.writer import ENCODER_THREADS, LARGE_FRAME_X264
 
     for width, height in ((4000, 4000), (3840, 2160)):
         rows = []
         for params in ("", LARGE_FRAME_X264):
-            code = ENCODE.format(root=str(ROOT), width=width, height=height, params=params, out=str(tmp / "x.mp4"))
+            code = ENCODE.format(root=str(ROOT), width=width, height=height, params=params, out=str(tmp / "x.mp4"),
+                                 threads=str(ENCODER_THREADS))
             out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         (a, b) = rows
