@@ -31,9 +31,9 @@ ENCODER_THREADS = 4
 LARGE_FRAME = 1920 * 1088
 #: libx264 queues look-ahead and B-frame pictures (about 45 MB each at 16 megapixels): above
 #: `LARGE_FRAME` a shorter queue keeps a 4000x4000 photo's render under 1 GB (issue 14;
-#: `bench/bench_memory.py --x264`: the encoder held 981 -> 463 MB at 4000x4000 and 541 -> 297 MB
+#: `bench/bench_memory.py --x264`: the encoder held 985 -> 437 MB at 4000x4000 and 557 -> 298 MB
 #: at 3840x2160, for 1.4-1.6 dB less PSNR against the frames given, at 55-58 dB, and a file
-#: 8-25 % smaller)
+#: 9-25 % smaller)
 LARGE_FRAME_X264 = "rc-lookahead=3:sync-lookahead=0:bframes=1"
 
 
