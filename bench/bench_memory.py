@@ -1,9 +1,11 @@
 """Peak memory (RSS) of a render does not grow with length: 10 s against 120 s of 720p,
 each rendered in its own process; with --four-k, the peak of a 2 s 3840x2160 render (bounded
 in resolution: frames stay in their planes, only the lower face is converted); with --photo, the
-peak of a 2 s render of a 4000x4000 photo.
+peak of a 2 s render of a 4000x4000 photo; with --x264, what libx264 alone holds at 4000x4000
+and 3840x2160 with its default queue and with the writer's large-frame settings
+(`lipsync.writer.LARGE_FRAME_X264`), and what that costs in PSNR against the frames given.
 
-    .venv/bin/python bench/bench_memory.py [--height 720] [--four-k] [--photo]
+    .venv/bin/python bench/bench_memory.py [--height 720] [--four-k] [--photo] [--x264]
 """
 
 from __future__ import annotations
@@ -76,6 +78,61 @@ LipSyncEngine(tmp / "cache").analyse(tmp / "photo.jpg")
 """
 
 
+#: libx264 alone: 30 frames (4 idle-motion pictures of the astronaut, cycled) encoded at CRF 18
+#: veryfast on the writer's thread count with the given x264-params; peak RSS over the RSS before encoding, PSNR of the
+#: decoded result against the pictures given (Y'CbCr samples), file size.
+ENCODE = r"""
+import json, os, resource, sys
+import av, cv2, numpy as np
+sys.path.insert(0, {root!r})
+from pipeline.demo import astronaut_image, idle_frame
+w, h, params, out = {width}, {height}, {params!r}, {out!r}
+image = cv2.resize(astronaut_image(), (h, h), interpolation=cv2.INTER_CUBIC)
+pictures = []
+for i in range(4):
+    face = idle_frame(image, i * 0.3, h)
+    face = cv2.copyMakeBorder(face, 0, 0, (w - h) // 2, w - h - (w - h) // 2, cv2.BORDER_REFLECT)
+    pictures.append(av.VideoFrame.from_ndarray(face, format="rgb24").reformat(format="yuv420p").to_ndarray())
+del image, face
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with av.open(out, "w") as c:
+    s = c.add_stream("libx264", rate=25)
+    s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+    s.options = {{"crf": "18", "preset": "veryfast", "threads": {threads!r},
+                 **({{"x264-params": params}} if params else {{}})}}
+    for i in range(30):
+        f = av.VideoFrame.from_ndarray(pictures[i % 4], format="yuv420p")
+        f.pts = i
+        for p in s.encode(f):
+            c.mux(p)
+    for p in s.encode(None):
+        c.mux(p)
+held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+with av.open(out) as c:
+    mse = [np.mean((f.to_ndarray(format="yuv420p").astype(np.float32) - pictures[i % 4]) ** 2)
+           for i, f in enumerate(c.decode(video=0))]
+psnr = float(np.mean([10 * np.log10(255 ** 2 / max(m, 1e-9)) for m in mse]))
+print(json.dumps({{"held_mb": held, "psnr": psnr, "kb": os.path.getsize(out) / 1024}}))
+"""
+
+
+def encoder_queue(tmp: Path) -> None:
+    """libx264's memory and PSNR at 16 and 8 megapixels, default queue vs the writer's."""
+    sys.path.insert(0, str(ROOT))
+    from lipsync.writer import ENCODER_THREADS, LARGE_FRAME_X264
+
+    for width, height in ((4000, 4000), (3840, 2160)):
+        rows = []
+        for params in ("", LARGE_FRAME_X264):
+            code = ENCODE.format(root=str(ROOT), width=width, height=height, params=params, out=str(tmp / "x.mp4"),
+                                 threads=str(ENCODER_THREADS))
+            out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        (a, b) = rows
+        print(f"libx264 at {width}x{height}, 30 frames: default queue holds {a['held_mb']:.0f} MB, PSNR {a['psnr']:.2f} dB, "
+              f"{a['kb']:.0f} kB; with {LARGE_FRAME_X264}: {b['held_mb']:.0f} MB, PSNR {b['psnr']:.2f} dB, {b['kb']:.0f} kB")
+
+
 #: glibc raises its mmap threshold after large frees and then keeps freed heap memory: fixing
 #: the thresholds shows the memory a render really holds.
 FIXED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
@@ -99,7 +156,12 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--four-k", action="store_true", help="only the 2 s 4K render's peak")
     parser.add_argument("--photo", action="store_true", help="only a 4000x4000 photo's 2 s render's peak")
+    parser.add_argument("--x264", action="store_true", help="libx264's own memory and PSNR, default vs large-frame")
     args = parser.parse_args()
+    if args.x264:
+        with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
+            encoder_queue(Path(tmp))
+        return
     if args.photo:
         with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
             r = run(Path(tmp), 2, 0, photo=True)

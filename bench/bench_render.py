@@ -2,11 +2,16 @@
 
 The baseline is what a plain re-encode costs: PyAV decode and libx264 (`veryfast`, CRF 18, the
 product's encoder settings) straight from the decoded yuv420p frames, no colour conversion,
-same clip, audio muxed the same way. Printed: the render call (engine created, analysis cached)
-over the baseline in the same process, and with --whole the whole `polydub lipsync` command
-(process start to exit, alignment included, analysis cached) over the baseline run as its own
-process. --profile prints where the render's time goes per frame (cProfile, cumulative, so
-the shares overlap where one stage calls another; profiling slows Python-heavy stages most).
+same clip, audio muxed the same way; libx264 chooses the frame types itself, as `ffmpeg -c:v
+libx264` lets it (`VideoWriter.write_frame` clears a decoded frame's I/P/B type; until
+2026-11-30 the baseline passed the source's types on, which spared it about 1.5 ms a frame).
+Printed: the render call (engine created, analysis cached) over the baseline in the same
+process, and with --whole the whole `polydub lipsync` command (process start to exit,
+alignment included, analysis cached) over the baseline run as its own process. Each ratio is
+given in wall time and in CPU time (all threads; child processes for --whole), with the load
+average: the machine is shared, and CPU time is the steadier figure. --profile prints where
+the render's CPU time goes per frame (cProfile on the thread's CPU clock, cumulative, so the
+shares overlap where one stage calls another; profiling slows Python-heavy stages most).
 
     .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole]
 
@@ -133,7 +138,9 @@ class _Inline:
 
 
 def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
-    """Where a frame's time goes, the pipeline's threads run inline so cProfile sees them."""
+    """Where a frame's time goes, the pipeline's threads run inline so cProfile sees them.
+    Timed in CPU time of that thread (steady on a shared machine); libx264's and the
+    decoder's own threads are not in it: "encode" and "decode" are their calls' share only."""
     import cProfile
     import pstats
     from unittest import mock
@@ -142,30 +149,22 @@ def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
 
     audio, timeline = speech(seconds)
     engine = LipSyncEngine(cache)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.thread_time)
     with mock.patch.object(engine_module, "prefetch", lambda items, depth=None: iter(items)), \
             mock.patch.object(engine_module, "BackgroundStage", _Inline):
         prof.enable()
-        t = time.perf_counter()
+        t, cpu = time.thread_time(), time.process_time()
         result = engine.render(src, audio, SR, timeline, out)
-        took = time.perf_counter() - t
+        took, cpu = time.thread_time() - t, time.process_time() - cpu
         prof.disable()
     stats = pstats.Stats(prof).stats
     n = result.frames
-    print(f"profile of the render call, one thread ({n} frames, {took / n * 1000:.1f} ms/frame under cProfile):")
+    print(f"profile of the render call, one thread ({n} frames; CPU under cProfile: {took / n * 1000:.1f} ms/frame "
+          f"in the thread, {cpu / n * 1000:.1f} ms/frame in the process with libx264's threads):")
     for stage, funcs in STAGES.items():
         total = sum(ct for (file, _, name), (_, _, _, ct, _) in stats.items()
                     if any(file.endswith(f) and name == fn for f, fn in funcs))
         print(f"  {stage:14s} {total / n * 1000:6.2f} ms/frame ({total / took * 100:4.1f} %)")
-
-
-def _process_seconds(command: list[str], env: dict[str, str], **options) -> float:
-    """Wall-clock seconds of one process, start to exit (it must succeed)."""
-    import subprocess
-
-    t = time.perf_counter()
-    subprocess.run(command, env=env, check=True, **options)
-    return time.perf_counter() - t
 
 
 def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
@@ -187,10 +186,29 @@ def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
            "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
            "--language", "en"]
-    took = _process_seconds(cli, env, capture_output=True)
-    base = _process_seconds([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
+    took, took_cpu = _process_seconds(cli, env)
+    base, base_cpu = _process_seconds([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
     print(f"whole command, {len(narration.audio) / narration.sample_rate:.0f} s narration: polydub lipsync "
-          f"{took:.1f} s, straight re-encode process {base:.1f} s, ratio {took / base:.2f}x")
+          f"{took:.1f} s (CPU {took_cpu:.1f} s), straight re-encode process {base:.1f} s (CPU {base_cpu:.1f} s), "
+          f"ratio {took / base:.2f}x wall, {took_cpu / base_cpu:.2f}x CPU; {_load()}")
+
+
+def _process_seconds(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system, all threads) seconds of one process, start to exit
+    (it must succeed; its output is captured)."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _load() -> str:
+    return "load average {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min)".format(*os.getloadavg())
 
 
 def main() -> None:
@@ -218,7 +236,7 @@ def main() -> None:
         print(f"720p {args.seconds:.0f} s ({result.frames} frames, renderer {result.renderer}): "
               f"straight re-encode {base.wall:.1f} s ({result.frames / base.wall:.1f} frames/s, CPU {base.cpu:.1f} s), "
               f"render call {took.wall:.1f} s ({result.frames / took.wall:.1f} frames/s, CPU {took.cpu:.1f} s); "
-              f"render-call ratio {took.wall / base.wall:.2f}x wall, {took.cpu / base.cpu:.2f}x CPU")
+              f"render-call ratio {took.wall / base.wall:.2f}x wall, {took.cpu / base.cpu:.2f}x CPU; {_load()}")
         if args.profile:
             profile(tmp / "cache", clip, tmp / "profiled.mp4", args.seconds)
         if args.whole:

@@ -227,10 +227,12 @@ class FrameSequence:
 
     Frames are served as decoded yuv420p planes (`planes`; see `lipsync.decode.iter_planes`)
     in the Y'CbCr of `output` (default: `lipsync.colour.output_tags` of the source), or as RGB
-    made from them (`frames`). Forward runs are streamed. When frames are needed backwards
-    the planes are first written once, losslessly (libx264 at QP 0, a keyframe every `CHUNK`
-    frames), so a backward frame is bit-identical to the forward one; backward runs are then
-    read in short forward chunks and reversed.
+    made from them (`frames`). Forward runs are streamed. Frames that are also needed
+    backwards are written once as they stream past, losslessly (libx264 at QP 0, a keyframe
+    every `CHUNK` frames), so a backward frame is bit-identical to the forward one; backward
+    runs are then read in short forward chunks and reversed. Only the frames from the lowest
+    index ever served backwards on are written: a narration 3 s longer than a 60 s clip
+    writes 3 s of frames, not 60 (issue 14: that copy cost a render a fifth of its time).
     """
 
     CHUNK = 24
@@ -246,6 +248,9 @@ class FrameSequence:
         self._workdir = workdir
         self._intra: Path | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
+        #: the lossless copy being written while frames stream forward, and its first index
+        self._keeper: VideoWriter | None = None
+        self._intra_first = 0
 
     def __enter__(self) -> FrameSequence:
         return self
@@ -254,6 +259,9 @@ class FrameSequence:
         self.close()
 
     def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -267,12 +275,13 @@ class FrameSequence:
     def planes(self, indices: Iterable[int]) -> Iterator[tuple[int, YuvFrame]]:
         """Yield (source_index, YuvFrame) for each requested index, in order. The planes are
         padded to even size (see `YuvFrame.from_rgb`); a frame may be served twice."""
-        indices = iter(indices)
+        wanted = [int(i) for i in indices]  # ints only: the order is known before decoding
+        keep_from = _first_backward(wanted)
         forward = iter_planes(self.path, self.output, self.options)
         fwd_pos = -1
         fwd_frame: YuvFrame | None = None
         pending: list[int] = []
-        for idx in indices:
+        for idx in wanted:
             if idx > fwd_pos or (idx == fwd_pos and fwd_frame is not None):
                 if pending:
                     yield from self._backward(pending)
@@ -283,6 +292,8 @@ class FrameSequence:
                         break
                     fwd_pos += 1
                     fwd_frame = nxt
+                    if keep_from is not None and fwd_pos >= keep_from:
+                        self._keep(fwd_pos, nxt)
                 if fwd_frame is None:
                     raise MediaError(f"{self.path}: the video stream holds no frames")
                 yield idx, fwd_frame
@@ -293,6 +304,15 @@ class FrameSequence:
                     pending = []
         if pending:
             yield from self._backward(pending)
+
+    def _keep(self, index: int, frame: YuvFrame) -> None:
+        """Write a frame streaming past into the lossless copy that backward runs read."""
+        if self._keeper is None:
+            self._intra_first = index
+            self._keeper = VideoWriter(self._intra_path(), frame.width, frame.height, self.info.fps,
+                                       lossless=True, preset="ultrafast", gop=self.CHUNK, comment=None,
+                                       colour=self.output)
+        self._keeper.write_planes(frame)
 
     def _backward(self, wanted: Sequence[int]) -> Iterator[tuple[int, YuvFrame]]:
         lo, hi = min(wanted), max(wanted)
@@ -311,10 +331,11 @@ class FrameSequence:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             tb = stream.time_base
-            target = int(round(lo / float(self.info.fps) / tb))
+            first = self._intra_first
+            target = int(round((lo - first) / float(self.info.fps) / tb))
             container.seek(target, stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
-                idx = round(float(frame.pts * tb * self.info.fps))
+                idx = first + round(float(frame.pts * tb * self.info.fps))
                 if idx < lo:
                     continue
                 yield YuvFrame.from_video_frame(frame, matrix)  # the planes as written: no conversion
@@ -323,14 +344,33 @@ class FrameSequence:
 
     def _intermediate(self) -> Path:
         if self._intra is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="polydub-intra-", dir=self._workdir)
-            out = Path(self._tmp.name) / "intra.mkv"
-            with VideoWriter(out, self.info.width, self.info.height, self.info.fps, lossless=True,
-                             preset="ultrafast", gop=self.CHUNK, comment=None, colour=self.output) as writer:
-                for frame in iter_planes(self.path, self.output, self.options):
-                    writer.write_planes(frame)
-            self._intra = out
+            if self._keeper is not None:  # written while the frames streamed forward
+                self._keeper.close()
+                self._keeper = None
+            else:  # the source ended before the first frame to keep (shorter than analysed): all
+                self._intra_first = 0
+                with VideoWriter(self._intra_path(), self.info.width, self.info.height, self.info.fps,
+                                 lossless=True, preset="ultrafast", gop=self.CHUNK, comment=None,
+                                 colour=self.output) as writer:
+                    for frame in iter_planes(self.path, self.output, self.options):
+                        writer.write_planes(frame)
+            self._intra = self._intra_path()
         return self._intra
+
+    def _intra_path(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="polydub-intra-", dir=self._workdir)
+        return Path(self._tmp.name) / "intra.mkv"
+
+
+def _first_backward(order: Sequence[int]) -> int | None:
+    """The lowest index in `order` that comes after a higher one (served backwards), or None."""
+    highest, lowest = -1, None
+    for idx in order:
+        if idx < highest and (lowest is None or idx < lowest):
+            lowest = idx
+        highest = max(highest, idx)
+    return lowest
 
 
 def frames_for_duration(duration_s: float, fps: Fraction) -> int:

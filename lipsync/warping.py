@@ -22,11 +22,20 @@ def triangle_affines(src: np.ndarray, dst: np.ndarray, simplices: np.ndarray) ->
     """(T, 2, 3) affine per triangle mapping dst coordinates to src coordinates."""
     d = dst[simplices].astype(np.float64)  # T, 3, 2
     s = src[simplices].astype(np.float64)
-    ones = np.ones((len(simplices), 3, 1))
-    a = np.concatenate([d, ones], axis=2)  # T, 3, 3
-    # Degenerate (flat) triangles get the identity-ish least squares answer.
-    sol = np.linalg.pinv(a) @ s  # T, 3, 2
-    return np.transpose(sol, (0, 2, 1))
+    # Closed form (Cramer's rule on the edge vectors): a batched pseudo-inverse (an SVD per
+    # triangle) cost the warp renderer a sixth of its time for the same answer.
+    e1, e2 = d[:, 1] - d[:, 0], d[:, 2] - d[:, 0]
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    flat = np.abs(det) < 1e-9 * np.maximum(1.0, (e1 ** 2).sum(1) * (e2 ** 2).sum(1)) ** 0.5
+    det = np.where(flat, 1.0, det)
+    inv = np.stack([np.stack([e2[:, 1], -e2[:, 0]], 1), np.stack([-e1[:, 1], e1[:, 0]], 1)], 1) / det[:, None, None]
+    lin = np.stack([s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]], 2) @ inv  # T, 2, 2: src edges x inverse of dst edges
+    out = np.concatenate([lin, (s[:, 0] - np.einsum("tij,tj->ti", lin, d[:, 0]))[:, :, None]], axis=2)
+    if flat.any():
+        # Degenerate (flat) triangles get the identity-ish least squares answer.
+        a = np.concatenate([d[flat], np.ones((int(flat.sum()), 3, 1))], axis=2)
+        out[flat] = np.transpose(np.linalg.pinv(a) @ s[flat], (0, 2, 1))
+    return out
 
 
 def mesh_maps(src: np.ndarray, dst: np.ndarray, box: tuple[int, int, int, int],
@@ -52,14 +61,16 @@ def mesh_maps(src: np.ndarray, dst: np.ndarray, box: tuple[int, int, int, int],
     gw, gh = (w + step - 1) // step + 1, (h + step - 1) // step + 1
     ids = np.full((gh, gw), len(simplices), np.int32)
     local = np.round((dst - (x0, y0)) * (16.0 / step)).astype(np.int32)
-    for t, tri in enumerate(simplices):
-        cv2.fillConvexPoly(ids, local[tri], int(t), lineType=cv2.LINE_8, shift=4)
-    ys, xs = np.mgrid[0:gh, 0:gw].astype(np.float32)
-    xs = xs * step + x0
-    ys = ys * step + y0
-    a = aff.astype(np.float32)[ids]  # gh, gw, 2, 3
-    map_x = a[..., 0, 0] * xs + a[..., 0, 1] * ys + a[..., 0, 2]
-    map_y = a[..., 1, 0] * xs + a[..., 1, 1] * ys + a[..., 1, 2]
+    triangles = local[simplices]  # T, 3, 2: indexed once, not per triangle in the loop
+    for t in range(len(triangles)):
+        cv2.fillConvexPoly(ids, triangles[t], t, lineType=cv2.LINE_8, shift=4)
+    # Grid coordinates broadcast (a row and a column), each coefficient gathered on its own:
+    # the same float32 sums as a (gh, gw, 2, 3) gather at a fraction of the memory traffic.
+    xs = (np.arange(gw, dtype=np.float32) * step + x0)[None, :]
+    ys = (np.arange(gh, dtype=np.float32) * step + y0)[:, None]
+    c = np.ascontiguousarray(aff.reshape(len(aff), 6).T, dtype=np.float32)  # 6, T + 1
+    map_x = c[0].take(ids) * xs + c[1].take(ids) * ys + c[2].take(ids)
+    map_y = c[3].take(ids) * xs + c[4].take(ids) * ys + c[5].take(ids)
     if step > 1:
         # Grid point j sits at pixel j * step: pixel i reads the grid at i / step exactly.
         m = np.array([[1.0 / step, 0.0, 0.0], [0.0, 1.0 / step, 0.0]])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly
 
 #: Feature hop, seconds.
@@ -28,6 +29,12 @@ def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     512-point frames, zero padding, periodic Hann window, Slaney mel scale and area
     normalisation), computed here in blocks of frames: importing librosa's feature module costs
     1-3 s per process (numba), more than the whole alignment; a test holds the two equal."""
+    return _normalised(np.log(mel_power(audio, sample_rate) + 1e-6)).astype(np.float32)
+
+
+def mel_power(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(frames, `_N_MELS`) float32 power mel spectrogram per 10 ms hop of mono samples at
+    `sample_rate` Hz, resampled to 16 kHz (see `log_mel`)."""
     audio = np.asarray(audio, np.float32).reshape(-1)
     if sample_rate != _RATE:
         g = gcd(int(sample_rate), _RATE)
@@ -42,8 +49,45 @@ def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     for start in range(0, count, _BLOCK):
         spectrum = np.fft.rfft(frames[start:start + _BLOCK] * window, axis=1)
         mel[start:start + _BLOCK] = (spectrum.real ** 2 + spectrum.imag ** 2) @ basis.T
-    feats = np.log(mel + 1e-6)
-    return ((feats - feats.mean(0)) / (feats.std(0) + 1e-6)).astype(np.float32)
+    return mel
+
+
+def _normalised(x: np.ndarray) -> np.ndarray:
+    """Each column at zero mean and unit variance over the rows."""
+    return (x - x.mean(0)) / (x.std(0) + 1e-6)
+
+
+#: Deepest a band's log energy may fall below its loud level (95th percentile over the clip),
+#: dB: quieter detail is what noise, codecs and room tails replace first. Measured with
+#: bench/bench_align.py (degraded copies): 25-45 dB alike; no floor fails 2 s of digital silence.
+FLOOR_DB = 35.0
+#: Percentile of a band's power over the recording taken for its noise floor.
+_NOISE_PERCENTILE = 10
+#: Frames (10 ms) smoothed before the time derivative: onsets survive a room's tail.
+_DELTA_FRAMES = 5
+
+
+def paired_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Features of a clean reading (`reference`) and of the recording it is warped onto,
+    (frames, 2 x bands) float32 each, 10 ms hop, made alike whatever the recording went
+    through: each band's power is floored at the recording's noise level relative to its
+    loud level (its `_NOISE_PERCENTILE`th over its 95th percentile, at most `FLOOR_DB`
+    down), the same depth applied to the reading's band, so that noise beds, codecs and
+    digital silence look the same in both; log, per band zero mean and unit variance (as
+    `log_mel`); then each band's time derivative (over `_DELTA_FRAMES` smoothed frames,
+    unit variance), which reverberation blurs less than levels."""
+    a, b = mel_power(reference, reference_rate), mel_power(recording, recording_rate)
+    top_a, top_b = np.percentile(a, 95, axis=0), np.percentile(b, 95, axis=0)
+    depth = np.maximum(np.percentile(b, _NOISE_PERCENTILE, axis=0) / np.maximum(top_b, 1e-12),
+                       10 ** (-FLOOR_DB / 10))
+    return _levels_and_slopes(np.log(a + top_a * depth + 1e-10)), _levels_and_slopes(np.log(b + top_b * depth + 1e-10))
+
+
+def _levels_and_slopes(log_power: np.ndarray) -> np.ndarray:
+    """(frames, 2 x bands): the normalised log energies and their normalised time derivative."""
+    slope = np.gradient(uniform_filter1d(log_power, _DELTA_FRAMES, axis=0, mode="nearest"), axis=0)
+    return np.concatenate([_normalised(log_power), slope / (slope.std(0) + 1e-6)], axis=1).astype(np.float32)
 
 
 _N_FFT = 512

@@ -22,6 +22,10 @@ CORNERS = np.array([61, 291, 78, 308])
 UNDER_LIP = np.array([18, 200, 199, 175, 83, 313, 201, 421])
 UNDER_LIP_FOLLOW = np.array([0.8, 0.65, 0.5, 0.35, 0.6, 0.6, 0.4, 0.4])
 LIP_POINTS = np.concatenate([UPPER_INNER_LIP, LOWER_INNER_LIP, UPPER_OUTER_LIP, LOWER_OUTER_LIP, CORNERS])
+# which of LIP_POINTS are lower lip, upper lip, outer contour (fixed: computed once, not per frame)
+_IS_LOWER = np.isin(LIP_POINTS, np.concatenate([LOWER_INNER_LIP, LOWER_OUTER_LIP]))
+_IS_UPPER = np.isin(LIP_POINTS, np.concatenate([UPPER_INNER_LIP, UPPER_OUTER_LIP]))
+_IS_OUTER = np.isin(LIP_POINTS, np.concatenate([UPPER_OUTER_LIP, LOWER_OUTER_LIP]))
 
 
 def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -59,14 +63,13 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     # How the opening spreads along the mouth: rounded lips open in the middle, pinched at
     # the corners (an "o"), flat ones along most of their width.
     profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** (0.7 + 1.0 * rounding)
-    lower = np.isin(idx, np.concatenate([LOWER_INNER_LIP, LOWER_OUTER_LIP]))
-    upper = np.isin(idx, np.concatenate([UPPER_INNER_LIP, UPPER_OUTER_LIP]))
+    lower, upper = _IS_LOWER, _IS_UPPER
     move = np.zeros((len(idx), 2))
     move += np.outer(np.where(lower, 0.8, 0.0) * delta * profile, v)
     move -= np.outer(np.where(upper, 0.2, 0.0) * delta * profile, v)
     move += np.outer(a * dw, u)
     # Rounded lips push forward and look taller.
-    outer_lips = np.isin(idx, np.concatenate([UPPER_OUTER_LIP, LOWER_OUTER_LIP]))
+    outer_lips = _IS_OUTER
     push = np.where(outer_lips, 0.04 * s * rounding, 0.0) * profile * np.sign(rel @ v)
     move += np.outer(push, v)
     out[idx] += move

@@ -382,8 +382,15 @@ def _load_speech(folder: Path):
 
 
 def _fraction(progress: ProgressFn, message: str):
+    """A per-item progress callback reporting whole percents only: each report is a job-store
+    write (a per-frame one cost a minute's render 1570 database transactions)."""
+    last = [-1]
+
     def step(done: int, total: int) -> None:
-        progress(done / total if total else 0.0, message)
+        percent = (100 * done) // total if total else 0
+        if percent != last[0]:
+            last[0] = percent
+            progress(done / total if total else 0.0, message)
 
     return step
 

@@ -28,7 +28,7 @@ def test_a_lipsync_without_a_language_labels_its_tasks_with_the_language_heard(t
     from pipeline.jobs.plan import presenter_label
     from pipeline.jobs.wiring import ServiceConfig, open_service
     from tests.helpers.service import FAKE_RUNNER
-    from tests.conftest import flat_videos
+    from tests.helpers.media import flat_videos
     from tests.helpers.media import write_wav
 
     monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
@@ -100,7 +100,7 @@ def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatc
     import api.cli.jobrun as jobrun
     from api.cli import main
     from tests.helpers.service import FAKE_RUNNER
-    from tests.conftest import flat_videos
+    from tests.helpers.media import flat_videos
     from tests.helpers.media import write_wav
 
     monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))

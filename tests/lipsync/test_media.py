@@ -76,6 +76,20 @@ def test_frame_sequence_serves_backward_runs(tmp_path):
     assert all(i == marker for i, marker in got)
 
 
+def test_frame_sequence_copies_only_the_frames_served_backwards(tmp_path):
+    # 30 frames played for 36: forwards to 29, then back to 23. Only 23..29 are kept losslessly.
+    path = _gray_ramp(tmp_path / "v.mp4", 30)
+    wanted = list(media.playback_indices(30, 36))
+    with media.FrameSequence(path, workdir=tmp_path) as seq:
+        got = [(i, _marker(f)) for i, f in seq.frames(wanted)]
+        intra = seq._intermediate()
+        assert media.probe(intra).video.frames == 7
+    assert [i for i, _ in got] == wanted
+    assert all(i == marker for i, marker in got)
+    assert media._first_backward([0, 1, 2, 1, 0, 1, 2]) == 0
+    assert media._first_backward([0, 1, 2, 2]) is None
+
+
 def test_variable_frame_rate_is_served_at_constant_rate(tmp_path):
     # Frames at irregular times: 0, 1, 2, (gap) 5, 6 in units of 1/25 s.
     import av

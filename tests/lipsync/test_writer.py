@@ -82,6 +82,37 @@ def test_untagged_hd_input_is_read_as_bt709(tmp_path):
         assert np.abs(back[360, (2 * k + 1) * 160].astype(int) - rgb).max() <= 3
 
 
+def test_a_decoded_frame_passed_through_does_not_impose_its_source_frame_types(tmp_path):
+    # A source of keyframes only: passed straight to the writer, its frames carry type I, which
+    # libx264 would obey; the writer leaves the frame types to the encoder instead.
+    src = tmp_path / "intra.mp4"
+    with media.VideoWriter(src, 64, 48, Fraction(25), comment=None, gop=1) as w:
+        for i in range(30):
+            w.write(np.full((48, 64, 3), 40 + 4 * i, np.uint8))
+    out = tmp_path / "out.mp4"
+    with av.open(str(src)) as c, media.VideoWriter(out, 64, 48, Fraction(25), comment=None) as w:
+        for frame in c.decode(video=0):
+            assert frame.key_frame
+            w.write_frame(frame)
+    with av.open(str(out)) as c:
+        keys = [p.is_keyframe for p in c.demux(video=0) if p.size]
+    assert len(keys) == 30 and sum(keys) == 1
+
+
+@pytest.mark.parametrize("size,large", [((1920, 1080), False), ((1920, 1200), True)])
+def test_frames_above_1080p_get_a_shorter_encoder_queue(tmp_path, size, large):
+    # libx264 writes its settings into the stream (an SEI in the first frame): read them back.
+    out = tmp_path / "v.mp4"
+    with media.VideoWriter(out, *size, Fraction(25), comment=None) as w:
+        for i in range(3):
+            w.write(np.full((size[1], size[0], 3), 60 + 20 * i, np.uint8))
+    with av.open(str(out)) as c:
+        first = bytes(next(p for p in c.demux(video=0) if p.size))
+    settings = first[first.index(b"options:"):].split(b"\x00")[0]
+    assert (b" bframes=1 " in settings and b" rc_lookahead=3 " in settings) is large
+    assert (b" bframes=3 " in settings) is not large
+
+
 def _on_cpus(cpus: set[int], write):
     """Run `write()` with this thread (and the encoder threads it starts) allowed only `cpus`."""
     before = os.sched_getaffinity(0)

@@ -29,7 +29,7 @@ REGISTERS = {"presenter0": "female", "presenter1": "male", "presenter2": "female
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
-    from tests.conftest import flat_videos
+    from tests.helpers.media import flat_videos
 
     return flat_videos(tmp_path_factory.mktemp("videos"), 3)
 

@@ -170,3 +170,15 @@ def test_the_source_task_refuses_a_line_in_another_language_unless_the_spec_acce
         runner.run(call, tmp_path / "given", lambda f, m=None: None)
     call = TaskCall("job", "source", "source", "k" * 64, {}, dict(params["ok"]))
     assert runner.run(call, tmp_path / "ok", lambda f, m=None: None) == {"sentences": 3, "language": "en"}
+
+
+def test_per_item_progress_is_reported_in_whole_percents():
+    from pipeline.jobs.runner import _fraction
+
+    seen = []
+    step = _fraction(lambda fraction, message: seen.append((fraction, message)), "clip")
+    for done in range(1, 1571):
+        step(done, 1570)
+    assert len(seen) == 101  # one report per percent (0 to 100), not one per frame
+    assert seen[-1] == (1.0, "clip") and seen[0][0] < 0.011
+    assert [round(f * 100) for f, _ in seen] == sorted({round(f * 100) for f, _ in seen})

@@ -78,3 +78,31 @@ def test_log_mel_is_librosas_mel_spectrogram_without_importing_it():
     assert np.abs(mine - theirs).max() < 1e-3
     # Negative control: the same audio a few samples later is measurably different.
     assert np.abs(log_mel(np.roll(audio, 80), 22050) - theirs).max() > 0.05
+
+
+def test_paired_features_look_alike_under_a_noise_bed_and_differ_for_other_sound():
+    """The floor is the recording's noise depth, applied to both: a noisy copy's features stay
+    closer to the clean reading's frame by frame than plain log-mel ones (measured: mean
+    cosine 0.58 against 0.50 at this noise level, 0.82 against 0.75 at a fifth of it)."""
+    from tts.warping import log_mel, paired_features
+
+    rate = 16000
+    rng = np.random.default_rng(0)
+    t = np.arange(rate * 3) / rate
+    # Speech-like: harmonic bursts of changing pitch with quiet gaps between them.
+    on = (np.sin(2 * np.pi * 2.5 * t) > 0).astype(np.float32)
+    clean = (on * np.sin(2 * np.pi * (150 + 60 * np.sin(2 * np.pi * 0.7 * t)) * t * 3)).astype(np.float32) * 0.5
+    noisy = clean + 0.05 * rng.normal(size=len(t)).astype(np.float32)
+
+    def mean_cosine(a, b):
+        n = min(len(a), len(b))
+        a, b = a[:n], b[:n]
+        return float(np.mean((a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)))
+
+    reading, copy = paired_features(clean, rate, noisy, rate)
+    assert reading.shape == copy.shape and reading.shape[1] == 80 and reading.dtype == np.float32
+    assert mean_cosine(reading, copy) > mean_cosine(log_mel(clean, rate), log_mel(noisy, rate)) + 0.05
+    # Negative control: another sound (the bursts moved by a quarter period) is not alike.
+    other = np.roll(clean, rate // 10)
+    reading, moved = paired_features(clean, rate, other, rate)
+    assert mean_cosine(reading, moved) < mean_cosine(*paired_features(clean, rate, noisy, rate)) - 0.2

@@ -1,0 +1,122 @@
+"""The given-words timeline does not move with the recording's condition (issue 18 item 2).
+
+Clean TTS speech (Piper in English, Kokoro in Portuguese) is degraded in code
+(tests/helpers/degrade.py: rooms of RT60 0.3 and 0.8 s, babble of three other installed
+voices at 10 and 5 dB SNR, AAC and MP3 at 32 kbit/s through PyAV, the 8 kHz telephone band,
+2 s of silence each side, a music-like bed 12 dB down); each copy is aligned with its text
+and its phone starts are compared with the clean copy's: mean within 30 ms, 95th percentile
+within 60 ms. Negative control on every copy: another text of about the same length is
+refused; the right one is not (except at babble 5 dB, where its timeline is off too).
+"""
+
+import difflib
+
+import numpy as np
+import pytest
+
+from tests.helpers import degrade
+from tts.errors import AlignmentError
+from tts.forced import align_text
+
+pytestmark = pytest.mark.slow
+
+TEXT = {
+    "en": ["Check the pressure gauge before you open the main valve.",
+           "Report any damaged equipment to your supervisor, then lock the cabinet.",
+           "Clean the filling nozzle at the end of every shift.",
+           "Wear gloves and safety glasses before you start."],
+    "pt": ["Verifique o manômetro antes de abrir a válvula principal.",
+           "Comunique qualquer equipamento danificado ao supervisor e tranque o armário.",
+           "Limpe o bico de enchimento no fim de cada turno.",
+           "Use luvas e óculos de proteção antes de começar."],
+}
+OTHER_TEXT = {
+    "en": ["Switch off the power at the wall before you remove the cover.",
+           "Keep the floor dry and wipe up any spills at once.",
+           "Store the chemicals in the locked cupboard by the door.",
+           "Ask your team leader if you are not sure what to do."],
+    "pt": ["Desligue a energia na parede antes de retirar a tampa.",
+           "Mantenha o chão seco e limpe logo qualquer derrame.",
+           "Guarde os produtos químicos no armário trancado junto à porta.",
+           "Pergunte ao seu chefe de equipa se não tiver certeza do que fazer."],
+}
+TALKERS = [("es", ["Compruebe el manómetro antes de abrir la válvula principal."], None),
+           ("de", ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen."], "espeak:de"),
+           ("en", ["Report any damaged equipment to your supervisor."], None),
+           ("pt", ["Comunique qualquer equipamento danificado ao supervisor."], None)]
+CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "babble 5 dB SNR", "AAC 32 kbit/s",
+              "MP3 32 kbit/s", "telephone 8 kHz", "2 s silence each side", "music bed -12 dB"]
+#: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds.
+NOT_YET = {
+    ("en", "reverb RT60 0.8 s"): "mean 30, p95 85 ms",
+    ("en", "babble 5 dB SNR"): "mean 33, p95 249 ms",
+    ("pt", "reverb RT60 0.8 s"): "mean 38, p95 94 ms",
+    ("pt", "babble 10 dB SNR"): "mean 41, p95 263 ms",
+    ("pt", "babble 5 dB SNR"): "mean 65, p95 385 ms",
+}
+#: Right texts refused (bench_align --degraded): their timeline is outside the bounds there too.
+REFUSED = {("en", "babble 5 dB SNR"): "0.67 > 0.64", ("pt", "babble 5 dB SNR"): "0.65 > 0.64"}
+
+
+@pytest.fixture(scope="module")
+def copies(synth):
+    """language -> (clean speech, its timeline, {condition: (copy, shift_s)})."""
+    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in TALKERS}
+    out = {}
+    for language, text in TEXT.items():
+        clean = synth.synthesize(text, language)
+        others = [(t.audio, t.sample_rate) for lang, t in talkers.items() if lang != language][:3]
+        babble = degrade.babble(others, clean.sample_rate, len(clean.audio))
+        timeline = align_text(clean.audio, clean.sample_rate, text, language).phonemes
+        out[language] = (clean, timeline, degrade.conditions(clean.audio, clean.sample_rate, babble))
+    return out
+
+
+def _start_errors(truth, test) -> np.ndarray:
+    """Start of each phone of `test` minus that of the same phone of `truth` (matched in order)."""
+    sm = difflib.SequenceMatcher(a=[p[2] for p in truth], b=[p[2] for p in test], autojunk=False)
+    return np.array([test[j + k][0] - truth[i + k][0] for i, j, n in sm.get_matching_blocks() for k in range(n)])
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_phone_starts_stay_with_the_clean_copy(copies, language, condition, request):
+    if (language, condition) in NOT_YET:
+        request.applymarker(pytest.mark.xfail(reason=f"measured {NOT_YET[language, condition]}", strict=False))
+    clean, timeline, conditions = copies[language]
+    audio, shift = conditions[condition]
+    found = align_text(audio, clean.sample_rate, TEXT[language], language).phonemes
+    errors = np.abs(_start_errors(timeline, found) - shift)
+    assert len(errors) > 0.9 * len(timeline)
+    assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \
+        f"mean {errors.mean() * 1000:.0f} ms, p95 {np.percentile(errors, 95) * 1000:.0f} ms"
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_another_text_is_still_refused(copies, language, condition):
+    clean, _, conditions = copies[language]
+    audio, _ = conditions[condition]
+    with pytest.raises(AlignmentError, match="does not match|speech that the transcript") as caught:
+        align_text(audio, clean.sample_rate, OTHER_TEXT[language], language)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_the_right_text_is_not_refused(copies, language, condition, request):
+    if (language, condition) in REFUSED:
+        request.applymarker(pytest.mark.xfail(reason=f"measured {REFUSED[language, condition]}", strict=False,
+                                              raises=AlignmentError))
+    clean, _, conditions = copies[language]
+    audio, _ = conditions[condition]
+    align_text(audio, clean.sample_rate, TEXT[language], language)
+
+
+def test_a_timeline_shifted_by_100_ms_fails_the_bounds(copies):
+    """Negative control for the bounds themselves: the same copy, its timeline 100 ms late."""
+    clean, timeline, conditions = copies["en"]
+    audio, _ = conditions["MP3 32 kbit/s"]
+    found = align_text(audio, clean.sample_rate, TEXT["en"], "en").phonemes
+    errors = np.abs(_start_errors(timeline, [(s + 0.1, e + 0.1, p) for s, e, p in found]))
+    assert errors.mean() > 0.030
