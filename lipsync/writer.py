@@ -28,12 +28,13 @@ AUDIO_OUTPUT_RATE = 48_000
 #: under `taskset -c 0` than on 2 CPUs). A fixed count gives the same bytes on any machine.
 ENCODER_THREADS = 4
 #: x264 options for every encode. `cpu-independent` makes x264 use its C macroblock-tree
-#: propagation (x264 `x264_mc_init`: `mbtree_propagate_cost` / `mbtree_propagate_list`, the
-#: only functions the flag swaps) instead of SIMD code whose floats differ by CPU, and whose
-#: AVX-512 version reads past the last macroblock of a row into memory x264 never wrote: with
-#: a width that is not a multiple of 128 pixels the same frames gave other bytes per process
-#: (the output followed glibc's MALLOC_PERTURB_). The bytes equal x264's with asm=0 on any CPU;
-#: its cost on a 1280x720, 120-frame CRF 18 veryfast encode: +1 % time, +0.3 % file size.
+#: propagation (x264's `x264_mc_init`: `mbtree_propagate_cost` / `_list`, the only functions
+#: the flag swaps) instead of SIMD code whose floats differ by CPU. Without it the same frames
+#: gave other bytes per process on an AVX-512 CPU: the output followed glibc's MALLOC_PERTURB_
+#: (x264 read memory it never wrote), only with AVX-512 on (`asm=AVX2` was stable), only when a
+#: macroblock row is not a multiple of 8 (widths 64, 192, 288, 320 varied; 128, 256 did not).
+#: With it the bytes equal x264's all-C output (`asm=0`). Its cost on a 1280x720, 120-frame
+#: CRF 18 veryfast encode: +1 % time, +0.3 % file size.
 X264_PARAMS = "cpu-independent=1"
 #: frames above this many pixels (larger than 1080p) are encoded with `LARGE_FRAME_X264`
 LARGE_FRAME = 1920 * 1088
