@@ -27,6 +27,15 @@ AUDIO_OUTPUT_RATE = 48_000
 #: bytes on a machine, worker or Ray node with another CPU count (a 256x256 clip: other SHA-256
 #: under `taskset -c 0` than on 2 CPUs). A fixed count gives the same bytes on any machine.
 ENCODER_THREADS = 4
+#: x264 options for every encode. `cpu-independent` makes x264 use its C macroblock-tree
+#: propagation (x264's `x264_mc_init`: `mbtree_propagate_cost` / `_list`, the only functions
+#: the flag swaps) instead of SIMD code whose floats differ by CPU. Without it the same frames
+#: gave other bytes per process on an AVX-512 CPU: the output followed glibc's MALLOC_PERTURB_
+#: (x264 read memory it never wrote), only with AVX-512 on (`asm=AVX2` was stable), only when a
+#: macroblock row is not a multiple of 8 (widths 64, 192, 288, 320 varied; 128, 256 did not).
+#: With it the bytes equal x264's all-C output (`asm=0`). Its cost on a 1280x720, 120-frame
+#: CRF 18 veryfast encode: +1 % time, +0.3 % file size.
+X264_PARAMS = "cpu-independent=1"
 #: frames above this many pixels (larger than 1080p) are encoded with `LARGE_FRAME_X264`
 LARGE_FRAME = 1920 * 1088
 #: libx264 queues look-ahead and B-frame pictures (about 45 MB each at 16 megapixels): above
@@ -148,15 +157,14 @@ class VideoWriter:
         # product's encodes need the fixed count.
         options = {"qp": "0"} if lossless else {"crf": str(crf), "threads": str(ENCODER_THREADS)}
         options["preset"] = preset
-        params = []
+        params = [X264_PARAMS]
         if gop is not None:
             self._video.codec_context.gop_size = gop
             if gop == 1:
                 params.append("keyint=1")
         if self._enc_w * self._enc_h > LARGE_FRAME and not lossless and preset != "ultrafast":
             params.append(LARGE_FRAME_X264)  # (ultrafast queues nothing: no B-frames, no look-ahead)
-        if params:
-            options["x264-params"] = ":".join(params)
+        options["x264-params"] = ":".join(p for p in params if p)
         self._video.options = options
         self._audio = None
         if audio is not None:

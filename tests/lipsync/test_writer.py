@@ -5,6 +5,8 @@ however many CPUs the encoder may use."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from fractions import Fraction
 
 import av
@@ -144,3 +146,50 @@ def test_the_same_frames_give_the_same_bytes_on_fewer_cpus(tmp_path):
     assert product("all.mp4") == _on_cpus(one, lambda: product("one.mp4"))
     # Negative control: on x264's default thread count the bytes follow the CPUs.
     assert default_threads("all-default.mp4") != _on_cpus(one, lambda: default_threads("one-default.mp4"))
+
+
+# The encode of `test_the_heap_does_not_change_the_bytes`, in a fresh process. 320 pixels wide:
+# 20 macroblocks, not a multiple of the 8 that x264's AVX-512 macroblock-tree code works in.
+_HEAP_SCRIPT = """
+import hashlib, sys
+from fractions import Fraction
+import numpy as np
+from lipsync import media, writer
+writer.X264_PARAMS = sys.argv[2]
+y, x = np.mgrid[0:240, 0:320]
+with media.VideoWriter(sys.argv[1], 320, 240, Fraction(25), comment=None) as w:
+    for i in range(12):
+        blob = 255 * np.exp(-((x - 60 - 15 * i) ** 2 + (y - 120) ** 2) / 800.0)
+        w.write(np.stack([blob, (x + 2 * i) % 256, (y + i) % 256], -1).astype(np.uint8))
+print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())
+"""
+
+
+def _encode_in_a_process(path, perturb: int, params: str = writer.X264_PARAMS) -> str:
+    """SHA-256 of `_HEAP_SCRIPT`'s output, written by a process whose freed and new heap
+    memory glibc fills with `perturb` (MALLOC_PERTURB_; 0: left as it is)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "MALLOC_PERTURB_": str(perturb),
+           "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _HEAP_SCRIPT, str(path), params], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_heap_does_not_change_the_bytes(tmp_path):
+    """x264's SIMD macroblock tree read memory it never wrote: the same frames gave other bytes
+    per process (MALLOC_PERTURB_ 165 and 90 gave two outputs on an AVX-512 CPU)."""
+    digests = {_encode_in_a_process(tmp_path / f"{p}.mp4", p) for p in (0, 165, 90)}
+    assert len(digests) == 1
+
+
+def test_the_bytes_are_x264s_plain_c_output(tmp_path):
+    """`cpu-independent` leaves no CPU-dependent code in the encode: the bytes equal x264's with
+    every SIMD routine off (asm=0), on any CPU. Fails without the flag on SIMD CPUs whose
+    macroblock-tree floats differ from C (here: an AVX-512 one)."""
+    no_flag_c = _encode_in_a_process(tmp_path / "c0.mp4", 0, "asm=0")
+    if _encode_in_a_process(tmp_path / "s0.mp4", 0, "") == no_flag_c:
+        pytest.skip("this CPU's SIMD macroblock tree gives C's bytes: nothing to tell apart")
+    plain_c = _encode_in_a_process(tmp_path / "c.mp4", 0, writer.X264_PARAMS + ":asm=0")
+    assert _encode_in_a_process(tmp_path / "simd.mp4", 0) == plain_c
