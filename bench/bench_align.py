@@ -167,28 +167,11 @@ def real_recording(hear) -> None:
 # --------------------------------------------------------------------------- degraded copies
 # Issue 18 item 2: phone starts within 30 ms (mean) and 60 ms (95th percentile) of the clean
 # copy's on every condition; another text must still be refused on each.
-OTHER_TEXT = {
-    "en": ["Switch off the power at the wall before you remove the cover.",
-           "Keep the floor dry and wipe up any spills at once.",
-           "Store the chemicals in the locked cupboard by the door.",
-           "Ask your team leader if you are not sure what to do."],
-    "pt": ["Desligue a energia na parede antes de retirar a tampa.",
-           "Mantenha o chão seco e limpe logo qualquer derrame.",
-           "Guarde os produtos químicos no armário trancado junto à porta.",
-           "Pergunte ao seu chefe de equipa se não tiver certeza do que fazer."],
-}
-#: Babble talkers, as tests/tts/test_forced_robust.py has them (the three not in the copy's language).
-TALKERS = [("es", ["Compruebe el manómetro antes de abrir la válvula principal."], None),
-           ("de", ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen."], "espeak:de"),
-           ("en", ["Report any damaged equipment to your supervisor."], None),
-           ("pt", ["Comunique qualquer equipamento danificado ao supervisor."], None)]
-
-
 def degraded(synth) -> None:
     """Given-words timelines of degraded copies (tests/helpers/degrade.py) against the clean
     copy's, phones matched in order: mean and 95th percentile of |start difference|, whether
     the right text was refused, and the match measure of the right text and of another one."""
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in TALKERS}
+    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
     print(f"degraded copies, given words; phone starts against the clean copy (goal: mean <= 30 ms, p95 <= 60 ms); "
           f"match = worst {WINDOW_S:.0f} s relative distance / speech ratio (refused above {MAX_MISMATCH:.2f} or "
           f"outside {MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO})")
@@ -204,7 +187,7 @@ def degraded(synth) -> None:
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref.phonemes)} phones)")
         for name, (audio, shift) in conditions.items():
             right = align_text(audio, sr, text, language, max_mismatch=None)
-            other = align_text(audio, sr, OTHER_TEXT[language], language, max_mismatch=None)
+            other = align_text(audio, sr, degrade.OTHER_TEXT[language], language, max_mismatch=None)
             errors = np.abs(start_errors(ref.phonemes, right.phonemes) - shift)
             mean, p95 = errors.mean() * 1000, np.percentile(errors, 95) * 1000
             verdict = "within" if mean <= 30 and p95 <= 60 else "OUTSIDE"

@@ -283,3 +283,19 @@ def _spread(times, words, a0: int, a1: int, lo: float, hi: float) -> None:
     edges = lo + (hi - lo) * np.concatenate([[0.0], np.cumsum(lengths) / lengths.sum()])
     for k in range(a1 - a0):
         times[a0 + k] = (float(edges[k]), float(edges[k + 1]))
+
+
+def spread_words(audio: np.ndarray, sample_rate: int, words: Sequence[str], language: str
+                 ) -> tuple[tuple[Phone, ...], tuple[tuple[float, float, str], ...]]:
+    """A timeline for speech from a backend that gives no durations: `words` spread evenly over
+    the sounding part of `audio` (`tts.audio.speech_bounds`), then each word's espeak-ng phones
+    aligned inside (`align`). Returns (phones, (start_s, end_s, word) per word); both empty when
+    there are no words or no sound."""
+    from tts.audio import speech_bounds
+
+    start, end = speech_bounds(audio, sample_rate)
+    if not words or end <= start:
+        return (), ()
+    step = (end - start) / sample_rate / len(words)
+    timed = tuple((start / sample_rate + k * step, start / sample_rate + (k + 1) * step, w) for k, w in enumerate(words))
+    return tuple(align(audio, sample_rate, list(timed), language)), timed

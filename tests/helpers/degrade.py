@@ -127,3 +127,23 @@ def conditions(x: np.ndarray, sr: int, talkers: np.ndarray) -> dict[str, tuple[n
         "2 s silence each side": (padded(x, sr), 2.0),
         "music bed -12 dB": (mix(x, music_bed(len(x), sr), 12), 0.0),
     }
+
+
+# Texts for the degraded-copy checks (tests/tts/test_forced_robust.py, bench/bench_align.py --degraded).
+#: Another text per language: it must be refused on every degraded copy.
+OTHER_TEXT = {
+    "en": ["Switch off the power at the wall before you remove the cover.",
+           "Keep the floor dry and wipe up any spills at once.",
+           "Store the chemicals in the locked cupboard by the door.",
+           "Ask your team leader if you are not sure what to do."],
+    "pt": ["Desligue a energia na parede antes de retirar a tampa.",
+           "Mantenha o chão seco e limpe logo qualquer derrame.",
+           "Guarde os produtos químicos no armário trancado junto à porta.",
+           "Pergunte ao seu chefe de equipa se não tiver certeza do que fazer."],
+}
+#: Babble talkers (language, sentences, voice or None for the default); each copy uses the three
+#: not in its own language.
+TALKERS = [("es", ["Compruebe el manómetro antes de abrir la válvula principal."], None),
+           ("de", ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen."], "espeak:de"),
+           ("en", ["Report any damaged equipment to your supervisor."], None),
+           ("pt", ["Comunique qualquer equipamento danificado ao supervisor."], None)]

@@ -30,20 +30,6 @@ TEXT = {
            "Limpe o bico de enchimento no fim de cada turno.",
            "Use luvas e óculos de proteção antes de começar."],
 }
-OTHER_TEXT = {
-    "en": ["Switch off the power at the wall before you remove the cover.",
-           "Keep the floor dry and wipe up any spills at once.",
-           "Store the chemicals in the locked cupboard by the door.",
-           "Ask your team leader if you are not sure what to do."],
-    "pt": ["Desligue a energia na parede antes de retirar a tampa.",
-           "Mantenha o chão seco e limpe logo qualquer derrame.",
-           "Guarde os produtos químicos no armário trancado junto à porta.",
-           "Pergunte ao seu chefe de equipa se não tiver certeza do que fazer."],
-}
-TALKERS = [("es", ["Compruebe el manómetro antes de abrir la válvula principal."], None),
-           ("de", ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen."], "espeak:de"),
-           ("en", ["Report any damaged equipment to your supervisor."], None),
-           ("pt", ["Comunique qualquer equipamento danificado ao supervisor."], None)]
 CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "babble 5 dB SNR", "AAC 32 kbit/s",
               "MP3 32 kbit/s", "telephone 8 kHz", "2 s silence each side", "music bed -12 dB"]
 #: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds.
@@ -61,7 +47,7 @@ REFUSED = {("en", "babble 5 dB SNR"): "0.67 > 0.64", ("pt", "babble 5 dB SNR"): 
 @pytest.fixture(scope="module")
 def copies(synth):
     """language -> (clean speech, its timeline, {condition: (copy, shift_s)})."""
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in TALKERS}
+    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
     out = {}
     for language, text in TEXT.items():
         clean = synth.synthesize(text, language)
@@ -98,7 +84,7 @@ def test_another_text_is_still_refused(copies, language, condition):
     clean, _, conditions = copies[language]
     audio, _ = conditions[condition]
     with pytest.raises(AlignmentError, match="does not match|speech that the transcript") as caught:
-        align_text(audio, clean.sample_rate, OTHER_TEXT[language], language)
+        align_text(audio, clean.sample_rate, degrade.OTHER_TEXT[language], language)
     assert "\n" not in str(caught.value)
 
 

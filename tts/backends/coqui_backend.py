@@ -135,14 +135,8 @@ def _timeline_from_tokens(tokenizer, ids, samples, audio, sr, text) -> Utterance
 
 
 def _spread_by_espeak(text: str, language: str, audio: np.ndarray, sr: int) -> Utterance:
-    from tts.align import align
-    from tts.audio import speech_bounds
+    """Whitespace words spread evenly over the sound, phones aligned inside (`tts.align.spread_words`)."""
+    from tts.align import spread_words
 
-    start, end = speech_bounds(audio, sr)
-    words = text.split()
-    if not words or end <= start:
-        return Utterance(audio, sr, (), ())
-    step = (end - start) / sr / len(words)
-    timed = [(start / sr + k * step, start / sr + (k + 1) * step, w) for k, w in enumerate(words)]
-    phones = align(audio, sr, timed, language)
+    phones, timed = spread_words(audio, sr, text.split(), language)
     return Utterance(audio, sr, phones, tuple(TimedText(*w) for w in timed))

@@ -127,16 +127,9 @@ class XttsBackend:
 
 def _spread_words(text: str, language: str, audio: np.ndarray, sample_rate: int) -> Utterance:
     """Words (tts.phonemes.WORD: no punctuation) spread evenly over the sounding part of `audio`,
-    phones aligned inside them by espeak-ng's reading (`tts.align.align`)."""
-    from tts.align import align
-    from tts.audio import speech_bounds
+    phones aligned inside them by espeak-ng's reading (`tts.align.spread_words`)."""
+    from tts.align import spread_words
     from tts.phonemes import WORD
 
-    start, end = speech_bounds(audio, sample_rate)
-    words = WORD.findall(text)
-    if not words or end <= start:
-        return Utterance(audio, sample_rate, (), ())
-    step = (end - start) / sample_rate / len(words)
-    timed = [(start / sample_rate + k * step, start / sample_rate + (k + 1) * step, w) for k, w in enumerate(words)]
-    phones = align(audio, sample_rate, timed, language)
+    phones, timed = spread_words(audio, sample_rate, WORD.findall(text), language)
     return Utterance(audio, sample_rate, phones, tuple(TimedText(*w) for w in timed))
