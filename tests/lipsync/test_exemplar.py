@@ -52,9 +52,9 @@ def edge_row(out: np.ndarray, lm: np.ndarray) -> int:
     return y0 + int(np.argmax(np.diff(column))) + 1
 
 
-def render(image, lm, lib):
+def render(image, lm, lib, follow_jaw: bool = True):
     opening = float(mouth_shape(lm)[0])
-    return ExemplarRenderer().render_frame(image, lm, lib, 0, opening, closed=False)
+    return ExemplarRenderer(follow_jaw=follow_jaw).render_frame(image, lm, lib, 0, opening, closed=False)
 
 
 def test_the_chin_follows_the_exemplar(photo):
@@ -65,13 +65,15 @@ def test_the_chin_follows_the_exemplar(photo):
     assert abs(edge_row(out, lm) - lifted) < 0.03 * s, (edge_row(out, lm), lifted, lm[CHIN, 1])
 
 
-def test_a_renderer_holding_the_source_chin_fails_the_check(photo, monkeypatch):
-    """Negative control: with the jaw held to the source's, the edge stays near the photo's
-    chin, well away from the exemplar's."""
+@pytest.mark.parametrize("how", ["follow_jaw=False", "no follow weights"])
+def test_a_renderer_holding_the_source_chin_fails_the_check(photo, monkeypatch, how):
+    """Negative control: with the jaw held to the source's (the default, or zero follow
+    weights), the edge stays near the photo's chin, well away from the exemplar's."""
     image, lm = photo
     s = face_scale(lm)
-    monkeypatch.setattr(exemplar, "JAW_FOLLOW", np.zeros(len(JAW)))
-    out = render(image, lm, two_tone_library(image, lm))
+    if how == "no follow weights":
+        monkeypatch.setattr(exemplar, "JAW_FOLLOW", np.zeros(len(JAW)))
+    out = render(image, lm, two_tone_library(image, lm), follow_jaw=how != "follow_jaw=False")
     row = edge_row(out, lm)
     assert abs(row - (lm[CHIN, 1] - LIFT * s)) > 0.08 * s and abs(row - lm[CHIN, 1]) < 0.08 * s
 
