@@ -63,8 +63,9 @@ def words_cols(w) -> str:
 def jaw_disagreement(opening, track, analysis) -> tuple[float, float]:
     """How far (z-scores) the render's tracked opening strays from its mouth track (a
     `MouthTrack`) on the quarter of frames where the source frame under it opens the mouth most
-    differently from the track, and on the rest. The exemplar renderer keeps the source's chin,
-    so a large first figure says the source's jaw pulls the render off its target."""
+    differently from the track, and on the rest. A large first figure says the source's jaw
+    pulls the render off its target (the exemplar renderer kept the source's chin until issue
+    18 item 4 moved it with the exemplar)."""
     from lipsync.media import playback_indices
     from lipsync.renderers.exemplar import target_shapes
 

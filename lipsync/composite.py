@@ -1,8 +1,10 @@
 """Compositing a new lower face into a frame (pure, on arrays).
 
-The mask is kept inside the jaw line with a margin: a hull of the whole face oval spills past
-the silhouette and ghosts ears, hair and background. Feathering happens inside the polygon, so
-nothing outside it ever changes.
+Beside the mouth the mask is kept inside the jaw line with a margin: a hull of the whole face
+oval spills past the silhouette and ghosts ears, hair and background. A renderer that moves
+the chin (`jaw_following_polygon`) may also change what lies below the jaw (chin, neck,
+collar), never what lies beside the face. Feathering happens inside the polygon, so nothing
+outside it ever changes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,32 @@ def lower_face_polygon(points: np.ndarray, margin: float = 0.1) -> np.ndarray:
     cheeks = centre + (cheeks - centre) * 0.85
     poly = np.vstack([jaw, cheeks[1:], nose, cheeks[:1]])
     hull = cv2.convexHull(poly.astype(np.float32))
+    return hull.reshape(-1, 2)
+
+
+def jaw_following_polygon(points: np.ndarray, jaw: np.ndarray, follow: np.ndarray, margin: float = 0.1,
+                          below: float = 0.25) -> np.ndarray:
+    """Polygon of the region a renderer that moves the jaw may change (float, pixels, hull).
+
+    `points` are the frame's landmarks (478 x 2, pixels); `jaw` the new position of the `JAW`
+    points (19 x 2) and `follow` (19,) how far each follows the new jaw (0 at the cheeks, 1 at
+    the chin). Each jaw point, old and new, is pulled in by `margin` x face size where it stays
+    (beside the mouth: the silhouette and the band beside the face stay the source's) and
+    pushed straight down by `below` x face size where it follows (the chin, neck and collar
+    under it may change, so a raised chin uncovers the new frame's neck, not a ghost of the
+    old chin). Nose and cheek corners as in `lower_face_polygon`.
+    """
+    s = face_scale(points)
+    centre = points[LIPS_OUTER].mean(0)
+    w = np.asarray(follow, np.float64)[2:-2, None]
+    parts = [lower_face_polygon(points, margin)]
+    for pts in (points[JAW], np.asarray(jaw)):
+        p = np.asarray(pts, np.float64)[2:-2]
+        vec = p - centre
+        dist = np.linalg.norm(vec, axis=1, keepdims=True)
+        pulled = centre + vec * np.maximum(dist - margin * s, 0.3 * dist) / np.maximum(dist, 1e-6)
+        parts.append((1 - w) * pulled + w * (p + (0.0, below * s)))
+    hull = cv2.convexHull(np.vstack(parts).astype(np.float32))
     return hull.reshape(-1, 2)
 
 

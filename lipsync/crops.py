@@ -51,12 +51,19 @@ def mouth_box(points: np.ndarray, width: int, height: int, margin: float = 0.35)
 #: size: the mesh warps read a little past the polygon, and a renderer's own mask margin
 #: (`lipsync.composite.lower_face_polygon`) only ever shrinks the polygon
 RENDER_BOX_ROOM = 0.15
+#: further room below the chin, as a share of the face size: a renderer that moves the chin
+#: (the exemplar renderer) blends below the jaw line down to 0.25 x face size under it
+#: (`lipsync.composite.jaw_following_polygon`), fading inside that
+CHIN_ROOM = 0.15
 
 
 def render_box(points: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
     """The even-aligned box (x0, y0, x1, y1) a renderer receives and may change: the
-    lower-face polygon at zero margin, grown by `RENDER_BOX_ROOM` x face size, clipped to an
-    even-sized `width` x `height` frame (one chroma sample covers 2x2 pixels in 4:2:0)."""
-    room = int(np.ceil(RENDER_BOX_ROOM * face_scale(points)))
-    box = polygon_box(lower_face_polygon(points, 0.0), width, height, pad=room)
-    return even_box(box, width, height)
+    lower-face polygon at zero margin, grown by `RENDER_BOX_ROOM` x face size and by
+    `CHIN_ROOM` x face size more below the chin, clipped to an even-sized `width` x `height`
+    frame (one chroma sample covers 2x2 pixels in 4:2:0)."""
+    s = face_scale(points)
+    room = int(np.ceil(RENDER_BOX_ROOM * s))
+    x0, y0, x1, y1 = polygon_box(lower_face_polygon(points, 0.0), width, height, pad=room)
+    y1 = max(y1, min(int(np.ceil(points[CHIN, 1] + (RENDER_BOX_ROOM + CHIN_ROOM) * s)) + 1, height))
+    return even_box((x0, y0, x1, y1), width, height)

@@ -109,8 +109,10 @@ class Renderer(Protocol):
     ``job.audio[int(frame.time * job.sample_rate) ...]``; the mouth target is ``frame.target``.
 
     Helpers every renderer may reuse: `lipsync.crops` (face and mouth boxes from landmarks),
-    `lipsync.composite` (feathered lower-face mask kept inside the jaw line, colour match,
-    blend), `lipsync.warping` (piecewise-affine mesh warp).
+    `lipsync.composite` (feathered lower-face mask kept inside the jaw line, or, for a
+    renderer that moves the chin, reaching below it round the chin but never beside the face;
+    colour match, blend), `lipsync.warping` (piecewise-affine mesh warp). The box reaches
+    `lipsync.crops.CHIN_ROOM` x face size further below the chin for that.
     """
 
     #: registry name ("exemplar", "warp", "wav2lip")

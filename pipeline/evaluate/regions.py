@@ -52,10 +52,25 @@ def upper_face_mask(landmarks: np.ndarray, shape) -> np.ndarray:
     return mask
 
 
+def below_jaw_mask(landmarks: np.ndarray, shape, drop: float = 0.8, grow: float = 0.1) -> np.ndarray:
+    """What a renderer that moves the chin may change below the face: the band between the
+    jaw line from below the mouth corners round the chin (points 3-13) and the same line
+    `drop` x eye distance lower (chin, neck, collar), grown `grow` x eye distance every way
+    (the jaw line itself moves with the chin, and the blend fades over it)."""
+    s = eye_distance(landmarks)
+    jaw = landmarks[3:14].astype(np.float64)
+    band = np.concatenate([jaw, (jaw + (0.0, drop * s))[::-1]])
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(band).astype(np.int32)], 1)
+    k = 2 * int(np.ceil(grow * s)) + 1
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))).astype(bool)
+
+
 def side_band_mask(landmarks: np.ndarray, shape, gap: float = 0.25, width: float = 0.5) -> np.ndarray:
     """Strips beside the face at mouth height (left and right of the jaw line, starting
     `gap` x eye distance out, `width` x eye distance wide): ears, hair, background. A mask
-    that spills past the face ghosts them."""
+    that spills past the face ghosts them. What lies below the jaw (`below_jaw_mask`) is left
+    out: a renderer may move the chin and the neck under it, never what is beside the face."""
     s = eye_distance(landmarks)
     lips = landmarks[OUTER_LIPS]
     y0, y1 = lips[:, 1].min() - 0.2 * s, lips[:, 1].max() + 0.2 * s
@@ -66,7 +81,7 @@ def side_band_mask(landmarks: np.ndarray, shape, gap: float = 0.25, width: float
     for a, b in ((left - width * s, left), (right, right + width * s)):
         bx0, by0, bx1, by1 = _clip_box(a, y0, b, y1, shape)
         mask[by0:by1, bx0:bx1] = True
-    return mask
+    return mask & ~below_jaw_mask(landmarks, shape)
 
 
 def lower_face_search_mask(landmarks: np.ndarray, shape, outward: float = 0.2) -> np.ndarray:
