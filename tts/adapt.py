@@ -80,15 +80,17 @@ class LanguageBound:
 #: is not adapted. Languages missing here were not measured and are not adapted either.
 LANGUAGE_BOUNDS: Mapping[str, LanguageBound | None] = {
     # 2026-11-30, worst change of Whisper base's WER over both voices and both corners:
-    # en piper joe / jf_gongitsune: 4 st, formants 3 %, rate 5 %: +0.000.
+    # en piper joe / jf_gongitsune (then jf_nezumi, jf_tebukuro, jf_alpha): 4 st, formants 3 %,
+    # rate 5 %: +0.000.
     "en": LanguageBound(4.0, 1.03, 0.05),
-    # es jm_kumo / jf_gongitsune: 4 st, formants 3 %, rate 5 %: +0.050 (jm_kumo lowered).
+    # es jm_kumo / jf_gongitsune (then jf_nezumi): 4 st, formants 3 %, rate 5 %: +0.050 (jm_kumo
+    # lowered; jf_nezumi lowered).
     "es": LanguageBound(4.0, 1.03, 0.05),
     # pt jm_kumo / jf_nezumi: formants 3 % up cost jm_kumo +0.093; without a formant shift +0.000;
     # but jf_gongitsune (a candidate too) lost +0.070 at 4 st without one, +0.023 at 2 st.
     "pt": LanguageBound(2.0, 1.0, 0.05),
     # de jm_kumo / jf_gongitsune: 4 st cost jf_gongitsune +0.458 (formants up) and +0.083 (without);
-    # 2 st without a formant shift: +0.042.
+    # 2 st without a formant shift: +0.042 (jf_nezumi too: +0.042).
     "de": LanguageBound(2.0, 1.0, 0.05),
     # it jm_kumo (WER 0.000 unadapted) heard 0.075-0.100 after any resynthesis, down to 1 st, no
     # formant or rate change: Praat's PSOLA costs Italian more than 0.05 at every bound measured.
