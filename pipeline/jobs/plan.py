@@ -7,11 +7,13 @@ Presenter analysis is one task per presenter, shared by every language; translat
 per language; speech is one task per language and voice, shared by every presenter with that
 voice (the service resolves a voice per presenter and language at submission), and each render
 reads the speech of its presenter's voice and, when its params carry an `adapt` target, moves it
-toward its presenter's own voice first (a second or two of Praat; the shared speech stays shared). With narrations, `narrate(lang)` turns each recording
-into a timed speech and takes the place of translate and speak.
+toward its presenter's own voice first (a second or two of Praat: the speech stays shared, the
+target is part of the render's key). With narrations, `narrate(lang)` turns each recording into a
+timed speech and takes the place of translate and speak.
 
 A pack depends on every speech task of its language: `speech` is the first presenter's voice
-(narration.wav and the subtitles), `speech:<voice>` the others'.
+(narration.wav and the subtitles, taken from the first presenter's render instead when it adapted
+the speech), `speech:<voice>` the others'.
 
 A pack waits for each of its language's renders to finish or fail: it is built from the
 renders that succeeded and lists the failed presenters in its manifest; when every render

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-
 from pipeline import __version__
 from pipeline.errors import JobError
 from pipeline.jobs.executor import ProgressFn, TaskCall
