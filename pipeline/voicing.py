@@ -121,16 +121,81 @@ def presenter_voice_choice(profile, language: str, *, presenter: str | os.PathLi
         return tts.choose_voice(profile, language, catalog, override=override, samples=samples)
 
 
+#: the key of a voice record (`PresenterVoices.resolve`) holding the render's `adaptation_target`;
+#: the planner moves it into the render task's params, the manifest never sees it
+ADAPT_TARGET = "adapt_target"
+
+
 def voice_record(profile, choice, adaptation=None) -> dict:
     """What a manifest records for one presenter in one language: the profile's summary (no
-    embedding), the chosen voice and why, and the adaptation applied (None: none)."""
+    embedding), the chosen voice and why, and the adaptation: a `tts.Adaptation` applied, None
+    (none), or a "not adapted: why" line."""
     summary = {k: v for k, v in profile.to_dict().items() if k != "embedding"}
     for key in ("f0_median_hz", "f0_low_hz", "f0_high_hz", "syllable_rate"):
         if summary.get(key) is not None:
             summary[key] = round(summary[key], 2)
     return {"profile": summary, "voice": choice.voice, "reason": choice.reason, "register": choice.register,
             "similarity": None if choice.similarity is None else round(choice.similarity, 4), "wer": choice.wer,
-            "adaptation": adaptation.to_dict() if adaptation is not None and adaptation.changed else None}
+            "adaptation": adaptation if isinstance(adaptation, str) or adaptation is None
+            else (adaptation.to_dict() if adaptation.changed else None)}
+
+
+def adaptation_target(profile, language: str) -> tuple[dict | None, str | None]:
+    """What a render needs to move its speech toward this presenter in `language`: (target, None),
+    or (None, "not adapted: why") when the presenter's pitch was not measured, their declared
+    register contradicts it, or the language has no measured bound (`tts.adapt.LANGUAGE_BOUNDS`).
+
+    target: JSON types, part of the render task's params (so of its key): the presenter's median,
+    10th and 90th percentile F0 (Hz), syllables per second, speaker embedding (256 floats, or
+    None) and the language's bound (`tts.adapt.LanguageBound` fields)."""
+    from tts.adapt import not_adapted_reason, options_for
+    from tts.profile import register_for
+
+    if not profile.f0_median_hz:
+        return None, f"not adapted: the presenter's pitch was not measured ({profile.source} profile)"
+    heard = register_for(profile.f0_median_hz)
+    if profile.register != "unknown" and heard not in (profile.register, "unknown"):
+        return None, f"not adapted: declared {profile.register}, but the presenter's voice measures {heard}"
+    options = options_for(language)
+    if options is None:
+        return None, not_adapted_reason(language)
+
+    def r(x, n=2):
+        return None if x is None else round(float(x), n)
+
+    return {"f0_median_hz": r(profile.f0_median_hz), "f0_low_hz": r(profile.f0_low_hz),
+            "f0_high_hz": r(profile.f0_high_hz), "syllable_rate": r(profile.syllable_rate, 3),
+            "embedding": [r(x, 5) for x in profile.embedding] if profile.embedding else None,
+            "bounds": {"max_pitch_shift_st": options.max_pitch_shift_st,
+                       "max_formant_ratio": options.max_formant_ratio,
+                       "max_rate_change": options.max_rate_change}}, None
+
+
+def adapt_for_render(speech, target: Mapping[str, object], encoder=None):
+    """(speech moved toward the presenter `target` describes (`adaptation_target`), what was done
+    for the manifest): the `tts.Adaptation` as a dict, or "not adapted: why" when no setting within
+    the bound brought the voice closer to the presenter (the speech is then returned as it came).
+    The phoneme, word and sentence timings are scaled with the audio (`tts.adapt_speech`).
+    `encoder`: a `tts.SpeakerEncoder` to reuse. Raises InputError (from a SpeechError) when the
+    speech cannot be measured."""
+    from dataclasses import replace
+
+    import tts
+    from tts.profile import VoiceProfile, register_for
+
+    embedding = target.get("embedding")
+    presenter = VoiceProfile("speech", register=register_for(target["f0_median_hz"]),
+                             f0_median_hz=target["f0_median_hz"], f0_low_hz=target.get("f0_low_hz"),
+                             f0_high_hz=target.get("f0_high_hz"), syllable_rate=target.get("syllable_rate"),
+                             embedding=tuple(embedding) if embedding else None)
+    options = replace(tts.AdaptOptions(), **dict(target["bounds"]))
+    with wrap_leaf_errors():
+        adapted, plan = tts.adapt_speech(speech, presenter, options=options,
+                                         encoder=encoder if encoder is not None or not embedding else tts.SpeakerEncoder())
+    if plan is None or not plan.changed:
+        closest = f" (speaker similarity {plan.similarity_before:.2f})" if plan and plan.similarity_before else ""
+        return speech, f"not adapted: no setting within the bound brought {speech.voice} closer to the presenter{closest}"
+    return adapted, plan.to_dict()
 
 
 #: override values that declare the presenter's register instead of naming a voice
@@ -145,10 +210,20 @@ class PresenterVoices:
     `presenter_voice_profile` unless a test gives a cheaper one. The catalog is loaded on first use.
     """
 
-    def __init__(self, cache_dir: str | os.PathLike, *, profile_fn=None, catalog=None):
+    def __init__(self, cache_dir: str | os.PathLike, *, profile_fn=None, catalog=None, samples=None):
         self.cache_dir = Path(cache_dir)
         self.profile_fn = profile_fn or presenter_voice_profile
         self._catalog = catalog
+        self._samples = samples
+
+    def samples(self):
+        """The candidate voices' own profiles (`tts.VoiceSamples`, kept in `cache_dir/samples`), so a
+        measured presenter gets the closest voice by speaker embedding; made on first use."""
+        import tts
+
+        if self._samples is None:
+            self._samples = tts.VoiceSamples(cache_dir=self.cache_dir / "samples")
+        return self._samples
 
     def catalog(self):
         import tts
@@ -189,8 +264,10 @@ class PresenterVoices:
 
         if override and override.lower() in REGISTERS:
             profile, override = declare(profile, override.lower()), None
+        # Only a measured voice has an embedding to compare (a declared one is chosen by register).
+        samples = self.samples() if profile.embedding is not None else None
         try:
-            auto = presenter_voice_choice(profile, language, catalog=self.catalog())
+            auto = presenter_voice_choice(profile, language, catalog=self.catalog(), samples=samples)
         except InputError as exc:
             if override is None:
                 log.info("no voice chosen for %s: %s", language, exc)
@@ -206,7 +283,8 @@ class PresenterVoices:
         return (auto if auto is not None and auto.voice == chosen.voice else chosen), profile
 
     def resolve(self, presenters, languages, overrides: Mapping[str, object] | None):
-        """({key: {language: voice}}, {key: {language: voice_record}}) for a job's presenters.
+        """({key: {language: voice}}, {key: {language: voice_record}}) for a job's presenters; each
+        record also holds the render's `adaptation_target` under ADAPT_TARGET.
 
         presenters: (names, key, path) per presenter, `names` the references a user may key an
         override by (the reference given, the file name, the stored key). Raises SpecError for an
@@ -236,7 +314,9 @@ class PresenterVoices:
                     raise InputError(f"voices: {Path(str(names[0])).name} {lang}: {exc}") from None
                 if choice is not None:
                     voices.setdefault(key, {})[lang] = choice.voice
-                    records.setdefault(key, {})[lang] = voice_record(declared, choice)
+                    target, why = adaptation_target(declared, lang)
+                    records.setdefault(key, {})[lang] = {**voice_record(declared, choice, why),
+                                                         ADAPT_TARGET: target}
         return voices, records
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -43,8 +44,8 @@ FORMANT_EXPONENT = 0.23
 
 @dataclass(frozen=True)
 class AdaptOptions:
-    """Bounds of the adaptation (chosen so Whisper's WER stays within 0.05 of the unadapted voice;
-    measured by bench/bench_voices.py). Semitones for pitch, ratios for the rest."""
+    """Bounds of the adaptation. Semitones for pitch, ratios for the rest. The defaults are the
+    widest bound measured (bench/bench_adapt_bounds.py); `options_for` narrows them per language."""
 
     max_pitch_shift_st: float = 4.0
     max_formant_ratio: float = 1.03  # and its inverse
@@ -58,11 +59,66 @@ class AdaptOptions:
     # Formants lowered by 3 % raised jf_gongitsune's Portuguese WER from 0.09 to 0.16: not tried.
     pitch_steps: tuple[float, ...] = (0.5, 1.0)
     formant_steps: tuple[float, ...] = (1.0, 1.03)
-    # Languages where adapting kept Whisper's WER within 0.05 of the unadapted voice on every
-    # presenter measured (bench/bench_voices.py: en 5/5; pt 3/5, up to +0.07 with jf_gongitsune):
-    # speech in other languages is left unchanged.
-    languages: tuple[str, ...] = ("en",)
     trial_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class LanguageBound:
+    """The widest change that kept Whisper base's word error rate within 0.05 of the unadapted
+    voice in one language (semitones, formant ratio, fraction of duration)."""
+
+    max_pitch_shift_st: float
+    max_formant_ratio: float
+    max_rate_change: float
+
+
+#: Per base language: the bound measured by bench/bench_adapt_bounds.py (the default voice and the
+#: intelligible woman's voice with the lowest WER, then the other women's voices at the bound found
+#: (`--voices ... --from-bound N`), each moved to both corners of the bound: pitch,
+#: formants and range down and slower, or up and faster; Whisper base, the SOP text of
+#: bench_tts.py), or None where no bound measured kept the word error within 0.05: that language
+#: is not adapted. Languages missing here were not measured and are not adapted either.
+LANGUAGE_BOUNDS: Mapping[str, LanguageBound | None] = {
+    # 2026-11-30, worst change of Whisper base's WER over both voices and both corners:
+    # en piper joe / jf_gongitsune (then jf_nezumi, jf_tebukuro, jf_alpha): 4 st, formants 3 %,
+    # rate 5 %: +0.000.
+    "en": LanguageBound(4.0, 1.03, 0.05),
+    # es jm_kumo / jf_gongitsune (then jf_nezumi): 4 st, formants 3 %, rate 5 %: +0.050 (jm_kumo
+    # lowered; jf_nezumi lowered).
+    "es": LanguageBound(4.0, 1.03, 0.05),
+    # pt jm_kumo / jf_nezumi: formants 3 % up cost jm_kumo +0.093; without a formant shift +0.000;
+    # jf_gongitsune (a candidate too) lost +0.070 at 4 st without one, +0.023 at 2 st; but in
+    # bench/bench_voices.py jm_kumo moved 2 st up toward shared presenter b lost +0.07 (0.09 -> 0.16)
+    # and came out less similar (0.512 -> 0.503): no bound is safe in Portuguese yet.
+    "pt": None,
+    # de jm_kumo / jf_gongitsune: 4 st cost jf_gongitsune +0.458 (formants up) and +0.083 (without);
+    # 2 st without a formant shift: +0.042 (jf_nezumi too: +0.042).
+    "de": LanguageBound(2.0, 1.0, 0.05),
+    # it jm_kumo (WER 0.000 unadapted) heard 0.075-0.100 after any resynthesis, down to 1 st, no
+    # formant or rate change: Praat's PSOLA costs Italian more than 0.05 at every bound measured.
+    "it": None,
+}
+
+
+def options_for(language: str, options: AdaptOptions = AdaptOptions()) -> AdaptOptions | None:
+    """`options` narrowed to the language's measured bound (LANGUAGE_BOUNDS), or None when the
+    language is not adapted (`not_adapted_reason` says why)."""
+    bound = LANGUAGE_BOUNDS.get(base(language))
+    if bound is None:
+        return None
+    return replace(options, max_pitch_shift_st=bound.max_pitch_shift_st, max_formant_ratio=bound.max_formant_ratio,
+                   max_rate_change=bound.max_rate_change)
+
+
+def not_adapted_reason(language: str) -> str | None:
+    """Why speech in `language` is left unadapted ("not adapted: ..."), or None when it is adapted."""
+    lang = base(language)
+    if LANGUAGE_BOUNDS.get(lang) is not None:
+        return None
+    if lang in LANGUAGE_BOUNDS:
+        return (f"not adapted: in {lang} the bounds measured raised Whisper's word error by more than 0.05 for "
+                f"a voice (tts.adapt.LANGUAGE_BOUNDS)")
+    return f"not adapted: no adaptation bound has been measured in {lang} (bench/bench_adapt_bounds.py)"
 
 
 @dataclass(frozen=True)
@@ -112,23 +168,26 @@ def plan_adaptation(voice: VoiceProfile, presenter: VoiceProfile, options: Adapt
     return Adaptation(voice.f0_median_hz, presenter.f0_median_hz, shift, formant, range_factor, duration)
 
 
-def adapt_speech(speech: Speech, presenter: VoiceProfile, *, options: AdaptOptions = AdaptOptions(),
+def adapt_speech(speech: Speech, presenter: VoiceProfile, *, options: AdaptOptions | None = None,
                  voice: VoiceProfile | None = None, encoder: SpeakerEncoder | None = None,
                  ) -> tuple[Speech, Adaptation | None]:
     """`speech` moved toward `presenter`'s voice, its timings scaled to the new audio, and what was done.
 
     speech.audio: mono float32; the result keeps the sample rate and loudness target. `voice`: the
     synthesized voice's own profile (measured from `speech` when not given). `encoder`: reused for
-    the trial embeddings. A presenter without a measured pitch (declared or default profile), or a
-    language outside `options.languages`, gives the speech back unchanged and None. Raises SpeechError when the speech has no voice to measure.
+    the trial embeddings. `options`: None for the speech language's measured bound (`options_for`).
+    A presenter without a measured pitch (declared or default profile), or a language without a
+    measured bound (when `options` is None), gives the speech back unchanged and None. Raises
+    SpeechError when the speech has no voice to measure.
     """
     if not presenter.f0_median_hz:
         log.info("presenter has no measured pitch (%s profile): voice not adapted", presenter.source)
         return speech, None
-    if base(speech.language) not in options.languages:
-        log.info("voice not adapted in %s: adaptation is measured within the intelligibility bound only in %s",
-                 speech.language, ", ".join(options.languages))
-        return speech, None
+    if options is None:
+        options = options_for(speech.language)
+        if options is None:
+            log.info("voice %s %s", speech.voice, not_adapted_reason(speech.language))
+            return speech, None
     if voice is None:
         try:
             voice = voice_profile(speech.audio, speech.sample_rate, embed=False)
@@ -167,10 +226,10 @@ def _closest_plan(speech: Speech, presenter: VoiceProfile, plan: Adaptation, opt
     unchanged = replace(plan, pitch_shift_st=0.0, formant_ratio=1.0, range_factor=1.0, duration_factor=1.0)
     best, best_score = unchanged, before
     bound = options.max_formant_ratio
+    formants = dict.fromkeys(float(np.clip(f, 1 / bound, bound)) for f in options.formant_steps)
     for step in options.pitch_steps:
-        for formant in options.formant_steps:
-            trial = replace(plan, pitch_shift_st=plan.pitch_shift_st * step,
-                            formant_ratio=float(np.clip(formant, 1 / bound, bound)))
+        for formant in formants:  # a formant bound of 1.0 makes the steps one
+            trial = replace(plan, pitch_shift_st=plan.pitch_shift_st * step, formant_ratio=formant)
             score = similarity(change_gender(sample, speech.sample_rate, trial))
             if score > best_score:
                 best, best_score = trial, score

@@ -6,11 +6,14 @@
 Presenter analysis is one task per presenter, shared by every language; translation is one task
 per language; speech is one task per language and voice, shared by every presenter with that
 voice (the service resolves a voice per presenter and language at submission), and each render
-reads the speech of its presenter's voice. With narrations, `narrate(lang)` turns each recording
-into a timed speech and takes the place of translate and speak.
+reads the speech of its presenter's voice and, when its params carry an `adapt` target, moves it
+toward its presenter's own voice first (a second or two of Praat: the speech stays shared, the
+target is part of the render's key). With narrations, `narrate(lang)` turns each recording into a
+timed speech and takes the place of translate and speak.
 
 A pack depends on every speech task of its language: `speech` is the first presenter's voice
-(narration.wav and the subtitles), `speech:<voice>` the others'.
+(narration.wav and the subtitles, taken from the first presenter's render instead when it adapted
+the speech), `speech:<voice>` the others'.
 
 A pack waits for each of its language's renders to finish or fail: it is built from the
 renders that succeeded and lists the failed presenters in its manifest; when every render
@@ -30,6 +33,7 @@ from typing import Any
 from pipeline.cloning import reference_inputs
 from pipeline.jobs.keys import TaskKey, review_gate
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
+from pipeline.voicing import ADAPT_TARGET
 
 #: The kinds of task, in the order a job runs them.
 KINDS = ("analyse", "source", "translate", "narrate", "speak", "render", "pack")
@@ -92,15 +96,17 @@ def plan(spec: JobSpec, names: Mapping[str, str] | None = None,
             name = str(TaskKey("render", lang, label))
             renders[f"render:{label}"] = name
             analysis = str(TaskKey("analyse", presenter=label))
+            target = voice_records.get(p, {}).get(lang, {}).get(ADAPT_TARGET)
             tasks.append(TaskNode(name, "render", deps={"speech": speeches[p], "analysis": analysis},
                                   inputs={"video": p},
                                   params={"renderer": spec.renderer, "max_seconds": max_seconds,
                                           "max_height": max_height,
-                                          "renderer_options": dict(spec.renderer_options), **decode},
+                                          "renderer_options": dict(spec.renderer_options), **decode,
+                                          **({"adapt": target} if target else {})},
                                   language=lang, presenter=label))
         stems = _unique_names(spec.presenters, names)
-        records = {stems[presenter_label(p)]: voice_records[p][lang] for p in spec.presenters
-                   if lang in voice_records.get(p, {})}
+        records = {stems[presenter_label(p)]: {k: v for k, v in voice_records[p][lang].items() if k != ADAPT_TARGET}
+                   for p in spec.presenters if lang in voice_records.get(p, {})}
         tasks.append(TaskNode(str(TaskKey("pack", lang)), "pack", deps={**text_deps, "speech": speech, **renders},
                               params={"language": lang, "names": stems,
                                       **({"voices": records} if records else {})},

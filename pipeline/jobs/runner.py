@@ -19,50 +19,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pipeline import __version__
 from pipeline.errors import JobError
 from pipeline.jobs.executor import ProgressFn, TaskCall
+from pipeline.jobs.versions import LAYOUT_VERSION, leaf_version, steps_version
+from pipeline.jobs.speech_files import load_speech as _load_speech
+from pipeline.jobs.speech_files import save_speech as _save_speech
 
 log = logging.getLogger(__name__)
 
 #: How a narration's words were timed, as the manifest's models say it.
 TIMED_BY_RECOGNISER = "whisper-base (faster-whisper)"
 TIMED_BY_TRANSCRIPT = "none: the given transcript, aligned on the recording (espeak-ng reading, DTW)"
-
-#: Bump when an artifact's layout or meaning changes, so old artifacts are not reused.
-LAYOUT_VERSION = "1"
-
-
-def _leaf_version(name: str) -> str:
-    """The package's declared version plus a digest of its source, so any code change (a new
-    engine, a fixed voice) gives new keys and old artifacts are not reused by mistake."""
-    import hashlib
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        return "missing"
-    h = hashlib.sha256()
-    for folder in spec.submodule_search_locations:
-        for path in sorted(Path(folder).rglob("*.py")):
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(path.read_bytes())
-    return f"{__version__}+{h.hexdigest()[:12]}"
-
-
-def _own_version() -> str:
-    import hashlib
-
-    here = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for name in ("steps.py", "pack.py", "subtitles.py", "segments.py", "cloning.py", "jobs/runner.py"):
-        f = here / name
-        if f.exists():
-            h.update(f.read_bytes())
-    return h.hexdigest()[:12]
-
 
 class PipelineRunner:
     """Runs each task kind through `pipeline.steps`; `models_dir` is the model store's root
@@ -88,15 +56,15 @@ class PipelineRunner:
 
     def versions(self) -> Mapping[str, str]:
         if self._versions is None:
-            base = f"polydub {__version__} layout {LAYOUT_VERSION} steps {_own_version()}"
-            translate, tts, lipsync = (_leaf_version(n) for n in ("translate", "tts", "lipsync"))
+            base = f"polydub {__version__} layout {LAYOUT_VERSION} steps {steps_version()}"
+            translate, tts, lipsync = (leaf_version(n) for n in ("translate", "tts", "lipsync"))
             self._versions = {
                 "source": f"{base}; translate {translate}",
                 "translate": f"{base}; translate {translate}; models {self._translation_models()}",
                 "speak": f"{base}; tts {tts}",
                 "narrate": f"{base}; translate {translate}; tts {tts}",
                 "analyse": f"{base}; lipsync {lipsync}",
-                "render": f"{base}; lipsync {lipsync}",
+                "render": f"{base}; lipsync {lipsync}; tts {tts}",  # tts: the adaptation
                 "pack": base,
             }
         return self._versions
@@ -222,7 +190,14 @@ class PipelineRunner:
         from pipeline.pack import faces_in_view
 
         video = _input_file(inputs["video"])
-        speech = _load_speech(inputs["speech"])
+        speech, adaptation = _load_speech(inputs["speech"]), None
+        if call.params.get("adapt"):  # toward this presenter's voice; the pack reads the speech back
+            from pipeline.voicing import adapt_for_render
+
+            adapted, adaptation = adapt_for_render(speech, call.params["adapt"])
+            if adapted is not speech:
+                speech = adapted
+                _save_speech(speech, out)
         progress(0.0, video.name)
         result = steps.render(video, speech, out / "video.mp4", self.toolkit,
                               renderer=call.params.get("renderer", "auto"), progress=_fraction(progress, video.name),
@@ -233,7 +208,8 @@ class PipelineRunner:
                    "width": result.width, "height": result.height, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name,
                    "conversions": list((result.options or {}).get("conversions") or ()),
-                   **faces_in_view(inputs.get("analysis"))}
+                   **faces_in_view(inputs.get("analysis")),
+                   **({"adaptation": adaptation} if adaptation is not None else {})}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
         return summary
 
@@ -244,8 +220,8 @@ class PipelineRunner:
         lang = call.params["language"]
         folder = out / "pack"
         (folder / "videos").mkdir(parents=True)
-        speech = _load_speech(inputs["speech"])
         names = dict(call.params.get("names") or {})
+        speech = _load_speech(_narration_source(inputs, names))
         videos = []
         for role, path in sorted(inputs.items()):
             if not role.startswith("render:"):
@@ -309,6 +285,11 @@ def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech,
     records = dict(params.get("voices") or {})
     if not records:
         return {}
+    for role, path in inputs.items():  # the adaptation each render applied
+        done = json.loads((path / "result.json").read_text()).get("adaptation") if role.startswith("render:") else None
+        stem = dict(params.get("names") or {}).get(role.split(":", 1)[-1])
+        if done and stem in records:
+            records[stem] = {**records[stem], "adaptation": done}
     first = next(iter(dict(params.get("names") or {}).values()), None)
     out: dict[str, Any] = {"voices": records, "narration_voice": {
         "presenter": first, "voice": speech.voice,
@@ -323,6 +304,13 @@ def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech,
                           "presenters": sorted(p for p, r in records.items() if r.get("voice") == loaded.voice)})
         out["narrations"] = files
     return out
+
+
+def _narration_source(inputs: Mapping[str, Path], names: Mapping[str, str]) -> Path:
+    """The speech narration.wav and the subtitles follow: the first presenter's, as its render
+    adapted it when it did (so they stay true to that video), else the language's first voice."""
+    first = inputs.get(f"render:{next(iter(names), '')}")
+    return first if first is not None and (first / "speech.json").is_file() else inputs["speech"]
 
 
 def _input_file(folder: Path) -> Path:
@@ -357,28 +345,6 @@ def _translation(data: Mapping[str, Any]):
 def _load_doc(folder: Path):
     with open(folder / "document.pickle", "rb") as f:
         return pickle.load(f)  # our own artifact, written by the same code version (see the key)
-
-
-def _save_speech(speech, out: Path) -> None:
-    np.savez(out / "speech.npz", audio=np.asarray(speech.audio, np.float32), sample_rate=speech.sample_rate)
-    (out / "speech.json").write_text(json.dumps({
-        "sample_rate": speech.sample_rate, "language": speech.language, "voice": speech.voice,
-        "backend": speech.backend, "rate": speech.rate,
-        "phonemes": [list(p) for p in speech.phonemes], "words": [list(w) for w in speech.words],
-        "sentences": [list(s) for s in speech.sentences]}, ensure_ascii=False), encoding="utf-8")
-
-
-def _load_speech(folder: Path):
-    from tts.types import Phone, Speech, TimedText
-
-    meta = json.loads((folder / "speech.json").read_text(encoding="utf-8"))
-    with np.load(folder / "speech.npz") as data:
-        audio = data["audio"].astype(np.float32)
-    return Speech(audio=audio, sample_rate=int(meta["sample_rate"]),
-                  phonemes=tuple(Phone(*p) for p in meta["phonemes"]),
-                  words=tuple(TimedText(*w) for w in meta["words"]),
-                  sentences=tuple(TimedText(*s) for s in meta["sentences"]),
-                  language=meta["language"], voice=meta["voice"], backend=meta["backend"], rate=meta["rate"])
 
 
 def _fraction(progress: ProgressFn, message: str):

@@ -34,3 +34,33 @@ def resample(audio: np.ndarray, sample_rate: int, target: int = 16000) -> np.nda
     import librosa
 
     return librosa.resample(audio, orig_sr=sample_rate, target_sr=target).astype(np.float32)
+
+
+def pitched(audio: np.ndarray, sample_rate: int, semitones: float) -> np.ndarray:
+    """`audio` another speaker could have said: its pitch moved by `semitones` and its formants with
+    it (exponent 0.23, as tts.adapt.FORMANT_EXPONENT), by Praat's "Change gender"; same length."""
+    import parselmouth
+    from parselmouth.praat import call
+
+    sound = parselmouth.Sound(np.asarray(audio, np.float64), float(sample_rate))
+    median = median_f0(audio, sample_rate)
+    out = call(sound, "Change gender", 60, 500, 2 ** (0.23 * semitones / 12), median * 2 ** (semitones / 12), 1.0, 1.0)
+    return out.values[0].astype(np.float32)
+
+
+def _pitch(audio: np.ndarray, sample_rate: int):
+    import parselmouth
+
+    return parselmouth.Sound(np.asarray(audio, np.float64), float(sample_rate)).to_pitch(0.01, 60.0, 500.0)
+
+
+def median_f0(audio: np.ndarray, sample_rate: int) -> float:
+    """Median F0 (Hz) of the voiced 10 ms frames, by Praat's own pitch tracker (not tts.profile's)."""
+    values = _pitch(audio, sample_rate).selected_array["frequency"]
+    return float(np.median(values[values > 0]))
+
+
+def voiced_times(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Times (s) of the voiced 10 ms frames, by Praat's pitch tracker."""
+    pitch = _pitch(audio, sample_rate)
+    return pitch.xs()[pitch.selected_array["frequency"] > 0]

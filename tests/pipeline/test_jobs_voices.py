@@ -9,12 +9,14 @@ voice catalog is the real one. The slow test runs the real speech and pack steps
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 import tts
 from pipeline.errors import InputError
 from pipeline.jobs import ArtifactStore, JobSpec, JobStore
+from pipeline.jobs.executor import TaskCall
 from pipeline.jobs.plan import presenter_label
 from pipeline.jobs.service import JobService
 from pipeline.jobs.spec import SpecError
@@ -195,3 +197,138 @@ def test_real_speech_and_pack_voice_a_declared_woman_with_a_womans_voice(tmp_pat
     manifest = json.loads((out / "pack" / "manifest.json").read_text())
     assert manifest["voices"]["ana"]["voice"] == said["voice"] and manifest["voices"]["ana"]["register"] == "female"
     assert manifest["narration"]["voice"] == said["voice"] and manifest["narration_voice"]["presenter"] == "ana"
+
+
+
+@pytest.fixture(scope="module")
+def adapted_job(tmp_path_factory):
+    """Two presenters whose own voices are the English default pitched 8 semitones down ("low")
+    and up ("high"), made here with Praat, in one job that gives both that voice: the job, its
+    tasks by name, the runner, the shared speech task's folder and each render's (output folder,
+    result, speech handed to the renderer) by presenter label. The renderer is a stub that keeps
+    the speech it is given."""
+    from types import SimpleNamespace
+
+    from pipeline import steps
+    from pipeline.jobs.runner import PipelineRunner
+    from tests.helpers.voices import SENTENCES, pitched
+
+    tmp = tmp_path_factory.mktemp("adapted")
+    voice = tts.VoiceCatalog().default_voice("en").id
+    own = tts.Synthesizer().synthesize([*SENTENCES, "Wait five minutes for it to cool down."], "en", voice=voice)
+    clips = [_clip(tmp / f"{name}.mp4", pitched(own.audio, own.sample_rate, st), own.sample_rate)
+             for name, st in (("low", -8), ("high", 8))]
+    service = JobService(JobStore(tmp / "jobs.sqlite"), ArtifactStore(tmp / "artifacts"), None,
+                         data_dir=tmp, min_free_bytes=0, allow_paths=True)
+    job = service.submit(JobSpec.from_dict({"text": "Switch off the machine.", "languages": ["en"],
+                                            "presenters": [str(c) for c in clips], "voices": {"en": voice}}))
+    tasks = {t["name"]: t for t in service.store.tasks(job)}
+    runner = PipelineRunner(tmp / "data")
+    speech = _run_speak(runner, job, tasks, tmp)
+    handed = {}
+
+    def fake_render(presenter, speech, out, toolkit, **kw):
+        handed[Path(presenter).stem] = speech
+        return SimpleNamespace(renderer="fake", frames=1, fps="25", width=8, height=8, duration=speech.duration,
+                               frames_without_face=0, options={})
+
+    renders = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(steps, "render", fake_render)
+        for task in (t for t in tasks.values() if t["kind"] == "render"):
+            out = tmp / task["name"].replace(":", "_")
+            out.mkdir()
+            result = runner.run(TaskCall(job, task["name"], "render", "r" * 64, {
+                "video": str(service.artifacts.path(task["inputs"]["video"])), "speech": str(speech),
+                "analysis": str(tmp)}, task["params"]), out, lambda f, m=None: None)
+            (out / "video.mp4").write_bytes(b"video")
+            stem = service.artifacts.input_file(task["inputs"]["video"]).stem
+            renders[task["presenter"]] = SimpleNamespace(out=out, result=result, speech=handed[stem], stem=stem,
+                                                         params=task["params"])
+    return SimpleNamespace(job=job, tasks=tasks, runner=runner, speech=speech, renders=renders, tmp=tmp)
+
+
+def _clip(path: Path, audio, sample_rate: int) -> Path:
+    """A 10-frame video with `audio` as its sound track."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from lipsync.media import VideoWriter
+
+    with VideoWriter(path, 32, 32, Fraction(25), audio=(audio, sample_rate), comment=None) as writer:
+        for _ in range(10):
+            writer.write(np.full((32, 32, 3), 128, np.uint8))
+    return path
+
+
+def _run_speak(runner, job: str, tasks, tmp: Path) -> Path:
+    """Run the job's one speech task on a four-sentence English text; returns its folder."""
+    from tests.helpers.voices import SENTENCES
+
+    (speak,) = [t for t in tasks.values() if t["kind"] == "speak"]
+    translation = tmp / "translation"
+    translation.mkdir()
+    lines = [*SENTENCES, "Dry the nozzle with a clean cloth.", "Fit it back in place."]
+    (translation / "translation.json").write_text(json.dumps({
+        "source_language": "en", "target_language": "en", "backend": "fake", "model": "m",
+        "sentences": [{"id": f"s{i}", "source": t, "text": t, "flags": []} for i, t in enumerate(lines)]}))
+    out = tmp / "speech"
+    out.mkdir()
+    runner.run(TaskCall(job, speak["name"], "speak", "k" * 64, {"translation": str(translation)}, speak["params"]),
+               out, lambda f, m=None: None)
+    return out
+
+
+@pytest.mark.slow
+def test_presenters_sharing_a_voice_get_it_moved_toward_each_of_them(adapted_job):
+    """One speech task for both; each render moves that speech toward its presenter (F0 measured by
+    Praat's own tracker), with the phoneme timeline scaled with the audio."""
+    import math
+
+    import numpy as np
+
+    from pipeline.jobs.speech_files import load_speech
+    from tests.helpers.voices import median_f0, voiced_times
+
+    assert len([t for t in adapted_job.tasks.values() if t["kind"] == "speak"]) == 1
+    shared = load_speech(adapted_job.speech)
+    voice_f0 = median_f0(shared.audio, shared.sample_rate)
+    for render in adapted_job.renders.values():
+        target_f0, adapted = render.params["adapt"]["f0_median_hz"], render.speech
+        heard = median_f0(adapted.audio, adapted.sample_rate)
+        before, after = (abs(12 * math.log2(f / target_f0)) for f in (voice_f0, heard))
+        assert after < before - 1.0, (render.stem, voice_f0, heard, target_f0)  # at least a semitone closer
+        plan = render.result["adaptation"]
+        assert (plan["pitch_shift_st"] < 0) == (render.stem == "low") and (target_f0 < voice_f0) == (render.stem == "low")
+        # the timeline is the shared one scaled by the measured length change, and ends with the audio
+        factor = len(adapted.audio) / len(shared.audio)
+        assert plan["duration_factor"] == pytest.approx(factor, abs=1e-3)
+        assert np.allclose([p.start for p in adapted.phonemes], [p.start * factor for p in shared.phonemes])
+        tts.check_timeline(adapted.phonemes, adapted.duration)
+        assert adapted.phonemes[-1].end == pytest.approx(shared.phonemes[-1].end * factor, abs=1e-6)
+        # and the voice is where the timeline says words are: voiced frames fall inside the words
+        times = voiced_times(adapted.audio, adapted.sample_rate)
+        assert np.mean([any(w.start - 0.03 <= t <= w.end + 0.03 for w in adapted.words) for t in times]) > 0.95
+        assert (render.out / "speech.json").is_file()  # the adapted speech, for the pack
+
+
+@pytest.mark.slow
+def test_the_pack_records_each_adaptation_and_narrates_the_first_presenters_speech(adapted_job):
+    import parselmouth
+
+    pack = adapted_job.tasks["pack:en"]
+    assert all("embedding" not in json.dumps(r) and "adapt_target" not in r for r in pack["params"]["voices"].values())
+    roles = {role: str(adapted_job.renders[role.split(":", 1)[1]].out) for role in pack["deps"]
+             if role.startswith("render:")}
+    folder = adapted_job.tmp / "pack"
+    folder.mkdir()
+    adapted_job.runner.run(TaskCall(adapted_job.job, "pack:en", "pack", "p" * 64, {
+        "translation": str(adapted_job.tmp / "translation"), "speech": str(adapted_job.speech), **roles},
+        pack["params"]), folder, lambda f, m=None: None)
+    manifest = json.loads((folder / "pack" / "manifest.json").read_text())
+    assert manifest["voices"]["low"]["adaptation"]["pitch_shift_st"] < 0 < \
+        manifest["voices"]["high"]["adaptation"]["pitch_shift_st"]
+    first = adapted_job.renders[next(iter(pack["params"]["names"]))].speech
+    narration = parselmouth.Sound(str(folder / "pack" / "narration.wav"))
+    assert narration.duration == pytest.approx(first.duration, abs=0.01)  # the first presenter's adapted speech

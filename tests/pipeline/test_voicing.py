@@ -102,3 +102,59 @@ def test_voice_record_for_the_manifest():
     assert record["profile"]["f0_median_hz"] == 210.12 and record["adaptation"]["formant_ratio"] == 1.05
     unchanged = Adaptation(239.0, 210.1, 0.0, 1.0, 1.0, 1.0)
     assert voice_record(profile, choice, unchanged)["adaptation"] is None
+
+
+def test_adaptation_target_for_a_measured_presenter_and_why_not_otherwise():
+    import json
+
+    import tts
+    from pipeline.voicing import adaptation_target, voice_record
+    from tts.adapt import LANGUAGE_BOUNDS
+
+    adapted = next(lang for lang, bound in LANGUAGE_BOUNDS.items() if bound is not None)
+    her = tts.VoiceProfile("speech", register="female", f0_median_hz=210.1234, f0_low_hz=180.0, f0_high_hz=250.0,
+                           syllable_rate=4.123456, embedding=(0.6, 0.8))
+    target, why = adaptation_target(her, adapted)
+    assert why is None and json.loads(json.dumps(target)) == target  # plain JSON: a render task's params
+    assert target["f0_median_hz"] == 210.12 and target["embedding"] == [0.6, 0.8]
+    assert target["bounds"]["max_pitch_shift_st"] == LANGUAGE_BOUNDS[adapted].max_pitch_shift_st
+
+    for profile, lang, said in (
+        (tts.declared_profile("female"), adapted, "not adapted: the presenter's pitch was not measured (declared"),
+        (tts.VoiceProfile("declared", register="female", f0_median_hz=110.0), adapted,
+         "not adapted: declared female, but the presenter's voice measures male"),
+        (her, "fr", "not adapted: no adaptation bound has been measured in fr"),
+    ):
+        target, why = adaptation_target(profile, lang)
+        assert target is None and why.startswith(said)
+        choice = tts.VoiceChoice("kokoro:jf_nezumi", "female voice: ...", "female")
+        assert voice_record(profile, choice, why)["adaptation"] == why  # the manifest says why
+
+
+def test_a_measured_presenter_gets_the_closest_voice_by_embedding(tmp_path):
+    """The candidates' own embeddings (VoiceSamples) decide among the voices of the presenter's
+    register; a profile without an embedding never asks for them."""
+    import numpy as np
+
+    import tts
+    from pipeline.voicing import PresenterVoices
+
+    class Samples:  # each candidate's profile: a unit embedding along its own axis
+        def __init__(self):
+            self.asked = []
+
+        def profile(self, voice, language):
+            self.asked.append(voice.id)
+            axis = 1 if voice.id == "kokoro:jf_gongitsune" else 0
+            return tts.VoiceProfile("speech", register="female", f0_median_hz=230.0,
+                                    embedding=tuple(np.eye(4)[axis]))
+
+    samples = Samples()
+    voices = PresenterVoices(tmp_path, samples=samples)
+    her = tts.VoiceProfile("speech", register="female", f0_median_hz=220.0, embedding=(0.1, 0.99, 0.0, 0.0))
+    choice, _ = voices.choose(her, "pt", None)
+    assert choice.voice == "kokoro:jf_gongitsune" and "speaker similarity" in choice.reason
+    assert set(samples.asked) >= {"kokoro:jf_nezumi", "kokoro:jf_gongitsune"}
+    samples.asked.clear()
+    declared, _ = voices.choose(tts.declared_profile("female"), "pt", None)
+    assert samples.asked == [] and declared.register == "female"

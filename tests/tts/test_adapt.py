@@ -8,7 +8,8 @@ import pytest
 
 import tts
 from tests.helpers.voices import MALE, SENTENCES
-from tts.adapt import AdaptOptions, Adaptation, adapt_speech, plan_adaptation
+from tts.adapt import (LANGUAGE_BOUNDS, AdaptOptions, Adaptation, adapt_speech, not_adapted_reason,
+                       options_for, plan_adaptation)
 from tts.profile import VoiceProfile, voice_profile
 
 
@@ -53,7 +54,7 @@ def _envelope(audio, sr):
 def test_pitch_moves_and_the_timeline_scales_with_the_audio(speech, own):
     target = own.f0_median_hz * 2 ** (3 / 12)  # three semitones up
     presenter = _presenter(target, rate=own.syllable_rate / 1.04)
-    adapted, plan = adapt_speech(speech, presenter, voice=own)
+    adapted, plan = adapt_speech(speech, presenter, voice=own, options=AdaptOptions())
     assert plan.pitch_shift_st == pytest.approx(3.0, abs=0.01) and plan.changed
     heard = voice_profile(adapted.audio, adapted.sample_rate, embed=False)
     assert abs(12 * math.log2(heard.f0_median_hz / target)) < 0.7  # within 0.7 semitone
@@ -85,11 +86,31 @@ def test_declared_presenter_leaves_the_voice_unchanged(speech):
 
 def test_languages_outside_the_measured_bound_are_not_adapted(speech, own):
     presenter = _presenter(own.f0_median_hz * 1.2)
-    portuguese = replace(speech, language="pt-BR")
-    same, plan = adapt_speech(portuguese, presenter, voice=own)
-    assert same is portuguese and plan is None
-    moved, plan = adapt_speech(portuguese, presenter, voice=own, options=AdaptOptions(languages=("pt",)))
-    assert plan is not None and plan.changed and moved is not portuguese  # control: allowed when listed
+    french = replace(speech, language="fr-FR")  # no bound measured in French
+    same, plan = adapt_speech(french, presenter, voice=own)
+    assert same is french and plan is None
+    assert options_for("fr-FR") is None and not_adapted_reason("fr-FR").startswith("not adapted: no adaptation bound")
+    moved, plan = adapt_speech(french, presenter, voice=own, options=AdaptOptions())
+    assert plan is not None and plan.changed and moved is not french  # control: given options apply anywhere
+
+
+def test_each_language_gets_its_measured_bound(speech, own):
+    for lang, bound in LANGUAGE_BOUNDS.items():
+        options = options_for(f"{lang}-XX")
+        if bound is None:
+            assert options is None and "more than 0.05" in not_adapted_reason(lang)
+            continue
+        assert not_adapted_reason(lang) is None
+        assert (options.max_pitch_shift_st, options.max_formant_ratio, options.max_rate_change) == \
+            (bound.max_pitch_shift_st, bound.max_formant_ratio, bound.max_rate_change)
+    adapted = [lang for lang, b in LANGUAGE_BOUNDS.items() if b is not None]
+    lang = min(adapted, key=lambda k: LANGUAGE_BOUNDS[k].max_pitch_shift_st)
+    far = _presenter(own.f0_median_hz * 2, rate=own.syllable_rate / 2)  # an octave up, half the rate
+    moved, plan = adapt_speech(replace(speech, language=lang), far, voice=own)
+    bound = LANGUAGE_BOUNDS[lang]
+    assert plan.pitch_shift_st == pytest.approx(bound.max_pitch_shift_st)
+    assert plan.formant_ratio <= bound.max_formant_ratio + 1e-9
+    assert plan.duration_factor <= 1 + bound.max_rate_change + 0.01  # measured from the audio
 
 
 def test_unchanged_plan_returns_the_speech(speech, own):

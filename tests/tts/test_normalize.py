@@ -10,7 +10,9 @@ from tts.lexicon import lexicon_for
     "language, text, expected",
     [
         ("en", "Wait 5 minutes.", "Wait five minutes."),
-        ("en", "1. Switch off the machine.", "Step one: Switch off the machine."),
+        ("en", "1. Switch off the machine.", "Step one, Switch off the machine."),
+        ("en", "Go back to Step 3: rinse it. step 12: dry", "Go back to Step three, rinse it. step twelve, dry"),
+        ("en", "Step 4 is done at 10:30.", "Step four is done at ten thirty."),
         ("en", "Heat to 80 °C for 2.5 h.", "Heat to eighty degrees Celsius for two point five hours."),
         ("en", "Add 1,500 kg, 10% more.", "Add one thousand, five hundred kilograms, ten percent more."),
         ("en", "It costs $12.50.", "It costs twelve dollars and fifty cents."),
