@@ -77,6 +77,17 @@ class CloningVoices:
         self.reference_fn = reference_fn or presenter_reference
         self.cache_dir = Path(voices.cache_dir) / "references"
 
+    # The wrapped PresenterVoices' own answers, so this is a drop-in for it (the page's voice
+    # menu asks for the catalogue, profiles and automatic choices).
+    def catalog(self):
+        return self.voices.catalog()
+
+    def profile(self, path, key):
+        return self.voices.profile(path, key)
+
+    def choose(self, profile, language, override):
+        return self.voices.choose(profile, language, override)
+
     def cloners(self) -> dict[str, Any]:
         """The installed cloning backends ({name: tts.cloning.InstalledCloner}), looked up again at
         each submission (a model installed while the service runs counts)."""
