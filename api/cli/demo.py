@@ -7,7 +7,6 @@ import argparse
 from pathlib import Path
 
 from api.cli.jobrun import add_job_options, run_spec
-from pipeline.demo import DEMO_LANGUAGES, DEMO_SCRIPT, demo_voices, make_demo_presenter
 from pipeline.jobs.spec import JobSpec, renderer_choices
 
 
@@ -26,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args) -> int:
+    # imported here: the demo presenter's maker pulls the lip-sync engine (~0.4 s), which every
+    # other command (and a bad input's refusal) would otherwise pay at start-up
+    from pipeline.demo import DEMO_LANGUAGES, DEMO_SCRIPT, demo_voices, make_demo_presenter
+
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / "script.md").write_text(DEMO_SCRIPT, encoding="utf-8")
