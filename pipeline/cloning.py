@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline.atomic import write_text_atomic
 from pipeline.errors import InputError, wrap_leaf_errors
 
 log = logging.getLogger(__name__)
@@ -110,11 +111,7 @@ class CloningVoices:
                 return clip, data["stretch"]
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         clip, stretch = self._choose(Path(path))
-        # a unique temporary name: two submissions may choose the same presenter's clip at once
-        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=f"{key}.", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"version": REFERENCE_VERSION, "clip": clip, "stretch": stretch}, out)
-        os.replace(tmp, cached)
+        write_text_atomic(cached, json.dumps({"version": REFERENCE_VERSION, "clip": clip, "stretch": stretch}))
         return clip, stretch
 
     def _choose(self, path: Path) -> tuple[str | None, dict[str, Any]]:

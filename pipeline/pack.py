@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.atomic import write_text_atomic
 from pipeline.subtitles import layout_cues, to_srt, to_vtt
 
 MANIFEST_VERSION = 1
@@ -145,6 +146,4 @@ def zip_folder(folder: Path, zip_path: Path) -> Path:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, text)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from pipeline.atomic import write_text_atomic
 from pipeline.errors import wrap_leaf_errors
 from pipeline.models import ModelStore
 
@@ -249,9 +250,7 @@ class PresenterVoices:
         notes = (n.replace(f"{path.name}: {path}", path.name).replace(str(path), path.name) for n in profile.notes)
         profile = replace(profile, notes=tuple(notes))
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".part")
-        tmp.write_text(json.dumps(profile.to_dict()), encoding="utf-8")
-        os.replace(tmp, cached)
+        write_text_atomic(cached, json.dumps(profile.to_dict()))
         return profile
 
     def choose(self, profile, language: str, override: str | None):
