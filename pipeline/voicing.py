@@ -223,7 +223,9 @@ class PresenterVoices:
         import tts
 
         if self._samples is None:
-            self._samples = tts.VoiceSamples(cache_dir=self.cache_dir / "samples")
+            # the synthesizer sees the store's voices, as the catalogue that offers them does
+            synthesizer = tts.Synthesizer(model_paths=ModelStore().speech_models())
+            self._samples = tts.VoiceSamples(synthesizer=synthesizer, cache_dir=self.cache_dir / "samples")
         return self._samples
 
     def catalog(self):
