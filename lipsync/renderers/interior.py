@@ -27,7 +27,8 @@ import cv2
 import numpy as np
 
 from lipsync.landmarks import LIPS_INNER, face_scale
-from lipsync.renderers.shaping import LOWER_INNER_LIP, UPPER_INNER_LIP, inner_opening_px, mouth_axes
+from lipsync.renderers.shaping import (LOWER_INNER_LIP, UPPER_INNER_LIP, inner_opening_px, mouth_axes,
+                                      paint_pursed_sides)
 
 #: Feather of the interior's edge: Gaussian sigma as a share of the mouth width (corner to
 #: corner), at least `MIN_FEATHER_PX`. 0.012 of a 100 px mouth is 1.2 px, a fade of about 3 px:
@@ -36,7 +37,7 @@ FEATHER_SHARE = 0.02
 MIN_FEATHER_PX = 0.7
 #: Width of the fade at a row of teeth's biting edge, share of the mouth width: incisal edges
 #: are translucent and shaded, never a hard line against the cavity.
-EDGE_SHARE = 0.05
+EDGE_SHARE = 0.1
 #: Teeth across the visible arch (front incisors to the first molars, each side): 6 + 6 per row.
 TEETH_PER_SIDE = 6
 #: The photo's teeth: inner-mouth pixels brighter than this (0-255, max of R, G, B) and less
@@ -46,6 +47,14 @@ TEETH_MIN_VALUE = 120.0
 TEETH_MAX_SATURATION = 0.38
 #: Share of the photo's inner opening that its upper teeth may occupy (the rest is lower teeth).
 UPPER_SHARE = 0.65
+#: Where each row of teeth (upper, lower) ends, in half mouth widths from the centre; the lower
+#: row shows only its front teeth (tuned by eye on the README stills: a full-width lower row
+#: read as a white line).
+ROW_END = (0.9, 0.7)
+#: Brightness of the lower teeth, share of the upper's: they stand in the upper lip's shadow.
+LOWER_TEETH_DIM = 0.62
+#: The same for the photo's own lower teeth, which carry some of that shadow already.
+PHOTO_LOWER_TEETH_DIM = 0.72
 #: Grain of the built interior: noise texture size (rows = depth, columns = along the mouth).
 GRAIN_SHAPE = (48, 192)
 
@@ -158,18 +167,20 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     gap = np.maximum(du + dl, 1.0)
     rel = np.clip(du / gap, 0, 1)
     light = float(np.clip(lip.mean() / 130.0, 0.5, 1.2))
-    # Cavity: a dark, warm shadow, lightest just inside the lips and at the top (light falls in
-    # from above), deepest towards the throat at the centre.
-    edge_light = np.exp(-np.minimum(du, dl) / max(0.12 * opening, 1.0))
-    shade = 0.26 + 0.12 * edge_light + 0.08 * (1 - rel) - 0.06 * (1 - np.abs(along))
-    cavity = (0.35 * lip + 0.65 * lip.mean())[None, None, :] * shade[..., None]
+    # Cavity: a warm shadow with depth: the wet inner lips lit just inside the edge, the cheeks'
+    # insides dim at the sides, the throat darkest at the centre under the upper teeth' shadow.
+    edge_light = np.exp(-np.minimum(du, dl) / max(0.15 * opening, 1.0))
+    throat = np.exp(-(along / 0.45) ** 2) * np.exp(-((rel - 0.45) / 0.3) ** 2)
+    shade = 0.4 + 0.16 * edge_light + 0.06 * np.abs(along) - 0.16 * throat
+    cavity = (0.5 * lip + 0.5 * lip.mean())[None, None, :] * shade[..., None]
     coarse = _sample(grain.coarse, along, rel)
     fine = _sample(grain.fine, along, rel)
-    cavity *= (1.0 + 0.12 * coarse + 0.08 * fine)[..., None]
-    # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain,
-    # lit at its top and darker behind.
-    tongue_w = np.clip((rel - 0.45) / 0.2, 0, 1) * np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1)
-    tongue_shade = (0.5 + 0.15 * np.clip(1 - (rel - 0.5) / 0.5, 0, 1)) * (1 - 0.3 * np.abs(along) ** 2)
+    cavity *= (1.0 + 0.1 * coarse + 0.06 * fine)[..., None]
+    # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain, its
+    # back edge a mound (higher at the sides), lit at its top and darker behind.
+    back = 0.5 - 0.1 * np.abs(along)
+    tongue_w = np.clip((rel - back) / 0.12, 0, 1) * np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1)
+    tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * np.abs(along) ** 2)
     tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.85, 0.85], np.float32))[None, None, :] * \
         (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
     colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
@@ -177,11 +188,13 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))  # rounded lips cover the teeth
     for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, 1.0),
-                                                (dl, min(0.13 * opening, 0.045 * s) * hide, 0.72))):
+                                                (dl, min(0.13 * opening, 0.045 * s) * hide, LOWER_TEETH_DIM))):
         if height < 1.0 or not teeth:
             continue
-        w = np.clip((height - depth) / max(1.0, EDGE_SHARE * 2 * half) + 0.5, 0, 1)
-        w *= np.clip((0.9 - np.abs(along)) / 0.1, 0, 1)  # the rows end before the corners
+        fade = max(1.0, min(EDGE_SHARE * 2 * half, 0.5 * height) if row else EDGE_SHARE * 2 * half)
+        w = np.clip((height - depth) / fade + 0.5, 0, 1)
+        # The rows end before the corners; the lower one sooner (the lower lip covers its sides).
+        w *= np.clip((ROW_END[row] - np.abs(along)) / 0.1, 0, 1)
         corner = 1.0 - 0.6 * np.clip(np.abs(along), 0, 1) ** 2  # the arch turns into shadow
         enamel = base[None, None, :] * (dim * corner * _tooth_pattern(along, depth, height, row, grain)
                                        * (1 + 0.035 * fine))[..., None]
@@ -217,6 +230,8 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     h, w = crop.shape[:2]
     inner = points_local[LIPS_INNER]
     opening = inner_opening_px(points_local)
+    if rounding > 0:
+        paint_pursed_sides(crop, points_local, lip_colour, rounding)
     if opening < 1.0:
         return crop
     s = face_scale(points_local)
@@ -244,8 +259,10 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     # the photo's teeth carry their own.
     colour = cv2.GaussianBlur(colour, (0, 0), max(0.5, sigma / 2))
     if seen is not None:
-        colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding)
+        colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding, grain)
     region = crop[y0:y1, x0:x1]
+    # Where the lips meet (a pout's sides) the contour has no inside, only its anti-aliased edge.
+    alpha *= np.clip((geo.lower(along) - geo.upper(along)) / 2.0, 0, 1).astype(np.float32)
     region += (colour - region) * alpha[..., None]
     return crop
 
@@ -265,7 +282,7 @@ def _photo_teeth(source: np.ndarray, source_points: np.ndarray) -> tuple[tuple[i
 
 def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.ndarray,
                       seen: tuple[tuple[int, int, int, int], np.ndarray], along: np.ndarray,
-                      du: np.ndarray, dl: np.ndarray, rounding: float) -> np.ndarray:
+                      du: np.ndarray, dl: np.ndarray, rounding: float, grain: Grain) -> np.ndarray:
     """`colour` with the source's own teeth (`seen`: `_photo_teeth`) laid over it: a pixel `du`
     below the moved upper lip reads the source `du` below its own upper lip (same position along
     the mouth); one `dl` above the moved lower lip reads the source `dl` above its lower lip."""
@@ -275,13 +292,19 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
     edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
-    for depth, share, sign, curve in ((du, UPPER_SHARE, 1.0, src.upper), (dl, 1 - UPPER_SHARE, -1.0, src.lower)):
+    rows = ((du, UPPER_SHARE, 1.0, src.upper, 1.0), (dl, 1 - UPPER_SHARE, -1.0, src.lower, PHOTO_LOWER_TEETH_DIM))
+    for row, (depth, share, sign, curve, dim) in enumerate(rows):
         band = share * gap * hide
-        valid = np.clip((band - depth) / edge + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
-        valid = valid.astype(np.float32)  # a row under a pixel tall would show as broken specks
+        # Upper edges fade into the shadow behind them; the short lower row keeps a solid middle.
+        fade = np.maximum(1.0, np.minimum(edge, 0.5 * band)) if row else edge
+        valid = np.clip((band - depth) / fade + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
+        valid *= np.clip((ROW_END[row] - np.abs(along)) / 0.1, 0, 1)  # a row under a pixel tall
+        valid = valid.astype(np.float32)  # would show as broken specks
         mx, my = src.to_image(along, curve(along) + sign * depth)
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if row:  # the lower row in shadow, its teeth told apart
+            texture *= (dim * _tooth_pattern(along, depth, max(band.max(), 1.0), row, grain))[..., None]
         a = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * valid
         colour += (texture - colour) * a[..., None]
     return colour
