@@ -37,7 +37,12 @@ FEATHER_SHARE = 0.02
 MIN_FEATHER_PX = 0.7
 #: Width of the fade at a row of teeth's biting edge, share of the mouth width: incisal edges
 #: are translucent and shaded, never a hard line against the cavity.
-EDGE_SHARE = 0.1
+EDGE_SHARE = 0.05
+#: Biting edges: the last (1 - BITE_START) of a row of teeth darkens by up to BITE_SHADE
+#: (enamel thins to translucent there; tuned by eye on the README stills, where an evenly
+#: bright row ending in a hard line against the dark read as painted).
+BITE_START = 0.5
+BITE_SHADE = 0.45
 #: Teeth across the visible arch (front incisors to the first molars, each side): 6 + 6 per row.
 TEETH_PER_SIDE = 6
 #: The photo's teeth: inner-mouth pixels brighter than this (0-255, max of R, G, B) and less
@@ -51,7 +56,9 @@ UPPER_SHARE = 0.65
 #: row shows only its front teeth (tuned by eye on the README stills: a full-width lower row
 #: read as a white line).
 ROW_END = (0.9, 0.7)
-#: Brightness of the lower teeth, share of the upper's: they stand in the upper lip's shadow.
+#: Brightness of built teeth, share of `teeth_colour` (or the off-white): the upper row under
+#: the upper lip's shadow, the lower row in the shadow of both (tuned by eye on the stills).
+UPPER_TEETH_DIM = 0.88
 LOWER_TEETH_DIM = 0.62
 #: The same for the photo's own lower teeth, which carry some of that shadow already.
 PHOTO_LOWER_TEETH_DIM = 0.72
@@ -134,7 +141,7 @@ def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int,
     return cv2.GaussianBlur(alpha.astype(np.float32), (0, 0), 0.7) * inside
 
 
-def _tooth_pattern(along: np.ndarray, depth: np.ndarray, height: float, row: int, grain: Grain) -> np.ndarray:
+def _tooth_pattern(along: np.ndarray, depth: np.ndarray, height: float | np.ndarray, row: int, grain: Grain) -> np.ndarray:
     """Brightness factor of one row of built teeth (row 0 upper, 1 lower) at positions `along`
     and `depth` (px into the row from its gum line): darker gaps between teeth, a shaded,
     slightly translucent biting edge, one offset per tooth. Teeth sit on an arch, so seen from
@@ -144,9 +151,15 @@ def _tooth_pattern(along: np.ndarray, depth: np.ndarray, height: float, row: int
     frac = k - np.floor(k)
     index = np.clip(np.floor(k).astype(int) + TEETH_PER_SIDE, 0, 2 * TEETH_PER_SIDE - 1)
     gap = 1.0 - 0.22 * np.exp(-(np.minimum(frac, 1 - frac) / 0.06) ** 2)
-    tip = np.clip(depth / max(height, 1.0), 0, 1)
-    edge = 1.0 - 0.12 * np.clip((tip - 0.8) / 0.2, 0, 1)  # the biting edge lets the dark through
-    return gap * edge * (1.0 + 0.06 * grain.tooth[row][index])
+    return gap * biting_edge(depth, height) * (1.0 + 0.06 * grain.tooth[row][index])
+
+
+def biting_edge(depth: np.ndarray, height: float | np.ndarray) -> np.ndarray:
+    """Brightness factor of a row of teeth `depth` px in from its gum line, `height` px tall:
+    1 over the first `BITE_START` of the row, then darkening smoothly to 1 - `BITE_SHADE` at the
+    biting edge, which is translucent and lets the dark behind show through."""
+    tip = np.clip((depth / np.maximum(height, 1.0) - BITE_START) / (1.0 - BITE_START), 0, 1)
+    return 1.0 - BITE_SHADE * tip * tip * (3 - 2 * tip)
 
 
 def _sample(grain: np.ndarray, along: np.ndarray, rel_depth: np.ndarray) -> np.ndarray:
@@ -166,7 +179,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     `teeth=False` leaves the rows of teeth out (the photo's own go there)."""
     gap = np.maximum(du + dl, 1.0)
     rel = np.clip(du / gap, 0, 1)
-    light = float(np.clip(lip.mean() / 130.0, 0.5, 1.2))
+    light = float(np.clip(lip.mean() / 130.0, 0.5, 1.0))
     # Cavity: a warm shadow with depth: the wet inner lips lit just inside the edge, the cheeks'
     # insides dim at the sides, the throat darkest at the centre under the upper teeth' shadow.
     edge_light = np.exp(-np.minimum(du, dl) / max(0.15 * opening, 1.0))
@@ -187,7 +200,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     off_white = np.array([214, 208, 194], np.float32) * light
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))  # rounded lips cover the teeth
-    for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, 1.0),
+    for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, UPPER_TEETH_DIM),
                                                 (dl, min(0.13 * opening, 0.045 * s) * hide, LOWER_TEETH_DIM))):
         if height < 1.0 or not teeth:
             continue
@@ -304,7 +317,9 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if row:  # the lower row in shadow, its teeth told apart
-            texture *= (dim * _tooth_pattern(along, depth, max(band.max(), 1.0), row, grain))[..., None]
+            texture *= (dim * _tooth_pattern(along, depth, band, row, grain))[..., None]
+        else:
+            texture *= biting_edge(depth, band)[..., None]
         a = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * valid
         colour += (texture - colour) * a[..., None]
     return colour
