@@ -60,7 +60,8 @@ ROW_END = (0.9, 0.7)
 #: the upper lip's shadow, the lower row in the shadow of both (tuned by eye on the stills).
 UPPER_TEETH_DIM = 0.88
 LOWER_TEETH_DIM = 0.62
-#: The same for the photo's own lower teeth, which carry some of that shadow already.
+#: The same for the photo's own teeth, which carry some of that shadow already.
+PHOTO_UPPER_TEETH_DIM = 1.0
 PHOTO_LOWER_TEETH_DIM = 0.72
 #: Grain of the built interior: noise texture size (rows = depth, columns = along the mouth).
 GRAIN_SHAPE = (48, 192)
@@ -69,12 +70,14 @@ GRAIN_SHAPE = (48, 192)
 @dataclass(frozen=True)
 class Grain:
     """Fixed noise for the built interior: `fine` (pixel grain) and `coarse` (blotches), float32
-    GRAIN_SHAPE arrays of zero mean and unit spread, and `tooth` (one brightness offset per
-    tooth, 2 rows x 2 * TEETH_PER_SIDE, unit spread)."""
+    GRAIN_SHAPE arrays of zero mean and unit spread, `tooth` (one brightness offset per
+    tooth, 2 rows x 2 * TEETH_PER_SIDE, unit spread) and `both` (fine, coarse stacked)."""
 
     fine: np.ndarray
     coarse: np.ndarray
     tooth: np.ndarray
+    #: `fine` and `coarse` as the two channels of one array, so one lookup samples both
+    both: np.ndarray
 
     @staticmethod
     def make(seed: int = 18) -> Grain:
@@ -82,7 +85,12 @@ class Grain:
         fine = cv2.GaussianBlur(rng.standard_normal(GRAIN_SHAPE).astype(np.float32), (0, 0), 0.8)
         coarse = cv2.GaussianBlur(rng.standard_normal(GRAIN_SHAPE).astype(np.float32), (0, 0), 4.0)
         norm = [a / max(float(a.std()), 1e-6) for a in (fine, coarse)]
-        return Grain(norm[0], norm[1], rng.standard_normal((2, 2 * TEETH_PER_SIDE)).astype(np.float32))
+        return Grain(norm[0], norm[1], rng.standard_normal((2, 2 * TEETH_PER_SIDE)).astype(np.float32),
+                     np.ascontiguousarray(np.dstack(norm)))
+
+
+#: The inner lip lines, each from corner to corner (MediaPipe indices).
+_LIP_LINES = tuple(np.concatenate([[78], idx, [308]]) for idx in (UPPER_INNER_LIP, LOWER_INNER_LIP))
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,8 @@ class _Geometry:
     def of(points: np.ndarray) -> _Geometry:
         centre, u, v, half = mouth_axes(points)
         curves = []
-        for idx in (UPPER_INNER_LIP, LOWER_INNER_LIP):
-            p = points[np.concatenate([[78], idx, [308]])].astype(np.float64) - centre
+        for idx in _LIP_LINES:
+            p = points[idx].astype(np.float64) - centre
             a, d = p @ u / max(half, 1e-6), p @ v
             order = np.argsort(a)
             curves += [a[order], d[order]]
@@ -118,9 +126,8 @@ class _Geometry:
 
     def to_image(self, along: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Image coordinates (x, y) of positions along the mouth and depths below its centre."""
-        xs = self.centre[0] + along * self.half * self.u[0] + depth * self.v[0]
-        ys = self.centre[1] + along * self.half * self.u[1] + depth * self.v[1]
-        return xs.astype(np.float32), ys.astype(np.float32)
+        c, hu, v = self.centre.astype(np.float32), (self.half * self.u).astype(np.float32), self.v.astype(np.float32)
+        return c[0] + along * hu[0] + depth * v[0], c[1] + along * hu[1] + depth * v[1]
 
 
 def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
@@ -128,11 +135,12 @@ def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int,
     the inner-lip contour of `points` is tooth enamel (bright, nearly grey; soft thresholds
     `TEETH_MIN_VALUE`, `TEETH_MAX_SATURATION`). None when fewer than 12 pixels look like teeth."""
     x0, y0, x1, y1 = box
-    region = image[y0:y1, x0:x1].astype(np.float32)
+    region = np.ascontiguousarray(image[y0:y1, x0:x1], np.float32)
     inside = np.zeros(region.shape[:2], np.uint8)
     cv2.fillPoly(inside, [np.round(points[LIPS_INNER] - (x0, y0)).astype(np.int32)], 1)
-    value = region.max(-1)
-    saturation = (value - region.min(-1)) / np.maximum(value, 1.0)
+    # HSV's V is max(R, G, B) and its S (V - min) / V, the two measures wanted, in one call
+    hsv = cv2.cvtColor(region, cv2.COLOR_RGB2HSV)
+    value, saturation = hsv[..., 2], hsv[..., 1]
     alpha = np.clip((value - TEETH_MIN_VALUE) / 30.0, 0, 1) * np.clip((TEETH_MAX_SATURATION - saturation) / 0.1, 0, 1)
     alpha *= inside
     if float((alpha > 0.5).sum()) < 12:
@@ -141,17 +149,25 @@ def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int,
     return cv2.GaussianBlur(alpha.astype(np.float32), (0, 0), 0.7) * inside
 
 
-def _tooth_pattern(along: np.ndarray, depth: np.ndarray, height: float | np.ndarray, row: int, grain: Grain) -> np.ndarray:
-    """Brightness factor of one row of built teeth (row 0 upper, 1 lower) at positions `along`
-    and `depth` (px into the row from its gum line): darker gaps between teeth, a shaded,
-    slightly translucent biting edge, one offset per tooth. Teeth sit on an arch, so seen from
-    the front they narrow towards the corners: the tooth index follows arcsin(along)."""
+def _arch(along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each position `along` the mouth falls on the arch of teeth: (brightness factor of
+    the gaps between teeth, tooth index 0..2 x TEETH_PER_SIDE - 1). Teeth sit on an arch, so
+    seen from the front they narrow towards the corners: the tooth coordinate follows arcsin."""
     theta = np.arcsin(np.clip(along / 0.98, -1, 1)) / (np.pi / 2)  # -1..1 round the arch
     k = theta * TEETH_PER_SIDE  # tooth coordinate; incisors meet at 0
-    frac = k - np.floor(k)
-    index = np.clip(np.floor(k).astype(int) + TEETH_PER_SIDE, 0, 2 * TEETH_PER_SIDE - 1)
-    gap = 1.0 - 0.22 * np.exp(-(np.minimum(frac, 1 - frac) / 0.06) ** 2)
-    return gap * biting_edge(depth, height) * (1.0 + 0.06 * grain.tooth[row][index])
+    whole = np.floor(k)
+    frac = k - whole
+    index = np.clip(whole.astype(int) + TEETH_PER_SIDE, 0, 2 * TEETH_PER_SIDE - 1)
+    return 1.0 - 0.22 * np.exp(-(np.minimum(frac, 1 - frac) / 0.06) ** 2), index
+
+
+def _tooth_pattern(arch: tuple[np.ndarray, np.ndarray], depth: np.ndarray, height: float | np.ndarray, row: int,
+                   grain: Grain) -> np.ndarray:
+    """Brightness factor of one row of teeth (row 0 upper, 1 lower) on the `_arch` at depths
+    `depth` (px into the row from its gum line): darker gaps between teeth, a shaded,
+    translucent biting edge (`biting_edge`), one offset per tooth."""
+    gaps, index = arch
+    return gaps * biting_edge(depth, height) * (1.0 + 0.06 * grain.tooth[row][index])
 
 
 def biting_edge(depth: np.ndarray, height: float | np.ndarray) -> np.ndarray:
@@ -163,8 +179,9 @@ def biting_edge(depth: np.ndarray, height: float | np.ndarray) -> np.ndarray:
 
 
 def _sample(grain: np.ndarray, along: np.ndarray, rel_depth: np.ndarray) -> np.ndarray:
-    """A grain texture at positions along the mouth (-1..1) and relative depths (0..1)."""
-    rows, cols = grain.shape
+    """A grain texture (rows x cols, or x channels) at positions along the mouth (-1..1) and
+    relative depths (0..1)."""
+    rows, cols = grain.shape[:2]
     mx = ((along + 1.0) / 2.0 * (cols - 1)).astype(np.float32)
     my = (np.clip(rel_depth, 0, 1) * (rows - 1)).astype(np.float32)
     return cv2.remap(grain, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
@@ -182,36 +199,42 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     light = float(np.clip(lip.mean() / 130.0, 0.5, 1.0))
     # Cavity: a warm shadow with depth: the wet inner lips lit just inside the edge, the cheeks'
     # insides dim at the sides, the throat darkest at the centre under the upper teeth' shadow.
+    side = np.abs(along)
     edge_light = np.exp(-np.minimum(du, dl) / max(0.15 * opening, 1.0))
-    throat = np.exp(-(along / 0.45) ** 2) * np.exp(-((rel - 0.45) / 0.3) ** 2)
-    shade = 0.4 + 0.16 * edge_light + 0.06 * np.abs(along) - 0.16 * throat
-    cavity = (0.5 * lip + 0.5 * lip.mean())[None, None, :] * shade[..., None]
-    coarse = _sample(grain.coarse, along, rel)
-    fine = _sample(grain.fine, along, rel)
-    cavity *= (1.0 + 0.1 * coarse + 0.06 * fine)[..., None]
+    throat = np.exp(-(along / 0.45) ** 2 - ((rel - 0.45) / 0.3) ** 2)
+    shade = 0.4 + 0.16 * edge_light + 0.06 * side - 0.16 * throat
+    both = _sample(grain.both, along, rel)
+    fine, coarse = both[..., 0], both[..., 1]
+    # (one product per pixel first, then one per channel: the channel products cost three times)
+    cavity = (0.5 * lip + 0.5 * lip.mean())[None, None, :] * (shade * (1.0 + 0.1 * coarse + 0.06 * fine))[..., None]
     # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain, its
     # back edge a mound (higher at the sides), lit at its top and darker behind.
-    back = 0.5 - 0.1 * np.abs(along)
-    tongue_w = np.clip((rel - back) / 0.12, 0, 1) * np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1)
-    tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * np.abs(along) ** 2)
-    tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.85, 0.85], np.float32))[None, None, :] * \
-        (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
-    colour = cavity * (1 - tongue_w[..., None]) + tongue * tongue_w[..., None]
+    colour = cavity
+    shown = float(np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1))  # how far the mouth is open
+    if shown > 0:  # a narrower mouth shows no tongue: skip the work
+        back = 0.5 - 0.1 * side
+        tongue_w = np.clip((rel - back) / 0.12, 0, 1) * shown
+        tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * side * side)
+        tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.85, 0.85], np.float32))[None, None, :] * \
+            (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
+        colour = cavity + (tongue - cavity) * tongue_w[..., None]
     off_white = np.array([214, 208, 194], np.float32) * light
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))  # rounded lips cover the teeth
+    arch = None
     for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, UPPER_TEETH_DIM),
                                                 (dl, min(0.13 * opening, 0.045 * s) * hide, LOWER_TEETH_DIM))):
         if height < 1.0 or not teeth:
             continue
+        arch = _arch(along) if arch is None else arch
         fade = max(1.0, min(EDGE_SHARE * 2 * half, 0.5 * height) if row else EDGE_SHARE * 2 * half)
         w = np.clip((height - depth) / fade + 0.5, 0, 1)
         # The rows end before the corners; the lower one sooner (the lower lip covers its sides).
-        w *= np.clip((ROW_END[row] - np.abs(along)) / 0.1, 0, 1)
-        corner = 1.0 - 0.6 * np.clip(np.abs(along), 0, 1) ** 2  # the arch turns into shadow
-        enamel = base[None, None, :] * (dim * corner * _tooth_pattern(along, depth, height, row, grain)
+        w *= np.clip((ROW_END[row] - side) / 0.1, 0, 1)
+        corner = 1.0 - 0.6 * side * side  # the arch turns into shadow
+        enamel = base[None, None, :] * (dim * corner * _tooth_pattern(arch, depth, height, row, grain)
                                        * (1 + 0.035 * fine))[..., None]
-        colour = colour * (1 - w[..., None]) + enamel * w[..., None]
+        colour += (enamel - colour) * w[..., None]
     return colour
 
 
@@ -249,7 +272,7 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
         return crop
     s = face_scale(points_local)
     geo = _Geometry.of(points_local)
-    sigma = feather_sigma(points_local)
+    sigma = max(MIN_FEATHER_PX, FEATHER_SHARE * 2 * geo.half)  # `feather_sigma`, axes reused
     pad = int(np.ceil(3 * sigma)) + 1
     x0, y0 = np.maximum(np.floor(inner.min(0)).astype(int) - pad, 0)
     x1, y1 = np.minimum(np.ceil(inner.max(0)).astype(int) + pad + 1, (w, h))
@@ -258,24 +281,27 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     alpha = inner_lip_alpha(inner - (x0, y0), (y1 - y0, x1 - x0), sigma)
     if not alpha.any():
         return crop
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
-    rel_x, rel_y = xs - geo.centre[0], ys - geo.centre[1]
-    along = np.clip((rel_x * geo.u[0] + rel_y * geo.u[1]) / max(geo.half, 1e-6), -1.0, 1.0)
-    down = rel_x * geo.v[0] + rel_y * geo.v[1]
-    du = np.maximum(down - geo.upper(along), 0.0)
-    dl = np.maximum(geo.lower(along) - down, 0.0)
+    # float32 throughout (a thousandth of a pixel is no error here, and it is faster than float64)
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    rel_x, rel_y = xs - np.float32(geo.centre[0]), ys - np.float32(geo.centre[1])
+    along = np.clip((rel_x * np.float32(geo.u[0]) + rel_y * np.float32(geo.u[1])) / np.float32(max(geo.half, 1e-6)),
+                    -1.0, 1.0)
+    down = rel_x * np.float32(geo.v[0]) + rel_y * np.float32(geo.v[1])
+    upper, lower = geo.upper(along).astype(np.float32), geo.lower(along).astype(np.float32)
+    du = np.maximum(down - upper, 0.0)
+    dl = np.maximum(lower - down, 0.0)
     lip = np.asarray(lip_colour, np.float32)
     seen = _photo_teeth(source, source_points) if source is not None and source_points is not None else None
     colour = built_interior(along, du, dl, opening, s, geo.half, lip, rounding, teeth_colour, grain,
-                            teeth=seen is None).astype(np.float32)
+                            teeth=seen is None).astype(np.float32, copy=False)
     # A lens's blur: a built edge is no sharper than the photo's own (half the feather's sigma);
     # the photo's teeth carry their own.
     colour = cv2.GaussianBlur(colour, (0, 0), max(0.5, sigma / 2))
     if seen is not None:
-        colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding, grain)
+        colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding)
     region = crop[y0:y1, x0:x1]
     # Where the lips meet (a pout's sides) the contour has no inside, only its anti-aliased edge.
-    alpha *= np.clip((geo.lower(along) - geo.upper(along)) / 2.0, 0, 1).astype(np.float32)
+    alpha *= np.clip((lower - upper) / 2.0, 0, 1)
     region += (colour - region) * alpha[..., None]
     return crop
 
@@ -295,31 +321,31 @@ def _photo_teeth(source: np.ndarray, source_points: np.ndarray) -> tuple[tuple[i
 
 def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.ndarray,
                       seen: tuple[tuple[int, int, int, int], np.ndarray], along: np.ndarray,
-                      du: np.ndarray, dl: np.ndarray, rounding: float, grain: Grain) -> np.ndarray:
+                      du: np.ndarray, dl: np.ndarray, rounding: float) -> np.ndarray:
     """`colour` with the source's own teeth (`seen`: `_photo_teeth`) laid over it: a pixel `du`
     below the moved upper lip reads the source `du` below its own upper lip (same position along
     the mouth); one `dl` above the moved lower lip reads the source `dl` above its lower lip."""
     src = _Geometry.of(source_points)
     (bx0, by0, bx1, by1), alpha = seen
-    gap = np.maximum(src.lower(along) - src.upper(along), 0.0)
+    curves = (src.upper(along).astype(np.float32), src.lower(along).astype(np.float32))
+    gap = np.maximum(curves[1] - curves[0], 0.0)
     edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
     hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
-    rows = ((du, UPPER_SHARE, 1.0, src.upper, 1.0), (dl, 1 - UPPER_SHARE, -1.0, src.lower, PHOTO_LOWER_TEETH_DIM))
-    for row, (depth, share, sign, curve, dim) in enumerate(rows):
-        band = share * gap * hide
+    rows = ((du, UPPER_SHARE, 1.0, PHOTO_UPPER_TEETH_DIM), (dl, 1 - UPPER_SHARE, -1.0, PHOTO_LOWER_TEETH_DIM))
+    for row, (depth, share, sign, dim) in enumerate(rows):
+        band = (share * hide) * gap
+        if not (band > 1.0).any():  # no row a pixel tall anywhere: nothing to lay
+            continue
         # Upper edges fade into the shadow behind them; the short lower row keeps a solid middle.
         fade = np.maximum(1.0, np.minimum(edge, 0.5 * band)) if row else edge
         valid = np.clip((band - depth) / fade + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
         valid *= np.clip((ROW_END[row] - np.abs(along)) / 0.1, 0, 1)  # a row under a pixel tall
-        valid = valid.astype(np.float32)  # would show as broken specks
-        mx, my = src.to_image(along, curve(along) + sign * depth)
+        valid = valid.astype(np.float32, copy=False)  # would show as broken specks
+        mx, my = src.to_image(along, curves[row] + sign * depth)
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        if row:  # the lower row in shadow, its teeth told apart
-            texture *= (dim * _tooth_pattern(along, depth, band, row, grain))[..., None]
-        else:
-            texture *= biting_edge(depth, band)[..., None]
+        texture *= (dim * biting_edge(depth, band))[..., None]  # the lower row in shadow
         a = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * valid
         colour += (texture - colour) * a[..., None]
     return colour

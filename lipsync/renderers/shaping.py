@@ -26,6 +26,7 @@ LIP_POINTS = np.concatenate([UPPER_INNER_LIP, LOWER_INNER_LIP, UPPER_OUTER_LIP, 
 _IS_LOWER = np.isin(LIP_POINTS, np.concatenate([LOWER_INNER_LIP, LOWER_OUTER_LIP]))
 _IS_UPPER = np.isin(LIP_POINTS, np.concatenate([UPPER_INNER_LIP, UPPER_OUTER_LIP]))
 _IS_OUTER = np.isin(LIP_POINTS, np.concatenate([UPPER_OUTER_LIP, LOWER_OUTER_LIP]))
+_ALL_LIPS = np.concatenate([LIPS_INNER, LIPS_OUTER])
 
 
 def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -37,7 +38,7 @@ def mouth_axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     v = np.array([-u[1], u[0]])
     if v[1] < 0:
         v = -v
-    centre = points[np.concatenate([LIPS_INNER, LIPS_OUTER])].mean(0).astype(np.float64)
+    centre = points[_ALL_LIPS].mean(0).astype(np.float64)
     return centre, u, v, half
 
 
@@ -75,7 +76,7 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     out[idx] += move
     out[UNDER_LIP] += np.outer(UNDER_LIP_FOLLOW * 0.8 * delta, v)
     if rounding > 0 and not close:
-        _purse(out, opening_px, float(min(rounding, 1.0)), u, v)
+        _purse(out, opening_px, float(min(rounding, 1.0)), centre, u, v, half + dw)
     if close:
         # Lips meet: the inner contours join at their middle line.
         mid = (out[UPPER_INNER_LIP] + out[LOWER_INNER_LIP[::-1][::-1]]) / 2
@@ -95,12 +96,14 @@ def purse_width(rounding: float) -> float:
     return 1.0 - (1.0 - PURSE_WIDTH) * float(np.clip(rounding, 0, 1))
 
 
-def _purse(out: np.ndarray, opening_px: float, rounding: float, u: np.ndarray, v: np.ndarray) -> None:
+def _purse(out: np.ndarray, opening_px: float, rounding: float, centre: np.ndarray, u: np.ndarray, v: np.ndarray,
+           half: float) -> None:
     """Close the inner lips in from the corners for a rounded shape, in place: each upper/lower
     inner-lip pair keeps its middle and takes the gap of an ellipse `opening_px` tall and
     `purse_width(rounding)` x the half width wide (mixed with its own gap by 2 x `rounding`, at
-    most 1), so a smiling photo's wide gap becomes a pout's small hole, lips closed at the sides."""
-    centre, _, _, half = mouth_axes(out)
+    most 1), so a smiling photo's wide gap becomes a pout's small hole, lips closed at the sides.
+    `centre`, `u`, `v`: the mouth's axes (`mouth_axes`); `half`: its half width once the corners
+    have moved."""
     upper, lower = out[UPPER_INNER_LIP], out[LOWER_INNER_LIP]
     mid = (upper + lower) / 2
     a = (mid - centre) @ u / max(half, 1e-6)
@@ -140,8 +143,9 @@ def paint_pursed_sides(crop: np.ndarray, points_local: np.ndarray, lip_colour: n
 
 def _paint_lip_band(crop: np.ndarray, line: np.ndarray, weights: np.ndarray, s: float,
                     lip_colour: np.ndarray, band_share: float = 0.045, seam_dark: float = 0.45) -> np.ndarray:
-    """A band of lip colour and a soft dark seam along `line` (N x 2, crop pixels), each segment
-    at the mean `weights` (0..1) of its ends; in place on the float32 crop."""
+    """A band of lip colour and a soft dark seam along `line` (N x 2, crop pixels, running across
+    the mouth), weighted by `weights` (0..1, one per point, interpolated across the columns);
+    in place on the float32 crop."""
     h, w = crop.shape[:2]
     order = np.argsort(line[:, 0])
     line, weights = line[order], weights[order]
@@ -153,16 +157,15 @@ def _paint_lip_band(crop: np.ndarray, line: np.ndarray, weights: np.ndarray, s: 
         return crop
     pts = np.round((line - (x0, y0)) * 8).astype(np.int32)
     fill = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    seam = np.zeros_like(fill)
-    for k in range(len(pts) - 1):
-        value = int(round(255 * (weights[k] + weights[k + 1]) / 2))
-        if value == 0:
-            continue
-        ends = (tuple(int(c) for c in pts[k]), tuple(int(c) for c in pts[k + 1]))
-        cv2.line(fill, *ends, value, thickness=max(1, int(round(band))), lineType=cv2.LINE_AA, shift=3)
-        cv2.line(seam, *ends, value, thickness=1, lineType=cv2.LINE_AA, shift=3)
+    cv2.polylines(fill, [pts], False, 255, thickness=max(1, int(round(band))), lineType=cv2.LINE_AA, shift=3)
     fill = cv2.GaussianBlur(fill.astype(np.float32) / 255.0, (0, 0), max(0.6, band / 4))
+    seam = np.zeros_like(fill, np.uint8)
+    cv2.polylines(seam, [pts], False, 255, thickness=1, lineType=cv2.LINE_AA, shift=3)
     seam = cv2.GaussianBlur(seam.astype(np.float32) / 255.0, (0, 0), 0.8)
+    if weights.min() < 1:  # weighted along the line: by column (the line runs across the mouth)
+        columns = np.interp(np.arange(x0, x1, dtype=np.float32), line[:, 0], weights).astype(np.float32)
+        fill *= columns
+        seam *= columns
     lip = np.asarray(lip_colour, np.float32)
     region = crop[y0:y1, x0:x1]
     region += (lip - region) * fill[..., None]
