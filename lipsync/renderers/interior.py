@@ -63,6 +63,8 @@ LOWER_TEETH_DIM = 0.62
 #: The same for the photo's own teeth, which carry some of that shadow already.
 PHOTO_UPPER_TEETH_DIM = 1.0
 PHOTO_LOWER_TEETH_DIM = 0.72
+#: How fast rounding hides the teeth (`teeth_shown`), tuned by eye on the README stills.
+TEETH_HIDE = 1.1
 #: Grain of the built interior: noise texture size (rows = depth, columns = along the mouth).
 GRAIN_SHAPE = (48, 192)
 
@@ -220,7 +222,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
         colour = cavity + (tongue - cavity) * tongue_w[..., None]
     off_white = np.array([214, 208, 194], np.float32) * light
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
-    hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))  # rounded lips cover the teeth
+    hide = teeth_shown(rounding)
     arch = None
     for row, (depth, height, dim) in enumerate(((du, min(0.32 * opening, 0.09 * s) * hide, UPPER_TEETH_DIM),
                                                 (dl, min(0.13 * opening, 0.045 * s) * hide, LOWER_TEETH_DIM))):
@@ -236,6 +238,12 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
                                        * (1 + 0.035 * fine))[..., None]
         colour += (enamel - colour) * w[..., None]
     return colour
+
+
+def teeth_shown(rounding: float) -> float:
+    """Share of a row of teeth's height that rounded lips leave in sight (rounding 0..1): all of
+    it unrounded, none from 0.9 (a pout's lips cover the teeth; an /o/ shows their edges)."""
+    return float(np.clip(1.0 - TEETH_HIDE * rounding, 0.0, 1.0))
 
 
 def feather_sigma(points: np.ndarray) -> float:
@@ -330,7 +338,7 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
     curves = (src.upper(along).astype(np.float32), src.lower(along).astype(np.float32))
     gap = np.maximum(curves[1] - curves[0], 0.0)
     edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
-    hide = 1.0 - 0.7 * float(np.clip(rounding, 0, 1))
+    hide = teeth_shown(rounding)
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
     rows = ((du, UPPER_SHARE, 1.0, PHOTO_UPPER_TEETH_DIM), (dl, 1 - UPPER_SHARE, -1.0, PHOTO_LOWER_TEETH_DIM))
     for row, (depth, share, sign, dim) in enumerate(rows):

@@ -57,7 +57,7 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     centre, u, v, half = mouth_axes(points)
     delta = (0.0 if close else opening_px) - inner_opening_px(points)
     # Width: spread widens, rounding narrows (share of the half width).
-    dw = half * (0.12 * width_rel - 0.3 * rounding)
+    dw = half * (0.12 * width_rel - ROUND_NARROWING * rounding)
     idx = LIP_POINTS
     rel = out[idx] - centre
     a = np.clip(rel @ u / max(half, 1e-6), -1.2, 1.2)
@@ -85,9 +85,11 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     return out.astype(np.float32)
 
 
+#: How much full rounding narrows the mouth, share of its half width each side (tuned by eye).
+ROUND_NARROWING = 0.3
 #: Rounded lips (u, o, w) leave an opening this share of the mouth's half width either side of
 #: the centre at full rounding: a pout's small round hole, tuned by eye on the README stills.
-PURSE_WIDTH = 0.45
+PURSE_WIDTH = 0.35
 
 
 def purse_width(rounding: float) -> float:
