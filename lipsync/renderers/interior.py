@@ -208,7 +208,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     both = _sample(grain.both, along, rel)
     fine, coarse = both[..., 0], both[..., 1]
     # (one product per pixel first, then one per channel: the channel products cost three times)
-    cavity = (0.5 * lip + 0.5 * lip.mean())[None, None, :] * (shade * (1.0 + 0.1 * coarse + 0.06 * fine))[..., None]
+    cavity = (0.3 * lip + 0.7 * lip.mean())[None, None, :] * (shade * (1.0 + 0.1 * coarse + 0.06 * fine))[..., None]
     # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain, its
     # back edge a mound (higher at the sides), lit at its top and darker behind.
     colour = cavity
@@ -217,10 +217,10 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
         back = 0.5 - 0.1 * side
         tongue_w = np.clip((rel - back) / 0.12, 0, 1) * shown
         tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * side * side)
-        tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.85, 0.85], np.float32))[None, None, :] * \
+        tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.88, 0.88], np.float32))[None, None, :] * \
             (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
         colour = cavity + (tongue - cavity) * tongue_w[..., None]
-    off_white = np.array([214, 208, 194], np.float32) * light
+    off_white = np.array([213, 208, 197], np.float32) * light
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
     hide = teeth_shown(rounding)
     arch = None
