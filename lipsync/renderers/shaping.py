@@ -131,13 +131,17 @@ def paint_pursed_sides(crop: np.ndarray, points_local: np.ndarray, lip_colour: n
     """For a rounded shape (`reshape_mouth` with rounding > 0): paint the lips that meet on
     either side of the pout's hole, as `paint_closed_lips` does for a whole closed mouth, so the
     teeth a smiling photo showed there, squeezed by the warp, do not peep through. Weighted by
-    `rounding` (0..1, full from 0.5) and fading in from 0.6 to 1.0 x `purse_width`."""
-    centre, u, _, half = mouth_axes(points_local)
-    mid = (points_local[UPPER_INNER_LIP] + points_local[LOWER_INNER_LIP]) / 2
-    line = np.vstack([points_local[[78]], mid, points_local[[308]]]).astype(np.float64)
+    `rounding` (0..1, full from 0.5), fading in from 0.6 to 1.0 x `purse_width`, and only where
+    the inner lips are within 2 px of each other."""
+    centre, u, v, half = mouth_axes(points_local)
+    upper, lower = points_local[UPPER_INNER_LIP], points_local[LOWER_INNER_LIP]
+    # Only where the lips now meet (within 2 px): an open mouth's sides are the interior's.
+    met = np.clip(1.0 - ((lower - upper) @ v) / 2.0, 0, 1)
+    met = np.concatenate([met[:1], met, met[-1:]])  # the corners as their neighbours
+    line = np.vstack([points_local[[78]], (upper + lower) / 2, points_local[[308]]]).astype(np.float64)
     a = np.abs((line - centre) @ u) / max(half, 1e-6)
     width = purse_width(rounding)
-    weights = min(1.0, 2.0 * float(np.clip(rounding, 0, 1))) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1)
+    weights = min(1.0, 2.0 * float(np.clip(rounding, 0, 1))) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1) * met
     if not weights.any():
         return crop
     return _paint_lip_band(crop, line, weights, face_scale(points_local), lip_colour, band_share=0.08, seam_dark=0.25)
