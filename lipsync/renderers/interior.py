@@ -3,16 +3,21 @@
 Where the photo shows teeth, they are taken from it: the source's upper teeth are mapped into
 the new opening hanging from the moved upper lip, its lower teeth standing on the moved lower
 lip (so upper teeth move with the upper lip, lower teeth with the jaw), each column of the
-mouth mapped on its own (a mesh whose rows follow the lip curves). Where it shows none, the
-interior is built: a dark cavity shaded deeper towards the throat, an upper and a lower row of
-teeth with per-tooth brightness and gaps, a tongue, all with a fixed grain that moves with the
-mouth (so it does not flicker). The interior is blended in with an alpha feathered across the
-inner-lip contour, a few pixels scaled to the mouth width, so the lip edge is soft as in a
-photo.
+mouth mapped on its own (a mesh whose rows follow the lip curves); both darken towards their
+translucent biting edges, and the lower row stays in the upper lip's shadow and shows only
+its front teeth. Where it shows none, the interior is built: a cavity with depth (its wet rim
+lit, the throat darkest at the centre), an upper and a lower row of teeth with per-tooth
+brightness and gaps, a tongue, all with a fixed grain that moves with the mouth (so it does
+not flicker). Rounded vowels hide the teeth (`teeth_shown`) and the lips that meet beside a
+pout's hole are painted as lip (`shaping.paint_pursed_sides`). The interior is blended in
+with an alpha feathered across the inner-lip contour, a few pixels scaled to the mouth width,
+so the lip edge is soft as in a photo.
 
 The shading figures (cavity and tongue brightness, tooth gaps, row heights) are tuned by eye on
 the README stills and against the judge's texture measure (`bench/bench_mouth_texture.py`:
-gradient and chroma spread within 0.7-1.3x of real open mouths), not taken from a source.
+gradient and chroma spread within 0.7-1.3x of real open mouths; the judge's chroma figure on
+encoded renders is sensitive, as libx264 flattens a moving mouth's chroma 2-3x in some
+frames), not taken from a source.
 
 Coordinates: `points` are the 478 MediaPipe landmarks in the image's pixels (float, 478 x 2).
 Positions along the mouth are in half mouth widths (-1 left corner, 1 right corner); depths in
