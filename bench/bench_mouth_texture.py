@@ -5,8 +5,10 @@ measured with the judge's own tracker (dlib), never the engine's.
 
     .venv/bin/python bench/bench_mouth_texture.py [--media ../shared/media]
 
-Lines: the real open mouths per presenter (median over its open-mouth frames) and the reference
-(the mean of the presenters' medians; all frames pooled is printed for comparison); the photo
+Lines: the real open mouths per presenter (median over its open-mouth frames, against the
+reference: the spread between real people the band should be read against) and the reference
+(the mean of the presenters' medians; all frames pooled is printed for comparison); the photo's
+own smile, a real mouth measured as the renders are (a check on the rule); renders of the photo
 as it is (it shows teeth: they are taken from it) and with its teeth painted over dark (the
 interior is built); for each, the same frames with the inner mouth filled with one colour (the
 negative control, which must fall outside the 0.7-1.3x band); and the warp renderer's time per
@@ -30,7 +32,8 @@ import numpy as np  # noqa: E402
 
 from lipsync import LipSyncEngine, media  # noqa: E402
 from pipeline.demo import astronaut_image  # noqa: E402
-from pipeline.evaluate.texture import (TEXTURE_BAND, inner_mouth_mask, open_mouth_textures, pooled,  # noqa: E402
+from pipeline.evaluate.texture import (DETAIL_EYE_DISTANCE, NORMALISED_EYE_DISTANCE, TEXTURE_BAND,  # noqa: E402
+                                       inner_mouth_mask, mouth_texture, open_mouth_textures, pooled,
                                        texture_ratio, within_band)
 from pipeline.evaluate.texture import reference as real_reference  # noqa: E402
 from pipeline.evaluate.tracker import DlibFaceTracker  # noqa: E402
@@ -101,22 +104,23 @@ def main() -> None:
     parser.add_argument("--media", type=Path, default=default_media)
     args = parser.parse_args()
     tracker = DlibFaceTracker()
-    real = []
-    for name in ("a", "b", "c"):
-        clip = args.media / f"presenter_{name}.mp4"
-        found = open_mouth_textures(media.iter_frames(clip), tracker, step=2)
-        real.append(found)
-        print(line(f"real presenter_{name}", found, pooled(found)) if found else f"real presenter_{name}: none open")
+    real = [open_mouth_textures(media.iter_frames(args.media / f"presenter_{name}.mp4"), tracker, step=2)
+            for name in ("a", "b", "c")]
+    reference = real_reference(real)
+    for name, found in zip("abc", real):  # each real person against the reference: what the band means
+        print(line(f"real presenter_{name}", found, reference) if found else f"real presenter_{name}: none open")
     frames = pooled([t for found in real for t in found])
     print(f"{'real, all frames pooled':<34} gradient {frames.gradient:6.1f}  chroma sd {frames.chroma_std:5.2f}"
           f"  ({sum(map(len, real))} frames; for comparison only)")
-    reference = real_reference(real)
     print(f"{'real, mean of presenters (the ref.)':<34} gradient {reference.gradient:6.1f}  "
           f"chroma sd {reference.chroma_std:5.2f}")
+    image = astronaut_image()
+    own = mouth_texture(image, tracker.landmarks(image))
+    if own is not None:  # a real mouth measured as the renders are: a check on the rule itself
+        print(line("the photo's own (real) smile", [own], reference))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         engine = LipSyncEngine(folder / "cache")
-        image = astronaut_image()
         variants = (("photo with teeth", image), ("photo, teeth painted over", photo_without_teeth(image, tracker)))
         for label, picture in variants:
             video = render_photo(engine, picture, folder, label.split()[1].strip(","))
@@ -126,7 +130,8 @@ def main() -> None:
             print(line("  negative control: flat interior",
                        open_mouth_textures(media.iter_frames(video), tracker, flatten=True), reference))
         print(f"warp render_frame at /a/ on the 512x512 photo: {frame_ms(engine, image, folder):.1f} ms per frame")
-    print(f"band {TEXTURE_BAND[0]}-{TEXTURE_BAND[1]}x of the real reference")
+    print(f"band {TEXTURE_BAND[0]}-{TEXTURE_BAND[1]}x of the real reference; faces reduced to "
+          f"{DETAIL_EYE_DISTANCE:.0f} px between the eye centres, measured on a {NORMALISED_EYE_DISTANCE:.0f} px grid")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ spoken, on the built-in astronaut presenter (public domain) speaking English TTS
     .venv/bin/python bench/make_stills.py --before OLD   # also a before | after sheet
 
 `--before OLD`: a folder holding the astronaut_mouths.png an earlier version of this script made
-(run it from that version's checkout with its output redirected there); the close-ups are then
-also written as source | before | after (astronaut_mouths_before_after.png). The render is
-deterministic, so both runs pick the same frames.
+(run it from that version's checkout with its output redirected there, or copy that version's
+docs/stills/astronaut_mouths.png there); the close-ups are then also written as source | before |
+after (astronaut_mouths_before_after.png). The render is deterministic, so both runs pick the
+same frames. The sheets are written at 5 bits per channel to keep the repository small.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def before_after(close: list[np.ndarray], phones: list[str], before: Path) -> np
                     (0, 0, 0), 1, cv2.LINE_AA)
         rows.append(row)
     return np.vstack(rows)
+
+
+def write_still(path: Path, rgb: np.ndarray) -> None:
+    """Write an RGB uint8 sheet as a small PNG: 5 bits per channel (an error of at most 4 of 255
+    levels, invisible at this size) at zlib's highest level, about a third of the full size."""
+    cv2.imwrite(str(path), cv2.cvtColor((rgb & 0xF8) | 4, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
 
 
 def main() -> None:
@@ -87,12 +94,11 @@ def main() -> None:
                         (0, 0, 0), 1, cv2.LINE_AA)
             tiles.append(pair)
         sheet = np.vstack(tiles[:6])
-        cv2.imwrite(str(out_dir / "astronaut_phonemes.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-        cv2.imwrite(str(out_dir / "astronaut_mouths.png"), cv2.cvtColor(np.vstack(close[:6]), cv2.COLOR_RGB2BGR))
+        write_still(out_dir / "astronaut_phonemes.png", sheet)
+        write_still(out_dir / "astronaut_mouths.png", np.vstack(close[:6]))
         if args.before is not None:
-            cv2.imwrite(str(out_dir / "astronaut_mouths_before_after.png"),
-                        cv2.cvtColor(before_after(close[:6], [p for _, p in sorted(picks.items())][:6], args.before),
-                                     cv2.COLOR_RGB2BGR))
+            write_still(out_dir / "astronaut_mouths_before_after.png",
+                        before_after(close[:6], [p for _, p in sorted(picks.items())][:6], args.before))
         print(f"renderer {result.renderer}; phonemes {[p for _, p in sorted(picks.items())][:6]}; "
               f"wrote {out_dir / 'astronaut_phonemes.png'} and {out_dir / 'astronaut_mouths.png'}")
 

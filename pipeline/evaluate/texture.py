@@ -14,6 +14,28 @@ then means the same on a 300 px face as on a 900 px one):
 
 Compared with the same measures on real open mouths (frames of real footage where the judge's
 own tracker sees the lips well apart), each should sit within `TEXTURE_BAND` of real.
+
+The reference rule (fixed 2026-11-30 from the principles below, before the renders were
+measured against it; the earlier rule, a 96 px scale, was chosen after render figures were seen):
+
+1. Matched resolution. A gradient in pixels compares two pictures only at a resolution both
+   really have: upsampling a small face spreads its edges over more pixels (a lower gradient),
+   downsampling a large one steepens them. So every face is first reduced (`cv2.INTER_AREA`)
+   to `DETAIL_EYE_DISTANCE` = 40 px between the eye centres, at or below the smallest face
+   judged (the built-in presenter's 480 px frame and its 512 px photo: 40-43 px), then put on
+   the measuring grid of `NORMALISED_EYE_DISTANCE` (96 px, bilinear): all faces then carry the
+   same detail, whatever their size or the camera. Normalising instead by each
+   picture's own skin gradient was tried and rejected: on the photo that measures film grain
+   (skin gradient 22 vs 4-13 in the videos), and it would put the photo's own, real smile at
+   0.3x of real mouths.
+2. People, not frames. Each real presenter gives the median of its open-mouth frames; the
+   reference is the mean of those medians (`reference`), so each person counts once and a
+   presenter who opens the mouth in more frames does not decide (frames of one clip are not
+   independent samples of "real"). The three shared presenters themselves lie 0.68-1.55x of
+   that reference (2026-11-30): the band is narrower than the spread between real people, so a
+   render inside it sits nearer their mean than any one of them does.
+3. A check on the rule, independent of the engine: the photo's own open mouth (a real smile)
+   measured the same way (`bench/bench_mouth_texture.py` prints it).
 """
 
 from __future__ import annotations
@@ -32,12 +54,19 @@ from pipeline.evaluate.tracker import INNER_LIPS
 if TYPE_CHECKING:
     from pipeline.evaluate.sync import LandmarkTracker
 
-#: The face is resampled to this eye-centre distance before measuring, pixels. About the size of
-#: a face filling a 480-720 px frame, so the shared footage and the demo presenter move little.
+#: The face is resampled to this eye-centre distance before measuring, pixels: the grid the
+#: measure is taken on (a face filling a 480-720 px frame), so the inset and pixel counts below
+#: mean the same for every face.
 NORMALISED_EYE_DISTANCE = 96.0
+#: The common resolution (rule 1): detail finer than this eye-centre distance, in pixels, is
+#: removed from every face before it goes onto the grid: at or below the smallest face judged
+#: (the built-in presenter, 40-43 px), so every source is reduced to it, none enlarged.
+DETAIL_EYE_DISTANCE = 40.0
 #: The inner-lip region is shrunk by this share of the eye distance, so the lips' own edge (a
-#: strong gradient every mouth has, painted or not) stays out of the interior's measure.
-EDGE_INSET = 0.03
+#: strong gradient every mouth has, painted or not) stays out of the interior's measure: 2 px at
+#: the common resolution, over which a band-limited lip edge still ramps (a flat interior in
+#: `tests/pipeline/test_evaluate_texture.py` measures 7 at 0.03, under 0.1 at 0.05).
+EDGE_INSET = 0.05
 #: Open mouths only: inner-lip opening (`inner_lip_opening`, over the eye distance) at least this.
 OPEN_MOUTH = 0.12
 #: A render's measure should lie within this factor range of real mouths' (issue 18, item 3).
@@ -78,8 +107,13 @@ def mouth_texture(frame: np.ndarray, landmarks: np.ndarray) -> MouthTexture | No
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     crop = np.ascontiguousarray(frame[y0:y1, x0:x1])
+    # Band-limit to the common resolution first (rule 1), then measure on the fixed grid.
+    detail = DETAIL_EYE_DISTANCE / max(eye_distance(landmarks), 1e-6)
+    if detail < 1:
+        small = (max(2, int(round((x1 - x0) * detail))), max(2, int(round((y1 - y0) * detail))))
+        crop = cv2.resize(crop, small, interpolation=cv2.INTER_AREA)
     size = (max(4, int(round((x1 - x0) * scale))), max(4, int(round((y1 - y0) * scale))))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    interp = cv2.INTER_AREA if size[0] < crop.shape[1] else cv2.INTER_LINEAR
     crop = cv2.resize(crop, size, interpolation=interp)
     local = (landmarks - (x0, y0)) * scale
     mask = inner_mouth_mask(local, crop.shape)

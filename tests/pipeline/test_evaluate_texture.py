@@ -61,6 +61,28 @@ def test_the_measure_does_not_depend_on_the_face_size():
     assert abs(a.gradient / b.gradient - 1) < 0.2 and abs(a.chroma_std / b.chroma_std - 1) < 0.15
 
 
+def test_every_face_is_judged_at_the_same_detail_whatever_its_resolution(monkeypatch):
+    """Rule 1 of the reference: a face filmed 200 px between the eyes and the same face through
+    a camera five times coarser (40 px) measure alike, although the sharp one shows a fine
+    pattern on the teeth that the coarse one cannot; without the common resolution, that
+    pattern reads as more texture."""
+    import pipeline.evaluate.texture as texture
+
+    large = face68(2.0)  # 200 px between the eyes
+    sharp = mouth_image(large, 800, True).astype(np.int16)
+    xs = np.arange(800)
+    stripes = np.where((xs // 4) % 2 == 0, 60, -60).astype(np.int16)  # an 8 px period: 1.6 px at 40
+    teeth = sharp.min(-1) > 180
+    sharp[teeth] += stripes[np.nonzero(teeth)[1]][:, None]
+    sharp = np.clip(sharp, 0, 255).astype(np.uint8)
+    coarse = cv2.resize(sharp, (160, 160), interpolation=cv2.INTER_AREA)  # the same face, 40 px
+    a, b = mouth_texture(sharp, large), mouth_texture(coarse, large * 0.2)
+    assert abs(a.gradient / b.gradient - 1) < 0.15
+    monkeypatch.setattr(texture, "DETAIL_EYE_DISTANCE", 1e6)  # negative control: no common resolution
+    a, b = mouth_texture(sharp, large), mouth_texture(coarse, large * 0.2)
+    assert a.gradient / b.gradient > 1.25  # (1.34 measured; 1.00 with it)
+
+
 def test_open_and_closed_mouths_and_the_band():
     assert is_open(face68(gap=30)) and not is_open(face68(gap=4))
     assert mouth_texture(mouth_image(face68(gap=2), 400, True), face68(gap=2)) is None  # nothing to measure
