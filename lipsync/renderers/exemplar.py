@@ -34,10 +34,13 @@ from lipsync.viterbi import sliding_viterbi
 from lipsync.warping import mesh_maps, ring_points, warp_crop
 
 _ANCHORS = np.array([1, 2, 4, 5, 98, 327, 205, 425, 50, 280, 36, 266])
-#: how far each `JAW` point follows the exemplar's jaw rather than the source's: sin^2 along
-#: the oval, 0 at the cheeks level with the nose (the jaw hinges there and the silhouette beside
-#: the mouth hardly moves when the mouth opens), 1 at the chin (which moves the most)
-JAW_FOLLOW = np.sin(np.linspace(0.0, np.pi, len(JAW))) ** 2
+#: how far each `JAW` point follows the exemplar's jaw rather than the source's: sin along the
+#: oval, 0 at the cheeks level with the nose (the jaw hinges near there), 1 at the chin. A jaw
+#: opening turns about its hinge, so a point moves in proportion to its distance from it: that
+#: grows about linearly along the outline and levels off round the chin, as sin does (sin^2,
+#: used first, held the jaw's angle near the source's and c's opening spread on TTS pt read
+#: x0.604 against x0.611 with sin; issue 18 item 4 report)
+JAW_FOLLOW = np.sin(np.linspace(0.0, np.pi, len(JAW)))
 
 
 def target_shapes(mouth: MouthTrack, analysis: PresenterAnalysis) -> np.ndarray:
