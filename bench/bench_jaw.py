@@ -1,8 +1,8 @@
 """Does the render follow its mouth track where the source's jaw disagrees (issue 18, item 4)?
 
     PYTHONPATH=. .venv/bin/python bench/bench_jaw.py [PRESENTERS=cab] [NARRATION=tts_en|tts_pt|narration_en] [--follow-jaw]
-    PYTHONPATH=. .venv/bin/python bench/bench_jaw.py --upper [PRESENTERS=cab] [--follow-jaw] [--starts=0.2,0.26,0.33,0.41]
-        [--x264=b-adapt=0]
+    PYTHONPATH=. .venv/bin/python bench/bench_jaw.py --upper [PRESENTERS=cab] [--follow-jaw]
+        [--starts=0.2,0.26,0.33,0.41] [--x264=b-adapt=0]
 
 Per presenter (exemplar renderer): "follows r0", the render's tracked opening (dlib) against
 its mouth track at lag 0 (bench_quality's figure); the mean |z error| on the quarter of frames
