@@ -1,12 +1,22 @@
 """Does the render follow its mouth track where the source's jaw disagrees (issue 18, item 4)?
 
     PYTHONPATH=. .venv/bin/python bench/bench_jaw.py [PRESENTERS=cab] [NARRATION=tts_en|tts_pt|narration_en] [--follow-jaw]
+    PYTHONPATH=. .venv/bin/python bench/bench_jaw.py --upper [PRESENTERS=cab] [--follow-jaw]
+        [--starts=0.2,0.26,0.33,0.41] [--x264=b-adapt=0]
 
 Per presenter (exemplar renderer): "follows r0", the render's tracked opening (dlib) against
 its mouth track at lag 0 (bench_quality's figure); the mean |z error| on the quarter of frames
 where the source's own opening disagrees most with the track and on the rest
 (`bench_quality.jaw_disagreement`); seam step, side band and upper face against a plain
 re-encode; the opening spread against the source; wall time per frame (machine load shows).
+
+`--upper`: the untouched-face bar of `tests/lipsync/test_assembly.py` (its regions and its
+straight re-encode; narration_en over 1.6 x the clip, the made-up timeline starting at each of
+`--starts` s): per presenter and start, the upper face, the band beside the face and the box
+edge, render against re-encode (dB, each against the decoded source), forwards and backwards;
+then the frames x264 coded as B in the render but P in the re-encode (and the reverse), and the
+upper face's dB on the frames whose types differ and on those whose types agree. `--x264`
+appends x264 options to both encodes (the product's and the re-encode's writer).
 """
 
 from __future__ import annotations
@@ -42,6 +52,70 @@ def narration(name: str, media: Path):
     return speech.audio, speech.sample_rate, tuple(speech.phonemes)
 
 
+def frame_types(path: Path) -> list[str]:
+    """Picture type per frame in display order ("I", "P", "B"; FFmpeg's AVPictureType codes
+    1, 2, 3, which PyAV 18 gives as plain ints)."""
+    import av
+    names = {1: "I", 2: "P", 3: "B"}
+    with av.open(str(path)) as c:
+        return [names.get(int(f.pict_type), "?") for f in c.decode(video=0)]
+
+
+def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> None:
+    """The --upper run (see the module docstring)."""
+    import numpy as np
+
+    import lipsync
+    from lipsync import media as lm
+    from lipsync.colour import output_tags
+    from lipsync.crops import render_box
+    from tests.helpers.signals import speech_timeline
+    from tests.lipsync.test_assembly import _psnr, _regions, _straight_reencode
+
+    speech, sr = lm.read_audio(media / "narration_en.wav", 16000)
+    with tempfile.TemporaryDirectory(prefix="polydub-bench-jaw-") as tmp:
+        engine = lipsync.LipSyncEngine(Path(tmp) / "cache")
+        for p in presenters:
+            video = media / f"presenter_{p}.mp4"
+            a = engine.analyse(video)
+            seconds = 1.6 * a.n_frames / float(a.fps)
+            audio = np.tile(speech, 2)[: int(seconds * sr)]
+            info = lm.probe(video).video
+            tags = output_tags(info.width, info.height, info.colour)
+            for start in starts:
+                out, ref = Path(tmp) / "render.mp4", Path(tmp) / "reference.mp4"
+                r = engine.render(video, audio, sr, speech_timeline(seconds, start=start), out,
+                                  renderer="exemplar", renderer_options={"follow_jaw": follow})
+                order = list(lm.playback_indices(a.n_frames, r.frames))
+                _straight_reencode(video, order, ref)
+                t_out, t_ref = frame_types(out), frame_types(ref)
+                sse: dict[tuple[str, str], list[float]] = {}
+                with lm.FrameSequence(video) as seq:
+                    streams = zip(seq.planes(order), lm.iter_planes(out, tags), lm.iter_planes(ref, tags))
+                    for i, ((src, source), rendered, reference) in enumerate(streams):
+                        if not a.has_face[src]:
+                            continue
+                        points = np.asarray(a.landmarks[src], np.float32)
+                        box = render_box(points, source.width, source.height)
+                        back = i and order[i] < order[i - 1]
+                        y = source.planes()[0].astype(np.float32)
+                        types = "differ" if t_out[i] != t_ref[i] else "agree"
+                        for region, m in _regions(points, box, source.width, source.height).items():
+                            keys = [(region, "backward" if back else "forward")]
+                            keys += [("upper", f"types {types}")] if region == "upper" else []
+                            for key in keys:
+                                acc = sse.setdefault(key, [0.0, 0.0, 0])
+                                acc[0] += float(((rendered.planes()[0][m] - y[m]) ** 2).sum())
+                                acc[1] += float(((reference.planes()[0][m] - y[m]) ** 2).sum())
+                                acc[2] += int(m.sum())
+                figures = "; ".join(f"{region} {how} {_psnr(e, n) - _psnr(f, n):+.2f}"
+                                    for (region, how), (e, f, n) in sorted(sse.items()))
+                b_p = sum(x == "B" and y == "P" for x, y in zip(t_out, t_ref))
+                p_b = sum(x == "P" and y == "B" for x, y in zip(t_out, t_ref))
+                print(f"{p} follow_jaw={follow} start {start}: render - re-encode dB: {figures}; frames B in the "
+                      f"render, P in the re-encode: {b_p} (the reverse {p_b}) of {r.frames}", flush=True)
+
+
 def main() -> None:
     import os
 
@@ -53,10 +127,17 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
     presenters = args[0] if args else "cab"
     name = args[1] if len(args) > 1 else "tts_en"
     options = {"follow_jaw": "--follow-jaw" in sys.argv}
     media = Path(os.environ.get("POLYDUB_TEST_MEDIA") or MEDIA)
+    if "x264" in flags:
+        import lipsync.writer
+        lipsync.writer.X264_PARAMS += ":" + flags["x264"]  # both encodes go through this writer
+    if "--upper" in sys.argv:
+        starts = [float(x) for x in flags.get("starts", "0.2,0.26,0.33,0.41").split(",")]
+        return upper(presenters, options["follow_jaw"], starts, media)
     s, r, drive = narration(name, media)
     tracker = DlibFaceTracker()
     with tempfile.TemporaryDirectory(prefix="polydub-bench-jaw-") as tmp:

@@ -5,7 +5,8 @@ and head pose; the exemplar is aligned to the current face by a similarity on st
 landmarks, its lower face warped onto the current face with its lips at the exact target
 opening, colour matched, and blended in (by default inside the current jaw line). With
 ``follow_jaw=True`` the chin and the jaw line follow the exemplar's (a mouth closing on a
-dropped source chin lifts the chin with it): round the chin the blend
+dropped source chin lifts the chin with it), moved further by the lower lip's fine-tuning to
+the target opening (the jaw carries the lower lip): round the chin the blend
 reaches below the jaw line (neck and collar from the exemplar frame); beside the mouth it stays
 inside it, so the face's silhouette and the band beside it stay the source's. Teeth and tongue
 are the presenter's own.
@@ -23,7 +24,9 @@ from lipsync.composite import (
     blend, feathered_mask, jaw_following_polygon, lower_face_polygon, match_colour, mouth_polygon_mask, polygon_box,
 )
 from lipsync.errors import RenderError
-from lipsync.landmarks import JAW, LIPS_OUTER, STABLE, apply_affine, face_scale, invert_affine, similarity
+from lipsync.landmarks import (
+    JAW, LIPS_OUTER, LOWER_INNER_MID, STABLE, apply_affine, face_scale, invert_affine, similarity,
+)
 from lipsync.mouth import MouthTrack
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, inner_opening_px, reshape_mouth
@@ -31,10 +34,13 @@ from lipsync.viterbi import sliding_viterbi
 from lipsync.warping import mesh_maps, ring_points, warp_crop
 
 _ANCHORS = np.array([1, 2, 4, 5, 98, 327, 205, 425, 50, 280, 36, 266])
-#: how far each `JAW` point follows the exemplar's jaw rather than the source's: sin^2 along
-#: the oval, 0 at the cheeks level with the nose (the jaw hinges there and the silhouette beside
-#: the mouth hardly moves when the mouth opens), 1 at the chin (which moves the most)
-JAW_FOLLOW = np.sin(np.linspace(0.0, np.pi, len(JAW))) ** 2
+#: how far each `JAW` point follows the exemplar's jaw rather than the source's: sin along the
+#: oval, 0 at the cheeks level with the nose (the jaw hinges near there), 1 at the chin. A jaw
+#: opening turns about its hinge, so a point moves in proportion to its distance from it: that
+#: grows about linearly along the outline and levels off round the chin, as sin does (sin^2,
+#: used first, held the jaw's angle near the source's and c's opening spread on TTS pt read
+#: x0.604 against x0.611 with sin; issue 18 item 4 report)
+JAW_FOLLOW = np.sin(np.linspace(0.0, np.pi, len(JAW)))
 
 
 def target_shapes(mouth: MouthTrack, analysis: PresenterAnalysis) -> np.ndarray:
@@ -64,9 +70,12 @@ class ExemplarRenderer:
         # Below the chin the blend reaches this far (x face size) past the lower of the two
         # chins: the room in the render box (`lipsync.crops.CHIN_ROOM`) is sized for it.
         self.mask_below = mask_below
-        # Off by default until two bars it misses by a hair on presenter c are settled (issue
-        # 18 item 4 report: c x TTS pt opening spread 0.596 vs 0.6; c's upper face forward
-        # 0.31 dB under a straight re-encode vs 0.3); on, c follows its track far better.
+        # Off by default (issue 18 item 4): on presenter c the untouched upper face going
+        # forwards falls 0.30 dB under a straight re-encode on average (0.24 off), against a
+        # 0.3 dB bar. Not a pixel leak: outside the box the encoder gets the decoded frames,
+        # and the whole loss sits in frames x264's adaptive B-frame choice codes as B where the
+        # re-encode codes P (-1.2 dB each; ~0 dB where the types agree; with b-adapt=0 for
+        # both: -0.01 off, +0.01 on). On, c follows its track far better.
         self.follow_jaw = follow_jaw
         self.max_lip_adjust = max_lip_adjust
 
@@ -142,7 +151,12 @@ class ExemplarRenderer:
         lips = reshape_mouth(ex, want, 0.0, 0.0, close=closed and have < 0.04 * s)
         ctrl_lips = np.concatenate([LIP_POINTS, UNDER_LIP])
         if self.follow_jaw:
-            jaw = (1.0 - JAW_FOLLOW[:, None]) * points[JAW] + JAW_FOLLOW[:, None] * ex[JAW]
+            # The jaw carries the lower lip: where the lips are fine-tuned to the target
+            # opening, the chin moves by the lower lip's shift (opening wider drops it, closing
+            # lifts it), so chin and lips agree (a chin held at the exemplar's under a lower lip
+            # moved down reads as a smaller opening: issue 18 item 4 report).
+            drop = lips[LOWER_INNER_MID] - ex[LOWER_INNER_MID]
+            jaw = (1.0 - JAW_FOLLOW[:, None]) * points[JAW] + JAW_FOLLOW[:, None] * (ex[JAW] + drop)
             polygon = self.mask_polygon(points, jaw, w, h)
         else:  # the source's jaw, blended inside its jaw line
             jaw, polygon = points[JAW], lower_face_polygon(points, self.mask_margin)

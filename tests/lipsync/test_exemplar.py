@@ -52,8 +52,9 @@ def edge_row(out: np.ndarray, lm: np.ndarray) -> int:
     return y0 + int(np.argmax(np.diff(column))) + 1
 
 
-def render(image, lm, lib, follow_jaw: bool = True):
-    opening = float(mouth_shape(lm)[0])
+def render(image, lm, lib, follow_jaw: bool = True, wider: float = 0.0):
+    """The render at the exemplar's own opening, or `wider` (x face size) wider than it."""
+    opening = float(mouth_shape(lm)[0]) + wider
     return ExemplarRenderer(follow_jaw=follow_jaw).render_frame(image, lm, lib, 0, opening, closed=False)
 
 
@@ -95,3 +96,39 @@ def test_only_below_the_jaw_and_inside_it_changes(photo):
     assert ys.max() < lm[CHIN, 1] + 0.4 * s
     assert xs.min() > lm[JAW, 0].min() and xs.max() < lm[JAW, 0].max()
     assert not changed[: int(lm[[98, 327], 1].min())].any()
+
+
+WIDER = 0.08  # x face size: the most the renderer fine-tunes the lips (max_lip_adjust)
+
+
+@pytest.fixture(scope="module")
+def big_photo(photo):
+    """The photo at twice its size, so a chin shift of 0.064 x face size is ~8 pixels."""
+    image, lm = photo
+    return cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC), lm * 2
+
+
+def test_the_chin_drops_with_the_lower_lip_when_the_lips_open_wider(big_photo):
+    """The lips fine-tuned wider than the exemplar's: `reshape_mouth` moves the lower lip down
+    by 0.8 x the change, and the chin (full follow weight) moves with it."""
+    image, lm = big_photo
+    s = face_scale(lm)
+    lib = two_tone_library(image, lm)
+    shift = edge_row(render(image, lm, lib, wider=WIDER), lm) - edge_row(render(image, lm, lib), lm)
+    assert abs(shift - 0.8 * WIDER * s) < 0.02 * s, (shift, 0.8 * WIDER * s)
+
+
+@pytest.mark.parametrize("how", ["lip shift not passed on", "follow_jaw=False"])
+def test_negative_control_a_chin_held_still_fails_the_check(big_photo, monkeypatch, how):
+    """Negative control: with the chin held at the exemplar's (the drop measured at a point
+    the lip fine-tuning never moves, the nose tip: only the under-lip points drag the chin
+    region a little) or at the source's, the check above fails."""
+    image, lm = big_photo
+    s = face_scale(lm)
+    lib = two_tone_library(image, lm)
+    if how == "lip shift not passed on":
+        monkeypatch.setattr(exemplar, "LOWER_INNER_MID", 1)
+    follow_jaw = how != "follow_jaw=False"
+    base = edge_row(render(image, lm, lib, follow_jaw=follow_jaw), lm)
+    shift = edge_row(render(image, lm, lib, follow_jaw=follow_jaw, wider=WIDER), lm) - base
+    assert abs(shift - 0.8 * WIDER * s) >= 0.02 * s, (shift, 0.8 * WIDER * s)
