@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
+from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
@@ -288,7 +288,8 @@ def copy_pack(src: Path, dest: Path) -> None:
 
 
 def _copy(src: Path, dest: Path) -> None:
+    """Copy `src` over `dest` whole (`pipeline.atomic.atomic_path`): two commands copying the
+    same pack at once never share a temporary, and a reader never sees half a file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.part")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dest)
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(src, tmp)
