@@ -104,17 +104,15 @@ class TaskLines:
 
 def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:
     """Check the spec's inputs before any task runs, with the runner's own checks
-    (`PipelineRunner.preflight`: presenters and audio probed, the script read and every
-    language checked, no model loaded); a runner without them (tests' fakes) checks nothing.
-    `paths`: every file reference is a path here (a job file may name stored presenters)."""
+    (`pipeline.preflight.InputChecks`, as the HTTP service does at submission: presenters and
+    audio probed, the script read and every language checked, no model loaded); a runner
+    without them (tests' fakes) checks nothing. `paths`: every file reference is a path here
+    (a job file may name stored presenters)."""
     from pipeline.jobs.wiring import runner_factory
+    from pipeline.preflight import InputChecks
 
     runner = getattr(service.executor, "runner", None) if config.executor == "inline" else None
-    if runner is None:
-        runner = runner_factory(config)()
-    check = getattr(runner, "preflight", None)
-    if check is not None:
-        check(spec, paths=paths)
+    InputChecks(runner_factory(config), runner=runner)(spec, paths=paths)
 
 
 def labeller(service, job_id: str) -> Callable[[str], str]:
