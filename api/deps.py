@@ -82,10 +82,9 @@ def is_authenticated(request: Request) -> bool:
 
 
 def get_voice_menu(request: Request) -> VoiceMenu:
-    """The voice menus (`pipeline.voice_menu.VoiceMenu`) over the service's presenter voices, with
-    samples in `<data>/voices/samples`; built on first use and kept on the app."""
+    """The voice menus (`pipeline.voice_menu.VoiceMenu`) over the service's presenter voices, whose
+    samples are in `<data>/voices/samples`; built on first use and kept on the app."""
     menu = getattr(request.app.state, "voice_menu", None)
     if menu is None:
-        service = get_service(request)
-        menu = request.app.state.voice_menu = VoiceMenu(service.voices, service.data_dir / "voices" / "samples")
+        menu = request.app.state.voice_menu = VoiceMenu(get_service(request).voices)
     return menu

@@ -218,14 +218,18 @@ class PresenterVoices:
         self._samples = samples
 
     def samples(self):
-        """The candidate voices' own profiles (`tts.VoiceSamples`, kept in `cache_dir/samples`), so a
-        measured presenter gets the closest voice by speaker embedding; made on first use."""
+        """The candidate voices' samples (`tts.VoiceSamples`): their own profiles, so a measured
+        presenter gets the closest voice by speaker embedding, and the audio the voice menu plays;
+        one sample per voice and language, kept in `cache_dir/samples`
+        (`pipeline.voicing_samples.SampleFiles`), made on first use or warmed ahead."""
         import tts
+
+        from pipeline.voicing_samples import SampleFiles
 
         if self._samples is None:
             # the synthesizer sees the store's voices, as the catalogue that offers them does
             synthesizer = tts.Synthesizer(model_paths=ModelStore().speech_models())
-            self._samples = tts.VoiceSamples(synthesizer=synthesizer, cache_dir=self.cache_dir / "samples")
+            self._samples = tts.VoiceSamples(synthesizer=synthesizer, store=SampleFiles(self.cache_dir / "samples"))
         return self._samples
 
     def catalog(self):
