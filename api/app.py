@@ -107,7 +107,7 @@ def _voice_warmer(settings: Settings, service):
     factory = load_factory(settings.runner)
     if not settings.warm_voices or not (isinstance(factory, type) and issubclass(factory, PipelineRunner)):
         return None
-    warmer = SampleWarmer(service.voices)
+    warmer = SampleWarmer(service.voices, settings.warm_voice_languages or None)
     warmer.start()
     return warmer
 

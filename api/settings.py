@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     warm_voices: bool = Field(True, description="at start-up, make every voice's sample (its profile for choosing "
                                                 "a voice, the menu's audio) in the background; progress in /health")
+    warm_voice_languages: list[str] = Field(default_factory=list,
+                                            description="the languages to warm (empty: every one with a sample "
+                                                        "text: en, pt, es, it, de, fr)")
 
     @field_validator("token")
     @classmethod
