@@ -93,3 +93,49 @@ def test_the_service_warmer_reports_progress_until_ready(tmp_path, catalog):
     total = len(candidates(catalog, ["fr", "de"]))
     assert status["done"] == status["total"] == total and status["failed"] == [] and status["seconds"] is not None
     warmer.stop()
+
+
+def test_two_writers_of_one_sample_never_collide_and_a_reader_sees_a_whole_file(tmp_path, monkeypatch):
+    """The service's warm-up and `polydub voices warm` (two processes) may make one sample at
+    once: the first writer is held half-way while the second writes whole; each lands whole."""
+    import numpy as np
+    import soundfile
+
+    files = SampleFiles(tmp_path / "samples")
+    halfway, second_done = threading.Event(), threading.Event()
+    real = soundfile.write
+
+    def held_write(path, audio, rate, **options):
+        if len(audio) != 48000:
+            return real(path, audio, rate, **options)
+        with soundfile.SoundFile(path, "w", rate, 1, subtype="PCM_16", format="WAV") as out:
+            out.write(audio[:24000])  # half a file, still open under its temporary name
+            out.flush()
+            halfway.set()
+            assert second_done.wait(30)
+            out.write(audio[24000:])
+
+    monkeypatch.setattr(soundfile, "write", held_write)
+    long, short = np.full(48000, 0.25, np.float32), np.full(24000, -0.5, np.float32)
+    errors: list[BaseException] = []
+
+    def write_long():
+        try:
+            files.write_audio("voice-x", long, 24000)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    first = threading.Thread(target=write_long)
+    first.start()
+    assert halfway.wait(30)
+    try:
+        files.write_audio("voice-x", short, 24000)
+        audio, _ = files.read_audio("voice-x")
+        assert len(audio) == 24000  # the reader sees the second writer's whole file, not half the first
+    finally:
+        second_done.set()
+        first.join(30)
+    assert errors == []
+    audio, rate = files.read_audio("voice-x")
+    assert rate == 24000 and len(audio) == 48000 and np.allclose(audio, 0.25, atol=1e-4)
+    assert [p.name for p in (tmp_path / "samples").iterdir()] == ["voice-x.wav"]
