@@ -169,6 +169,9 @@ class SampleWarmer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start warming in a thread. The voices' `samples()` is made here, before any request
+        is served, so the warm-up and every submission share one `tts.VoiceSamples`."""
+        self.voices.samples()
         self._set(state="warming")
         self._thread = threading.Thread(target=self._run, name="voice-samples", daemon=True)
         self._thread.start()
