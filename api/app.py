@@ -51,10 +51,13 @@ def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
         svc = app.state.service = service or open_service(settings.service_config())
         if own_service and svc.executor is not None:
             svc.executor.start()
+        warmer = app.state.voice_warmer = _voice_warmer(settings, svc) if own_service else None
         log.info("polydub %s serving, data in %s", __version__, settings.data_dir)
         try:
             yield
         finally:
+            if warmer is not None:
+                warmer.stop()
             if own_service and svc.executor is not None:
                 svc.executor.stop()
             log.info("stopped")
@@ -92,6 +95,21 @@ def create_app(settings: Settings | None = None, *, service=None) -> FastAPI:
 
     app.mount("/web", StaticFiles(directory=WEB), name="web")
     return app
+
+
+def _voice_warmer(settings: Settings, service):
+    """The voice samples' warm-up (`pipeline.voicing_samples.SampleWarmer`), started, when the
+    settings ask for it and the runner voices jobs for real (`PipelineRunner`); else None."""
+    from pipeline.jobs.local import load_factory
+    from pipeline.jobs.runner import PipelineRunner
+    from pipeline.voicing_samples import SampleWarmer
+
+    factory = load_factory(settings.runner)
+    if not settings.warm_voices or not (isinstance(factory, type) and issubclass(factory, PipelineRunner)):
+        return None
+    warmer = SampleWarmer(service.voices, settings.warm_voice_languages or None)
+    warmer.start()
+    return warmer
 
 
 #: How each error family answers over HTTP (the first match wins: subclasses come first).

@@ -16,6 +16,7 @@ from api.redact import scrub
 from api.settings import Settings
 from pipeline.jobs.capabilities import Capabilities
 from pipeline.jobs.service import JobService
+from pipeline.preflight import InputChecks
 from pipeline.voice_menu import VoiceMenu
 
 
@@ -37,6 +38,22 @@ def get_capabilities(request: Request) -> Capabilities:
 
         caps = request.app.state.capabilities = capabilities_for(request.app.state.settings.runner)
     return caps
+
+
+def get_input_checks(request: Request) -> InputChecks:
+    """The pre-flight check (`pipeline.preflight.InputChecks`) a submission runs before a job is
+    stored, the one `polydub localize` runs: through the service's own runner when it runs
+    tasks in this process (inline), else one made from the settings' runner; built on first
+    use and kept on the app."""
+    checks = getattr(request.app.state, "input_checks", None)
+    if checks is None:
+        from pipeline.jobs.wiring import runner_factory
+
+        executor = getattr(get_service(request), "executor", None)
+        runner = getattr(executor, "runner", None)
+        config = request.app.state.settings.service_config()
+        checks = request.app.state.input_checks = InputChecks(runner_factory(config), runner=runner)
+    return checks
 
 
 def _same(text: Any) -> Any:
@@ -65,10 +82,9 @@ def is_authenticated(request: Request) -> bool:
 
 
 def get_voice_menu(request: Request) -> VoiceMenu:
-    """The voice menus (`pipeline.voice_menu.VoiceMenu`) over the service's presenter voices, with
-    samples in `<data>/voices/samples`; built on first use and kept on the app."""
+    """The voice menus (`pipeline.voice_menu.VoiceMenu`) over the service's presenter voices, whose
+    samples are in `<data>/voices/samples`; built on first use and kept on the app."""
     menu = getattr(request.app.state, "voice_menu", None)
     if menu is None:
-        service = get_service(request)
-        menu = request.app.state.voice_menu = VoiceMenu(service.voices, service.data_dir / "voices" / "samples")
+        menu = request.app.state.voice_menu = VoiceMenu(get_service(request).voices)
     return menu

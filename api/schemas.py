@@ -200,6 +200,9 @@ class Health(BaseModel):
     free_disk_gb: float
     min_free_gb: float
     workers: list[dict[str, Any]]
+    voice_samples: dict[str, Any] | None = Field(
+        None, description="the start-up warm-up of the voice samples (`pipeline.voicing_samples.SampleWarmer.status`): "
+                          "state (warming, ready, failed), done and total samples, current, failed; null when off")
 
 
 class Version(BaseModel):

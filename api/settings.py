@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_attempts: int = Field(2, ge=1, description="tries per task before it fails (input errors fail at once)")
     cors_origins: list[str] = Field(default_factory=list, description="CORS is off unless origins are listed")
     log_level: str = "INFO"
+    warm_voices: bool = Field(True, description="at start-up, make every voice's sample (its profile for choosing "
+                                                "a voice, the menu's audio) in the background; progress in /health")
+    warm_voice_languages: list[str] = Field(default_factory=list,
+                                            description="the languages to warm (empty: every one with a sample "
+                                                        "text: en, pt, es, it, de, fr)")
 
     @field_validator("token")
     @classmethod

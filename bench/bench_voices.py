@@ -77,7 +77,9 @@ def main() -> int:
     synth = tts.Synthesizer()
     encoder = tts.SpeakerEncoder()
     catalog = tts.VoiceCatalog()
-    samples = tts.VoiceSamples(synth, encoder, cache_dir=args.cache)
+    from pipeline.voicing_samples import SampleFiles
+
+    samples = tts.VoiceSamples(synth, encoder, SampleFiles(args.cache) if args.cache else None)
     model = whisper_model()
     dubs: dict[tuple[str, str], tuple[tts.Speech, float]] = {}
 

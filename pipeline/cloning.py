@@ -89,6 +89,9 @@ class CloningVoices:
     def choose(self, profile, language, override):
         return self.voices.choose(profile, language, override)
 
+    def samples(self):
+        return self.voices.samples()
+
     def cloners(self) -> dict[str, Any]:
         """The installed cloning backends ({name: tts.cloning.InstalledCloner}), looked up again at
         each submission (a model installed while the service runs counts)."""

@@ -2,6 +2,7 @@
 second with one line instead of after minutes of presenter analysis or model loading.
 
     check_inputs(spec, toolkit)   # every check below that applies to a JobSpec
+    InputChecks(runner_factory(config))(spec, paths=False)   # the same, through a service's runner
 
 - presenters: probed (`lipsync.media.probe`: the first frame decodes) and a video, not an
   audio-only file; not cut off (`lipsync.media.check_complete`) unless `accept_truncated`;
@@ -14,13 +15,20 @@ second with one line instead of after minutes of presenter analysis or model loa
 From the command line every reference is a path on this machine (a missing one is refused);
 for the service (`paths=False`) only references that are files here are probed, as its stored
 inputs were probed when they were uploaded. Every refusal is `InputError`.
+
+`InputChecks` is the one way both front ends run these checks: `polydub localize`/`lipsync`/`run`
+before they submit (`api.cli.jobrun.preflight`) and the HTTP service when a job, preview or
+extension is submitted (`api.routes.jobs`), so a bad script is refused there with a 422 and the
+same line, and no job is stored.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import InputError, wrap_leaf_errors
 
@@ -110,3 +118,30 @@ def _is_file(ref: str) -> bool:
         return Path(ref).is_file()
     except (OSError, ValueError):
         return False
+
+
+class InputChecks:
+    """The pre-flight check of a job service's step runner: its own `preflight(spec, paths=)`
+    (`PipelineRunner.preflight` calls `check_inputs` with its toolkit); a runner without one (the
+    tests' cheap runners) checks nothing.
+
+    `factory`: makes the runner (`pipeline.jobs.wiring.runner_factory(config)`), on the first
+    check, and it is kept (its toolkit keeps the translator's routes); `runner`: one already in
+    this process (the inline executor's) instead. One check at a time: a service answers
+    submissions on several threads, and the toolkit is built lazily."""
+
+    def __init__(self, factory: Callable[[], Any] | None = None, *, runner: Any = None):
+        if factory is None and runner is None:
+            raise ValueError("InputChecks needs a runner or a factory of one")
+        self._factory = factory
+        self._runner = runner
+        self._lock = threading.Lock()
+
+    def __call__(self, spec, *, paths: bool = True) -> None:
+        """Check `spec` (a `JobSpec`); `paths` as for `check_inputs`. Raises InputError in one line."""
+        with self._lock:
+            if self._runner is None:
+                self._runner = self._factory()
+            check = getattr(self._runner, "preflight", None)
+            if check is not None:
+                check(spec, paths=paths)

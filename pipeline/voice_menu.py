@@ -1,8 +1,9 @@
 """What a voice menu shows before a job is submitted (the web page's presenter cards, the API):
 the voices usable in a language, a presenter's automatic choice per language, and a short sample
-of each voice, synthesized once and kept as a WAV file.
+of each voice: the sample its own profile is measured from when a job chooses a voice
+(`tts.VoiceSamples`, kept by `pipeline.voicing_samples.SampleFiles`), made once for both.
 
-    menu = VoiceMenu(service.voices, data_dir / "voices" / "samples")
+    menu = VoiceMenu(service.voices)
     menu.usable("pt-BR")                                   # [MenuVoice, ...], the default first
     menu.automatic(video_path, input_key, ["pt-BR", "es"]) # (profile, [AutomaticVoice, ...])
     menu.sample("kokoro:jf_nezumi", "pt-BR")               # Path of a cached .wav
@@ -14,8 +15,6 @@ first call.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 from collections.abc import Sequence
@@ -27,13 +26,8 @@ from pipeline.errors import InputError, wrap_leaf_errors
 
 if TYPE_CHECKING:
     from tts.profile import VoiceProfile
-    from tts.synthesizer import Synthesizer
-    from tts.types import VoiceInfo
 
     from pipeline.voicing import PresenterVoices
-
-#: Bumped when the way a sample is made changes, so cached samples are made again.
-SAMPLE_VERSION = 1
 
 
 class NoSampleError(InputError):
@@ -78,32 +72,27 @@ def voice_label(voice: str) -> str:
 
 
 def sample_sentence(language: str) -> str | None:
-    """The fixed sentence a sample speaks in `language` (any tag of it), or None when there is none:
-    the first sentence of the text each candidate voice is profiled with (`tts.voices.SAMPLE_TEXT`,
-    en, pt, es, it, de, fr)."""
-    from tts.languages import base
-    from tts.voices import SAMPLE_TEXT
+    """What a sample says in `language` (any tag of it), or None when there is no sample text:
+    the text each candidate voice is profiled with (`tts.samples.SAMPLE_TEXT`, en, pt, es, it,
+    de, fr)."""
+    from tts.samples import VoiceSamples
 
-    text = SAMPLE_TEXT.get(base(language))
-    return text[0] if text else None
+    text = VoiceSamples.text(language)
+    return " ".join(text) if text else None
 
 
 class VoiceMenu:
-    """Voice menus over a `pipeline.voicing.PresenterVoices` (its catalog and profile cache).
+    """Voice menus over a `pipeline.voicing.PresenterVoices` (its catalog, profile cache and
+    voice samples).
 
-    Samples go to `samples_dir` as `<digest>.wav` (16-bit PCM, the voice's own sample rate), the
-    digest of (voice id, its model file, the tag it speaks, the sentence, SAMPLE_VERSION): made on
-    the first request, read from disk after. Only usable voices in the tags they list are sampled,
-    so the folder holds at most a few dozen files. `synthesizer`: a `tts.Synthesizer` to reuse
-    (one is made on first use). Synthesis is serialised (one at a time: a sample takes seconds of
-    CPU, and two requests for the same sample make it once), and so is measuring a profile."""
+    A voice's sample is its `tts.VoiceSamples` sample (a WAV file under `<data>/voices/samples`,
+    16-bit PCM at the voice's own rate), made on the first request, or by the warm-up, and read
+    from disk after; a job choosing a voice by speaker similarity profiles the same file. Only
+    usable voices in the tags they list are sampled, so the folder holds at most a few dozen.
+    Measuring a presenter's profile is serialised (one at a time)."""
 
-    def __init__(self, voices: PresenterVoices, samples_dir: str | os.PathLike, *,
-                 synthesizer: Synthesizer | None = None):
+    def __init__(self, voices: PresenterVoices):
         self.voices = voices
-        self.samples_dir = Path(samples_dir)
-        self._synth = synthesizer
-        self._lock = threading.Lock()
         # One presenter profile measured at a time: the page asks again when a language is ticked
         # while the first answer is still being measured; the second request then reads the cache.
         self._profiling = threading.Lock()
@@ -146,9 +135,9 @@ class VoiceMenu:
         return profile, out
 
     def sample(self, voice: str, language: str) -> Path:
-        """The WAV file of `voice` speaking `sample_sentence(language)`, made once. Raises
-        NoSampleError when the voice is not usable in the language or the language has no sample
-        sentence; InputError when synthesis fails."""
+        """The WAV file of `voice` speaking `sample_sentence(language)` in the tag it speaks
+        (`tts.samples.spoken_tag`), made once. Raises NoSampleError when the voice is not usable
+        in the language or the language has no sample sentence; InputError when synthesis fails."""
         sentence = sample_sentence(language)
         if sentence is None:
             raise NoSampleError(f"no sample sentence in {language}: samples exist in en, pt, es, it, de and fr")
@@ -157,39 +146,6 @@ class VoiceMenu:
                                 f"{language} lists them")
         with wrap_leaf_errors():
             info = self.voices.catalog().find(voice)
-        tag = _spoken_tag(info.languages, language)
-        digest = hashlib.sha256(json.dumps([info.id, str(info.path or ""), tag, sentence, SAMPLE_VERSION])
-                                .encode()).hexdigest()[:24]
-        path = self.samples_dir / f"{digest}.wav"
-        if path.is_file():
-            return path
-        with self._lock:
-            if not path.is_file():  # made while this request waited
-                self._make(path, info, tag, sentence)
-        return path
-
-    def _make(self, path: Path, info: VoiceInfo, tag: str, sentence: str) -> None:
-        from lipsync.media import write_audio
-        from tts.synthesizer import Synthesizer
-
-        with wrap_leaf_errors():
-            self._synth = self._synth or Synthesizer()
-            speech = self._synth.synthesize([sentence], tag, voice=info)
-            self.samples_dir.mkdir(parents=True, exist_ok=True)
-            part = path.with_suffix(".part.wav")
-            write_audio(part, speech.audio, speech.sample_rate)
-        os.replace(part, path)
-
-
-def _spoken_tag(listed: Sequence[str], language: str) -> str:
-    """The tag a voice speaks a sample in: `language` resolved ("pt" -> "pt-BR") or its base when
-    the voice lists it, else the voice's first tag of that language. Keeps samples per voice to
-    the tags it lists (a request for "es-MX" plays the voice's "es")."""
-    from tts.languages import base, canonical, resolve
-
-    own = {canonical(t).lower(): canonical(t) for t in listed}
-    for tag in (resolve(language), base(language)):
-        if tag.lower() in own:
-            return own[tag.lower()]
-    same = [canonical(t) for t in listed if base(t) == base(language)]
-    return same[0] if same else resolve(language)
+            samples = self.voices.samples()
+            name = samples.audio(info, language)
+        return samples.store.audio_path(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -216,24 +217,34 @@ class PresenterVoices:
         self.profile_fn = profile_fn or presenter_voice_profile
         self._catalog = catalog
         self._samples = samples
+        # made once however many threads ask first (the service's warm-up and a submission), so
+        # every caller shares one VoiceSamples and a sample is never made twice
+        self._making = threading.Lock()
 
     def samples(self):
-        """The candidate voices' own profiles (`tts.VoiceSamples`, kept in `cache_dir/samples`), so a
-        measured presenter gets the closest voice by speaker embedding; made on first use."""
+        """The candidate voices' samples (`tts.VoiceSamples`): their own profiles, so a measured
+        presenter gets the closest voice by speaker embedding, and the audio the voice menu plays;
+        one sample per voice and language, kept in `cache_dir/samples`
+        (`pipeline.voicing_samples.SampleFiles`), made on first use or warmed ahead."""
         import tts
 
-        if self._samples is None:
-            # the synthesizer sees the store's voices, as the catalogue that offers them does
-            synthesizer = tts.Synthesizer(model_paths=ModelStore().speech_models())
-            self._samples = tts.VoiceSamples(synthesizer=synthesizer, cache_dir=self.cache_dir / "samples")
-        return self._samples
+        from pipeline.voicing_samples import SampleFiles
+
+        with self._making:
+            if self._samples is None:
+                # the synthesizer sees the store's voices, as the catalogue that offers them does
+                synthesizer = tts.Synthesizer(model_paths=ModelStore().speech_models())
+                self._samples = tts.VoiceSamples(synthesizer=synthesizer,
+                                                 store=SampleFiles(self.cache_dir / "samples"))
+            return self._samples
 
     def catalog(self):
         import tts
 
-        if self._catalog is None:
-            self._catalog = tts.VoiceCatalog(ModelStore().speech_models())
-        return self._catalog
+        with self._making:
+            if self._catalog is None:
+                self._catalog = tts.VoiceCatalog(ModelStore().speech_models())
+            return self._catalog
 
     def profile(self, path: str | os.PathLike, digest: str):
         """The presenter's profile, from the cache when this content was seen before. Notes name

@@ -3,10 +3,7 @@ choosing a voice for a presenter (`choose_voice`)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,7 +13,8 @@ import numpy as np
 from tts.backends import REGISTRY, Backend, ModelPaths
 from tts.errors import BackendUnavailableError, SpeechError, UnsupportedLanguageError, VoiceNotFoundError
 from tts.languages import base, canonical, espeak_name, resolve
-from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, cosine, voice_profile
+from tts.profile import VoiceProfile, cosine
+from tts.samples import SAMPLE_TEXT, VoiceSamples  # noqa: F401 - where callers found them before
 from tts.types import VoiceInfo
 
 log = logging.getLogger(__name__)
@@ -257,58 +255,3 @@ def _pitch_gap(profile: VoiceProfile, voice: VoiceInfo, language: str, samples: 
     if own is None or not own.f0_median_hz:
         return 0.0
     return abs(float(np.log2(own.f0_median_hz / profile.f0_median_hz)))
-
-
-# What each candidate voice speaks to be profiled (about 4 s: over the profile's 2 s minimum).
-SAMPLE_TEXT: Mapping[str, tuple[str, ...]] = {
-    "en": ("Clean the filling nozzle at the end of every shift.", "Then switch off the machine."),
-    "pt": ("Limpe o bico de enchimento no final de cada turno.", "Depois desligue a máquina."),
-    "es": ("Limpie la boquilla de llenado al final de cada turno.", "Luego apague la máquina."),
-    "it": ("Pulire l'ugello di riempimento alla fine di ogni turno.", "Poi spegnere la macchina."),
-    "de": ("Reinigen Sie die Fülldüse am Ende jeder Schicht.", "Dann schalten Sie die Maschine aus."),
-    "fr": ("Nettoyez la buse de remplissage à la fin de chaque équipe.", "Puis éteignez la machine."),
-}
-
-
-class VoiceSamples:
-    """Each voice's own profile (F0, embedding) from a sample it speaks (SAMPLE_TEXT), made once per
-    (voice, language) per instance, and kept as JSON in `cache_dir` when given (a few seconds of
-    synthesis per voice otherwise). Languages without a sample text give None."""
-
-    def __init__(self, synthesizer=None, encoder: SpeakerEncoder | None = None, cache_dir: Path | None = None):
-        self._synth = synthesizer
-        self._encoder = encoder
-        self.cache_dir = Path(cache_dir) if cache_dir else None
-        self._known: dict[tuple[str, str], VoiceProfile | None] = {}
-        self._lock = threading.Lock()
-
-    def profile(self, voice: VoiceInfo, language: str) -> VoiceProfile | None:
-        lang = base(canonical(language))
-        key = (voice.id, lang)
-        with self._lock:
-            if key not in self._known:
-                self._known[key] = self._load(voice, lang)
-            return self._known[key]
-
-    def _load(self, voice: VoiceInfo, lang: str) -> VoiceProfile | None:
-        text = SAMPLE_TEXT.get(lang)
-        if text is None:
-            return None
-        digest = hashlib.sha256(json.dumps([voice.id, voice.path, text]).encode()).hexdigest()[:16]
-        cached = self.cache_dir / f"voice-{digest}.json" if self.cache_dir else None
-        if cached is not None and cached.exists():
-            return VoiceProfile.from_json(cached.read_text(encoding="utf-8"))
-        from tts.synthesizer import Synthesizer
-
-        self._synth = self._synth or Synthesizer()
-        self._encoder = self._encoder or SpeakerEncoder()
-        speech = self._synth.synthesize(list(text), lang, voice=voice)
-        try:
-            found = voice_profile(speech.audio, speech.sample_rate, encoder=self._encoder)
-        except NoSpeechError as exc:
-            log.warning("voice %s in %s could not be profiled: %s", voice.id, lang, exc)
-            return None
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_text(found.to_json(), encoding="utf-8")
-        return found

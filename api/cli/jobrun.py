@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
+from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
@@ -104,17 +104,15 @@ class TaskLines:
 
 def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:
     """Check the spec's inputs before any task runs, with the runner's own checks
-    (`PipelineRunner.preflight`: presenters and audio probed, the script read and every
-    language checked, no model loaded); a runner without them (tests' fakes) checks nothing.
-    `paths`: every file reference is a path here (a job file may name stored presenters)."""
+    (`pipeline.preflight.InputChecks`, as the HTTP service does at submission: presenters and
+    audio probed, the script read and every language checked, no model loaded); a runner
+    without them (tests' fakes) checks nothing. `paths`: every file reference is a path here
+    (a job file may name stored presenters)."""
     from pipeline.jobs.wiring import runner_factory
+    from pipeline.preflight import InputChecks
 
     runner = getattr(service.executor, "runner", None) if config.executor == "inline" else None
-    if runner is None:
-        runner = runner_factory(config)()
-    check = getattr(runner, "preflight", None)
-    if check is not None:
-        check(spec, paths=paths)
+    InputChecks(runner_factory(config), runner=runner)(spec, paths=paths)
 
 
 def labeller(service, job_id: str) -> Callable[[str], str]:
@@ -288,7 +286,8 @@ def copy_pack(src: Path, dest: Path) -> None:
 
 
 def _copy(src: Path, dest: Path) -> None:
+    """Copy `src` over `dest` whole (`pipeline.atomic.atomic_path`): two commands copying the
+    same pack at once never share a temporary, and a reader never sees half a file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.part")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dest)
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(src, tmp)

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from pydantic import ValidationError
 
-from api.deps import Outward, get_capabilities, get_outward, get_service, get_settings
+from api.deps import Outward, get_capabilities, get_input_checks, get_outward, get_service, get_settings
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
 from api.uploads import save_upload
 from pipeline.jobs.capabilities import Capabilities, normalize_spec
 from pipeline.jobs.service import JobService
 from pipeline.jobs.spec import JobSpec
+from pipeline.preflight import InputChecks
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -36,9 +37,12 @@ def job_out(snap: dict, out: Outward = Outward()) -> JobOut:
                   zip_url=sign(f"/jobs/{jid}/download.zip") if packs else None, events=sign(f"/jobs/{jid}/events"))
 
 
-def checked_spec(data: dict, settings: Settings, caps: Capabilities) -> JobSpec:
+def checked_spec(data: dict, settings: Settings, caps: Capabilities, checks: InputChecks | None = None) -> JobSpec:
     """The spec of a request body, its tags normalised, refused (422, one line naming the
-    language and what to add) when part of it cannot run here."""
+    language and what to add) when part of it cannot run here, and, given `checks`, when its
+    inputs fail the pre-flight check `polydub localize` runs (`pipeline.preflight`: a script
+    with a line in a language no model translates, or clearly not the given source language;
+    422 with the same line). References to stored files are not probed again."""
     text = data.get("text")
     if isinstance(text, str) and len(text) > settings.max_script_chars:
         raise HTTPException(422, f"the script has {len(text)} characters, more than the limit of "
@@ -46,11 +50,13 @@ def checked_spec(data: dict, settings: Settings, caps: Capabilities) -> JobSpec:
     spec = normalize_spec(JobSpec.from_dict(data))
     spec.check()
     caps.check(spec)
+    if checks is not None:
+        checks(spec, paths=False)
     return spec
 
 
-def _spec(body: JobCreate, settings: Settings, caps: Capabilities) -> JobSpec:
-    return checked_spec(body.model_dump(exclude_none=True), settings, caps)
+def _spec(body: JobCreate, settings: Settings, caps: Capabilities, checks: InputChecks) -> JobSpec:
+    return checked_spec(body.model_dump(exclude_none=True), settings, caps, checks)
 
 
 def _created(job_id: str, sign: Callable[[str], str]) -> JobCreated:
@@ -61,16 +67,18 @@ def _created(job_id: str, sign: Callable[[str], str]) -> JobCreated:
              summary="Create a job from text, a recording, or a narration per language")
 def create_job(body: JobCreate, service: JobService = Depends(get_service),
                settings: Settings = Depends(get_settings), out: Outward = Depends(get_outward),
-               caps: Capabilities = Depends(get_capabilities)) -> JobCreated:
-    return _created(service.submit(_spec(body, settings, caps)), out.sign)
+               caps: Capabilities = Depends(get_capabilities),
+               checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
+    return _created(service.submit(_spec(body, settings, caps, checks)), out.sign)
 
 
 @router.post("/preview", response_model=JobCreated, status_code=201, responses=ERRORS,
              summary="A quick preview: the first seconds of the first presenter in the first language, low resolution")
 def create_preview(body: JobCreate, seconds: float = Query(3.0, gt=0, le=30), height: int = Query(240, ge=64, le=1080),
                    service: JobService = Depends(get_service), settings: Settings = Depends(get_settings),
-                   out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities)) -> JobCreated:
-    return _created(service.preview(_spec(body, settings, caps), seconds, height), out.sign)
+                   out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
+                   checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
+    return _created(service.preview(_spec(body, settings, caps, checks), seconds, height), out.sign)
 
 
 @router.get("", response_model=JobList, summary="Job history, newest first")
@@ -110,10 +118,13 @@ def rerun_job(job_id: str, service: JobService = Depends(get_service), out: Outw
 @router.post("/{job_id}/extend", response_model=JobOut, responses=ERRORS,
              summary="Add languages or presenters; only the new work runs")
 def extend_job(job_id: str, body: JobExtend, service: JobService = Depends(get_service),
-               out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities)) -> JobOut:
+               out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
+               checks: InputChecks = Depends(get_input_checks)) -> JobOut:
     spec = JobSpec.from_dict(service.job_spec(job_id))
-    if body.languages and not spec.narrations:  # only the new languages need a model and a voice
-        caps.check(normalize_spec(replace(spec, languages=tuple(body.languages))))
+    if body.languages and not spec.narrations:  # only the new languages need a model, a voice, a way in
+        added = normalize_spec(replace(spec, languages=tuple(body.languages)))
+        caps.check(added)
+        checks(replace(added, presenters=()), paths=False)  # its presenters were probed when stored
     service.extend(job_id, body.languages, body.presenters)
     return job_out(service.snapshot(job_id), out)
 
@@ -141,6 +152,7 @@ def create_job_with_files(
     audio: Annotated[list[UploadFile] | None, File(description="the recording or narrations named in options")] = None,
     service: JobService = Depends(get_service), settings: Settings = Depends(get_settings),
     out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
+    checks: InputChecks = Depends(get_input_checks),
 ) -> JobCreated:
     if not consent:
         raise HTTPException(422, "confirm that the presenters consented to be lip-synced (consent=true)")
@@ -157,7 +169,8 @@ def create_job_with_files(
                                  "(\"recording\": \"talk.wav\") or a narration (\"narrations\": {\"pt\": \"pt.wav\"})")
     # Checked before anything is stored: a job that cannot run leaves no files behind.
     earlier = list(data.get("presenters") or [])
-    checked_spec({**data, "presenters": [*earlier, *(f"upload-{i}" for i in range(len(presenters)))]}, settings, caps)
+    checked_spec({**data, "presenters": [*earlier, *(f"upload-{i}" for i in range(len(presenters)))]}, settings, caps,
+                 checks)
     data["presenters"] = earlier + [_store_presenter(f, service, settings, consent_by) for f in presenters]
     stored = {name: _store_audio(files[name], service, settings) for name in files}
     if data.get("recording") is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from api.cli.jobrun import _say_conversions
 
@@ -122,3 +123,53 @@ def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatc
     assert any(line.endswith("(Rendering ana — English) done") and "render:und:" in line for line in lipsync.lines)
     assert any("pack:und (Packing English) done" in line for line in lipsync.lines)
     assert not any("und" in line for line in localize.lines)
+
+
+def test_two_commands_copying_one_pack_file_at_once_each_land_whole(tmp_path, monkeypatch):
+    """Two `polydub localize` runs of one job into the same --out copy the same files: the first
+    copy is held half-way while the second runs whole; a shared temporary name would have the
+    second's copy renamed away under the first (FileNotFoundError) or a mixed file."""
+    import shutil
+    import threading
+
+    from api.cli import jobrun
+
+    big, small = tmp_path / "big.mp4", tmp_path / "small.mp4"
+    big.write_bytes(b"a" * 200_000)
+    small.write_bytes(b"b" * 1_000)
+    dest = tmp_path / "out" / "pt" / "videos" / "ana.mp4"
+    halfway, second_done = threading.Event(), threading.Event()
+    real = shutil.copyfile
+
+    def slow_copy(src, dst):
+        if Path(src) != big:
+            return real(src, dst)
+        data = Path(src).read_bytes()
+        with open(dst, "wb") as out:
+            out.write(data[: len(data) // 2])
+            out.flush()
+            halfway.set()
+            second_done.wait(10)
+            out.write(data[len(data) // 2:])
+        return dst
+
+    monkeypatch.setattr(shutil, "copyfile", slow_copy)
+    errors: list[BaseException] = []
+
+    def first():
+        try:
+            jobrun._copy(big, dest)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert halfway.wait(10)
+    try:
+        jobrun._copy(small, dest)
+        assert dest.read_bytes() == small.read_bytes()  # a reader sees a whole file meanwhile
+    finally:
+        second_done.set()
+        thread.join(10)
+    assert not errors and dest.read_bytes() == big.read_bytes()
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["ana.mp4"]

@@ -15,6 +15,14 @@ from tests.helpers.waiting import wait_for
 pytestmark = pytest.mark.slow
 
 CHECKED_RUNNER = "tests.helpers.runners:ModelCheckedRunner"
+#: an English script with an Arabic line (line 3), which no model here translates into Portuguese
+MIXED = ("Wear your helmet before entering the site.\n\n"
+         "ارتدِ خوذتك دائماً عند العمل في الموقع.\n\n"
+         "Check the straps before you start work.\n")
+#: an English script with a French line (line 3): spoken untranslated if read as English
+FRENCH_LINE = ("Wear your helmet before entering the site.\n\n"
+               "Portez toujours vos gants avant de démarrer la machine.\n\n"
+               "Check the straps before you start work.\n")
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +214,74 @@ def test_one_request_needs_the_token_before_its_body(tmp_path, tiny_videos):
         assert r.status_code == 201, r.text
     finally:
         s.stop()
+
+
+# ---------------------------------------------------------------------- pre-flight check at submission
+
+REFUSED_SCRIPTS = [
+    ({"text": MIXED}, ["line 3", "Arabic (ar)", "pt"]),
+    ({"text": FRENCH_LINE, "source_language": "en"}, ["line 3 reads as French (fr)", "accept_mixed_language"]),
+]
+
+
+def _one_line(r: httpx.Response, words) -> str:
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert "\n" not in detail and all(w in detail for w in words), detail
+    return detail
+
+
+@pytest.mark.parametrize("body, words", REFUSED_SCRIPTS)
+def test_a_script_the_preflight_check_refuses_is_a_422_and_no_job(client, presenter, tiny_videos, body, words):
+    """What `polydub localize` refuses before any work, the service refuses at submission with
+    the same line: POST /jobs, /jobs/preview and the one-request upload; nothing is stored."""
+    jobs = client.get("/jobs", params={"kind": ""}).json()["total"]
+    presenters = len(client.get("/presenters").json())
+    said = {_one_line(client.post(route, json={"presenters": [presenter], "languages": ["pt"], **body}), words)
+            for route in ("/jobs", "/jobs/preview")}
+    r = client.post("/jobs/upload", files=_files(tiny_videos), data={
+        "consent_by": "LMS", "consent": "true", "options": json.dumps({"languages": ["pt"], **body})})
+    said.add(_one_line(r, words))
+    assert len(said) == 1  # the same line from every route
+    assert client.get("/jobs", params={"kind": ""}).json()["total"] == jobs
+    assert len(client.get("/presenters").json()) == presenters  # the upload stored no presenter either
+
+
+def test_the_same_check_as_the_command_line_and_the_rest_carries_on(client, presenter, tmp_path):
+    """The line is the one `pipeline.preflight.check_inputs` (the CLI's check) raises; a job
+    that passes is accepted and runs, and an extension into a language the script cannot reach
+    is refused the same way."""
+    from pipeline import steps
+    from pipeline.errors import InputError
+    from pipeline.jobs.capabilities import normalize_spec
+    from pipeline.jobs.spec import JobSpec
+    from pipeline.models import ModelStore
+    from pipeline.preflight import check_inputs
+
+    r = client.post("/jobs", json={"text": MIXED, "presenters": [presenter], "languages": ["pt"]})
+    # the spec as the service reads the request (JobCreate's source_language defaults to en)
+    spec = normalize_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"],
+                                             "source_language": "en"}))
+    with pytest.raises(InputError) as refused:
+        check_inputs(spec, steps.Toolkit(store=ModelStore(tmp_path / "models"), cache_dir=tmp_path), paths=False)
+    assert r.json()["detail"] == " ".join(str(refused.value).split())
+    r = client.post("/jobs", json={"text": "Clean the nozzle.", "presenters": [presenter], "languages": ["pt"]})
+    assert r.status_code == 201, r.text
+    job_id = r.json()["id"]
+    wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "done", what="job done")
+    assert client.get("/health").json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("body, words", REFUSED_SCRIPTS[:1])
+def test_the_real_runners_check_runs_in_the_service(tmp_path, body, words):
+    """`polydub serve` with the real step runner (run by worker processes, so the check is the
+    service's own `InputChecks`): the mixed script is a 422, no job stored, no task started."""
+    from tests.helpers.service import REAL_RUNNER
+
+    (tmp_path / "models").mkdir()
+    with Server(tmp_path / "data", runner=REAL_RUNNER, env={"POLYDUB_MODELS": str(tmp_path / "models")}) as s, \
+            s.client(timeout=120) as c:
+        # no presenter uploaded (its analysis would run the real steps): the script is checked first
+        r = c.post("/jobs", json={"presenters": ["p0123456789abcdef01"], "languages": ["pt"], **body})
+        _one_line(r, words)
+        assert c.get("/jobs", params={"kind": ""}).json()["total"] == 0

@@ -273,6 +273,24 @@ def test_only_languages_that_run_here_are_offered(browser, checked_server):
     page.close()
 
 
+def test_a_script_refused_at_submission_is_shown_in_one_line_and_no_job_starts(browser, checked_server):
+    """The service's pre-flight check (an Arabic line no model translates into Portuguese) answers
+    422; the page shows the service's line in its error box and follows no job."""
+    page = browser.new_page()
+    _form(page, checked_server, "Wear your helmet before entering the site.\n\n"
+                                "ارتدِ خوذتك دائماً عند العمل في الموقع.\n\nCheck the straps before you start work.")
+    page.fill("#job-name", "mixed script")
+    with page.expect_response(lambda r: r.url.endswith("/jobs") and r.request.method == "POST") as answer:
+        page.click("#start")
+    assert answer.value.status == 422
+    page.wait_for_selector("#error:not([hidden])")
+    message = page.inner_text("#error")
+    assert message == answer.value.json()["detail"] and "line 3" in message and "Arabic (ar)" in message, message
+    assert page.is_enabled("#start")  # the user can fix the script and start again
+    assert page.query_selector("#history a:text-is('mixed script')") is None
+    page.close()
+
+
 def test_a_running_job_in_words_with_time_left_and_live_history(browser, checked_server):
     hold = checked_server.data_dir / "hold-render"
     hold.touch()

@@ -12,7 +12,8 @@ removed, so a test can stop the service in the middle of a render; `crash-render
 worker process in the middle of the next render (once).
 
 `ModelCheckedRunner`: the same cheap steps, but the service refuses at job creation what the
-model store and the installed voices cannot do, as it does for the real runner.
+model store and the installed voices cannot do, and inputs that fail the real runner's
+pre-flight check (its own `preflight`, called), as it does for the real runner.
 """
 
 from __future__ import annotations
@@ -151,6 +152,15 @@ class CountingRunner:
 
 class ModelCheckedRunner(CountingRunner):
     """Runs cheap steps, but the service refuses what the model store ($POLYDUB_MODELS) and the
-    installed voices cannot do, as it does for `pipeline.jobs.runner.PipelineRunner`."""
+    installed voices cannot do, and inputs the real runner's pre-flight check refuses, as it does
+    for `pipeline.jobs.runner.PipelineRunner`."""
 
     capabilities = staticmethod(ModelCapabilities)
+    _checker = None
+
+    def preflight(self, spec, *, paths: bool = True) -> None:
+        """`PipelineRunner.preflight` (on $POLYDUB_MODELS): the check itself, not a copy of it."""
+        from pipeline.jobs.runner import PipelineRunner
+
+        self._checker = self._checker or PipelineRunner()
+        self._checker.preflight(spec, paths=paths)

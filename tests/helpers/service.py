@@ -35,8 +35,9 @@ class Server:
         self.data_dir = data_dir
         self.runner = runner
         self.cpus = set(cpus) if cpus is not None else None
+        # No voice-sample warm-up unless a test asks (POLYDUB_WARM_VOICES=1): it synthesizes every voice.
         self.env = {**os.environ, "POLYDUB_FAKE_DIR": str(data_dir), "POLYDUB_MIN_FREE_GB": "0",
-                    "PYTHONPATH": str(ROOT), **(env or {})}
+                    "POLYDUB_WARM_VOICES": "0", "PYTHONPATH": str(ROOT), **(env or {})}
         self.proc: subprocess.Popen | None = None
         self.port = 0
 

@@ -64,3 +64,45 @@ def voiced_times(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Times (s) of the voiced 10 ms frames, by Praat's pitch tracker."""
     pitch = _pitch(audio, sample_rate)
     return pitch.xs()[pitch.selected_array["frequency"] > 0]
+
+
+def speechlike(seconds: float = 3.0, sample_rate: int = 24000, f0: float = 220.0) -> np.ndarray:
+    """A sound `tts.voice_profile` takes for speech: a pitch gliding around `f0` (±40 Hz, as
+    intonation does; a held pitch reads as music) with four syllables a second. Mono float32."""
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    phase = 2 * np.pi * np.cumsum(f0 + 40 * np.sin(2 * np.pi * 1.3 * t) + 25 * np.sin(2 * np.pi * 3.1 * t)) / sample_rate
+    syllables = np.clip(np.sin(2 * np.pi * 4 * t), 0, None) ** 0.5
+    return (0.2 * syllables * sum(np.sin(k * phase) / k for k in (1, 2, 3, 4))).astype(np.float32)
+
+
+class CountingSynth:
+    """A `tts.Synthesizer` stand-in: says `speechlike()` (3 s) for any text and records each call
+    as (text, tag, voice id); a voice id in `failing` raises SpeechError."""
+
+    def __init__(self, failing=()):
+        self.calls: list[tuple[str, str, str]] = []
+        self.failing = set(failing)
+
+    def synthesize(self, sentences, language, *, voice):
+        import tts
+        from tts.errors import SpeechError
+
+        self.calls.append((" ".join(sentences), language, voice.id))
+        if voice.id in self.failing:
+            raise SpeechError(f"{voice.id} cannot speak here")
+        return tts.Speech(audio=speechlike(), sample_rate=24000, phonemes=(), words=(), sentences=(),
+                          language=language, voice=voice.id, backend=voice.backend, rate=1.0)
+
+
+class OneSpeakerEncoder:
+    """A `tts.SpeakerEncoder` stand-in (the real one loads a model): one speaker, the embedding
+    a fixed unit vector of `size` values."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+
+    def embed(self, audio: np.ndarray) -> np.ndarray:
+        return np.ones(self.size, dtype=np.float32) / np.sqrt(self.size)
+
+    def windows(self, audio: np.ndarray):
+        return np.ones((1, self.size), dtype=np.float32), [slice(0, len(audio))]

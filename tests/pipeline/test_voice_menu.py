@@ -1,32 +1,20 @@
 """Voice menus before a job is submitted: the usable voices per language, a presenter's automatic
-choice (the one submission makes), and samples made once and kept. The catalog is the real one;
-profiles are stubbed (a register per file name) and the synthesizer counts its calls."""
+choice (the one submission makes), and samples made once and kept: the same file a job profiles
+to choose a voice by speaker similarity. The catalog is the real one; presenter profiles are
+stubbed (a register per file name) and the synthesizer counts its calls."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import tts
 from pipeline.errors import InputError
-from pipeline.voice_menu import NoSampleError, VoiceMenu, _spoken_tag, sample_sentence
+from pipeline.voice_menu import NoSampleError, VoiceMenu, sample_sentence
 from pipeline.voicing import PresenterVoices
+from pipeline.voicing_samples import SampleFiles
+from tests.helpers.voices import CountingSynth, OneSpeakerEncoder
 
 REGISTERS = {"ana": "female", "bruno": "male", "quiet": None}
-
-
-class CountingSynth:
-    """Says a 1 s, 220 Hz tone for any sentence, and remembers what it was asked."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, str, str]] = []
-
-    def synthesize(self, sentences, language, *, voice):
-        self.calls.append((sentences[0], language, voice.id))
-        t = np.arange(24000) / 24000
-        audio = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-        return tts.Speech(audio=audio, sample_rate=24000, phonemes=(), words=(), sentences=(), language=language,
-                          voice=voice.id, backend=voice.backend, rate=1.0)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +30,11 @@ def menu(tmp_path, catalog):
         profiled.append(path.name)
         return tts.declared_profile(REGISTERS[path.stem])
 
-    voices = PresenterVoices(tmp_path / "voices", profile_fn=profile, catalog=catalog)
-    m = VoiceMenu(voices, tmp_path / "voices" / "samples", synthesizer=CountingSynth())
-    m.profiled = profiled
+    synth = CountingSynth()
+    samples = tts.VoiceSamples(synth, store=SampleFiles(tmp_path / "voices" / "samples"))
+    voices = PresenterVoices(tmp_path / "voices", profile_fn=profile, catalog=catalog, samples=samples)
+    m = VoiceMenu(voices)
+    m.profiled, m.synth = profiled, synth
     return m
 
 
@@ -90,12 +80,12 @@ def test_a_sample_is_made_once_and_kept(menu, tmp_path):
     first = menu.sample("kokoro:jf_nezumi", "pt-BR")
     again = menu.sample("kokoro:jf_nezumi", "pt")  # "pt" resolves to the pt-BR the voice speaks
     assert first == again and first.parent == tmp_path / "voices" / "samples" and first.suffix == ".wav"
-    assert menu._synth.calls == [(sample_sentence("pt"), "pt-BR", "kokoro:jf_nezumi")]
+    assert menu.synth.calls == [(sample_sentence("pt"), "pt-BR", "kokoro:jf_nezumi")]
     audio, rate = read_audio(first, 24000)
-    assert rate == 24000 and abs(len(audio) / rate - 1.0) < 0.05
+    assert rate == 24000 and abs(len(audio) / rate - 3.0) < 0.05
     assert not list(first.parent.glob("*.part*"))
     other = menu.sample("kokoro:jm_kumo", "pt-BR")
-    assert other != first and len(menu._synth.calls) == 2
+    assert other != first and len(menu.synth.calls) == 2
 
 
 def test_no_sample_for_a_voice_not_usable_there_or_a_language_without_a_sentence(menu):
@@ -105,15 +95,21 @@ def test_no_sample_for_a_voice_not_usable_there_or_a_language_without_a_sentence
         menu.sample("kokoro:no_such_voice", "en")
     with pytest.raises(NoSampleError, match="no sample sentence in ja"):
         menu.sample("kokoro:jf_alpha", "ja")
-    assert menu._synth.calls == []
+    assert menu.synth.calls == []
 
 
-@pytest.mark.parametrize(("listed", "asked", "spoken"), [
-    (("ja", "en", "pt-BR"), "pt", "pt-BR"),
-    (("ja", "en", "pt-BR"), "en-GB", "en"),
-    (("en-US",), "en", "en-US"),
-    (("en-US",), "en-GB", "en-US"),
-    (("ja", "es"), "es-MX", "es"),
-])
-def test_a_sample_is_spoken_in_a_tag_the_voice_lists(listed, asked, spoken):
-    assert _spoken_tag(listed, asked) == spoken
+def test_the_menus_sample_is_the_one_a_job_profiles_made_once(menu, catalog):
+    """The page's "Play sample" file and the voice's own profile for the choice by speaker
+    similarity come from one synthesis, whichever is asked first."""
+    from tts.profile import VoiceProfile
+
+    menu.voices.samples()._encoder = OneSpeakerEncoder()
+    nezumi = catalog.find("kokoro:jf_nezumi")
+    path = menu.sample("kokoro:jf_nezumi", "pt-BR")
+    own = menu.voices.samples().profile(nezumi, "pt")
+    assert len(menu.synth.calls) == 1  # the profile was measured from the menu's file
+    kept = path.with_suffix(".json")
+    assert kept.is_file() and VoiceProfile.from_json(kept.read_text(encoding="utf-8")) == own
+    kumo = catalog.find("kokoro:jm_kumo")
+    menu.voices.samples().profile(kumo, "pt-BR")  # a job first, then the page
+    assert menu.sample("kokoro:jm_kumo", "pt-BR").is_file() and len(menu.synth.calls) == 2

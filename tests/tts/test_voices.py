@@ -129,10 +129,14 @@ def test_closest_embedding_wins_within_the_register():
 def test_real_samples_pick_the_presenters_own_voice(tmp_path):
     from tests.helpers.voices import speak
 
+    from tts.samples import MemorySamples
+
     synth = tts.Synthesizer()
-    samples = tts.VoiceSamples(synth, cache_dir=tmp_path)
+    store = MemorySamples()
+    samples = tts.VoiceSamples(synth, store=store)
     presenter = tts.voice_profile(*speak(synth, "kokoro:jf_nezumi", ("Dry the nozzle with a clean cloth and fit it "
                                                                       "back in place.",)))
     choice = tts.choose_voice(presenter, "en", tts.VoiceCatalog(), samples=samples)
     assert choice.voice == "kokoro:jf_nezumi", choice
-    assert list(tmp_path.glob("voice-*.json"))  # cached for the next presenter
+    nezumi = tts.VoiceCatalog().find("kokoro:jf_nezumi")
+    assert store.read_profile(samples.name(nezumi, "en")) is not None  # kept for the next presenter

@@ -1,0 +1,141 @@
+"""Voice samples on disk and warmed ahead (pipeline/voicing_samples.py): every voice a job may
+choose is made and profiled once per data folder, read back after (another process included),
+a failing voice is reported without stopping the others, and a job after the warm-up
+synthesizes nothing. The catalog is the real one; the synthesizer and speaker encoder are
+stand-ins (tests.helpers.voices)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import tts
+from pipeline.errors import InputError
+from pipeline.voicing import PresenterVoices
+from pipeline.voicing_samples import SampleFiles, SampleWarmer, candidates, warm_samples
+from tests.helpers.voices import CountingSynth, OneSpeakerEncoder
+from tests.helpers.waiting import wait_for
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return tts.VoiceCatalog()
+
+
+def _voices(tmp_path, catalog, synth) -> PresenterVoices:
+    samples = tts.VoiceSamples(synth, OneSpeakerEncoder(), SampleFiles(tmp_path / "voices" / "samples"))
+    return PresenterVoices(tmp_path / "voices", catalog=catalog, samples=samples)
+
+
+def test_warming_makes_each_candidate_once_and_another_process_reads_them(tmp_path, catalog):
+    synth = CountingSynth()
+    seen: list[tuple[int, int]] = []
+    report = warm_samples(_voices(tmp_path, catalog, synth), ["pt-BR", "fr"],
+                          progress=lambda done, total, what: seen.append((done, total)))
+    wanted = {(v.id) for v, _ in tts.intelligible_voices("pt-BR", catalog)} | {
+        v.id for v, _ in tts.intelligible_voices("fr", catalog)}
+    total = len(candidates(catalog, ["pt-BR", "fr"]))
+    assert report.made == total and report.failed == () and total >= 4
+    assert {voice for _, _, voice in synth.calls} == wanted and len(synth.calls) == total  # each once
+    assert seen == [(k, total) for k in range(1, total + 1)]
+    folder = tmp_path / "voices" / "samples"
+    assert len(list(folder.glob("voice-*.wav"))) == total and len(list(folder.glob("voice-*.json"))) == total
+    assert not list(folder.glob(".*"))  # no temporary left
+    again = CountingSynth()  # a new process on the same data folder
+    assert warm_samples(_voices(tmp_path, catalog, again), ["pt"]).made == len(candidates(catalog, ["pt"]))
+    assert again.calls == []
+
+
+def test_a_job_after_the_warm_up_synthesizes_nothing(tmp_path, catalog):
+    synth = CountingSynth()
+    voices = _voices(tmp_path, catalog, synth)
+    warm_samples(voices, ["pt"])
+    made = len(synth.calls)
+    her = tts.VoiceProfile("speech", register="female", f0_median_hz=225.0, embedding=tuple([0.35] * 8))
+    choice, _ = voices.choose(her, "pt-BR", None)
+    assert "speaker similarity" in choice.reason and len(synth.calls) == made
+
+
+def test_a_failing_voice_is_reported_and_the_others_are_made(tmp_path, catalog):
+    synth = CountingSynth(failing={"kokoro:jf_nezumi"})
+    report = warm_samples(_voices(tmp_path, catalog, synth), ["pt"])
+    assert len(report.failed) == 1 and report.failed[0].startswith("kokoro:jf_nezumi (pt): ")
+    assert "cannot speak here" in report.failed[0]
+    assert report.made == len(candidates(catalog, ["pt"])) - 1
+    with pytest.raises(InputError, match="no installed voice speaks 'xx'"):
+        warm_samples(_voices(tmp_path, catalog, synth), ["xx"])
+
+
+def test_languages_without_a_sample_text_are_skipped_and_said(tmp_path, catalog):
+    assert candidates(catalog, ["ja"]) == []
+    assert {lang for _, lang in candidates(catalog, ["ja", "de"])} == {"de"}
+    assert warm_samples(_voices(tmp_path, catalog, CountingSynth()), ["ja"]).skipped == ("ja",)
+
+
+def test_the_service_warmer_reports_progress_until_ready(tmp_path, catalog):
+    class Held(CountingSynth):
+        def __init__(self):
+            super().__init__()
+            self.release = threading.Event()
+
+        def synthesize(self, sentences, language, *, voice):
+            assert self.release.wait(30)
+            return super().synthesize(sentences, language, voice=voice)
+
+    synth = Held()
+    warmer = SampleWarmer(_voices(tmp_path, catalog, synth), ["fr", "de"])
+    assert warmer.status()["state"] == "idle"
+    warmer.start()
+    assert warmer.status()["state"] == "warming"
+    synth.release.set()
+    status = wait_for(lambda: (s := warmer.status())["state"] == "ready" and s, timeout=60, what="warm-up ready")
+    total = len(candidates(catalog, ["fr", "de"]))
+    assert status["done"] == status["total"] == total and status["failed"] == [] and status["seconds"] is not None
+    warmer.stop()
+
+
+def test_two_writers_of_one_sample_never_collide_and_a_reader_sees_a_whole_file(tmp_path, monkeypatch):
+    """The service's warm-up and `polydub voices warm` (two processes) may make one sample at
+    once: the first writer is held half-way while the second writes whole; each lands whole."""
+    import numpy as np
+    import soundfile
+
+    files = SampleFiles(tmp_path / "samples")
+    halfway, second_done = threading.Event(), threading.Event()
+    real = soundfile.write
+
+    def held_write(path, audio, rate, **options):
+        if len(audio) != 48000:
+            return real(path, audio, rate, **options)
+        with soundfile.SoundFile(path, "w", rate, 1, subtype="PCM_16", format="WAV") as out:
+            out.write(audio[:24000])  # half a file, still open under its temporary name
+            out.flush()
+            halfway.set()
+            assert second_done.wait(30)
+            out.write(audio[24000:])
+
+    monkeypatch.setattr(soundfile, "write", held_write)
+    long, short = np.full(48000, 0.25, np.float32), np.full(24000, -0.5, np.float32)
+    errors: list[BaseException] = []
+
+    def write_long():
+        try:
+            files.write_audio("voice-x", long, 24000)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    first = threading.Thread(target=write_long)
+    first.start()
+    assert halfway.wait(30)
+    try:
+        files.write_audio("voice-x", short, 24000)
+        audio, _ = files.read_audio("voice-x")
+        assert len(audio) == 24000  # the reader sees the second writer's whole file, not half the first
+    finally:
+        second_done.set()
+        first.join(30)
+    assert errors == []
+    audio, rate = files.read_audio("voice-x")
+    assert rate == 24000 and len(audio) == 48000 and np.allclose(audio, 0.25, atol=1e-4)
+    assert [p.name for p in (tmp_path / "samples").iterdir()] == ["voice-x.wav"]
