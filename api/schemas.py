@@ -31,7 +31,10 @@ class JobCreate(BaseModel):
     text: str | None = None
     recording: str | None = Field(None, description="key returned by POST /uploads")
     narrations: dict[str, str] = Field(default_factory=dict, description="language -> key from POST /uploads")
-    source_language: str = "en"
+    source_language: str | None = Field(None, description="the script's BCP-47 tag; left out, it is detected, "
+                                                          "as `polydub localize` does without --source-lang")
+    accept_mixed_language: bool = Field(False, description="with text and source_language: translate lines read as "
+                                                           "another language of the same script as source_language")
     voices: dict[str, str | dict[str, str]] = Field(
         default_factory=dict, description="{language: voice} and/or {presenter id: {language: voice}}; "
                                           "voice: an id from GET /voices, or female/male")

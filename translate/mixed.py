@@ -47,7 +47,7 @@ def check_given_language(doc: SourceDocument, *, accept_mixed_language: bool = F
               f"{_lines(latin)} as {doc.language} anyway" if latin else "")
     raise MixedLanguageError(
         f"the source language is given as {doc.language}, but {parts}; leave the source language out "
-        f"(no --source-lang) so each line is translated from its own language, or translate those lines "
+        f"(no --source-lang or source_language) so each line is translated from its own language, or translate those lines "
         f"in the script{accept}")
 
 

@@ -56,7 +56,8 @@ def narration_key(client, narration_wav):
 
 
 @pytest.mark.parametrize("extra, words", [
-    ({"languages": ["es"]}, ["Spanish (es)", "no model translates en->es", "polydub models import"]),
+    ({"languages": ["es"], "source_language": "en"}, ["Spanish (es)", "no model translates en->es", "polydub models import"]),
+    ({"languages": ["es"]}, ["Spanish (es)", "no model translates into", "polydub models import"]),
     ({"languages": ["pt-BR", "de"]}, ["German (de)", "polydub models import"]),
     ({"languages": ["pt"], "voices": {"pt": "piper:nobody-here"}}, ["voices: pt", "nobody-here", "is installed"]),
     ({"languages": ["qq"]}, ["languages: qq:", "no installed voice speaks"]),
@@ -259,9 +260,8 @@ def test_the_same_check_as_the_command_line_and_the_rest_carries_on(client, pres
     from pipeline.preflight import check_inputs
 
     r = client.post("/jobs", json={"text": MIXED, "presenters": [presenter], "languages": ["pt"]})
-    # the spec as the service reads the request (JobCreate's source_language defaults to en)
-    spec = normalize_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"],
-                                             "source_language": "en"}))
+    # the spec as the service reads the request (no source_language: detected, as the CLI does)
+    spec = normalize_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"]}))
     with pytest.raises(InputError) as refused:
         check_inputs(spec, steps.Toolkit(store=ModelStore(tmp_path / "models"), cache_dir=tmp_path), paths=False)
     assert r.json()["detail"] == " ".join(str(refused.value).split())
@@ -285,3 +285,12 @@ def test_the_real_runners_check_runs_in_the_service(tmp_path, body, words):
         r = c.post("/jobs", json={"presenters": ["p0123456789abcdef01"], "languages": ["pt"], **body})
         _one_line(r, words)
         assert c.get("/jobs", params={"kind": ""}).json()["total"] == 0
+
+
+def test_a_mixed_script_is_accepted_as_its_given_language_when_asked(client, presenter):
+    """The API has the job file's `accept_mixed_language`: the French line is then read as the
+    given English (the refusal names the field); without it, refused."""
+    body = {"text": FRENCH_LINE, "source_language": "en", "presenters": [presenter], "languages": ["pt"]}
+    assert client.post("/jobs/preview", json=body).status_code == 422
+    r = client.post("/jobs/preview", json={**body, "accept_mixed_language": True})
+    assert r.status_code == 201, r.text
