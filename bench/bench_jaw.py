@@ -52,15 +52,6 @@ def narration(name: str, media: Path):
     return speech.audio, speech.sample_rate, tuple(speech.phonemes)
 
 
-def frame_types(path: Path) -> list[str]:
-    """Picture type per frame in display order ("I", "P", "B"; FFmpeg's AVPictureType codes
-    1, 2, 3, which PyAV 18 gives as plain ints)."""
-    import av
-    names = {1: "I", 2: "P", 3: "B"}
-    with av.open(str(path)) as c:
-        return [names.get(int(f.pict_type), "?") for f in c.decode(video=0)]
-
-
 def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> None:
     """The --upper run (see the module docstring)."""
     import numpy as np
@@ -69,6 +60,7 @@ def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> No
     from lipsync import media as lm
     from lipsync.colour import output_tags
     from lipsync.crops import render_box
+    from pipeline.evaluate.sync import picture_types
     from tests.helpers.signals import speech_timeline
     from tests.lipsync.test_assembly import _psnr, _regions, _straight_reencode
 
@@ -88,7 +80,7 @@ def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> No
                                   renderer="exemplar", renderer_options={"follow_jaw": follow})
                 order = list(lm.playback_indices(a.n_frames, r.frames))
                 _straight_reencode(video, order, ref)
-                t_out, t_ref = frame_types(out), frame_types(ref)
+                t_out, t_ref = picture_types(out), picture_types(ref)
                 sse: dict[tuple[str, str], list[float]] = {}
                 with lm.FrameSequence(video) as seq:
                     streams = zip(seq.planes(order), lm.iter_planes(out, tags), lm.iter_planes(ref, tags))

@@ -193,22 +193,25 @@ class VideoWriter:
             format="yuv420p", dst_colorspace=self._matrix, dst_color_range="MPEG")
         self.write_frame(vf)
 
-    def write_planes(self, frame: YuvFrame) -> None:
+    def write_planes(self, frame: YuvFrame, picture_type: str | None = None) -> None:
         """Encode a yuv420p frame (`lipsync.planes.YuvFrame`, even size: the stored size
-        rounded up to even) whose Y'CbCr is already the output's: no conversion."""
+        rounded up to even) whose Y'CbCr is already the output's: no conversion.
+        `picture_type`: see `write_frame`."""
         if frame.width != self._enc_w or frame.height != self._enc_h:
             raise MediaError(f"frame of size {frame.width}x{frame.height} given to a "
                              f"{self._enc_w}x{self._enc_h} (even-padded) video")
-        self.write_frame(frame.to_video_frame())
+        self.write_frame(frame.to_video_frame(), picture_type)
 
-    def write_frame(self, vf: av.VideoFrame) -> None:
+    def write_frame(self, vf: av.VideoFrame, picture_type: str | None = None) -> None:
         """Encode a PyAV frame as it is (yuv420p at the even-padded size, already in the
         output's Y'CbCr): a decoded frame passed straight through. Its pts is replaced, and its
         picture type cleared: libx264 takes a frame's I/P/B type as an order, so a decoded
         frame would copy the source encoder's frame types and skip libx264's own choice (as
-        `ffmpeg -c:v libx264` does, the encoder decides)."""
+        `ffmpeg -c:v libx264` does, the encoder decides). `picture_type` ("I", "P" or "B")
+        gives that order on purpose: a reference encode made with another video's frame
+        types (the quality judge compares untouched pixels at equal frame types)."""
         vf.pts = self.frames_written
-        vf.pict_type = av.video.frame.PictureType.NONE
+        vf.pict_type = av.video.frame.PictureType[picture_type or "NONE"]
         vf.time_base = self._frame_tb
         try:
             for packet in self._video.encode(vf):

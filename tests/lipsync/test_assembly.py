@@ -17,6 +17,7 @@ from lipsync.crops import render_box
 from lipsync.errors import RenderError
 from lipsync.landmarks import JAW, face_scale
 from lipsync.planes import YuvFrame
+from pipeline.evaluate.sync import picture_types
 
 SR = 16000
 
@@ -101,12 +102,14 @@ def _regions(points: np.ndarray, box, width: int, height: int) -> dict[str, np.n
     return masks
 
 
-def _straight_reencode(video, order, out):
-    """PyAV decode + libx264 veryfast CRF 18 straight from the decoded planes, playback order."""
+def _straight_reencode(video, order, out, types=()):
+    """PyAV decode + libx264 veryfast CRF 18 straight from the decoded planes, playback order;
+    frame i coded with `types[i]` ("I"/"P"/"B") where given (the render's, so both are
+    compared at equal frame types, as the judge does), else as libx264 chooses."""
     with media.FrameSequence(video) as seq, media.VideoWriter(
             out, seq.info.width, seq.info.height, seq.info.fps, comment=None, colour=seq.output) as w:
-        for _, planes in seq.planes(order):
-            w.write_planes(planes)
+        for i, (_, planes) in enumerate(seq.planes(order)):
+            w.write_planes(planes, types[i] if i < len(types) else None)
     return out
 
 
@@ -125,7 +128,10 @@ def test_untouched_face_is_as_good_as_a_straight_reencode(engine, shared_media, 
     speech = np.tile(speech, 2)[: int(seconds * sr)]
     r = engine.render(video, speech, sr, make_timeline(seconds), tmp_path / "render.mp4")
     order = list(media.playback_indices(a.n_frames, r.frames))
-    ref = _straight_reencode(video, order, tmp_path / "reference.mp4")
+    types = picture_types(r.path, r.frames)
+    assert types, "the render's frame types could not be read frame for frame"
+    ref = _straight_reencode(video, order, tmp_path / "reference.mp4", types)
+    assert picture_types(ref) == types  # libx264 took every type it was given
     info = media.probe(video).video
     tags = output_tags(info.width, info.height, info.colour)
     sse = {}  # (region, direction) -> [render sse, reference sse, pixels]

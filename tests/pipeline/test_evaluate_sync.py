@@ -16,7 +16,7 @@ from lipsync.colour import output_tags
 from pipeline.evaluate import evaluate_sync, regions
 from pipeline.evaluate.hearing import words_timeline
 from pipeline.evaluate.speech import words_opening
-from pipeline.evaluate.sync import _reference
+from pipeline.evaluate.sync import _reference, picture_types
 
 FPS = 25.0
 RNG = np.random.default_rng(7)
@@ -243,8 +243,9 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 def test_reference_is_a_straight_reencode_forwards_and_backwards(demo_presenter, tmp_path):
     info = media.probe(demo_presenter).video
     n_out = 2 * info.frames + 10  # forwards, backwards, forwards again
+    render = _typed_copy(demo_presenter, n_out, tmp_path / "render.mp4", TYPES)
     ref = _reference(demo_presenter, SimpleNamespace(width=info.width, height=info.height, frames=n_out),
-                     tmp_path / "reference.mp4")
+                     tmp_path / "reference.mp4", render)
     tags = output_tags(info.width, info.height, info.colour)
     source = list(media.iter_planes(demo_presenter, tags))
     order = list(media.playback_indices(info.frames, n_out))
@@ -257,3 +258,35 @@ def test_reference_is_a_straight_reencode_forwards_and_backwards(demo_presenter,
     for i in range(info.frames + 5, 2 * info.frames - 5, 7):
         k = order[i]
         assert scores[i] > _psnr(got[i].planes()[0], source[k + 3].planes()[0]) + 3
+
+
+#: A frame-type pattern libx264 would not choose by itself for the demo presenter.
+TYPES = ("I", "P", "B", "P", "B", "B", "P")
+
+
+def _typed_copy(video, n_out, out, pattern):
+    """`video` in playback order, frame i coded as pattern[i % len(pattern)] (frame 0 "I")."""
+    info = media.probe(video).video
+    with media.FrameSequence(video) as seq, media.VideoWriter(
+            out, info.width, info.height, info.fps, comment=None, colour=seq.output) as w:
+        for i, (_, planes) in enumerate(seq.planes(media.playback_indices(info.frames, n_out))):
+            w.write_planes(planes, pattern[i % len(pattern)])
+    return out
+
+
+def test_reference_takes_the_renders_frame_types(demo_presenter, tmp_path):
+    # libx264 chooses a frame's type by its content, so a render and a plain re-encode of its
+    # source code some frames differently (B is quantised coarser): the reference copies the
+    # render's types, so untouched pixels are compared at equal frame types.
+    info = media.probe(demo_presenter).video
+    n_out = info.frames + 8
+    render = _typed_copy(demo_presenter, n_out, tmp_path / "render.mp4", TYPES)
+    want = picture_types(render, n_out)
+    assert want[:len(TYPES)] == list(TYPES)
+    out_info = SimpleNamespace(width=info.width, height=info.height, frames=n_out)
+    assert picture_types(_reference(demo_presenter, out_info, tmp_path / "ref.mp4", render)) == want
+    # Negative control: a "render" whose frame count does not match keeps libx264's own choice,
+    # which is not this pattern.
+    short = _typed_copy(demo_presenter, n_out - 3, tmp_path / "short.mp4", TYPES)
+    assert picture_types(short, n_out) == []
+    assert picture_types(_reference(demo_presenter, out_info, tmp_path / "own.mp4", short)) != want
