@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,8 @@ from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, TimedText
 from tts.vad import speech_frames
-from tts.warping import HOP_S, WarpPath, multiscale_path, paired_features
+from tts.reverb import without_late_reverberation
+from tts.warping import HOP_S, WarpPath, multiscale_path, warp_features
 
 #: How far (seconds) each finer level of the warp may move from the coarser path.
 RADIUS_S = 0.5
@@ -71,6 +72,9 @@ _PAUSE_BELOW_DB, _PAUSE_EDGE_DB, _PAUSE_REACH_S = 15.0, 10.0, 0.25
 SNAP_S = 0.3
 _TAIL_S, _LEAD_S = 0.03, 0.02
 _MIN_INSIDE_S = 0.1
+#: A gap (seconds) between two words of espeak-ng's reading that is a pause of its own (it
+#: pauses at clause marks): no optional pause is added there.
+_READ_PAUSE_S = 0.02
 _CLAUSE_MARKS = re.compile(r"[,;:.!?…]")
 
 
@@ -125,17 +129,25 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     if not any(per_word) or len(result.audio) == 0:
         raise AlignmentError("espeak-ng found no phonemes in the transcript: check the language given for it")
 
-    reference, recording = paired_features(result.audio, result.sample_rate, audio, sample_rate)
-    path, _ = multiscale_path(reference, recording, int(round(RADIUS_S / HOP_S)))
+    features = warp_features(result.audio, result.sample_rate, audio, sample_rate)
+    reference, to_reference = _with_optional_pauses(features.reading, features.silence, per_word)
+    path, _ = multiscale_path(reference, features.recording, int(round(RADIUS_S / HOP_S)))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
-    mismatch, ratio = _check_match(_match_cost(reference, recording, path), loud, per_word, max_mismatch)
+    # Judged on a warp of the spectra alone: the loudness column and the optional pauses line up
+    # any text's speech and pauses with the recording's, which makes another text look closer.
+    spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
+    plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
+    mismatch, ratio = _check_match(_match_cost(*spectra, plain), loud, per_word, max_mismatch)
+    if features.reverberant:  # pause edges where the talker stops, not where the room falls quiet
+        db = 10 * np.log10(without_late_reverberation(10 ** (db / 10), features.decay_s) + 1e-12)
 
-    def to_recording(t: float) -> float:
-        return float(path.position(t / HOP_S)) * HOP_S
+    def to_recording(t: float, start: bool) -> float:
+        return float(path.position(to_reference(t, start))) * HOP_S
 
-    warped = _pauses_at_word_boundaries([[(to_recording(s), to_recording(e), p) for s, e, p in ph] for ph in per_word],
-                                        _pauses(db, speech_frames(audio, sample_rate, len(db))))
+    warped = _pauses_at_word_boundaries(
+        [[(to_recording(s, True), to_recording(e, False), p) for s, e, p in ph] for ph in per_word],
+        _pauses(db, speech_frames(audio, sample_rate, len(db))))
     warped = [_with_min_durations(ph) if ph else None for ph in warped]
     spans = [(m[0][0], m[-1][1], w) if m else (0.0, 0.0, w) for m, w in zip(warped, words)]
     timeline, placed = assemble_timeline(audio, sample_rate, spans, per_word, warped)
@@ -146,6 +158,34 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
         if mine:
             timed_sentences.append(TimedText(mine[0].start, mine[-1].end, " ".join(sentence.split())))
     return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio)
+
+
+def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
+                          per_word: Sequence[Sequence[tuple[float, float, str]]]
+                          ) -> tuple[np.ndarray, Callable[[float, bool], float]]:
+    """The reading's features with one `silence` row before each word that follows the one
+    before without a pause of the reading's own (an optional pause: where the speaker paused and the reading did not, the warp matches the
+    pause to that row instead of stretching a phone over it, which noise in the pause makes
+    it do: babble, measured in bench/bench_align.py), and a map from a reading time (s) to a
+    position (frames) in those rows.
+
+    The pause row sits before the row holding the word's start; a time at a word's start is
+    taken to that row's edge (at most 5 ms): as a start it maps after the pause row, as an
+    end (the word before) before it. Where no pause was spoken the row costs one frame."""
+    spoken = [ph for ph in per_word if ph]
+    boundaries = sorted({ph[0][0] for before, ph in zip(spoken, spoken[1:]) if ph[0][0] - before[-1][1] < _READ_PAUSE_S})
+    rows = sorted({int(np.floor(t / HOP_S + 0.5)) for t in boundaries} & set(range(1, len(reading))))
+    edges = np.asarray(rows, np.float64) - 0.5
+
+    def position(t: float, start: bool) -> float:
+        x = t / HOP_S
+        k = bisect.bisect_left(boundaries, t - 1e-9)
+        if k < len(boundaries) and abs(boundaries[k] - t) <= 1e-9:
+            x = np.floor(x + 0.5) - 0.5  # a word boundary: the edge of its row
+        before = int(np.searchsorted(edges, x, side="right" if start else "left"))
+        return x + before
+
+    return np.insert(reading, rows, silence, axis=0), position
 
 
 def _match_cost(reference: np.ndarray, recording: np.ndarray, path: WarpPath) -> np.ndarray:
