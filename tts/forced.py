@@ -8,13 +8,19 @@ to the recording along the path. Words, sentences and the phoneme timeline all c
 that one path.
 
 Recordings are reverberant, noisy, compressed or band-limited; the features
-(`tts.warping.paired_features`) floor both sides at the recording's noise depth and add
-each band's slope, and pauses come from a voice activity detector (`tts.vad`, Silero)
-checked against the level, so that the timeline does not move with the recording's
-condition (bench/bench_align.py and tests/tts/test_forced_robust.py measure it).
+(`tts.warping.warp_features`) floor both sides at the recording's noise depth, add each
+band's slope and a loudness column, and take a room's late reverberation out when the
+recording measures reverberant (`tts.reverb`); the reading gets an optional pause row
+before each word it runs on into, so that a pause the speaker made (filled by babble or a
+bed) is matched to silence rather than spread over phones; pauses come from a voice
+activity detector (`tts.vad`, Silero) checked against the level (dereverberated in a
+room). So the timeline does not move with the recording's condition (bench/bench_align.py
+and tests/tts/test_forced_robust.py measure it).
 
 A transcript that is not what the recording says (another text, or words covering only part
-of it) still gives a path; what gives it away is how badly the matched stretches agree: the
+of it) still gives a path; what gives it away is how badly the matched stretches agree on a
+warp of the spectra alone (the loudness column and pause rows would line any text's speech
+and pauses up with the recording's, bringing another text closer): the
 worst stretch of the recording's speech (`WINDOW_S`) has matches hardly closer than their
 neighbours (100 ms averages of features), far above what a right text gives
 (`MAX_MISMATCH`, measured in bench/bench_align.py), and missing words leave more sound than
@@ -54,7 +60,9 @@ MATCH_POOL_S = 0.1
 #: speech that a right transcript gives. Measured with bench/bench_align.py (Piper en and
 #: Kokoro pt, 14-21 s each, clean and through 10 conditions: room RT60 0.3/0.8 s, babble
 #: 10/5 dB, AAC/MP3 32 kbit/s, telephone band, 2 s silence each side, music bed): right texts
-#: 0.41-0.61, other texts 0.67-0.77 (a 3 s window: 0.44-0.68 against 0.72-0.83, closer).
+#: 0.41-0.62 (babble 5 dB: 0.65-0.67, refused), other texts 0.67-0.80 (a 3 s window: 0.44-0.68
+#: against 0.72-0.83, closer). Once (Piper reads afresh each time) another text with 2 s of
+#: silence each side gave 0.63, accepted (this warp is the same as before the room features).
 #: A 3 s clip: right 0.33, other sentences 0.62-0.72 (the shorter other one passes).
 MAX_MISMATCH = 0.64
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
