@@ -7,15 +7,12 @@ whole narration in bounded bands (`tts.warping.multiscale_path`: coarse levels f
 to the recording along the path. Words, sentences and the phoneme timeline all come from
 that one path.
 
-Recordings are reverberant, noisy, compressed or band-limited; the features
-(`tts.warping.warp_features`) floor both sides at the recording's noise depth, add each
-band's slope and a loudness column, and take a room's late reverberation out when the
-recording measures reverberant (`tts.reverb`); the reading gets an optional pause row
-before each word it runs on into, so that a pause the speaker made (filled by babble or a
-bed) is matched to silence rather than spread over phones; pauses come from a voice
-activity detector (`tts.vad`, Silero) checked against the level (dereverberated in a
-room). So the timeline does not move with the recording's condition (bench/bench_align.py
-and tests/tts/test_forced_robust.py measure it).
+Recordings are reverberant, noisy, compressed or band-limited: the features
+(`tts.warping.warp_features`) floor both sides at the recording's noise depth, add slopes
+and loudness, and lose a room's late reverberation (`tts.reverb`); an optional pause row
+before each word lets a pause filled by babble match silence; pauses come from Silero's
+voice activity detector (`tts.vad`) checked against the level. So the timeline does not
+move with the recording's condition (bench/bench_align.py, tests/tts/test_forced_robust.py).
 
 A transcript that is not what the recording says (another text, or words covering only part
 of it) still gives a path; what gives it away is how badly the matched stretches agree on a
@@ -80,8 +77,7 @@ _PAUSE_BELOW_DB, _PAUSE_EDGE_DB, _PAUSE_REACH_S = 15.0, 10.0, 0.25
 SNAP_S = 0.3
 _TAIL_S, _LEAD_S = 0.03, 0.02
 _MIN_INSIDE_S = 0.1
-#: A gap (seconds) between two words of espeak-ng's reading that is a pause of its own (it
-#: pauses at clause marks): no optional pause is added there.
+#: A gap (s) between two words of espeak-ng's reading that is its own pause: no pause row there.
 _READ_PAUSE_S = 0.02
 _CLAUSE_MARKS = re.compile(r"[,;:.!?…]")
 
@@ -172,25 +168,32 @@ def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
                           per_word: Sequence[Sequence[tuple[float, float, str]]]
                           ) -> tuple[np.ndarray, Callable[[float, bool], float]]:
     """The reading's features with one `silence` row before each word that follows the one
-    before without a pause of the reading's own (an optional pause: where the speaker paused and the reading did not, the warp matches the
-    pause to that row instead of stretching a phone over it, which noise in the pause makes
-    it do: babble, measured in bench/bench_align.py), and a map from a reading time (s) to a
-    position (frames) in those rows.
+    before without a pause of the reading's own, and a map from a reading time (s, as a
+    phone's start or end) to a position (frames) in those rows.
 
-    The pause row sits before the row holding the word's start; a time at a word's start is
-    taken to that row's edge (at most 5 ms): as a start it maps after the pause row, as an
-    end (the word before) before it. Where no pause was spoken the row costs one frame."""
+    An optional pause: where the speaker paused and the reading did not, the warp matches the
+    pause to that row instead of stretching a phone over it, which noise in the pause makes
+    it do (babble, bench/bench_align.py). The row goes before the row holding the word's
+    start; times are kept on their side of it (a start at the word's start after it, an end
+    there before it; at most half a row moved). Where no pause was spoken it costs one frame."""
     spoken = [ph for ph in per_word if ph]
-    boundaries = sorted({ph[0][0] for before, ph in zip(spoken, spoken[1:]) if ph[0][0] - before[-1][1] < _READ_PAUSE_S})
-    rows = sorted({int(np.floor(t / HOP_S + 0.5)) for t in boundaries} & set(range(1, len(reading))))
-    edges = np.asarray(rows, np.float64) - 0.5
+    starts = sorted(ph[0][0] for before, ph in zip(spoken, spoken[1:]) if ph[0][0] - before[-1][1] < _READ_PAUSE_S)
+    boundaries: list[float] = []
+    rows: list[int] = []
+    for t in starts:
+        row = int(np.floor(t / HOP_S + 0.5))
+        if 0 < row < len(reading) and (not rows or row > rows[-1]):
+            boundaries.append(t)
+            rows.append(row)
 
     def position(t: float, start: bool) -> float:
+        before = (bisect.bisect_right(boundaries, t + 1e-9) if start
+                  else bisect.bisect_left(boundaries, t - 1e-9))  # pause rows before this time
         x = t / HOP_S
-        k = bisect.bisect_left(boundaries, t - 1e-9)
-        if k < len(boundaries) and abs(boundaries[k] - t) <= 1e-9:
-            x = np.floor(x + 0.5) - 0.5  # a word boundary: the edge of its row
-        before = int(np.searchsorted(edges, x, side="right" if start else "left"))
+        if before:
+            x = max(x, rows[before - 1] - 0.5)
+        if before < len(rows):
+            x = min(x, rows[before] - 0.5)
         return x + before
 
     return np.insert(reading, rows, silence, axis=0), position
