@@ -15,7 +15,10 @@ far its timeline moves on degraded copies in English and Portuguese (reverberati
 lossy codecs, telephone band, leading and trailing silence, a music bed; made in code by
 tests/helpers/degrade.py), with the match measures of the right and of another text on each.
 
-    .venv/bin/python bench/bench_align.py [--timing | --degraded]
+The recognised path (Whisper's words, no transcript) on the same degraded copies: the phones
+of the words heard in both the clean and the degraded copy, against the clean copy's.
+
+    .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised]
 """
 
 from __future__ import annotations
@@ -167,6 +170,19 @@ def real_recording(hear) -> None:
 # --------------------------------------------------------------------------- degraded copies
 # Issue 18 item 2: phone starts within 30 ms (mean) and 60 ms (95th percentile) of the clean
 # copy's on every condition; another text must still be refused on each.
+def degraded_copies(synth, talkers, language: str):
+    """(text, clean speech, {condition: (copy, shift_s)}) for one language: the held-out and
+    the tests' sentences, clean and through every condition plus a far room."""
+    text = HELD_OUT[language] + TEXT[language]
+    clean = synth.synthesize(text, language)
+    x, sr = clean.audio, clean.sample_rate
+    babble = degrade.babble([(t.audio, t.sample_rate) for lang, t in talkers.items() if lang != language][:3],
+                            sr, len(x))
+    conditions = {"clean": (x, 0.0), **degrade.conditions(x, sr, babble),
+                  "far room RT60 0.8 s, DRR -20 dB": (degrade.reverb(x, sr, 0.8, drr_db=-20.0), 0.0)}
+    return text, clean, conditions
+
+
 def degraded(synth) -> None:
     """Given-words timelines of degraded copies (tests/helpers/degrade.py) against the clean
     copy's, phones matched in order: mean and 95th percentile of |start difference|, whether
@@ -176,13 +192,8 @@ def degraded(synth) -> None:
           f"match = worst {WINDOW_S:.0f} s relative distance / speech ratio (refused above {MAX_MISMATCH:.2f} or "
           f"outside {MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO})")
     for language in ("en", "pt"):
-        text = HELD_OUT[language] + TEXT[language]
-        clean = synth.synthesize(text, language)
+        text, clean, conditions = degraded_copies(synth, talkers, language)
         x, sr = clean.audio, clean.sample_rate
-        babble = degrade.babble([(t.audio, t.sample_rate) for lang, t in talkers.items() if lang != language][:3],
-                                sr, len(x))
-        conditions = {"clean": (x, 0.0), **degrade.conditions(x, sr, babble),
-                      "far room RT60 0.8 s, DRR -20 dB": (degrade.reverb(x, sr, 0.8, drr_db=-20.0), 0.0)}
         ref = align_text(x, sr, text, language)
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref.phonemes)} phones)")
         for name, (audio, shift) in conditions.items():
@@ -196,6 +207,36 @@ def degraded(synth) -> None:
                   f"{other.mismatch:.2f}/{other.speech_ratio:.2f} {_verdict(other)}")
 
 
+def recognised(synth) -> None:
+    """The recognised path (no transcript) on the same degraded copies: Whisper base (the
+    Transcriber's defaults) hears the clean copy and each degraded one, `tts.align` times the
+    words it heard, and the phones of the words heard in both (matched by spelling, in order)
+    are compared with the clean copy's: mean and 95th percentile of |start difference|."""
+    hear = translate.Transcriber(ModelStore().path("whisper-base"))
+    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    print("degraded copies, recognised words (Whisper base); phones of the words heard in both copies against "
+          "the clean copy's (goal: mean <= 30 ms, p95 <= 60 ms)")
+    for language in ("en", "pt"):
+        _, clean, conditions = degraded_copies(synth, talkers, language)
+        sr = clean.sample_rate
+        ref = recognised_timeline(hear, clean.audio, sr, language)
+        print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref[0])} phones, "
+              f"{sum(w is not None for w in ref[1])} words heard clean)")
+        for name, (audio, shift) in list(conditions.items())[1:]:
+            found = recognised_timeline(hear, audio, sr, language)
+            errors = np.abs(degrade.common_word_start_errors(ref, found, shift))
+            mean, p95 = errors.mean() * 1000, np.percentile(errors, 95) * 1000
+            verdict = "within" if mean <= 30 and p95 <= 60 else "OUTSIDE"
+            print(f"    {name:32s} mean {mean:4.0f} ms, p95 {p95:4.0f} ms ({verdict}); {len(errors)} phones of "
+                  f"{len(ref[0])}, words heard {sum(w is not None for w in found[1])}")
+
+
+def recognised_timeline(hear, audio, rate, language):
+    """(timeline, words) of the recognised path: Whisper's words timed by `tts.align.align_words`."""
+    words = hear.transcribe(audio, rate, language=language).words
+    return ALIGN_MODULE.align_words(audio, rate, words, language)
+
+
 def _verdict(found) -> str:
     refused = found.mismatch > MAX_MISMATCH or not MIN_SPEECH_RATIO <= found.speech_ratio <= MAX_SPEECH_RATIO
     return "refused" if refused else "accepted"
@@ -206,5 +247,7 @@ if __name__ == "__main__":
         given_words_timing(tts.Synthesizer().synthesize(TEXT["en"] * 9, "en"))
     elif sys.argv[1:] == ["--degraded"]:  # only the degraded copies
         degraded(tts.Synthesizer())
+    elif sys.argv[1:] == ["--recognised"]:  # the degraded copies through the recogniser
+        recognised(tts.Synthesizer())
     else:
         main()

@@ -25,7 +25,7 @@ from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, check_timeline
 from tts.warping import HOP_S as _WARP_HOP_S
-from tts.warping import banded_path, log_mel
+from tts.warping import banded_path, warp_features
 
 _SILENCE_DBFS = -60.0
 
@@ -53,6 +53,15 @@ def align(
     audio: np.ndarray, sample_rate: int, words: Sequence[tuple[float, float, str]], language: str
 ) -> tuple[Phone, ...]:
     """Phoneme timeline for a recording from its timed words (start_s, end_s, text)."""
+    return align_words(audio, sample_rate, words, language)[0]
+
+
+def align_words(
+    audio: np.ndarray, sample_rate: int, words: Sequence[tuple[float, float, str]], language: str
+) -> tuple[tuple[Phone, ...], list[tuple[float, float, str] | None]]:
+    """`align`, and where each word landed: per word holding a letter, in time order,
+    (start_s, end_s, text) of its phones in the timeline, None for a word left without phones.
+    Raises AlignmentError as `align`."""
     audio = _check_recording(audio, sample_rate)
     duration = len(audio) / float(sample_rate)
     if not language or not is_tag(language):
@@ -95,8 +104,9 @@ def align(
             per_word[k].extend(w.phones)
 
     warped = _warp_phones(audio, int(sample_rate), result.audio, result.sample_rate, timed, per_word)
-    timeline, _ = assemble_timeline(audio, int(sample_rate), timed, per_word, warped)
-    return timeline
+    timeline, placed = assemble_timeline(audio, int(sample_rate), timed, per_word, warped)
+    return timeline, [(a, b, text) if span else None
+                      for span, (_, _, text) in zip(placed, timed) for a, b in [span or (0.0, 0.0)]]
 
 
 def assemble_timeline(audio: np.ndarray, sample_rate: int, spans: Sequence[tuple[float, float, str]],
@@ -157,7 +167,9 @@ def _warp_phones(audio: np.ndarray, sample_rate: int, reference: np.ndarray, ref
     spoken = [k for k, ph in enumerate(phones) if ph]
     if not spoken or len(reference) == 0:
         return out
-    ref_feats, rec_feats = log_mel(reference, reference_rate), log_mel(audio, sample_rate)
+    # The given-words path's features: made alike whatever the recording went through.
+    features = warp_features(reference, reference_rate, audio, sample_rate)
+    ref_feats, rec_feats = features.reading, features.recording
     hop, margin = _WARP_HOP_S, _WARP_RADIUS_S
     chunks: list[list[int]] = [[]]
     for k in spoken:

@@ -7,14 +7,17 @@ whole narration in bounded bands (`tts.warping.multiscale_path`: coarse levels f
 to the recording along the path. Words, sentences and the phoneme timeline all come from
 that one path.
 
-Recordings are reverberant, noisy, compressed or band-limited; the features
-(`tts.warping.paired_features`) floor both sides at the recording's noise depth and add
-each band's slope, and pauses come from a voice activity detector (`tts.vad`, Silero)
-checked against the level, so that the timeline does not move with the recording's
-condition (bench/bench_align.py and tests/tts/test_forced_robust.py measure it).
+Recordings are reverberant, noisy, compressed or band-limited: the features
+(`tts.warping.warp_features`) floor both sides at the recording's noise depth, add slopes
+and loudness, and lose a room's late reverberation (`tts.reverb`); an optional pause row
+before each word lets a pause filled by babble match silence; pauses come from Silero's
+voice activity detector (`tts.vad`) checked against the level. So the timeline does not
+move with the recording's condition (bench/bench_align.py, tests/tts/test_forced_robust.py).
 
 A transcript that is not what the recording says (another text, or words covering only part
-of it) still gives a path; what gives it away is how badly the matched stretches agree: the
+of it) still gives a path; what gives it away is how badly the matched stretches agree on a
+warp of the spectra alone (the loudness column and pause rows would line any text's speech
+and pauses up with the recording's, bringing another text closer): the
 worst stretch of the recording's speech (`WINDOW_S`) has matches hardly closer than their
 neighbours (100 ms averages of features), far above what a right text gives
 (`MAX_MISMATCH`, measured in bench/bench_align.py), and missing words leave more sound than
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +44,8 @@ from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, TimedText
 from tts.vad import speech_frames
-from tts.warping import HOP_S, WarpPath, multiscale_path, paired_features
+from tts.reverb import without_late_reverberation
+from tts.warping import HOP_S, WarpPath, multiscale_path, warp_features
 
 #: How far (seconds) each finer level of the warp may move from the coarser path.
 RADIUS_S = 0.5
@@ -53,7 +57,9 @@ MATCH_POOL_S = 0.1
 #: speech that a right transcript gives. Measured with bench/bench_align.py (Piper en and
 #: Kokoro pt, 14-21 s each, clean and through 10 conditions: room RT60 0.3/0.8 s, babble
 #: 10/5 dB, AAC/MP3 32 kbit/s, telephone band, 2 s silence each side, music bed): right texts
-#: 0.41-0.61, other texts 0.67-0.77 (a 3 s window: 0.44-0.68 against 0.72-0.83, closer).
+#: 0.41-0.62 (babble 5 dB: 0.65-0.67, refused), other texts 0.67-0.80 (a 3 s window: 0.44-0.68
+#: against 0.72-0.83, closer). Once (Piper reads afresh each time) another text with 2 s of
+#: silence each side gave 0.63, accepted (this warp is the same as before the room features).
 #: A 3 s clip: right 0.33, other sentences 0.62-0.72 (the shorter other one passes).
 MAX_MISMATCH = 0.64
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
@@ -71,6 +77,8 @@ _PAUSE_BELOW_DB, _PAUSE_EDGE_DB, _PAUSE_REACH_S = 15.0, 10.0, 0.25
 SNAP_S = 0.3
 _TAIL_S, _LEAD_S = 0.03, 0.02
 _MIN_INSIDE_S = 0.1
+#: A gap (s) between two words of espeak-ng's reading that is its own pause: no pause row there.
+_READ_PAUSE_S = 0.02
 _CLAUSE_MARKS = re.compile(r"[,;:.!?…]")
 
 
@@ -125,17 +133,25 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     if not any(per_word) or len(result.audio) == 0:
         raise AlignmentError("espeak-ng found no phonemes in the transcript: check the language given for it")
 
-    reference, recording = paired_features(result.audio, result.sample_rate, audio, sample_rate)
-    path, _ = multiscale_path(reference, recording, int(round(RADIUS_S / HOP_S)))
+    features = warp_features(result.audio, result.sample_rate, audio, sample_rate)
+    reference, to_reference = _with_optional_pauses(features.reading, features.silence, per_word)
+    path, _ = multiscale_path(reference, features.recording, int(round(RADIUS_S / HOP_S)))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
-    mismatch, ratio = _check_match(_match_cost(reference, recording, path), loud, per_word, max_mismatch)
+    # Judged on a warp of the spectra alone: the loudness column and the optional pauses line up
+    # any text's speech and pauses with the recording's, which makes another text look closer.
+    spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
+    plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
+    mismatch, ratio = _check_match(_match_cost(*spectra, plain), loud, per_word, max_mismatch)
+    if features.reverberant:  # pause edges where the talker stops, not where the room falls quiet
+        db = 10 * np.log10(without_late_reverberation(10 ** (db / 10), features.decay_s) + 1e-12)
 
-    def to_recording(t: float) -> float:
-        return float(path.position(t / HOP_S)) * HOP_S
+    def to_recording(t: float, start: bool) -> float:
+        return float(path.position(to_reference(t, start))) * HOP_S
 
-    warped = _pauses_at_word_boundaries([[(to_recording(s), to_recording(e), p) for s, e, p in ph] for ph in per_word],
-                                        _pauses(db, speech_frames(audio, sample_rate, len(db))))
+    warped = _pauses_at_word_boundaries(
+        [[(to_recording(s, True), to_recording(e, False), p) for s, e, p in ph] for ph in per_word],
+        _pauses(db, speech_frames(audio, sample_rate, len(db))))
     warped = [_with_min_durations(ph) if ph else None for ph in warped]
     spans = [(m[0][0], m[-1][1], w) if m else (0.0, 0.0, w) for m, w in zip(warped, words)]
     timeline, placed = assemble_timeline(audio, sample_rate, spans, per_word, warped)
@@ -146,6 +162,41 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
         if mine:
             timed_sentences.append(TimedText(mine[0].start, mine[-1].end, " ".join(sentence.split())))
     return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio)
+
+
+def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
+                          per_word: Sequence[Sequence[tuple[float, float, str]]]
+                          ) -> tuple[np.ndarray, Callable[[float, bool], float]]:
+    """The reading's features with one `silence` row before each word that follows the one
+    before without a pause of the reading's own, and a map from a reading time (s, as a
+    phone's start or end) to a position (frames) in those rows.
+
+    An optional pause: where the speaker paused and the reading did not, the warp matches the
+    pause to that row instead of stretching a phone over it, which noise in the pause makes
+    it do (babble, bench/bench_align.py). The row goes before the row holding the word's
+    start; times are kept on their side of it (a start at the word's start after it, an end
+    there before it; at most half a row moved). Where no pause was spoken it costs one frame."""
+    spoken = [ph for ph in per_word if ph]
+    starts = sorted(ph[0][0] for before, ph in zip(spoken, spoken[1:]) if ph[0][0] - before[-1][1] < _READ_PAUSE_S)
+    boundaries: list[float] = []
+    rows: list[int] = []
+    for t in starts:
+        row = int(np.floor(t / HOP_S + 0.5))
+        if 0 < row < len(reading) and (not rows or row > rows[-1]):
+            boundaries.append(t)
+            rows.append(row)
+
+    def position(t: float, start: bool) -> float:
+        before = (bisect.bisect_right(boundaries, t + 1e-9) if start
+                  else bisect.bisect_left(boundaries, t - 1e-9))  # pause rows before this time
+        x = t / HOP_S
+        if before:
+            x = max(x, rows[before - 1] - 0.5)
+        if before < len(rows):
+            x = min(x, rows[before] - 0.5)
+        return x + before
+
+    return np.insert(reading, rows, silence, axis=0), position
 
 
 def _match_cost(reference: np.ndarray, recording: np.ndarray, path: WarpPath) -> np.ndarray:

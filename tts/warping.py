@@ -15,6 +15,8 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly
 
+from tts.reverb import REVERBERANT_S, decay_time, without_late_reverberation
+
 #: Feature hop, seconds.
 HOP_S = 0.01
 _RATE = 16_000
@@ -67,27 +69,112 @@ _NOISE_PERCENTILE = 10
 _DELTA_FRAMES = 5
 
 
+#: Negative slopes (falling levels) count this much of rising ones in a reverberant recording:
+#: a room's tail blurs where sounds end, not where they start (bench/bench_align.py: room
+#: RT60 0.8 s, pt 26 / 70 ms without, 23 / 54 with).
+_FALL_WEIGHT_IN_ROOM = 0.3
+#: The loudness feature: weight (against 2 x bands unit-variance features), its smoothing
+#: (frames) and its margin over the noise (dB). It tells a pause filled by other talkers
+#: (babble sits about 10 dB under the talker) from quiet speech, which the per-band
+#: normalised features cannot (measured with bench/bench_align.py: babble 5 dB, en, 33 / 249
+#: ms without, 14 / 47 with). Left out in a reverberant room, where the tail fills the pauses.
+LOUDNESS_WEIGHT, _LOUDNESS_FRAMES, _LOUDNESS_MARGIN_DB = 6.0, 5, 6.0
+
+
+@dataclass(frozen=True)
+class WarpFeatures:
+    """Features of a clean reading and of the recording it is warped onto (`warp_features`).
+
+    reading, recording: (frames, dims) float32 each, 10 ms hop.
+    silence: (dims,) float32, the reading's features of digital silence (the floor): a row
+    that can stand for a pause the reading lacks.
+    decay_s: the recording's decay time (`tts.reverb.decay_time`, seconds).
+    reverberant: whether its late reverberation was taken out (decay_s over
+    `tts.reverb.REVERBERANT_S`).
+    spectral_dims: the first columns, levels and slopes of the bands (the rest: loudness).
+    """
+
+    reading: np.ndarray
+    recording: np.ndarray
+    silence: np.ndarray
+    decay_s: float
+    reverberant: bool
+    spectral_dims: int
+
+
 def paired_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int
                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(reading, recording) features of `warp_features`."""
+    found = warp_features(reference, reference_rate, recording, recording_rate)
+    return found.reading, found.recording
+
+
+def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int
+                  ) -> WarpFeatures:
     """Features of a clean reading (`reference`) and of the recording it is warped onto,
-    (frames, 2 x bands) float32 each, 10 ms hop, made alike whatever the recording went
-    through: each band's power is floored at the recording's noise level relative to its
-    loud level (its `_NOISE_PERCENTILE`th over its 95th percentile, at most `FLOOR_DB`
-    down), the same depth applied to the reading's band, so that noise beds, codecs and
-    digital silence look the same in both; log, per band zero mean and unit variance (as
-    `log_mel`); then each band's time derivative (over `_DELTA_FRAMES` smoothed frames,
-    unit variance), which reverberation blurs less than levels."""
+    10 ms hop, made alike whatever the recording went through:
+
+    - a reverberant recording (`tts.reverb`) first loses its late reverberation (Lebart's
+      spectral subtraction on the mel power);
+    - each band's power is floored at the recording's noise level relative to its loud
+      level (its `_NOISE_PERCENTILE`th over its 95th percentile, at most `FLOOR_DB` down),
+      the same depth applied to the reading's band, so that noise beds, codecs and digital
+      silence look the same in both; log, per band zero mean and unit variance (as `log_mel`);
+    - each band's time derivative (over `_DELTA_FRAMES` smoothed frames, unit variance), which
+      reverberation blurs less than levels (falls weighted down in a room);
+    - outside a room, one loudness column (`LOUDNESS_WEIGHT`): the smoothed level between
+      the noise (plus a margin) and the loud level, -w to +w, the reading's taken at the
+      recording's depth.
+    """
     a, b = mel_power(reference, reference_rate), mel_power(recording, recording_rate)
+    decay = decay_time(b)
+    reverberant = decay > REVERBERANT_S
+    if reverberant:
+        b = without_late_reverberation(b, decay)
     top_a, top_b = np.percentile(a, 95, axis=0), np.percentile(b, 95, axis=0)
     depth = np.maximum(np.percentile(b, _NOISE_PERCENTILE, axis=0) / np.maximum(top_b, 1e-12),
                        10 ** (-FLOOR_DB / 10))
-    return _levels_and_slopes(np.log(a + top_a * depth + 1e-10)), _levels_and_slopes(np.log(b + top_b * depth + 1e-10))
+    falls = _FALL_WEIGHT_IN_ROOM if reverberant else 1.0
+    log_a = np.log(a + top_a * depth + 1e-10)
+    reading, silence = _levels_and_slopes(log_a, falls, np.log(top_a * depth + 1e-10))
+    recording_features, _ = _levels_and_slopes(np.log(b + top_b * depth + 1e-10), falls)
+    if not reverberant:
+        loud_b, span = _loudness(b.sum(1))
+        loud_a, _ = _loudness(a.sum(1), span)
+        reading = np.concatenate([reading, LOUDNESS_WEIGHT * (2 * loud_a[:, None] - 1)], axis=1)
+        recording_features = np.concatenate([recording_features, LOUDNESS_WEIGHT * (2 * loud_b[:, None] - 1)], axis=1)
+        silence = np.concatenate([silence, [-LOUDNESS_WEIGHT]])
+    return WarpFeatures(reading.astype(np.float32), recording_features.astype(np.float32),
+                        silence.astype(np.float32), decay, reverberant, 2 * a.shape[1])
 
 
-def _levels_and_slopes(log_power: np.ndarray) -> np.ndarray:
-    """(frames, 2 x bands): the normalised log energies and their normalised time derivative."""
+def _levels_and_slopes(log_power: np.ndarray, falls: float = 1.0, floor: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """(frames, 2 x bands): the normalised log energies and their normalised time derivative
+    (falling parts times `falls`); and the row that a frame at `floor` (log power per band)
+    with no slope would give (zeros when no floor is given)."""
     slope = np.gradient(uniform_filter1d(log_power, _DELTA_FRAMES, axis=0, mode="nearest"), axis=0)
-    return np.concatenate([_normalised(log_power), slope / (slope.std(0) + 1e-6)], axis=1).astype(np.float32)
+    if falls != 1.0:
+        slope = np.where(slope > 0, slope, slope * falls)
+    mean, spread = log_power.mean(0), log_power.std(0) + 1e-6
+    features = np.concatenate([(log_power - mean) / spread, slope / (slope.std(0) + 1e-6)], axis=1)
+    quiet = np.zeros(features.shape[1])
+    if floor is not None:
+        quiet[:log_power.shape[1]] = (floor - mean) / spread
+    return features.astype(np.float32), quiet
+
+
+def _loudness(power: np.ndarray, span_db: float | None = None) -> tuple[np.ndarray, float]:
+    """(frames,) 0..1: the level smoothed over `_LOUDNESS_FRAMES`, from the noise plus
+    `_LOUDNESS_MARGIN_DB` (0) to the loud level (90th percentile, 1); the noise is
+    `span_db` under the loud level, by default the 10th percentile's distance (at most
+    `FLOOR_DB`). Returns it and the span used."""
+    level = 10 * np.log10(uniform_filter1d(power.astype(np.float64), _LOUDNESS_FRAMES, mode="nearest") + 1e-12)
+    top = float(np.percentile(level, 90))
+    if span_db is None:
+        span_db = top - float(np.percentile(level, 10))
+    bottom = top - min(span_db, FLOOR_DB) + _LOUDNESS_MARGIN_DB
+    return np.clip((level - bottom) / max(top - bottom, 1.0), 0.0, 1.0), span_db
 
 
 _N_FFT = 512

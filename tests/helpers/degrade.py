@@ -147,3 +147,34 @@ TALKERS = [("es", ["Compruebe el manómetro antes de abrir la válvula principal
            ("de", ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen."], "espeak:de"),
            ("en", ["Report any damaged equipment to your supervisor."], None),
            ("pt", ["Comunique qualquer equipamento danificado ao supervisor."], None)]
+
+
+def _spelling(word: str) -> str:
+    """A word as matched between two recognitions: lower case, accents and punctuation off."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+def common_word_start_errors(clean, copy, shift: float = 0.0) -> np.ndarray:
+    """Start differences (seconds, copy minus clean minus `shift`) of the phones of the words
+    recognised in both copies. `clean`, `copy`: (timeline, words) as `tts.align.align_words`
+    gives them; words matched by spelling in order (difflib), each matched word's phones
+    (those starting inside its span) matched in order."""
+    import difflib
+
+    def phones_of(timeline, span):
+        return [p for p in timeline if span[0] - 1e-9 <= p[0] < span[1]]
+
+    a = [w for w in clean[1] if w is not None]
+    b = [w for w in copy[1] if w is not None]
+    words = difflib.SequenceMatcher(a=[_spelling(w[2]) for w in a], b=[_spelling(w[2]) for w in b], autojunk=False)
+    out = []
+    for i, j, n in words.get_matching_blocks():
+        for k in range(n):
+            pa, pb = phones_of(clean[0], a[i + k]), phones_of(copy[0], b[j + k])
+            phones = difflib.SequenceMatcher(a=[p[2] for p in pa], b=[p[2] for p in pb], autojunk=False)
+            out.extend(pb[y + m][0] - pa[x + m][0] - shift
+                       for x, y, size in phones.get_matching_blocks() for m in range(size))
+    return np.array(out)

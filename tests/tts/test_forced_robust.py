@@ -6,7 +6,7 @@ voices at 10 and 5 dB SNR, AAC and MP3 at 32 kbit/s through PyAV, the 8 kHz tele
 2 s of silence each side, a music-like bed 12 dB down); each copy is aligned with its text
 and its phone starts are compared with the clean copy's: mean within 30 ms, 95th percentile
 within 60 ms. Negative control on every copy: another text of about the same length is
-refused; the right one is not (except at babble 5 dB, where its timeline is off too).
+refused; the right one is not (except at babble 5 dB: see REFUSED).
 """
 
 import difflib
@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import degrade
 from tts.errors import AlignmentError
-from tts.forced import align_text
+from tts.forced import MAX_MISMATCH, align_text
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +34,11 @@ CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "bab
               "MP3 32 kbit/s", "telephone 8 kHz", "2 s silence each side", "music bed -12 dB"]
 #: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds.
 NOT_YET = {
-    ("en", "reverb RT60 0.8 s"): "mean 30, p95 85 ms",
-    ("en", "babble 5 dB SNR"): "mean 33, p95 249 ms",
-    ("pt", "reverb RT60 0.8 s"): "mean 38, p95 94 ms",
-    ("pt", "babble 10 dB SNR"): "mean 41, p95 263 ms",
-    ("pt", "babble 5 dB SNR"): "mean 65, p95 385 ms",
+    ("pt", "babble 5 dB SNR"): "mean 50, p95 316 ms",
 }
-#: Right texts refused (bench_align --degraded): their timeline is outside the bounds there too.
+#: Right texts refused (bench_align --degraded, worst window over the 0.64 limit). Portuguese's
+#: timeline is off there too (NOT_YET); English's would be within the bounds (14 / 33 ms): a
+#: refusal that costs a usable timeline, not a wrong one.
 REFUSED = {("en", "babble 5 dB SNR"): "0.67 > 0.64", ("pt", "babble 5 dB SNR"): "0.65 > 0.64"}
 
 
@@ -71,7 +69,9 @@ def test_phone_starts_stay_with_the_clean_copy(copies, language, condition, requ
         request.applymarker(pytest.mark.xfail(reason=f"measured {NOT_YET[language, condition]}", strict=False))
     clean, timeline, conditions = copies[language]
     audio, shift = conditions[condition]
-    found = align_text(audio, clean.sample_rate, TEXT[language], language).phonemes
+    # Where the right text is refused, the timeline it would have given is measured.
+    limit = None if (language, condition) in REFUSED else MAX_MISMATCH
+    found = align_text(audio, clean.sample_rate, TEXT[language], language, max_mismatch=limit).phonemes
     errors = np.abs(_start_errors(timeline, found) - shift)
     assert len(errors) > 0.9 * len(timeline)
     assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \

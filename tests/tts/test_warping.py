@@ -100,7 +100,8 @@ def test_paired_features_look_alike_under_a_noise_bed_and_differ_for_other_sound
         return float(np.mean((a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)))
 
     reading, copy = paired_features(clean, rate, noisy, rate)
-    assert reading.shape == copy.shape and reading.shape[1] == 80 and reading.dtype == np.float32
+    # 40 band levels, their 40 slopes and the loudness column (no room here).
+    assert reading.shape == copy.shape and reading.shape[1] == 81 and reading.dtype == np.float32
     assert mean_cosine(reading, copy) > mean_cosine(log_mel(clean, rate), log_mel(noisy, rate)) + 0.05
     # Negative control: another sound (the bursts moved by a quarter period) is not alike.
     other = np.roll(clean, rate // 10)

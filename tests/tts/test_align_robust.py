@@ -1,0 +1,85 @@
+"""The recognised path's timeline on degraded copies (issue 18 item 2, no transcript given).
+
+Clean TTS speech (Piper in English, Kokoro in Portuguese) and copies of it degraded in code (tests/helpers/degrade.py)
+are each heard by Whisper base with the Transcriber's defaults and timed by `tts.align`; the
+phones of the words heard in both copies (matched by spelling) must start within 30 ms of the
+clean copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised
+measures every condition in English and Portuguese.
+"""
+
+import numpy as np
+import pytest
+
+from tests.helpers import degrade
+from tts.align import align_words
+
+pytestmark = pytest.mark.slow
+
+TEXT = {
+    "en": ["Check the pressure gauge before you open the main valve.",
+           "Report any damaged equipment to your supervisor, then lock the cabinet.",
+           "Clean the filling nozzle at the end of every shift.",
+           "Wear gloves and safety glasses before you start."],
+    "pt": ["Verifique o manômetro antes de abrir a válvula principal.",
+           "Comunique qualquer equipamento danificado ao supervisor e tranque o armário.",
+           "Limpe o bico de enchimento no fim de cada turno.",
+           "Use luvas e óculos de proteção antes de começar."],
+}
+CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("pt", "reverb RT60 0.8 s"), ("pt", "MP3 32 kbit/s"),
+         ("pt", "babble 10 dB SNR")]
+#: Measured with bench/bench_align.py --recognised (mean / p95 ms): not yet within the bounds.
+NOT_YET = {
+    ("en", "reverb RT60 0.8 s"): "mean 29, p95 159 ms",
+    ("pt", "babble 10 dB SNR"): "mean 34, p95 191 ms",
+}
+
+
+@pytest.fixture(scope="module")
+def hear():
+    import translate
+    from pipeline.models import ModelStore
+
+    try:
+        return translate.Transcriber(ModelStore().path("whisper-base"))
+    except Exception as exc:  # the model store has no Whisper: nothing to measure
+        pytest.skip(f"Whisper base is not in the model store: {exc}")
+
+
+@pytest.fixture(scope="module")
+def copies(synth, hear):
+    """language -> (clean (timeline, words), {condition: (copy, shift_s)}, rate)."""
+    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    out = {}
+    for language in sorted({language for language, _ in CASES}):
+        clean = synth.synthesize(TEXT[language], language)
+        others = [(t.audio, t.sample_rate) for lang, t in talkers.items() if lang != language][:3]
+        babble = degrade.babble(others, clean.sample_rate, len(clean.audio))
+        conditions = degrade.conditions(clean.audio, clean.sample_rate, babble)
+        out[language] = (_timeline(hear, clean.audio, clean.sample_rate, language), conditions, clean.sample_rate)
+    return out
+
+
+def _timeline(hear, audio, rate, language):
+    return align_words(audio, rate, hear.transcribe(audio, rate, language=language).words, language)
+
+
+@pytest.mark.parametrize("language, condition", CASES)
+def test_phones_of_words_heard_in_both_copies_stay_with_the_clean_copy(copies, hear, language, condition, request):
+    if (language, condition) in NOT_YET:
+        request.applymarker(pytest.mark.xfail(reason=f"measured {NOT_YET[language, condition]}", strict=False))
+    clean, conditions, rate = copies[language]
+    audio, shift = conditions[condition]
+    errors = np.abs(degrade.common_word_start_errors(clean, _timeline(hear, audio, rate, language), shift))
+    assert len(errors) > 0.7 * len(clean[0])
+    assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \
+        f"mean {errors.mean() * 1000:.0f} ms, p95 {np.percentile(errors, 95) * 1000:.0f} ms"
+
+
+def test_the_comparison_sees_a_timeline_100_ms_late(copies):
+    """Negative control for the measure: the clean timeline against itself moved 100 ms."""
+    clean, _, _ = copies["en"]
+    late = ([(s + 0.1, e + 0.1, p) for s, e, p in clean[0]],
+            [(w[0] + 0.1, w[1] + 0.1, w[2]) if w else None for w in clean[1]])
+    errors = np.abs(degrade.common_word_start_errors(clean, late))
+    assert len(errors) == len(clean[0]) and errors.mean() > 0.030
+    assert np.abs(degrade.common_word_start_errors(clean, late, 0.1)).max() < 1e-9
