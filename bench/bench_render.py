@@ -99,8 +99,9 @@ class Clock:
         self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def reencode(src: Path, out: Path, audio: np.ndarray) -> float:
-    """The straight baseline: decoded frames handed to the encoder as they are."""
+def reencode(src: Path, out: Path, audio: np.ndarray, frames: int = 0) -> float:
+    """The straight baseline: decoded frames handed to the encoder as they are (the first
+    `frames` of them when given)."""
     t = time.perf_counter()
     import av
 
@@ -111,6 +112,8 @@ def reencode(src: Path, out: Path, audio: np.ndarray) -> float:
         stream.thread_type = "AUTO"
         for frame in container.decode(stream):
             w.write_frame(frame)
+            if w.frames_written == frames:
+                break
     return time.perf_counter() - t
 
 
@@ -198,9 +201,9 @@ def narration_for(tmp: Path, frames: int, fps: Fraction) -> tuple[Path, Path]:
     return wav, words
 
 
-def whole_command(tmp: Path, clip: Path, cache: Path, wav: Path, words: Path) -> tuple[float, float]:
+def whole_command(tmp: Path, clip: Path, cache: Path, wav: Path, words: Path) -> tuple[float, float, str]:
     """Wall and CPU seconds of `polydub lipsync` with a transcript (analysis cached), process
-    start to exit."""
+    start to exit, and where they went (`_steps`)."""
     import shutil
 
     # The command runs the job graph on its data folder, whose runner keeps the engine's
@@ -210,15 +213,33 @@ def whole_command(tmp: Path, clip: Path, cache: Path, wav: Path, words: Path) ->
     env = {**os.environ, "PYTHONPATH": str(ROOT), "POLYDUB_DATA_DIR": str(data)}
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
            "--transcript", str(words), "--presenter", str(clip), "--out", str(tmp / "cli"), "--language", "en"]
+    started = time.time()
     wall, cpu, _ = _process(cli, env)
-    return wall, cpu
+    return wall, cpu, _steps(data / "jobs.sqlite", started, wall)
 
 
-def _child(mode: str, clip: Path, wav: Path, cache: Path, out: Path) -> tuple[tuple[float, float, int], tuple[float, float]]:
+def _steps(db: Path, started: float, wall: float) -> str:
+    """Where the whole command's seconds went, from the job's task timestamps."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db) as con:
+            tasks = con.execute("select kind, started, finished from tasks order by started").fetchall()
+    except sqlite3.Error as exc:
+        return f"no task timestamps ({exc})"
+    if not tasks:
+        return "no tasks ran"
+    steps = ", ".join(f"{kind} {finished - begun:.2f} s" for kind, begun, finished in tasks)
+    return (f"start-up (imports, input checks, job stored) {tasks[0][1] - started:.2f} s, {steps}, "
+            f"after the last step (packs copied, exit) {started + wall - tasks[-1][2]:.2f} s")
+
+
+def _child(mode: str, clip: Path, wav: Path, cache: Path, out: Path,
+           frames: int = 0) -> tuple[tuple[float, float, int], tuple[float, float]]:
     """Run `--child MODE` in a fresh process: ((wall, CPU, frames) of the timed call inside
-    it, (wall, CPU) of the process start to exit)."""
-    wall, cpu, text = _process([sys.executable, __file__, "--child", mode, str(clip), str(wav), str(cache), str(out)],
-                               {**os.environ, "PYTHONPATH": str(ROOT)})
+    it, (wall, CPU) of the process start to exit). `frames`: the baseline's frame limit."""
+    wall, cpu, text = _process([sys.executable, __file__, "--child", mode, str(clip), str(wav), str(cache), str(out),
+                                str(frames)], {**os.environ, "PYTHONPATH": str(ROOT)})
     call_wall, call_cpu, frames = text.split()[-3:]
     return (float(call_wall), float(call_cpu), int(frames)), (wall, cpu)
 
@@ -239,12 +260,12 @@ def _process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.stdout
 
 
-def child_main(mode: str, clip: Path, wav: Path, cache: Path, out: Path) -> None:
+def child_main(mode: str, clip: Path, wav: Path, cache: Path, out: Path, frames: int = 0) -> None:
     """The timed call of one fresh process; prints "wall cpu frames"."""
     audio, _ = media.read_audio(wav, SR)
     if mode == "baseline":
         with Clock() as c:
-            reencode(clip, out, audio)
+            reencode(clip, out, audio, frames)
         frames = media.probe(out).video.frames
     else:
         _, timeline = speech(len(audio) / SR)
@@ -260,12 +281,17 @@ def _load() -> str:
 
 def compare(label: str, tmp: Path, clip: Path, wav: Path, cache: Path, whole: Path | None = None) -> None:
     """Baseline, render call, [whole command], baseline again: each a fresh process."""
-    b1, p1 = _child("baseline", clip, wav, cache, tmp / "plain1.mp4")
+    # The render writes a frame per 1/fps of narration: a shorter narration than the clip
+    # (the shared one) is compared with a re-encode of as many frames.
+    info = media.probe(clip).video
+    frames = media.frames_for_duration(len(media.read_audio(wav, SR)[0]) / SR, info.fps)
+    frames = frames if frames < info.frames else 0
+    b1, p1 = _child("baseline", clip, wav, cache, tmp / "plain1.mp4", frames)
     r, rp = _child("render", clip, wav, cache, tmp / "synced.mp4")
     if whole is not None:
         load_before = _load()
         w = whole_command(tmp, clip, cache, wav, whole)
-    b2, p2 = _child("baseline", clip, wav, cache, tmp / "plain2.mp4")
+    b2, p2 = _child("baseline", clip, wav, cache, tmp / "plain2.mp4", frames)
     bw, bc = (b1[0] + b2[0]) / 2, (b1[1] + b2[1]) / 2
     frames = r[2]
     print(f"{label} ({frames} frames; baseline wrote {b1[2]}):\n"
@@ -276,7 +302,7 @@ def compare(label: str, tmp: Path, clip: Path, wav: Path, cache: Path, whole: Pa
     if whole is not None:
         pw, pc = (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2
         print(f"  whole polydub lipsync --transcript command {w[0]:.1f} s wall (CPU {w[1]:.1f} s), over the "
-              f"baseline process\n  WHOLE-COMMAND RATIO {w[0] / pw:.2f}x wall, {w[1] / pc:.2f}x CPU; "
+              f"baseline process; its steps (wall): {w[2]}\n  WHOLE-COMMAND RATIO {w[0] / pw:.2f}x wall, {w[1] / pc:.2f}x CPU; "
               f"load before it {load_before}")
 
 
@@ -286,10 +312,11 @@ def main() -> None:
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/media/presenter_a.mp4")
     parser.add_argument("--profile", action="store_true", help="time per frame per stage")
     parser.add_argument("--whole", action="store_true", help="time the whole polydub lipsync command too")
-    parser.add_argument("--child", nargs=5, metavar=("MODE", "CLIP", "WAV", "CACHE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=6, metavar=("MODE", "CLIP", "WAV", "CACHE", "OUT", "FRAMES"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:  # one timed call in a fresh process
-        child_main(args.child[0], *(Path(a) for a in args.child[1:]))
+        child_main(args.child[0], *(Path(a) for a in args.child[1:5]), int(args.child[5]))
         return
     print(f"start: {_load()}")
     with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
