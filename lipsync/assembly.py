@@ -17,7 +17,7 @@ import numpy as np
 
 from lipsync.crops import render_box
 from lipsync.errors import MediaError, RenderError
-from lipsync.planes import Converters, YuvFrame
+from lipsync.planes import YuvFrame
 from lipsync.renderers.base import FrameInput, RenderJob
 
 
@@ -36,8 +36,6 @@ class FrameAssembly:
         self.enc_size = enc_size
         self.no_face = 0
         self._pending: deque[tuple[YuvFrame, FrameInput]] = deque()
-        # one set of kept swscale contexts per thread: `inputs` and `assemble` run in two
-        self._to_rgb, self._to_yuv = Converters(), Converters()
 
     def inputs(self, planes: Iterable[tuple[int, YuvFrame]]) -> Iterator[FrameInput]:
         """`FrameInput`s for (source index, planes) pairs in output order."""
@@ -50,7 +48,7 @@ class FrameAssembly:
                 lm = np.asarray(a.landmarks[src], np.float32) * self.scale
                 pose = a.pose[src]
                 box = render_box(lm, frame.width, frame.height)
-                crop = frame.rgb(box, self._to_rgb)
+                crop = frame.rgb(box)
             else:
                 self.no_face += 1
             item = FrameInput(index=i, source_index=src, time=i / float(self.job.fps), crop=crop, box=box,
@@ -69,7 +67,7 @@ class FrameAssembly:
         if result.shape != item.crop.shape or result.dtype != np.uint8:
             raise RenderError(f"renderer {renderer!r} gave a {result.dtype} crop of shape {result.shape} for a "
                               f"{item.crop.shape} lower-face box; the renderer is broken")
-        return frame.with_rgb(item.box, item.crop, result, self._to_yuv)
+        return frame.with_rgb(item.box, item.crop, result)
 
     def _sized(self, frame: YuvFrame, src: int) -> YuvFrame:
         w, h = self.enc_size

@@ -7,12 +7,10 @@ frame's own matrix and limited ("MPEG", tv) range, the same calls a whole-frame 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
 
 Box = tuple[int, int, int, int]
 
@@ -98,27 +96,22 @@ class YuvFrame:
         flat = np.concatenate([y[y0:y1, x0:x1].ravel(), u[cy, cx].ravel(), v[cy, cx].ravel()])
         return flat.reshape(-1, x1 - x0)
 
-    def rgb(self, box: Box | None = None, converters: Converters | None = None) -> np.ndarray:
-        """RGB (h, w, 3) uint8 of an even-aligned `box` (x0, y0, x1, y1), or of the whole frame.
-        `converters`: the calling thread's kept swscale contexts (same result, less time)."""
+    def rgb(self, box: Box | None = None) -> np.ndarray:
+        """RGB (h, w, 3) uint8 of an even-aligned `box` (x0, y0, x1, y1), or of the whole frame."""
         if box is None:
             box = (0, 0, self.width, self.height)
         x0, y0, x1, y1 = box
         if x1 <= x0 or y1 <= y0:
             return np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8)
         frame = av.VideoFrame.from_ndarray(self.crop(box), format="yuv420p")
-        if converters is not None:
-            return converters.convert(frame, format="rgb24", src_colorspace=self.matrix,
-                                      src_color_range="MPEG").to_ndarray()
         return frame.to_ndarray(format="rgb24", src_colorspace=self.matrix, src_color_range="MPEG")
 
-    def with_rgb(self, box: Box, before: np.ndarray, after: np.ndarray,
-                 converters: Converters | None = None) -> YuvFrame:
+    def with_rgb(self, box: Box, before: np.ndarray, after: np.ndarray) -> YuvFrame:
         """This frame with the RGB crop `after` written into the even-aligned `box` where it
         differs from `before` (the crop as `rgb(box)` gave it): luma per changed pixel, chroma
         per 2x2 block holding a changed pixel; every other sample stays as decoded. The
         change is kept as a `Patch` and written into the encoder's copy of the frame
-        (`to_video_frame`), so no extra full-frame copy is made. `converters` as in `rgb`."""
+        (`to_video_frame`), so no extra full-frame copy is made."""
         if self.patch is not None:
             raise ValueError("the frame already carries a patch")
         # (numpy reduces a short last axis slowly: or the channels)
@@ -133,7 +126,7 @@ class YuvFrame:
         r1, c1 = rows[-1] + 1 + (rows[-1] + 1) % 2, cols[-1] + 1 + (cols[-1] + 1) % 2
         changed = changed[r0:r1, c0:c1]
         bh, bw = r1 - r0, c1 - c0
-        new = _rgb_to_yuv(np.ascontiguousarray(after[r0:r1, c0:c1], np.uint8), self.matrix, converters)
+        new = _rgb_to_yuv(np.ascontiguousarray(after[r0:r1, c0:c1], np.uint8), self.matrix)
         pairs = changed.reshape(bh // 2, 2, bw // 2, 2)
         block = pairs[:, 0, :, 0] | pairs[:, 0, :, 1] | pairs[:, 1, :, 0] | pairs[:, 1, :, 1]
         chroma = new[bh:].reshape(2, bh // 2, bw // 2)
@@ -174,33 +167,6 @@ def _plane_view(plane) -> np.ndarray:
     return rows[:, : plane.width]
 
 
-def _rgb_to_yuv(image: np.ndarray, matrix: str, converters: Converters | None = None) -> np.ndarray:
+def _rgb_to_yuv(image: np.ndarray, matrix: str) -> np.ndarray:
     frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-    options = dict(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG")
-    if converters is not None:
-        return converters.convert(frame, **options).to_ndarray()
-    return frame.reformat(**options).to_ndarray()
-
-
-class Converters:
-    """swscale contexts kept for one thread's conversions, one per (size, format) met.
-
-    `frame.reformat` builds a new swscale context per call, which cost two thirds of a
-    lower-face box's conversion (a 240x180 box: RGB to yuv420p 0.46 -> 0.15 ms, back 0.30 ->
-    0.10 ms with a kept context; the same bytes). The box's size changes with the face, so
-    several sizes are kept, the least recently used dropped past `keep`. Not thread-safe:
-    one per thread.
-    """
-
-    def __init__(self, keep: int = 16):
-        self.keep = keep
-        self._by_key: OrderedDict[tuple, VideoReformatter] = OrderedDict()
-
-    def convert(self, frame: av.VideoFrame, **options: str) -> av.VideoFrame:
-        """`frame.reformat(**options)` with a kept context (options: PyAV's keywords)."""
-        key = (frame.width, frame.height, frame.format.name, *sorted(options.items()))
-        reformatter = self._by_key.pop(key, None) or VideoReformatter()
-        self._by_key[key] = reformatter
-        if len(self._by_key) > self.keep:
-            self._by_key.popitem(last=False)
-        return reformatter.reformat(frame, **options)
+    return frame.reformat(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG").to_ndarray()
