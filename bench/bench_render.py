@@ -302,7 +302,8 @@ def compare(label: str, tmp: Path, clip: Path, wav: Path, cache: Path, whole: Pa
     if whole is not None:
         pw, pc = (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2
         print(f"  whole polydub lipsync --transcript command {w[0]:.1f} s wall (CPU {w[1]:.1f} s), over the "
-              f"baseline process; its steps (wall): {w[2]}\n  WHOLE-COMMAND RATIO {w[0] / pw:.2f}x wall, {w[1] / pc:.2f}x CPU; "
+              f"baseline process; its steps (wall): {w[2]}\n"
+              f"  WHOLE-COMMAND RATIO {w[0] / pw:.2f}x wall, {w[1] / pc:.2f}x CPU; "
               f"load before it {load_before}")
 
 
