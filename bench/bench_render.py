@@ -2,16 +2,30 @@
 
 The baseline is what a plain re-encode costs: PyAV decode and libx264 (`veryfast`, CRF 18, the
 product's encoder settings) straight from the decoded yuv420p frames, no colour conversion,
-same clip, audio muxed the same way; libx264 chooses the frame types itself, as `ffmpeg -c:v
-libx264` lets it (`VideoWriter.write_frame` clears a decoded frame's I/P/B type; until
-2026-11-30 the baseline passed the source's types on, which spared it about 1.5 ms a frame).
-Printed: the render call (engine created, analysis cached) over the baseline in the same
-process, and with --whole the whole `polydub lipsync` command (process start to exit,
-alignment included, analysis cached) over the baseline run as its own process. Each ratio is
-given in wall time and in CPU time (all threads; child processes for --whole), with the load
-average: the machine is shared, and CPU time is the steadier figure. --profile prints where
-the render's CPU time goes per frame (cProfile on the thread's CPU clock, cumulative, so the
-shares overlap where one stage calls another; profiling slows Python-heavy stages most).
+same clip, the same audio muxed the same way; libx264 chooses the frame types itself, as
+`ffmpeg -c:v libx264` lets it (`VideoWriter.write_frame` clears a decoded frame's I/P/B type).
+
+Every timed piece runs in a FRESH process, one after the other: the baseline, the render call
+(engine created, analysis cached, timed inside its process), with --whole the whole `polydub
+lipsync --transcript` command (process start to exit, alignment included, analysis cached),
+then the baseline again. Until 2026-11-30 the baseline ran inside the bench process after the
+presenter analysis and the render call after it: that in-process baseline measured 20.2 s wall
+/ 30.3 s CPU where the same re-encode as its own process took 15.8 / 23.4 s, which flattered the
+render-call ratio (1.34x then). Both baselines are printed (their spread shows how steady the
+machine was); the ratios use their mean. The render-call ratio compares the re-encode call with
+the render call (both timed inside their process); the whole-command ratio compares process
+start to exit of both.
+
+Fair work: the whole command writes as many frames as the clip has. Its narration is the
+synthesized sentences that fit in the clip, padded with silence to the clip's exact length
+(a longer narration would play frames backwards and write more frames than the baseline),
+and the baseline and the render call mux that same narration.
+
+Each ratio is given in wall time and in CPU time (user + system, all threads of the process),
+with the load average: the machine is shared, and CPU time is the steadier figure. --profile
+prints where the render's CPU time goes per frame (cProfile on the thread's CPU clock,
+cumulative, so the shares overlap where one stage calls another; profiling slows Python-heavy
+stages most).
 
     .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole]
 
@@ -85,8 +99,9 @@ class Clock:
         self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def reencode(src: Path, out: Path, audio: np.ndarray) -> float:
-    """The straight baseline: decoded frames handed to the encoder as they are."""
+def reencode(src: Path, out: Path, audio: np.ndarray, frames: int = 0) -> float:
+    """The straight baseline: decoded frames handed to the encoder as they are (the first
+    `frames` of them when given)."""
     t = time.perf_counter()
     import av
 
@@ -97,16 +112,9 @@ def reencode(src: Path, out: Path, audio: np.ndarray) -> float:
         stream.thread_type = "AUTO"
         for frame in container.decode(stream):
             w.write_frame(frame)
+            if w.frames_written == frames:
+                break
     return time.perf_counter() - t
-
-
-def render(cache: Path, src: Path, out: Path, seconds: float) -> tuple[float, object]:
-    """The whole render call, as the pipeline makes it (engine created, audio given)."""
-    audio, timeline = speech(seconds)
-    t = time.perf_counter()
-    engine = LipSyncEngine(cache)
-    result = engine.render(src, audio, SR, timeline, out)
-    return time.perf_counter() - t, result
 
 
 #: stage -> functions (module file suffix, function name) whose cumulative time it is
@@ -167,48 +175,136 @@ def profile(cache: Path, src: Path, out: Path, seconds: float) -> None:
         print(f"  {stage:14s} {total / n * 1000:6.2f} ms/frame ({total / took * 100:4.1f} %)")
 
 
-def whole_command(tmp: Path, clip: Path, seconds: float) -> None:
-    """`polydub lipsync` with a transcript (analysis cached) over the baseline as a process."""
+def narration_for(tmp: Path, frames: int, fps: Fraction) -> tuple[Path, Path]:
+    """A synthesized narration exactly `frames` frames long (the sentences that fit, then
+    silence) and its transcript: (wav, words.txt)."""
     import tts
-    from pipeline.models import ModelStore
 
     text = ["Clean the filling nozzle at the end of every shift.",
             "Wear gloves and safety glasses before you start."]
-    narration = tts.Synthesizer().synthesize(text * max(1, round(seconds / 6)), "en")
-    wav = media.write_audio(tmp / "narration.wav", narration.audio, narration.sample_rate)
-    (tmp / "words.txt").write_text(" ".join(text * max(1, round(seconds / 6))), encoding="utf-8")
-    store = ModelStore()
+    seconds = frames / float(fps)
+    count = max(1, int(seconds / 3.0))  # a sentence takes about 3.2 s
+    synth = tts.Synthesizer()
+    while True:
+        sentences = [text[i % 2] for i in range(count)]
+        speech_ = synth.synthesize(sentences, "en")
+        rate = speech_.sample_rate
+        if len(speech_.audio) <= seconds * rate or count == 1:
+            break
+        count -= 1
+    n = int(round(seconds * rate))
+    audio = np.zeros(n, np.float32)
+    audio[: min(n, len(speech_.audio))] = speech_.audio[:n]
+    wav = media.write_audio(tmp / "narration.wav", audio, rate)
+    words = tmp / "words.txt"
+    words.write_text(" ".join(sentences), encoding="utf-8")
+    return wav, words
+
+
+def whole_command(tmp: Path, clip: Path, cache: Path, wav: Path, words: Path) -> tuple[float, float, str]:
+    """Wall and CPU seconds of `polydub lipsync` with a transcript (analysis cached), process
+    start to exit, and where they went (`_steps`)."""
+    import shutil
+
     # The command runs the job graph on its data folder, whose runner keeps the engine's
-    # presenter cache in <data>/cache/presenters: the analysis is cached there before timing.
+    # presenter cache in <data>/cache/presenters: the bench's analysis is copied there.
     data = tmp / "data"
-    LipSyncEngine(data / "cache" / "presenters", face_model=store.path("face-landmarker")).analyse(clip)
+    shutil.copytree(cache, data / "cache" / "presenters")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "POLYDUB_DATA_DIR": str(data)}
     cli = [sys.executable, "-c", "from api.cli import main; main()", "lipsync", "--audio", str(wav),
-           "--transcript", str(tmp / "words.txt"), "--presenter", str(clip), "--out", str(tmp / "cli"),
-           "--language", "en"]
-    took, took_cpu = _process_seconds(cli, env)
-    base, base_cpu = _process_seconds([sys.executable, __file__, "--baseline", str(clip), str(wav)], env)
-    print(f"whole command, {len(narration.audio) / narration.sample_rate:.0f} s narration: polydub lipsync "
-          f"{took:.1f} s (CPU {took_cpu:.1f} s), straight re-encode process {base:.1f} s (CPU {base_cpu:.1f} s), "
-          f"ratio {took / base:.2f}x wall, {took_cpu / base_cpu:.2f}x CPU; {_load()}")
+           "--transcript", str(words), "--presenter", str(clip), "--out", str(tmp / "cli"), "--language", "en"]
+    started = time.time()
+    wall, cpu, _ = _process(cli, env)
+    return wall, cpu, _steps(data / "jobs.sqlite", started, wall)
 
 
-def _process_seconds(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall-clock and CPU (user + system, all threads) seconds of one process, start to exit
-    (it must succeed; its output is captured)."""
+def _steps(db: Path, started: float, wall: float) -> str:
+    """Where the whole command's seconds went, from the job's task timestamps."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db) as con:
+            tasks = con.execute("select kind, started, finished from tasks order by started").fetchall()
+    except sqlite3.Error as exc:
+        return f"no task timestamps ({exc})"
+    if not tasks:
+        return "no tasks ran"
+    steps = ", ".join(f"{kind} {finished - begun:.2f} s" for kind, begun, finished in tasks)
+    return (f"start-up (imports, input checks, job stored) {tasks[0][1] - started:.2f} s, {steps}, "
+            f"after the last step (packs copied, exit) {started + wall - tasks[-1][2]:.2f} s")
+
+
+def _child(mode: str, clip: Path, wav: Path, cache: Path, out: Path,
+           frames: int = 0) -> tuple[tuple[float, float, int], tuple[float, float]]:
+    """Run `--child MODE` in a fresh process: ((wall, CPU, frames) of the timed call inside
+    it, (wall, CPU) of the process start to exit). `frames`: the baseline's frame limit."""
+    wall, cpu, text = _process([sys.executable, __file__, "--child", mode, str(clip), str(wav), str(cache), str(out),
+                                str(frames)], {**os.environ, "PYTHONPATH": str(ROOT)})
+    call_wall, call_cpu, frames = text.split()[-3:]
+    return (float(call_wall), float(call_cpu), int(frames)), (wall, cpu)
+
+
+def _process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall-clock and CPU (user + system, all threads) seconds of one process, start to exit,
+    and its standard output (it must succeed)."""
     import resource
     import subprocess
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    if done.returncode:
+        raise SystemExit(f"{cmd[:4]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), done.stdout
+
+
+def child_main(mode: str, clip: Path, wav: Path, cache: Path, out: Path, frames: int = 0) -> None:
+    """The timed call of one fresh process; prints "wall cpu frames"."""
+    audio, _ = media.read_audio(wav, SR)
+    if mode == "baseline":
+        with Clock() as c:
+            reencode(clip, out, audio, frames)
+        frames = media.probe(out).video.frames
+    else:
+        _, timeline = speech(len(audio) / SR)
+        with Clock() as c:
+            result = LipSyncEngine(cache).render(clip, audio, SR, timeline, out)
+        frames = result.frames
+    print(f"{c.wall:.3f} {c.cpu:.3f} {frames}")
 
 
 def _load() -> str:
     return "load average {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min)".format(*os.getloadavg())
+
+
+def compare(label: str, tmp: Path, clip: Path, wav: Path, cache: Path, whole: Path | None = None) -> None:
+    """Baseline, render call, [whole command], baseline again: each a fresh process."""
+    # The render writes a frame per 1/fps of narration: a shorter narration than the clip
+    # (the shared one) is compared with a re-encode of as many frames.
+    info = media.probe(clip).video
+    frames = media.frames_for_duration(len(media.read_audio(wav, SR)[0]) / SR, info.fps)
+    frames = frames if frames < info.frames else 0
+    b1, p1 = _child("baseline", clip, wav, cache, tmp / "plain1.mp4", frames)
+    r, rp = _child("render", clip, wav, cache, tmp / "synced.mp4")
+    if whole is not None:
+        load_before = _load()
+        w = whole_command(tmp, clip, cache, wav, whole)
+    b2, p2 = _child("baseline", clip, wav, cache, tmp / "plain2.mp4", frames)
+    bw, bc = (b1[0] + b2[0]) / 2, (b1[1] + b2[1]) / 2
+    frames = r[2]
+    print(f"{label} ({frames} frames; baseline wrote {b1[2]}):\n"
+          f"  straight re-encode call {b1[0]:.1f} / {b2[0]:.1f} s wall (CPU {b1[1]:.1f} / {b2[1]:.1f} s), "
+          f"as a process {p1[0]:.1f} / {p2[0]:.1f} s (CPU {p1[1]:.1f} / {p2[1]:.1f} s)\n"
+          f"  render call {r[0]:.1f} s wall ({frames / r[0]:.1f} frames/s, CPU {r[1]:.1f} s; process {rp[0]:.1f} s)"
+          f"\n  RENDER-CALL RATIO {r[0] / bw:.2f}x wall, {r[1] / bc:.2f}x CPU; {_load()}")
+    if whole is not None:
+        pw, pc = (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2
+        print(f"  whole polydub lipsync --transcript command {w[0]:.1f} s wall (CPU {w[1]:.1f} s), over the "
+              f"baseline process; its steps (wall): {w[2]}\n"
+              f"  WHOLE-COMMAND RATIO {w[0] / pw:.2f}x wall, {w[1] / pc:.2f}x CPU; "
+              f"load before it {load_before}")
 
 
 def main() -> None:
@@ -217,43 +313,32 @@ def main() -> None:
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/media/presenter_a.mp4")
     parser.add_argument("--profile", action="store_true", help="time per frame per stage")
     parser.add_argument("--whole", action="store_true", help="time the whole polydub lipsync command too")
-    parser.add_argument("--baseline", nargs=2, metavar=("CLIP", "WAV"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=6, metavar=("MODE", "CLIP", "WAV", "CACHE", "OUT", "FRAMES"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.baseline:  # the baseline as its own process (for the whole-command ratio)
-        audio, _ = media.read_audio(args.baseline[1], SR)
-        with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
-            reencode(Path(args.baseline[0]), Path(tmp) / "plain.mp4", audio)
+    if args.child:  # one timed call in a fresh process
+        child_main(args.child[0], *(Path(a) for a in args.child[1:5]), int(args.child[5]))
         return
+    print(f"start: {_load()}")
     with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
         tmp = Path(tmp)
-        clip = make_clip(tmp / "clip720.mp4", args.seconds)
+        fps = Fraction(25)
+        clip = make_clip(tmp / "clip720.mp4", args.seconds, fps=fps)
+        frames = media.probe(clip).video.frames
         LipSyncEngine(tmp / "cache").analyse(clip)  # cached before timing
-        audio, _ = speech(args.seconds)
-        with Clock() as base:
-            reencode(clip, tmp / "plain.mp4", audio)
-        with Clock() as took:
-            _, result = render(tmp / "cache", clip, tmp / "synced.mp4", args.seconds)
-        print(f"720p {args.seconds:.0f} s ({result.frames} frames, renderer {result.renderer}): "
-              f"straight re-encode {base.wall:.1f} s ({result.frames / base.wall:.1f} frames/s, CPU {base.cpu:.1f} s), "
-              f"render call {took.wall:.1f} s ({result.frames / took.wall:.1f} frames/s, CPU {took.cpu:.1f} s); "
-              f"render-call ratio {took.wall / base.wall:.2f}x wall, {took.cpu / base.cpu:.2f}x CPU; {_load()}")
+        words = None
+        if args.whole:
+            wav, words = narration_for(tmp, frames, fps)
+        else:
+            wav = media.write_audio(tmp / "speech.wav", speech(frames / float(fps))[0], SR)
+        compare(f"720p {args.seconds:.0f} s clip, warp renderer", tmp, clip, wav, tmp / "cache", words)
         if args.profile:
             profile(tmp / "cache", clip, tmp / "profiled.mp4", args.seconds)
-        if args.whole:
-            whole_command(tmp, clip, args.seconds)
         shared = SHARED / "presenter_a.mp4"
         if shared.exists() and not args.no_shared:
-            narration, sr = media.read_audio(shared.parent / "narration_en.wav", SR)
-            _, timeline = speech(len(narration) / sr)
-            engine = LipSyncEngine(tmp / "cache")
-            engine.analyse(shared)
-            base = reencode(shared, tmp / "a_plain.mp4", narration)
-            t = time.perf_counter()
-            r = engine.render(shared, narration, sr, timeline, tmp / "a.mp4")
-            took = time.perf_counter() - t
-            print(f"presenter_a.mp4 ({r.width}x{r.height}, {r.frames} frames, renderer {r.renderer}): "
-                  f"render {r.frames / took:.1f} frames/s, straight re-encode {r.frames / base:.1f} frames/s, "
-                  f"render-call ratio {took / base:.2f}x")
+            LipSyncEngine(tmp / "cache").analyse(shared)
+            (tmp / "a").mkdir()
+            compare("presenter_a.mp4", tmp / "a", shared, shared.parent / "narration_en.wav", tmp / "cache")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from lipsync.analysis import (
 )
 from lipsync.errors import MediaError, NoFaceError, RenderError
 from lipsync.mouth import mouth_track
-from lipsync.pipelining import BackgroundStage, prefetch, queue_depth
+from lipsync.pipelining import BackgroundStage, opencv_in_caller_threads, prefetch, queue_depth
 from lipsync.assembly import FrameAssembly
 from lipsync.colour import output_tags
 from lipsync.renderers import Renderer, RenderJob, create_renderer
@@ -215,7 +215,7 @@ class LipSyncEngine:
             # decode ahead in one thread, write back and encode in another (see lipsync.pipelining)
             depth = queue_depth(width * height * 3 // 2)
             decoded = prefetch(seq.planes(int(k) for k in source_indices), depth)
-            with closing(decoded), BackgroundStage(
+            with closing(decoded), opencv_in_caller_threads(), BackgroundStage(
                     lambda result: writer.write_planes(assembly.assemble(result, name)), depth) as encode:
                 for result in engine_renderer.render(job, assembly.inputs(decoded)):
                     encode.put(result)

@@ -59,7 +59,14 @@ class YuvFrame:
     def from_video_frame(cls, frame: av.VideoFrame, matrix: str) -> YuvFrame:
         """Copy a decoded yuv420p frame's planes (no conversion; other formats are reformatted
         to yuv420p with the same matrix and range)."""
-        return cls(frame.to_ndarray(format="yuv420p"), matrix)
+        w, h = frame.width, frame.height
+        if frame.format.name != "yuv420p" or w % 2 or h % 2:
+            return cls(frame.to_ndarray(format="yuv420p"), matrix)
+        # Plane by plane into one array: a third of the time of `to_ndarray`'s concatenation.
+        data = np.empty((h * 3 // 2, w), np.uint8)
+        for dst, plane in zip(_split(data, h, w), frame.planes):
+            np.copyto(dst, _plane_view(plane))
+        return cls(data, matrix)
 
     @classmethod
     def from_rgb(cls, image: np.ndarray, matrix: str) -> YuvFrame:
@@ -72,7 +79,10 @@ class YuvFrame:
 
     def to_video_frame(self) -> av.VideoFrame:
         """A new PyAV frame (the encoder's copy), with the patch written into it."""
-        frame = av.VideoFrame.from_ndarray(self.data, format="yuv420p")
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        # Plane by plane into the frame's buffers: a third of the time of `from_ndarray`.
+        for dst, src in zip(frame.planes, _split(self.data, self.height, self.width)):
+            np.copyto(_plane_view(dst), src)
         if self.patch is not None:
             self.patch.apply(*(_plane_view(p) for p in frame.planes))
         return frame
@@ -153,7 +163,7 @@ def _split(data: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np
 
 def _plane_view(plane) -> np.ndarray:
     """A writable (height, width) view of a PyAV frame plane (rows padded to line_size)."""
-    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    rows = np.frombuffer(plane, np.uint8, count=plane.height * plane.line_size).reshape(plane.height, plane.line_size)
     return rows[:, : plane.width]
 
 

@@ -103,7 +103,8 @@ def _lip_mask(points: np.ndarray, box) -> np.ndarray:
 
 def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     """The colour of the teeth a frame shows between the lips (its brightest, least saturated
-    pixels there), or None when it shows too few to judge."""
+    pixels there: value at or above its 75th percentile, spread at or below its median), as
+    float32 RGB, or None when it shows too few to judge."""
     h, w = image.shape[:2]
     inner = points[LIPS_INNER]
     x0, y0 = np.clip(np.floor(inner.min(0)).astype(int), 0, (w, h))
@@ -111,11 +112,24 @@ def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     box = (x0, y0, x1, y1)
-    inside = image[y0:y1, x0:x1][_polygon_mask(inner, box).astype(bool)].reshape(-1, 3).astype(np.float32)
+    inside = image[y0:y1, x0:x1][_polygon_mask(inner, box).view(bool)]  # (n, 3) uint8
     if len(inside) < 40:
         return None
-    value, spread = inside.max(1), inside.max(1) - inside.min(1)
-    teeth = inside[(value >= np.percentile(value, 75)) & (spread <= np.percentile(spread, 50))]
+    value = inside.max(1)
+    spread = value - inside.min(1)
+    teeth = inside[(value >= _percentile_u8(value, 0.75)) & (spread <= _percentile_u8(spread, 0.5))]
     if len(teeth) < 10 or teeth.mean() < 120:  # a dark mouth: no teeth in sight
         return None
-    return np.median(teeth, axis=0)
+    return np.array([_percentile_u8(teeth[:, c], 0.5) for c in range(3)], np.float32)
+
+
+def _percentile_u8(values: np.ndarray, q: float) -> float:
+    """`np.percentile(values, 100 * q)` (linear interpolation between order statistics) of
+    uint8 values, read off their histogram: a fifth of the time of a sort on a mouth's few
+    thousand pixels, the same numbers (the interpolation weights are exact in binary)."""
+    n = len(values)
+    cum = np.cumsum(np.bincount(values, minlength=256))
+    pos = (n - 1) * q
+    lo = int(pos)
+    a, b = np.searchsorted(cum, [lo, min(lo + 1, n - 1)], side="right")
+    return float(a) + (float(b) - float(a)) * (pos - lo)

@@ -62,3 +62,24 @@ def test_background_stage_works_in_order_and_raises_its_error():
         with BackgroundStage(fail, depth=1) as stage:
             for i in range(10):
                 stage.put(i)
+
+
+def test_opencv_runs_in_the_callers_thread_inside_renders_and_gets_its_count_back():
+    import cv2
+
+    from lipsync.pipelining import opencv_in_caller_threads
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(3)
+    try:
+        with opencv_in_caller_threads():
+            assert cv2.getNumThreads() == 1
+            with opencv_in_caller_threads():  # a second render at once in this process
+                assert cv2.getNumThreads() == 1
+            assert cv2.getNumThreads() == 1  # the first still runs
+        assert cv2.getNumThreads() == 3
+        with pytest.raises(RuntimeError), opencv_in_caller_threads():
+            raise RuntimeError("a failed render")
+        assert cv2.getNumThreads() == 3
+    finally:
+        cv2.setNumThreads(before)

@@ -70,3 +70,23 @@ def test_odd_sized_rgb_is_padded_to_even_planes():
     f = YuvFrame.from_rgb(image, "ITU601")
     assert (f.width, f.height) == (64, 42) and f.data.shape == (63, 64)
     assert np.abs(f.rgb()[:41, :63].astype(int) - 128).max() <= 2
+
+
+@pytest.mark.parametrize("size", [(48, 64), (70, 350)])  # 350: rows padded to PyAV's line alignment
+def test_planes_copied_from_a_decoded_frame_and_back_are_the_frames_samples(size):
+    h, w = size
+    rng = np.random.default_rng(4)
+    source = av.VideoFrame.from_ndarray(rng.integers(16, 236, (h * 3 // 2, w), dtype=np.uint8), format="yuv420p")
+    assert source.planes[1].line_size != source.planes[1].width or w == 64
+    f = YuvFrame.from_video_frame(source, "ITU709")
+    np.testing.assert_array_equal(f.data, source.to_ndarray(format="yuv420p"))
+    back = f.to_video_frame()
+    assert back.format.name == "yuv420p" and (back.width, back.height) == (w, h)
+    np.testing.assert_array_equal(back.to_ndarray(format="yuv420p"), f.data)
+
+
+def test_a_frame_of_another_format_is_converted_to_yuv420p_planes():
+    rng = np.random.default_rng(5)
+    source = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), dtype=np.uint8), format="rgb24")
+    f = YuvFrame.from_video_frame(source, "ITU709")
+    assert f.data.shape == (48, 48) and (f.width, f.height) == (48, 32)
