@@ -32,13 +32,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from lipsync.media import read_audio  # noqa: E402
+from lipsync.media import probe, read_audio  # noqa: E402
 from pipeline.evaluate import envelope_measure, evaluate_sync, words_measure  # noqa: E402
 from pipeline.evaluate.correlation import lag_correlation  # noqa: E402
 from pipeline.evaluate.hearing import hear as judge_hears  # noqa: E402
@@ -50,6 +51,17 @@ TTS_TEXT = {
            "Use luvas e óculos de proteção antes de começar."],
 }
 OTHER = {"narration_en": "tts_en", "tts_en": "narration_en", "tts_pt": "narration_en"}
+
+
+def save_drives(path: Path, drives: dict) -> None:
+    """name -> (samples, rate, timeline) into one .npz (no pickles): `<name>.audio`,
+    `<name>.rate`, `<name>.times` (n, 2) seconds and `<name>.phones` (n,) strings."""
+    arrays = {}
+    for name, (samples, rate, timeline) in drives.items():
+        arrays.update({f"{name}.audio": np.asarray(samples, np.float32), f"{name}.rate": np.int64(rate),
+                       f"{name}.times": np.array([(a, b) for a, b, _ in timeline], np.float64).reshape(-1, 2),
+                       f"{name}.phones": np.array([ph for _, _, ph in timeline], str)})
+    np.savez(path, **arrays)
 
 
 def f(x, fmt="{:+.2f}") -> str:
@@ -111,6 +123,11 @@ def main() -> None:
     parser.add_argument("--no-tts", action="store_true", help="only narration_en.wav")
     parser.add_argument("--no-render", action="store_true", help="only the source footage")
     parser.add_argument("--keep", type=Path, help="keep the renders in this folder")
+    parser.add_argument("--save-drives", type=Path, metavar="NPZ",
+                        help="write each narration and the timeline that drives its renders, then stop "
+                             "(for bench/render_quality_set.py)")
+    parser.add_argument("--renders", type=Path, metavar="DIR",
+                        help="judge the renders in DIR (presenter_<p>_<narration>.mp4) instead of rendering")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if not (args.media / "presenter_a.mp4").exists():
@@ -153,6 +170,9 @@ def main() -> None:
             print(f"the judge's timing of tts_{lang} vs the synthesizer's own (its precision): "
                   f"{words_cols(judge_precision(speech.audio, speech.sample_rate, heard, speech.phonemes))}")
 
+    if args.save_drives:
+        save_drives(args.save_drives, {n: (audios[n][0], audios[n][1], audios[n][3]) for n in narrations})
+        return
     import lipsync
 
     work = tempfile.TemporaryDirectory(prefix="polydub-bench-quality-")
@@ -194,7 +214,12 @@ def main() -> None:
                 s, r, heard, drive = audios[name]
                 out = out_dir / f"presenter_{p}_{name}.mp4"
                 t = time.perf_counter()
-                result = engine.render(args.media / f"presenter_{p}.mp4", s, r, drive, out)
+                if args.renders:  # made elsewhere (another commit's engine) from the same drives
+                    out = args.renders / out.name
+                    result = SimpleNamespace(renderer="given", frames=probe(out).video.frames,
+                                             fps=float(analyses[p].fps))
+                else:
+                    result = engine.render(args.media / f"presenter_{p}.mp4", s, r, drive, out)
                 took = time.perf_counter() - t
                 rep = evaluate_sync(out, (s, r), source=args.media / f"presenter_{p}.mp4", heard_phonemes=heard,
                                     tracker=tracker, workdir=tmp)
