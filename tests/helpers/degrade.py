@@ -130,6 +130,17 @@ def conditions(x: np.ndarray, sr: int, talkers: np.ndarray) -> dict[str, tuple[n
 
 
 # Texts for the degraded-copy checks (tests/tts/test_forced_robust.py, bench/bench_align.py --degraded).
+#: The text spoken and degraded, per language (tests/tts/test_forced_robust.py, test_align_robust.py).
+SPOKEN_TEXT = {
+    "en": ["Check the pressure gauge before you open the main valve.",
+           "Report any damaged equipment to your supervisor, then lock the cabinet.",
+           "Clean the filling nozzle at the end of every shift.",
+           "Wear gloves and safety glasses before you start."],
+    "pt": ["Verifique o manômetro antes de abrir a válvula principal.",
+           "Comunique qualquer equipamento danificado ao supervisor e tranque o armário.",
+           "Limpe o bico de enchimento no fim de cada turno.",
+           "Use luvas e óculos de proteção antes de começar."],
+}
 #: Another text per language: it must be refused on every degraded copy.
 OTHER_TEXT = {
     "en": ["Switch off the power at the wall before you remove the cover.",

@@ -11,20 +11,11 @@ import numpy as np
 import pytest
 
 from tests.helpers import degrade
+from tests.helpers.degrade import SPOKEN_TEXT as TEXT
 from tts.align import align_words
 
 pytestmark = pytest.mark.slow
 
-TEXT = {
-    "en": ["Check the pressure gauge before you open the main valve.",
-           "Report any damaged equipment to your supervisor, then lock the cabinet.",
-           "Clean the filling nozzle at the end of every shift.",
-           "Wear gloves and safety glasses before you start."],
-    "pt": ["Verifique o manômetro antes de abrir a válvula principal.",
-           "Comunique qualquer equipamento danificado ao supervisor e tranque o armário.",
-           "Limpe o bico de enchimento no fim de cada turno.",
-           "Use luvas e óculos de proteção antes de começar."],
-}
 CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("pt", "reverb RT60 0.8 s"), ("pt", "MP3 32 kbit/s"),
          ("pt", "babble 10 dB SNR")]
 #: Measured with bench/bench_align.py --recognised (mean / p95 ms): not yet within the bounds.

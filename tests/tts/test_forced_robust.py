@@ -15,21 +15,12 @@ import numpy as np
 import pytest
 
 from tests.helpers import degrade
+from tests.helpers.degrade import SPOKEN_TEXT as TEXT
 from tts.errors import AlignmentError
 from tts.forced import MAX_MISMATCH, align_text
 
 pytestmark = pytest.mark.slow
 
-TEXT = {
-    "en": ["Check the pressure gauge before you open the main valve.",
-           "Report any damaged equipment to your supervisor, then lock the cabinet.",
-           "Clean the filling nozzle at the end of every shift.",
-           "Wear gloves and safety glasses before you start."],
-    "pt": ["Verifique o manômetro antes de abrir a válvula principal.",
-           "Comunique qualquer equipamento danificado ao supervisor e tranque o armário.",
-           "Limpe o bico de enchimento no fim de cada turno.",
-           "Use luvas e óculos de proteção antes de começar."],
-}
 CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "babble 5 dB SNR", "AAC 32 kbit/s",
               "MP3 32 kbit/s", "telephone 8 kHz", "2 s silence each side", "music bed -12 dB"]
 #: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds.
