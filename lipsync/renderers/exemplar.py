@@ -75,6 +75,8 @@ class ExemplarRenderer:
         # re-encode: not a pixel leak but x264 coding more frames B (-1.2 dB each) where the
         # re-encode codes P; the judge and the test now encode the reference with the
         # render's frame types (`pipeline.evaluate.sync.picture_types`).
+        if not isinstance(follow_jaw, bool):  # a string "False" would read as true
+            raise RenderError(f"follow_jaw must be true or false, not {follow_jaw!r}")
         self.follow_jaw = follow_jaw
         self.max_lip_adjust = max_lip_adjust
 

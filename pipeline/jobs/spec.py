@@ -132,8 +132,7 @@ class JobSpec:
         values["presenters"] = tuple(str(x) for x in presenters)
         values["voices"] = _voices(values.get("voices"))
         values["glossary"] = glossary_mapping(values.get("glossary"))
-        values["renderer_options"] = _str_mapping(values.get("renderer_options"), "renderer_options",
-                                                  "renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
+        values["renderer_options"] = _options(values.get("renderer_options"))
         values["preview"] = _preview(values.get("preview"))
         for flag in ("review", "analyse_only", "accept_truncated", "accept_mixed_language"):
             values[flag] = _flag(values.get(flag, False), flag)
@@ -293,6 +292,20 @@ def _str_mapping(value: Any, name: str, message: str) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise SpecError(message)
     return {str(k): str(v) for k, v in value.items()}
+
+
+def _options(value: Any) -> dict[str, str | bool | int | float]:
+    """Renderer options keep their JSON types (the schema's scalars): `follow_jaw: false` must
+    stay False, not become the string "False", which a renderer would read as true."""
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SpecError("renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
+    for key, option in value.items():
+        if not isinstance(option, (str, bool, int, float)):
+            raise SpecError(f"renderer_options: {key} must be a string, number or true/false, "
+                            f"not {type(option).__name__}")
+    return {str(k): v for k, v in value.items()}
 
 
 def _voices(value: Any) -> dict[str, Any]:

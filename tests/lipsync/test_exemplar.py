@@ -132,3 +132,12 @@ def test_negative_control_a_chin_held_still_fails_the_check(big_photo, monkeypat
     base = edge_row(render(image, lm, lib, follow_jaw=follow_jaw), lm)
     shift = edge_row(render(image, lm, lib, follow_jaw=follow_jaw, wider=WIDER), lm) - base
     assert abs(shift - 0.8 * WIDER * s) >= 0.02 * s, (shift, 0.8 * WIDER * s)
+
+
+def test_follow_jaw_must_be_a_bool():
+    # a job file's option reaching the renderer as the string "False" would turn it on
+    from lipsync.errors import RenderError
+
+    with pytest.raises(RenderError, match="follow_jaw must be true or false"):
+        ExemplarRenderer(follow_jaw="False")
+    assert ExemplarRenderer(follow_jaw=False).follow_jaw is False

@@ -51,6 +51,7 @@ def test_renderer_names_come_from_the_registry():
     ({"review": "maybe"}, "review"),
     ({"languages": ["und"]}, "languages"),
     ({"renderer_options": ["x"]}, "renderer_options"),
+    ({"renderer_options": {"follow_jaw": [False]}}, "renderer_options"),
 ])
 def test_bad_fields_are_one_line_errors_naming_the_field(extra, field):
     with pytest.raises(SpecError) as err:
@@ -91,3 +92,10 @@ def test_bad_glossary_files_say_what_to_write(tmp_path):
     (tmp_path / "g.json").write_text("{nope")
     with pytest.raises(SpecError, match="not valid JSON"):
         read_glossary(tmp_path / "g.json")
+
+
+def test_renderer_options_keep_their_types():
+    # follow_jaw: false must reach the renderer as False; the string "False" reads as true.
+    spec = JobSpec.from_dict({**BASE, "renderer_options": {"follow_jaw": False, "checkpoint": "w.pth", "window": 32}})
+    assert spec.renderer_options == {"follow_jaw": False, "checkpoint": "w.pth", "window": 32}
+    assert spec.renderer_options["follow_jaw"] is False
