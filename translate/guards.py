@@ -1,5 +1,6 @@
 """Checks against the known failure modes of small MT models, on plain strings:
-repetition loops, truncated output, untranslated output."""
+repetition loops, truncated output, untranslated output, letters the model could not spell,
+figures not carried over."""
 
 from __future__ import annotations
 
@@ -60,3 +61,40 @@ def looks_untranslated(source: str, output: str, source_lang: str, target_lang: 
         return True
     heard = guess_language(output)
     return heard is not None and heard == primary(source_lang) and heard != primary(target_lang)
+
+
+#: What a model writes for a letter its vocabulary cannot spell: Bergamot's en->pt model gives
+#: "J'rgen M'ller" for "Jürgen Müller" (its unknown piece decodes as an apostrophe).
+_UNKNOWN_PIECE = "['’`´]"
+#: Currency signs whose loss changes what a sentence says ("£4" read back as "4 euros").
+CURRENCY_SIGNS = "$€£¥₹₩₽₺₴₦₱฿¢"
+_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*(?:[.,]\d+)?")
+
+
+def restore_unknown_letters(source: str, output: str) -> tuple[str, tuple[str, ...]]:
+    """`output` with each word of `source` that holds letters outside ASCII put back where the
+    model wrote it with an apostrophe for some of those letters; and the words put back.
+
+    A word matches only with every ASCII letter as written and every other letter either
+    itself or an apostrophe, with at least one apostrophe: "br'lée" -> "brûlée"."""
+    restored = []
+    for word in sorted({w for w in _WORDS.findall(source) if not w.isascii()}, key=len, reverse=True):
+        piece = "".join(re.escape(ch) if ch.isascii() else f"(?:{re.escape(ch)}|{_UNKNOWN_PIECE})" for ch in word)
+        pattern = re.compile(rf"(?<!\w){piece}(?!\w)")
+        fixed = pattern.sub(lambda m: word if m.group(0) != word else m.group(0), output)
+        if fixed != output:
+            output = fixed
+            restored.append(word)
+    return output, tuple(restored)
+
+
+def changed_figures(source: str, output: str) -> list[str]:
+    """Flags for figures a translation does not carry over: "numbers-changed" when the
+    numbers differ (digits compared, so 1,000.5 and 1.000,5 agree) and "currency-changed:£"
+    for each currency sign of the source missing from the output."""
+    def digits(text: str) -> list[str]:
+        return sorted(re.sub(r"\D", "", n) for n in _NUMBER.findall(text))
+
+    flags = ["numbers-changed"] if digits(source) != digits(output) else []
+    flags += [f"currency-changed:{sign}" for sign in CURRENCY_SIGNS if sign in source and sign not in output]
+    return flags

@@ -15,7 +15,8 @@ from translate.detect import identify, in_context, script_language
 from translate.mixed import check_writing_systems
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
-from translate.guards import collapse_repetition, looks_truncated, looks_untranslated
+from translate.guards import (changed_figures, collapse_repetition, looks_truncated, looks_untranslated,
+                              restore_unknown_letters)
 from translate.languages import IDENTIFIED, NAMES, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
 from translate.segment import split_long
@@ -284,7 +285,9 @@ class Translator:
             text, lost = Glossary.restore(out, protected)
             applied.extend((s.id, slot.term.source) for slot in protected.slots)
             text, looped = collapse_repetition(text)
+            text, respelled = restore_unknown_letters(s.text, text)
             flags.extend(["split"] * split + ["repetition"] * looped)
+            flags.extend(f"respelled:{word}" for word in respelled)
             if lost:
                 dropped.extend((s.id, t.source) for t in lost)
                 flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
@@ -347,6 +350,7 @@ def _checks(source_text: str, text: str, source: str, resolved: str, pivot: bool
         flags.append("possibly-truncated")
     if looks_untranslated(source_text, text, source, resolved):
         flags.append("untranslated")
+    flags.extend(changed_figures(source_text, text))
     if pivot:
         flags.append(f"pivot:{PIVOT}")
     return flags
