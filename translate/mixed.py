@@ -46,9 +46,9 @@ def check_given_language(doc: SourceDocument, *, accept_mixed_language: bool = F
     accept = (f", or give --accept-mixed-language (job field accept_mixed_language) to translate "
               f"{_lines(latin)} as {doc.language} anyway" if latin else "")
     raise MixedLanguageError(
-        f"the source language is given as {doc.language}, but {parts}; leave the source language out "
-        f"(no --source-lang or source_language) so each line is translated from its own language, or translate those lines "
-        f"in the script{accept}")
+        f"the source language is given as {doc.language}, but {parts}; translate those lines in the script, "
+        f"leave the source language out (no --source-lang or source_language) so each line is translated "
+        f"from its own language (that needs a model from it){accept}")
 
 
 def other_language_lines(doc: SourceDocument) -> list[tuple[int, str, bool]]:

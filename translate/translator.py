@@ -376,7 +376,8 @@ def _untranslatable_message(missing: dict[str, list[int]], source: str, target: 
     return (f"the script mixes languages and no model translates {'; '.join(parts)} into {target} "
             f"(available pairs: {available}); translate those lines in the script"
             + (", add a model with `polydub models import PATH`, or read the whole script as "
-               f"{source} (--source-lang {source} --accept-mixed-language)" if as_source
+               f"{source} (--source-lang {source} --accept-mixed-language; in a job file or the API "
+               f"source_language: {source} and accept_mixed_language: true)" if as_source
                else " or add a model with `polydub models import PATH`"))
 
 
