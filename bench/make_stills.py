@@ -9,7 +9,12 @@ spoken, on the built-in astronaut presenter (public domain) speaking English TTS
 (run it from that version's checkout with its output redirected there, or copy that version's
 docs/stills/astronaut_mouths.png there); the close-ups are then also written as source | before |
 after (astronaut_mouths_before_after.png). The render is deterministic, so both runs pick the
-same frames. The sheets are written at 5 bits per channel to keep the repository small.
+same frames. `--keep-before SHEET`: take the before column from an earlier source | before |
+after sheet instead (so "before" keeps meaning the same older version across regenerations):
+
+    .venv/bin/python bench/make_stills.py --keep-before /tmp/astronaut_mouths_before_after.png
+
+The sheets are written at 5 bits per channel to keep the repository small.
 """
 
 from __future__ import annotations
@@ -33,10 +38,9 @@ TEXT = ["Open the valve, then move the blue lever back.", "Wait five minutes."]
 WANTED = ("a", "ɔ", "m", "iː", "uː", "f", "v", "b")
 
 
-def before_after(close: list[np.ndarray], phones: list[str], before: Path) -> np.ndarray:
+def before_after(close: list[np.ndarray], phones: list[str], old: np.ndarray) -> np.ndarray:
     """Rows of source | before | after from this run's close-ups and an earlier run's sheet
-    (the same layout: a 30 px header, then source | rendered)."""
-    old = cv2.cvtColor(cv2.imread(str(before / "astronaut_mouths.png")), cv2.COLOR_BGR2RGB)
+    `old` (RGB uint8, the same layout: a 30 px header, then source | rendered)."""
     rows, top = [], 0
     for pair, phone in zip(close, phones):
         h, half = pair.shape[0], pair.shape[1] // 2
@@ -58,7 +62,15 @@ def write_still(path: Path, rgb: np.ndarray) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", type=Path, help="folder with an earlier run's astronaut_mouths.png")
+    parser.add_argument("--keep-before", type=Path,
+                        help="an earlier astronaut_mouths_before_after.png whose before column to keep")
     args = parser.parse_args()
+    old = None  # the earlier sheet as source | rendered, read before this run overwrites it
+    if args.before is not None:
+        old = cv2.cvtColor(cv2.imread(str(args.before / "astronaut_mouths.png")), cv2.COLOR_BGR2RGB)
+    elif args.keep_before is not None:
+        sheet = cv2.cvtColor(cv2.imread(str(args.keep_before)), cv2.COLOR_BGR2RGB)
+        old = sheet[:, :2 * (sheet.shape[1] // 3)]  # its source | before columns
     out_dir = ROOT / "docs" / "stills"
     out_dir.mkdir(parents=True, exist_ok=True)
     speech = Synthesizer().synthesize(TEXT, "en")
@@ -96,9 +108,9 @@ def main() -> None:
         sheet = np.vstack(tiles[:6])
         write_still(out_dir / "astronaut_phonemes.png", sheet)
         write_still(out_dir / "astronaut_mouths.png", np.vstack(close[:6]))
-        if args.before is not None:
+        if old is not None:
             write_still(out_dir / "astronaut_mouths_before_after.png",
-                        before_after(close[:6], [p for _, p in sorted(picks.items())][:6], args.before))
+                        before_after(close[:6], [p for _, p in sorted(picks.items())][:6], old))
         print(f"renderer {result.renderer}; phonemes {[p for _, p in sorted(picks.items())][:6]}; "
               f"wrote {out_dir / 'astronaut_phonemes.png'} and {out_dir / 'astronaut_mouths.png'}")
 

@@ -5,13 +5,14 @@ the new opening hanging from the moved upper lip, its lower teeth standing on th
 lip (so upper teeth move with the upper lip, lower teeth with the jaw), each column of the
 mouth mapped on its own (a mesh whose rows follow the lip curves); both darken towards their
 translucent biting edges, and the lower row stays in the upper lip's shadow and shows only
-its front teeth. Where it shows none, the interior is built: a cavity with depth (its wet rim
-lit, the throat darkest at the centre), an upper and a lower row of teeth with per-tooth
-brightness and gaps, a tongue, all with a fixed grain that moves with the mouth (so it does
-not flicker). Rounded vowels hide the teeth (`teeth_shown`) and the lips that meet beside a
-pout's hole are painted as lip (`shaping.paint_pursed_sides`). The interior is blended in
-with an alpha feathered across the inner-lip contour, a few pixels scaled to the mouth width,
-so the lip edge is soft as in a photo.
+its front teeth; where the rows overlap (a narrow opening such as /f/ /v/'s, the lower lip
+against the upper teeth) the upper row is in front. Where it shows none, the interior is
+built: a cavity with depth (its wet rim lit, the throat darkest at the centre), an upper and a
+lower row of teeth with per-tooth brightness and gaps, a tongue, all with a fixed grain that
+moves with the mouth (so it does not flicker). Rounded vowels hide the teeth (`teeth_shown`)
+and the lips that meet beside a pout's hole are painted as lip (`shaping.paint_pursed_sides`).
+The interior is blended in with an alpha feathered across the inner-lip contour, a few pixels
+scaled to the mouth width, so the lip edge is soft as in a photo.
 
 The shading figures (cavity and tongue brightness, tooth gaps, row heights) are tuned by eye on
 the README stills and against the judge's texture measure (`bench/bench_mouth_texture.py`:
@@ -337,7 +338,8 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
                       du: np.ndarray, dl: np.ndarray, rounding: float) -> np.ndarray:
     """`colour` with the source's own teeth (`seen`: `_photo_teeth`) laid over it: a pixel `du`
     below the moved upper lip reads the source `du` below its own upper lip (same position along
-    the mouth); one `dl` above the moved lower lip reads the source `dl` above its lower lip."""
+    the mouth); one `dl` above the moved lower lip reads the source `dl` above its lower lip.
+    Where the two rows overlap, the upper one is in front."""
     src = _Geometry.of(source_points)
     (bx0, by0, bx1, by1), alpha = seen
     curves = (src.upper(along).astype(np.float32), src.lower(along).astype(np.float32))
@@ -345,8 +347,12 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
     edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
     hide = teeth_shown(rounding)
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
+    # The lower row first, the upper over it: where the rows overlap (an opening smaller than the
+    # photo's, down to /f/ /v/'s slit, where the lower lip meets the upper teeth) the upper
+    # incisors stand in front, as in a normal overbite. Laid the other way, the lower row, dimmed
+    # and shaded to its biting edge, covered a labiodental's whole slit as a grey line.
     rows = ((du, UPPER_SHARE, 1.0, PHOTO_UPPER_TEETH_DIM), (dl, 1 - UPPER_SHARE, -1.0, PHOTO_LOWER_TEETH_DIM))
-    for row, (depth, share, sign, dim) in enumerate(rows):
+    for row, (depth, share, sign, dim) in ((1, rows[1]), (0, rows[0])):
         band = (share * hide) * gap
         if not (band > 1.0).any():  # no row a pixel tall anywhere: nothing to lay
             continue

@@ -105,3 +105,23 @@ def test_the_inner_lip_edge_is_feathered_a_few_pixels_scaled_to_the_mouth():
     assert 2 <= fade_px(40) <= 6  # an 80 px mouth: a few pixels, not a hard edge, not a smear
     assert fade_px(120) > fade_px(40)  # wider for a wider mouth
     assert fade_px(40, sigma=0.05) <= 1  # negative control: an unfeathered polygon is a hard edge
+
+
+def test_a_labiodental_slit_shows_the_photos_upper_teeth_not_a_grey_line():
+    # /f/ /v/: the lower lip rises against the upper teeth and leaves a slit ~3.5 px tall (of a
+    # 12 px gap). The slit must show the photo's upper teeth (warm, as bright as in the photo),
+    # not its lower row dimmed and shaded to the biting edge, which read as a grey line.
+    def slit(teeth: bool) -> np.ndarray:
+        image, points = photo(teeth=teeth)
+        moved = opened(points, drop=-8.5, lift=0.0)
+        crop = np.full(image.shape, LIP, np.float32)  # the warped lips: every teeth pixel is painted
+        out = paint_textured_interior(crop, moved, np.array(LIP, np.float32), Grain.make(), source=image,
+                                      source_points=points)
+        top, bottom = moved[13, 1], moved[14, 1]
+        assert 3 <= bottom - top <= 4
+        return out[int(top) + 1:int(bottom) + 1, 96:104].mean((0, 1))
+
+    strip = slit(teeth=True)
+    assert np.abs(strip - UPPER_TEETH).max() < 25  # the photo's upper teeth, about as bright
+    assert strip[0] > strip[2]  # warm: the upper row, not the (cool) lower one
+    assert slit(teeth=False).max() < 110  # control: a photo without teeth shows a dark slit
