@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Track the mouth with dlib's 68-point predictor and correlate its opening with the "
                     "opening the heard words require (recogniser + phonemes) and with the speech "
                     "envelope, each at its lag of best correlation. With --source, also compare with a "
-                    "plain re-encode of the source: mouth movement, upper-face PSNR, seam, ghosting.")
+                    "plain re-encode of the source: mouth movement, upper-face PSNR, the band beside the face, seam.")
     s.add_argument("video", type=Path, metavar="VIDEO", help="the video to judge (usually a render)")
     s.add_argument("--audio", type=Path, metavar="A",
                    help="judge against this audio instead of the video's own track (e.g. another narration)")
