@@ -160,7 +160,12 @@ class Translator:
         check_writing_systems(sentences, source)
         languages = {_segment_language(s, source) for s in sentences}
         if any(same_language(lang, source) for lang in languages) and not same_language(source, requested):
-            self.route(source, requested)  # the script's own language: the detailed message
+            try:
+                self.route(source, requested)  # the script's own language: the detailed message
+            except UnsupportedPairError as exc:
+                if len(languages) < 2:
+                    raise
+                raise UnsupportedPairError(f"{exc}; {_mixed_lines(sentences, source)}") from None
         missing: dict[str, list[int]] = {}
         own_script = False  # a missing line in another writing system cannot be read as `source`
         for s in sentences:
@@ -379,6 +384,24 @@ def _untranslatable_message(missing: dict[str, list[int]], source: str, target: 
                f"{source} (--source-lang {source} --accept-mixed-language; in a job file or the API "
                f"source_language: {source} and accept_mixed_language: true)" if as_source
                else " or add a model with `polydub models import PATH`"))
+
+
+def _mixed_lines(sentences: Sequence[Sentence], source: str) -> str:
+    """Which script lines read as which language, for a mixed script whose main language has no
+    model: "the script mixes languages: line 1 reads as French (fr), line 2 as English (en)"."""
+    by_language: dict[str, list[int]] = {}
+    for s in sentences:
+        if s.text.strip():
+            by_language.setdefault(_segment_language(s, source), []).append(s.line)
+    parts = []
+    for i, (lang, lines) in enumerate(sorted(by_language.items(), key=lambda kv: min(kv[1]))):
+        known = sorted(set(lines))
+        verb = "as" if i else ("reads as" if len(known) == 1 else "read as")
+        parts.append(f"{'line' if len(known) == 1 else 'lines'} {', '.join(map(str, known))} {verb} "
+                     f"{_name(lang)} ({lang})")
+    return ("the script mixes languages: " + ", ".join(parts) + "; to read it all as one of them, give that "
+            "language with --source-lang and --accept-mixed-language (job fields source_language, "
+            "accept_mixed_language)")
 
 
 def _name(tag: str) -> str:

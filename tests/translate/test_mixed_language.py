@@ -94,3 +94,22 @@ def test_a_given_source_language_does_not_swallow_a_line_in_another_writing_syst
     # Control: the same script in Latin letters only passes the check.
     Translator().check(read_source(text.replace("اغسل يديك قبل البدء.", "Wash your hands first."), language="en"),
                        "en", "pt")
+
+
+def test_a_detected_main_language_without_a_model_names_the_lines_of_each_language():
+    # A new user's English script whose first line (full of French loanwords) read as French:
+    # the script's language came out French, which no model here translates; the message
+    # says which lines read as what, not only "no model translates fr->pt".
+    from translate.source import Sentence
+
+    sentences = [Sentence("s1", "Demandez à José au café la crème brûlée du jour.", 0, line=1, language="fr"),
+                 Sentence("s2", "The kit costs four pounds in the shop downstairs.", 1, line=2, language="en")]
+    translator = Translator(engines=_engines(("en", "pt")), bundled=False)
+    with pytest.raises(UnsupportedPairError) as err:
+        translator.check(sentences, "fr", "pt")
+    message = str(err.value)
+    assert "no model translates fr->pt" in message and "\n" not in message
+    assert "line 1 reads as French (fr), line 2 as English (en)" in message and "--accept-mixed-language" in message
+    with pytest.raises(UnsupportedPairError) as alone:  # control: one language, the plain message
+        translator.check(sentences[:1], "fr", "pt")
+    assert "mixes" not in str(alone.value)
