@@ -3,7 +3,7 @@ without a word.
 
     segment_report(doc, translation) -> [
         {"line": 3, "id": "s2", "text": "Wear your helmet...", "language": "en",
-         "outcome": "translated", "from": "en"},
+         "outcome": "translated", "from": "en", "check": ["currency-changed:£"]},
         {"line": 4, "id": "s3", "text": "...", "language": "ar", "outcome": "translated", "from": "ar"},
         {"line": 6, "id": "s5", "text": "...", "language": "pt", "outcome": "kept",
          "reason": "already in the target language"},
@@ -16,6 +16,17 @@ without a word.
 from __future__ import annotations
 
 from typing import Any
+
+#: Translation flags (translate.translator) that ask a person to check the sentence: the
+#: manifest lists them under "check", and the translate step logs a warning.
+CHECK_FLAGS = ("respelled:", "currency-changed:", "numbers-changed", "possibly-truncated", "untranslated",
+               "repetition", "glossary-dropped:")
+
+
+def to_check(flags) -> list[str]:
+    """The flags among `flags` that ask for a check (`CHECK_FLAGS`), in order."""
+    return [f for f in flags if f.startswith(CHECK_FLAGS)]
+
 
 # Translation flags (translate.translator) that change what became of a sentence.
 _KEPT = {"already-in-target-language": "already in the target language",
@@ -32,7 +43,9 @@ def segment_report(doc, translation=None) -> list[dict[str, Any]]:
     translated yet). Sentence entries carry "id", "line", "text" and "language" (the
     sentence's identified language, else the script's), and "identified_as" when the
     script's language was given, mixed languages were accepted and the sentence was
-    identified as another language (it was translated as the script's)."""
+    identified as another language (it was translated as the script's); a translated sentence
+    whose translation asks for a check (`CHECK_FLAGS`: a respelled name, a lost currency sign,
+    a changed number...) carries "check" with those flags."""
     done = {s.id: s for s in translation.sentences} if translation is not None else {}
     out: list[dict[str, Any]] = []
     for block in doc.blocks:
@@ -43,6 +56,9 @@ def segment_report(doc, translation=None) -> list[dict[str, Any]]:
             entry: dict[str, Any] = {"line": sentence.line, "id": sentence.id, "text": sentence.text,
                                      "language": sentence.language or doc.language}
             entry.update(_outcome(done.get(sentence.id), translation, doc.language))
+            check = to_check(done[sentence.id].flags) if sentence.id in done else []
+            if check and entry.get("outcome") == "translated":
+                entry["check"] = check
             heard = _mismatch(done.get(sentence.id))
             if heard:  # read as the given source language although it reads as another (accepted)
                 entry["identified_as"] = heard

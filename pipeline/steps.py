@@ -131,9 +131,16 @@ def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_lang
                      glossary: Mapping[str, Any] | None = None, provided: Mapping[str, Path] | None = None):
     """The document's sentences in `target_language` (identity when it is the source's), with
     the glossary's terms and provided translations ({pair or name: file}) winning over MT."""
+    from pipeline.segments import to_check
+
     translator = toolkit.translator_for(glossary, provided)
     with wrap_leaf_errors():
-        return translator.translate(doc, source_language or doc.language, target_language)
+        result = translator.translate(doc, source_language or doc.language, target_language)
+    flagged = [(s.id, to_check(s.flags)) for s in result.sentences if to_check(s.flags)]
+    if flagged:  # could be wrong: said, and listed under "check" in the manifest
+        log.warning("%s: %d sentence(s) to check: %s", result.target_language, len(flagged),
+                    "; ".join(f"{sid} {', '.join(flags)}" for sid, flags in flagged))
+    return result
 
 
 def provided_translations(path: str | Path, source: str, target: str) -> dict[str, Path]:

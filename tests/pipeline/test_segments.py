@@ -57,3 +57,18 @@ def test_a_line_read_as_the_given_language_says_what_it_was_identified_as():
     report = segment_report(doc, Translator(engines=[engine], bundled=False).translate(doc, "en", "pt"))
     assert [(e["line"], e["language"], e.get("identified_as")) for e in report] == [(1, "en", None), (3, "en", "fr")]
     assert report[1]["outcome"] == "translated" and report[1]["from"] == "en"
+
+
+def test_a_translation_that_asks_for_a_check_says_so_in_the_manifest():
+    # An engine that drops the pound sign and cannot spell ü, as the bundled en->pt model does.
+    engine = fake_engine("en", "pt", lambda t: t.replace("£", "").replace("ü", "'"), "en-pt")
+    doc = read_source("The kit costs £4 in the shop.\n\nGive the kit to Jürgen Müller at the desk.\n")
+    report = segment_report(doc, Translator(engines=[engine], bundled=False).translate(doc, "en", "pt"))
+    price, names = (e.get("check", []) for e in report)
+    assert "currency-changed:£" in price and {"respelled:Jürgen", "respelled:Müller"} <= set(names)
+    # control: an engine that keeps the sign and the letters leaves neither to check (the fake
+    # engine's English output is still flagged "untranslated")
+    same = fake_engine("en", "pt", lambda t: t, "en-pt")
+    checks = [c for e in segment_report(doc, Translator(engines=[same], bundled=False).translate(doc, "en", "pt"))
+              for c in e.get("check", [])]
+    assert checks and not any(c.startswith(("currency", "respelled")) for c in checks)
