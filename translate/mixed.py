@@ -16,7 +16,7 @@ in another language's writing system count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from translate.detect import identify, in_context, script_language
 from translate.errors import MixedLanguageError, UnsupportedPairError
@@ -85,6 +85,41 @@ def check_writing_systems(sentences: Sequence[Sentence], source: str) -> None:
         raise UnsupportedPairError(
             f"the source language is given as {source}, but {parts} cannot be {source}; leave the source "
             "language out so each line is translated from its own language, or translate those lines in the script")
+
+
+def untranslatable_message(missing: dict[str, list[int]], source: str, target: str,
+                           pairs: tuple[tuple[str, str], ...], *, as_source: bool) -> str:
+    """One line: which script lines are in which language that no model translates.
+    `as_source`: they share the source's writing system, so they could be read as `source`."""
+    parts = []
+    for lang, lines in sorted(missing.items()):
+        known = sorted({n for n in lines if n})
+        where = ("line " if len(known) == 1 else "lines ") + ", ".join(map(str, known)) if known else "some sentences"
+        parts.append(f"{where} in {_name(lang)} ({lang})")
+    available = ", ".join(f"{a}->{b}" for a, b in pairs) or "none"
+    return (f"the script mixes languages and no model translates {'; '.join(parts)} into {target} "
+            f"(available pairs: {available}); translate those lines in the script"
+            + (", add a model with `polydub models import PATH`, or read the whole script as "
+               f"{source} (--source-lang {source} --accept-mixed-language; in a job file or the API "
+               f"source_language: {source} and accept_mixed_language: true)" if as_source
+               else " or add a model with `polydub models import PATH`"))
+
+
+def mixed_lines(lines_and_languages: Iterable[tuple[int, str]]) -> str:
+    """Which script lines read as which language, for a mixed script whose main language has no
+    model: "the script mixes languages: line 1 reads as French (fr), line 2 as English (en)"."""
+    by_language: dict[str, list[int]] = {}
+    for line, lang in lines_and_languages:
+        by_language.setdefault(lang, []).append(line)
+    parts = []
+    for i, (lang, lines) in enumerate(sorted(by_language.items(), key=lambda kv: min(kv[1]))):
+        known = sorted(set(lines))
+        verb = "as" if i else ("reads as" if len(known) == 1 else "read as")
+        parts.append(f"{'line' if len(known) == 1 else 'lines'} {', '.join(map(str, known))} {verb} "
+                     f"{_name(lang)} ({lang})")
+    return ("the script mixes languages: " + ", ".join(parts) + "; to read it all as one of them, give that "
+            "language with --source-lang and --accept-mixed-language (job fields source_language, "
+            "accept_mixed_language)")
 
 
 def _lines(numbers: list[int]) -> str:

@@ -12,12 +12,12 @@ from pathlib import Path
 from translate.backends import Engine, ModelSpec, backend_kinds, discover, pair_from_key
 from translate.backends.bergamot import bundled_models_dir
 from translate.detect import identify, in_context, script_language
-from translate.mixed import check_writing_systems
+from translate.mixed import check_writing_systems, mixed_lines, untranslatable_message
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
 from translate.guards import (changed_figures, collapse_repetition, looks_truncated, looks_untranslated,
                               restore_unknown_letters)
-from translate.languages import IDENTIFIED, NAMES, normalize, primary, resolve, same_language
+from translate.languages import IDENTIFIED, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
 from translate.segment import split_long
 from translate.source import Sentence, SourceDocument
@@ -165,7 +165,8 @@ class Translator:
             except UnsupportedPairError as exc:
                 if len(languages) < 2:
                     raise
-                raise UnsupportedPairError(f"{exc}; {_mixed_lines(sentences, source)}") from None
+                said = mixed_lines((s.line, _segment_language(s, source)) for s in sentences if s.text.strip())
+                raise UnsupportedPairError(f"{exc}; {said}") from None
         missing: dict[str, list[int]] = {}
         own_script = False  # a missing line in another writing system cannot be read as `source`
         for s in sentences:
@@ -178,7 +179,7 @@ class Translator:
                 missing.setdefault(lang, []).append(s.line)
                 own_script = own_script or script_language(s.text) is not None
         if missing:
-            raise UnsupportedPairError(_untranslatable_message(missing, source, requested, self.pairs,
+            raise UnsupportedPairError(untranslatable_message(missing, source, requested, self.pairs,
                                                                as_source=not own_script))
 
     def translate(self, doc_or_sentences: SourceDocument | Sequence[Sentence] | Sequence[str],
@@ -366,46 +367,6 @@ def _segment_language(sentence: Sentence, source: str) -> str:
     if sentence.language and not same_language(sentence.language, source):
         return normalize(sentence.language)
     return source
-
-
-def _untranslatable_message(missing: dict[str, list[int]], source: str, target: str,
-                            pairs: tuple[tuple[str, str], ...], *, as_source: bool) -> str:
-    """One line: which script lines are in which language that no model translates.
-    `as_source`: they share the source's writing system, so they could be read as `source`."""
-    parts = []
-    for lang, lines in sorted(missing.items()):
-        known = sorted({n for n in lines if n})
-        where = ("line " if len(known) == 1 else "lines ") + ", ".join(map(str, known)) if known else "some sentences"
-        parts.append(f"{where} in {_name(lang)} ({lang})")
-    available = ", ".join(f"{a}->{b}" for a, b in pairs) or "none"
-    return (f"the script mixes languages and no model translates {'; '.join(parts)} into {target} "
-            f"(available pairs: {available}); translate those lines in the script"
-            + (", add a model with `polydub models import PATH`, or read the whole script as "
-               f"{source} (--source-lang {source} --accept-mixed-language; in a job file or the API "
-               f"source_language: {source} and accept_mixed_language: true)" if as_source
-               else " or add a model with `polydub models import PATH`"))
-
-
-def _mixed_lines(sentences: Sequence[Sentence], source: str) -> str:
-    """Which script lines read as which language, for a mixed script whose main language has no
-    model: "the script mixes languages: line 1 reads as French (fr), line 2 as English (en)"."""
-    by_language: dict[str, list[int]] = {}
-    for s in sentences:
-        if s.text.strip():
-            by_language.setdefault(_segment_language(s, source), []).append(s.line)
-    parts = []
-    for i, (lang, lines) in enumerate(sorted(by_language.items(), key=lambda kv: min(kv[1]))):
-        known = sorted(set(lines))
-        verb = "as" if i else ("reads as" if len(known) == 1 else "read as")
-        parts.append(f"{'line' if len(known) == 1 else 'lines'} {', '.join(map(str, known))} {verb} "
-                     f"{_name(lang)} ({lang})")
-    return ("the script mixes languages: " + ", ".join(parts) + "; to read it all as one of them, give that "
-            "language with --source-lang and --accept-mixed-language (job fields source_language, "
-            "accept_mixed_language)")
-
-
-def _name(tag: str) -> str:
-    return next((name.title() for name, code in NAMES.items() if code == primary(tag)), tag)
 
 
 def _as_sentences(items) -> list[Sentence]:

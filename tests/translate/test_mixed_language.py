@@ -102,14 +102,16 @@ def test_a_detected_main_language_without_a_model_names_the_lines_of_each_langua
     # says which lines read as what, not only "no model translates fr->pt".
     from translate.source import Sentence
 
-    sentences = [Sentence("s1", "Demandez à José au café la crème brûlée du jour.", 0, line=1, language="fr"),
-                 Sentence("s2", "The kit costs four pounds in the shop downstairs.", 1, line=2, language="en")]
+    sentences = [
+        Sentence("s1", "Demandez à José au café la crème brûlée du jour.", 0, line=1, language="fr"),
+        Sentence("s2", "The kit costs four pounds in the shop downstairs.", 1, line=2, language="en")]
     translator = Translator(engines=_engines(("en", "pt")), bundled=False)
     with pytest.raises(UnsupportedPairError) as err:
         translator.check(sentences, "fr", "pt")
     message = str(err.value)
     assert "no model translates fr->pt" in message and "\n" not in message
-    assert "line 1 reads as French (fr), line 2 as English (en)" in message and "--accept-mixed-language" in message
+    assert "line 1 reads as French (fr), line 2 as English (en)" in message
+    assert "--accept-mixed-language" in message
     with pytest.raises(UnsupportedPairError) as alone:  # control: one language, the plain message
         translator.check(sentences[:1], "fr", "pt")
     assert "mixes" not in str(alone.value)

@@ -213,7 +213,8 @@ def test_the_same_words_are_translated_spoken_and_subtitled_with_and_without_emo
 def test_names_keep_their_letters_and_lost_currency_is_flagged(bergamot):
     # The bundled en->pt model cannot spell ü (it writes "J'rgen M'ller") and turns "£4" into
     # "4 euros": the names are put back as written and the sentence is flagged for review.
-    result = bergamot.translate(["Give the report to Jürgen Müller.", "The filter costs £4."], "en", "pt")
+    result = bergamot.translate(["Give the report to Jürgen Müller.", "The filter costs £4."],
+                                "en", "pt")
     names, price = result.sentences
     assert "Jürgen Müller" in names.text and "'" not in names.text
     assert {"respelled:Jürgen", "respelled:Müller"} <= set(names.flags)
