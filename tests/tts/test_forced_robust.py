@@ -26,10 +26,13 @@ CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "bab
 #: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds.
 NOT_YET = {
     ("pt", "babble 5 dB SNR"): "mean 50, p95 316 ms",
+    # Piper's reading varies from call to call, and so does this row: 14 / 33, 17 / 61 and, in a
+    # fresh-clone CI run, 20 / 71 ms: not reliably within the bounds.
+    ("en", "babble 5 dB SNR"): "mean 14-20, p95 33-71 ms depending on Piper's reading",
 }
 #: Right texts refused (bench_align --degraded, worst window over the 0.64 limit). Portuguese's
-#: timeline is off there too (NOT_YET); English's would be within the bounds (14 / 33 ms): a
-#: refusal that costs a usable timeline, not a wrong one.
+#: timeline is off there too (NOT_YET); English's is at the bounds (NOT_YET). English's score
+#: also varies with the reading: accepted in one CI run.
 REFUSED = {("en", "babble 5 dB SNR"): "0.67 > 0.64", ("pt", "babble 5 dB SNR"): "0.65 > 0.64"}
 
 
