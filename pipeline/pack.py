@@ -9,7 +9,6 @@ the source script (`pipeline.segments.segment_report`)."""
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.atomic import write_text_atomic
+from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.subtitles import layout_cues, to_srt, to_vtt
 
 MANIFEST_VERSION = 1
@@ -133,15 +132,13 @@ def write_pack(
 
 
 def zip_folder(folder: Path, zip_path: Path) -> Path:
-    """Zip a folder (entries relative to it), atomically."""
-    tmp = zip_path.with_name(zip_path.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    """Zip a folder (entries relative to it), whole or not at all (`atomic_path`)."""
+    with atomic_path(zip_path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 # Videos and audio are compressed already: store them.
                 kind = zipfile.ZIP_STORED if path.suffix in {".mp4", ".m4a", ".zip"} else zipfile.ZIP_DEFLATED
                 zf.write(path, path.relative_to(folder).as_posix(), compress_type=kind)
-    os.replace(tmp, zip_path)
     return zip_path
 
 

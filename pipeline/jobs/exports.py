@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from pipeline.atomic import atomic_path
 from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, safe_arcname
 from pipeline.jobs.capabilities import normalize_tag
@@ -102,8 +102,7 @@ class Exports:
         out = self.folder / f"{job_id}.{stamp}.zip"
         if out.exists():
             return out
-        tmp = out.with_suffix(".part")
-        with zipfile.ZipFile(tmp, "w") as zf:
+        with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w") as zf:
             for t in packs:
                 folder = folders[t["name"]]
                 for f in sorted(folder.rglob("*")):
@@ -113,9 +112,8 @@ class Exports:
                                  else zipfile.ZIP_DEFLATED)
             zf.writestr("job.json", json.dumps({"id": job_id, "name": job["name"], "spec": job["spec"],
                                                 "presenters": job["labels"]}, indent=1, ensure_ascii=False))
-        for old in self.folder.glob(f"{job_id}.*.zip"):
-            old.unlink(missing_ok=True)
-        os.replace(tmp, out)
+            for old in self.folder.glob(f"{job_id}.*.zip"):  # earlier exports (not this temporary)
+                old.unlink(missing_ok=True)
         return out
 
     def poster_path(self, job_id: str, presenter: str) -> Path:

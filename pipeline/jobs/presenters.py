@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.atomic import atomic_path
 from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, safe_name
 from pipeline.jobs.keys import TaskKey
@@ -108,8 +109,8 @@ class PresenterLibrary:
         key, info = self.add_input(path, name, want="video", move=move)
         thumb = self.thumbnailer(self.artifacts.input_file(key))
         if thumb:
-            (self.artifacts.path(key) / "thumbnail.jpg.part").write_bytes(thumb)
-            os.replace(self.artifacts.path(key) / "thumbnail.jpg.part", self.artifacts.path(key) / "thumbnail.jpg")
+            with atomic_path(self.artifacts.path(key) / "thumbnail.jpg") as tmp:
+                tmp.write_bytes(thumb)
         pid = self.store.add_presenter(safe_name(name), key, consent_by.strip(), info)
         if analyse:
             job_id = self.submit(JobSpec(languages=(), presenters=(pid,), analyse_only=True,
