@@ -133,6 +133,7 @@ def test_two_commands_copying_one_pack_file_at_once_each_land_whole(tmp_path, mo
     import threading
 
     from api.cli import jobrun
+    from tests.helpers.waiting import held_in_background
 
     big, small = tmp_path / "big.mp4", tmp_path / "small.mp4"
     big.write_bytes(b"a" * 200_000)
@@ -154,22 +155,8 @@ def test_two_commands_copying_one_pack_file_at_once_each_land_whole(tmp_path, mo
         return dst
 
     monkeypatch.setattr(shutil, "copyfile", slow_copy)
-    errors: list[BaseException] = []
-
-    def first():
-        try:
-            jobrun._copy(big, dest)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    assert halfway.wait(10)
-    try:
+    with held_in_background(lambda: jobrun._copy(big, dest), halfway, second_done):
         jobrun._copy(small, dest)
         assert dest.read_bytes() == small.read_bytes()  # a reader sees a whole file meanwhile
-    finally:
-        second_done.set()
-        thread.join(10)
-    assert not errors and dest.read_bytes() == big.read_bytes()
+    assert dest.read_bytes() == big.read_bytes()
     assert sorted(p.name for p in dest.parent.iterdir()) == ["ana.mp4"]

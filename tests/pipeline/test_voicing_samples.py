@@ -15,7 +15,7 @@ from pipeline.errors import InputError
 from pipeline.voicing import PresenterVoices
 from pipeline.voicing_samples import SampleFiles, SampleWarmer, candidates, warm_samples
 from tests.helpers.voices import CountingSynth, OneSpeakerEncoder
-from tests.helpers.waiting import wait_for
+from tests.helpers.waiting import held_in_background, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -117,25 +117,10 @@ def test_two_writers_of_one_sample_never_collide_and_a_reader_sees_a_whole_file(
 
     monkeypatch.setattr(soundfile, "write", held_write)
     long, short = np.full(48000, 0.25, np.float32), np.full(24000, -0.5, np.float32)
-    errors: list[BaseException] = []
-
-    def write_long():
-        try:
-            files.write_audio("voice-x", long, 24000)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    first = threading.Thread(target=write_long)
-    first.start()
-    assert halfway.wait(30)
-    try:
+    with held_in_background(lambda: files.write_audio("voice-x", long, 24000), halfway, second_done, 30):
         files.write_audio("voice-x", short, 24000)
         audio, _ = files.read_audio("voice-x")
         assert len(audio) == 24000  # the reader sees the second writer's whole file, not half the first
-    finally:
-        second_done.set()
-        first.join(30)
-    assert errors == []
     audio, rate = files.read_audio("voice-x")
     assert rate == 24000 and len(audio) == 48000 and np.allclose(audio, 0.25, atol=1e-4)
     assert [p.name for p in (tmp_path / "samples").iterdir()] == ["voice-x.wav"]
