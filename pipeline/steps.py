@@ -136,7 +136,7 @@ def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_lang
     translator = toolkit.translator_for(glossary, provided)
     with wrap_leaf_errors():
         result = translator.translate(doc, source_language or doc.language, target_language)
-    flagged = [(s.id, to_check(s.flags)) for s in result.sentences if to_check(s.flags)]
+    flagged = [(s.id, check) for s in result.sentences if (check := to_check(s.flags))]
     if flagged:  # could be wrong: said, and listed under "check" in the manifest
         log.warning("%s: %d sentence(s) to check: %s", result.target_language, len(flagged),
                     "; ".join(f"{sid} {', '.join(flags)}" for sid, flags in flagged))
