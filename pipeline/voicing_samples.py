@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,9 +185,7 @@ class SampleWarmer:
         """{state: idle, warming, ready or failed; done, total: samples; current: "voice
         (language)" last made; failed: ["voice (language): why"]; seconds: when ready}."""
         with self._lock:
-            s = self._status
-            return {"state": s.state, "done": s.done, "total": s.total, "current": s.current,
-                    "failed": list(s.failed), "seconds": s.seconds}
+            return asdict(self._status)  # a copy (its failed list too)
 
     def _set(self, **values: Any) -> None:
         with self._lock:
