@@ -216,8 +216,9 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
               language: str | None = None, transcript: str | None = None):
     """Speech timings for a recorded narration (mono float32 `audio` at `sample_rate` Hz).
 
-    Without a transcript, Whisper recognises the words and `tts.align` times each word's
-    espeak-ng phonemes on the recording. With one, no recogniser runs: the transcript's
+    Without a transcript, Whisper recognises the words and `tts.align_recognised` times their
+    text on the recording as a given transcript's (Whisper's word times only check the result;
+    the words keep Whisper's text and times). With one, no recogniser runs: the transcript's
     sentences are aligned on the recording directly (`tts.forced.align_text`); its language
     is `language`, else the transcript's own when the text shows it clearly
     (`translate.detect.guess_language`), else the spoken one (Whisper's language
@@ -236,7 +237,7 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
             heard = toolkit.transcriber.transcribe(audio, sample_rate, language=language)
             if not heard.words:
                 raise InputError("no speech was recognised in the narration; check that it is not silent")
-            phones = tts.align(audio, sample_rate, list(heard.words), heard.language)
+            phones, _ = tts.align_recognised(audio, sample_rate, list(heard.words), heard.language)
         else:
             heard, phones = _aligned_transcript(audio, sample_rate, toolkit, transcript, language)
     speech = Speech(

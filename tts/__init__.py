@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 from tts.adapt import AdaptOptions, Adaptation, adapt_speech
-from tts.align import align, align_transcript
+from tts.align import align, align_recognised, align_transcript
 from tts.backends import ModelPaths
 from tts.errors import (
     AlignmentError,
@@ -55,7 +55,7 @@ __all__ = [
     "AdaptOptions", "Adaptation", "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "ModelPaths", "NoSpeechError", "Phone",
     "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport",
     "UnsupportedLanguageError", "UnsupportedTextError", "VoiceCatalog", "VoiceChoice", "VoiceInfo",
-    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_transcript", "check_timeline",
+    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_recognised", "align_transcript", "check_timeline",
     "check_timing", "choose_voice", "declared_profile", "default_voice", "intelligible_voices", "list_voices",
     "missing_registers", "normalize", "phonemize", "timing_report", "voice_profile", "voice_register",
 ]

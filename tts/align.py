@@ -1,6 +1,11 @@
 """Recorded narration: timed words (from a recogniser) → a phoneme timeline.
 
-Each word's phonemes come from espeak-ng speaking the whole transcript (so they follow the
+`align_recognised` (the pipeline's path for a narration without its transcript) takes only
+the recogniser's text and times it as a given transcript is timed (`tts.forced.align_text`),
+the word times serving as a check: they move with the recording's condition (noise, reverb,
+codecs), and timing phones near them moved the phones too (bench/bench_align.py --recognised).
+
+`align` (speech from a backend that gives no durations, `spread_words`): each word's phonemes come from espeak-ng speaking the whole transcript (so they follow the
 sentence context). espeak-ng's own recording of the words is then warped onto the narration
 (dynamic time warping on log-mel features, kept near the recogniser's word times), which
 carries each phone's timing over: recognisers place word edges only roughly (Whisper's run
@@ -107,6 +112,85 @@ def align_words(
     timeline, placed = assemble_timeline(audio, int(sample_rate), timed, per_word, warped)
     return timeline, [(a, b, text) if span else None
                       for span, (_, _, text) in zip(placed, timed) for a, b in [span or (0.0, 0.0)]]
+
+
+#: The recognised path's check: `STRAY_WORDS` words in a row each starting more than
+#: `MAX_STRAY_S` from where the recogniser heard them is not the recogniser's word-time error
+#: (Whisper's starts move by up to ~0.3 s between a clean and a degraded copy, bench_align
+#: --recognised) but an alignment gone astray: text the recording does not hold (a recogniser's
+#: hallucination over music or silence) pulled the words elsewhere.
+MAX_STRAY_S, STRAY_WORDS = 1.0, 3
+#: Recording kept (seconds) before the first recognised word and after the last: Whisper's
+#: edges move by up to ~0.5 s; a long silence outside the speech is not aligned (on a short
+#: clip, 2 s of trailing silence drew the last word's phones off the speech in align_text).
+HEARD_MARGIN_S = 1.0
+_SENTENCE_END = re.compile(r"[.!?…。！？]\W*$")
+
+
+def align_recognised(
+    audio: np.ndarray, sample_rate: int, words: Sequence[tuple[float, float, str]], language: str
+) -> tuple[tuple[Phone, ...], list[tuple[float, float, str] | None]]:
+    """Phoneme timeline for a recording (mono float32 `audio` at `sample_rate` Hz, in `language`,
+    BCP-47) from the words a recogniser heard in it, (start_s, end_s, text) each, in order.
+
+    The recogniser supplies the TEXT; the timing comes from the given-words aligner
+    (`tts.forced.align_text`: espeak-ng reads the whole text, warped onto the whole recording),
+    measuring without judging the match (the text is by construction what was heard). A
+    recogniser's word times move with the recording's condition, and warping each word near
+    them carried that over to its phones (issue 18 item 2). The word times only check the
+    result: `STRAY_WORDS` words in a row starting over `MAX_STRAY_S` from the recogniser's
+    start is an AlignmentError, as is anything `align_text` refuses (silence, no words, a
+    language espeak-ng does not speak) or word times outside the recording. Only the
+    recording from `HEARD_MARGIN_S` before the first word to as long after the last is aligned.
+
+    Returns (timeline, per word holding a letter, in the order given: (start_s, end_s, text)
+    of its phones, the recogniser's own text, or None for a word left without phones).
+    """
+    from tts.forced import align_text  # tts.forced builds on this module
+
+    audio = _check_recording(audio, sample_rate)
+    timed = [(float(s), float(e), str(t).strip()) for s, e, t in words if WORD.search(str(t))]
+    if not timed:
+        raise AlignmentError("no words to align: the recogniser found no speech; check the recording's language")
+    first, last = min(s for s, _, _ in timed), max(e for _, e, _ in timed)
+    if not (np.isfinite(first) and np.isfinite(last)) or first * sample_rate >= len(audio):
+        raise AlignmentError(f"the recognised words start at {first} s, not inside the recording "
+                             f"({len(audio) / sample_rate:.2f} s): pass the recording they were heard in")
+    a0 = max(0, int((first - HEARD_MARGIN_S) * sample_rate))
+    a1 = min(len(audio), int(np.ceil((last + HEARD_MARGIN_S) * sample_rate)))
+    sentences, sentence = [], []
+    for _, _, text in timed:  # espeak-ng pauses at sentence ends as a speaker does
+        sentence.append(text)
+        if _SENTENCE_END.search(text):
+            sentences.append(" ".join(sentence))
+            sentence = []
+    sentences += [" ".join(sentence)] if sentence else []
+    aligned = align_text(audio[a0:a1], sample_rate, sentences, language, max_mismatch=None)
+    at = a0 / float(sample_rate)
+    tokens = iter(aligned.words)  # align_text's words: each WORD of each recognised word, in order
+    spans: list[tuple[float, float, str] | None] = []
+    for _, _, text in timed:
+        mine = [w for w in (next(tokens) for _ in WORD.findall(text)) if w.end > w.start]
+        spans.append((at + mine[0].start, at + mine[-1].end, text) if mine else None)
+    _check_strays(timed, spans)
+    timeline = tuple(Phone(at + p.start, at + p.end, p.phone) for p in aligned.phonemes)
+    check_timeline(timeline, len(audio) / float(sample_rate))
+    return timeline, spans
+
+
+def _check_strays(heard: Sequence[tuple[float, float, str]], placed: Sequence[tuple[float, float, str] | None]) -> None:
+    """AlignmentError where `STRAY_WORDS` placed words in a row start more than `MAX_STRAY_S`
+    from the recogniser's starts (`heard`); words left without phones neither count nor break a run."""
+    run: list[tuple[float, float, str]] = []
+    for (start, _, text), span in zip(heard, placed):
+        if span is None:
+            continue
+        run = run + [(start, span[0], text)] if abs(span[0] - start) > MAX_STRAY_S else []
+        if len(run) >= STRAY_WORDS:
+            (heard_at, placed_at, first), (_, _, last) = run[0], run[-1]
+            raise AlignmentError(
+                f"the recognised words {first!r}..{last!r} (heard at {heard_at:.1f} s) align at {placed_at:.1f} s: "
+                "the recording and what was recognised in it disagree; give the transcript of the narration")
 
 
 def assemble_timeline(audio: np.ndarray, sample_rate: int, spans: Sequence[tuple[float, float, str]],
