@@ -17,6 +17,7 @@ its recognised span in proportion to espeak's durations. With a known transcript
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -31,6 +32,8 @@ from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, check_timeline
 from tts.warping import HOP_S as _WARP_HOP_S
 from tts.warping import banded_path, warp_features
+
+log = logging.getLogger(__name__)
 
 _SILENCE_DBFS = -60.0
 
@@ -124,6 +127,10 @@ MAX_STRAY_S, STRAY_WORDS = 1.0, 3
 #: edges move by up to ~0.5 s; a long silence outside the speech is not aligned (on a short
 #: clip, 2 s of trailing silence drew the last word's phones off the speech in align_text).
 HEARD_MARGIN_S = 1.0
+#: A recognised word shorter than this (s) has no duration: faster-whisper collapses the times
+#: of text it decoded past what the audio held (on bench_align's minute of repeated sentences,
+#: 18 words of a pair of sentences heard twice, all at 26.38 s); they are left out of the timing.
+_COLLAPSED_S = 0.005
 _SENTENCE_END = re.compile(r"[.!?…。！？]\W*$")
 
 
@@ -141,7 +148,9 @@ def align_recognised(
     result: `STRAY_WORDS` words in a row starting over `MAX_STRAY_S` from the recogniser's
     start is an AlignmentError, as is anything `align_text` refuses (silence, no words, a
     language espeak-ng does not speak) or word times outside the recording. Only the
-    recording from `HEARD_MARGIN_S` before the first word to as long after the last is aligned.
+    recording from `HEARD_MARGIN_S` before the first word to as long after the last is aligned;
+    words without duration (faster-whisper's collapsed times, `_COLLAPSED_S`) are left out,
+    with a logged warning.
 
     Returns (timeline, per word holding a letter, in the order given: (start_s, end_s, text)
     of its phones, the recogniser's own text, or None for a word left without phones).
@@ -156,26 +165,38 @@ def align_recognised(
     if not (np.isfinite(first) and np.isfinite(last)) or first * sample_rate >= len(audio):
         raise AlignmentError(f"the recognised words start at {first} s, not inside the recording "
                              f"({len(audio) / sample_rate:.2f} s): pass the recording they were heard in")
+    kept = [e - s >= _COLLAPSED_S for s, e, _ in timed]
+    if not any(kept):
+        raise AlignmentError("every recognised word has no duration: the recogniser's times are broken; "
+                             "give the transcript of the narration")
+    if not all(kept):
+        log.warning("%d recognised words with no duration (from %.2f s; a recogniser's repetition) are left "
+                    "out of the timing", kept.count(False), timed[kept.index(False)][0])
     a0 = max(0, int((first - HEARD_MARGIN_S) * sample_rate))
     a1 = min(len(audio), int(np.ceil((last + HEARD_MARGIN_S) * sample_rate)))
-    sentences, sentence = [], []
-    for _, _, text in timed:  # espeak-ng pauses at sentence ends as a speaker does
-        sentence.append(text)
-        if _SENTENCE_END.search(text):
-            sentences.append(" ".join(sentence))
-            sentence = []
-    sentences += [" ".join(sentence)] if sentence else []
-    aligned = align_text(audio[a0:a1], sample_rate, sentences, language, max_mismatch=None)
+    aligned = align_text(audio[a0:a1], sample_rate, _sentences(timed, kept), language, max_mismatch=None)
     at = a0 / float(sample_rate)
-    tokens = iter(aligned.words)  # align_text's words: each WORD of each recognised word, in order
+    tokens = iter(aligned.words)  # align_text's words: each WORD of each kept word, in order
     spans: list[tuple[float, float, str] | None] = []
-    for _, _, text in timed:
-        mine = [w for w in (next(tokens) for _ in WORD.findall(text)) if w.end > w.start]
+    for (_, _, text), keep in zip(timed, kept):
+        mine = [w for w in (next(tokens) for _ in WORD.findall(text)) if w.end > w.start] if keep else []
         spans.append((at + mine[0].start, at + mine[-1].end, text) if mine else None)
     _check_strays(timed, spans)
     timeline = tuple(Phone(at + p.start, at + p.end, p.phone) for p in aligned.phonemes)
     check_timeline(timeline, len(audio) / float(sample_rate))
     return timeline, spans
+
+
+def _sentences(timed: Sequence[tuple[float, float, str]], kept: Sequence[bool]) -> list[str]:
+    """The kept words' text in sentences, ending where a word (kept or not) ends with a
+    sentence mark: espeak-ng pauses there as a speaker does."""
+    sentences, sentence = [], []
+    for (_, _, text), keep in zip(timed, kept):
+        sentence += [text] if keep else []
+        if _SENTENCE_END.search(text) and sentence:
+            sentences.append(" ".join(sentence))
+            sentence = []
+    return sentences + ([" ".join(sentence)] if sentence else [])
 
 
 def _check_strays(heard: Sequence[tuple[float, float, str]], placed: Sequence[tuple[float, float, str] | None]) -> None:

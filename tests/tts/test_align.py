@@ -166,3 +166,18 @@ def test_recognised_words_without_letters_are_left_out(english):
     assert [w[2] for w in words] == [t.strip() for _, _, t in heard]
     with pytest.raises(AlignmentError, match="no words"):
         tts.align_recognised(english.audio, english.sample_rate, [(0.1, 0.2, " …")], "en")
+
+
+def test_recognised_words_without_duration_are_left_out_of_the_timing(english, caplog):
+    """faster-whisper collapses the times of text it decoded twice to one instant (zero-length
+    words); aligning that text would squeeze the words it repeats onto the speech."""
+    heard = _heard(english)
+    at = heard[3][1]
+    repeated = heard[:4] + [(at, at, t) for _, _, t in heard[:4]] + heard[4:]
+    with caplog.at_level("WARNING", logger="tts.align"):
+        phones, words = tts.align_recognised(english.audio, english.sample_rate, repeated, "en")
+    assert phones == tts.align_recognised(english.audio, english.sample_rate, heard, "en")[0]
+    assert words[4:8] == [None] * 4 and all(words[:4]) and all(words[8:])
+    assert "4 recognised words with no duration" in caplog.text
+    with pytest.raises(AlignmentError, match="no duration"):
+        tts.align_recognised(english.audio, english.sample_rate, [(0.5, 0.5, t) for _, _, t in heard], "en")

@@ -1,10 +1,11 @@
 """The recognised path's timeline on degraded copies (issue 18 item 2, no transcript given).
 
 Clean TTS speech (Piper in English, Kokoro in Portuguese) and copies of it degraded in code (tests/helpers/degrade.py)
-are each heard by Whisper base with the Transcriber's defaults and timed by `tts.align`; the
-phones of the words heard in both copies (matched by spelling) must start within 30 ms of the
-clean copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised
-measures every condition in English and Portuguese.
+are each heard by Whisper base with the Transcriber's defaults and timed by
+`tts.align.align_recognised` (Whisper's text timed by the given-words aligner); the phones of
+the words heard in both copies (matched by spelling) must start within 30 ms of the clean
+copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised measures
+every condition in English and Portuguese.
 """
 
 import numpy as np
@@ -12,16 +13,18 @@ import pytest
 
 from tests.helpers import degrade
 from tests.helpers.degrade import SPOKEN_TEXT as TEXT
-from tts.align import align_words
+from tts.align import align_recognised
 
 pytestmark = pytest.mark.slow
 
 CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("pt", "reverb RT60 0.8 s"), ("pt", "MP3 32 kbit/s"),
-         ("pt", "babble 10 dB SNR")]
+         ("pt", "babble 10 dB SNR"), ("pt", "telephone 8 kHz")]
 #: Measured with bench/bench_align.py --recognised (mean / p95 ms): not yet within the bounds.
+#: Whisper heard "damage equipment" in the clean copy and "damaged equipment" here: the
+#: words beside the difference take the sound of the word one copy lacks (the words heard
+#: alike on both sides of them: 18 / 42 ms).
 NOT_YET = {
-    ("en", "reverb RT60 0.8 s"): "mean 29, p95 159 ms",
-    ("pt", "babble 10 dB SNR"): "mean 34, p95 191 ms",
+    ("en", "reverb RT60 0.8 s"): "mean 28, p95 158 ms",
 }
 
 
@@ -51,7 +54,7 @@ def copies(synth, hear):
 
 
 def _timeline(hear, audio, rate, language):
-    return align_words(audio, rate, hear.transcribe(audio, rate, language=language).words, language)
+    return align_recognised(audio, rate, hear.transcribe(audio, rate, language=language).words, language)
 
 
 @pytest.mark.parametrize("language, condition", CASES)
