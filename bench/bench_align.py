@@ -15,7 +15,7 @@ far its timeline moves on degraded copies in English and Portuguese (reverberati
 lossy codecs, telephone band, leading and trailing silence, a music bed; made in code by
 tests/helpers/degrade.py), with the match measures of the right and of another text on each.
 
-The recognised path (Whisper's words, no transcript: `tts.align.align_recognised`, Whisper's
+The recognised path (Whisper's words, no transcript: `tts.recognised.align_recognised`, Whisper's
 text timed by `align_text`) on the same degraded copies: the phones of the words heard in both
 the clean and the degraded copy, against the clean copy's; the same for the words inside runs
 of words heard alike in both copies (where the two texts differ, the words next to the
@@ -44,6 +44,7 @@ from pipeline.models import ModelStore  # noqa: E402
 from tests.helpers import degrade  # noqa: E402
 from tts.forced import MAX_MISMATCH, MAX_SPEECH_RATIO, MIN_SPEECH_RATIO, WINDOW_S, align_text  # noqa: E402
 from tts.phonemes import WORD  # noqa: E402
+from tts.recognised import align_recognised  # noqa: E402
 
 #: The quality tests' narrations first; then sentences no setting was tuned on (held out).
 TEXT = {
@@ -229,7 +230,7 @@ def recognised(synth) -> None:
         _, clean, conditions = degraded_copies(synth, talkers, language)
         sr = clean.sample_rate
         heard = hear.transcribe(clean.audio, sr, language=language).words
-        ref = ALIGN_MODULE.align_recognised(clean.audio, sr, heard, language)
+        ref = align_recognised(clean.audio, sr, heard, language)
         ref_warp = ALIGN_MODULE.align_words(clean.audio, sr, heard, language)
         truth = np.abs(start_errors(clean.phonemes, ref[0]))
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref[0])} phones, "
@@ -237,7 +238,7 @@ def recognised(synth) -> None:
               f"timeline {_figures(truth)}; heard: {' '.join(w[2].strip() for w in heard)})")
         for name, (audio, shift) in list(conditions.items())[1:]:
             words = hear.transcribe(audio, sr, language=language).words
-            found = ALIGN_MODULE.align_recognised(audio, sr, words, language)
+            found = align_recognised(audio, sr, words, language)
             per_word = _word_start_errors(ref, found, heard, words, shift)
             errors = np.abs(np.concatenate([e for _, e, _ in per_word]))
             inner = np.abs(np.concatenate([e for _, e, inside in per_word if inside] or [np.zeros(0)]))
@@ -296,7 +297,7 @@ def recognised_timing(synth, hear) -> None:
     times, cpus = [], []
     for _ in range(3):
         started, used = time.perf_counter(), cpu()
-        ALIGN_MODULE.align_recognised(long.audio, long.sample_rate, words, "en")
+        align_recognised(long.audio, long.sample_rate, words, "en")
         times.append(time.perf_counter() - started)
         cpus.append(cpu() - used)
     print(f"align_recognised on {len(long.audio) / long.sample_rate:.0f} s of speech ({len(words)} words heard): best "

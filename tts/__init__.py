@@ -11,7 +11,7 @@ from __future__ import annotations
 
 
 from tts.adapt import AdaptOptions, Adaptation, adapt_speech
-from tts.align import align, align_recognised, align_transcript
+from tts.align import align, align_transcript
 from tts.backends import ModelPaths
 from tts.errors import (
     AlignmentError,
@@ -25,6 +25,7 @@ from tts.errors import (
 from tts.normalize import normalize
 from tts.phonemes import phonemize
 from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, declared_profile, voice_profile
+from tts.recognised import align_recognised
 from tts.synthesizer import Synthesizer
 from tts.timing import TimingReport, check_timing, timing_report
 from tts.types import Phone, PhonemeTimeline, Speech, TimedText, VoiceInfo, check_timeline

@@ -2,7 +2,7 @@
 
 Clean TTS speech (Piper in English, Kokoro in Portuguese) and copies of it degraded in code (tests/helpers/degrade.py)
 are each heard by Whisper base with the Transcriber's defaults and timed by
-`tts.align.align_recognised` (Whisper's text timed by the given-words aligner); the phones of
+`tts.recognised.align_recognised` (Whisper's text timed by the given-words aligner); the phones of
 the words heard in both copies (matched by spelling) must start within 30 ms of the clean
 copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised measures
 every condition in English and Portuguese.
@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import degrade
 from tests.helpers.degrade import SPOKEN_TEXT as TEXT
-from tts.align import align_recognised
+from tts.recognised import align_recognised
 
 pytestmark = pytest.mark.slow
 
