@@ -23,7 +23,7 @@ difference take the sound of what one copy missed or added); the per-word warp n
 word times (`tts.align.align_words`, the path before) for comparison, with how far Whisper's
 starts moved for its worst words; and `align_recognised`'s time on about a minute of speech.
 
-    .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised]
+    .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised [--greedy]]
 """
 
 from __future__ import annotations
@@ -214,28 +214,32 @@ def degraded(synth) -> None:
                   f"{other.mismatch:.2f}/{other.speech_ratio:.2f} {_verdict(other)}")
 
 
-def recognised(synth) -> None:
+def recognised(synth, greedy: bool = False) -> None:
     """The recognised path (no transcript) on the same degraded copies: Whisper base (the
     Transcriber's defaults) hears the clean copy and each degraded one, `tts.align` times the
     words it heard, and the phones of the words heard in both (matched by spelling, in order)
     are compared with the clean copy's: mean and 95th percentile of |start difference|, for
     `align_recognised` (the pipeline's) and `align_words` (the per-word warp near Whisper's times);
     also `align_recognised`'s phones against the engine's own timeline (phones matched in order)."""
-    hear = translate.Transcriber(ModelStore().path("whisper-base"))
+    from pipeline.steps import NARRATION_RECOGNISER
+
+    options = dict(NARRATION_RECOGNISER, **({"beam_size": 1} if greedy else {}))  # greedy: the recogniser before
+    hear = translate.Transcriber(ModelStore().path("whisper-base"), **options)
     talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
-    print("degraded copies, recognised words (Whisper base); phones of the words heard in both copies against "
+    print(f"degraded copies, recognised words (Whisper base, {options}); phones of the words heard in both copies against "
           "the clean copy's (goal: mean <= 30 ms, p95 <= 60 ms); 'agreeing': words whose neighbours were heard "
           "alike too; 'per-word warp': align_words, the warp near Whisper's word times")
     for language in ("en", "pt"):
-        _, clean, conditions = degraded_copies(synth, talkers, language)
+        text, clean, conditions = degraded_copies(synth, talkers, language)
         sr = clean.sample_rate
         heard = hear.transcribe(clean.audio, sr, language=language).words
         ref = align_recognised(clean.audio, sr, heard, language)
         ref_warp = ALIGN_MODULE.align_words(clean.audio, sr, heard, language)
         truth = np.abs(start_errors(clean.phonemes, ref[0]))
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref[0])} phones, "
-              f"{sum(w is not None for w in ref[1])} words heard clean, clean copy against the engine's own "
-              f"timeline {_figures(truth)}; heard: {' '.join(w[2].strip() for w in heard)})")
+              f"{sum(w is not None for w in ref[1])} words heard clean, word error {_word_error(text, heard):.2f}, "
+              f"clean copy against the engine's own timeline {_figures(truth)}; heard: "
+              f"{' '.join(w[2].strip() for w in heard)})")
         for name, (audio, shift) in list(conditions.items())[1:]:
             words = hear.transcribe(audio, sr, language=language).words
             found = align_recognised(audio, sr, words, language)
@@ -247,11 +251,21 @@ def recognised(synth) -> None:
             warp_errors = np.abs(np.concatenate([e for _, e, _ in warp]))
             truth = np.abs(start_errors(clean.phonemes, found[0]) - shift)
             print(f"    {name:32s} mean {errors.mean() * 1000:4.0f} ms, p95 {np.percentile(errors, 95) * 1000:4.0f} ms "
-                  f"({_within(errors)}); {len(errors)} phones of {len(ref[0])}; agreeing {_figures(inner)} "
+                  f"({_within(errors)}); {len(errors)} phones of {len(ref[0])}; word error "
+                  f"{_word_error(text, words):.2f}; agreeing {_figures(inner)} "
                   f"({len(inner)} phones); per-word warp {_figures(warp_errors)} (its worst words: Whisper moved "
                   f"{', '.join(f'{moved * 1000:+.0f}' for moved, _, _ in worst)} ms); against the engine's own "
                   f"timeline {_figures(truth)}")
     recognised_timing(synth, hear)
+
+
+def _word_error(sentences, heard) -> float:
+    """Word error rate of the recognised words against the spoken sentences (spelling as
+    tests/helpers/degrade matches words: case, accents and punctuation off)."""
+    spoken = [degrade._spelling(w) for s in sentences for w in WORD.findall(s)]
+    words = difflib.SequenceMatcher(a=spoken, b=[degrade._spelling(w[2]) for w in heard if WORD.search(str(w[2]))],
+                                    autojunk=False)
+    return sum(max(a1 - a0, b1 - b0) for tag, a0, a1, b0, b1 in words.get_opcodes() if tag != "equal") / len(spoken)
 
 
 def _within(errors: np.ndarray) -> str:
@@ -283,8 +297,9 @@ def _word_start_errors(clean, copy, clean_heard, copy_heard, shift: float):
 
 
 def recognised_timing(synth, hear) -> None:
-    """align_recognised on about a minute (Whisper's words heard once, not timed): wall and CPU
-    seconds (this process and espeak-ng's), best of 3, and the load average."""
+    """The recognised path on about a minute: Whisper (`hear`) and `align_recognised` on the
+    words it heard, wall and CPU seconds (this process and espeak-ng's), best of 3, and the
+    load average."""
     import os
     import resource
 
@@ -293,16 +308,20 @@ def recognised_timing(synth, hear) -> None:
         return me.ru_utime + me.ru_stime + child.ru_utime + child.ru_stime
 
     long = synth.synthesize(TEXT["en"] * 9, "en")
-    words = hear.transcribe(long.audio, long.sample_rate, language="en").words
-    times, cpus = [], []
+    figures = {"whisper": ([], []), "align_recognised": ([], [])}
     for _ in range(3):
         started, used = time.perf_counter(), cpu()
+        words = hear.transcribe(long.audio, long.sample_rate, language="en").words
+        figures["whisper"][0].append(time.perf_counter() - started)
+        figures["whisper"][1].append(cpu() - used)
+        started, used = time.perf_counter(), cpu()
         align_recognised(long.audio, long.sample_rate, words, "en")
-        times.append(time.perf_counter() - started)
-        cpus.append(cpu() - used)
-    print(f"align_recognised on {len(long.audio) / long.sample_rate:.0f} s of speech ({len(words)} words heard): best "
-          f"{min(times):.2f} s of 3 ({', '.join(f'{t:.2f}' for t in times)}; CPU {min(cpus):.2f} s; load average "
-          f"{os.getloadavg()[0]:.1f})")
+        figures["align_recognised"][0].append(time.perf_counter() - started)
+        figures["align_recognised"][1].append(cpu() - used)
+    cells = [f"{name} best {min(times):.2f} s of 3 ({', '.join(f'{t:.2f}' for t in times)}; CPU {min(cpus):.2f} s)"
+             for name, (times, cpus) in figures.items()]
+    print(f"recognised path on {len(long.audio) / long.sample_rate:.0f} s of speech ({len(words)} words heard, "
+          f"{len(long.words)} spoken): {'; '.join(cells)}; load average {os.getloadavg()[0]:.1f}")
 
 
 def _verdict(found) -> str:
@@ -315,7 +334,7 @@ if __name__ == "__main__":
         given_words_timing(tts.Synthesizer().synthesize(TEXT["en"] * 9, "en"))
     elif sys.argv[1:] == ["--degraded"]:  # only the degraded copies
         degraded(tts.Synthesizer())
-    elif sys.argv[1:] == ["--recognised"]:  # the degraded copies through the recogniser
-        recognised(tts.Synthesizer())
+    elif sys.argv[1:2] == ["--recognised"]:  # the degraded copies through the recogniser
+        recognised(tts.Synthesizer(), greedy=sys.argv[2:] == ["--greedy"])
     else:
         main()

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,13 @@ StepProgress = Callable[[int, int], None]
 _PLAIN = json.dumps([{}, {}], sort_keys=True)
 
 SYNTHETIC_COMMENT = f"lip-synced by polydub {__version__} (synthetic media)"
+#: How a narration without its transcript is recognised (`translate.Transcriber` options): its
+#: text is what the timeline is aligned to, and where Whisper hears a word differently the
+#: words beside it move. Beam search over greedy decoding, measured by bench/bench_align.py
+#: --recognised on 22 copies (en and pt, clean and degraded): word error 0.09 against 0.11
+#: (better on 10, worse on 1); phone starts within the goal (issue 18 item 2) on 19 of 20
+#: degraded copies against 10; 12% more time on 57 s of speech (4.6 against 4.1 s, 2 cores).
+NARRATION_RECOGNISER: Mapping[str, Any] = MappingProxyType({"beam_size": 5})
 
 
 class Toolkit:
@@ -97,7 +105,7 @@ class Toolkit:
         if self._transcriber is None:
             import translate
 
-            self._transcriber = translate.Transcriber(self.store.path("whisper-base"))
+            self._transcriber = translate.Transcriber(self.store.path("whisper-base"), **NARRATION_RECOGNISER)
         return self._transcriber
 
     @property

@@ -93,3 +93,16 @@ def test_recognised_words_are_timed_on_the_recording_not_at_their_heard_times(en
     with pytest.raises(InputError, match="transcript") as caught:
         steps.narration(english.audio, english.sample_rate, toolkit)
     assert "\n" not in str(caught.value)
+
+
+def test_a_narration_is_recognised_with_beam_search(tmp_path):
+    """Its text is what the timeline is aligned to: beam search heard degraded copies more
+    alike than greedy decoding (pipeline.steps.NARRATION_RECOGNISER, bench_align --recognised)."""
+    from pipeline.errors import ModelNotFoundError
+    from translate.errors import TranslationError
+
+    try:
+        transcriber = steps.Toolkit(cache_dir=tmp_path).transcriber
+    except (ModelNotFoundError, TranslationError) as exc:  # the model store has no Whisper: nothing to build
+        pytest.skip(f"Whisper base is not in the model store: {exc}")
+    assert transcriber.beam_size == steps.NARRATION_RECOGNISER["beam_size"] == 5

@@ -1,7 +1,7 @@
 """The recognised path's timeline on degraded copies (issue 18 item 2, no transcript given).
 
 Clean TTS speech (Piper in English, Kokoro in Portuguese) and copies of it degraded in code (tests/helpers/degrade.py)
-are each heard by Whisper base with the Transcriber's defaults and timed by
+are each heard by Whisper base as a narration is (pipeline.steps.NARRATION_RECOGNISER) and timed by
 `tts.recognised.align_recognised` (Whisper's text timed by the given-words aligner); the phones of
 the words heard in both copies (matched by spelling) must start within 30 ms of the clean
 copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised measures
@@ -17,14 +17,12 @@ from tts.recognised import align_recognised
 
 pytestmark = pytest.mark.slow
 
-CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("pt", "reverb RT60 0.8 s"), ("pt", "MP3 32 kbit/s"),
-         ("pt", "babble 10 dB SNR"), ("pt", "telephone 8 kHz")]
+CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("en", "telephone 8 kHz"), ("pt", "reverb RT60 0.8 s"),
+         ("pt", "MP3 32 kbit/s"), ("pt", "babble 10 dB SNR"), ("pt", "telephone 8 kHz"), ("pt", "babble 5 dB SNR")]
 #: Measured with bench/bench_align.py --recognised (mean / p95 ms): not yet within the bounds.
-#: Whisper heard "damage equipment" in the clean copy and "damaged equipment" here: the
-#: words beside the difference take the sound of the word one copy lacks (the words heard
-#: alike on both sides of them: 18 / 42 ms).
 NOT_YET = {
-    ("en", "reverb RT60 0.8 s"): "mean 28, p95 158 ms",
+    # Whisper base hears under half the words right (word error 0.45): no text to time.
+    ("pt", "babble 5 dB SNR"): "mean 33, p95 262 ms; 108 of 183 phones compared",
 }
 
 
@@ -32,9 +30,10 @@ NOT_YET = {
 def hear():
     import translate
     from pipeline.models import ModelStore
+    from pipeline.steps import NARRATION_RECOGNISER
 
     try:
-        return translate.Transcriber(ModelStore().path("whisper-base"))
+        return translate.Transcriber(ModelStore().path("whisper-base"), **NARRATION_RECOGNISER)
     except Exception as exc:  # the model store has no Whisper: nothing to measure
         pytest.skip(f"Whisper base is not in the model store: {exc}")
 
@@ -64,8 +63,7 @@ def test_phones_of_words_heard_in_both_copies_stay_with_the_clean_copy(copies, h
     clean, conditions, rate = copies[language]
     audio, shift = conditions[condition]
     errors = np.abs(degrade.common_word_start_errors(clean, _timeline(hear, audio, rate, language), shift))
-    # Most phones are compared (Whisper hears babbled words differently: 128 of 183 in pt at 10 dB).
-    assert len(errors) > 0.6 * len(clean[0])
+    assert len(errors) > 0.7 * len(clean[0])
     assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \
         f"mean {errors.mean() * 1000:.0f} ms, p95 {np.percentile(errors, 95) * 1000:.0f} ms"
 
