@@ -37,7 +37,7 @@ SYNTHETIC_COMMENT = f"lip-synced by polydub {__version__} (synthetic media)"
 #: words beside it move. Beam search over greedy decoding, measured by bench/bench_align.py
 #: --recognised on 22 copies (en and pt, clean and degraded): word error 0.09 against 0.11
 #: (better on 10, worse on 1); phone starts within the goal (issue 18 item 2) on 19 of 20
-#: degraded copies against 10; 12% more time on 57 s of speech (4.6 against 4.1 s, 2 cores).
+#: degraded copies against 10; on 57 s of speech 12-22% more CPU time (4.5-4.7 s against 3.8-4.1 s).
 NARRATION_RECOGNISER: Mapping[str, Any] = MappingProxyType({"beam_size": 5})
 
 
