@@ -226,7 +226,8 @@ def recognised(synth, greedy: bool = False) -> None:
     options = dict(NARRATION_RECOGNISER, **({"beam_size": 1} if greedy else {}))  # greedy: the recogniser before
     hear = translate.Transcriber(ModelStore().path("whisper-base"), **options)
     talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
-    print(f"degraded copies, recognised words (Whisper base, {options}); phones of the words heard in both copies against "
+    print(f"degraded copies, recognised words (Whisper base, {options}); phones of the words heard in both copies "
+          "against "
           "the clean copy's (goal: mean <= 30 ms, p95 <= 60 ms); 'agreeing': words whose neighbours were heard "
           "alike too; 'per-word warp': align_words, the warp near Whisper's word times")
     for language in ("en", "pt"):
@@ -246,7 +247,8 @@ def recognised(synth, greedy: bool = False) -> None:
             per_word = _word_start_errors(ref, found, heard, words, shift)
             errors = np.abs(np.concatenate([e for _, e, _ in per_word]))
             inner = np.abs(np.concatenate([e for _, e, inside in per_word if inside] or [np.zeros(0)]))
-            warp = _word_start_errors(ref_warp, ALIGN_MODULE.align_words(audio, sr, words, language), heard, words, shift)
+            warped = ALIGN_MODULE.align_words(audio, sr, words, language)
+            warp = _word_start_errors(ref_warp, warped, heard, words, shift)
             worst = sorted(warp, key=lambda w: -np.abs(w[1]).max(initial=0))[:3]
             warp_errors = np.abs(np.concatenate([e for _, e, _ in warp]))
             truth = np.abs(start_errors(clean.phonemes, found[0]) - shift)
@@ -290,8 +292,9 @@ def _word_start_errors(clean, copy, clean_heard, copy_heard, shift: float):
     for i, j, n in words.get_matching_blocks():
         for k in range(n):
             (wa, ha), (wb, hb) = a[i + k], b[j + k]
-            errors = degrade.common_word_start_errors(([p for p in clean[0] if wa[0] - 1e-9 <= p[0] < wa[1]], [wa]),
-                                                      ([p for p in copy[0] if wb[0] - 1e-9 <= p[0] < wb[1]], [wb]), shift)
+            mine = ([p for p in clean[0] if wa[0] - 1e-9 <= p[0] < wa[1]], [wa])
+            theirs = ([p for p in copy[0] if wb[0] - 1e-9 <= p[0] < wb[1]], [wb])
+            errors = degrade.common_word_start_errors(mine, theirs, shift)
             out.append((hb[0] - ha[0] - shift, errors, 0 < k < n - 1))
     return out
 

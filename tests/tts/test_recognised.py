@@ -22,7 +22,8 @@ def _midpoint_error(a, b) -> float:
 
 def _heard(speech, shift: float = 0.0):
     """The speech's words as Whisper gives them (a leading space, sentence marks), moved by `shift` s."""
-    ends = {len(speech.words) - 1} | {k for k, w in enumerate(speech.words[:-1]) if speech.words[k + 1].start - w.end > 0.5}
+    ends = {len(speech.words) - 1} | {k for k, (w, after) in enumerate(zip(speech.words, speech.words[1:]))
+                                      if after.start - w.end > 0.5}
     return [(s + shift, e + shift, f" {t}{'.' if k in ends else ''}") for k, (s, e, t) in enumerate(speech.words)]
 
 
@@ -63,7 +64,8 @@ def test_recognised_words_left_far_from_where_they_were_heard_are_an_error(engli
 
 def test_recognised_words_without_letters_are_left_out(english):
     heard = _heard(english)
-    phones, words = tts.align_recognised(english.audio, english.sample_rate, heard[:4] + [(1.2, 1.3, " —")] + heard[4:], "en")
+    with_a_dash = heard[:4] + [(1.2, 1.3, " —")] + heard[4:]
+    _, words = tts.align_recognised(english.audio, english.sample_rate, with_a_dash, "en")
     assert [w[2] for w in words] == [t.strip() for _, _, t in heard]
     with pytest.raises(AlignmentError, match="no words"):
         tts.align_recognised(english.audio, english.sample_rate, [(0.1, 0.2, " …")], "en")
