@@ -15,10 +15,15 @@ far its timeline moves on degraded copies in English and Portuguese (reverberati
 lossy codecs, telephone band, leading and trailing silence, a music bed; made in code by
 tests/helpers/degrade.py), with the match measures of the right and of another text on each.
 
-The recognised path (Whisper's words, no transcript) on the same degraded copies: the phones
-of the words heard in both the clean and the degraded copy, against the clean copy's.
+The recognised path (Whisper's words, no transcript: `tts.recognised.align_recognised`, Whisper's
+text timed by `align_text`) on the same degraded copies: the phones of the words heard in both
+the clean and the degraded copy, against the clean copy's; the same for the words inside runs
+of words heard alike in both copies (where the two texts differ, the words next to the
+difference take the sound of what one copy missed or added); the per-word warp near Whisper's
+word times (`tts.align.align_words`, the path before) for comparison, with how far Whisper's
+starts moved for its worst words; and `align_recognised`'s time on about a minute of speech.
 
-    .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised]
+    .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised [--greedy]]
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ import tts  # noqa: E402
 from pipeline.models import ModelStore  # noqa: E402
 from tests.helpers import degrade  # noqa: E402
 from tts.forced import MAX_MISMATCH, MAX_SPEECH_RATIO, MIN_SPEECH_RATIO, WINDOW_S, align_text  # noqa: E402
+from tts.phonemes import WORD  # noqa: E402
+from tts.recognised import align_recognised  # noqa: E402
 
 #: The quality tests' narrations first; then sentences no setting was tuned on (held out).
 TEXT = {
@@ -207,34 +214,117 @@ def degraded(synth) -> None:
                   f"{other.mismatch:.2f}/{other.speech_ratio:.2f} {_verdict(other)}")
 
 
-def recognised(synth) -> None:
+def recognised(synth, greedy: bool = False) -> None:
     """The recognised path (no transcript) on the same degraded copies: Whisper base (the
     Transcriber's defaults) hears the clean copy and each degraded one, `tts.align` times the
     words it heard, and the phones of the words heard in both (matched by spelling, in order)
-    are compared with the clean copy's: mean and 95th percentile of |start difference|."""
-    hear = translate.Transcriber(ModelStore().path("whisper-base"))
+    are compared with the clean copy's: mean and 95th percentile of |start difference|, for
+    `align_recognised` (the pipeline's) and `align_words` (the per-word warp near Whisper's times);
+    also `align_recognised`'s phones against the engine's own timeline (phones matched in order)."""
+    from pipeline.steps import NARRATION_RECOGNISER
+
+    options = dict(NARRATION_RECOGNISER, **({"beam_size": 1} if greedy else {}))  # greedy: the recogniser before
+    hear = translate.Transcriber(ModelStore().path("whisper-base"), **options)
     talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
-    print("degraded copies, recognised words (Whisper base); phones of the words heard in both copies against "
-          "the clean copy's (goal: mean <= 30 ms, p95 <= 60 ms)")
+    print(f"degraded copies, recognised words (Whisper base, {options}); phones of the words heard in both copies "
+          "against "
+          "the clean copy's (goal: mean <= 30 ms, p95 <= 60 ms); 'agreeing': words whose neighbours were heard "
+          "alike too; 'per-word warp': align_words, the warp near Whisper's word times")
     for language in ("en", "pt"):
-        _, clean, conditions = degraded_copies(synth, talkers, language)
+        text, clean, conditions = degraded_copies(synth, talkers, language)
         sr = clean.sample_rate
-        ref = recognised_timeline(hear, clean.audio, sr, language)
+        heard = hear.transcribe(clean.audio, sr, language=language).words
+        ref = align_recognised(clean.audio, sr, heard, language)
+        ref_warp = ALIGN_MODULE.align_words(clean.audio, sr, heard, language)
+        truth = np.abs(start_errors(clean.phonemes, ref[0]))
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref[0])} phones, "
-              f"{sum(w is not None for w in ref[1])} words heard clean)")
+              f"{sum(w is not None for w in ref[1])} words heard clean, word error {_word_error(text, heard):.2f}, "
+              f"clean copy against the engine's own timeline {_figures(truth)}; heard: "
+              f"{' '.join(w[2].strip() for w in heard)})")
         for name, (audio, shift) in list(conditions.items())[1:]:
-            found = recognised_timeline(hear, audio, sr, language)
-            errors = np.abs(degrade.common_word_start_errors(ref, found, shift))
-            mean, p95 = errors.mean() * 1000, np.percentile(errors, 95) * 1000
-            verdict = "within" if mean <= 30 and p95 <= 60 else "OUTSIDE"
-            print(f"    {name:32s} mean {mean:4.0f} ms, p95 {p95:4.0f} ms ({verdict}); {len(errors)} phones of "
-                  f"{len(ref[0])}, words heard {sum(w is not None for w in found[1])}")
+            words = hear.transcribe(audio, sr, language=language).words
+            found = align_recognised(audio, sr, words, language)
+            per_word = _word_start_errors(ref, found, heard, words, shift)
+            errors = np.abs(np.concatenate([e for _, e, _ in per_word]))
+            inner = np.abs(np.concatenate([e for _, e, inside in per_word if inside] or [np.zeros(0)]))
+            warped = ALIGN_MODULE.align_words(audio, sr, words, language)
+            warp = _word_start_errors(ref_warp, warped, heard, words, shift)
+            worst = sorted(warp, key=lambda w: -np.abs(w[1]).max(initial=0))[:3]
+            warp_errors = np.abs(np.concatenate([e for _, e, _ in warp]))
+            truth = np.abs(start_errors(clean.phonemes, found[0]) - shift)
+            print(f"    {name:32s} mean {errors.mean() * 1000:4.0f} ms, p95 {np.percentile(errors, 95) * 1000:4.0f} ms "
+                  f"({_within(errors)}); {len(errors)} phones of {len(ref[0])}; word error "
+                  f"{_word_error(text, words):.2f}; agreeing {_figures(inner)} "
+                  f"({len(inner)} phones); per-word warp {_figures(warp_errors)} (its worst words: Whisper moved "
+                  f"{', '.join(f'{moved * 1000:+.0f}' for moved, _, _ in worst)} ms); against the engine's own "
+                  f"timeline {_figures(truth)}")
+    recognised_timing(synth, hear)
 
 
-def recognised_timeline(hear, audio, rate, language):
-    """(timeline, words) of the recognised path: Whisper's words timed by `tts.align.align_words`."""
-    words = hear.transcribe(audio, rate, language=language).words
-    return ALIGN_MODULE.align_words(audio, rate, words, language)
+def _word_error(sentences, heard) -> float:
+    """Word error rate of the recognised words against the spoken sentences (spelling as
+    tests/helpers/degrade matches words: case, accents and punctuation off)."""
+    spoken = [degrade._spelling(w) for s in sentences for w in WORD.findall(s)]
+    words = difflib.SequenceMatcher(a=spoken, b=[degrade._spelling(w[2]) for w in heard if WORD.search(str(w[2]))],
+                                    autojunk=False)
+    return sum(max(a1 - a0, b1 - b0) for tag, a0, a1, b0, b1 in words.get_opcodes() if tag != "equal") / len(spoken)
+
+
+def _within(errors: np.ndarray) -> str:
+    return "within" if errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060 else "OUTSIDE"
+
+
+def _figures(errors: np.ndarray) -> str:
+    return f"{errors.mean() * 1000:.0f}/{np.percentile(errors, 95) * 1000:.0f} ms" if len(errors) else "-"
+
+
+def _word_start_errors(clean, copy, clean_heard, copy_heard, shift: float):
+    """Per word heard in both copies (as tests/helpers/degrade.common_word_start_errors pairs
+    them): (how far Whisper's start moved, s; its phones' start differences, s; whether the
+    words either side were heard alike too)."""
+    def placed(aligned, heard):  # the words holding a letter, as the aligners return them
+        return [(w, h) for w, h in zip(aligned[1], [h for h in heard if WORD.search(str(h[2]))]) if w is not None]
+
+    a, b = placed(clean, clean_heard), placed(copy, copy_heard)
+    words = difflib.SequenceMatcher(a=[degrade._spelling(w[2]) for w, _ in a],
+                                    b=[degrade._spelling(w[2]) for w, _ in b], autojunk=False)
+    out = []
+    for i, j, n in words.get_matching_blocks():
+        for k in range(n):
+            (wa, ha), (wb, hb) = a[i + k], b[j + k]
+            mine = ([p for p in clean[0] if wa[0] - 1e-9 <= p[0] < wa[1]], [wa])
+            theirs = ([p for p in copy[0] if wb[0] - 1e-9 <= p[0] < wb[1]], [wb])
+            errors = degrade.common_word_start_errors(mine, theirs, shift)
+            out.append((hb[0] - ha[0] - shift, errors, 0 < k < n - 1))
+    return out
+
+
+def recognised_timing(synth, hear) -> None:
+    """The recognised path on about a minute: Whisper (`hear`) and `align_recognised` on the
+    words it heard, wall and CPU seconds (this process and espeak-ng's), best of 3, and the
+    load average."""
+    import os
+    import resource
+
+    def cpu() -> float:
+        me, child = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + child.ru_utime + child.ru_stime
+
+    long = synth.synthesize(TEXT["en"] * 9, "en")
+    figures = {"whisper": ([], []), "align_recognised": ([], [])}
+    for _ in range(3):
+        started, used = time.perf_counter(), cpu()
+        words = hear.transcribe(long.audio, long.sample_rate, language="en").words
+        figures["whisper"][0].append(time.perf_counter() - started)
+        figures["whisper"][1].append(cpu() - used)
+        started, used = time.perf_counter(), cpu()
+        align_recognised(long.audio, long.sample_rate, words, "en")
+        figures["align_recognised"][0].append(time.perf_counter() - started)
+        figures["align_recognised"][1].append(cpu() - used)
+    cells = [f"{name} best {min(times):.2f} s of 3 ({', '.join(f'{t:.2f}' for t in times)}; CPU {min(cpus):.2f} s)"
+             for name, (times, cpus) in figures.items()]
+    print(f"recognised path on {len(long.audio) / long.sample_rate:.0f} s of speech ({len(words)} words heard, "
+          f"{len(long.words)} spoken): {'; '.join(cells)}; load average {os.getloadavg()[0]:.1f}")
 
 
 def _verdict(found) -> str:
@@ -247,7 +337,7 @@ if __name__ == "__main__":
         given_words_timing(tts.Synthesizer().synthesize(TEXT["en"] * 9, "en"))
     elif sys.argv[1:] == ["--degraded"]:  # only the degraded copies
         degraded(tts.Synthesizer())
-    elif sys.argv[1:] == ["--recognised"]:  # the degraded copies through the recogniser
-        recognised(tts.Synthesizer())
+    elif sys.argv[1:2] == ["--recognised"]:  # the degraded copies through the recogniser
+        recognised(tts.Synthesizer(), greedy=sys.argv[2:] == ["--greedy"])
     else:
         main()

@@ -25,6 +25,7 @@ from tts.errors import (
 from tts.normalize import normalize
 from tts.phonemes import phonemize
 from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, declared_profile, voice_profile
+from tts.recognised import align_recognised
 from tts.synthesizer import Synthesizer
 from tts.timing import TimingReport, check_timing, timing_report
 from tts.types import Phone, PhonemeTimeline, Speech, TimedText, VoiceInfo, check_timeline
@@ -55,7 +56,7 @@ __all__ = [
     "AdaptOptions", "Adaptation", "AlignmentError", "BackendUnavailableError", "DEFAULT_VOICES", "EmptyTextError", "ModelPaths", "NoSpeechError", "Phone",
     "PhonemeTimeline", "SpeakerEncoder", "Speech", "SpeechError", "Synthesizer", "TimedText", "TimingReport",
     "UnsupportedLanguageError", "UnsupportedTextError", "VoiceCatalog", "VoiceChoice", "VoiceInfo",
-    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_transcript", "check_timeline",
+    "VoiceNotFoundError", "VoiceProfile", "VoiceSamples", "adapt_speech", "align", "align_recognised", "align_transcript", "check_timeline",
     "check_timing", "choose_voice", "declared_profile", "default_voice", "intelligible_voices", "list_voices",
     "missing_registers", "normalize", "phonemize", "timing_report", "voice_profile", "voice_register",
 ]

@@ -1,12 +1,16 @@
-"""Recorded narration: timed words (from a recogniser) → a phoneme timeline.
+"""Recorded narration: timed words → a phoneme timeline, warping each word near its times.
+
+(A narration without its transcript is timed by `tts.recognised.align_recognised`, which
+takes only the recogniser's text: its word times move with the recording's condition.)
 
 Each word's phonemes come from espeak-ng speaking the whole transcript (so they follow the
 sentence context). espeak-ng's own recording of the words is then warped onto the narration
-(dynamic time warping on log-mel features, kept near the recogniser's word times), which
-carries each phone's timing over: recognisers place word edges only roughly (Whisper's run
-about 100 ms early on clean speech). Where warping cannot run, a word's phones are spread over
-its recognised span in proportion to espeak's durations. With a known transcript,
-`align_transcript` first gives its words the times of the recognised words they match.
+(dynamic time warping on log-mel features, kept near the given word times), which carries
+each phone's timing over: recognisers place word edges only roughly (Whisper's run about
+100 ms early on clean speech). Where warping cannot run, a word's phones are spread over
+its span in proportion to espeak's durations (`spread_words`: speech from a backend that
+gives no durations). With a known transcript, `align_transcript` first gives its words the
+times of the recognised words they match.
 """
 
 from __future__ import annotations

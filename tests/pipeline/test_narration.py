@@ -52,3 +52,57 @@ def test_a_transcript_of_other_words_is_an_input_error(english, tmp_path):
         steps.narration(english.audio, english.sample_rate, toolkit, language="en",
                         transcript="Wait five minutes.")  # a third of what was said
     assert "\n" not in str(caught.value)
+
+
+class _Heard:
+    """A transcriber that hears the speech's words (Whisper-style text) `shift_s` late."""
+
+    def __init__(self, speech, shift_s: float):
+        import translate
+
+        words = tuple((s + shift_s, e + shift_s, f" {t}") for s, e, t in speech.words)
+        self.transcript = translate.Transcript(
+            language="en", words=words, text=" ".join(t for _, _, t in speech.words),
+            segments=((words[0][0], words[-1][1], " ".join(t for _, _, t in speech.words)),))
+
+    def transcribe(self, audio, sample_rate, language=None):
+        return self.transcript
+
+
+def _midpoint_error(a, b) -> float:
+    import difflib
+
+    import numpy as np
+
+    sm = difflib.SequenceMatcher(a=[p.phone for p in a], b=[p.phone for p in b], autojunk=False)
+    errors = [abs(a[i + k].start + a[i + k].end - b[j + k].start - b[j + k].end) / 2
+              for i, j, n in sm.get_matching_blocks() for k in range(n)]
+    assert len(errors) > 0.6 * min(len(a), len(b))
+    return float(np.median(errors))
+
+
+def test_recognised_words_are_timed_on_the_recording_not_at_their_heard_times(english, tmp_path):
+    """Without a transcript the recogniser gives the words; their phones are timed on the
+    recording (tts.align_recognised), so recognised times 0.6 s late do not move them."""
+    toolkit = steps.Toolkit(transcriber=_Heard(english, 0.6), cache_dir=tmp_path)
+    speech, heard = steps.narration(english.audio, english.sample_rate, toolkit)
+    assert _midpoint_error(speech.phonemes, english.phonemes) < 0.04
+    assert speech.words == tuple(heard.words) and speech.words[0].text == " Wear"  # the recogniser's words, kept
+    # Negative control: recognised times far (2 s) from the speech are a one-line InputError.
+    toolkit = steps.Toolkit(transcriber=_Heard(english, 2.0), cache_dir=tmp_path)
+    with pytest.raises(InputError, match="transcript") as caught:
+        steps.narration(english.audio, english.sample_rate, toolkit)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_narration_is_recognised_with_beam_search(tmp_path):
+    """Its text is what the timeline is aligned to: beam search heard degraded copies more
+    alike than greedy decoding (pipeline.steps.NARRATION_RECOGNISER, bench_align --recognised)."""
+    from pipeline.errors import ModelNotFoundError
+    from translate.errors import TranslationError
+
+    try:
+        transcriber = steps.Toolkit(cache_dir=tmp_path).transcriber
+    except (ModelNotFoundError, TranslationError) as exc:  # the model store has no Whisper: nothing to build
+        pytest.skip(f"Whisper base is not in the model store: {exc}")
+    assert transcriber.beam_size == steps.NARRATION_RECOGNISER["beam_size"] == 5

@@ -49,7 +49,7 @@ class Narration:
     name: str
     audio: np.ndarray
     rate: int
-    #: the timeline that drives the render (the TTS's own, or transcribe -> tts.align as the
+    #: the timeline that drives the render (the TTS's own, or transcribe -> tts.align_recognised as the
     #: engine times a recording)
     drive: tuple
     #: the judge's timeline of what the recogniser hears in it (pipeline.evaluate.hearing)
@@ -89,7 +89,7 @@ class Lab:
         import tts
 
         words = self.transcriber.transcribe(audio, rate)
-        return tuple(tts.align(audio, rate, words.words, words.language))
+        return tuple(tts.align_recognised(audio, rate, words.words, words.language)[0])
 
     def narration(self, name: str) -> Narration:
         if name not in self._narrations:

@@ -1,10 +1,11 @@
 """The recognised path's timeline on degraded copies (issue 18 item 2, no transcript given).
 
 Clean TTS speech (Piper in English, Kokoro in Portuguese) and copies of it degraded in code (tests/helpers/degrade.py)
-are each heard by Whisper base with the Transcriber's defaults and timed by `tts.align`; the
-phones of the words heard in both copies (matched by spelling) must start within 30 ms of the
-clean copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised
-measures every condition in English and Portuguese.
+are each heard by Whisper base as a narration is (pipeline.steps.NARRATION_RECOGNISER) and timed by
+`tts.recognised.align_recognised` (Whisper's text timed by the given-words aligner); the phones of
+the words heard in both copies (matched by spelling) must start within 30 ms of the clean
+copy's on average and 60 ms at the 95th percentile. bench/bench_align.py --recognised measures
+every condition in English and Portuguese.
 """
 
 import numpy as np
@@ -12,16 +13,16 @@ import pytest
 
 from tests.helpers import degrade
 from tests.helpers.degrade import SPOKEN_TEXT as TEXT
-from tts.align import align_words
+from tts.recognised import align_recognised
 
 pytestmark = pytest.mark.slow
 
-CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("pt", "reverb RT60 0.8 s"), ("pt", "MP3 32 kbit/s"),
-         ("pt", "babble 10 dB SNR")]
+CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("en", "telephone 8 kHz"), ("pt", "reverb RT60 0.8 s"),
+         ("pt", "MP3 32 kbit/s"), ("pt", "babble 10 dB SNR"), ("pt", "telephone 8 kHz"), ("pt", "babble 5 dB SNR")]
 #: Measured with bench/bench_align.py --recognised (mean / p95 ms): not yet within the bounds.
 NOT_YET = {
-    ("en", "reverb RT60 0.8 s"): "mean 29, p95 159 ms",
-    ("pt", "babble 10 dB SNR"): "mean 34, p95 191 ms",
+    # Whisper base hears under half the words right (word error 0.45): no text to time.
+    ("pt", "babble 5 dB SNR"): "mean 33, p95 262 ms; 108 of 183 phones compared",
 }
 
 
@@ -29,9 +30,10 @@ NOT_YET = {
 def hear():
     import translate
     from pipeline.models import ModelStore
+    from pipeline.steps import NARRATION_RECOGNISER
 
     try:
-        return translate.Transcriber(ModelStore().path("whisper-base"))
+        return translate.Transcriber(ModelStore().path("whisper-base"), **NARRATION_RECOGNISER)
     except Exception as exc:  # the model store has no Whisper: nothing to measure
         pytest.skip(f"Whisper base is not in the model store: {exc}")
 
@@ -51,7 +53,7 @@ def copies(synth, hear):
 
 
 def _timeline(hear, audio, rate, language):
-    return align_words(audio, rate, hear.transcribe(audio, rate, language=language).words, language)
+    return align_recognised(audio, rate, hear.transcribe(audio, rate, language=language).words, language)
 
 
 @pytest.mark.parametrize("language, condition", CASES)
