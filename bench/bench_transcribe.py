@@ -4,7 +4,9 @@
 default threads, one segment at a time, a declared language checked by one more
 identification pass); then, one change after another: Silero VAD, threads = usable cores and
 the declared language taken as given; segments decoded in batches of 8 (faster-whisper's
-BatchedInferencePipeline); greedy decoding (beam 1) — the Transcriber's defaults now. Each
+BatchedInferencePipeline); greedy decoding (beam 1, the Transcriber's defaults); and the
+narration step's own setting (`pipeline.steps.NARRATION_RECOGNISER`: batched, beam 5, chosen
+because its text is what a narration's timeline is aligned to, bench_align.py --recognised). Each
 transcribes about 60 s of the product's English voice (Piper) reading a fixed text, and the
 shared recording narration_en.wav when it is there. Printed: seconds per transcription (wall
 clock, and CPU seconds of all threads: the figure to trust on a machine that is not quiet) and
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import translate  # noqa: E402
 import tts  # noqa: E402
 from pipeline.models import ModelStore  # noqa: E402
+from pipeline.steps import NARRATION_RECOGNISER  # noqa: E402
 
 #: About 60 s read by Piper's English voice; numbers spelt out so the recogniser's digits
 #: do not count as errors.
@@ -51,7 +54,8 @@ SETTINGS = {
     "before": (dict(beam_size=5, vad_filter=False, cpu_threads=0, batch_size=0), True),
     "vad+threads": (dict(beam_size=5, batch_size=0), False),
     "+batched": (dict(beam_size=5), False),
-    "+greedy (now)": (dict(), False),
+    "+greedy": (dict(), False),
+    "narration (now)": (dict(NARRATION_RECOGNISER), False),
 }
 
 
@@ -87,7 +91,7 @@ def main() -> None:
         heard = hear.transcribe(speech.audio, speech.sample_rate, language="en", check_language=check)
         took, cpu = time.perf_counter() - started, time.process_time() - cpu
         wer = jiwer.wer(words(" ".join(TEXT)), words(heard.text))
-        line = f"{name:14s} TTS {speech.duration:.0f} s: {took:5.1f} s ({cpu:5.1f} s CPU), WER {wer:.3f} vs the text"
+        line = f"{name:16s} TTS {speech.duration:.0f} s: {took:5.1f} s ({cpu:5.1f} s CPU), WER {wer:.3f} vs the text"
         if real is not None:
             started = time.perf_counter()
             real_heard = hear.transcribe(*real, language="en", check_language=check)
