@@ -39,7 +39,7 @@ REFUSED = {("en", "babble 5 dB SNR"): "0.67 > 0.64", ("pt", "babble 5 dB SNR"): 
 @pytest.fixture(scope="module")
 def copies(synth):
     """language -> (clean speech, its timeline, {condition: (copy, shift_s)})."""
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    talkers = degrade.talkers(synth)
     out = {}
     for language, text in TEXT.items():
         clean = synth.synthesize(text, language)
