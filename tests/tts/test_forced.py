@@ -1,7 +1,6 @@
 """Recorded narration with known words: the text aligned on the recording, no recogniser."""
 
 import difflib
-import sys
 
 import numpy as np
 import pytest
@@ -72,18 +71,19 @@ def test_the_right_text_is_measured_well_inside_the_limits(english, german):
     assert other.mismatch > aligned.mismatch + 0.1 or other.speech_ratio > forced.MAX_SPEECH_RATIO
 
 
-def test_a_pause_the_reading_lacks_goes_to_the_word_boundary():
-    forced = sys.modules["tts.forced"]
-    # The warp stretched the last phones of word 0 over a pause at 1.50-1.83 s.
-    words = [[(1.2, 1.3, "t"), (1.3, 1.6, "r"), (1.6, 1.88, "o")], [(1.88, 2.0, "a"), (2.0, 2.2, "n")]]
-    moved = forced._pauses_at_word_boundaries(words, [(1.50, 1.83)])
-    assert moved[0][-1][1] <= 1.50 + forced._TAIL_S + 1e-9
-    assert moved[1][0][0] >= 1.83 - forced._LEAD_S - 1e-9
-    assert moved[1][-1][1] == 2.2  # times beyond SNAP_S of the pause stay
-    flat = [t for w in moved for s, e, _ in w for t in (s, e)]
-    assert flat == sorted(flat)
-    # Negative control: a pause no phone reaches into is left alone.
-    assert forced._pauses_at_word_boundaries(words, [(3.0, 3.5)]) == words
+def test_only_the_rows_of_phones_cost_a_stretch():
+    """Stretch costs per row of the reading with its optional pause rows: the phones' rows
+    cost `STRETCH_COST` per further frame, the reading's own pause (0.30-0.50 s), the
+    optional row before the second word and the rows before and after the words none."""
+    from tts import forced
+
+    per_word = [[(0.10, 0.20, "a"), (0.20, 0.30, "b")], [(0.50, 0.60, "c")], [(0.60, 0.70, "d")]]
+    rows, position = forced._with_optional_pauses(np.zeros((80, 3)), np.zeros(3), per_word)
+    costs = forced._stretch_costs(len(rows), per_word, position)
+    assert len(rows) == 81  # one optional row, before "d" (the reading runs on into it)
+    phone_rows = np.zeros(81, bool)
+    phone_rows[10:30] = phone_rows[50:60] = phone_rows[61:71] = True
+    assert np.all(costs[phone_rows] == forced.STRETCH_COST) and np.all(costs[~phone_rows] == 0)
 
 
 def test_long_narration_is_warped_in_bounded_bands(english, monkeypatch):
@@ -95,9 +95,9 @@ def test_long_narration_is_warped_in_bounded_bands(english, monkeypatch):
     seen = []
     real = warping._banded
 
-    def spy(a, b, expected, radius):
+    def spy(a, b, expected, radius, stretch=None):
         seen.append((len(a), len(b), radius))
-        return real(a, b, expected, radius)
+        return real(a, b, expected, radius, stretch)
 
     monkeypatch.setattr(warping, "_banded", spy)
     monkeypatch.setattr(warping, "_WHOLE_FRAMES", 300)
