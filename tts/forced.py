@@ -59,9 +59,10 @@ MATCH_POOL_S = 0.1
 #: speech that a right transcript gives. Measured with bench/bench_align.py (Piper en and
 #: Kokoro pt, 14-21 s each, clean and through 10 conditions: room RT60 0.3/0.8 s, babble
 #: 10/5 dB, AAC/MP3 32 kbit/s, telephone band, 2 s silence each side, music bed): right texts
-#: 0.41-0.62 (babble 5 dB: 0.65-0.67, refused), other texts 0.67-0.80 (a 3 s window: 0.44-0.68
-#: against 0.72-0.83, closer). Once (Piper reads afresh each time) another text with 2 s of
-#: silence each side gave 0.63, accepted (this warp is the same as before the room features).
+#: 0.41-0.61 (pt babble 5 dB: 0.65, refused, its timeline 29 / 155 ms off), other texts
+#: 0.67-0.84 (2026-11-30, the speech the same in every run; a 3 s window: 0.44-0.68 against
+#: 0.72-0.83, closer). Before Piper's noise was seeded per call, another text with 2 s of
+#: silence each side once gave 0.63, accepted (this warp is the same as before the room features).
 #: A 3 s clip: right 0.33, other sentences 0.62-0.72 (the shorter other one passes).
 MAX_MISMATCH = 0.64
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
@@ -176,7 +177,8 @@ def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
     pause to that row instead of stretching a phone over it, which noise in the pause makes
     it do (babble, bench/bench_align.py). The row goes before the row holding the word's
     start; times are kept on their side of it (a start at the word's start after it, an end
-    there before it; at most half a row moved). Where no pause was spoken it costs one frame."""
+    there before it; at most half a row moved). Where no pause was spoken it costs one frame.
+    Rows are also added before the first frame and after the last."""
     spoken = [ph for ph in per_word if ph]
     starts = sorted(ph[0][0] for before, ph in zip(spoken, spoken[1:]) if ph[0][0] - before[-1][1] < _READ_PAUSE_S)
     boundaries: list[float] = []
@@ -186,6 +188,11 @@ def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
         if 0 < row < len(reading) and (not rows or row > rows[-1]):
             boundaries.append(t)
             rows.append(row)
+    # One more before the reading and one after it: the recording's leading and trailing
+    # silence (or noise) has a row to go to where espeak-ng's reading starts or ends with a
+    # phone, instead of stretching one (STRETCH_COST) or shifting the first or last word.
+    boundaries = [-1.0, *boundaries, len(reading) * HOP_S + 1.0]
+    rows = [0, *rows, len(reading)]
 
     def position(t: float, start: bool) -> float:
         before = (bisect.bisect_right(boundaries, t + 1e-9) if start

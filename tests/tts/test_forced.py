@@ -72,17 +72,18 @@ def test_the_right_text_is_measured_well_inside_the_limits(english, german):
 
 
 def test_only_the_rows_of_phones_cost_a_stretch():
-    """Stretch costs per row of the reading with its optional pause rows: the phones' rows
-    cost `STRETCH_COST` per further frame, the reading's own pause (0.30-0.50 s), the
-    optional row before the second word and the rows before and after the words none."""
+    """Stretch costs per row of the reading with its optional pause rows (ones here): the
+    phones' rows cost `STRETCH_COST` per further frame; the reading's own pause (0.30-0.50 s),
+    the optional rows and the rows before and after the words none."""
     from tts import forced
 
     per_word = [[(0.10, 0.20, "a"), (0.20, 0.30, "b")], [(0.50, 0.60, "c")], [(0.60, 0.70, "d")]]
-    rows, position = forced._with_optional_pauses(np.zeros((80, 3)), np.zeros(3), per_word)
+    rows, position = forced._with_optional_pauses(np.zeros((80, 3)), np.ones(3), per_word)
     costs = forced._stretch_costs(len(rows), per_word, position)
-    assert len(rows) == 81  # one optional row, before "d" (the reading runs on into it)
-    phone_rows = np.zeros(81, bool)
-    phone_rows[10:30] = phone_rows[50:60] = phone_rows[61:71] = True
+    assert len(rows) == 83  # optional rows before "d" (the reading runs on into it), at each end
+    assert np.flatnonzero(rows[:, 0]).tolist() == [0, 61, 82]
+    phone_rows = np.zeros(83, bool)
+    phone_rows[11:31] = phone_rows[51:61] = phone_rows[62:72] = True
     assert np.all(costs[phone_rows] == forced.STRETCH_COST) and np.all(costs[~phone_rows] == 0)
 
 
