@@ -30,9 +30,11 @@ from tts.errors import SpeechError
 log = logging.getLogger(__name__)
 
 #: Noise values drawn per phoneme id at length scale 1, before a retry: 192 latent channels
-#: (every Piper VITS config's inter_channels) x 32 frames of 256 samples (0.37 s at 22.05 kHz,
-#: where Piper's phones average about 4.5 frames).
-VALUES_PER_ID = 192 * 32
+#: (every Piper VITS config's inter_channels) x 12 frames of 256 samples (0.14 s at 22.05 kHz;
+#: the bundled voice's ids average 4.5 frames). A longer draw costs about 9 ms per million
+#: values; a retry re-runs only the text encoder and the duration predictor (the prior's noise
+#: is reshaped before the decoder).
+VALUES_PER_ID = 192 * 12
 #: How many times a too-short buffer is redrawn, each 4x longer.
 RETRIES = 4
 
