@@ -114,9 +114,9 @@ def test_a_pause_filled_by_babble_that_the_reading_lacks_is_not_spread_over_phon
     """The speaker pauses 0.6 s between 'Wait' and 'five' (no comma: espeak-ng reads on) and
     two other talkers murmur 15 dB down throughout: 'five' still starts after the pause, as
     the optional pause row before each word lets the warp match the pause to silence.
-    (Measured: 43 ms early; without the rows 443 ms. Before 'the' or 'machine' in this short
-    clip the rows do not help: 0.15-0.23 s early either way; bench_align --degraded measures
-    the whole effect.)"""
+    (Measured: 31 ms early; without the rows 458 ms, STRETCH_COST or not. Before 'the' or
+    'machine' in this short clip the rows do not help: 0.15-0.23 s early either way;
+    bench_align --degraded measures the whole effect.)"""
     from tests.helpers import degrade
     from tts import forced
 
