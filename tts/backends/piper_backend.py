@@ -2,7 +2,9 @@
 
 polydub phonemises each word itself (through Piper's own espeak-ng, the IPA its voices are
 trained on) and feeds Piper phoneme ids directly, so every id is known to belong to one word. The model is patched in memory to output samples per phoneme id
-(`include_alignments`), which gives the timeline.
+(`include_alignments`), which gives the timeline, and to take the noise VITS draws as inputs,
+filled from a fixed seed on every call (`tts.backends.piper_noise`): the same text gives the
+same audio and timeline on every call, in any process.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import numpy as np
 import onnxruntime
 
 from tts.backends import Utterance
-from tts.backends.piper_noise import SeededSession, replace_random_normal
 from tts.errors import BackendUnavailableError, VoiceNotFoundError
 from tts.languages import canonical
 from tts.phonemes import clause_ipa
@@ -85,14 +86,16 @@ def _config_path(model: Path) -> Path:
     raise VoiceNotFoundError(f"Piper voice {model} has no config beside it: put {model.name}.json next to the model")
 
 
-def _load_seeded(piper_voice, model: Path):
+def _load_seeded(piper_voice: type, model: Path) -> object:
     """A PiperVoice for `model` whose session outputs samples per phoneme id (Piper's own
     alignment patch) and draws its noise from `SYNTHESIS_SEED` on every call, so the same text
     gives the same audio and timeline each time, in any process, on any thread
     (`piper_noise`). `piper_voice`: Piper's PiperVoice class."""
-    import onnx
+    import onnx  # here, not at the top: listing voices needs neither onnx nor the model
     from piper.config import PiperConfig
     from piper.patch_voice_with_alignment import add_alignment_output
+
+    from tts.backends.piper_noise import SeededSession, replace_random_normal
 
     config = _config_path(model)
     graph = onnx.load(str(model))

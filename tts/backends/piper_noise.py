@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import onnx
+import onnxruntime
 from onnx import helper
 
 from tts.errors import SpeechError
@@ -100,12 +101,13 @@ class SeededSession:
     (Piper's "scales" feed, item 1), redrawn 4x longer if the model needs more. Safe to share
     between threads (each run draws its own noise)."""
 
-    def __init__(self, session, noises: Sequence[NoiseInput], seed: int):
+    def __init__(self, session: onnxruntime.InferenceSession, noises: Sequence[NoiseInput], seed: int):
         self.session = session
         self.noises = tuple(noises)
         self.seed = int(seed)
 
-    def run(self, output_names, feeds: Mapping[str, np.ndarray], run_options=None) -> list[np.ndarray]:
+    def run(self, output_names: Sequence[str] | None, feeds: Mapping[str, np.ndarray],
+            run_options: onnxruntime.RunOptions | None = None) -> list[np.ndarray]:
         """`session.run` with the noise inputs added; raises SpeechError if the noise buffer is
         still too short after `RETRIES` redraws."""
         ids = int(np.asarray(feeds["input"]).size) if "input" in feeds else 1
@@ -126,5 +128,5 @@ class SeededSession:
         raise SpeechError(f"the Piper voice needed more than {length // 4} noise values for {ids} phoneme ids: "
                           "split the text into shorter sentences")
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:  # the rest of the session (get_inputs, ...) as is
         return getattr(self.session, name)
