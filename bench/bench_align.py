@@ -194,7 +194,7 @@ def degraded(synth) -> None:
     """Given-words timelines of degraded copies (tests/helpers/degrade.py) against the clean
     copy's, phones matched in order: mean and 95th percentile of |start difference|, whether
     the right text was refused, and the match measure of the right text and of another one."""
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    talkers = degrade.talkers(synth)
     print(f"degraded copies, given words; phone starts against the clean copy (goal: mean <= 30 ms, p95 <= 60 ms); "
           f"match = worst {WINDOW_S:.0f} s relative distance / speech ratio (refused above {MAX_MISMATCH:.2f} or "
           f"outside {MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO})")
@@ -225,7 +225,7 @@ def recognised(synth, greedy: bool = False) -> None:
 
     options = dict(NARRATION_RECOGNISER, **({"beam_size": 1} if greedy else {}))  # greedy: the recogniser before
     hear = translate.Transcriber(ModelStore().path("whisper-base"), **options)
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    talkers = degrade.talkers(synth)
     print(f"degraded copies, recognised words (Whisper base, {options}); phones of the words heard in both copies "
           "against "
           "the clean copy's (goal: mean <= 30 ms, p95 <= 60 ms); 'agreeing': words whose neighbours were heard "

@@ -10,9 +10,12 @@ that one path.
 Recordings are reverberant, noisy, compressed or band-limited: the features
 (`tts.warping.warp_features`) floor both sides at the recording's noise depth, add slopes
 and loudness, and lose a room's late reverberation (`tts.reverb`); an optional pause row
-before each word lets a pause filled by babble match silence; pauses come from Silero's
-voice activity detector (`tts.vad`) checked against the level. So the timeline does not
-move with the recording's condition (bench/bench_align.py, tests/tts/test_forced_robust.py).
+before each word lets a pause filled by babble match silence, and each further frame matched
+to one frame of a phone costs `STRETCH_COST` (pause rows none), so time the reading lacks goes
+to pauses rather than to phones; pauses found in the recording (`tts.pauses`: Silero's voice
+activity detector, `tts.vad`, checked against the level) move to word boundaries. So the
+timeline does not move with the recording's condition (bench/bench_align.py,
+tests/tts/test_forced_robust.py).
 
 A transcript that is not what the recording says (another text, or words covering only part
 of it) still gives a path; what gives it away is how badly the matched stretches agree on a
@@ -33,8 +36,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scipy.ndimage import median_filter
-
 from tts.align import _check_recording, _with_min_durations, assemble_timeline
 from tts.audio import frame_energy_db
 from tts.errors import AlignmentError, SpeechError
@@ -43,6 +44,7 @@ from tts.languages import is_tag, resolve
 from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, TimedText
+from tts.pauses import find_pauses, pauses_at_word_boundaries
 from tts.vad import speech_frames
 from tts.reverb import without_late_reverberation
 from tts.warping import HOP_S, WarpPath, multiscale_path, warp_features
@@ -57,9 +59,10 @@ MATCH_POOL_S = 0.1
 #: speech that a right transcript gives. Measured with bench/bench_align.py (Piper en and
 #: Kokoro pt, 14-21 s each, clean and through 10 conditions: room RT60 0.3/0.8 s, babble
 #: 10/5 dB, AAC/MP3 32 kbit/s, telephone band, 2 s silence each side, music bed): right texts
-#: 0.41-0.62 (babble 5 dB: 0.65-0.67, refused), other texts 0.67-0.80 (a 3 s window: 0.44-0.68
-#: against 0.72-0.83, closer). Once (Piper reads afresh each time) another text with 2 s of
-#: silence each side gave 0.63, accepted (this warp is the same as before the room features).
+#: 0.41-0.61 (pt babble 5 dB: 0.65, refused, its timeline 29 / 155 ms off), other texts
+#: 0.67-0.84 (2026-11-30, the speech the same in every run; a 3 s window: 0.44-0.68 against
+#: 0.72-0.83, closer). Before Piper's noise was seeded per call, another text with 2 s of
+#: silence each side once gave 0.63, accepted (this warp is the same as before the room features).
 #: A 3 s clip: right 0.33, other sentences 0.62-0.72 (the shorter other one passes).
 MAX_MISMATCH = 0.64
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
@@ -67,16 +70,14 @@ MAX_MISMATCH = 0.64
 #: half the words: 1.49-2.65, those under 1.8 refused by the distance). A speaker much slower
 #: than espeak-ng's 175 words a minute, pauses apart, would be refused.
 MIN_SPEECH_RATIO, MAX_SPEECH_RATIO = 0.5, 1.8
-#: Shortest quiet run (seconds) taken for a pause between words: longer than a stop's closure.
-MIN_PAUSE_S = 0.15
-#: A silent run of the voice activity detector is a pause only this far (dB) under the speech's
-#: median level; its edges are where the level is within `_PAUSE_EDGE_DB` of its floor,
-#: searched `_PAUSE_REACH_S` either side (Silero's hangover is up to ~0.2 s, bench_align).
-_PAUSE_BELOW_DB, _PAUSE_EDGE_DB, _PAUSE_REACH_S = 15.0, 10.0, 0.25
-#: How far (seconds) a pause may be from the word boundary it is moved to.
-SNAP_S = 0.3
-_TAIL_S, _LEAD_S = 0.03, 0.02
-_MIN_INSIDE_S = 0.1
+#: Cost of each further 10 ms of the recording matched to one frame of a phone of the reading
+#: (cosine distance units, a cell costs 0..2); none on pause rows (the reading's own pauses, the
+#: optional ones, before its first phone and after its last): time the recording holds beyond
+#: the reading's goes to a pause before it stretches a phone, as a slope weight does (Sakoe &
+#: Chiba, 1978). Where babble fills a pause, the words beside it were stretched over it
+#: (bench/bench_align.py --degraded: en telephone 14 / 66 ms without, 8 / 37 with; 0.15-0.2
+#: alike, 0.1 and 0.3 each miss a condition).
+STRETCH_COST = 0.2
 #: A gap (s) between two words of espeak-ng's reading that is its own pause: no pause row there.
 _READ_PAUSE_S = 0.02
 _CLAUSE_MARKS = re.compile(r"[,;:.!?…]")
@@ -135,7 +136,8 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
 
     features = warp_features(result.audio, result.sample_rate, audio, sample_rate)
     reference, to_reference = _with_optional_pauses(features.reading, features.silence, per_word)
-    path, _ = multiscale_path(reference, features.recording, int(round(RADIUS_S / HOP_S)))
+    path, _ = multiscale_path(reference, features.recording, int(round(RADIUS_S / HOP_S)),
+                              _stretch_costs(len(reference), per_word, to_reference))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
     # Judged on a warp of the spectra alone: the loudness column and the optional pauses line up
@@ -149,9 +151,9 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     def to_recording(t: float, start: bool) -> float:
         return float(path.position(to_reference(t, start))) * HOP_S
 
-    warped = _pauses_at_word_boundaries(
+    warped = pauses_at_word_boundaries(
         [[(to_recording(s, True), to_recording(e, False), p) for s, e, p in ph] for ph in per_word],
-        _pauses(db, speech_frames(audio, sample_rate, len(db))))
+        find_pauses(db, speech_frames(audio, sample_rate, len(db))))
     warped = [_with_min_durations(ph) if ph else None for ph in warped]
     spans = [(m[0][0], m[-1][1], w) if m else (0.0, 0.0, w) for m, w in zip(warped, words)]
     timeline, placed = assemble_timeline(audio, sample_rate, spans, per_word, warped)
@@ -175,7 +177,8 @@ def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
     pause to that row instead of stretching a phone over it, which noise in the pause makes
     it do (babble, bench/bench_align.py). The row goes before the row holding the word's
     start; times are kept on their side of it (a start at the word's start after it, an end
-    there before it; at most half a row moved). Where no pause was spoken it costs one frame."""
+    there before it; at most half a row moved). Where no pause was spoken it costs one frame.
+    Rows are also added before the first frame and after the last."""
     spoken = [ph for ph in per_word if ph]
     starts = sorted(ph[0][0] for before, ph in zip(spoken, spoken[1:]) if ph[0][0] - before[-1][1] < _READ_PAUSE_S)
     boundaries: list[float] = []
@@ -185,6 +188,11 @@ def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
         if 0 < row < len(reading) and (not rows or row > rows[-1]):
             boundaries.append(t)
             rows.append(row)
+    # One more before the reading and one after it: the recording's leading and trailing
+    # silence (or noise) has a row to go to where espeak-ng's reading starts or ends with a
+    # phone, instead of stretching one (STRETCH_COST) or shifting the first or last word.
+    boundaries = [-1.0, *boundaries, len(reading) * HOP_S + 1.0]
+    rows = [0, *rows, len(reading)]
 
     def position(t: float, start: bool) -> float:
         before = (bisect.bisect_right(boundaries, t + 1e-9) if start
@@ -197,6 +205,19 @@ def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
         return x + before
 
     return np.insert(reading, rows, silence, axis=0), position
+
+
+def _stretch_costs(rows: int, per_word: Sequence[Sequence[tuple[float, float, str]]],
+                   to_reference: Callable[[float, bool], float]) -> np.ndarray:
+    """(rows,) float32: `STRETCH_COST` on each row of the reference (row i spans positions
+    i - 0.5 to i + 0.5, `to_reference` maps reading seconds there) that a phone covers, 0 on
+    the others (pauses)."""
+    out = np.zeros(rows, np.float32)
+    for phones in per_word:
+        for start, end, _ in phones:
+            first = int(np.floor(to_reference(start, True) + 0.5))
+            out[max(first, 0):max(int(np.floor(to_reference(end, False) + 0.5)), 0)] = STRETCH_COST
+    return out
 
 
 def _match_cost(reference: np.ndarray, recording: np.ndarray, path: WarpPath) -> np.ndarray:
@@ -278,106 +299,6 @@ def _reading(sentences: Sequence[str], normalizer: Normalizer
     if not words:
         raise AlignmentError("the transcript has no words: give the text that was spoken")
     return words, owner_sentence, " ".join(parts), owners
-
-
-def _pauses(db: np.ndarray, speech: np.ndarray) -> list[tuple[float, float]]:
-    """(start_s, end_s) of each pause of at least `MIN_PAUSE_S`: where the voice activity
-    detector hears no speech (`speech`, per 10 ms frame) and the level (`db`, dB per frame)
-    says so too, with edges from the level.
-
-    Energy alone takes a noise bed, music or a room's tail for sound and finds no pause; the
-    detector's own edges trail speech by up to ~0.2 s (its hangover), and on a telephone band
-    it hears pauses inside words. So each silent run of the detector is kept only where its
-    median level is `_PAUSE_BELOW_DB` under the speech's, and its edges are where the level
-    within `_PAUSE_REACH_S` of it stays under the run's floor (20th percentile) plus
-    `_PAUSE_EDGE_DB`, or 40 dB under the peak, whichever is higher (the clean-speech rule)."""
-    if not speech.any():
-        return []
-    n = min(len(db), len(speech))
-    db, speech = db[:n], speech[:n]
-    level, peak = float(np.median(db[speech])), float(db.max())
-    reach = int(round(_PAUSE_REACH_S / HOP_S))
-    out: list[tuple[float, float]] = []
-    for a, b in _runs(~speech):
-        if float(np.median(db[a:b])) > level - _PAUSE_BELOW_DB:
-            continue
-        lo, hi = max(0, a - reach), min(n, b + reach)
-        quiet = db[lo:hi] < max(float(np.percentile(db[a:b], 20)) + _PAUSE_EDGE_DB, peak - 40.0)
-        quiet = median_filter(quiet.astype(np.uint8), 3, mode="nearest").astype(bool)  # one-frame blips
-        mid = (a + b) // 2 - lo
-        if not quiet[mid]:
-            continue
-        runs = [(s, e) for s, e in _runs(quiet) if s <= mid < e]
-        s, e = runs[0]
-        if (e - s) * HOP_S < MIN_PAUSE_S:
-            continue
-        start, end = (lo + s) * HOP_S, (lo + e) * HOP_S
-        if out and start <= out[-1][1]:  # two silent runs of the detector in one quiet stretch
-            out[-1] = (out[-1][0], max(end, out[-1][1]))
-        else:
-            out.append((start, end))
-    return out
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) of each run of True in a 1-D bool array."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
-
-
-def _pauses_at_word_boundaries(words: list[list[tuple[float, float, str]]], pauses: Sequence[tuple[float, float]]
-                               ) -> list[list[tuple[float, float, str]]]:
-    """Move each pause the warp spread over phones to the nearest word boundary.
-
-    The reading has no pause where the speaker paused between words without a comma, so the
-    warp stretches phones over it (measured: Kokoro's pauses put the last phones of a word up
-    to 0.45 s late). As aeneas adjusts fragment boundaries to non-speech, a pause that phones
-    overlap by more than `_MIN_INSIDE_S` in all becomes the boundary nearest to it (within
-    `SNAP_S`): times before the boundary are squeezed to end at the pause's start, times
-    after it to start at its end (give or take the quiet edges `_TAIL_S`, `_LEAD_S`, as
-    `tts.align._tighten` keeps), over `SNAP_S` either side (one monotone map of time)."""
-    words = [list(ph) for ph in words]
-    starts, ends = _word_edges(words)
-    for p0, p1 in pauses:
-        # Only words within reach of this pause can change (keeps this linear in length).
-        k0 = bisect.bisect_left(ends, p0 - 2 * SNAP_S - HOP_S)
-        k1 = bisect.bisect_right(starts, p1 + 2 * SNAP_S + HOP_S)
-        near_words = words[k0:k1]
-        inside = sum(max(0.0, min(e, p1) - max(s, p0)) for ph in near_words for s, e, _ in ph)
-        if inside <= _MIN_INSIDE_S:
-            continue
-        p0, p1 = p0 + _TAIL_S, p1 - _LEAD_S  # quiet ends of fricatives and stops stay
-        near = [(max(p0 - ph[-1][1], ph[-1][1] - p1, 0.0), ph[-1][1])
-                for k, ph in enumerate(near_words) if ph and k0 + k < len(words) - 1]
-        if not near or min(near)[0] > SNAP_S:
-            continue
-        t = min(near)[1]
-        a, b = min(t, p0) - SNAP_S, max(t, p1) + SNAP_S
-
-        def moved(x: float, ends: bool, a=a, b=b, t=t, p0=p0, p1=p1) -> float:
-            """The new time of `x`; a time at the boundary is the pause's start when it ends
-            a phone, its end when it starts one."""
-            if x <= a or x >= b:
-                return x
-            if x < t or (x == t and ends):
-                return a + (x - a) * (p0 - a) / (t - a)
-            return p1 + (x - t) * (b - p1) / (b - t)
-
-        words[k0:k1] = [[(moved(s, False), moved(e, True), p) for s, e, p in ph] for ph in near_words]
-        starts[k0:k1], ends[k0:k1] = _word_edges(words[k0:k1], ends[k0 - 1] if k0 else 0.0)
-    return words
-
-
-def _word_edges(words: Sequence[Sequence[tuple[float, float, str]]], before: float = 0.0
-                ) -> tuple[list[float], list[float]]:
-    """Each word's first start and last end; a word without phones sits where the one before ends."""
-    starts, ends = [], []
-    for ph in words:
-        before_start = ph[0][0] if ph else before
-        before = ph[-1][1] if ph else before
-        starts.append(before_start)
-        ends.append(before)
-    return starts, ends
 
 
 def _worst_window(cost: np.ndarray, loud: np.ndarray) -> float:

@@ -232,14 +232,17 @@ def banded_path(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int)
     return _banded(a, b, expected, radius)[0]
 
 
-def _banded(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> tuple[WarpPath, np.ndarray]:
+def _banded(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int,
+            stretch: np.ndarray | None = None) -> tuple[WarpPath, np.ndarray]:
     """`banded_path` and, per frame of `b`, the mean cosine distance of the cells the path
     crosses in that column (all NaN when the band misses the end and the rough map is kept).
-    The accumulated costs are stored row by row, band only, so memory grows with
-    len(a) x band width, never len(a) x len(b)."""
+    `stretch`: (len(a),) extra cost of each further frame of `b` matched to the same row of
+    `a` (a move along `b`; none by default). The accumulated costs are stored row by row,
+    band only, so memory grows with len(a) x band width, never len(a) x len(b)."""
     n, m = len(a), len(b)
     if n == 0 or m == 0:
         return WarpPath(np.zeros(n), np.zeros(n)), np.full(m, np.nan)
+    stretch = np.zeros(n, np.float32) if stretch is None else np.asarray(stretch, np.float32)
     an = a / (np.linalg.norm(a, axis=1, keepdims=True) + 1e-9)
     bn = b / (np.linalg.norm(b, axis=1, keepdims=True) + 1e-9)
     lo = np.clip(np.round(expected).astype(int) - radius, 0, m - 1)
@@ -267,8 +270,9 @@ def _banded(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> 
             a_lo, a_hi = max(j0 - 1, p0), min(j1, hi[i - 1])
             padded[a_lo - (j0 - 1):a_hi - (j0 - 1)] = prev[a_lo - p0:a_hi - p0]
             step = np.minimum(padded[1:], padded[:-1])
-        # Moves along b within the row: acc[j] = min_k<=j (step[k] + cost[k..j]), by prefix sums.
-        cum = np.cumsum(cost)
+        # Moves along b within the row: acc[j] = min_k<=j (step[k] + cost[k] + sum over k<l<=j of
+        # (cost[l] + stretch[i])), by prefix sums.
+        cum = np.cumsum(cost + stretch[i])
         row = cum + np.minimum.accumulate(step + cost - cum)
         acc[offset[i]:offset[i + 1]] = row
         cost_of[offset[i]:offset[i + 1]] = cost
@@ -300,7 +304,7 @@ def _banded(a: np.ndarray, b: np.ndarray, expected: np.ndarray, radius: int) -> 
         if i > 0:
             options.append((at(i - 1, j), i - 1, j))
         if j > 0:
-            options.append((at(i, j - 1), i, j - 1))
+            options.append((at(i, j - 1) + float(stretch[i]), i, j - 1))
         _, i, j = min(options, key=lambda o: o[0])
     return WarpPath(first, last), total / np.maximum(count, 1)
 
@@ -311,21 +315,25 @@ _WHOLE_FRAMES = 1500
 _POOL = 4
 
 
-def multiscale_path(a: np.ndarray, b: np.ndarray, radius: int) -> tuple[WarpPath, np.ndarray]:
+def multiscale_path(a: np.ndarray, b: np.ndarray, radius: int, stretch: np.ndarray | None = None
+                    ) -> tuple[WarpPath, np.ndarray]:
     """Cheapest monotone path between feature rows `a` and `b` with no rough map given:
     both are averaged over `_POOL` frames, level after level, until the shorter fits one
     unbanded pass of `_WHOLE_FRAMES`; each finer level then searches within `radius` frames
     (at least two coarse frames) of the coarser path (FastDTW's scheme: Salvador & Chan,
-    2007). Time and memory grow with len(a) x radius. Returns the path and, per frame of
-    `b`, the mean cosine distance of the frames of `a` matched to it (see `_banded`)."""
+    2007). Time and memory grow with len(a) x radius. `stretch`: per row of `a`, the cost
+    of each further frame of `b` matched to it (`_banded`; averaged like the rows at the
+    coarser levels). Returns the path and, per frame of `b`, the mean cosine distance of the
+    frames of `a` matched to it (see `_banded`)."""
     n, m = len(a), len(b)
     if max(n, m) <= _WHOLE_FRAMES or min(n, m) < 2 * _POOL:  # small enough (or too short to pool)
-        return _banded(a, b, np.zeros(n), m)
-    coarse, _ = multiscale_path(_pooled(a), _pooled(b), radius)
+        return _banded(a, b, np.zeros(n), m, stretch)
+    coarse, _ = multiscale_path(_pooled(a), _pooled(b), radius,
+                                None if stretch is None else _pooled(np.asarray(stretch, np.float64)[:, None])[:, 0])
     # Each fine frame of `a` expects the fine position of its coarse frame's matched run.
     x = (np.arange(n) + 0.5) / _POOL - 0.5
     expected = (coarse.position(x) + 0.5) * _POOL - 0.5
-    return _banded(a, b, np.clip(expected, 0, m - 1), max(radius, 2 * _POOL))
+    return _banded(a, b, np.clip(expected, 0, m - 1), max(radius, 2 * _POOL), stretch)
 
 
 def _pooled(x: np.ndarray) -> np.ndarray:

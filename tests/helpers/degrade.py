@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from math import gcd
+from typing import NamedTuple
 
 import av
 import numpy as np
@@ -158,6 +159,33 @@ TALKERS = [("es", ["Compruebe el manómetro antes de abrir la válvula principal
            ("de", ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen."], "espeak:de"),
            ("en", ["Report any damaged equipment to your supervisor."], None),
            ("pt", ["Comunique qualquer equipamento danificado ao supervisor."], None)]
+
+
+class Talker(NamedTuple):
+    """One babble talker's speech: mono float32 samples at `sample_rate` Hz."""
+
+    audio: np.ndarray
+    sample_rate: int
+
+
+def talkers(synth) -> dict[str, Talker]:
+    """`TALKERS` spoken, by language, the same samples in every run: Piper and Kokoro read
+    the same text the same way on every call, espeak-ng does not within one process (its
+    pitch flutter runs on a counter that what the process spoke before has advanced), so an
+    espeak-ng voice is read in a fresh process (`tts.espeak.speak_afresh`). `synth`: a
+    `tts.Synthesizer`."""
+    from tts.espeak import speak_afresh
+    from tts.phonemes import espeak_voice_for
+
+    out = {}
+    for language, text, voice in TALKERS:
+        if voice is not None and voice.startswith("espeak:"):
+            spoken = speak_afresh(" ".join(text), espeak_voice_for(language))
+            out[language] = Talker(np.asarray(spoken.audio, np.float32), int(spoken.sample_rate))
+        else:
+            spoken = synth.synthesize(text, language, voice=voice)
+            out[language] = Talker(spoken.audio, spoken.sample_rate)
+    return out
 
 
 def _spelling(word: str) -> str:

@@ -23,23 +23,25 @@ pytestmark = pytest.mark.slow
 
 CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "babble 5 dB SNR", "AAC 32 kbit/s",
               "MP3 32 kbit/s", "telephone 8 kHz", "2 s silence each side", "music bed -12 dB"]
-#: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds.
+#: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds. The
+#: speech is the same in every run (Piper seeds its noise per call, the espeak-ng talker of the
+#: babble is read in a fresh process), so each row has one figure and fails for certain.
+#: Where the error goes: the words beside sentence pauses that the babble fills (Silero hears
+#: speech there, the level is within a few dB of the talker's) are stretched over them or
+#: start early in them (pt: "armário" up to 0.43 s late, "Verifique" 0.14 s early).
 NOT_YET = {
-    ("pt", "babble 5 dB SNR"): "mean 50, p95 316 ms",
-    # Piper's reading varies from call to call, and so does this row: 14 / 33, 17 / 61 and, in a
-    # fresh-clone CI run, 20 / 71 ms: not reliably within the bounds.
-    ("en", "babble 5 dB SNR"): "mean 14-20, p95 33-71 ms depending on Piper's reading",
+    ("pt", "babble 5 dB SNR"): "mean 29, p95 155 ms",
+    ("en", "babble 5 dB SNR"): "mean 17, p95 68 ms",
 }
-#: Right texts refused (bench_align --degraded, worst window over the 0.64 limit). Portuguese's
-#: timeline is off there too (NOT_YET); English's is at the bounds (NOT_YET). English's score
-#: also varies with the reading: accepted in one CI run.
-REFUSED = {("en", "babble 5 dB SNR"): "0.67 > 0.64", ("pt", "babble 5 dB SNR"): "0.65 > 0.64"}
+#: Right texts refused (bench_align --degraded, worst window over the 0.64 limit); its timeline
+#: is off there too (NOT_YET), so the refusal stands.
+REFUSED = {("pt", "babble 5 dB SNR"): "0.65 > 0.64"}
 
 
 @pytest.fixture(scope="module")
 def copies(synth):
     """language -> (clean speech, its timeline, {condition: (copy, shift_s)})."""
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    talkers = degrade.talkers(synth)
     out = {}
     for language, text in TEXT.items():
         clean = synth.synthesize(text, language)
@@ -60,7 +62,7 @@ def _start_errors(truth, test) -> np.ndarray:
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_phone_starts_stay_with_the_clean_copy(copies, language, condition, request):
     if (language, condition) in NOT_YET:
-        request.applymarker(pytest.mark.xfail(reason=f"measured {NOT_YET[language, condition]}", strict=False))
+        request.applymarker(pytest.mark.xfail(reason=f"measured {NOT_YET[language, condition]}", strict=True))
     clean, timeline, conditions = copies[language]
     audio, shift = conditions[condition]
     # Where the right text is refused, the timeline it would have given is measured.
@@ -86,7 +88,7 @@ def test_another_text_is_still_refused(copies, language, condition):
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_the_right_text_is_not_refused(copies, language, condition, request):
     if (language, condition) in REFUSED:
-        request.applymarker(pytest.mark.xfail(reason=f"measured {REFUSED[language, condition]}", strict=False,
+        request.applymarker(pytest.mark.xfail(reason=f"measured {REFUSED[language, condition]}", strict=True,
                                               raises=AlignmentError))
     clean, _, conditions = copies[language]
     audio, _ = conditions[condition]

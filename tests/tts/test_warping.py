@@ -56,6 +56,51 @@ def test_multiscale_path_follows_a_long_slowed_copy_with_a_pause(monkeypatch):
     assert np.nanmedian(unrelated) > 0.5
 
 
+def _phones_then_noise():
+    """a: two rows each of three phones p1, p2, p3 with two pause rows z before p3; b: the
+    same phones with six frames of noise n where the pause is. n is closer to p2 (cosine
+    distance 0.22) than to z (0.38): stretching p2 over it is the cheaper match."""
+    p1, p2, p3, z = np.eye(4)
+    n = p2 + 0.8 * z
+    a = np.stack([p1, p1, p2, p2, z, z, p3, p3])
+    b = np.stack([p1, p1, p2, p2] + [n] * 6 + [p3, p3])
+    stretch = np.array([0.2, 0.2, 0.2, 0.2, 0.0, 0.0, 0.2, 0.2])
+    return a, b, stretch
+
+
+def test_a_stretch_cost_sends_extra_frames_to_the_free_rows():
+    from tts.warping import _banded
+
+    a, b, stretch = _phones_then_noise()
+    path, _ = _banded(a, b, np.zeros(len(a)), len(b), stretch)
+    assert path.last[3] <= 4 and path.first[4] <= 4 and path.last[5] >= 9  # the pause rows take the noise
+    # Negative control: without the cost p2 is stretched over the noise.
+    plain, _ = _banded(a, b, np.zeros(len(a)), len(b))
+    assert plain.last[2] >= 6
+
+
+def test_multiscale_path_carries_the_stretch_cost_through_the_coarse_levels(monkeypatch):
+    from tts import warping
+
+    monkeypatch.setattr(warping, "_WHOLE_FRAMES", 100)  # force coarse levels
+    a, b, stretch = _phones_then_noise()
+    a, b = np.repeat(np.tile(a, (20, 1)), 4, axis=0), np.repeat(np.tile(b, (20, 1)), 4, axis=0)
+    stretch = np.repeat(np.tile(stretch, 20), 4)
+    pause_rows = np.flatnonzero(stretch == 0)
+    path, _ = warping.multiscale_path(a, b, radius=10, stretch=stretch)
+    noise_frames = np.flatnonzero(np.repeat(np.tile(np.r_[np.zeros(4), np.ones(6), np.zeros(2)], 20), 4))
+    covered = np.zeros(len(b), bool)
+    for i in pause_rows:
+        covered[int(path.first[i]):int(path.last[i]) + 1] = True
+    assert covered[noise_frames].mean() > 0.9
+    # Negative control: without the cost the pause rows take hardly any of the noise.
+    plain, _ = warping.multiscale_path(a, b, radius=10)
+    covered[:] = False
+    for i in pause_rows:
+        covered[int(plain.first[i]):int(plain.last[i]) + 1] = True
+    assert covered[noise_frames].mean() < 0.5
+
+
 def test_log_mel_is_librosas_mel_spectrogram_without_importing_it():
     import librosa
 

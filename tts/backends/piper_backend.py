@@ -2,7 +2,9 @@
 
 polydub phonemises each word itself (through Piper's own espeak-ng, the IPA its voices are
 trained on) and feeds Piper phoneme ids directly, so every id is known to belong to one word. The model is patched in memory to output samples per phoneme id
-(`include_alignments`), which gives the timeline.
+(`include_alignments`), which gives the timeline, and to take the noise VITS draws as inputs,
+filled from a fixed seed on every call (`tts.backends.piper_noise`): the same text gives the
+same audio and timeline on every call, in any process.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tts.types import VoiceInfo
 
 log = logging.getLogger(__name__)
 
-#: seed of the noise VITS draws while speaking (see `load`)
+#: Seed of the noise VITS draws while speaking, the same on every call (tts/backends/piper_noise.py)
 SYNTHESIS_SEED = 0
 
 BUNDLED = "en_US-joe-medium"
@@ -84,6 +86,29 @@ def _config_path(model: Path) -> Path:
     raise VoiceNotFoundError(f"Piper voice {model} has no config beside it: put {model.name}.json next to the model")
 
 
+def _load_seeded(piper_voice: type, model: Path) -> object:
+    """A PiperVoice for `model` whose session outputs samples per phoneme id (Piper's own
+    alignment patch) and draws its noise from `SYNTHESIS_SEED` on every call, so the same text
+    gives the same audio and timeline each time, in any process, on any thread
+    (`piper_noise`). `piper_voice`: Piper's PiperVoice class."""
+    import onnx  # here, not at the top: listing voices needs neither onnx nor the model
+    from piper.config import PiperConfig
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    from tts.backends.piper_noise import SeededSession, replace_random_normal
+
+    config = _config_path(model)
+    graph = onnx.load(str(model))
+    try:
+        add_alignment_output(graph)
+    except ValueError as exc:  # patched on disk already, or no Ceil: speak() spreads phones then
+        log.debug("Piper voice %s not patched for alignments: %s", model.name, exc)
+    noises = replace_random_normal(graph)
+    session = onnxruntime.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    return piper_voice(config=PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8"))),
+                       session=SeededSession(session, noises, SYNTHESIS_SEED))
+
+
 class PiperBackend:
     name = "piper"
     max_chars = 600
@@ -125,12 +150,7 @@ class PiperBackend:
                 raise BackendUnavailableError("Piper is not installed: pip install 'piper-tts[alignment]'") from exc
             if not voice.path or not Path(voice.path).exists():
                 raise VoiceNotFoundError(f"Piper voice file {voice.path} is missing: reinstall it or point at an .onnx")
-            model = Path(voice.path)
-            # VITS draws noise for its prosody, and ONNX Runtime seeds that noise when the
-            # session is made: a fixed seed makes the same text give the same audio in every
-            # process (reproducible packs, cache hits, stable tests).
-            onnxruntime.set_seed(SYNTHESIS_SEED)
-            self._loaded[voice.id] = PiperVoice.load(model, _config_path(model), include_alignments=True)
+            self._loaded[voice.id] = _load_seeded(PiperVoice, Path(voice.path))
         return self._loaded[voice.id]
 
     def speak(self, text: str, voice: VoiceInfo, language: str, rate: float) -> Utterance:

@@ -1,0 +1,38 @@
+"""Pauses in a recording and the words around them (tts/pauses.py)."""
+
+import numpy as np
+
+from tts import pauses
+
+
+def test_a_pause_the_reading_lacks_goes_to_the_word_boundary():
+    # The warp stretched the last phones of word 0 over a pause at 1.50-1.83 s.
+    words = [[(1.2, 1.3, "t"), (1.3, 1.6, "r"), (1.6, 1.88, "o")], [(1.88, 2.0, "a"), (2.0, 2.2, "n")]]
+    moved = pauses.pauses_at_word_boundaries(words, [(1.50, 1.83)])
+    assert moved[0][-1][1] <= 1.50 + pauses._TAIL_S + 1e-9
+    assert moved[1][0][0] >= 1.83 - pauses._LEAD_S - 1e-9
+    assert moved[1][-1][1] == 2.2  # times beyond SNAP_S of the pause stay
+    flat = [t for w in moved for s, e, _ in w for t in (s, e)]
+    assert flat == sorted(flat)
+    # Negative control: a pause no phone reaches into is left alone.
+    assert pauses.pauses_at_word_boundaries(words, [(3.0, 3.5)]) == words
+
+
+def test_a_quiet_run_the_detector_calls_silence_is_a_pause_with_edges_from_the_level():
+    """Levels per 10 ms frame: speech at -20 dB, a quiet stretch at -70 dB from 1.00 to 1.40 s;
+    the detector's silent run trails by 0.1 s (its hangover) and ends early."""
+    db = np.full(300, -20.0)
+    db[100:140] = -70.0
+    speech = np.ones(300, bool)
+    speech[110:135] = False
+    found = pauses.find_pauses(db, speech)
+    assert len(found) == 1 and abs(found[0][0] - 1.00) < 0.011 and abs(found[0][1] - 1.40) < 0.011
+    # Negative controls: a silent run of the detector where the level stays up (babble, music
+    # the detector hears as silence) and a quiet run the detector calls speech are no pauses.
+    assert pauses.find_pauses(np.full(300, -20.0), speech) == []
+    assert pauses.find_pauses(db, np.ones(300, bool)) == []
+
+
+def test_runs_are_half_open_index_pairs():
+    assert pauses.runs(np.array([0, 1, 1, 0, 1], bool)) == [(1, 3), (4, 5)]
+    assert pauses.runs(np.zeros(3, bool)) == []

@@ -1,0 +1,127 @@
+"""Pauses in a recording and the words around them, for the given-words aligner (`tts.forced`).
+
+`find_pauses` finds where the talker is silent: Silero's voice activity detector (`tts.vad`)
+checked against the level, edges from the level. `pauses_at_word_boundaries` moves a pause
+that the warp spread over phones to the word boundary nearest to it (pure, on times).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from tts.warping import HOP_S  # the level's and the detector's frame hop, seconds
+
+#: Shortest quiet run (seconds) taken for a pause between words: longer than a stop's closure.
+MIN_PAUSE_S = 0.15
+#: A silent run of the voice activity detector is a pause only this far (dB) under the speech's
+#: median level; its edges are where the level is within `_PAUSE_EDGE_DB` of its floor,
+#: searched `_PAUSE_REACH_S` either side (Silero's hangover is up to ~0.2 s, bench_align).
+_PAUSE_BELOW_DB, _PAUSE_EDGE_DB, _PAUSE_REACH_S = 15.0, 10.0, 0.25
+#: How far (seconds) a pause may be from the word boundary it is moved to.
+SNAP_S = 0.3
+_TAIL_S, _LEAD_S = 0.03, 0.02
+_MIN_INSIDE_S = 0.1
+
+
+def find_pauses(db: np.ndarray, speech: np.ndarray) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each pause of at least `MIN_PAUSE_S`: where the voice activity
+    detector hears no speech (`speech`, per 10 ms frame) and the level (`db`, dB per frame)
+    says so too, with edges from the level.
+
+    Energy alone takes a noise bed, music or a room's tail for sound and finds no pause; the
+    detector's own edges trail speech by up to ~0.2 s (its hangover), and on a telephone band
+    it hears pauses inside words. So each silent run of the detector is kept only where its
+    median level is `_PAUSE_BELOW_DB` under the speech's, and its edges are where the level
+    within `_PAUSE_REACH_S` of it stays under the run's floor (20th percentile) plus
+    `_PAUSE_EDGE_DB`, or 40 dB under the peak, whichever is higher (the clean-speech rule)."""
+    if not speech.any():
+        return []
+    n = min(len(db), len(speech))
+    db, speech = db[:n], speech[:n]
+    level, peak = float(np.median(db[speech])), float(db.max())
+    reach = int(round(_PAUSE_REACH_S / HOP_S))
+    out: list[tuple[float, float]] = []
+    for a, b in runs(~speech):
+        if float(np.median(db[a:b])) > level - _PAUSE_BELOW_DB:
+            continue
+        lo, hi = max(0, a - reach), min(n, b + reach)
+        quiet = db[lo:hi] < max(float(np.percentile(db[a:b], 20)) + _PAUSE_EDGE_DB, peak - 40.0)
+        quiet = median_filter(quiet.astype(np.uint8), 3, mode="nearest").astype(bool)  # one-frame blips
+        mid = (a + b) // 2 - lo
+        if not quiet[mid]:
+            continue
+        around = [(s, e) for s, e in runs(quiet) if s <= mid < e]
+        s, e = around[0]
+        if (e - s) * HOP_S < MIN_PAUSE_S:
+            continue
+        start, end = (lo + s) * HOP_S, (lo + e) * HOP_S
+        if out and start <= out[-1][1]:  # two silent runs of the detector in one quiet stretch
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True in a 1-D bool array."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def pauses_at_word_boundaries(words: list[list[tuple[float, float, str]]], pauses: Sequence[tuple[float, float]]
+                               ) -> list[list[tuple[float, float, str]]]:
+    """Move each pause the warp spread over phones to the nearest word boundary.
+
+    The reading has no pause where the speaker paused between words without a comma, so the
+    warp stretches phones over it (measured: Kokoro's pauses put the last phones of a word up
+    to 0.45 s late). As aeneas adjusts fragment boundaries to non-speech, a pause that phones
+    overlap by more than `_MIN_INSIDE_S` in all becomes the boundary nearest to it (within
+    `SNAP_S`): times before the boundary are squeezed to end at the pause's start, times
+    after it to start at its end (give or take the quiet edges `_TAIL_S`, `_LEAD_S`, as
+    `tts.align._tighten` keeps), over `SNAP_S` either side (one monotone map of time)."""
+    words = [list(ph) for ph in words]
+    starts, ends = _word_edges(words)
+    for p0, p1 in pauses:
+        # Only words within reach of this pause can change (keeps this linear in length).
+        k0 = bisect.bisect_left(ends, p0 - 2 * SNAP_S - HOP_S)
+        k1 = bisect.bisect_right(starts, p1 + 2 * SNAP_S + HOP_S)
+        near_words = words[k0:k1]
+        inside = sum(max(0.0, min(e, p1) - max(s, p0)) for ph in near_words for s, e, _ in ph)
+        if inside <= _MIN_INSIDE_S:
+            continue
+        p0, p1 = p0 + _TAIL_S, p1 - _LEAD_S  # quiet ends of fricatives and stops stay
+        near = [(max(p0 - ph[-1][1], ph[-1][1] - p1, 0.0), ph[-1][1])
+                for k, ph in enumerate(near_words) if ph and k0 + k < len(words) - 1]
+        if not near or min(near)[0] > SNAP_S:
+            continue
+        t = min(near)[1]
+        a, b = min(t, p0) - SNAP_S, max(t, p1) + SNAP_S
+
+        def moved(x: float, ends: bool, a=a, b=b, t=t, p0=p0, p1=p1) -> float:
+            """The new time of `x`; a time at the boundary is the pause's start when it ends
+            a phone, its end when it starts one."""
+            if x <= a or x >= b:
+                return x
+            if x < t or (x == t and ends):
+                return a + (x - a) * (p0 - a) / (t - a)
+            return p1 + (x - t) * (b - p1) / (b - t)
+
+        words[k0:k1] = [[(moved(s, False), moved(e, True), p) for s, e, p in ph] for ph in near_words]
+        starts[k0:k1], ends[k0:k1] = _word_edges(words[k0:k1], ends[k0 - 1] if k0 else 0.0)
+    return words
+
+
+def _word_edges(words: Sequence[Sequence[tuple[float, float, str]]], before: float = 0.0
+                ) -> tuple[list[float], list[float]]:
+    """Each word's first start and last end; a word without phones sits where the one before ends."""
+    starts, ends = [], []
+    for ph in words:
+        before_start = ph[0][0] if ph else before
+        before = ph[-1][1] if ph else before
+        starts.append(before_start)
+        ends.append(before)
+    return starts, ends
