@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,13 @@ from tts.profile import NoSpeechError, SpeakerEncoder, VoiceProfile, cosine, to_
 from tts.types import Phone, Speech, TimedText, check_timeline
 
 log = logging.getLogger(__name__)
+
+#: Praat's random generator is one per process: PSOLA draws from it (measured: the same input
+#: changed twice in one process gave different samples, so the closest setting flipped between
+#: near ties and a job run again gave another narration). Each change seeds it with
+#: `PRAAT_SEED` under this lock, so the output depends on the input alone.
+_PRAAT_LOCK = threading.Lock()
+PRAAT_SEED = 18
 
 # Praat's pitch analysis range for Change gender (its defaults are 75-600 Hz).
 PITCH_FLOOR_HZ = 65.0
@@ -238,14 +246,17 @@ def _closest_plan(speech: Speech, presenter: VoiceProfile, plan: Adaptation, opt
 
 def change_gender(audio: np.ndarray, sample_rate: int, plan: Adaptation) -> np.ndarray:
     """Praat's "Change gender" with the plan's new median, formant ratio, range and duration.
-    Returns mono float32 at `sample_rate`, clipped to [-1, 1]."""
+    Returns mono float32 at `sample_rate`, clipped to [-1, 1]; the same samples for the same
+    input on every call (Praat's generator seeded with `PRAAT_SEED` under a lock)."""
     import parselmouth
     from parselmouth.praat import call
 
     sound = parselmouth.Sound(np.asarray(audio, np.float64), float(sample_rate))
     new_median = plan.voice_f0_hz * 2 ** (plan.pitch_shift_st / 12)
-    out = call(sound, "Change gender", PITCH_FLOOR_HZ, PITCH_CEILING_HZ, plan.formant_ratio, new_median,
-               plan.range_factor, plan.duration_factor)
+    with _PRAAT_LOCK:
+        parselmouth.praat.run(f"random_initializeWithSeedUnsafelyButPredictably ({PRAAT_SEED})\n")
+        out = call(sound, "Change gender", PITCH_FLOOR_HZ, PITCH_CEILING_HZ, plan.formant_ratio, new_median,
+                   plan.range_factor, plan.duration_factor)
     if int(round(out.sampling_frequency)) != int(sample_rate):
         out = out.resample(float(sample_rate))
     return np.clip(out.values[0], -1.0, 1.0).astype(np.float32)

@@ -128,3 +128,22 @@ def test_search_keeps_the_closest_setting(speech, own):
     adapted, plan = adapt_speech(speech, presenter, voice=own, encoder=encoder)
     assert plan.similarity_after >= plan.similarity_before
     assert abs(plan.pitch_shift_st) <= AdaptOptions().max_pitch_shift_st
+
+
+def test_change_gender_gives_the_same_samples_on_every_call(speech, own):
+    """Praat's PSOLA draws from its process-wide generator: seeded per change, the same input
+    gives the same samples even after other Praat work moved the generator on."""
+    import parselmouth
+    from parselmouth.praat import call
+
+    from tts.adapt import change_gender
+
+    plan = Adaptation(voice_f0_hz=own.f0_median_hz, presenter_f0_hz=own.f0_median_hz * 1.12, pitch_shift_st=2.0,
+                      formant_ratio=1.02, range_factor=1.0, duration_factor=1.0)
+    clip = speech.audio[: 2 * speech.sample_rate]
+    first = change_gender(clip, speech.sample_rate, plan)
+    sound = parselmouth.Sound(np.asarray(clip, np.float64), float(speech.sample_rate))
+    # control: the same Praat command unseeded differs between two calls (else this test proves nothing)
+    unseeded = [call(sound, "Change gender", 65.0, 600.0, 1.02, 150.0, 1.0, 1.0).values[0] for _ in range(2)]
+    assert not np.array_equal(*unseeded)
+    assert np.array_equal(first, change_gender(clip, speech.sample_rate, plan))
