@@ -29,44 +29,60 @@ class YuvFrame:
     """One picture as yuv420p planes, 8-bit, limited range.
 
     `data` is PyAV's yuv420p array layout: shape (H * 3 // 2, W) uint8 with H and W even: the
-    Y plane (H, W), then U and V (H/2, W/2 each) laid row after row. `matrix` is the swscale
-    colourspace name of the Y'CbCr matrix ("ITU709", "ITU601", ...). Treat `data` as read-only:
-    the same frame may be shown twice (ping-pong); `with_rgb` returns a new frame.
+    Y plane (H, W), then U and V (H/2, W/2 each) laid row after row; or None when the planes
+    are those of `decoded`, a decoded yuv420p PyAV frame kept as it is (`from_video_frame`).
+    `matrix` is the swscale colourspace name of the Y'CbCr matrix ("ITU709", "ITU601", ...).
+    Treat the planes as read-only: the same frame may be shown twice (ping-pong), and a
+    decoded frame's buffer may be the decoder's; `with_rgb` returns a new frame.
     """
 
-    data: np.ndarray
+    data: np.ndarray | None
     matrix: str
-    #: changed samples not yet in `data` (see `with_rgb`); applied where the frame is read
+    #: changed samples not yet in the planes (see `with_rgb`); applied where the frame is read
     patch: Patch | None = None
+    #: the decoded frame whose planes these are (when `data` is None): read in place, and
+    #: handed to the encoder as it is when nothing changed (`to_video_frame`)
+    decoded: av.VideoFrame | None = None
 
     @property
     def height(self) -> int:
-        return self.data.shape[0] * 2 // 3
+        return self.decoded.height if self.data is None else self.data.shape[0] * 2 // 3
 
     @property
     def width(self) -> int:
-        return self.data.shape[1]
+        return self.decoded.width if self.data is None else self.data.shape[1]
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)): views of `data`, or of a patched copy."""
-        data = self.data
-        if self.patch is not None:
-            data = data.copy()
-            self.patch.apply(*_split(data, self.height, self.width))
-        return _split(data, self.height, self.width)
+        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)): read-only views of the frame's own planes, or
+        of a patched copy."""
+        if self.patch is None:
+            if self.data is None:
+                return tuple(_plane_view(p, writable=False) for p in self.decoded.planes)
+            return _split(self.data, self.height, self.width)
+        data = np.empty((self.height * 3 // 2, self.width), np.uint8)
+        planes = _split(data, self.height, self.width)
+        for dst, src in zip(planes, self._own_planes()):
+            np.copyto(dst, src)
+        self.patch.apply(*planes)
+        return planes
+
+    def _own_planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The planes without the patch (views)."""
+        if self.data is None:
+            return tuple(_plane_view(p, writable=False) for p in self.decoded.planes)
+        return _split(self.data, self.height, self.width)
 
     @classmethod
     def from_video_frame(cls, frame: av.VideoFrame, matrix: str) -> YuvFrame:
-        """Copy a decoded yuv420p frame's planes (no conversion; other formats are reformatted
-        to yuv420p with the same matrix and range)."""
+        """A decoded yuv420p frame's planes, kept in the frame itself (no copy, no conversion);
+        other formats and odd sizes are reformatted to yuv420p with the same matrix and range.
+
+        Kept, not copied (issue 14): a 720p frame's copy cost the decoding thread about 0.2 ms,
+        and a frame the renderer leaves alone now reaches the encoder without any copy."""
         w, h = frame.width, frame.height
         if frame.format.name != "yuv420p" or w % 2 or h % 2:
             return cls(frame.to_ndarray(format="yuv420p"), matrix)
-        # Plane by plane into one array: a third of the time of `to_ndarray`'s concatenation.
-        data = np.empty((h * 3 // 2, w), np.uint8)
-        for dst, plane in zip(_split(data, h, w), frame.planes):
-            np.copyto(dst, _plane_view(plane))
-        return cls(data, matrix)
+        return cls(None, matrix, decoded=frame)
 
     @classmethod
     def from_rgb(cls, image: np.ndarray, matrix: str) -> YuvFrame:
@@ -78,10 +94,14 @@ class YuvFrame:
         return cls(_rgb_to_yuv(np.ascontiguousarray(image), matrix), matrix)
 
     def to_video_frame(self) -> av.VideoFrame:
-        """A new PyAV frame (the encoder's copy), with the patch written into it."""
+        """The PyAV frame for the encoder: the decoded frame itself when nothing changed (the
+        encoder copies what it is given; only its pts and picture type are set), else a new
+        frame with the patch written into it."""
+        if self.decoded is not None and self.patch is None:
+            return self.decoded
         frame = av.VideoFrame(self.width, self.height, "yuv420p")
         # Plane by plane into the frame's buffers: a third of the time of `from_ndarray`.
-        for dst, src in zip(frame.planes, _split(self.data, self.height, self.width)):
+        for dst, src in zip(frame.planes, self._own_planes()):
             np.copyto(_plane_view(dst), src)
         if self.patch is not None:
             self.patch.apply(*(_plane_view(p) for p in frame.planes))
@@ -132,7 +152,7 @@ class YuvFrame:
         chroma = new[bh:].reshape(2, bh // 2, bw // 2)
         x0, y0 = box[0] + int(c0), box[1] + int(r0)
         return YuvFrame(self.data, self.matrix,
-                        Patch((x0, y0, x0 + bw, y0 + bh), new[:bh], chroma[0], chroma[1], changed, block))
+                        Patch((x0, y0, x0 + bw, y0 + bh), new[:bh], chroma[0], chroma[1], changed, block), self.decoded)
 
 
 @dataclass(frozen=True)
@@ -161,9 +181,12 @@ def _split(data: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np
     return data[:h], chroma[0], chroma[1]
 
 
-def _plane_view(plane) -> np.ndarray:
-    """A writable (height, width) view of a PyAV frame plane (rows padded to line_size)."""
+def _plane_view(plane, writable: bool = True) -> np.ndarray:
+    """A (height, width) view of a PyAV frame plane (rows padded to line_size); read-only
+    unless `writable` (a decoded frame's buffer may be one the decoder still refers to)."""
     rows = np.frombuffer(plane, np.uint8, count=plane.height * plane.line_size).reshape(plane.height, plane.line_size)
+    if not writable:
+        rows.flags.writeable = False
     return rows[:, : plane.width]
 
 
