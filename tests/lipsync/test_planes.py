@@ -116,3 +116,20 @@ def test_a_frame_of_another_format_is_converted_to_yuv420p_planes():
     source = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), dtype=np.uint8), format="rgb24")
     f = YuvFrame.from_video_frame(source, "ITU709")
     assert f.data.shape == (48, 48) and (f.width, f.height) == (48, 32)
+
+
+def test_box_conversions_on_one_swscale_thread_give_the_samples_of_its_default_threads():
+    f = _noise_frame(h=96, w=128, seed=7)
+    box = (10, 6, 110, 80)
+    frame = av.VideoFrame.from_ndarray(f.crop(box), format="yuv420p")
+    threaded = frame.to_ndarray(format="rgb24", src_colorspace="ITU709", src_color_range="MPEG")
+    before = f.rgb(box)
+    np.testing.assert_array_equal(before, threaded)
+    after = before.copy()
+    after[10:60, 20:90] = (200, 90, 60)
+    g = f.with_rgb(box, before, after)
+    x0, y0, x1, y1 = g.patch.box
+    rect = after[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]]
+    default = av.VideoFrame.from_ndarray(np.ascontiguousarray(rect), format="rgb24").reformat(
+        format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG").to_ndarray()
+    np.testing.assert_array_equal(g.patch.y, default[: y1 - y0])
