@@ -115,8 +115,9 @@ def blend(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, box: tuple[int
     out = frame.copy()
     region = out[y0:y1, x0:x1].astype(np.float32)
     m = mask[..., None]
-    region += (patch.astype(np.float32) - region) * m
-    out[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    region += (np.asarray(patch, np.float32) - region) * m  # (a float32 patch is not copied)
+    region += 0.5
+    out[y0:y1, x0:x1] = np.clip(region, 0, 255, out=region).astype(np.uint8)
     return out
 
 
