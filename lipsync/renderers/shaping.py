@@ -95,7 +95,7 @@ PURSE_WIDTH = 0.35
 def purse_width(rounding: float) -> float:
     """Half width of a rounded mouth's opening, share of the mouth's half width: 1 (the whole
     mouth) unrounded, `PURSE_WIDTH` at full rounding (rounding 0..1)."""
-    return 1.0 - (1.0 - PURSE_WIDTH) * float(np.clip(rounding, 0, 1))
+    return 1.0 - (1.0 - PURSE_WIDTH) * min(max(float(rounding), 0.0), 1.0)
 
 
 def _purse(out: np.ndarray, opening_px: float, rounding: float, centre: np.ndarray, u: np.ndarray, v: np.ndarray,
@@ -141,7 +141,7 @@ def paint_pursed_sides(crop: np.ndarray, points_local: np.ndarray, lip_colour: n
     line = np.vstack([points_local[[78]], (upper + lower) / 2, points_local[[308]]]).astype(np.float64)
     a = np.abs((line - centre) @ u) / max(half, 1e-6)
     width = purse_width(rounding)
-    weights = min(1.0, 2.0 * float(np.clip(rounding, 0, 1))) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1) * met
+    weights = min(1.0, 2.0 * min(max(float(rounding), 0.0), 1.0)) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1) * met
     if not weights.any():
         return crop
     return _paint_lip_band(crop, line, weights, face_scale(points_local), lip_colour, band_share=0.08, seam_dark=0.25)
