@@ -101,13 +101,19 @@ class YuvFrame:
             image = np.pad(image, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
         return cls(_rgb_to_yuv(np.ascontiguousarray(image), matrix), matrix)
 
-    def to_video_frame(self) -> av.VideoFrame:
+    def to_video_frame(self, into: av.VideoFrame | None = None) -> av.VideoFrame:
         """The PyAV frame for the encoder: the decoded frame itself when nothing changed (the
-        encoder copies what it is given; only its pts and picture type are set), else a new
-        frame with the patch written into it."""
+        encoder copies what it is given; only its pts and picture type are set), else a frame
+        with the patch written into it: `into` (a yuv420p frame of this size, overwritten;
+        made writable first, so a buffer anything else still refers to is never written) or a
+        new one."""
         if self.decoded is not None and self.patch is None:
             return self.decoded
-        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        if into is not None and into.format.name == "yuv420p" and (into.width, into.height) == (self.width, self.height):
+            frame = into
+            frame.make_writable()
+        else:
+            frame = av.VideoFrame(self.width, self.height, "yuv420p")
         # Plane by plane into the frame's buffers: a third of the time of `from_ndarray`.
         for dst, src in zip(frame.planes, self._own_planes()):
             np.copyto(_plane_view(dst), src)
