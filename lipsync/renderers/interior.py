@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from lipsync.composite import per_channel, tint
 from lipsync.landmarks import LIPS_INNER, face_scale
 from lipsync.renderers.shaping import (LOWER_INNER_LIP, UPPER_INNER_LIP, inner_opening_px, mouth_axes,
                                       paint_pursed_sides)
@@ -215,7 +216,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     both = _sample(grain.both, along, rel)
     fine, coarse = both[..., 0], both[..., 1]
     # (one product per pixel first, then one per channel: the channel products cost three times)
-    cavity = (0.3 * lip + 0.7 * lip_mean)[None, None, :] * (shade * (1.0 + 0.1 * coarse + 0.06 * fine))[..., None]
+    cavity = tint(shade * (1.0 + 0.1 * coarse + 0.06 * fine), 0.3 * lip + 0.7 * lip_mean)
     # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain, its
     # back edge a mound (higher at the sides), lit at its top and darker behind.
     colour = cavity
@@ -224,9 +225,9 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
         back = 0.5 - 0.1 * side
         tongue_w = np.clip((rel - back) / 0.12, 0, 1) * shown
         tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * side * side)
-        tongue = ((0.5 * lip + 0.5 * lip_mean) * np.array([1.0, 0.88, 0.88], np.float32))[None, None, :] * \
-            (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
-        colour = cavity + (tongue - cavity) * tongue_w[..., None]
+        tongue = tint(tongue_shade * (1 + 0.07 * coarse + 0.06 * fine),
+                      (0.5 * lip + 0.5 * lip_mean) * np.array([1.0, 0.88, 0.88], np.float32))
+        colour = cavity + (tongue - cavity) * per_channel(tongue_w)
     off_white = np.array([213, 208, 197], np.float32) * light
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
     hide = teeth_shown(rounding)
@@ -241,9 +242,8 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
         # The rows end before the corners; the lower one sooner (the lower lip covers its sides).
         w *= np.clip((ROW_END[row] - side) / 0.1, 0, 1)
         corner = 1.0 - 0.6 * side * side  # the arch turns into shadow
-        enamel = base[None, None, :] * (dim * corner * _tooth_pattern(arch, depth, height, row, grain)
-                                       * (1 + 0.035 * fine))[..., None]
-        colour += (enamel - colour) * w[..., None]
+        enamel = tint(dim * corner * _tooth_pattern(arch, depth, height, row, grain) * (1 + 0.035 * fine), base)
+        colour += (enamel - colour) * per_channel(w)
     return colour
 
 
@@ -318,7 +318,7 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     region = crop[y0:y1, x0:x1]
     # Where the lips meet (a pout's sides) the contour has no inside, only its anti-aliased edge.
     alpha *= np.clip((lower - upper) / 2.0, 0, 1)
-    region += (colour - region) * alpha[..., None]
+    region += (colour - region) * per_channel(alpha)
     return crop
 
 
@@ -367,7 +367,7 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
         mx, my = src.to_image(along, curves[row] + sign * depth)
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        texture *= (dim * biting_edge(depth, band))[..., None]  # the lower row in shadow
+        texture *= per_channel(dim * biting_edge(depth, band))  # the lower row in shadow
         a = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * valid
-        colour += (texture - colour) * a[..., None]
+        colour += (texture - colour) * per_channel(a)
     return colour

@@ -10,6 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from lipsync.composite import per_channel
 from lipsync.landmarks import LIPS_INNER, LIPS_OUTER, LOWER_INNER_MID, MOUTH_CORNERS, UPPER_INNER_MID, face_scale
 
 #: nine points along each lip line, left to right (MediaPipe face mesh indices)
@@ -174,6 +175,6 @@ def _paint_lip_band(crop: np.ndarray, line: np.ndarray, weights: np.ndarray, s: 
         seam *= columns
     lip = np.asarray(lip_colour, np.float32)
     region = crop[y0:y1, x0:x1]
-    region += (lip - region) * fill[..., None]
-    region *= (1.0 - seam_dark * np.clip(seam * 1.5, 0, 1))[..., None]
+    region += (lip - region) * per_channel(fill)
+    region *= per_channel(1.0 - seam_dark * np.clip(seam * 1.5, 0, 1))
     return crop
