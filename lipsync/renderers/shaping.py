@@ -138,6 +138,8 @@ def paint_pursed_sides(crop: np.ndarray, points_local: np.ndarray, lip_colour: n
     upper, lower = points_local[UPPER_INNER_LIP], points_local[LOWER_INNER_LIP]
     # Only where the lips now meet (within 2 px): an open mouth's sides are the interior's.
     met = np.clip(1.0 - ((lower - upper) @ v) / 2.0, 0, 1)
+    if not met.any():  # an open mouth: nothing to paint (the weights below are all 0)
+        return crop
     met = np.concatenate([met[:1], met, met[-1:]])  # the corners as their neighbours
     line = np.vstack([points_local[[78]], (upper + lower) / 2, points_local[[308]]]).astype(np.float64)
     a = np.abs((line - centre) @ u) / max(half, 1e-6)
