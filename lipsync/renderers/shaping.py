@@ -67,15 +67,16 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** (0.7 + 1.0 * rounding)
     lower, upper = _IS_LOWER, _IS_UPPER
     move = np.zeros((len(idx), 2))
-    move += np.outer(np.where(lower, 0.8, 0.0) * delta * profile, v)
-    move -= np.outer(np.where(upper, 0.2, 0.0) * delta * profile, v)
-    move += np.outer(a * dw, u)
+    # (outer products as column x row: np.outer's own checks cost more than the product)
+    move += (np.where(lower, 0.8, 0.0) * delta * profile)[:, None] * v
+    move -= (np.where(upper, 0.2, 0.0) * delta * profile)[:, None] * v
+    move += (a * dw)[:, None] * u
     # Rounded lips push forward and look taller.
     outer_lips = _IS_OUTER
     push = np.where(outer_lips, 0.04 * s * rounding, 0.0) * profile * np.sign(rel @ v)
-    move += np.outer(push, v)
+    move += push[:, None] * v
     out[idx] += move
-    out[UNDER_LIP] += np.outer(UNDER_LIP_FOLLOW * 0.8 * delta, v)
+    out[UNDER_LIP] += (UNDER_LIP_FOLLOW * 0.8 * delta)[:, None] * v
     if rounding > 0 and not close:
         _purse(out, opening_px, float(min(rounding, 1.0)), centre, u, v, half + dw)
     if close:
@@ -115,8 +116,8 @@ def _purse(out: np.ndarray, opening_px: float, rounding: float, centre: np.ndarr
     want = opening_px * np.sqrt(1.0 - x * x)
     mix = min(1.0, 2.0 * rounding)  # a clear rounding (o, u) closes the sides fully
     new_gap = (1 - mix) * gap + mix * want
-    out[UPPER_INNER_LIP] = mid - np.outer(new_gap / 2, v)
-    out[LOWER_INNER_LIP] = mid + np.outer(new_gap / 2, v)
+    out[UPPER_INNER_LIP] = mid - (new_gap / 2)[:, None] * v
+    out[LOWER_INNER_LIP] = mid + (new_gap / 2)[:, None] * v
 
 
 def paint_closed_lips(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray) -> np.ndarray:
