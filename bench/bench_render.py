@@ -120,10 +120,12 @@ def reencode(src: Path, out: Path, audio: np.ndarray, frames: int = 0) -> float:
 #: stage -> functions (module file suffix, function name) whose cumulative time it is
 STAGES = {
     "decode": [("lipsync/decode.py", "decoded_frames")],
-    "planes copy": [("lipsync/planes.py", "from_video_frame")],
+    "planes kept": [("lipsync/planes.py", "from_video_frame")],
     "crop to RGB": [("lipsync/planes.py", "rgb")],
     "Viterbi": [("lipsync/viterbi.py", "sliding_viterbi")],
     "mesh warp": [("lipsync/warping.py", "mesh_maps"), ("lipsync/warping.py", "warp_crop")],
+    "mouth interior": [("lipsync/renderers/interior.py", "paint_textured_interior")],
+    "teeth colour": [("lipsync/renderers/warp.py", "own_teeth")],
     "colour match": [("lipsync/composite.py", "match_colour")],
     "mask + blend": [("lipsync/composite.py", "feathered_mask"), ("lipsync/composite.py", "blend"),
                      ("lipsync/composite.py", "mouth_polygon_mask")],

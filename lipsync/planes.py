@@ -61,12 +61,10 @@ class YuvFrame:
         return self.decoded.width if self.data is None else self.data.shape[1]
 
     def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)): read-only views of the frame's own planes, or
-        of a patched copy."""
+        """(Y (H, W), U (H/2, W/2), V (H/2, W/2)): views of the frame's own planes (read-only
+        for a decoded frame's), or of a patched copy."""
         if self.patch is None:
-            if self.data is None:
-                return tuple(_plane_view(p, writable=False) for p in self.decoded.planes)
-            return _split(self.data, self.height, self.width)
+            return self._own_planes()
         data = np.empty((self.height * 3 // 2, self.width), np.uint8)
         planes = _split(data, self.height, self.width)
         for dst, src in zip(planes, self._own_planes()):
@@ -103,7 +101,8 @@ class YuvFrame:
 
     def to_video_frame(self, into: av.VideoFrame | None = None) -> av.VideoFrame:
         """The PyAV frame for the encoder: the decoded frame itself when nothing changed (the
-        encoder copies what it is given; only its pts and picture type are set), else a frame
+        encoder copies what it is given; the writer sets only its pts and picture type, so one
+        writer at a time may hold it), else a frame
         with the patch written into it: `into` (a yuv420p frame of this size, overwritten;
         made writable first, so a buffer anything else still refers to is never written) or a
         new one."""
