@@ -170,14 +170,13 @@ class YuvFrame:
         rect = differs[r0:r1, c0:c1]
         changed = rect != 0
         bh, bw = r1 - r0, c1 - c0
-        new = _rgb_to_yuv(np.ascontiguousarray(after[r0:r1, c0:c1], np.uint8), self.matrix, BOX_THREADS)
+        new_y, new_u, new_v = _rgb_box_to_yuv(after[r0:r1, c0:c1], self.matrix)
         # a chroma sample changes where any pixel of its 2x2 block does: the block's max, read
         # at its top-left pixel
         block = cv2.dilate(rect, _BLOCK, anchor=(0, 0))[::2, ::2] != 0
-        chroma = new[bh:].reshape(2, bh // 2, bw // 2)
         x0, y0 = box[0] + int(c0), box[1] + int(r0)
         return YuvFrame(self.data, self.matrix,
-                        Patch((x0, y0, x0 + bw, y0 + bh), new[:bh], chroma[0], chroma[1], changed, block), self.decoded)
+                        Patch((x0, y0, x0 + bw, y0 + bh), new_y, new_u, new_v, changed, block), self.decoded)
 
 
 @dataclass(frozen=True)
@@ -215,8 +214,22 @@ def _plane_view(plane, writable: bool = True) -> np.ndarray:
     return rows[:, : plane.width]
 
 
-def _rgb_to_yuv(image: np.ndarray, matrix: str, threads: int | None = None) -> np.ndarray:
-    """(h, w, 3) RGB uint8 -> the yuv420p array (h * 3 // 2, w), limited range; `threads`:
-    swscale's (None: its default)."""
+def _rgb_box_to_yuv(image: np.ndarray, matrix: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An (h, w, 3) RGB uint8 box (h, w even; any strides) -> its Y (h, w), U, V (h/2, w/2)
+    planes, limited range, on `BOX_THREADS` swscale threads: views of the converted frame's
+    planes. The box is copied once, into the frame swscale reads (a contiguous copy handed to
+    `from_ndarray` was copied again, and `to_ndarray` copies the planes out: 108 -> 84 us for
+    a 180 x 110 box)."""
+    h, w = image.shape[:2]
+    frame = av.VideoFrame(w, h, "rgb24")
+    plane = frame.planes[0]
+    rows = np.frombuffer(plane, np.uint8, count=h * plane.line_size).reshape(h, plane.line_size)
+    np.copyto(rows[:, : w * 3].reshape(h, w, 3), image)
+    out = frame.reformat(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG", threads=BOX_THREADS)
+    return tuple(_plane_view(p, writable=False) for p in out.planes)
+
+
+def _rgb_to_yuv(image: np.ndarray, matrix: str) -> np.ndarray:
+    """(h, w, 3) RGB uint8 (C-contiguous) -> the yuv420p array (h * 3 // 2, w), limited range."""
     frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-    return frame.reformat(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG", threads=threads).to_ndarray()
+    return frame.reformat(format="yuv420p", dst_colorspace=matrix, dst_color_range="MPEG").to_ndarray()
