@@ -167,8 +167,8 @@ class VideoWriter:
         options["x264-params"] = ":".join(p for p in params if p)
         self._video.options = options
         # One frame reused for every changed frame handed over as planes: the encoder copies
-        # what it is given before `encode` returns, and a fresh 720p frame's buffer cost about
-        # 0.15 ms a frame in page faults (issue 14)
+        # what it is given before `encode` returns, and filling a new 720p frame each time took
+        # 111-136 us against 82-90 us for the reused one (issue 14)
         self._spare: av.VideoFrame | None = None
         self._audio = None
         if audio is not None:
