@@ -27,7 +27,11 @@ prints where the render's CPU time goes per frame (cProfile on the thread's CPU 
 cumulative, so the shares overlap where one stage calls another; profiling slows Python-heavy
 stages most).
 
-    .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole]
+With --threads each timed call also prints its CPU per frame by thread (sampled from
+/proc/self/task every 20 ms; Linux): the render's own Python threads by name, and "native" for
+the rest (libx264's, the decoder's). Sampling costs a little CPU: compare ratios without it.
+
+    .venv/bin/python bench/bench_render.py [--seconds 20] [--no-shared] [--profile] [--whole] [--threads]
 
 Also renders ../shared/media/presenter_a.mp4 (when present) against its own baseline.
 """
@@ -53,6 +57,8 @@ from lipsync import LipSyncEngine, media  # noqa: E402
 from pipeline.demo import astronaut_image, idle_frame  # noqa: E402
 
 SR = 16000
+#: set (by --threads) in the environment of the timed child processes
+THREADS_ENV = "POLYDUB_BENCH_THREADS"
 SHARED = Path(os.environ.get("POLYDUB_TEST_MEDIA") or ROOT.parent / "shared" / "media")
 
 
@@ -99,6 +105,58 @@ class Clock:
         self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
+class ThreadCPU:
+    """CPU seconds per thread of this process over a block, from /proc/self/task sampled
+    every 20 ms by a thread of its own (a thread's last sample before it exits counts):
+    Python threads by name ("main" for the main thread), the others as "native"."""
+
+    def __enter__(self) -> ThreadCPU:
+        import threading
+
+        self._seen: dict[int, float] = {}
+        self._names: dict[int, str] = {threading.main_thread().native_id: "main"}
+        self._stop = threading.Event()
+        self._sample()
+        self._before = dict(self._seen)
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sample()
+        self._sample()
+
+    def _sample(self) -> None:
+        import threading
+
+        for t in threading.enumerate():
+            if t.native_id is not None and t.name != "bench-sampler":
+                self._names.setdefault(t.native_id, t.name)
+        tick = os.sysconf("SC_CLK_TCK")
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:  # the thread ended
+                continue
+            self._seen[int(tid)] = max(self._seen.get(int(tid), 0.0), (int(fields[11]) + int(fields[12])) / tick)
+
+    def per_frame(self, frames: int) -> str:
+        """"name ms/frame" for each kind of thread, largest first."""
+        sampler = self._thread.native_id
+        total: dict[str, float] = {}
+        for tid, cpu in self._seen.items():
+            if tid != sampler:
+                name = self._names.get(tid, "native")
+                total[name] = total.get(name, 0.0) + cpu - self._before.get(tid, 0.0)
+        return ", ".join(f"{k} {v / frames * 1000:.2f}" for k, v in sorted(total.items(), key=lambda kv: -kv[1]))
+
+
 def reencode(src: Path, out: Path, audio: np.ndarray, frames: int = 0) -> float:
     """The straight baseline: decoded frames handed to the encoder as they are (the first
     `frames` of them when given)."""
@@ -120,10 +178,12 @@ def reencode(src: Path, out: Path, audio: np.ndarray, frames: int = 0) -> float:
 #: stage -> functions (module file suffix, function name) whose cumulative time it is
 STAGES = {
     "decode": [("lipsync/decode.py", "decoded_frames")],
-    "planes copy": [("lipsync/planes.py", "from_video_frame")],
+    "planes kept": [("lipsync/planes.py", "from_video_frame")],
     "crop to RGB": [("lipsync/planes.py", "rgb")],
     "Viterbi": [("lipsync/viterbi.py", "sliding_viterbi")],
     "mesh warp": [("lipsync/warping.py", "mesh_maps"), ("lipsync/warping.py", "warp_crop")],
+    "mouth interior": [("lipsync/renderers/interior.py", "paint_textured_interior")],
+    "teeth colour": [("lipsync/renderers/warp.py", "own_teeth")],
     "colour match": [("lipsync/composite.py", "match_colour")],
     "mask + blend": [("lipsync/composite.py", "feathered_mask"), ("lipsync/composite.py", "blend"),
                      ("lipsync/composite.py", "mouth_polygon_mask")],
@@ -235,13 +295,16 @@ def _steps(db: Path, started: float, wall: float) -> str:
 
 
 def _child(mode: str, clip: Path, wav: Path, cache: Path, out: Path,
-           frames: int = 0) -> tuple[tuple[float, float, int], tuple[float, float]]:
+           frames: int = 0) -> tuple[tuple[float, float, int], tuple[float, float], str]:
     """Run `--child MODE` in a fresh process: ((wall, CPU, frames) of the timed call inside
-    it, (wall, CPU) of the process start to exit). `frames`: the baseline's frame limit."""
+    it, (wall, CPU) of the process start to exit, its CPU by thread or ""). `frames`: the
+    baseline's frame limit."""
     wall, cpu, text = _process([sys.executable, __file__, "--child", mode, str(clip), str(wav), str(cache), str(out),
                                 str(frames)], {**os.environ, "PYTHONPATH": str(ROOT)})
-    call_wall, call_cpu, frames = text.split()[-3:]
-    return (float(call_wall), float(call_cpu), int(frames)), (wall, cpu)
+    lines = text.strip().splitlines()
+    call_wall, call_cpu, frames = lines[-1].split()
+    threads = lines[-2] if len(lines) > 1 and lines[-2].startswith("threads: ") else ""
+    return (float(call_wall), float(call_cpu), int(frames)), (wall, cpu), threads
 
 
 def _process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -261,17 +324,23 @@ def _process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
 
 def child_main(mode: str, clip: Path, wav: Path, cache: Path, out: Path, frames: int = 0) -> None:
-    """The timed call of one fresh process; prints "wall cpu frames"."""
+    """The timed call of one fresh process; prints "wall cpu frames" last (with --threads,
+    "threads: ..." before it)."""
+    from contextlib import nullcontext
+
     audio, _ = media.read_audio(wav, SR)
+    split = ThreadCPU() if os.environ.get(THREADS_ENV) else nullcontext()
     if mode == "baseline":
-        with Clock() as c:
+        with split, Clock() as c:
             reencode(clip, out, audio, frames)
         frames = media.probe(out).video.frames
     else:
         _, timeline = speech(len(audio) / SR)
-        with Clock() as c:
+        with split, Clock() as c:
             result = LipSyncEngine(cache).render(clip, audio, SR, timeline, out)
         frames = result.frames
+    if isinstance(split, ThreadCPU):
+        print(f"threads: {split.per_frame(frames)} ms/frame")
     print(f"{c.wall:.3f} {c.cpu:.3f} {frames}")
 
 
@@ -286,12 +355,12 @@ def compare(label: str, tmp: Path, clip: Path, wav: Path, cache: Path, whole: Pa
     info = media.probe(clip).video
     frames = media.frames_for_duration(len(media.read_audio(wav, SR)[0]) / SR, info.fps)
     frames = frames if frames < info.frames else 0
-    b1, p1 = _child("baseline", clip, wav, cache, tmp / "plain1.mp4", frames)
-    r, rp = _child("render", clip, wav, cache, tmp / "synced.mp4")
+    b1, p1, b1_threads = _child("baseline", clip, wav, cache, tmp / "plain1.mp4", frames)
+    r, rp, r_threads = _child("render", clip, wav, cache, tmp / "synced.mp4")
     if whole is not None:
         load_before = _load()
         w = whole_command(tmp, clip, cache, wav, whole)
-    b2, p2 = _child("baseline", clip, wav, cache, tmp / "plain2.mp4", frames)
+    b2, p2, _ = _child("baseline", clip, wav, cache, tmp / "plain2.mp4", frames)
     bw, bc = (b1[0] + b2[0]) / 2, (b1[1] + b2[1]) / 2
     frames = r[2]
     print(f"{label} ({frames} frames; baseline wrote {b1[2]}):\n"
@@ -299,6 +368,9 @@ def compare(label: str, tmp: Path, clip: Path, wav: Path, cache: Path, whole: Pa
           f"as a process {p1[0]:.1f} / {p2[0]:.1f} s (CPU {p1[1]:.1f} / {p2[1]:.1f} s)\n"
           f"  render call {r[0]:.1f} s wall ({frames / r[0]:.1f} frames/s, CPU {r[1]:.1f} s; process {rp[0]:.1f} s)"
           f"\n  RENDER-CALL RATIO {r[0] / bw:.2f}x wall, {r[1] / bc:.2f}x CPU; {_load()}")
+    if r_threads:
+        print(f"  CPU by thread: render call {r_threads[len('threads: '):]}; first re-encode "
+              f"{b1_threads[len('threads: '):]}")
     if whole is not None:
         pw, pc = (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2
         print(f"  whole polydub lipsync --transcript command {w[0]:.1f} s wall (CPU {w[1]:.1f} s), over the "
@@ -313,12 +385,15 @@ def main() -> None:
     parser.add_argument("--no-shared", action="store_true", help="skip ../shared/media/presenter_a.mp4")
     parser.add_argument("--profile", action="store_true", help="time per frame per stage")
     parser.add_argument("--whole", action="store_true", help="time the whole polydub lipsync command too")
+    parser.add_argument("--threads", action="store_true", help="CPU per frame by thread of each timed call")
     parser.add_argument("--child", nargs=6, metavar=("MODE", "CLIP", "WAV", "CACHE", "OUT", "FRAMES"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:  # one timed call in a fresh process
         child_main(args.child[0], *(Path(a) for a in args.child[1:5]), int(args.child[5]))
         return
+    if args.threads:
+        os.environ[THREADS_ENV] = "1"  # read by the timed child processes
     print(f"start: {_load()}")
     with tempfile.TemporaryDirectory(prefix="polydub-bench-") as tmp:
         tmp = Path(tmp)

@@ -109,14 +109,30 @@ def match_colour(patch: np.ndarray, frame_crop: np.ndarray, mask: np.ndarray, lo
     return p + diff
 
 
+def per_channel(weights: np.ndarray) -> np.ndarray:
+    """(h, w) weights as (h, w, 3), the same weight in each channel (C-contiguous, same dtype).
+
+    An (h, w, 3) array times this gives the same numbers as times `weights[..., None]` in a
+    seventh of the time: numpy walks a broadcast length-1 channel axis three elements at a
+    time (a 178 x 111 crop: 54 against 4.5 us for the product itself; issue 14)."""
+    return cv2.merge((weights, weights, weights))
+
+
+def tint(scale: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """`colour` (3,) scaled by `scale` (h, w) per pixel: (h, w, 3), the numbers of
+    `colour[None, None, :] * scale[..., None]` at a tenth of the time (see `per_channel`)."""
+    return cv2.merge([scale * c for c in colour])
+
+
 def blend(frame: np.ndarray, patch: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """A copy of `frame` with `patch` (crop-sized, float or uint8) blended into `box`."""
     x0, y0, x1, y1 = box
     out = frame.copy()
     region = out[y0:y1, x0:x1].astype(np.float32)
-    m = mask[..., None]
-    region += (patch.astype(np.float32) - region) * m
-    out[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    change = np.asarray(patch, np.float32) - region  # (a float32 patch is not copied)
+    region += change * per_channel(mask)
+    region += 0.5
+    out[y0:y1, x0:x1] = np.clip(region, 0, 255, out=region).astype(np.uint8)
     return out
 
 

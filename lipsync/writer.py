@@ -166,6 +166,10 @@ class VideoWriter:
             params.append(LARGE_FRAME_X264)  # (ultrafast queues nothing: no B-frames, no look-ahead)
         options["x264-params"] = ":".join(p for p in params if p)
         self._video.options = options
+        # One frame reused for every changed frame handed over as planes: the encoder copies
+        # what it is given before `encode` returns, and filling a new 720p frame each time took
+        # 111-136 us against 82-90 us for the reused one (issue 14)
+        self._spare: av.VideoFrame | None = None
         self._audio = None
         if audio is not None:
             samples, rate = audio
@@ -200,7 +204,9 @@ class VideoWriter:
         if frame.width != self._enc_w or frame.height != self._enc_h:
             raise MediaError(f"frame of size {frame.width}x{frame.height} given to a "
                              f"{self._enc_w}x{self._enc_h} (even-padded) video")
-        self.write_frame(frame.to_video_frame(), picture_type)
+        if self._spare is None:
+            self._spare = av.VideoFrame(self._enc_w, self._enc_h, "yuv420p")
+        self.write_frame(frame.to_video_frame(self._spare), picture_type)
 
     def write_frame(self, vf: av.VideoFrame, picture_type: str | None = None) -> None:
         """Encode a PyAV frame as it is (yuv420p at the even-padded size, already in the

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from lipsync.composite import per_channel, tint
 from lipsync.landmarks import LIPS_INNER, face_scale
 from lipsync.renderers.shaping import (LOWER_INNER_LIP, UPPER_INNER_LIP, inner_opening_px, mouth_axes,
                                       paint_pursed_sides)
@@ -190,8 +191,8 @@ def _sample(grain: np.ndarray, along: np.ndarray, rel_depth: np.ndarray) -> np.n
     """A grain texture (rows x cols, or x channels) at positions along the mouth (-1..1) and
     relative depths (0..1)."""
     rows, cols = grain.shape[:2]
-    mx = ((along + 1.0) / 2.0 * (cols - 1)).astype(np.float32)
-    my = (np.clip(rel_depth, 0, 1) * (rows - 1)).astype(np.float32)
+    mx = ((along + 1.0) / 2.0 * (cols - 1)).astype(np.float32, copy=False)
+    my = (np.clip(rel_depth, 0, 1) * (rows - 1)).astype(np.float32, copy=False)
     return cv2.remap(grain, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
@@ -204,7 +205,8 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     `teeth=False` leaves the rows of teeth out (the photo's own go there)."""
     gap = np.maximum(du + dl, 1.0)
     rel = np.clip(du / gap, 0, 1)
-    light = float(np.clip(lip.mean() / 130.0, 0.5, 1.0))
+    lip_mean = lip.mean()  # once: numpy's mean of three numbers costs more than the arithmetic
+    light = float(min(max(lip_mean / 130.0, 0.5), 1.0))
     # Cavity: a warm shadow with depth: the wet inner lips lit just inside the edge, the cheeks'
     # insides dim at the sides, the throat darkest at the centre under the upper teeth' shadow.
     side = np.abs(along)
@@ -214,18 +216,18 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     both = _sample(grain.both, along, rel)
     fine, coarse = both[..., 0], both[..., 1]
     # (one product per pixel first, then one per channel: the channel products cost three times)
-    cavity = (0.3 * lip + 0.7 * lip.mean())[None, None, :] * (shade * (1.0 + 0.1 * coarse + 0.06 * fine))[..., None]
+    cavity = tint(shade * (1.0 + 0.1 * coarse + 0.06 * fine), 0.3 * lip + 0.7 * lip_mean)
     # Tongue: the lower part of a wide-open mouth, a muted lip colour with a moist grain, its
     # back edge a mound (higher at the sides), lit at its top and darker behind.
     colour = cavity
-    shown = float(np.clip((opening - 0.08 * s) / (0.08 * s), 0, 1))  # how far the mouth is open
+    shown = float(min(max((opening - 0.08 * s) / (0.08 * s), 0.0), 1.0))  # how far the mouth is open
     if shown > 0:  # a narrower mouth shows no tongue: skip the work
         back = 0.5 - 0.1 * side
         tongue_w = np.clip((rel - back) / 0.12, 0, 1) * shown
         tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * side * side)
-        tongue = ((0.5 * lip + 0.5 * lip.mean()) * np.array([1.0, 0.88, 0.88], np.float32))[None, None, :] * \
-            (tongue_shade * (1 + 0.07 * coarse + 0.06 * fine))[..., None]
-        colour = cavity + (tongue - cavity) * tongue_w[..., None]
+        tongue = tint(tongue_shade * (1 + 0.07 * coarse + 0.06 * fine),
+                      (0.5 * lip + 0.5 * lip_mean) * np.array([1.0, 0.88, 0.88], np.float32))
+        colour = cavity + (tongue - cavity) * per_channel(tongue_w)
     off_white = np.array([213, 208, 197], np.float32) * light
     base = np.asarray(teeth_colour, np.float32) if teeth_colour is not None else off_white
     hide = teeth_shown(rounding)
@@ -240,16 +242,15 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
         # The rows end before the corners; the lower one sooner (the lower lip covers its sides).
         w *= np.clip((ROW_END[row] - side) / 0.1, 0, 1)
         corner = 1.0 - 0.6 * side * side  # the arch turns into shadow
-        enamel = base[None, None, :] * (dim * corner * _tooth_pattern(arch, depth, height, row, grain)
-                                       * (1 + 0.035 * fine))[..., None]
-        colour += (enamel - colour) * w[..., None]
+        enamel = tint(dim * corner * _tooth_pattern(arch, depth, height, row, grain) * (1 + 0.035 * fine), base)
+        colour += (enamel - colour) * per_channel(w)
     return colour
 
 
 def teeth_shown(rounding: float) -> float:
     """Share of a row of teeth's height that rounded lips leave in sight (rounding 0..1): all of
     it unrounded, none from 0.9 (a pout's lips cover the teeth; an /o/ shows their edges)."""
-    return float(np.clip(1.0 - TEETH_HIDE * rounding, 0.0, 1.0))
+    return float(min(max(1.0 - TEETH_HIDE * rounding, 0.0), 1.0))
 
 
 def feather_sigma(points: np.ndarray) -> float:
@@ -295,9 +296,10 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     alpha = inner_lip_alpha(inner - (x0, y0), (y1 - y0, x1 - x0), sigma)
     if not alpha.any():
         return crop
-    # float32 throughout (a thousandth of a pixel is no error here, and it is faster than float64)
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    rel_x, rel_y = xs - np.float32(geo.centre[0]), ys - np.float32(geo.centre[1])
+    # float32 throughout (a thousandth of a pixel is no error here, and it is faster than float64);
+    # a row and a column of coordinates, broadcast (the same sums as a full grid, fewer passes)
+    rel_x = np.arange(x0, x1, dtype=np.float32)[None, :] - np.float32(geo.centre[0])
+    rel_y = np.arange(y0, y1, dtype=np.float32)[:, None] - np.float32(geo.centre[1])
     along = np.clip((rel_x * np.float32(geo.u[0]) + rel_y * np.float32(geo.u[1])) / np.float32(max(geo.half, 1e-6)),
                     -1.0, 1.0)
     down = rel_x * np.float32(geo.v[0]) + rel_y * np.float32(geo.v[1])
@@ -316,7 +318,7 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     region = crop[y0:y1, x0:x1]
     # Where the lips meet (a pout's sides) the contour has no inside, only its anti-aliased edge.
     alpha *= np.clip((lower - upper) / 2.0, 0, 1)
-    region += (colour - region) * alpha[..., None]
+    region += (colour - region) * per_channel(alpha)
     return crop
 
 
@@ -346,6 +348,7 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
     gap = np.maximum(curves[1] - curves[0], 0.0)
     edge = max(1.0, EDGE_SHARE * 2 * src.half)  # the biting edges fade into the dark
     hide = teeth_shown(rounding)
+    side = np.abs(along)  # (once for both rows)
     picture = source[by0:by1, bx0:bx1].astype(np.float32)
     # The lower row first, the upper over it: where the rows overlap (an opening smaller than the
     # photo's, down to /f/ /v/'s slit, where the lower lip meets the upper teeth) the upper
@@ -359,12 +362,12 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
         # Upper edges fade into the shadow behind them; the short lower row keeps a solid middle.
         fade = np.maximum(1.0, np.minimum(edge, 0.5 * band)) if row else edge
         valid = np.clip((band - depth) / fade + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
-        valid *= np.clip((ROW_END[row] - np.abs(along)) / 0.1, 0, 1)  # a row under a pixel tall
+        valid *= np.clip((ROW_END[row] - side) / 0.1, 0, 1)  # a row under a pixel tall
         valid = valid.astype(np.float32, copy=False)  # would show as broken specks
         mx, my = src.to_image(along, curves[row] + sign * depth)
         mx, my = mx - bx0, my - by0
         texture = cv2.remap(picture, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        texture *= (dim * biting_edge(depth, band))[..., None]  # the lower row in shadow
+        texture *= per_channel(dim * biting_edge(depth, band))  # the lower row in shadow
         a = cv2.remap(alpha, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * valid
-        colour += (texture - colour) * a[..., None]
+        colour += (texture - colour) * per_channel(a)
     return colour

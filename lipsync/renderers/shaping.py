@@ -10,6 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from lipsync.composite import per_channel
 from lipsync.landmarks import LIPS_INNER, LIPS_OUTER, LOWER_INNER_MID, MOUTH_CORNERS, UPPER_INNER_MID, face_scale
 
 #: nine points along each lip line, left to right (MediaPipe face mesh indices)
@@ -66,15 +67,16 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** (0.7 + 1.0 * rounding)
     lower, upper = _IS_LOWER, _IS_UPPER
     move = np.zeros((len(idx), 2))
-    move += np.outer(np.where(lower, 0.8, 0.0) * delta * profile, v)
-    move -= np.outer(np.where(upper, 0.2, 0.0) * delta * profile, v)
-    move += np.outer(a * dw, u)
+    # (outer products as column x row: np.outer's own checks cost more than the product)
+    move += (np.where(lower, 0.8, 0.0) * delta * profile)[:, None] * v
+    move -= (np.where(upper, 0.2, 0.0) * delta * profile)[:, None] * v
+    move += (a * dw)[:, None] * u
     # Rounded lips push forward and look taller.
     outer_lips = _IS_OUTER
     push = np.where(outer_lips, 0.04 * s * rounding, 0.0) * profile * np.sign(rel @ v)
-    move += np.outer(push, v)
+    move += push[:, None] * v
     out[idx] += move
-    out[UNDER_LIP] += np.outer(UNDER_LIP_FOLLOW * 0.8 * delta, v)
+    out[UNDER_LIP] += (UNDER_LIP_FOLLOW * 0.8 * delta)[:, None] * v
     if rounding > 0 and not close:
         _purse(out, opening_px, float(min(rounding, 1.0)), centre, u, v, half + dw)
     if close:
@@ -95,7 +97,7 @@ PURSE_WIDTH = 0.35
 def purse_width(rounding: float) -> float:
     """Half width of a rounded mouth's opening, share of the mouth's half width: 1 (the whole
     mouth) unrounded, `PURSE_WIDTH` at full rounding (rounding 0..1)."""
-    return 1.0 - (1.0 - PURSE_WIDTH) * float(np.clip(rounding, 0, 1))
+    return 1.0 - (1.0 - PURSE_WIDTH) * min(max(float(rounding), 0.0), 1.0)
 
 
 def _purse(out: np.ndarray, opening_px: float, rounding: float, centre: np.ndarray, u: np.ndarray, v: np.ndarray,
@@ -114,8 +116,8 @@ def _purse(out: np.ndarray, opening_px: float, rounding: float, centre: np.ndarr
     want = opening_px * np.sqrt(1.0 - x * x)
     mix = min(1.0, 2.0 * rounding)  # a clear rounding (o, u) closes the sides fully
     new_gap = (1 - mix) * gap + mix * want
-    out[UPPER_INNER_LIP] = mid - np.outer(new_gap / 2, v)
-    out[LOWER_INNER_LIP] = mid + np.outer(new_gap / 2, v)
+    out[UPPER_INNER_LIP] = mid - (new_gap / 2)[:, None] * v
+    out[LOWER_INNER_LIP] = mid + (new_gap / 2)[:, None] * v
 
 
 def paint_closed_lips(crop: np.ndarray, points_local: np.ndarray, lip_colour: np.ndarray) -> np.ndarray:
@@ -137,11 +139,13 @@ def paint_pursed_sides(crop: np.ndarray, points_local: np.ndarray, lip_colour: n
     upper, lower = points_local[UPPER_INNER_LIP], points_local[LOWER_INNER_LIP]
     # Only where the lips now meet (within 2 px): an open mouth's sides are the interior's.
     met = np.clip(1.0 - ((lower - upper) @ v) / 2.0, 0, 1)
+    if not met.any():  # an open mouth: nothing to paint (the weights below are all 0)
+        return crop
     met = np.concatenate([met[:1], met, met[-1:]])  # the corners as their neighbours
     line = np.vstack([points_local[[78]], (upper + lower) / 2, points_local[[308]]]).astype(np.float64)
     a = np.abs((line - centre) @ u) / max(half, 1e-6)
     width = purse_width(rounding)
-    weights = min(1.0, 2.0 * float(np.clip(rounding, 0, 1))) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1) * met
+    weights = min(1.0, 2.0 * min(max(float(rounding), 0.0), 1.0)) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1) * met
     if not weights.any():
         return crop
     return _paint_lip_band(crop, line, weights, face_scale(points_local), lip_colour, band_share=0.08, seam_dark=0.25)
@@ -174,6 +178,6 @@ def _paint_lip_band(crop: np.ndarray, line: np.ndarray, weights: np.ndarray, s: 
         seam *= columns
     lip = np.asarray(lip_colour, np.float32)
     region = crop[y0:y1, x0:x1]
-    region += (lip - region) * fill[..., None]
-    region *= (1.0 - seam_dark * np.clip(seam * 1.5, 0, 1))[..., None]
+    region += (lip - region) * per_channel(fill)
+    region *= per_channel(1.0 - seam_dark * np.clip(seam * 1.5, 0, 1))
     return crop

@@ -98,7 +98,10 @@ def _polygon_mask(points: np.ndarray, box) -> np.ndarray:
 
 def _lip_mask(points: np.ndarray, box) -> np.ndarray:
     """The lips themselves: inside the outer contour, outside the inner one."""
-    return (_polygon_mask(points[LIPS_OUTER], box) & (1 - _polygon_mask(points[LIPS_INNER], box))).astype(bool)
+    m = _polygon_mask(points[LIPS_OUTER], box)
+    x0, y0 = box[:2]
+    cv2.fillPoly(m, [np.round(points[LIPS_INNER] - (x0, y0)).astype(np.int32)], 0)  # the inner one cut out
+    return m.view(bool)
 
 
 def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
@@ -107,16 +110,20 @@ def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     float32 RGB, or None when it shows too few to judge."""
     h, w = image.shape[:2]
     inner = points[LIPS_INNER]
-    x0, y0 = np.clip(np.floor(inner.min(0)).astype(int), 0, (w, h))
-    x1, y1 = np.clip(np.ceil(inner.max(0)).astype(int) + 1, 0, (w, h))
+    # (plain ints: numpy's clip of two numbers costs more than the rest of this line)
+    lo, hi = np.floor(inner.min(0)), np.ceil(inner.max(0))
+    x0, y0 = min(max(int(lo[0]), 0), w), min(max(int(lo[1]), 0), h)
+    x1, y1 = min(max(int(hi[0]) + 1, 0), w), min(max(int(hi[1]) + 1, 0), h)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     box = (x0, y0, x1, y1)
     inside = image[y0:y1, x0:x1][_polygon_mask(inner, box).view(bool)]  # (n, 3) uint8
     if len(inside) < 40:
         return None
-    value = inside.max(1)
-    spread = value - inside.min(1)
+    # channel by channel: numpy reduces a short last axis slowly
+    r, g, b = inside[:, 0], inside[:, 1], inside[:, 2]
+    value = np.maximum(np.maximum(r, g), b)
+    spread = value - np.minimum(np.minimum(r, g), b)
     teeth = inside[(value >= _percentile_u8(value, 0.75)) & (spread <= _percentile_u8(spread, 0.5))]
     if len(teeth) < 10 or teeth.mean() < 120:  # a dark mouth: no teeth in sight
         return None

@@ -66,3 +66,17 @@ def test_feathering_fades_inside_the_polygon():
 def test_face_scale_of_the_photo(photo_face):
     _, lm, _ = photo_face
     assert 60 < face_scale(lm) < 200
+
+
+def test_per_channel_weights_and_tints_give_the_broadcast_numbers():
+    from lipsync.composite import per_channel, tint
+
+    rng = np.random.default_rng(3)
+    image = rng.random((37, 53, 3)).astype(np.float32) * 255
+    weights = rng.random((37, 53)).astype(np.float32)
+    colour = np.array([201.5, 80.25, 33.0], np.float32)
+    spread = per_channel(weights)
+    assert spread.shape == (37, 53, 3) and spread.dtype == np.float32 and spread.flags.c_contiguous
+    np.testing.assert_array_equal(image * spread, image * weights[..., None])
+    np.testing.assert_array_equal(tint(weights, colour), colour[None, None, :] * weights[..., None])
+    assert not np.array_equal(tint(weights, colour), tint(weights, colour[::-1]))  # channels in order

@@ -73,16 +73,42 @@ def test_odd_sized_rgb_is_padded_to_even_planes():
 
 
 @pytest.mark.parametrize("size", [(48, 64), (70, 350)])  # 350: rows padded to PyAV's line alignment
-def test_planes_copied_from_a_decoded_frame_and_back_are_the_frames_samples(size):
+def test_a_decoded_frame_keeps_its_planes_and_goes_to_the_encoder_uncopied_unless_patched(size):
     h, w = size
     rng = np.random.default_rng(4)
     source = av.VideoFrame.from_ndarray(rng.integers(16, 236, (h * 3 // 2, w), dtype=np.uint8), format="yuv420p")
     assert source.planes[1].line_size != source.planes[1].width or w == 64
+    samples = source.to_ndarray(format="yuv420p")
     f = YuvFrame.from_video_frame(source, "ITU709")
-    np.testing.assert_array_equal(f.data, source.to_ndarray(format="yuv420p"))
-    back = f.to_video_frame()
-    assert back.format.name == "yuv420p" and (back.width, back.height) == (w, h)
-    np.testing.assert_array_equal(back.to_ndarray(format="yuv420p"), f.data)
+    assert (f.width, f.height) == (w, h)
+    np.testing.assert_array_equal(_flat(f), samples)
+    # a frame left alone goes to the encoder as decoded, without a copy
+    assert f.to_video_frame() is source
+    # a patched one is a new frame: the patch in it, the decoded frame untouched
+    box = (2, 2, 12, 10)
+    before = f.rgb(box)
+    g = f.with_rgb(box, before, np.full_like(before, 250))
+    back = g.to_video_frame()
+    assert back is not source and back.format.name == "yuv420p" and (back.width, back.height) == (w, h)
+    np.testing.assert_array_equal(back.to_ndarray(format="yuv420p"), _flat(g))
+    assert not np.array_equal(_flat(g), samples)
+    np.testing.assert_array_equal(source.to_ndarray(format="yuv420p"), samples)
+    np.testing.assert_array_equal(_flat(f), samples)
+
+
+def test_a_decoded_frames_planes_are_read_only_views():
+    rng = np.random.default_rng(6)
+    source = av.VideoFrame.from_ndarray(rng.integers(16, 236, (72, 64), dtype=np.uint8), format="yuv420p")
+    y, u, v = YuvFrame.from_video_frame(source, "ITU709").planes()
+    assert y.shape == (48, 64) and u.shape == v.shape == (24, 32)
+    with pytest.raises(ValueError):
+        y[0, 0] = 1  # the decoder's buffer: never written
+
+
+def _flat(f: YuvFrame) -> np.ndarray:
+    """The frame's samples in PyAV's yuv420p array layout."""
+    y, u, v = f.planes()
+    return np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(-1, f.width)
 
 
 def test_a_frame_of_another_format_is_converted_to_yuv420p_planes():
@@ -90,3 +116,20 @@ def test_a_frame_of_another_format_is_converted_to_yuv420p_planes():
     source = av.VideoFrame.from_ndarray(rng.integers(0, 255, (32, 48, 3), dtype=np.uint8), format="rgb24")
     f = YuvFrame.from_video_frame(source, "ITU709")
     assert f.data.shape == (48, 48) and (f.width, f.height) == (48, 32)
+
+
+def test_box_conversions_on_one_swscale_thread_give_the_samples_of_its_default_threads():
+    f = _noise_frame(h=96, w=128, seed=7)
+    box = (10, 6, 110, 80)
+    frame = av.VideoFrame.from_ndarray(f.crop(box), format="yuv420p")
+    threaded = frame.to_ndarray(format="rgb24", src_colorspace="ITU709", src_color_range="MPEG")
+    before = f.rgb(box)
+    np.testing.assert_array_equal(before, threaded)
+    after = before.copy()
+    after[10:60, 20:90] = (200, 90, 60)
+    g = f.with_rgb(box, before, after)
+    x0, y0, x1, y1 = g.patch.box
+    rect = after[y0 - box[1]:y1 - box[1], x0 - box[0]:x1 - box[0]]
+    default = av.VideoFrame.from_ndarray(np.ascontiguousarray(rect), format="rgb24").reformat(
+        format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG").to_ndarray()
+    np.testing.assert_array_equal(g.patch.y, default[: y1 - y0])

@@ -193,3 +193,33 @@ def test_the_bytes_are_x264s_plain_c_output(tmp_path):
         pytest.skip("this CPU's SIMD macroblock tree gives C's bytes: nothing to tell apart")
     plain_c = _encode_in_a_process(tmp_path / "c.mp4", 0, writer.X264_PARAMS + ":asm=0")
     assert _encode_in_a_process(tmp_path / "simd.mp4", 0) == plain_c
+
+
+def test_changed_frames_handed_over_as_planes_each_reach_the_file_as_given(tmp_path):
+    """The writer reuses one frame for every patched frame: each must still be encoded as it
+    was handed over (lossless, so decoding gives the samples back), and the decoded source
+    frame they were patched from stays untouched."""
+    from lipsync.planes import YuvFrame
+
+    rng = np.random.default_rng(11)
+    samples = rng.integers(16, 236, (96, 64), dtype=np.uint8)
+    source = YuvFrame.from_video_frame(av.VideoFrame.from_ndarray(samples, format="yuv420p"), "ITU709")
+    box = (8, 8, 40, 48)
+    before = source.rgb(box)
+    frames = [source]
+    for level in (40, 120, 220):
+        after = before.copy()
+        after[4:30, 6:24] = level
+        frames.append(source.with_rgb(box, before, after))
+    out = tmp_path / "planes.mp4"
+    with writer.VideoWriter(out, 64, 64, Fraction(25), lossless=True, comment=None) as w:
+        for f in frames:
+            w.write_planes(f)
+    with av.open(str(out)) as c:
+        decoded = [fr.to_ndarray(format="yuv420p") for fr in c.decode(video=0)]
+    assert len(decoded) == 4
+    for f, got in zip(frames, decoded):
+        y, u, v = f.planes()
+        np.testing.assert_array_equal(got, np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(-1, 64))
+    assert len({got[20, 20] for got in decoded}) == 4  # four different frames (the test can fail)
+    np.testing.assert_array_equal(np.concatenate([p.ravel() for p in source.planes()]).reshape(-1, 64), samples)
