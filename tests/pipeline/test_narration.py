@@ -112,8 +112,10 @@ def test_a_narration_is_recognised_with_beam_search(tmp_path):
 
 def test_a_recognition_less_sure_than_the_bar_is_an_input_error(english, tmp_path):
     """Too noisy to recognise reliably: no right text to time, subtitles that would be wrong."""
-    toolkit = steps.Toolkit(transcriber=_Heard(english, 0.0, steps.MIN_LOG_PROBABILITY - 0.01), cache_dir=tmp_path)
-    with pytest.raises(InputError, match=r"too noisy .*-0\.54 < -0\.53.*give its transcript \(--transcript\)") as caught:
+    unsure = _Heard(english, 0.0, steps.MIN_LOG_PROBABILITY - 0.01)
+    toolkit = steps.Toolkit(transcriber=unsure, cache_dir=tmp_path)
+    refusal = r"too noisy to recognise reliably .*-0\.54 < -0\.53\): give its transcript \(--transcript\)$"
+    with pytest.raises(InputError, match=refusal) as caught:
         steps.narration(english.audio, english.sample_rate, toolkit)
     assert "\n" not in str(caught.value)
     # Negative controls: at the bar, and without a measure (words not from Whisper), it is timed.
@@ -125,15 +127,11 @@ def test_a_recognition_less_sure_than_the_bar_is_an_input_error(english, tmp_pat
 
 @pytest.fixture(scope="module")
 def portuguese_copies():
-    """Portuguese TTS speech (tests/helpers/degrade.SPOKEN_TEXT), clean and under 5 dB babble."""
-    from tests.helpers import degrade
-    from tts import Synthesizer
+    """Portuguese TTS speech, clean and under 5 dB babble: ({condition: samples}, rate)."""
+    from tests.helpers.narrations import portuguese_under_babble
 
-    synth = Synthesizer()
-    clean = synth.synthesize(degrade.SPOKEN_TEXT["pt"], "pt")
-    talkers = [synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS if lang != "pt"]
-    babble = degrade.babble([(t.audio, t.sample_rate) for t in talkers][:3], clean.sample_rate, len(clean.audio))
-    return {"clean": clean.audio, "babble 5 dB SNR": degrade.mix(clean.audio, babble, 5)}, clean.sample_rate
+    (clean, rate), (noisy, _) = portuguese_under_babble(None), portuguese_under_babble(5)
+    return {"clean": clean, "babble 5 dB SNR": noisy}, rate
 
 
 @pytest.mark.slow
