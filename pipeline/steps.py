@@ -46,7 +46,9 @@ NARRATION_RECOGNISER: Mapping[str, Any] = MappingProxyType({"beam_size": 5})
 #: starts 33/262 ms from the clean copy's (outside the goal), -0.60; the copies that meet the
 #: goal -0.46 at worst (pt reverberation RT60 0.8 s and a far room, word error 0.29-0.32), the
 #: clean copies, a clean minute of each voice and the shared recordings -0.02 to -0.19. The bar
-#: lies halfway between -0.60 and -0.46.
+#: lies halfway between -0.60 and -0.46. On 22 more copies (the other text of
+#: tests/helpers/degrade, babble at 7.5 and 3 dB, the babble moved) no copy within the goal
+#: fell below it, but it does not catch every copy outside the goal (en babble 3 dB: -0.41).
 MIN_LOG_PROBABILITY = -0.53
 
 
