@@ -21,7 +21,10 @@ the clean and the degraded copy, against the clean copy's; the same for the word
 of words heard alike in both copies (where the two texts differ, the words next to the
 difference take the sound of what one copy missed or added); the per-word warp near Whisper's
 word times (`tts.align.align_words`, the path before) for comparison, with how far Whisper's
-starts moved for its worst words; and `align_recognised`'s time on about a minute of speech.
+starts moved for its worst words; how sure Whisper was of each copy (its mean log-probability
+per token, what the narration step refuses below `pipeline.steps.MIN_LOG_PROBABILITY`, and its
+word probabilities), of a clean minute of each voice and of the shared recordings; and
+`align_recognised`'s time on about a minute of speech.
 
     .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised [--greedy]]
 """
@@ -233,16 +236,19 @@ def recognised(synth, greedy: bool = False) -> None:
     for language in ("en", "pt"):
         text, clean, conditions = degraded_copies(synth, talkers, language)
         sr = clean.sample_rate
-        heard = hear.transcribe(clean.audio, sr, language=language).words
+        heard_clean = hear.transcribe(clean.audio, sr, language=language)
+        heard = heard_clean.words
         ref = align_recognised(clean.audio, sr, heard, language)
         ref_warp = ALIGN_MODULE.align_words(clean.audio, sr, heard, language)
         truth = np.abs(start_errors(clean.phonemes, ref[0]))
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref[0])} phones, "
               f"{sum(w is not None for w in ref[1])} words heard clean, word error {_word_error(text, heard):.2f}, "
+              f"{_sureness(heard_clean)}, "
               f"clean copy against the engine's own timeline {_figures(truth)}; heard: "
               f"{' '.join(w[2].strip() for w in heard)})")
         for name, (audio, shift) in list(conditions.items())[1:]:
-            words = hear.transcribe(audio, sr, language=language).words
+            copy = hear.transcribe(audio, sr, language=language)
+            words = copy.words
             found = align_recognised(audio, sr, words, language)
             per_word = _word_start_errors(ref, found, heard, words, shift)
             errors = np.abs(np.concatenate([e for _, e, _ in per_word]))
@@ -254,11 +260,47 @@ def recognised(synth, greedy: bool = False) -> None:
             truth = np.abs(start_errors(clean.phonemes, found[0]) - shift)
             print(f"    {name:32s} mean {errors.mean() * 1000:4.0f} ms, p95 {np.percentile(errors, 95) * 1000:4.0f} ms "
                   f"({_within(errors)}); {len(errors)} phones of {len(ref[0])}; word error "
-                  f"{_word_error(text, words):.2f}; agreeing {_figures(inner)} "
+                  f"{_word_error(text, words):.2f}; {_sureness(copy)}; agreeing {_figures(inner)} "
                   f"({len(inner)} phones); per-word warp {_figures(warp_errors)} (its worst words: Whisper moved "
                   f"{', '.join(f'{moved * 1000:+.0f}' for moved, _, _ in worst)} ms); against the engine's own "
                   f"timeline {_figures(truth)}")
+    recognised_sureness(synth, hear)
     recognised_timing(synth, hear)
+
+
+def _sureness(heard) -> str:
+    """How sure Whisper was of a recording: its mean log-probability per token (what the
+    narration step refuses below MIN_LOG_PROBABILITY), and of its word probabilities the mean,
+    the 10th percentile and the share under 0.5."""
+    from pipeline.steps import MIN_LOG_PROBABILITY
+
+    p = np.asarray(heard.word_probabilities)
+    verdict = "REFUSED" if heard.log_probability < MIN_LOG_PROBABILITY else "accepted"
+    return (f"log-probability {heard.log_probability:.2f} ({verdict}), words mean {p.mean():.2f}, p10 "
+            f"{np.percentile(p, 10):.2f}, under 0.5 {np.mean(p < 0.5):.2f}")
+
+
+def recognised_sureness(synth, hear) -> None:
+    """How sure Whisper was of a clean minute of each language's voice and of the shared
+    recordings (narration_en.wav, the presenter clips' audio), against the narration's bar."""
+    import os
+
+    import av
+
+    for language in ("en", "pt"):
+        long = synth.synthesize(TEXT[language] * 9, language)
+        print(f"  clean minute, {language} ({long.voice}, {long.duration:.0f} s): "
+              f"{_sureness(hear.transcribe(long.audio, long.sample_rate, language=language))}")
+    media = Path(os.environ.get("POLYDUB_TEST_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "media"))
+    for path in sorted(media.glob("*.wav")) + sorted(media.glob("*.mp4")):
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                continue
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=16000)
+            frames = container.decode(container.streams.audio[0])
+            audio = np.concatenate([f.to_ndarray().reshape(-1) for frame in frames for f in resampler.resample(frame)])
+        heard = hear.transcribe(audio, 16000)
+        print(f"  {path.name} ({heard.language}, {len(audio) / 16000:.1f} s): {_sureness(heard)}")
 
 
 def _word_error(sentences, heard) -> float:

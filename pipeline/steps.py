@@ -39,6 +39,17 @@ SYNTHETIC_COMMENT = f"lip-synced by polydub {__version__} (synthetic media)"
 #: (better on 10, worse on 1); phone starts within the goal (issue 18 item 2) on 19 of 20
 #: degraded copies against 10; on 57 s of speech 12-22% more CPU time (4.5-4.7 s against 3.8-4.1 s).
 NARRATION_RECOGNISER: Mapping[str, Any] = MappingProxyType({"beam_size": 5})
+#: A narration without its transcript whose recognition is less sure than this (Whisper's mean
+#: log-probability per token, `translate.Transcript.log_probability`) is refused: there is no
+#: right text to time, and its subtitles would be wrong. Measured with bench/bench_align.py
+#: --recognised (Whisper base, beam 5): Portuguese under 5 dB babble, word error 0.45, phone
+#: starts 33/262 ms from the clean copy's (outside the goal), -0.60; the copies that meet the
+#: goal -0.46 at worst (pt reverberation RT60 0.8 s and a far room, word error 0.29-0.32), the
+#: clean copies, a clean minute of each voice and the shared recordings -0.02 to -0.19. The bar
+#: lies halfway between -0.60 and -0.46. On 22 more copies (the other text of
+#: tests/helpers/degrade, babble at 7.5 and 3 dB, the babble moved) no copy within the goal
+#: fell below it, but it does not catch every copy outside the goal (en babble 3 dB: -0.41).
+MIN_LOG_PROBABILITY = -0.53
 
 
 class Toolkit:
@@ -231,7 +242,8 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
     is `language`, else the transcript's own when the text shows it clearly
     (`translate.detect.guess_language`), else the spoken one (Whisper's language
     identification on the first 30 s). A transcript that does not match the recording is an
-    InputError, as is silence or nothing recognised.
+    InputError, as is silence, nothing recognised, or a recognition less sure than
+    `MIN_LOG_PROBABILITY` (too noisy: its transcript must be given).
 
     Returns (tts.Speech carrying the recording itself, translate.Transcript of what was said).
     """
@@ -245,6 +257,7 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
             heard = toolkit.transcriber.transcribe(audio, sample_rate, language=language)
             if not heard.words:
                 raise InputError("no speech was recognised in the narration; check that it is not silent")
+            _check_recognised(heard)
             phones, _ = tts.align_recognised(audio, sample_rate, list(heard.words), heard.language)
         else:
             heard, phones = _aligned_transcript(audio, sample_rate, toolkit, transcript, language)
@@ -254,6 +267,14 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
         sentences=tuple(TimedText(*s) for s in heard.segments),
         language=heard.language, voice="recording", backend="recording")
     return speech, heard
+
+
+def _check_recognised(heard) -> None:
+    """InputError when the recogniser was less sure of the narration than `MIN_LOG_PROBABILITY`."""
+    sure = heard.log_probability
+    if sure is not None and sure < MIN_LOG_PROBABILITY:
+        raise InputError(f"the narration is too noisy to recognise reliably (Whisper's mean log-probability per token "
+                         f"{sure:.2f} < {MIN_LOG_PROBABILITY:.2f}): give its transcript (--transcript)")
 
 
 def _aligned_transcript(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, transcript: str,

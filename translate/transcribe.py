@@ -35,6 +35,18 @@ Timed = tuple[float, float, str]
 
 @dataclass(frozen=True)
 class Transcript:
+    """What a recogniser heard. `words`, `segments`: (start_s, end_s, text), the segments being
+    sentences.
+
+    How sure Whisper was (both empty/None when the words did not come from a recogniser):
+    `word_probabilities`, per word of `words`, faster-whisper's `Word.probability` (the mean
+    probability of the word's tokens, 0-1); `log_probability`, Whisper's mean log-probability
+    per decoded token over the whole recording (natural log, <= 0; faster-whisper's per-segment
+    `avg_logprob` weighted by the segment's token count; 0 is certain, Whisper's own fallback
+    threshold is -1.0). The narration step refuses a recording whose `log_probability` is below
+    `pipeline.steps.MIN_LOG_PROBABILITY`.
+    """
+
     language: str
     words: tuple[Timed, ...]
     text: str
@@ -44,6 +56,8 @@ class Transcript:
     flags: tuple[str, ...] = ()
     model: str = ""
     options: dict | None = None
+    word_probabilities: tuple[float, ...] = ()
+    log_probability: float | None = None
 
     def document(self):
         """The transcript as a source document (segmented like a script) to translate."""
@@ -144,8 +158,8 @@ class Transcriber:
                                      "check that it is a speech recording") from exc
         if not declared:
             detected, probability = info.language, info.language_probability
-        words = tuple((round(float(w.start), 3), round(float(w.end), 3), w.word.strip())
-                      for seg in segments for w in (seg.words or []) if w.word.strip())
+        heard = [w for seg in segments for w in (seg.words or []) if w.word.strip()]
+        words = tuple((round(float(w.start), 3), round(float(w.end), 3), w.word.strip()) for w in heard)
         if not words:
             raise TranscriptionError("no speech was recognised in the recording; check that it is not "
                                      "silent, music or noise")
@@ -161,7 +175,9 @@ class Transcriber:
                           model=self.model_dir.name,
                           options={"device": self.device, "compute_type": self.compute_type,
                                    "beam_size": self.beam_size, "vad_filter": self.vad_filter,
-                                   "cpu_threads": self.cpu_threads, "batch_size": self.batch_size})
+                                   "cpu_threads": self.cpu_threads, "batch_size": self.batch_size},
+                          word_probabilities=tuple(round(float(w.probability), 4) for w in heard),
+                          log_probability=_mean_log_probability(segments))
 
 
 def _prepare(audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -193,6 +209,16 @@ def _prepare(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     if peak > 1.0:
         audio = audio / peak  # int16-scaled input
     return np.ascontiguousarray(audio)
+
+
+def _mean_log_probability(segments) -> float | None:
+    """Mean log-probability per token over faster-whisper segments (their `avg_logprob`
+    weighted by their token counts, at least 1 each); None without segments."""
+    weights = [max(len(seg.tokens or ()), 1) for seg in segments]
+    if not weights:
+        return None
+    total = sum(float(seg.avg_logprob) * w for seg, w in zip(segments, weights))
+    return round(total / sum(weights), 4)
 
 
 def _sentences(words: tuple[Timed, ...], language: str) -> tuple[Timed, ...]:

@@ -55,15 +55,17 @@ def test_a_transcript_of_other_words_is_an_input_error(english, tmp_path):
 
 
 class _Heard:
-    """A transcriber that hears the speech's words (Whisper-style text) `shift_s` late."""
+    """A transcriber that hears the speech's words (Whisper-style text) `shift_s` late, as sure
+    as `log_probability` (Whisper's mean per token)."""
 
-    def __init__(self, speech, shift_s: float):
+    def __init__(self, speech, shift_s: float, log_probability: float | None = -0.1):
         import translate
 
         words = tuple((s + shift_s, e + shift_s, f" {t}") for s, e, t in speech.words)
         self.transcript = translate.Transcript(
             language="en", words=words, text=" ".join(t for _, _, t in speech.words),
-            segments=((words[0][0], words[-1][1], " ".join(t for _, _, t in speech.words)),))
+            segments=((words[0][0], words[-1][1], " ".join(t for _, _, t in speech.words)),),
+            log_probability=log_probability)
 
     def transcribe(self, audio, sample_rate, language=None):
         return self.transcript
@@ -106,3 +108,50 @@ def test_a_narration_is_recognised_with_beam_search(tmp_path):
     except (ModelNotFoundError, TranslationError) as exc:  # the model store has no Whisper: nothing to build
         pytest.skip(f"Whisper base is not in the model store: {exc}")
     assert transcriber.beam_size == steps.NARRATION_RECOGNISER["beam_size"] == 5
+
+
+def test_a_recognition_less_sure_than_the_bar_is_an_input_error(english, tmp_path):
+    """Too noisy to recognise reliably: no right text to time, subtitles that would be wrong."""
+    unsure = _Heard(english, 0.0, steps.MIN_LOG_PROBABILITY - 0.01)
+    toolkit = steps.Toolkit(transcriber=unsure, cache_dir=tmp_path)
+    refusal = r"too noisy to recognise reliably .*-0\.54 < -0\.53\): give its transcript \(--transcript\)$"
+    with pytest.raises(InputError, match=refusal) as caught:
+        steps.narration(english.audio, english.sample_rate, toolkit)
+    assert "\n" not in str(caught.value)
+    # Negative controls: at the bar, and without a measure (words not from Whisper), it is timed.
+    for sure in (steps.MIN_LOG_PROBABILITY, None):
+        toolkit = steps.Toolkit(transcriber=_Heard(english, 0.0, sure), cache_dir=tmp_path)
+        speech, _ = steps.narration(english.audio, english.sample_rate, toolkit)
+        assert _midpoint_error(speech.phonemes, english.phonemes) < 0.04
+
+
+@pytest.fixture(scope="module")
+def portuguese_copies():
+    """Portuguese TTS speech, clean and under 5 dB babble: ({condition: samples}, rate)."""
+    from tests.helpers.narrations import portuguese_under_babble
+
+    (clean, rate), (noisy, _) = portuguese_under_babble(None), portuguese_under_babble(5)
+    return {"clean": clean, "babble 5 dB SNR": noisy}, rate
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("condition", ["clean", "babble 5 dB SNR"])
+def test_a_narration_too_noisy_for_whisper_is_refused(portuguese_copies, condition, tmp_path):
+    """Whisper base hears under 5 dB babble under half the Portuguese words right (word error
+    0.45, bench/bench_align.py --recognised): refused, one line; the clean copy is timed."""
+    from pipeline.errors import ModelNotFoundError
+    from translate.errors import TranslationError
+
+    copies, rate = portuguese_copies
+    toolkit = steps.Toolkit(cache_dir=tmp_path)
+    try:
+        toolkit.transcriber
+    except (ModelNotFoundError, TranslationError) as exc:
+        pytest.skip(f"Whisper base is not in the model store: {exc}")
+    if condition == "clean":  # the negative control
+        speech, heard = steps.narration(copies[condition], rate, toolkit, language="pt")
+        assert heard.log_probability >= steps.MIN_LOG_PROBABILITY and speech.phonemes
+        return
+    with pytest.raises(InputError, match=r"too noisy to recognise reliably .*--transcript") as caught:
+        steps.narration(copies[condition], rate, toolkit, language="pt")
+    assert "\n" not in str(caught.value)

@@ -60,3 +60,20 @@ def test_real_narration_gives_timed_words_and_sentences(shared_media, transcribe
     # Without the check, a declared language is taken as given: no identification pass.
     taken = transcriber.transcribe(audio, rate, language="pt")
     assert taken.language == "pt" and taken.detected_language is None and taken.flags == ()
+
+
+@pytest.mark.slow
+def test_the_transcript_says_how_sure_whisper_was(transcriber):
+    """Per word a probability, over the recording a mean log-probability per token; speech
+    under noise (built here: white noise at the speech's power) is heard less surely."""
+    from tts import Synthesizer
+
+    speech = Synthesizer().synthesize(["Clean the filling nozzle at the end of every shift."], "en")
+    noise = np.random.default_rng(0).standard_normal(len(speech.audio)).astype(np.float32)
+    noisy = speech.audio + noise * float(np.sqrt(np.mean(speech.audio ** 2)))
+    clear, unsure = (transcriber.transcribe(a, speech.sample_rate, language="en") for a in (speech.audio, noisy / 2))
+    for heard in (clear, unsure):
+        assert len(heard.word_probabilities) == len(heard.words)
+        assert all(0.0 <= p <= 1.0 for p in heard.word_probabilities) and heard.log_probability <= 0.0
+    assert clear.log_probability > -0.2 and np.mean(clear.word_probabilities) > 0.8
+    assert unsure.log_probability < clear.log_probability - 0.1
