@@ -237,7 +237,8 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
 
     Without a transcript, Whisper recognises the words and `tts.align_recognised` times their
     text on the recording as a given transcript's (Whisper's word times only check the result;
-    the words keep Whisper's text and times). With one, no recogniser runs: the transcript's
+    the words keep Whisper's text, and words and sentences take the aligned times,
+    `_timed_as_aligned`). With one, no recogniser runs: the transcript's
     sentences are aligned on the recording directly (`tts.forced.align_text`); its language
     is `language`, else the transcript's own when the text shows it clearly
     (`translate.detect.guess_language`), else the spoken one (Whisper's language
@@ -258,7 +259,8 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
             if not heard.words:
                 raise InputError("no speech was recognised in the narration; check that it is not silent")
             _check_recognised(heard)
-            phones, _ = tts.align_recognised(audio, sample_rate, list(heard.words), heard.language)
+            phones, spans = tts.align_recognised(audio, sample_rate, list(heard.words), heard.language)
+            heard = _timed_as_aligned(heard, spans)
         else:
             heard, phones = _aligned_transcript(audio, sample_rate, toolkit, transcript, language)
     speech = Speech(
@@ -275,6 +277,36 @@ def _check_recognised(heard) -> None:
     if sure is not None and sure < MIN_LOG_PROBABILITY:
         raise InputError(f"the narration is too noisy to recognise reliably (Whisper's mean log-probability per token "
                          f"{sure:.2f} < {MIN_LOG_PROBABILITY:.2f}): give its transcript (--transcript)")
+
+
+def _timed_as_aligned(heard, spans):
+    """`heard` (translate.Transcript) with its words and sentences timed by the aligner: `spans`
+    is `tts.align_recognised`'s second value, per word holding a letter (in order) its aligned
+    (start_s, end_s, text) or None (no phones). Subtitles come from these times: Whisper's own
+    sit on a 20 ms grid and move by up to 0.5 s with the recording's condition (bench_align
+    --recognised). A word without phones keeps Whisper's times, held between its neighbours';
+    a sentence runs from its first word's start to its last word's end."""
+    from dataclasses import replace
+
+    from tts.phonemes import WORD
+
+    aligned = iter(spans)
+    words, placed = [], []
+    for start, end, text in heard.words:
+        span = next(aligned, None) if WORD.search(str(text)) else None
+        words.append((span[0], span[1], text) if span else (start, end, text))
+        placed.append(span is not None)
+    for k in (k for k, done in enumerate(placed) if not done):  # in order between the aligned words
+        start, end, text = words[k]
+        low = words[k - 1][1] if k else 0.0
+        high = min((w[0] for w, done in zip(words[k + 1:], placed[k + 1:]) if done), default=max(end, low))
+        start = min(max(start, low), high)
+        words[k] = (start, min(max(end, start), high), text)
+    sentences = []
+    for s_start, s_end, text in heard.segments:
+        mine = [new for new, old in zip(words, heard.words) if s_start - 1e-3 <= old[0] <= s_end + 1e-3]
+        sentences.append((mine[0][0], mine[-1][1], text) if mine else (s_start, s_end, text))
+    return replace(heard, words=tuple(words), segments=tuple(sentences))
 
 
 def _aligned_transcript(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, transcript: str,

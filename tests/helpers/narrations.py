@@ -17,6 +17,6 @@ def portuguese_under_babble(snr_db: float | None) -> tuple[np.ndarray, int]:
     clean = synth.synthesize(degrade.SPOKEN_TEXT["pt"], "pt")
     if snr_db is None:
         return clean.audio, clean.sample_rate
-    talkers = [synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS if lang != "pt"]
+    talkers = [t for lang, t in degrade.talkers(synth).items() if lang != "pt"]  # the same samples every run
     babble = degrade.babble([(t.audio, t.sample_rate) for t in talkers][:3], clean.sample_rate, len(clean.audio))
     return degrade.mix(clean.audio, babble, snr_db), clean.sample_rate

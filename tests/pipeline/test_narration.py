@@ -90,6 +90,11 @@ def test_recognised_words_are_timed_on_the_recording_not_at_their_heard_times(en
     speech, heard = steps.narration(english.audio, english.sample_rate, toolkit)
     assert _midpoint_error(speech.phonemes, english.phonemes) < 0.04
     assert speech.words == tuple(heard.words) and speech.words[0].text == " Wear"  # the recogniser's words, kept
+    # Words and sentences (the subtitles' cues) take the aligned times, not the heard ones 0.6 s late.
+    word_errors = [abs(got.start - truth[0]) for got, truth in zip(speech.words, english.words)]
+    assert len(word_errors) == len(english.words) and max(word_errors) < 0.1
+    assert abs(speech.sentences[0].start - english.words[0][0]) < 0.1
+    assert abs(speech.sentences[-1].end - english.words[-1][1]) < 0.1
     # Negative control: recognised times far (2 s) from the speech are a one-line InputError.
     toolkit = steps.Toolkit(transcriber=_Heard(english, 2.0), cache_dir=tmp_path)
     with pytest.raises(InputError, match="transcript") as caught:

@@ -42,7 +42,7 @@ def hear():
 @pytest.fixture(scope="module")
 def copies(synth, hear):
     """language -> (clean (timeline, words), {condition: (copy, shift_s)}, rate)."""
-    talkers = {lang: synth.synthesize(text, lang, voice=voice) for lang, text, voice in degrade.TALKERS}
+    talkers = degrade.talkers(synth)  # the same samples in every run
     out = {}
     for language in sorted({language for language, _ in CASES}):
         clean = synth.synthesize(TEXT[language], language)
