@@ -223,7 +223,8 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     states = {t["name"]: t["state"] for t in tasks}
     detected = detected_languages(tasks, service.artifacts.meta)
     errors = [hide(_failure_line(t, labels, detected)) for t in tasks
-              if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)]
+              if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)
+              and not _repeats_dependency(t, tasks)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
                        f"job {job_id} made no language pack: {'; '.join(errors) or state}")
@@ -258,6 +259,14 @@ def _no_pack(task: dict) -> bool:
 def _after_failed_analysis(task: dict, states: dict[str, str]) -> bool:
     # A render whose presenter's analysis failed repeats that error: the analysis says it.
     return task["kind"] == "render" and states.get(task["deps"].get("analysis", ""), "") == "failed"
+
+
+def _repeats_dependency(task: dict, tasks: list[dict]) -> bool:
+    # A task failed because a task it needs failed carries that task's error
+    # (`store_rows.fail_dependents`): the one that failed says it, once.
+    by_name = {t["name"]: t for t in tasks}
+    return any(by_name.get(d, {}).get("state") == "failed" and by_name[d]["error"] == task["error"]
+               for d in task["deps"].values())
 
 
 def _failure_line(task: dict, labels: dict[str, str], detected: dict[str, str]) -> str:

@@ -103,6 +103,8 @@ class CountingRunner:
 
     def _narrate(self, call, inputs, out, progress):
         meta = json.loads((inputs["audio"] / "meta.json").read_text())
+        if (self.dir / "fail-narrate").exists():
+            raise InputError("the transcript does not match the recording (simulated)")
         shutil.copyfile(inputs["audio"] / meta["name"], out / "narration")
         (out / "speech.json").write_text(json.dumps({"language": call.params["language"], "sentences": [],
                                                      "words": [], "phonemes": [], "voice": "recording"}))
