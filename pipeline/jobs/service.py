@@ -143,7 +143,9 @@ class JobService:
         spec = normalize_spec(spec)
         spec.check()
         resolved, labels = self.resolve(spec)
-        resolved, records = self._voiced(resolved, spec.presenters, labels)
+        # a rerun's spec carries the voices the earlier run chose: those it chose itself stay automatic
+        automatic = self._automatic_voices(_carry_edits_from) if _carry_edits_from else set()
+        resolved, records = self._voiced(resolved, spec.presenters, labels, automatic)
         return self._create(spec, resolved, labels, kind, _carry_edits_from, records)
 
     def submit_or_resume(self, spec: JobSpec, kind: str = "job") -> tuple[str, bool]:
@@ -165,8 +167,24 @@ class JobService:
         self._wake()
         return found, True
 
-    def _voiced(self, resolved: JobSpec, refs: Iterable[str], labels: Mapping[str, str]
-                ) -> tuple[JobSpec, dict[str, dict[str, dict]]]:
+    def _automatic_voices(self, job_id: str) -> set[tuple[str, str]]:
+        """(presenter key, language) pairs whose voice job `job_id` chose itself (its packs'
+        voice records do not say USER_CHOSEN)."""
+        from pipeline.voicing import USER_CHOSEN
+
+        keys = {presenter_label(k): k for k in self.store.job(job_id)["spec"].get("presenters") or []}
+        found: set[tuple[str, str]] = set()
+        for task in self.store.tasks(job_id):
+            params = task["params"] if task["kind"] == "pack" else {}
+            records = params.get("voices") or {}
+            for label, stem in (params.get("names") or {}).items():
+                record = records.get(stem)
+                if label in keys and record and USER_CHOSEN not in record.get("reason", ""):
+                    found.add((keys[label], params["language"]))
+        return found
+
+    def _voiced(self, resolved: JobSpec, refs: Iterable[str], labels: Mapping[str, str],
+                automatic: set[tuple[str, str]] | None = None) -> tuple[JobSpec, dict[str, dict[str, dict]]]:
         """The resolved spec with a voice per presenter and language in `voices` ({presenter key:
         {language: voice}}: part of the job's identity), and the voice records for the manifests.
         Only for synthesized speech (not narrations, not analyses). SpecError for an override that
@@ -175,7 +193,8 @@ class JobService:
             return resolved, {}
         presenters = [((ref, key, labels.get(presenter_label(key), key)), key, self.artifacts.input_file(key))
                       for ref, key in zip(refs, resolved.presenters)]
-        voices, records = self.voices.resolve(presenters, resolved.languages, resolved.voices)
+        voices, records = self.voices.resolve(presenters, resolved.languages, resolved.voices,
+                                              automatic=automatic or ())
         return replace(resolved, voices=voices), records
 
     def _create(self, spec: JobSpec, resolved: JobSpec, labels: dict[str, str], kind: str,
