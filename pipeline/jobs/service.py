@@ -163,7 +163,7 @@ class JobService:
         if found is None:
             return self._create(spec, resolved, labels, kind, None, records), False
         self.store.retry(found)
-        log.info("resuming", extra={"job_id": found, "task": "-"})
+        log.info("resuming job %s", found, extra={"job_id": found, "task": "-"})
         self._wake()
         return found, True
 
@@ -204,7 +204,9 @@ class JobService:
         job_id = self.store.create_job(spec.name or _default_name(spec), kind, resolved.to_dict(), tasks,
                                        labels=labels, languages=() if spec.analyse_only or spec.narrations
                                        else resolved.languages, carry_edits_from=carry_edits_from)
-        log.info("created %s job with %d tasks", kind, len(tasks), extra={"job_id": job_id, "task": "-"})
+        # the id in the words too: a terminal's log format (api.cli) shows no `extra` fields
+        log.info("created %sjob %s with %d tasks", "" if kind == "job" else f"{kind} ", job_id, len(tasks),
+                 extra={"job_id": job_id, "task": "-"})
         self._wake()
         return job_id
 
