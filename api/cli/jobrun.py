@@ -25,6 +25,7 @@ from pathlib import Path
 from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
+from pipeline.jobs.checks import advice, job_checks, shorten
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
@@ -197,13 +198,16 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
 
 def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -> int:
     """Copy the finished packs to `out`, say where they are and what failed; the exit status."""
+    tasks = service.store.tasks(job_id)
+    checks = {c["language"]: c["sentences"] for c in job_checks(tasks, service.artifacts)}
     if state == "waiting-review":
         langs = [r["language"] for r in service.snapshot(job_id)["reviews"] if not r["approved"]]
+        flagged = "".join(f"; {lang}: {len(checks[lang])} sentence(s) to check "
+                          f"({', '.join(s['id'] for s in checks[lang])})" for lang in langs if checks.get(lang))
         print(f"job {job_id} waits for review of {', '.join(langs)}: `polydub review {job_id} --lang {langs[0]}` "
-              f"shows the translation, add --edit ID=TEXT to change a sentence and --approve to approve it; "
-              "then run this command again to go on")
+              f"shows the translation and what to check, add --edit ID=TEXT to change a sentence and --approve to "
+              f"approve it; then run this command again to go on{flagged}")
         return 0
-    tasks = service.store.tasks(job_id)
     labels = service.store.job(job_id)["labels"]
     packs = [t for t in tasks if t["kind"] == "pack" and t["state"] == "done"]
     said: set[str] = set()
@@ -216,6 +220,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
         print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
+        _say_checks(job_id, checks.get(t["language"]), language)
         _say_conversions(folder / "pack", said)
     from api.redact import path_hider
 
@@ -234,6 +239,17 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         print(f"polydub: {len(errors)} task(s) failed; fix the input and run the same command again to retry "
               "them (finished work is reused)", file=sys.stderr)
     return min(len(errors), MAX_STATUS)
+
+
+def _say_checks(job_id: str, sentences: list[dict] | None, language: str) -> None:
+    """The language's sentences to check (`pipeline.jobs.checks`), after its pack's line: each
+    one's source and translation (shortened) and what is wrong in words, then what to do."""
+    if not sentences:
+        return
+    print(f"{language}: {len(sentences)} sentence(s) to check:")
+    for s in sentences:
+        print(f"  {s['id']} \"{shorten(s['source'])}\" -> \"{shorten(s['text'])}\": {'; '.join(s['words'])}")
+    print(f"  {advice(job_id, language)}")
 
 
 def _say_conversions(folder: Path, said: set[str]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from pipeline.errors import DiskFullError, JobError
 from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_spec, normalize_tag
+from pipeline.jobs.checks import job_checks
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.exports import Exports
 from pipeline.jobs.plan import check_graph, plan, presenter_label
@@ -237,7 +238,8 @@ class JobService:
             raise JobError("a narration job gets new languages only with their narrations; create a new job")
         spec.check()
         all_labels = {**job["labels"], **labels}
-        spec, records = self._voiced(spec, spec.presenters, all_labels)
+        # the stored spec carries the voices chosen for it: those chosen automatically stay so
+        spec, records = self._voiced(spec, spec.presenters, all_labels, self._automatic_voices(job_id))
         added = self.store.extend_job(job_id, spec.to_dict(), plan(spec, all_labels, records), all_labels,
                                       () if spec.narrations else spec.languages)
         self._wake()
@@ -269,6 +271,7 @@ class JobService:
                            "approved_by": r["approved_by"], "approved_at": r["approved_at"]}
                           for r in self.store.reviews(job_id)]
         out["outputs"] = outputs(job, tasks)
+        out["checks"] = job_checks(tasks, self.artifacts)  # translated sentences a person should check
         return out
 
     def cancel(self, job_id: str, task: str | None = None) -> None:
