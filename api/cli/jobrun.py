@@ -220,7 +220,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
         print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
-        _say_checks(job_id, checks.get(t["language"]), language)
+        _say_checks(job_id, checks.get(t["language"]), language, t["language"])
         _say_conversions(folder / "pack", said)
     from api.redact import path_hider
 
@@ -241,15 +241,16 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     return min(len(errors), MAX_STATUS)
 
 
-def _say_checks(job_id: str, sentences: list[dict] | None, language: str) -> None:
+def _say_checks(job_id: str, sentences: list[dict] | None, language: str, tag: str) -> None:
     """The language's sentences to check (`pipeline.jobs.checks`), after its pack's line: each
-    one's source and translation (shortened) and what is wrong in words, then what to do."""
+    one's source and translation (shortened) and what is wrong in words, then what to do.
+    `language`: as the pack names it (pt-BR); `tag`: as the job does (pt), which review takes."""
     if not sentences:
         return
     print(f"{language}: {len(sentences)} sentence(s) to check:")
     for s in sentences:
         print(f"  {s['id']} \"{shorten(s['source'])}\" -> \"{shorten(s['text'])}\": {'; '.join(s['words'])}")
-    print(f"  {advice(job_id, language)}")
+    print(f"  {advice(job_id, tag)}")
 
 
 def _say_conversions(folder: Path, said: set[str]) -> None:
