@@ -179,3 +179,17 @@ def test_a_failed_narration_is_said_once_not_again_by_each_task_that_needed_it(t
     assert status == 1
     assert err.count("does not match the recording") == 1, err
     assert err.strip() == "polydub: error: the transcript does not match the recording (simulated)"
+
+
+def test_the_check_advice_names_the_language_as_review_takes_it(capsys):
+    """The pack says pt-BR, but `polydub review JOB --lang pt-BR` finds no translation: the job's tag is pt."""
+    from api.cli.jobrun import _say_checks
+
+    flagged = [{"id": "s1", "source": "Pay £5.", "text": "Pague 5 euros.", "flags": ["currency-changed:£"],
+                "words": ["the currency sign £ is missing from the translation"]}]
+    _say_checks("j1", flagged, "pt-BR", "pt")
+    _say_checks("j1", [], "es", "es")  # nothing to check: nothing said
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["pt-BR: 1 sentence(s) to check:",
+                       '  s1 "Pay £5." -> "Pague 5 euros.": the currency sign £ is missing from the translation']
+    assert "`polydub review j1 --lang pt`" in out[2] and len(out) == 3

@@ -140,6 +140,9 @@ def test_a_voice_the_user_gives_is_recorded_as_theirs_even_when_it_is_the_one_th
     assert record["reason"].endswith(f"also the automatic choice: {auto['reason']}")
     rerun = h.service.rerun(job)
     assert h.tasks(rerun, "pack")["pack:pt"]["params"] == h.tasks(job, "pack")["pack:pt"]["params"]
+    before = h.tasks(job, "pack")["pack:pt"]["params"]
+    h.service.extend(job, languages=["es"])  # the stored spec carries the voice: still the user's
+    assert h.tasks(job, "pack")["pack:pt"]["params"] == before
 
 
 def test_analyses_and_narrations_get_no_voice(h, videos, tmp_path):
