@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.jobs.checks import ADVICE
+
 JobState = Literal["queued", "running", "waiting-review", "done", "failed", "cancelled"]
 TaskState = Literal["queued", "running", "done", "failed", "cancelled"]
 
@@ -103,6 +105,21 @@ class PackOut(BaseModel):
     vtt: str
 
 
+class SentenceCheck(BaseModel):
+    id: str
+    source: str
+    text: str = Field(description="the translation")
+    flags: list[str] = Field(description="what to check, as the manifest lists it (\"currency-changed:£\")")
+    words: list[str] = Field(description="each flag in plain words, in the same order")
+
+
+class LanguageChecks(BaseModel):
+    language: str = Field(description="the job's language tag (as in `languages`)")
+    target_language: str | None = Field(None, description="the translator's tag (pt -> pt-BR)")
+    sentences: list[SentenceCheck]
+    advice: str = Field(ADVICE, description="what to do about them (JOB and LANG stand for the job id and language)")
+
+
 class JobSummary(BaseModel):
     id: str
     name: str
@@ -125,6 +142,9 @@ class JobOut(JobSummary):
     videos: list[VideoOut]
     packs: list[PackOut]
     zip_url: str | None
+    checks: list[LanguageChecks] = Field(default_factory=list, description=(
+        "per translated language, the sentences whose translation a person should check (a lost currency "
+        "sign, changed numbers, a respelled name...); languages with none are left out"))
     events: str = Field(description="server-sent progress events of this job (a signed link on a service with a token)")
 
 

@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,8 @@ class CloningVoices:
             key = self.artifacts.put_file(wav, REFERENCE_NAME, {"reference": stretch.to_dict()}, move=True)
         return key, stretch.to_dict()
 
-    def resolve(self, presenters, languages, overrides: Mapping[str, object] | None):
+    def resolve(self, presenters, languages, overrides: Mapping[str, object] | None, *,
+                automatic: Collection[tuple[str, str]] = ()):
         """As `PresenterVoices.resolve`: ({key: {language: voice}}, {key: {language: record}}).
 
         Overrides may name `clone:<backend>` (per presenter or language): that presenter is cloned
@@ -141,8 +142,8 @@ class CloningVoices:
         overrides = dict(overrides or {})
         cloners = self.cloners()
         if not cloners and not _has_clone(overrides):
-            return self.voices.resolve(presenters, languages, overrides)
-        voices, records = self.voices.resolve(presenters, languages, _without_clones(overrides))
+            return self.voices.resolve(presenters, languages, overrides, automatic=automatic)
+        voices, records = self.voices.resolve(presenters, languages, _without_clones(overrides), automatic=automatic)
         for names, key, path in presenters:
             file = Path(str(names[0])).name
             for lang in languages:

@@ -150,15 +150,16 @@ def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_lang
                      glossary: Mapping[str, Any] | None = None, provided: Mapping[str, Path] | None = None):
     """The document's sentences in `target_language` (identity when it is the source's), with
     the glossary's terms and provided translations ({pair or name: file}) winning over MT."""
-    from pipeline.segments import to_check
+    from pipeline.jobs.checks import flagged_sentences, shorten
 
     translator = toolkit.translator_for(glossary, provided)
     with wrap_leaf_errors():
         result = translator.translate(doc, source_language or doc.language, target_language)
-    flagged = [(s.id, check) for s in result.sentences if (check := to_check(s.flags))]
+    flagged = flagged_sentences({"id": s.id, "source": s.source, "flags": s.flags} for s in result.sentences)
     if flagged:  # could be wrong: said, and listed under "check" in the manifest
-        log.warning("%s: %d sentence(s) to check: %s", result.target_language, len(flagged),
-                    "; ".join(f"{sid} {', '.join(flags)}" for sid, flags in flagged))
+        log.warning("%s: %d sentence(s) to check: %s (listed under \"check\" in the manifest)",
+                    result.target_language, len(flagged),
+                    "; ".join(f"{s['id']} \"{shorten(s['source'], 40)}\": {', '.join(s['words'])}" for s in flagged))
     return result
 
 

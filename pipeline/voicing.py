@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from pipeline.atomic import write_text_atomic
@@ -266,12 +266,17 @@ class PresenterVoices:
         write_text_atomic(cached, json.dumps(profile.to_dict()))
         return profile
 
-    def choose(self, profile, language: str, override: str | None):
+    def choose(self, profile, language: str, override: str | None, *, by_user: bool = True):
         """(choice, profile as declared) for one presenter and language, or (None, profile) when no
         voice speaks the language here (the speech task then takes the language default).
 
-        An override equal to what would be chosen anyway keeps the automatic reason, so a resolved
-        spec submitted again (rerun, resume) records the same reasons."""
+        An override `by_user` is said as the user's choice (USER_CHOSEN, "--voice LANG=VOICE"),
+        with the automatic reason after it when it is the voice that would be chosen anyway. Not
+        `by_user` (a voice chosen automatically, carried in the resolved spec of a rerun): an
+        override equal to the automatic choice keeps the automatic reason, so a rerun records the
+        same reasons."""
+        from dataclasses import replace
+
         from pipeline.errors import InputError
 
         if override and override.lower() in REGISTERS:
@@ -292,11 +297,19 @@ class PresenterVoices:
         if not any(_primary(tag) == _primary(language) for tag in spoken):
             raise InputError(f"{chosen.voice} does not speak {language}; it speaks {', '.join(spoken)}; "
                              f"pick another with `polydub voices --lang {language}`")
-        return (auto if auto is not None and auto.voice == chosen.voice else chosen), profile
+        if auto is not None and auto.voice == chosen.voice:
+            if not by_user:
+                return auto, profile
+            return replace(auto, reason=f"{_user_reason(chosen.voice, language)}; also the automatic choice: "
+                                        f"{auto.reason}"), profile
+        return replace(chosen, reason=_user_reason(chosen.voice, language)), profile
 
-    def resolve(self, presenters, languages, overrides: Mapping[str, object] | None):
+    def resolve(self, presenters, languages, overrides: Mapping[str, object] | None, *,
+                automatic: Collection[tuple[str, str]] = ()):
         """({key: {language: voice}}, {key: {language: voice_record}}) for a job's presenters; each
-        record also holds the render's `adaptation_target` under ADAPT_TARGET.
+        record also holds the render's `adaptation_target` under ADAPT_TARGET. `automatic`:
+        (presenter key, language) pairs whose override was chosen automatically by an earlier run
+        (a rerun's resolved spec), not by the user (see `choose`).
 
         presenters: (names, key, path) per presenter, `names` the references a user may key an
         override by (the reference given, the file name, the stored key). Raises SpecError for an
@@ -321,7 +334,7 @@ class PresenterVoices:
             for lang in languages:
                 override = _first(mine, lang) or voice_override(per_language, None, lang)
                 try:
-                    choice, declared = self.choose(profile, lang, override)
+                    choice, declared = self.choose(profile, lang, override, by_user=(key, lang) not in automatic)
                 except InputError as exc:
                     raise InputError(f"voices: {Path(str(names[0])).name} {lang}: {exc}") from None
                 if choice is not None:
@@ -330,6 +343,14 @@ class PresenterVoices:
                     records.setdefault(key, {})[lang] = {**voice_record(declared, choice, why),
                                                          ADAPT_TARGET: target}
         return voices, records
+
+
+#: what a voice record's reason says when the user gave the voice (`PresenterVoices.choose`)
+USER_CHOSEN = "chosen by the user"
+
+
+def _user_reason(voice: str, language: str) -> str:
+    return f"{voice}: {USER_CHOSEN} (--voice {language}={voice})"
 
 
 def _primary(tag: str) -> str:

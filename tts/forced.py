@@ -254,6 +254,13 @@ def _stretch_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     return mean / (np.linalg.norm(mean, axis=1, keepdims=True) + 1e-9)
 
 
+#: what to do about a refused transcript: both causes, since the recognised path (no transcript)
+#: is no better on a noisy recording
+_MISMATCH_ADVICE = ("either the words differ from what was said (give the words actually spoken, all of them) "
+                    "or the recording is too noisy or reverberant to time them (other voices or noise under "
+                    "the speech: use a cleaner recording)")
+
+
 def _check_match(cost: np.ndarray, loud: np.ndarray, per_word: Sequence[Sequence[tuple[float, float, str]]],
                  max_mismatch: float | None) -> tuple[float, float]:
     """(mismatch, speech ratio) of an alignment (see TextAlignment); AlignmentError when
@@ -266,11 +273,11 @@ def _check_match(cost: np.ndarray, loud: np.ndarray, per_word: Sequence[Sequence
     if not MIN_SPEECH_RATIO <= ratio <= MAX_SPEECH_RATIO:
         raise AlignmentError(
             f"the recording holds {ratio:.1f}x the speech that the transcript takes to read (expected "
-            f"{MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO}x): give the words actually spoken, all of them, or no transcript")
+            f"{MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO}x): {_MISMATCH_ADVICE}")
     if mismatch > max_mismatch:
         raise AlignmentError(
             f"the transcript does not match the recording (worst {WINDOW_S:.0f} s of speech: distance "
-            f"{mismatch:.2f} > {max_mismatch:.2f}): give the words actually spoken, all of them, or no transcript")
+            f"{mismatch:.2f} > {max_mismatch:.2f}): {_MISMATCH_ADVICE}")
     return mismatch, ratio
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
+from pipeline.jobs.checks import advice, job_checks, shorten
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
@@ -197,13 +198,16 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
 
 def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -> int:
     """Copy the finished packs to `out`, say where they are and what failed; the exit status."""
+    tasks = service.store.tasks(job_id)
+    checks = {c["language"]: c["sentences"] for c in job_checks(tasks, service.artifacts)}
     if state == "waiting-review":
         langs = [r["language"] for r in service.snapshot(job_id)["reviews"] if not r["approved"]]
+        flagged = "".join(f"; {lang}: {len(checks[lang])} sentence(s) to check "
+                          f"({', '.join(s['id'] for s in checks[lang])})" for lang in langs if checks.get(lang))
         print(f"job {job_id} waits for review of {', '.join(langs)}: `polydub review {job_id} --lang {langs[0]}` "
-              f"shows the translation, add --edit ID=TEXT to change a sentence and --approve to approve it; "
-              "then run this command again to go on")
+              f"shows the translation and what to check, add --edit ID=TEXT to change a sentence and --approve to "
+              f"approve it; then run this command again to go on{flagged}")
         return 0
-    tasks = service.store.tasks(job_id)
     labels = service.store.job(job_id)["labels"]
     packs = [t for t in tasks if t["kind"] == "pack" and t["state"] == "done"]
     said: set[str] = set()
@@ -216,6 +220,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
         print(f"{language}: {videos} video(s) in {dest}  (zip: {zip_path})")
+        _say_checks(job_id, checks.get(t["language"]), language, t["language"])
         _say_conversions(folder / "pack", said)
     from api.redact import path_hider
 
@@ -223,7 +228,8 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     states = {t["name"]: t["state"] for t in tasks}
     detected = detected_languages(tasks, service.artifacts.meta)
     errors = [hide(_failure_line(t, labels, detected)) for t in tasks
-              if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)]
+              if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)
+              and not _repeats_dependency(t, tasks)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
                        f"job {job_id} made no language pack: {'; '.join(errors) or state}")
@@ -233,6 +239,18 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         print(f"polydub: {len(errors)} task(s) failed; fix the input and run the same command again to retry "
               "them (finished work is reused)", file=sys.stderr)
     return min(len(errors), MAX_STATUS)
+
+
+def _say_checks(job_id: str, sentences: list[dict] | None, language: str, tag: str) -> None:
+    """The language's sentences to check (`pipeline.jobs.checks`), after its pack's line: each
+    one's source and translation (shortened) and what is wrong in words, then what to do.
+    `language`: as the pack names it (pt-BR); `tag`: as the job does (pt), which review takes."""
+    if not sentences:
+        return
+    print(f"{language}: {len(sentences)} sentence(s) to check:")
+    for s in sentences:
+        print(f"  {s['id']} \"{shorten(s['source'])}\" -> \"{shorten(s['text'])}\": {'; '.join(s['words'])}")
+    print(f"  {advice(job_id, tag)}")
 
 
 def _say_conversions(folder: Path, said: set[str]) -> None:
@@ -258,6 +276,14 @@ def _no_pack(task: dict) -> bool:
 def _after_failed_analysis(task: dict, states: dict[str, str]) -> bool:
     # A render whose presenter's analysis failed repeats that error: the analysis says it.
     return task["kind"] == "render" and states.get(task["deps"].get("analysis", ""), "") == "failed"
+
+
+def _repeats_dependency(task: dict, tasks: list[dict]) -> bool:
+    # A task failed because a task it needs failed carries that task's error
+    # (`store_rows.fail_dependents`): the one that failed says it, once.
+    by_name = {t["name"]: t for t in tasks}
+    return any(by_name.get(d, {}).get("state") == "failed" and by_name[d]["error"] == task["error"]
+               for d in task["deps"].values())
 
 
 def _failure_line(task: dict, labels: dict[str, str], detected: dict[str, str]) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from contextlib import ExitStack
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 
 class ProgressBars:
@@ -13,6 +16,7 @@ class ProgressBars:
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr is not None
         self._bars: dict[str, tqdm] = {}
+        self._redirect = ExitStack()
 
     def __call__(self, task: str, done: int, total: int) -> None:
         if not self.enabled:
@@ -50,7 +54,18 @@ class ProgressBars:
         self._bars.clear()
 
     def __enter__(self) -> ProgressBars:
+        # A log line written while a bar is drawn was glued to the bar's line: while the bars
+        # are live, the terminal's log handler writes through tqdm (which clears and redraws
+        # them). Only when there is such a handler: none is added where none was.
+        if self.enabled and any(_on_terminal(h) for h in logging.getLogger().handlers):
+            self._redirect.enter_context(logging_redirect_tqdm())
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+        self._redirect.close()
+
+
+def _on_terminal(handler: logging.Handler) -> bool:
+    """A handler that writes to stderr or stdout (as tqdm's redirect picks them)."""
+    return isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) in (sys.stderr, sys.stdout)

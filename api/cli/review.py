@@ -7,6 +7,8 @@ import sys
 
 from api.cli.run import add_service_options, open_service
 from pipeline.errors import InputError
+from pipeline.jobs.checks import flag_words, flagged_sentences
+from pipeline.segments import to_check
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,4 +49,10 @@ def run(args: argparse.Namespace) -> int:
         rev = service.review(args.job, args.language)
         for s in rev["sentences"]:
             print(f"{s['id']}\t{s['source']}\n\t{s['text']}")
+            for flag in to_check(s.get("flags") or ()):  # what the translation asks a person to check
+                print(f"\tcheck: {flag_words(flag)} ({flag})")
+        flagged = flagged_sentences(rev["sentences"])
+        if flagged:
+            print(f"{len(flagged)} sentence(s) to check ({', '.join(s['id'] for s in flagged)}): correct one with "
+                  f"--edit ID=TEXT, or fix the script or the glossary", file=sys.stderr)
     return 0

@@ -17,6 +17,7 @@ from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.store import JobStore, NotFoundError
+from pipeline.segments import to_check
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class ReviewDesk:
                 if not edits[s["id"]].strip():
                     raise InputError(f"sentence {s['id']} would be empty; write a translation or keep the old one")
                 s["text"] = " ".join(edits[s["id"]].split())
+                # a person wrote it: what the machine translation asked to check is done
+                s["flags"] = [f for f in s.get("flags") or () if not to_check([f])]
                 changed = True
         if not changed:
             return []

@@ -255,6 +255,7 @@ class PipelineRunner:
             models = {"translation": f"{data['backend']}:{data['model']}"}
         else:
             script = (inputs["speech"] / "transcript.txt").read_text(encoding="utf-8")
+            source_language = speech.language  # the narration's, as given or detected (never `und`)
             timing = inputs["speech"] / "timing.txt"
             models = {"transcription": timing.read_text(encoding="utf-8") if timing.exists() else TIMED_BY_RECOGNISER}
         models.update({"speech": voice_id(speech.backend, speech.voice), "face_landmarks": "mediapipe-face-landmarker",

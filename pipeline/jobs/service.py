@@ -21,6 +21,7 @@ from typing import Any
 from pipeline.errors import DiskFullError, JobError
 from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_spec, normalize_tag
+from pipeline.jobs.checks import job_checks
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.exports import Exports
 from pipeline.jobs.plan import check_graph, plan, presenter_label
@@ -143,7 +144,9 @@ class JobService:
         spec = normalize_spec(spec)
         spec.check()
         resolved, labels = self.resolve(spec)
-        resolved, records = self._voiced(resolved, spec.presenters, labels)
+        # a rerun's spec carries the voices the earlier run chose: those it chose itself stay automatic
+        automatic = self._automatic_voices(_carry_edits_from) if _carry_edits_from else set()
+        resolved, records = self._voiced(resolved, spec.presenters, labels, automatic)
         return self._create(spec, resolved, labels, kind, _carry_edits_from, records)
 
     def submit_or_resume(self, spec: JobSpec, kind: str = "job") -> tuple[str, bool]:
@@ -161,12 +164,28 @@ class JobService:
         if found is None:
             return self._create(spec, resolved, labels, kind, None, records), False
         self.store.retry(found)
-        log.info("resuming", extra={"job_id": found, "task": "-"})
+        log.info("resuming job %s", found, extra={"job_id": found, "task": "-"})
         self._wake()
         return found, True
 
-    def _voiced(self, resolved: JobSpec, refs: Iterable[str], labels: Mapping[str, str]
-                ) -> tuple[JobSpec, dict[str, dict[str, dict]]]:
+    def _automatic_voices(self, job_id: str) -> set[tuple[str, str]]:
+        """(presenter key, language) pairs whose voice job `job_id` chose itself (its packs'
+        voice records do not say USER_CHOSEN)."""
+        from pipeline.voicing import USER_CHOSEN
+
+        keys = {presenter_label(k): k for k in self.store.job(job_id)["spec"].get("presenters") or []}
+        found: set[tuple[str, str]] = set()
+        for task in self.store.tasks(job_id):
+            params = task["params"] if task["kind"] == "pack" else {}
+            records = params.get("voices") or {}
+            for label, stem in (params.get("names") or {}).items():
+                record = records.get(stem)
+                if label in keys and record and USER_CHOSEN not in record.get("reason", ""):
+                    found.add((keys[label], params["language"]))
+        return found
+
+    def _voiced(self, resolved: JobSpec, refs: Iterable[str], labels: Mapping[str, str],
+                automatic: set[tuple[str, str]] | None = None) -> tuple[JobSpec, dict[str, dict[str, dict]]]:
         """The resolved spec with a voice per presenter and language in `voices` ({presenter key:
         {language: voice}}: part of the job's identity), and the voice records for the manifests.
         Only for synthesized speech (not narrations, not analyses). SpecError for an override that
@@ -175,7 +194,8 @@ class JobService:
             return resolved, {}
         presenters = [((ref, key, labels.get(presenter_label(key), key)), key, self.artifacts.input_file(key))
                       for ref, key in zip(refs, resolved.presenters)]
-        voices, records = self.voices.resolve(presenters, resolved.languages, resolved.voices)
+        voices, records = self.voices.resolve(presenters, resolved.languages, resolved.voices,
+                                              automatic=automatic or ())
         return replace(resolved, voices=voices), records
 
     def _create(self, spec: JobSpec, resolved: JobSpec, labels: dict[str, str], kind: str,
@@ -185,7 +205,9 @@ class JobService:
         job_id = self.store.create_job(spec.name or _default_name(spec), kind, resolved.to_dict(), tasks,
                                        labels=labels, languages=() if spec.analyse_only or spec.narrations
                                        else resolved.languages, carry_edits_from=carry_edits_from)
-        log.info("created %s job with %d tasks", kind, len(tasks), extra={"job_id": job_id, "task": "-"})
+        # the id in the words too: a terminal's log format (api.cli) shows no `extra` fields
+        log.info("created %sjob %s with %d tasks", "" if kind == "job" else f"{kind} ", job_id, len(tasks),
+                 extra={"job_id": job_id, "task": "-"})
         self._wake()
         return job_id
 
@@ -216,7 +238,8 @@ class JobService:
             raise JobError("a narration job gets new languages only with their narrations; create a new job")
         spec.check()
         all_labels = {**job["labels"], **labels}
-        spec, records = self._voiced(spec, spec.presenters, all_labels)
+        # the stored spec carries the voices chosen for it: those chosen automatically stay so
+        spec, records = self._voiced(spec, spec.presenters, all_labels, self._automatic_voices(job_id))
         added = self.store.extend_job(job_id, spec.to_dict(), plan(spec, all_labels, records), all_labels,
                                       () if spec.narrations else spec.languages)
         self._wake()
@@ -248,6 +271,7 @@ class JobService:
                            "approved_by": r["approved_by"], "approved_at": r["approved_at"]}
                           for r in self.store.reviews(job_id)]
         out["outputs"] = outputs(job, tasks)
+        out["checks"] = job_checks(tasks, self.artifacts)  # translated sentences a person should check
         return out
 
     def cancel(self, job_id: str, task: str | None = None) -> None:

@@ -160,3 +160,36 @@ def test_two_commands_copying_one_pack_file_at_once_each_land_whole(tmp_path, mo
         assert dest.read_bytes() == small.read_bytes()  # a reader sees a whole file meanwhile
     assert dest.read_bytes() == big.read_bytes()
     assert sorted(p.name for p in dest.parent.iterdir()) == ["ana.mp4"]
+
+
+def test_a_failed_narration_is_said_once_not_again_by_each_task_that_needed_it(tmp_path, monkeypatch, capsys):
+    """The narrate task's refusal was copied to the render and the pack that need it, and the
+    one-line error said it three times ("...; ...; ...")."""
+    from api.cli import main
+    from tests.helpers.media import flat_videos, write_wav
+    from tests.helpers.service import FAKE_RUNNER
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    (tmp_path / "fail-narrate").touch()
+    videos = flat_videos(tmp_path, 2, name="ana{k}.mp4")
+    status = main(["-q", "lipsync", "--audio", str(write_wav(tmp_path / "talk.wav")), "--presenter", *map(str, videos),
+                   "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.count("does not match the recording") == 1, err
+    assert err.strip() == "polydub: error: the transcript does not match the recording (simulated)"
+
+
+def test_the_check_advice_names_the_language_as_review_takes_it(capsys):
+    """The pack says pt-BR, but `polydub review JOB --lang pt-BR` finds no translation: the job's tag is pt."""
+    from api.cli.jobrun import _say_checks
+
+    flagged = [{"id": "s1", "source": "Pay £5.", "text": "Pague 5 euros.", "flags": ["currency-changed:£"],
+                "words": ["the currency sign £ is missing from the translation"]}]
+    _say_checks("j1", flagged, "pt-BR", "pt")
+    _say_checks("j1", [], "es", "es")  # nothing to check: nothing said
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["pt-BR: 1 sentence(s) to check:",
+                       '  s1 "Pay £5." -> "Pague 5 euros.": the currency sign £ is missing from the translation']
+    assert "`polydub review j1 --lang pt`" in out[2] and len(out) == 3

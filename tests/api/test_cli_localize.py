@@ -191,3 +191,42 @@ def test_voice_per_language_and_per_presenter(env, videos, capsys):
     assert localize(env, videos, "--voice", "ana1.mp4:pt=kokoro:nobody") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "kokoro:nobody" in err[0] and "kokoro:jf_alpha" in err[0]
+
+
+def test_sentences_to_check_are_listed_after_their_language_with_what_to_do(env, videos, capsys):
+    """A lost £ was only a log warning (naming "s1") glued to a progress bar; the end of the job
+    said nothing of it."""
+    (env / "script.md").write_text("Set it to 6 bar and pay £5. Wear gloves.\n", encoding="utf-8")
+    assert localize(env, videos[:1], "-q", langs="pt,es") == 0
+    out = capsys.readouterr().out.splitlines()
+    for lang in ("pt", "es"):
+        at = out.index(f"{lang}: 1 sentence(s) to check:")
+        assert out[at - 1].startswith(f"{lang}: 1 video(s) in ")
+        assert out[at + 1] == (f'  s0 "Set it to 6 bar and pay £5." -> "[{lang}] Set it to 6 bar and pay 5.": '
+                               "the currency sign £ is missing from the translation")
+        assert f"--lang {lang}" in out[at + 2] and "--edit ID=TEXT" in out[at + 2] and "glossary" in out[at + 2]
+    # control: nothing to check, nothing said
+    (env / "script.md").write_text(SCRIPT, encoding="utf-8")
+    assert localize(env, videos[:1], "-q", langs="pt") == 0
+    assert "to check" not in capsys.readouterr().out
+
+
+def test_review_shows_each_flagged_sentences_checks_and_an_edit_clears_them(env, videos, capsys):
+    (env / "script.md").write_text("Set it to 6 bar and pay £5. Wear gloves.\n", encoding="utf-8")
+    assert localize(env, videos[:1], "-q", "--review", langs="pt") == 0
+    out = capsys.readouterr().out
+    assert "1 sentence(s) to check (s0)" in out
+    job = out.split()[1]
+    common = ["--runner", FAKE_RUNNER]
+    assert main(["review", job, "--lang", "pt", *common]) == 0
+    shown = capsys.readouterr()
+    lines = shown.out.splitlines()
+    at = lines.index("s0\tSet it to 6 bar and pay £5.")
+    assert lines[at + 2] == "\tcheck: the currency sign £ is missing from the translation (currency-changed:£)"
+    assert lines[at + 3] == "s1\tWear gloves."  # no check line for a sentence with none
+    assert "1 sentence(s) to check (s0)" in shown.err
+    assert main(["review", job, "--lang", "pt", "--edit", "s0=Ajuste para 6 bar e pague 5 libras.", *common]) == 0
+    capsys.readouterr()
+    assert main(["review", job, "--lang", "pt", *common]) == 0
+    shown = capsys.readouterr()
+    assert "check:" not in shown.out and "to check" not in shown.err  # a person wrote it: checked

@@ -83,7 +83,9 @@ class CountingRunner:
     def _translate(self, call, inputs, out, progress):
         doc = json.loads((inputs["source"] / "document.json").read_text())
         lang = call.params["language"]
-        sentences = [{"id": s["id"], "source": s["text"], "text": f"[{lang}] {s['text']}"} for s in doc["sentences"]]
+        # like the bundled en->pt model: a pound sign is lost (and flagged for a check)
+        sentences = [{"id": s["id"], "source": s["text"], "text": f"[{lang}] {s['text'].replace('£', '')}",
+                      "flags": ["currency-changed:£"] if "£" in s["text"] else []} for s in doc["sentences"]]
         (out / "translation.json").write_text(json.dumps(
             {"source_language": doc["language"], "target_language": lang, "backend": "fake", "model": "tag",
              "sentences": sentences}, ensure_ascii=False))
@@ -103,6 +105,8 @@ class CountingRunner:
 
     def _narrate(self, call, inputs, out, progress):
         meta = json.loads((inputs["audio"] / "meta.json").read_text())
+        if (self.dir / "fail-narrate").exists():
+            raise InputError("the transcript does not match the recording (simulated)")
         shutil.copyfile(inputs["audio"] / meta["name"], out / "narration")
         (out / "speech.json").write_text(json.dumps({"language": call.params["language"], "sentences": [],
                                                      "words": [], "phonemes": [], "voice": "recording"}))

@@ -363,3 +363,17 @@ def test_a_detected_narration_whose_renders_all_failed_says_so_without_und(h, vi
     pack = h.store.task(job, "pack:und")
     assert pack["state"] == "failed"
     assert "no presenter could be rendered for the narration, so there is no pack" in pack["error"]
+
+
+def test_the_log_names_the_job_it_created_or_resumed(h, videos, caplog):
+    """`-v` said "created job job with 4 tasks": the id is in an `extra` field the terminal's
+    format does not show."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="pipeline.jobs.service"):
+        job, _ = h.service.submit_or_resume(spec(videos, n=1))
+        again, resumed = h.service.submit_or_resume(spec(videos, n=1))
+    messages = [r.getMessage() for r in caplog.records if r.name == "pipeline.jobs.service"]
+    assert resumed and again == job
+    assert f"created job {job} with {len(h.store.tasks(job))} tasks" in messages
+    assert f"resuming job {job}" in messages

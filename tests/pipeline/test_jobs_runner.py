@@ -182,3 +182,19 @@ def test_per_item_progress_is_reported_in_whole_percents():
     assert len(seen) == 101  # one report per percent (0 to 100), not one per frame
     assert seen[-1] == (1.0, "clip") and seen[0][0] < 0.011
     assert [round(f * 100) for f, _ in seen] == sorted({round(f * 100) for f, _ in seen})
+
+
+def test_a_narration_pack_records_the_narrations_language_as_its_source(tmp_path):
+    """`polydub lipsync` without --language: the manifest said "source_language": null though
+    the narration step had heard English."""
+    speech_dir, out = tmp_path / "speech", tmp_path / "out"
+    speech_dir.mkdir()
+    out.mkdir()
+    _save_speech(Speech(audio=np.zeros(16000, np.float32), sample_rate=16000, phonemes=(), words=(),
+                        sentences=(TimedText(0.1, 0.9, "Wear your helmet."),), language="en", voice="recording",
+                        backend="recording"), speech_dir)
+    (speech_dir / "transcript.txt").write_text("Wear your helmet.", encoding="utf-8")
+    call = TaskCall("job", "pack:und", "pack", "k" * 64, {"speech": str(speech_dir)}, {"language": "und", "names": {}})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    assert manifest["language"] == "en" and manifest["source_language"] == "en"

@@ -128,6 +128,23 @@ def test_profiles_are_computed_once_per_file_content_and_resubmitting_resumes(h,
     assert h.tasks(rerun, "pack")["pack:pt"]["params"] == h.tasks(job, "pack")["pack:pt"]["params"]
 
 
+def test_a_voice_the_user_gives_is_recorded_as_theirs_even_when_it_is_the_one_that_fits(h, videos):
+    """`--voice pt=<the voice the profile would get anyway>` was recorded with the automatic
+    reason ("the closest female voice ..."), not as the user's choice; a rerun says the same."""
+    auto = h.tasks(h.submit(videos[:1]), "pack")["pack:pt"]["params"]["voices"]["presenter0"]
+    assert "chosen by the user" not in auto["reason"]
+    job = h.submit(videos[:1], voices={"pt": auto["voice"]})
+    record = h.tasks(job, "pack")["pack:pt"]["params"]["voices"]["presenter0"]
+    assert record["voice"] == auto["voice"]
+    assert record["reason"].startswith(f"{auto['voice']}: chosen by the user (--voice pt={auto['voice']})")
+    assert record["reason"].endswith(f"also the automatic choice: {auto['reason']}")
+    rerun = h.service.rerun(job)
+    assert h.tasks(rerun, "pack")["pack:pt"]["params"] == h.tasks(job, "pack")["pack:pt"]["params"]
+    before = h.tasks(job, "pack")["pack:pt"]["params"]
+    h.service.extend(job, languages=["es"])  # the stored spec carries the voice: still the user's
+    assert h.tasks(job, "pack")["pack:pt"]["params"] == before
+
+
 def test_analyses_and_narrations_get_no_voice(h, videos, tmp_path):
     job = h.service.submit(JobSpec.from_dict({"presenters": [str(videos[0])], "analyse_only": True}))
     assert h.service.job_spec(job)["voices"] == {} and h.profiled == []

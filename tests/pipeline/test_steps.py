@@ -99,3 +99,20 @@ def test_wav2lip_checkpoint_comes_from_the_model_store(tmp_path):
     assert engine.options == {"checkpoint": "/given.pth"}  # a given checkpoint wins
     render(tmp_path / "ana.mp4", speech, tmp_path / "out.mp4", toolkit, renderer="auto")
     assert engine.options is None  # other renderers take no checkpoint
+
+
+def test_a_translation_to_check_is_logged_with_its_sentence_and_what_is_wrong(tmp_path, caplog):
+    """The warning named only the id ("s1 currency-changed:£"), not the sentence."""
+    import logging
+
+    from tests.helpers.translate import fake_engine
+    from translate import Translator
+
+    engine = fake_engine("en", "pt", lambda t: t.replace("£", ""), "en-pt")
+    toolkit = Toolkit(cache_dir=tmp_path / "cache", translator=Translator(engines=[engine], bundled=False))
+    doc = read_script("Set it to 6 bar and pay £5.\n\nWear gloves.\n", "en")
+    with caplog.at_level(logging.WARNING, logger="pipeline.steps"):
+        translate_script(doc, "pt", toolkit)
+    (message,) = [r.getMessage() for r in caplog.records if "to check" in r.getMessage()]
+    assert '"Set it to 6 bar and pay £5."' in message
+    assert "the currency sign £ is missing from the translation" in message and "Wear gloves" not in message

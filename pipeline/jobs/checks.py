@@ -1,0 +1,94 @@
+"""Sentences a person should check, per language of a job: the translations whose flags ask for a
+check (`pipeline.segments.CHECK_FLAGS`: a respelled name, a lost currency sign, a changed
+number...), with each flag said in plain words and what to do about it. The command line's end of
+job summary, `polydub review` and the API's job record (GET /jobs/{id}, `checks`) all show these.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pipeline.jobs.artifacts import ArtifactStore
+from pipeline.segments import to_check
+
+log = logging.getLogger(__name__)
+
+#: what to do about flagged sentences (`advice`)
+_ADVICE = ("check them: `polydub review {job} --lang {language}` shows them and --edit ID=TEXT corrects one "
+           "(its speech and videos are redone when the job runs again; run with --review to check before "
+           "voicing), or fix the script or the glossary")
+
+
+def advice(job: str = "JOB", language: str = "LANG") -> str:
+    """What to do about a language's flagged sentences, in one line (the CLI fills in the job and
+    language, the API's record keeps the placeholders)."""
+    return _ADVICE.format(job=job, language=language)
+
+
+#: `advice()` as the API's job record gives it
+ADVICE = advice()
+
+#: each check flag's prefix (translate.guards, translate.translator) -> its meaning in words;
+#: a flag's text after the ":" (the sign, the word, the terms) fills {}
+_WORDS = {"respelled:": "the name {} was respelled",
+          "currency-changed:": "the currency sign {} is missing from the translation",
+          "numbers-changed": "the numbers differ from the source",
+          "possibly-truncated": "the translation may be cut short",
+          "untranslated": "the sentence was left untranslated",
+          "repetition": "the translation repeats itself",
+          "glossary-dropped:": "the glossary term(s) {} are missing from the translation"}
+
+
+def flag_words(flag: str) -> str:
+    """A check flag in plain words ("currency-changed:£" -> "the currency sign £ is missing from
+    the translation"); a flag not known here is returned as it is."""
+    for prefix, words in _WORDS.items():
+        if flag.startswith(prefix):
+            return words.format(", ".join(flag[len(prefix):].split("|")))
+    return flag
+
+
+def flagged_sentences(sentences: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The sentences of a translation (translation.json's entries: id, source, text, flags) that
+    ask for a check: [{"id", "source", "text", "flags": [flag...], "words": [flag in words...]}],
+    in order."""
+    out = []
+    for s in sentences:
+        check = to_check(s.get("flags") or ())
+        if check:
+            out.append({"id": s["id"], "source": s.get("source", ""), "text": s.get("text", ""),
+                        "flags": check, "words": [flag_words(f) for f in check]})
+    return out
+
+
+def job_checks(tasks: Iterable[Mapping[str, Any]], artifacts: ArtifactStore) -> list[dict[str, Any]]:
+    """Per translated language of a job (its finished translate tasks, `tasks` as the store
+    gives them), the sentences to check: [{"language": spec tag, "target_language": the
+    translator's tag, "sentences": flagged_sentences(...)}], languages with none left out. A
+    translation that cannot be read is logged and left out (the job's tasks say why)."""
+    out = []
+    for task in tasks:
+        if task["kind"] != "translate" or task["state"] != "done" or not task.get("output"):
+            continue
+        try:
+            data = json.loads((artifacts.path(task["output"]) / "translation.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("%s: its translation could not be read for checks: %s", task["name"], exc)
+            continue
+        flagged = flagged_sentences(data.get("sentences") or ())
+        if flagged:
+            out.append({"language": task["language"], "target_language": data.get("target_language"),
+                        "sentences": flagged})
+    return out
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """`text` on one line, cut at a word to at most `width` characters with "…" when longer."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0] or text[:width - 1]
+    return f"{cut}…"
