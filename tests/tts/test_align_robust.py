@@ -19,8 +19,14 @@ from tts.recognised import align_recognised
 
 pytestmark = pytest.mark.slow
 
-CASES = [("en", "AAC 32 kbit/s"), ("en", "reverb RT60 0.8 s"), ("en", "telephone 8 kHz"), ("pt", "reverb RT60 0.8 s"),
-         ("pt", "MP3 32 kbit/s"), ("pt", "babble 10 dB SNR"), ("pt", "telephone 8 kHz"), ("pt", "babble 5 dB SNR")]
+#: Misses the goal (bench/bench_align.py --recognised, 2026-11-30 12:55, the speech the same in
+#: every run): its p95 is over 60 ms. It met the goal (19/49 ms) before the given-words warp's
+#: stretch cost (tts.forced.STRETCH_COST), which moved it to 22/67; without that cost the English
+#: telephone and 5 dB babble rows miss instead (16/77, 18/63 ms).
+_MISSES = pytest.mark.xfail(strict=True, reason="measured mean 22, p95 67 ms")
+CASES = [("en", "AAC 32 kbit/s"), pytest.param("en", "reverb RT60 0.8 s", marks=_MISSES), ("en", "telephone 8 kHz"),
+         ("pt", "reverb RT60 0.8 s"), ("pt", "MP3 32 kbit/s"), ("pt", "babble 10 dB SNR"), ("pt", "telephone 8 kHz"),
+         ("pt", "babble 5 dB SNR")]
 #: Refused by the narration step (bench/bench_align.py --recognised): Whisper base hears under
 #: half the words right (word error 0.45, mean log-probability per token -0.60): no text to time
 #: (its phones would be 33/262 ms from the clean copy's, 108 of 183 compared).
@@ -44,7 +50,7 @@ def copies(synth, hear):
     """language -> (clean (timeline, words), {condition: (copy, shift_s)}, rate)."""
     talkers = degrade.talkers(synth)  # the same samples in every run
     out = {}
-    for language in sorted({language for language, _ in CASES}):
+    for language in sorted({getattr(case, "values", case)[0] for case in CASES}):
         clean = synth.synthesize(TEXT[language], language)
         others = [(t.audio, t.sample_rate) for lang, t in talkers.items() if lang != language][:3]
         babble = degrade.babble(others, clean.sample_rate, len(clean.audio))
