@@ -64,6 +64,14 @@ function jobLanguages(job) {
     : heard[tag] ? `${languageName(heard[tag])} (detected)` : "language not given").join(", ");
 }
 
+// A job's name; the service's default name ends " → <its tags>" ("narration → und", "Clean →
+// pt"): that tail is said in words as the languages column says them ("→ Portuguese").
+function jobTitle(job) {
+  const tail = ` → ${job.languages.join(", ")}`;
+  if (!job.languages.length || !job.name.endsWith(tail)) return job.name;
+  return `${job.name.slice(0, -tail.length)} → ${jobLanguages(job)}`;
+}
+
 async function follow(jobId) {
   if (state.source) state.source.close();
   state.source = null;
@@ -97,7 +105,7 @@ function showJob(job) {
   if (job.id !== state.job) return;
   if (state.shownState && state.shownState !== job.state) loadHistory();  // its history row follows
   state.shownState = job.state;
-  $("#job-title").textContent = job.name;
+  $("#job-title").textContent = jobTitle(job);
   const st = $("#job-state");
   st.textContent = JOB_WORDS[job.state] || job.state;
   st.dataset.state = job.state;
@@ -219,7 +227,7 @@ async function loadHistory() {
   try {
     const out = await api("GET", `/jobs?offset=${state.offset}&limit=${state.limit}&kind=job,preview`);
     $("#history tbody").replaceChildren(...out.jobs.map((j) => el("tr", { "data-job": j.id },
-      el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); follow(j.id); } }, j.name), j.kind !== "job" ? ` (${j.kind})` : "",
+      el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); follow(j.id); } }, jobTitle(j)), j.kind !== "job" ? ` (${j.kind})` : "",
         el("div", { class: "hint" }, new Date(j.created * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }))),
       el("td", {}, jobLanguages(j)),
       el("td", {}, el("span", { class: "state " + j.state, "data-state": j.state }, JOB_WORDS[j.state] || j.state),

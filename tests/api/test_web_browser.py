@@ -395,8 +395,8 @@ def test_history_names_every_language_and_says_when_none_was_given(browser, fake
 
     def relabel(route):
         out = route.fetch().json()
-        out["jobs"][0]["languages"] = ["und"]
-        out["jobs"][1]["languages"] = ["pt"]
+        out["jobs"][0].update(languages=["und"], name="narration → und")  # as the CLI's lipsync names it
+        out["jobs"][1].update(languages=["pt"], name="Clean the nozzle → pt")
         route.fulfill(status=200, content_type="application/json", body=json.dumps(out))
 
     page = browser.new_page()
@@ -405,6 +405,8 @@ def test_history_names_every_language_and_says_when_none_was_given(browser, fake
     page.wait_for_selector("#history tbody tr:nth-child(2)")
     cells = page.eval_on_selector_all("#history tbody tr td:nth-child(2)", "els => els.map(e => e.textContent)")
     assert cells[:2] == ["language not given", "Portuguese"], cells
+    names = page.eval_on_selector_all("#history tbody tr td:first-child a", "els => els.map(e => e.textContent)")
+    assert names[:2] == ["narration → language not given", "Clean the nozzle → Portuguese"], names
     said = page.evaluate("""() => [jobLanguages({languages: ["und"], detected: {und: "en"}}),
                                   jobLanguages({languages: ["pt-BR"]})]""")
     assert said == ["English (detected)", "Portuguese (Brazil)"]
