@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from tests.helpers.browser import chromium
 from tests.helpers.service import Server
+from tests.helpers.web import make_job, open_job, waiting_and_done
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -92,42 +93,19 @@ def fake_server(tmp_path_factory):
         yield s
 
 
-def _job(client, presenter: str, name: str, review: bool) -> str:
-    r = client.post("/jobs", json={"text": "Clean the nozzle. Dry it.", "languages": ["pt"], "presenters": [presenter],
-                                   "review": review, "name": name})
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
-
-
 @pytest.fixture(scope="module")
 def two_jobs(fake_server, tiny_videos):
     """One job waiting for review, one done, on the fake-steps server."""
-    import httpx
-    from tests.helpers.waiting import wait_for
-
-    with httpx.Client(base_url=fake_server.url, timeout=30) as c:
-        up = c.post("/presenters", files=[("files", (tiny_videos[0].name, tiny_videos[0].read_bytes(), "video/mp4"))],
-                    data={"consent_by": "Ana", "consent": "true"})
-        pid = up.json()["presenters"][0]["id"]
-        waiting = _job(c, pid, "waiting job", review=True)
-        done = _job(c, pid, "finished job", review=False)
-        wait_for(lambda: c.get(f"/jobs/{waiting}").json()["state"] == "waiting-review", what="review gate")
-        wait_for(lambda: c.get(f"/jobs/{done}").json()["state"] == "done", what="job done")
-    return waiting, done
-
-
-def _open(page, name: str) -> None:
-    page.click(f"#history a:text-is('{name}')")
-    page.wait_for_function(f"document.querySelector('#job-title').textContent === {name!r}")
+    return waiting_and_done(fake_server.url, tiny_videos[0])
 
 
 def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jobs):
     page = browser.new_page()
     page.goto(fake_server.url + "/")
     page.wait_for_selector("#history a:text-is('waiting job')")
-    _open(page, "waiting job")
+    open_job(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
-    _open(page, "finished job")
+    open_job(page, "finished job")
     page.wait_for_function(DONE)
     page.wait_for_selector("#results video")
     assert page.locator("#review-panel .review-lang").count() == 0, "the first job's review panel is still on screen"
@@ -140,10 +118,10 @@ def test_no_horizontal_scrolling_at_400px(browser, fake_server, two_jobs):
     page.wait_for_selector("#history a:text-is('waiting job')")
     wide = "document.documentElement.scrollWidth"
     assert page.evaluate(wide) <= 400
-    _open(page, "waiting job")
+    open_job(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
     assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a review open"
-    _open(page, "finished job")
+    open_job(page, "finished job")
     page.wait_for_selector("#results video")
     assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a finished job open"
     page.close()
@@ -175,7 +153,7 @@ def token_server(tmp_path_factory, tiny_videos):
     with httpx.Client(base_url=s.url, timeout=30, headers={"Authorization": "Bearer s3cret"}) as c:
         up = c.post("/presenters", files=[("files", (tiny_videos[2].name, tiny_videos[2].read_bytes(), "video/mp4"))],
                     data={"consent_by": "Ana", "consent": "true"})
-        job = _job(c, up.json()["presenters"][0]["id"], "guarded job", review=False)
+        job = make_job(c, up.json()["presenters"][0]["id"], "guarded job", review=False)
         wait_for(lambda: c.get(f"/jobs/{job}").json()["state"] == "done", what="job done")
     yield s
     s.stop()
@@ -199,7 +177,7 @@ def test_token_is_asked_once_remembered_and_a_wrong_one_explained(browser, token
     assert page.is_hidden("#token-box") and dialogs == []
 
     # Links carry a short-lived signature, never the token, and work without headers.
-    _open(page, "guarded job")
+    open_job(page, "guarded job")
     page.wait_for_selector("#results video")
     links = page.evaluate("[...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))")
     assert not any("s3cret" in u or "token=" in u for u in links)
@@ -359,104 +337,4 @@ def test_uploaded_presenters_stay_ticked_after_a_reload(browser, checked_server,
     page.reload()
     page.wait_for_selector("#presenters li:has-text('Bruno.mp4')")
     assert not page.is_checked("#presenters li:has-text('Bruno.mp4') input")
-    page.close()
-
-
-# ---------------------------------------------------------------------- a new user's trial (fake steps)
-
-
-def test_time_left_never_rises_while_the_job_advances_and_history_says_the_same(browser, fake_server, two_jobs):
-    page = browser.new_page()
-    page.goto(fake_server.url + "/")
-    page.wait_for_selector("#history a:text-is('finished job')")
-    # 32 %, 50 s left; 10 s later 36 % and the API says 110 s (a heavy task started): still 50 s;
-    # 35 s at 36 % without moving is a stall: its estimate (130 s) is then shown as it is.
-    etas = page.evaluate("""() => [steadyEta({id: "x", state: "running", percent: 32, eta_seconds: 50}, 1000).eta,
-        steadyEta({id: "x", state: "running", percent: 36, eta_seconds: 110}, 1010).eta,
-        steadyEta({id: "x", state: "running", percent: 36, eta_seconds: 130}, 1045).eta]""")
-    assert etas == [50, 50, 130]
-    _open(page, "finished job")
-    job_id = page.evaluate("state.job")
-    # The job panel gets a running snapshot: its History row shows the same percent and time left,
-    # and an older listing (32 %) does not take it back.
-    shown = page.evaluate("""async (row) => { const job = await api("GET", `/jobs/${state.job}`);
-        state.shownState = "running"; showJob({...job, state: "running", percent: 36, eta_seconds: 100});
-        return [$("#job-percent").textContent, $("#job-eta").textContent, document.querySelector(row).textContent]; }""",
-                          f"#history tr[data-job='{job_id}'] .progress")
-    assert shown == ["36%", "about 2 min left", "36% · about 2 min left"]
-    listed = page.evaluate(f"jobProgress({{id: {job_id!r}, state: 'running', percent: 32, eta_seconds: 30}}, true)")
-    assert listed == "36% · about 2 min left"
-    page.close()
-
-
-def test_history_names_every_language_and_says_when_none_was_given(browser, fake_server, two_jobs):
-    """A CLI lipsync job ("und": to be detected) and a CLI localize job ("pt") in the listing."""
-    import json
-
-    def relabel(route):
-        out = route.fetch().json()
-        out["jobs"][0].update(languages=["und"], name="narration → und")  # as the CLI's lipsync names it
-        out["jobs"][1].update(languages=["pt"], name="Clean the nozzle → pt")
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(out))
-
-    page = browser.new_page()
-    page.route("**/jobs?offset=*", relabel)
-    page.goto(fake_server.url + "/")
-    page.wait_for_selector("#history tbody tr:nth-child(2)")
-    cells = page.eval_on_selector_all("#history tbody tr td:nth-child(2)", "els => els.map(e => e.textContent)")
-    assert cells[:2] == ["language not given", "Portuguese"], cells
-    names = page.eval_on_selector_all("#history tbody tr td:first-child a", "els => els.map(e => e.textContent)")
-    assert names[:2] == ["narration → language not given", "Clean the nozzle → Portuguese"], names
-    said = page.evaluate("""() => [jobLanguages({languages: ["und"], detected: {und: "en"}}),
-                                  jobLanguages({languages: ["pt-BR"]})]""")
-    assert said == ["English (detected)", "Portuguese (Brazil)"]
-    page.close()
-
-
-def test_the_job_started_notice_goes_when_the_job_ends(browser, fake_server, two_jobs):
-    page = browser.new_page()
-    page.goto(fake_server.url + "/")
-    page.wait_for_selector("#presenters input[name=presenter]")
-    page.check("#presenters input[name=presenter] >> nth=0")
-    page.fill("#script", "Rinse the nozzle.")
-    page.check("input[name=lang] >> nth=0")
-    page.fill("#job-name", "noticed job")
-    page.click("#start")
-    page.wait_for_function("document.querySelector('#job-title').textContent === 'noticed job'")
-    page.wait_for_function(DONE, timeout=60_000)
-    page.wait_for_function("document.querySelector('#notice').hidden", timeout=10_000)
-    page.close()
-
-
-def test_translation_check_flags_are_said_in_the_review(browser, fake_server, two_jobs):
-    import json
-
-    def flagged(route):
-        out = route.fetch().json()
-        out["sentences"][0]["flags"] = ["currency-changed:£", "source-language:en"]
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(out))
-
-    page = browser.new_page()
-    page.route("**/review/pt", flagged)
-    page.goto(fake_server.url + "/")
-    page.wait_for_selector("#history a:text-is('waiting job')")
-    _open(page, "waiting job")
-    page.wait_for_selector("#review-panel .review-lang[data-lang=pt] .flags li")
-    flags = page.eval_on_selector_all("#review-panel .flags li", "els => els.map(e => e.textContent)")
-    assert flags == ["Check: £ is missing from the translation: was the currency changed?"], flags
-    page.close()
-
-
-def test_the_page_has_an_icon_and_no_missing_file(browser, fake_server):
-    page = browser.new_page()
-    missing: list[str] = []
-    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
-    page.goto(fake_server.url + "/")
-    page.wait_for_load_state("networkidle")
-    icon = page.get_attribute("link[rel=icon]", "href")
-    for path in (icon, "/favicon.ico"):
-        answer = page.request.get(fake_server.url + path)
-        assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml"), path
-        assert answer.body().startswith(b"<svg")
-    assert missing == []
     page.close()
