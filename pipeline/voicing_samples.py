@@ -174,6 +174,7 @@ class SampleWarmer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ended = False  # the warm-up's last line is said: once, by stop() or the thread
 
     def start(self) -> None:
         """Start warming in a thread. The voices' `samples()` is made here, before any request
@@ -184,13 +185,27 @@ class SampleWarmer:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """End the warm-up between samples, waiting up to `timeout` s for the one being made.
+        If it is still being made, what was made is said now: the process may end first."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                status = self.status()
+                self._say_end("voice samples: %d of %d made before the service stopped (one more was being made)",
+                              status["done"], status["total"])
+
+    def _say_end(self, message: str, *args: Any) -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        log.info(message, *args)
 
     def status(self) -> dict[str, Any]:
-        """{state: idle, warming, ready, stopped (by `stop()` before the last) or failed; done, total: samples; current: "voice
-        (language)" last made; failed: ["voice (language): why"]; seconds: when ready}."""
+        """{state: idle, warming, ready, stopped (by `stop()` before the last) or failed; done,
+        total: samples; current: "voice (language)" last made; failed: ["voice (language): why"];
+        seconds: when ready or stopped}."""
         with self._lock:
             return asdict(self._status)  # a copy (its failed list too)
 
@@ -216,7 +231,7 @@ class SampleWarmer:
                   seconds=round(report.seconds, 1))
         failed = f", {len(report.failed)} failed" if report.failed else ""
         if report.stopped:  # "ready: 18" after 11 of 18 would be false: say what was made
-            log.info("voice samples: %d of %d made before the service stopped (%.1f s%s)", report.made,
-                     report.total, report.seconds, failed)
+            self._say_end("voice samples: %d of %d made before the service stopped (%.1f s%s)", report.made,
+                          report.total, report.seconds, failed)
         else:
-            log.info("voice samples ready: %d in %.1f s%s", report.made, report.seconds, failed)
+            self._say_end("voice samples ready: %d in %.1f s%s", report.made, report.seconds, failed)
