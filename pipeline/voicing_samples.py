@@ -104,12 +104,16 @@ def candidates(catalog, languages: Iterable[str]) -> list[tuple[VoiceInfo, str]]
 class WarmReport:
     """What a warm-up did: `made` samples profiled (made now or found kept), `failed` as
     "voice (language): why", `skipped` languages without a sample text (their voices are chosen
-    by register and measured WER, never by speaker similarity), `seconds` of wall time."""
+    by register and measured WER, never by speaker similarity), `seconds` of wall time, `total`
+    samples it was to make and `stopped` when `stop` ended it before the last (then
+    `made + len(failed) < total`)."""
 
     made: int
     failed: tuple[str, ...]
     seconds: float
     skipped: tuple[str, ...] = ()
+    total: int = 0
+    stopped: bool = False
 
 
 #: progress(done, total, "voice (language)") after each sample
@@ -130,9 +134,11 @@ def warm_samples(voices, languages: Sequence[str] | None = None, *, progress: Pr
     todo = candidates(voices.catalog(), languages)
     samples = voices.samples()
     failed: list[str] = []
+    tried = 0  # samples attempted: fewer than len(todo) when `stop` ends the warm-up early
     for done, (voice, language) in enumerate(todo, start=1):
         if stop is not None and stop.is_set():
             break
+        tried = done
         what = f"{voice.id} ({language})"
         try:
             with wrap_leaf_errors():
@@ -143,7 +149,8 @@ def warm_samples(voices, languages: Sequence[str] | None = None, *, progress: Pr
         if progress is not None:
             progress(done, len(todo), what)
     skipped = tuple(lang for lang in languages if tts.VoiceSamples.text(lang) is None)
-    return WarmReport(len(todo) - len(failed), tuple(failed), time.monotonic() - started, skipped)
+    return WarmReport(tried - len(failed), tuple(failed), time.monotonic() - started, skipped, total=len(todo),
+                      stopped=tried < len(todo))
 
 
 @dataclass
@@ -167,6 +174,7 @@ class SampleWarmer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ended = False  # the warm-up's last line is said: once, by stop() or the thread
 
     def start(self) -> None:
         """Start warming in a thread. The voices' `samples()` is made here, before any request
@@ -177,13 +185,27 @@ class SampleWarmer:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """End the warm-up between samples, waiting up to `timeout` s for the one being made.
+        If it is still being made, what was made is said now: the process may end first."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                status = self.status()
+                self._say_end("voice samples: %d of %d made before the service stopped (one more was being made)",
+                              status["done"], status["total"])
+
+    def _say_end(self, message: str, *args: Any) -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        log.info(message, *args)
 
     def status(self) -> dict[str, Any]:
-        """{state: idle, warming, ready or failed; done, total: samples; current: "voice
-        (language)" last made; failed: ["voice (language): why"]; seconds: when ready}."""
+        """{state: idle, warming, ready, stopped (by `stop()` before the last) or failed; done,
+        total: samples; current: "voice (language)" last made; failed: ["voice (language): why"];
+        seconds: when ready or stopped}."""
         with self._lock:
             return asdict(self._status)  # a copy (its failed list too)
 
@@ -205,7 +227,11 @@ class SampleWarmer:
             self._set(state="failed", failed=[str(exc)])
             log.warning("voice samples not warmed: %s", exc)
             return
-        self._set(state="ready" if not self._stop.is_set() else "idle", failed=list(report.failed),
+        self._set(state="stopped" if report.stopped else "ready", failed=list(report.failed),
                   seconds=round(report.seconds, 1))
-        log.info("voice samples ready: %d in %.1f s%s", report.made, report.seconds,
-                 f", {len(report.failed)} failed" if report.failed else "")
+        failed = f", {len(report.failed)} failed" if report.failed else ""
+        if report.stopped:  # "ready: 18" after 11 of 18 would be false: say what was made
+            self._say_end("voice samples: %d of %d made before the service stopped (%.1f s%s)", report.made,
+                          report.total, report.seconds, failed)
+        else:
+            self._say_end("voice samples ready: %d in %.1f s%s", report.made, report.seconds, failed)

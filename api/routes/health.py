@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
 
 from api.deps import get_service, get_settings, is_authenticated
 from api.schemas import Health, Version
@@ -9,6 +12,9 @@ from pipeline import __version__
 from pipeline.jobs.service import JobService
 
 router = APIRouter(tags=["health"])
+
+#: the page's icon (api/web/favicon.svg), also at /favicon.ico where browsers look without a link
+ICON = Path(__file__).resolve().parent.parent / "web" / "favicon.svg"
 
 
 @router.get("/health", response_model=Health,
@@ -26,3 +32,9 @@ def health(request: Request, service: JobService = Depends(get_service),
 @router.get("/version", response_model=Version, summary="The polydub version")
 def version() -> Version:
     return Version(version=__version__)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The page's icon (SVG) for browsers that ask /favicon.ico whatever the page links."""
+    return FileResponse(ICON, media_type="image/svg+xml")

@@ -8,7 +8,7 @@ const TICKED = "polydub-presenters";  // localStorage: the presenters ticked for
 // The token lives for this browser session only (sessionStorage), never in a link: the API
 // hands out signed links for videos, downloads and progress events.
 const state = { token: sessionStorage.getItem("polydub-token") || "", asking: null, job: null, source: null,
-  offset: 0, limit: 10, pending: [], reviewShown: "", historyTimer: 0,
+  offset: 0, limit: 10, pending: [], reviewShown: "", historyTimer: 0, etas: {},
   languages: { source: "en", languages: [] }, names: {}, ticked: new Set(JSON.parse(localStorage.getItem(TICKED) || "[]")) };
 
 function el(tag, attrs = {}, ...children) {
@@ -28,10 +28,12 @@ function showError(message) {
   box.hidden = !message;
   if (message) window.scrollTo({ top: 0, behavior: "smooth" });
 }
-function notice(message) {
+// A notice about one job (`job`: its id) is cleared when that job ends (job.js showJob).
+function notice(message, job = "") {
   const box = $("#notice");
   box.textContent = message;
   box.hidden = !message;
+  box.dataset.job = job;
 }
 
 function withParam(url, param) {
@@ -169,8 +171,20 @@ async function loadPresenters(select = []) {
 
 // ------------------------------------------------------------------ languages
 // The page offers only what can run here (GET /languages); names come from the API.
+// A BCP-47 tag in words: the service's name for it (GET /languages), else built as the service
+// builds its names ("Portuguese (Brazil)", pipeline/jobs/capabilities.py language_name) from
+// the browser's own names (Intl.DisplayNames, offline), so "pt" from the command line and
+// "pt-BR" from the page both read as names, never one as a bare tag.
+const DISPLAY = typeof Intl.DisplayNames === "function"
+  ? { language: new Intl.DisplayNames(["en"], { type: "language" }), region: new Intl.DisplayNames(["en"], { type: "region" }) } : null;
 function languageName(tag) {
-  return state.names[tag] || tag;
+  if (state.names[tag]) return state.names[tag];
+  const [primary, region] = tag.split("-");
+  try {
+    const name = state.names[primary] || (DISPLAY && DISPLAY.language.of(primary));
+    if (!name || name === primary) return tag;
+    return region ? `${name} (${DISPLAY ? DISPLAY.region.of(region.toUpperCase()) : region})` : name;
+  } catch (e) { return tag; }  // not a well-formed tag: said as given
 }
 
 async function loadLanguages() {
@@ -281,7 +295,7 @@ async function start(preview) {
   try {
     const body = await jobBody();
     const out = await api("POST", preview ? "/jobs/preview" : "/jobs", body);
-    notice(preview ? "Preview started: the first seconds of one presenter, small." : "Job started.");
+    notice(preview ? "Preview started: the first seconds of one presenter, small." : "Job started.", out.id);
     follow(out.id);
     loadHistory();
   } catch (e) {

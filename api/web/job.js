@@ -7,7 +7,7 @@ const JOB_WORDS = { queued: "waiting to start", running: "running", "waiting-rev
   done: "finished", failed: "failed", cancelled: "cancelled" };
 const TASK_WORDS = { queued: "waiting", running: "running", done: "done", failed: "failed", cancelled: "cancelled" };
 
-// "about 3 min left" from seconds (the API's estimate).
+// "about 3 min left" from seconds (the API's estimate, made steady by steadyEta).
 function timeLeft(seconds) {
   if (seconds == null) return "";
   if (seconds < 60) return "less than a minute left";
@@ -16,11 +16,60 @@ function timeLeft(seconds) {
   return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
 }
 
-function jobProgress(job) {
-  if (job.state === "running") {
-    return `${Math.round(job.percent)}%` + (job.eta_seconds != null ? ` · ${timeLeft(job.eta_seconds)}` : "");
+// A progress that has not moved for this long (seconds) is stalled: its time left may rise.
+const STALLED_S = 30;
+
+// The time left to show for a running job (seconds, or null). The API extrapolates from the
+// rate over the whole elapsed time (pipeline/jobs/progress.py), which still jumps when a heavy
+// task starts or ends (task weights are guesses), so one estimate can be higher than the last
+// one while the job advances ("less than a minute" at 32 %, "about 2 min" at 36 %). The page
+// keeps one memo per job: while the percent moves, the time left shown is the lower of the
+// new estimate and the last one shown, so it never rises; once the percent has stood still
+// for STALLED_S the new estimate is taken as it is (a stall is news worth showing). The job
+// panel and its History row both read this memo, so they say the same.
+function steadyEta(job, now = Date.now() / 1000) {
+  const memo = state.etas[job.id];
+  if (job.state !== "running" || job.eta_seconds == null) {
+    delete state.etas[job.id];  // ended, or too early to tell: the next estimate starts afresh
+    return { percent: job.percent, eta: job.eta_seconds ?? null };
   }
-  return "";
+  let eta = job.eta_seconds;
+  let moved = now;
+  if (memo && job.percent < memo.percent) {
+    eta = job.eta_seconds;  // work is redone (an edited translation): a fresh start
+  } else if (memo && job.percent === memo.percent) {
+    moved = memo.moved;
+    if (now - memo.moved < STALLED_S) eta = Math.min(eta, memo.eta);
+  } else if (memo) {
+    eta = Math.min(eta, memo.eta);
+  }
+  state.etas[job.id] = { percent: job.percent, eta, moved };
+  return state.etas[job.id];
+}
+
+// `listed`: a History row. The followed job's row shows the panel's memo (the event stream is
+// its freshest source), so the two never disagree.
+function jobProgress(job, listed = false) {
+  if (job.state !== "running") return "";
+  const followed = listed && job.id === state.job && state.etas[job.id];
+  const { percent, eta } = followed || steadyEta(job);
+  return `${Math.round(percent)}%` + (eta != null ? ` · ${timeLeft(eta)}` : "");
+}
+
+// A job's languages in words; "und" is a narration's language still to be detected: the one
+// the job record says was heard, else "language not given" (never the bare tag "und").
+function jobLanguages(job) {
+  const heard = job.detected || {};
+  return job.languages.map((tag) => tag !== "und" ? languageName(tag)
+    : heard[tag] ? `${languageName(heard[tag])} (detected)` : "language not given").join(", ");
+}
+
+// A job's name; the service's default name ends " → <its tags>" ("narration → und", "Clean →
+// pt"): that tail is said in words as the languages column says them ("→ Portuguese").
+function jobTitle(job) {
+  const tail = ` → ${job.languages.join(", ")}`;
+  if (!job.languages.length || !job.name.endsWith(tail)) return job.name;
+  return `${job.name.slice(0, -tail.length)} → ${jobLanguages(job)}`;
 }
 
 async function follow(jobId) {
@@ -56,15 +105,19 @@ function showJob(job) {
   if (job.id !== state.job) return;
   if (state.shownState && state.shownState !== job.state) loadHistory();  // its history row follows
   state.shownState = job.state;
-  $("#job-title").textContent = job.name;
+  $("#job-title").textContent = jobTitle(job);
   const st = $("#job-state");
   st.textContent = JOB_WORDS[job.state] || job.state;
   st.dataset.state = job.state;
   st.className = "state " + job.state;
-  $("#job-bar").style.width = job.percent + "%";
-  $("#job-percent").textContent = Math.round(job.percent) + "%";
+  const steady = steadyEta(job);
+  $("#job-bar").style.width = steady.percent + "%";
+  $("#job-percent").textContent = Math.round(steady.percent) + "%";
+  const row = document.querySelector(`#history tr[data-job="${job.id}"] .progress`);
+  if (row) row.textContent = jobProgress(job, true);  // the History row says what the panel says
+  if (["done", "failed", "cancelled"].includes(job.state) && $("#notice").dataset.job === job.id) notice("");
   let eta = job.error || "";
-  if (job.state === "running") eta = job.eta_seconds != null ? timeLeft(job.eta_seconds) : "Working out how long it will take…";
+  if (job.state === "running") eta = steady.eta != null ? timeLeft(steady.eta) : "Working out how long it will take…";
   else if (job.state === "waiting-review") eta = "Read the translations below, correct them if needed, then approve each language.";
   else if (job.state === "queued") eta = "Waiting for the jobs before it to finish.";
   $("#job-eta").textContent = eta;
@@ -111,23 +164,45 @@ function savedMessage(name, out) {
   return `Saved the ${name} corrections. Redoing: ${out.redo_labels.join(", ")}.`;
 }
 
+// The translation check's flags (pipeline/segments.py CHECK_FLAGS, the manifest's "check") in
+// words a reviewer acts on; "currency-changed:£" -> "£ is missing: was the currency changed?".
+const FLAG_WORDS = {
+  "respelled:": (x) => `the name “${x}” was respelled: check it is written as in the original`,
+  "currency-changed:": (x) => `${x} is missing from the translation: was the currency changed?`,
+  "numbers-changed": () => "the numbers differ from the original",
+  "possibly-truncated": () => "the translation may be cut short",
+  "untranslated": () => "left untranslated",
+  "repetition": () => "words repeat in the translation",
+  "glossary-dropped:": (x) => `the glossary term “${x}” is missing`,
+};
+
+function flagWords(flag) {
+  const prefix = Object.keys(FLAG_WORDS).find((p) => p.endsWith(":") ? flag.startsWith(p) : flag === p);
+  return prefix ? FLAG_WORDS[prefix](flag.slice(prefix.length)) : null;
+}
+
+function flagList(flags) {
+  const words = (flags || []).map(flagWords).filter(Boolean);
+  return words.length ? el("ul", { class: "flags" }, ...words.map((w) => el("li", {}, "Check: " + w))) : "";
+}
+
 async function reviewBlock(job, r) {
   const name = languageName(r.language);
   const rev = await api("GET", `/jobs/${job.id}/review/${encodeURIComponent(r.language)}`);
   const grid = el("div", { class: "review" }, el("strong", {}, `Original (${languageName(rev.source_language || "")})`),
     el("strong", {}, name),
-    ...rev.sentences.flatMap((s) => [el("div", { class: "src" }, s.source),
+    ...rev.sentences.flatMap((s) => [el("div", { class: "src" }, s.source, flagList(s.flags)),
       el("textarea", { "data-id": s.id, rows: 2, "aria-label": `${name}: ${s.source}` }, s.text)]));
   const save = el("button", { type: "button", onclick: async () => {
     const edits = Object.fromEntries([...grid.querySelectorAll("textarea")].map((t) => [t.dataset.id, t.value]));
-    try { notice(savedMessage(name, await api("PUT", `/jobs/${job.id}/review/${encodeURIComponent(r.language)}`, { edits }))); }
+    try { notice(savedMessage(name, await api("PUT", `/jobs/${job.id}/review/${encodeURIComponent(r.language)}`, { edits })), job.id); }
     catch (e) { showError(e.message); }
   } }, "Save corrections");
   const approve = el("button", { type: "button", class: "primary", disabled: rev.approved, onclick: async () => {
     try {
       await api("POST", `/jobs/${job.id}/review/${encodeURIComponent(r.language)}/approve`,
         { by: $("#consent-by").value.trim() || "reviewer" });
-      notice(`${name} approved: its voice and videos are being made.`);
+      notice(`${name} approved: its voice and videos are being made.`, job.id);
       approve.disabled = true;
     } catch (e) { showError(e.message); }
   } }, rev.approved ? `${name} approved` : `Approve ${name}`);
@@ -152,11 +227,11 @@ async function loadHistory() {
   try {
     const out = await api("GET", `/jobs?offset=${state.offset}&limit=${state.limit}&kind=job,preview`);
     $("#history tbody").replaceChildren(...out.jobs.map((j) => el("tr", { "data-job": j.id },
-      el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); follow(j.id); } }, j.name), j.kind !== "job" ? ` (${j.kind})` : "",
+      el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); follow(j.id); } }, jobTitle(j)), j.kind !== "job" ? ` (${j.kind})` : "",
         el("div", { class: "hint" }, new Date(j.created * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }))),
-      el("td", {}, j.languages.map(languageName).join(", ")),
+      el("td", {}, jobLanguages(j)),
       el("td", {}, el("span", { class: "state " + j.state, "data-state": j.state }, JOB_WORDS[j.state] || j.state),
-        el("div", { class: "hint progress" }, jobProgress(j))),
+        el("div", { class: "hint progress" }, jobProgress(j, true))),
       el("td", {}, el("button", { class: "small", type: "button", onclick: async () => {
         if (!confirm("Delete this job and its files?")) return;
         try { await api("DELETE", `/jobs/${j.id}`); loadHistory(); } catch (e) { showError(e.message); }

@@ -32,11 +32,19 @@ function renderVoiceMenus() {
 function voiceRow(pid, lang) {
   const id = `voice-${pid}-${lang}`;
   const select = el("select", { id, "data-presenter": pid, "data-lang": lang });
-  select.addEventListener("change", () => { (voices.choice[pid] ||= {})[lang] = select.value; });
+  select.addEventListener("change", () => { (voices.choice[pid] ||= {})[lang] = select.value; sayChoice(select); });
   const play = el("button", { type: "button", class: "small play", "data-presenter": pid, "data-lang": lang,
     "aria-label": `Play a sample of the voice in ${languageName(lang)}` }, "Play sample");
   play.addEventListener("click", () => playSample(pid, lang, play));
-  return el("div", { class: "voice-row", "data-lang": lang }, el("label", { for: id }, `Voice in ${languageName(lang)}`), select, play);
+  return el("div", { class: "voice-row", "data-lang": lang }, el("label", { for: id }, `Voice in ${languageName(lang)}`), select,
+    el("div", { class: "voice-said hint", "aria-hidden": "true" }), play);
+}
+
+// A closed menu cannot wrap its text: on a narrow card "Automatic (jm_kumo, …)" is cut, so the
+// choice is also said in full, wrapping, under the menu.
+function sayChoice(select) {
+  const said = select.parentElement.querySelector(".voice-said");
+  if (said) said.textContent = select.selectedOptions.length ? select.selectedOptions[0].text : "";
 }
 
 // The options of every menu from what is known so far; the user's pick is kept.
@@ -51,6 +59,7 @@ function refreshVoiceMenus() {
       ...rows.map((v) => el("option", { value: v.voice }, `${v.label}, ${REGISTER_WORDS[v.register]}`)));
     select.value = rows.some((v) => v.voice === picked) ? picked : "";
     select.title = auto ? auto.reason : "";
+    sayChoice(select);
   }
   for (const box of document.querySelectorAll("#presenters .voice-menus")) {
     const heard = box.querySelector(".heard");

@@ -82,7 +82,9 @@ def outputs(job: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
 
 def percent_eta(job: dict[str, Any], tasks: list[dict[str, Any]]) -> tuple[float, float | None]:
     """(percent done 0-100, seconds left or None): tasks weighted by kind (`store.WEIGHTS`), the
-    time left extrapolated linearly from the time elapsed once over 2% is done."""
+    time left extrapolated linearly from the rate over the whole time elapsed once over 2% is
+    done. It still jumps when a task heavier than its weight starts or ends; the web page
+    (api/web/job.js `steadyEta`) keeps it from rising while the job advances."""
     if not tasks:
         return 100.0, 0.0
     total = sum(WEIGHTS.get(t["kind"], 1.0) for t in tasks)

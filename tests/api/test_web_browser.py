@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from tests.helpers.browser import chromium
 from tests.helpers.service import Server
+from tests.helpers.web import make_job, open_job, waiting_and_done
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -92,42 +93,19 @@ def fake_server(tmp_path_factory):
         yield s
 
 
-def _job(client, presenter: str, name: str, review: bool) -> str:
-    r = client.post("/jobs", json={"text": "Clean the nozzle. Dry it.", "languages": ["pt"], "presenters": [presenter],
-                                   "review": review, "name": name})
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
-
-
 @pytest.fixture(scope="module")
 def two_jobs(fake_server, tiny_videos):
     """One job waiting for review, one done, on the fake-steps server."""
-    import httpx
-    from tests.helpers.waiting import wait_for
-
-    with httpx.Client(base_url=fake_server.url, timeout=30) as c:
-        up = c.post("/presenters", files=[("files", (tiny_videos[0].name, tiny_videos[0].read_bytes(), "video/mp4"))],
-                    data={"consent_by": "Ana", "consent": "true"})
-        pid = up.json()["presenters"][0]["id"]
-        waiting = _job(c, pid, "waiting job", review=True)
-        done = _job(c, pid, "finished job", review=False)
-        wait_for(lambda: c.get(f"/jobs/{waiting}").json()["state"] == "waiting-review", what="review gate")
-        wait_for(lambda: c.get(f"/jobs/{done}").json()["state"] == "done", what="job done")
-    return waiting, done
-
-
-def _open(page, name: str) -> None:
-    page.click(f"#history a:text-is('{name}')")
-    page.wait_for_function(f"document.querySelector('#job-title').textContent === {name!r}")
+    return waiting_and_done(fake_server.url, tiny_videos[0])
 
 
 def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jobs):
     page = browser.new_page()
     page.goto(fake_server.url + "/")
     page.wait_for_selector("#history a:text-is('waiting job')")
-    _open(page, "waiting job")
+    open_job(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
-    _open(page, "finished job")
+    open_job(page, "finished job")
     page.wait_for_function(DONE)
     page.wait_for_selector("#results video")
     assert page.locator("#review-panel .review-lang").count() == 0, "the first job's review panel is still on screen"
@@ -140,10 +118,10 @@ def test_no_horizontal_scrolling_at_400px(browser, fake_server, two_jobs):
     page.wait_for_selector("#history a:text-is('waiting job')")
     wide = "document.documentElement.scrollWidth"
     assert page.evaluate(wide) <= 400
-    _open(page, "waiting job")
+    open_job(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
     assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a review open"
-    _open(page, "finished job")
+    open_job(page, "finished job")
     page.wait_for_selector("#results video")
     assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a finished job open"
     page.close()
@@ -175,7 +153,7 @@ def token_server(tmp_path_factory, tiny_videos):
     with httpx.Client(base_url=s.url, timeout=30, headers={"Authorization": "Bearer s3cret"}) as c:
         up = c.post("/presenters", files=[("files", (tiny_videos[2].name, tiny_videos[2].read_bytes(), "video/mp4"))],
                     data={"consent_by": "Ana", "consent": "true"})
-        job = _job(c, up.json()["presenters"][0]["id"], "guarded job", review=False)
+        job = make_job(c, up.json()["presenters"][0]["id"], "guarded job", review=False)
         wait_for(lambda: c.get(f"/jobs/{job}").json()["state"] == "done", what="job done")
     yield s
     s.stop()
@@ -199,7 +177,7 @@ def test_token_is_asked_once_remembered_and_a_wrong_one_explained(browser, token
     assert page.is_hidden("#token-box") and dialogs == []
 
     # Links carry a short-lived signature, never the token, and work without headers.
-    _open(page, "guarded job")
+    open_job(page, "guarded job")
     page.wait_for_selector("#results video")
     links = page.evaluate("[...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))")
     assert not any("s3cret" in u or "token=" in u for u in links)

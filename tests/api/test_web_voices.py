@@ -93,6 +93,15 @@ def test_pick_a_voice_on_a_card_hear_its_sample_and_start(browser, server):
     # Nothing wider than a phone screen with the menus open.
     page.set_viewport_size({"width": 400, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    # A closed menu cuts its text ("Automatic (jm_kumo"): each choice is also said in full, wrapped.
+    for card in (ana, bruno):
+        chosen = page.evaluate(f"document.querySelector('{card} select[data-lang={LANG}]').selectedOptions[0].text")
+        said = page.locator(f"{card} .voice-row[data-lang={LANG}] .voice-said")
+        assert said.inner_text() == chosen
+        box = said.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 400, box
+        assert said.evaluate("e => e.scrollWidth <= e.clientWidth")
+        assert page.locator(f"{card} select[data-lang={LANG}]").bounding_box()["width"] >= 300  # a card a row
 
     page.fill("#script", "Clean the nozzle.")
     with page.expect_response(lambda r: r.url.endswith("/jobs") and r.request.method == "POST") as answer:

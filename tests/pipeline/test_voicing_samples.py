@@ -95,6 +95,75 @@ def test_the_service_warmer_reports_progress_until_ready(tmp_path, catalog):
     warmer.stop()
 
 
+def test_a_warm_up_stopped_part_way_says_how_many_were_made(tmp_path, catalog, caplog):
+    """SIGTERM during the warm-up (the service's `stop()`) after 2 samples of several: the log
+    and the status say "2 of N made", never "ready: N"."""
+    import logging
+
+    class HeldAtSecond(CountingSynth):
+        def __init__(self):
+            super().__init__()
+            self.reached, self.go = threading.Event(), threading.Event()
+
+        def synthesize(self, sentences, language, *, voice):
+            if len(self.calls) == 1:  # the second sample: wait here while the service stops
+                self.reached.set()
+                assert self.go.wait(30)
+            return super().synthesize(sentences, language, voice=voice)
+
+    caplog.set_level(logging.INFO, logger="pipeline.voicing_samples")
+    synth = HeldAtSecond()
+    total = len(candidates(catalog, ["fr", "de"]))
+    assert total > 2
+    warmer = SampleWarmer(_voices(tmp_path, catalog, synth), ["fr", "de"])
+    warmer.start()
+    assert synth.reached.wait(30)
+    stopping = threading.Thread(target=warmer.stop, kwargs={"timeout": 30})  # as the service's shutdown does
+    stopping.start()
+    wait_for(lambda: warmer._stop.is_set(), timeout=30, what="stop asked")
+    synth.go.set()
+    stopping.join(30)
+    status = wait_for(lambda: (s := warmer.status())["state"] == "stopped" and s, timeout=60, what="warm-up stopped")
+    assert status["done"] == 2 and status["total"] == total
+    said = [r.getMessage() for r in caplog.records if r.name == "pipeline.voicing_samples"]
+    assert f"voice samples: 2 of {total} made before the service stopped" in said[-1], said
+    assert not any("ready" in m for m in said), said
+
+
+def test_a_warm_up_stopped_while_a_sample_is_made_says_so_before_the_process_ends(tmp_path, catalog, caplog):
+    """The service's shutdown waits a while for the sample being made; past that, the process
+    may end before the warm-up thread speaks, so `stop()` says what was made, once."""
+    import logging
+
+    class HeldAtSecond(CountingSynth):
+        def __init__(self):
+            super().__init__()
+            self.reached, self.go = threading.Event(), threading.Event()
+
+        def synthesize(self, sentences, language, *, voice):
+            if len(self.calls) == 1:
+                self.reached.set()
+                assert self.go.wait(30)
+            return super().synthesize(sentences, language, voice=voice)
+
+    caplog.set_level(logging.INFO, logger="pipeline.voicing_samples")
+    synth = HeldAtSecond()
+    total = len(candidates(catalog, ["fr", "de"]))
+    warmer = SampleWarmer(_voices(tmp_path, catalog, synth), ["fr", "de"])
+    warmer.start()
+    assert synth.reached.wait(30)
+    warmer.stop(timeout=0.05)  # the second sample is still being made
+    said = [r.getMessage() for r in caplog.records if "before the service stopped" in r.getMessage()]
+    assert said == [f"voice samples: 1 of {total} made before the service stopped (one more was being made)"]
+    synth.go.set()
+    wait_for(lambda: warmer.status()["state"] == "stopped", timeout=60, what="warm-up stopped")
+    ends = [r.getMessage() for r in caplog.records if "before the service stopped" in r.getMessage() or "ready" in
+            r.getMessage()]
+    assert ends == said  # said once
+    report = warm_samples(_voices(tmp_path, catalog, CountingSynth()), ["fr", "de"], stop=threading.Event())
+    assert (report.made, report.total, report.stopped) == (total, total, False)
+
+
 def test_two_writers_of_one_sample_never_collide_and_a_reader_sees_a_whole_file(tmp_path, monkeypatch):
     """The service's warm-up and `polydub voices warm` (two processes) may make one sample at
     once: the first writer is held half-way while the second writes whole; each lands whole."""
