@@ -225,7 +225,7 @@ class Health(BaseModel):
     workers: list[dict[str, Any]]
     voice_samples: dict[str, Any] | None = Field(
         None, description="the start-up warm-up of the voice samples (`pipeline.voicing_samples.SampleWarmer.status`): "
-                          "state (warming, ready, failed), done and total samples, current, failed; null when off")
+                          "state (warming, ready, failed, stopped), done and total samples, current, failed; null when off")
 
 
 class Version(BaseModel):
