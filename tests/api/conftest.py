@@ -24,3 +24,20 @@ def narration_wav(tmp_path_factory) -> Path:
     from lipsync.media import write_audio
 
     return write_audio(tmp_path_factory.mktemp("audio") / "narration.wav", tone(1.0), 16000)
+
+
+@pytest.fixture(scope="module")
+def fake_server(tmp_path_factory):
+    """The service on the cheap step runner (`tests.helpers.service.Server`), one per page-test module."""
+    from tests.helpers.service import Server
+
+    with Server(tmp_path_factory.mktemp("web-fake")) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def two_jobs(fake_server, tiny_videos):
+    """One job waiting for review, one done, on the fake-steps server."""
+    from tests.helpers.web import waiting_and_done
+
+    return waiting_and_done(fake_server.url, tiny_videos[0])

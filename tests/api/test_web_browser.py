@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from tests.helpers.browser import chromium
 from tests.helpers.service import Server
-from tests.helpers.web import make_job, open_job, waiting_and_done
+from tests.helpers.web import make_job, open_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -85,18 +85,6 @@ def test_drop_presenter_start_job_and_download(browser, server, tmp_path):
 
 
 # ---------------------------------------------------------------------- page faults (cheap steps)
-
-
-@pytest.fixture(scope="module")
-def fake_server(tmp_path_factory):
-    with Server(tmp_path_factory.mktemp("web-fake")) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def two_jobs(fake_server, tiny_videos):
-    """One job waiting for review, one done, on the fake-steps server."""
-    return waiting_and_done(fake_server.url, tiny_videos[0])
 
 
 def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jobs):

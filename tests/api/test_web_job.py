@@ -11,8 +11,7 @@ import json
 
 import pytest
 from tests.helpers.browser import chromium
-from tests.helpers.service import Server
-from tests.helpers.web import open_job, waiting_and_done
+from tests.helpers.web import open_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -22,17 +21,6 @@ DONE = "document.querySelector('#job-state').dataset.state === 'done'"
 @pytest.fixture(scope="module")
 def browser():
     yield from chromium()
-
-
-@pytest.fixture(scope="module")
-def fake_server(tmp_path_factory):
-    with Server(tmp_path_factory.mktemp("web-job")) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def two_jobs(fake_server, tiny_videos):
-    return waiting_and_done(fake_server.url, tiny_videos[0])
 
 
 def test_time_left_never_rises_while_the_job_advances_and_history_says_the_same(browser, fake_server, two_jobs):

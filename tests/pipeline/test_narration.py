@@ -4,6 +4,7 @@ import pytest
 
 from pipeline import steps
 from pipeline.errors import InputError
+from tests.helpers.timelines import midpoint_error as _midpoint_error
 
 
 class _NoRecogniser:
@@ -69,18 +70,6 @@ class _Heard:
 
     def transcribe(self, audio, sample_rate, language=None):
         return self.transcript
-
-
-def _midpoint_error(a, b) -> float:
-    import difflib
-
-    import numpy as np
-
-    sm = difflib.SequenceMatcher(a=[p.phone for p in a], b=[p.phone for p in b], autojunk=False)
-    errors = [abs(a[i + k].start + a[i + k].end - b[j + k].start - b[j + k].end) / 2
-              for i, j, n in sm.get_matching_blocks() for k in range(n)]
-    assert len(errors) > 0.6 * min(len(a), len(b))
-    return float(np.median(errors))
 
 
 def test_recognised_words_are_timed_on_the_recording_not_at_their_heard_times(english, tmp_path):

@@ -95,24 +95,28 @@ def test_the_service_warmer_reports_progress_until_ready(tmp_path, catalog):
     warmer.stop()
 
 
+class _HeldAtSecond(CountingSynth):
+    """Makes samples, but holds the second one (`reached` set) until `go` is set: the service
+    stops while a sample is being made."""
+
+    def __init__(self):
+        super().__init__()
+        self.reached, self.go = threading.Event(), threading.Event()
+
+    def synthesize(self, sentences, language, *, voice):
+        if len(self.calls) == 1:
+            self.reached.set()
+            assert self.go.wait(30)
+        return super().synthesize(sentences, language, voice=voice)
+
+
 def test_a_warm_up_stopped_part_way_says_how_many_were_made(tmp_path, catalog, caplog):
     """SIGTERM during the warm-up (the service's `stop()`) after 2 samples of several: the log
     and the status say "2 of N made", never "ready: N"."""
     import logging
 
-    class HeldAtSecond(CountingSynth):
-        def __init__(self):
-            super().__init__()
-            self.reached, self.go = threading.Event(), threading.Event()
-
-        def synthesize(self, sentences, language, *, voice):
-            if len(self.calls) == 1:  # the second sample: wait here while the service stops
-                self.reached.set()
-                assert self.go.wait(30)
-            return super().synthesize(sentences, language, voice=voice)
-
     caplog.set_level(logging.INFO, logger="pipeline.voicing_samples")
-    synth = HeldAtSecond()
+    synth = _HeldAtSecond()
     total = len(candidates(catalog, ["fr", "de"]))
     assert total > 2
     warmer = SampleWarmer(_voices(tmp_path, catalog, synth), ["fr", "de"])
@@ -135,19 +139,8 @@ def test_a_warm_up_stopped_while_a_sample_is_made_says_so_before_the_process_end
     may end before the warm-up thread speaks, so `stop()` says what was made, once."""
     import logging
 
-    class HeldAtSecond(CountingSynth):
-        def __init__(self):
-            super().__init__()
-            self.reached, self.go = threading.Event(), threading.Event()
-
-        def synthesize(self, sentences, language, *, voice):
-            if len(self.calls) == 1:
-                self.reached.set()
-                assert self.go.wait(30)
-            return super().synthesize(sentences, language, voice=voice)
-
     caplog.set_level(logging.INFO, logger="pipeline.voicing_samples")
-    synth = HeldAtSecond()
+    synth = _HeldAtSecond()
     total = len(candidates(catalog, ["fr", "de"]))
     warmer = SampleWarmer(_voices(tmp_path, catalog, synth), ["fr", "de"])
     warmer.start()

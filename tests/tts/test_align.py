@@ -1,6 +1,5 @@
 """Recorded narration: timed words → phoneme timeline (espeak-ng's phones warped onto the recording)."""
 
-import difflib
 import sys
 
 import numpy as np
@@ -8,15 +7,7 @@ import pytest
 
 import tts
 from tts.types import check_timeline
-
-
-def _midpoint_error(a, b) -> float:
-    """Median gap between the midpoints of phones that the two timelines share, in order."""
-    sm = difflib.SequenceMatcher(a=[p.phone for p in a], b=[p.phone for p in b], autojunk=False)
-    errors = [abs((a[i + k].start + a[i + k].end) / 2 - (b[j + k].start + b[j + k].end) / 2)
-              for i, j, n in sm.get_matching_blocks() for k in range(n)]
-    assert len(errors) > 0.6 * min(len(a), len(b)), "most phones are shared"
-    return float(np.median(errors))
+from tests.helpers.timelines import midpoint_error as _midpoint_error
 
 
 @pytest.mark.parametrize("which, language", [("german", "de"), ("english", "en")])

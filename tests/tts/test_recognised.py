@@ -1,23 +1,13 @@
 """Recorded narration without its transcript: the recogniser's words timed by their text
 (tts.recognised.align_recognised), not by the recogniser's word times."""
 
-import difflib
-
 import numpy as np
 import pytest
 
 import tts
 from tts.errors import AlignmentError
 from tts.types import check_timeline
-
-
-def _midpoint_error(a, b) -> float:
-    """Median gap between the midpoints of phones that the two timelines share, in order."""
-    sm = difflib.SequenceMatcher(a=[p.phone for p in a], b=[p.phone for p in b], autojunk=False)
-    errors = [abs((a[i + k].start + a[i + k].end) / 2 - (b[j + k].start + b[j + k].end) / 2)
-              for i, j, n in sm.get_matching_blocks() for k in range(n)]
-    assert len(errors) > 0.6 * min(len(a), len(b)), "most phones are shared"
-    return float(np.median(errors))
+from tests.helpers.timelines import midpoint_error as _midpoint_error
 
 
 def _heard(speech, shift: float = 0.0):
