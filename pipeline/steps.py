@@ -277,7 +277,8 @@ def _check_recognised(heard) -> None:
     sure = heard.log_probability
     if sure is not None and sure < MIN_LOG_PROBABILITY:
         raise InputError(f"the narration is too noisy to recognise reliably (Whisper's mean log-probability per token "
-                         f"{sure:.2f} < {MIN_LOG_PROBABILITY:.2f}): give its transcript (--transcript)")
+                         f"{sure:.2f} < {MIN_LOG_PROBABILITY:.2f}): give its transcript (--transcript); with other "
+                         "voices or loud noise under the speech, use a cleaner recording")
 
 
 def _timed_as_aligned(heard, spans):

@@ -81,6 +81,8 @@ STRETCH_COST = 0.2
 #: A gap (s) between two words of espeak-ng's reading that is its own pause: no pause row there.
 _READ_PAUSE_S = 0.02
 _CLAUSE_MARKS = re.compile(r"[,;:.!?…]")
+#: A token holding a digit, without the quotes, brackets and clause marks round it.
+_NUMBER_CORE = re.compile(r"[^\s\"'“”‘’()\[\]{}]+?(?=[,;:.!?…\"'“”‘’()\[\]{}]*$)")
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def _check_match(cost: np.ndarray, loud: np.ndarray, per_word: Sequence[Sequence
         return mismatch, ratio
     if not MIN_SPEECH_RATIO <= ratio <= MAX_SPEECH_RATIO:
         raise AlignmentError(
-            f"the recording holds {ratio:.1f}x the speech that the transcript takes to read (expected "
+            f"the recording holds {ratio:.2f}x the speech that the transcript takes to read (expected "
             f"{MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO}x): {_MISMATCH_ADVICE}")
     if mismatch > max_mismatch:
         raise AlignmentError(
@@ -292,20 +294,37 @@ def _reading(sentences: Sequence[str], normalizer: Normalizer
     owners: list[tuple[int, int, int]] = []
     pos = 0
     for k, sentence in enumerate(sentences):
-        found = list(WORD.finditer(sentence))
-        for n, m in enumerate(found):
-            after = sentence[m.end():found[n + 1].start()] if n + 1 < len(found) else sentence[m.end():]
+        found = word_spans(sentence)
+        for n, (a, b) in enumerate(found):
+            after = sentence[b:found[n + 1][0]] if n + 1 < len(found) else sentence[b:]
             mark = _CLAUSE_MARKS.search(after)
             mark = mark.group() if mark else ("." if n + 1 == len(found) else "")
-            spoken = normalizer(m.group()) or m.group()
+            spoken = normalizer(sentence[a:b]) or sentence[a:b]
             owners.append((pos, pos + len(spoken), len(words)))
             parts.append(spoken + mark)
             pos += len(spoken) + len(mark) + 1
-            words.append(m.group())
+            words.append(sentence[a:b])
             owner_sentence.append(k)
     if not words:
         raise AlignmentError("the transcript has no words: give the text that was spoken")
     return words, owner_sentence, " ".join(parts), owners
+
+
+def word_spans(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of the words of `sentence` as the normaliser must see them: a run of
+    text holding a digit ("£5", "2.5", "50%", "3rd") is one token with its signs, so it is
+    read as the synthesizer reads it ("cinco libras", "two point five"; split at the signs it
+    was read "cinco", "two. five"), its clause marks left outside; elsewhere `WORD` matches."""
+    spans: list[tuple[int, int]] = []
+    for chunk in re.finditer(r"\S+", sentence):
+        text = chunk.group()
+        if any(c.isdigit() for c in text):
+            core = _NUMBER_CORE.search(text)
+            if core:
+                spans.append((chunk.start() + core.start(), chunk.start() + core.end()))
+                continue
+        spans += [(chunk.start() + m.start(), chunk.start() + m.end()) for m in WORD.finditer(text)]
+    return spans
 
 
 def _worst_window(cost: np.ndarray, loud: np.ndarray) -> float:

@@ -18,7 +18,7 @@ import numpy as np
 
 from tts.align import _check_recording
 from tts.errors import AlignmentError
-from tts.forced import align_text
+from tts.forced import align_text, word_spans
 from tts.phonemes import WORD
 from tts.types import Phone, check_timeline
 
@@ -77,10 +77,10 @@ def align_recognised(
     a1 = min(len(audio), int(np.ceil((last + HEARD_MARGIN_S) * sample_rate)))
     aligned = align_text(audio[a0:a1], sample_rate, _sentences(timed, kept), language, max_mismatch=None)
     at = a0 / float(sample_rate)
-    tokens = iter(aligned.words)  # align_text's words: each WORD of each kept word, in order
+    tokens = iter(aligned.words)  # align_text's words: each word span of each kept word, in order
     spans: list[tuple[float, float, str] | None] = []
     for (_, _, text), keep in zip(timed, kept):
-        mine = [w for w in (next(tokens) for _ in WORD.findall(text)) if w.end > w.start] if keep else []
+        mine = [w for w in (next(tokens) for _ in word_spans(text)) if w.end > w.start] if keep else []
         spans.append((at + mine[0].start, at + mine[-1].end, text) if mine else None)
     _check_strays(timed, spans)
     timeline = tuple(Phone(at + p.start, at + p.end, p.phone) for p in aligned.phonemes)

@@ -108,7 +108,8 @@ def test_a_recognition_less_sure_than_the_bar_is_an_input_error(english, tmp_pat
     """Too noisy to recognise reliably: no right text to time, subtitles that would be wrong."""
     unsure = _Heard(english, 0.0, steps.MIN_LOG_PROBABILITY - 0.01)
     toolkit = steps.Toolkit(transcriber=unsure, cache_dir=tmp_path)
-    refusal = r"too noisy to recognise reliably .*-0\.54 < -0\.53\): give its transcript \(--transcript\)$"
+    refusal = (r"too noisy to recognise reliably .*-0\.54 < -0\.53\): give its transcript \(--transcript\); "
+               r"with other voices .*recording$")
     with pytest.raises(InputError, match=refusal) as caught:
         steps.narration(english.audio, english.sample_rate, toolkit)
     assert "\n" not in str(caught.value)

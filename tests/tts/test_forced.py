@@ -5,6 +5,7 @@ import difflib
 import numpy as np
 import pytest
 
+import tts
 from tts.errors import AlignmentError
 from tts.forced import align_text
 from tts.timing import check_timing
@@ -141,3 +142,16 @@ def test_a_pause_filled_by_babble_that_the_reading_lacks_is_not_spread_over_phon
     monkeypatch.setattr(forced, "_with_optional_pauses",
                         lambda rows, silence, words: (rows, lambda t, start: t / forced.HOP_S))
     assert start_of_five() < -0.2
+
+
+def test_numbers_with_their_signs_are_read_as_the_synthesizer_reads_them():
+    """A transcript's "£5", "2.5" are read whole ("five pounds", "two point five"), as the TTS
+    said them: split at the signs they were read "five", "two. five", and the last word's
+    phones ended before its speech did (a new user found "libras" left out of a cue)."""
+    sentences = ["Torque it to 2.5 newton metres.", "The spare part costs £5."]
+    speech = tts.Synthesizer().synthesize(sentences, "en")
+    aligned = align_text(speech.audio, speech.sample_rate, sentences, "en")
+    assert [w.text for w in aligned.words][-6:] == ["metres", "The", "spare", "part", "costs", "£5"]
+    assert "2.5" in [w.text for w in aligned.words]
+    assert abs(aligned.phonemes[-1].end - speech.phonemes[-1].end) < 0.05  # split at "£": 64 ms early
+    assert abs(aligned.words[-1].end - speech.phonemes[-1].end) < 0.05
