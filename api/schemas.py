@@ -117,7 +117,7 @@ class LanguageChecks(BaseModel):
     language: str = Field(description="the job's language tag (as in `languages`)")
     target_language: str | None = Field(None, description="the translator's tag (pt -> pt-BR)")
     sentences: list[SentenceCheck]
-    advice: str = Field(ADVICE, description="what to do about them (JOB and LANG stand for the job id and language)")
+    advice: str = Field(ADVICE, description="what to do about them through the API")
 
 
 class JobSummary(BaseModel):

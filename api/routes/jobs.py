@@ -24,10 +24,21 @@ ERRORS = {404: {"description": "no such job or task"}, 409: {"description": "the
           507: {"description": "too little free disk; delete old jobs or run `polydub gc`"}}
 
 
+#: What an API client does about a language's flagged sentences (the command line says
+#: `polydub review`; through the API a PUT of an edit redoes that sentence's speech, videos and pack).
+API_ADVICE = ("check them: GET /jobs/{job}/review/{language} shows them beside their source, and a PUT there with "
+              '{{"edits": {{"ID": "TEXT"}}}} corrects one (its speech, videos and pack are redone); '
+              "or fix the script or the glossary")
+
+
 def job_out(snap: dict, out: Outward = Outward()) -> JobOut:
-    """The job as the API shows it: links as `out.sign` writes them, no server paths in errors."""
+    """The job as the API shows it: links as `out.sign` writes them, no server paths in errors,
+    each language's checks with what to do through the API (`API_ADVICE`)."""
     snap, sign = out.hide(snap), out.sign
     jid = snap["id"]
+    if snap.get("checks"):
+        snap = {**snap, "checks": [{**c, "advice": API_ADVICE.format(job=jid, language=c["language"])}
+                                   for c in snap["checks"]]}
     videos = [{**v, "url": sign(f"/jobs/{jid}/videos/{v['language']}/{v['presenter']}.mp4"),
                "poster": sign(f"/jobs/{jid}/posters/{v['presenter']}.jpg")} for v in snap["outputs"]["videos"]]
     packs = [{"language": p["language"], "url": sign(f"/jobs/{jid}/packs/{p['language']}.zip"),

@@ -27,7 +27,8 @@ def test_the_job_record_lists_the_sentences_to_check_per_language(tmp_path):
     assert pt["sentences"] == [{"id": "s0", "source": "Set it to 6 bar and pay £5.",
                                 "text": "[pt] Set it to 6 bar and pay 5.", "flags": ["currency-changed:£"],
                                 "words": ["the currency sign £ is missing from the translation"]}]
-    assert "polydub review JOB --lang LANG" in pt["advice"]
+    # what to do through the API (not the command line's `polydub review`)
+    assert f"GET /jobs/{job}/review/pt" in pt["advice"] and '"edits"' in pt["advice"] and "polydub" not in pt["advice"]
     assert "checks" in JobOut.model_json_schema()["properties"]  # in the OpenAPI schema the page reads
 
 
