@@ -8,6 +8,8 @@ import sys
 from api.cli.run import add_service_options, open_service
 from pipeline.errors import InputError
 from pipeline.jobs.checks import flag_words, flagged_sentences
+from pipeline.jobs.keys import TaskKey
+from pipeline.jobs.progress import task_label
 from pipeline.segments import to_check
 
 
@@ -41,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
         edits[sid.strip()] = text
     if edits:
         redo = service.edit(args.job, args.language, edits)
-        print(f"saved; redo: {', '.join(redo) or 'nothing'}", file=sys.stderr)
+        names = service.snapshot(args.job)["presenters"]
+        said = ", ".join(task_label(TaskKey.parse(name), names) for name in redo) or "nothing"
+        print(f"saved; to redo: {said}" + (": run the job's command again (a job waiting for review goes on "
+                                           "after --approve)" if redo else ""), file=sys.stderr)
     if args.approve:
         service.approve(args.job, args.language, args.by)
         print(f"{args.language} approved", file=sys.stderr)

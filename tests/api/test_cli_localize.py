@@ -226,7 +226,18 @@ def test_review_shows_each_flagged_sentences_checks_and_an_edit_clears_them(env,
     assert lines[at + 3] == "s1\tWear gloves."  # no check line for a sentence with none
     assert "1 sentence(s) to check (s0)" in shown.err
     assert main(["review", job, "--lang", "pt", "--edit", "s0=Ajuste para 6 bar e pague 5 libras.", *common]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().err == "saved; to redo: nothing\n"  # waiting for review: nothing voiced yet
     assert main(["review", job, "--lang", "pt", *common]) == 0
     shown = capsys.readouterr()
     assert "check:" not in shown.out and "to check" not in shown.err  # a person wrote it: checked
+
+
+def test_an_edit_after_the_job_ran_says_what_is_redone_in_words_and_how(env, videos, capsys):
+    (env / "script.md").write_text("Wear gloves.\n", encoding="utf-8")
+    assert localize(env, videos[:1], "-q", langs="pt") == 0
+    capsys.readouterr()
+    job = JobStore(env / "data" / "jobs.sqlite").jobs()[0][0]["id"]
+    assert main(["review", job, "--lang", "pt", "--edit", "s0=Use luvas.", "--runner", FAKE_RUNNER]) == 0
+    said = capsys.readouterr().err
+    assert said.startswith("saved; to redo: ") and "Portuguese" in said and "run the job's command again" in said
+    assert "speak:" not in said and "render:" not in said  # the tasks in words, not their keys
