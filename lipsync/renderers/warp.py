@@ -9,7 +9,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from lipsync.composite import blend, feathered_mask, lower_face_polygon, polygon_box
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, pixels_where, polygon_box
 from lipsync.landmarks import JAW, LIPS_INNER, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.interior import Grain, paint_textured_interior
@@ -131,26 +131,18 @@ def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     box = (x0, y0, x1, y1)
-    inside = _pixels_where(image[y0:y1, x0:x1], _polygon_mask(inner, box).view(bool))  # (n, 3) uint8
+    inside = pixels_where(image[y0:y1, x0:x1], _polygon_mask(inner, box).view(bool))  # (n, 3) uint8
     if len(inside) < 40:
         return None
     # channel by channel: numpy reduces a short last axis slowly
     r, g, b = inside[:, 0], inside[:, 1], inside[:, 2]
     value = np.maximum(np.maximum(r, g), b)
     spread = value - np.minimum(np.minimum(r, g), b)
-    teeth = _pixels_where(inside, (value >= _percentile_u8(value, 0.75)) & (spread <= _percentile_u8(spread, 0.5)))
+    teeth = pixels_where(inside, (value >= _percentile_u8(value, 0.75)) & (spread <= _percentile_u8(spread, 0.5)))
     # (mean < 120 as integers: the sum is exact, so the same test as numpy's float mean, 5x faster)
     if len(teeth) < 10 or int(teeth.sum()) < 120 * teeth.size:  # a dark mouth: no teeth in sight
         return None
     return np.array([_percentile_u8(teeth[:, c], 0.5) for c in range(3)], np.float32)
-
-
-def _pixels_where(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`rgb[mask]`: the pixels (n x 3 uint8, row-major order) of a uint8 array (H x W x 3, or
-    n x 3) where the bool `mask` (H x W, or n) is set. Each pixel is copied as one 3-byte item:
-    numpy's boolean indexing copies it as three (30 -> 8 us for a 40 x 80 mouth box)."""
-    items = np.ascontiguousarray(rgb).view("V3")[..., 0]
-    return items[mask].view(np.uint8).reshape(-1, 3)
 
 
 def _percentile_u8(values: np.ndarray, q: float) -> float:

@@ -4,7 +4,7 @@ mean colour."""
 import numpy as np
 import pytest
 
-from lipsync.renderers.warp import _mean_colour, _percentile_u8, _pixels_where, own_teeth
+from lipsync.renderers.warp import _mean_colour, _percentile_u8, own_teeth
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 40, 641, 4096])
@@ -59,16 +59,3 @@ def test_mean_colour_of_an_empty_mask_is_the_default_lip_red():
     colour = _mean_colour(np.zeros((10, 12, 3), np.uint8), np.zeros((10, 12), bool))
     np.testing.assert_array_equal(colour, [150, 80, 80])
 
-
-@pytest.mark.parametrize("share", [0.0, 0.01, 0.5, 1.0])
-def test_pixels_where_equals_numpys_boolean_indexing(share):
-    rng = np.random.default_rng(int(share * 100))
-    image = rng.integers(0, 256, (60, 90, 3), dtype=np.uint8)
-    crop = image[7:47, 11:83]  # a view with a row stride, as own_teeth passes
-    mask = rng.random(crop.shape[:2]) < share
-    pixels = _pixels_where(crop, mask)
-    expected = crop[mask]
-    assert pixels.shape == expected.shape == (int(mask.sum()), 3) and pixels.dtype == np.uint8
-    np.testing.assert_array_equal(pixels, expected)
-    rows = rng.random(len(pixels)) < 0.5  # and of an n x 3 list of pixels
-    np.testing.assert_array_equal(_pixels_where(pixels, rows), pixels[rows])
