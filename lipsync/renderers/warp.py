@@ -9,7 +9,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from lipsync.composite import blend, feathered_mask, lower_face_polygon, polygon_box
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, pixels_where, polygon_box
 from lipsync.landmarks import JAW, LIPS_INNER, LIPS_OUTER, face_scale
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.interior import Grain, paint_textured_interior
@@ -75,8 +75,7 @@ class WarpRenderer:
         map_x, map_y = mesh_maps(src, dst, box)
         x0, y0, x1, y1 = box
         warped = warp_crop(image, map_x, map_y).astype(np.float32)
-        lips = image[y0:y1, x0:x1][_lip_mask(points, box)]
-        lip_colour = lips.reshape(-1, 3).mean(0) if lips.size else np.array([150, 80, 80], np.float32)
+        lip_colour = _mean_colour(image[y0:y1, x0:x1], _lip_mask(points, box))
         local = moved - (x0, y0)
         if closed and inner_opening_px(points) > 0.02 * s:  # lips pressed over a visible gap
             warped = paint_closed_lips(warped, local, lip_colour)
@@ -104,6 +103,21 @@ def _lip_mask(points: np.ndarray, box) -> np.ndarray:
     return m.view(bool)
 
 
+def _mean_colour(crop: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean RGB (float64, 3) of a uint8 crop (H x W x 3) where the bool `mask` (H x W) is set;
+    a lip red (150, 80, 80) when it is set nowhere.
+
+    The same numbers as numpy's mean of the masked pixels (their sums are integers, exact in
+    float64 in any order, divided by the count) at a quarter of the cost (82 -> 22 us for the
+    synthetic clip's boxes): OpenCV's masked mean returns sum x (1 / count), whose rounding
+    error is far under 0.5 x count, so rounding it back times the count gives the exact sum."""
+    m8 = mask.view(np.uint8)
+    count = cv2.countNonZero(m8)
+    if not count:
+        return np.array([150, 80, 80], np.float32)
+    return np.round(np.array(cv2.mean(crop, m8)[:3]) * count) / count
+
+
 def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     """The colour of the teeth a frame shows between the lips (its brightest, least saturated
     pixels there: value at or above its 75th percentile, spread at or below its median), as
@@ -117,15 +131,16 @@ def own_teeth(image: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     box = (x0, y0, x1, y1)
-    inside = image[y0:y1, x0:x1][_polygon_mask(inner, box).view(bool)]  # (n, 3) uint8
+    inside = pixels_where(image[y0:y1, x0:x1], _polygon_mask(inner, box).view(bool))  # (n, 3) uint8
     if len(inside) < 40:
         return None
     # channel by channel: numpy reduces a short last axis slowly
     r, g, b = inside[:, 0], inside[:, 1], inside[:, 2]
     value = np.maximum(np.maximum(r, g), b)
     spread = value - np.minimum(np.minimum(r, g), b)
-    teeth = inside[(value >= _percentile_u8(value, 0.75)) & (spread <= _percentile_u8(spread, 0.5))]
-    if len(teeth) < 10 or teeth.mean() < 120:  # a dark mouth: no teeth in sight
+    teeth = pixels_where(inside, (value >= _percentile_u8(value, 0.75)) & (spread <= _percentile_u8(spread, 0.5)))
+    # (mean < 120 as integers: the sum is exact, so the same test as numpy's float mean, 5x faster)
+    if len(teeth) < 10 or int(teeth.sum()) < 120 * teeth.size:  # a dark mouth: no teeth in sight
         return None
     return np.array([_percentile_u8(teeth[:, c], 0.5) for c in range(3)], np.float32)
 

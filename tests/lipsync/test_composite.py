@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from lipsync.composite import blend, feathered_mask, lower_face_polygon
+from lipsync.composite import blend, feathered_mask, lower_face_polygon, match_colour, pixels_where
 from lipsync.crops import lower_face_box
 from lipsync.landmarks import JAW, face_scale
 from lipsync.renderers.warp import WarpRenderer
@@ -80,3 +80,32 @@ def test_per_channel_weights_and_tints_give_the_broadcast_numbers():
     np.testing.assert_array_equal(image * spread, image * weights[..., None])
     np.testing.assert_array_equal(tint(weights, colour), colour[None, None, :] * weights[..., None])
     assert not np.array_equal(tint(weights, colour), tint(weights, colour[::-1]))  # channels in order
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("share", [0.0, 0.01, 0.5, 1.0])
+def test_pixels_where_equals_numpys_boolean_indexing(dtype, share):
+    rng = np.random.default_rng(int(share * 100))
+    image = (rng.random((60, 90, 3)) * 255).astype(dtype)
+    crop = image[7:47, 11:83]  # a view with a row stride, as the renderers pass
+    mask = rng.random(crop.shape[:2]) < share
+    pixels = pixels_where(crop, mask)
+    expected = crop[mask]
+    assert pixels.shape == expected.shape == (int(mask.sum()), 3) and pixels.dtype == dtype
+    assert pixels.tobytes() == expected.tobytes()
+    rows = rng.random(len(pixels)) < 0.5  # and of an n x 3 list of pixels
+    assert pixels_where(pixels, rows).tobytes() == pixels[rows].tobytes()
+
+
+def test_match_colour_shifts_the_patch_by_the_mean_difference_over_the_ring_bit_for_bit():
+    rng = np.random.default_rng(5)
+    patch = rng.integers(0, 256, (70, 90, 3), dtype=np.uint8)
+    frame = rng.integers(0, 256, (80, 100, 3), dtype=np.uint8)[5:75, 4:94]
+    mask = np.clip(rng.random((70, 90)).astype(np.float32) * 1.2 - 0.1, 0, 1)
+    exclude = np.zeros((70, 90), bool)
+    exclude[20:40, 30:60] = True
+    ring = (mask > 0.02) & (mask < 0.7) & ~exclude
+    p = patch.astype(np.float32)
+    expected = p + (frame[ring].astype(np.float32).mean(0) - p[ring].mean(0))
+    out = match_colour(patch, frame, mask, exclude=exclude)
+    assert out.dtype == np.float32 and out.tobytes() == expected.tobytes()

@@ -1,9 +1,10 @@
-"""Warp renderer helpers: the teeth colour's order statistics read off a histogram."""
+"""Warp renderer helpers: the teeth colour's order statistics read off a histogram, the lips'
+mean colour."""
 
 import numpy as np
 import pytest
 
-from lipsync.renderers.warp import _percentile_u8, own_teeth
+from lipsync.renderers.warp import _mean_colour, _percentile_u8, own_teeth
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 40, 641, 4096])
@@ -36,3 +37,25 @@ def test_own_teeth_gives_float32_rgb_as_the_median_of_the_bright_grey_pixels():
     value, spread = inside.max(1), inside.max(1) - inside.min(1)
     teeth = inside[(value >= np.percentile(value, 75)) & (spread <= np.percentile(spread, 50))]
     np.testing.assert_array_equal(colour, np.median(teeth, axis=0))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (37, 53), (190, 250)])
+@pytest.mark.parametrize("share", [0.002, 0.3, 1.0])
+def test_mean_colour_equals_numpys_mean_of_the_masked_pixels_bit_for_bit(shape, share):
+    rng = np.random.default_rng(shape[0] * 7 + int(share * 1000))
+    image = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    image[: shape[0] // 2] = 255  # large sums, where a rounding slip would show first
+    mask = rng.random(shape) < share
+    mask.flat[0] = True
+    crop = image[:, : max(shape[1] - 1, 1)]  # a view with a row stride, as the renderer passes
+    mask = np.ascontiguousarray(mask[:, : crop.shape[1]])
+    colour = _mean_colour(crop, mask)
+    expected = crop[mask].reshape(-1, 3).mean(0)
+    assert colour.dtype == expected.dtype == np.float64
+    assert colour.tobytes() == expected.tobytes()
+
+
+def test_mean_colour_of_an_empty_mask_is_the_default_lip_red():
+    colour = _mean_colour(np.zeros((10, 12, 3), np.uint8), np.zeros((10, 12), bool))
+    np.testing.assert_array_equal(colour, [150, 80, 80])
+
