@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.jobs.checks import ADVICE
 
 JobState = Literal["queued", "running", "waiting-review", "done", "failed", "cancelled"]
 TaskState = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -117,7 +116,7 @@ class LanguageChecks(BaseModel):
     language: str = Field(description="the job's language tag (as in `languages`)")
     target_language: str | None = Field(None, description="the translator's tag (pt -> pt-BR)")
     sentences: list[SentenceCheck]
-    advice: str = Field(ADVICE, description="what to do about them through the API")
+    advice: str = Field(description="what to do about them through the API")
 
 
 class JobSummary(BaseModel):

@@ -17,10 +17,18 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Translation flags (translate.translator) that ask a person to check the sentence: the
-#: manifest lists them under "check", and the translate step logs a warning.
-CHECK_FLAGS = ("respelled:", "currency-changed:", "numbers-changed", "possibly-truncated", "untranslated",
-               "repetition", "glossary-dropped:")
+#: Translation flags (translate.guards, translate.translator) that ask a person to check the
+#: sentence, by prefix, each with its meaning in words (`pipeline.jobs.checks.flag_words`; a
+#: flag's text after the ":", the sign, the word or the terms, fills {}): the manifest lists
+#: them under "check", and the translate step logs a warning.
+CHECK_WORDS = {"respelled:": "the name {} was respelled",
+               "currency-changed:": "the currency sign {} is missing from the translation",
+               "numbers-changed": "the numbers differ from the source",
+               "possibly-truncated": "the translation may be cut short",
+               "untranslated": "the sentence was left untranslated",
+               "repetition": "the translation repeats itself",
+               "glossary-dropped:": "the glossary term(s) {} are missing from the translation"}
+CHECK_FLAGS = tuple(CHECK_WORDS)
 
 
 def to_check(flags) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.jobs.artifacts import ArtifactStore
-from pipeline.segments import to_check
+from pipeline.segments import CHECK_WORDS, to_check
 
 log = logging.getLogger(__name__)
 
@@ -23,29 +23,14 @@ _ADVICE = ("check them: `polydub review {job} --lang {language}` shows them and 
 
 
 def advice(job: str = "JOB", language: str = "LANG") -> str:
-    """What to do about a language's flagged sentences, in one line (the CLI fills in the job and
-    language, the API's record keeps the placeholders)."""
+    """What to do about a language's flagged sentences on the command line, in one line (the
+    API's job record says it its own way: `api.routes.jobs.API_ADVICE`)."""
     return _ADVICE.format(job=job, language=language)
-
-
-#: `advice()` as the API's job record gives it
-ADVICE = advice()
-
-#: each check flag's prefix (translate.guards, translate.translator) -> its meaning in words;
-#: a flag's text after the ":" (the sign, the word, the terms) fills {}
-_WORDS = {"respelled:": "the name {} was respelled",
-          "currency-changed:": "the currency sign {} is missing from the translation",
-          "numbers-changed": "the numbers differ from the source",
-          "possibly-truncated": "the translation may be cut short",
-          "untranslated": "the sentence was left untranslated",
-          "repetition": "the translation repeats itself",
-          "glossary-dropped:": "the glossary term(s) {} are missing from the translation"}
-
 
 def flag_words(flag: str) -> str:
     """A check flag in plain words ("currency-changed:£" -> "the currency sign £ is missing from
     the translation"); a flag not known here is returned as it is."""
-    for prefix, words in _WORDS.items():
+    for prefix, words in CHECK_WORDS.items():
         if flag.startswith(prefix):
             return words.format(", ".join(flag[len(prefix):].split("|")))
     return flag
