@@ -15,6 +15,7 @@ without a word.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: Translation flags (translate.guards, translate.translator) that ask a person to check the
@@ -34,6 +35,26 @@ CHECK_FLAGS = tuple(CHECK_WORDS)
 def to_check(flags) -> list[str]:
     """The flags among `flags` that ask for a check (`CHECK_FLAGS`), in order."""
     return [f for f in flags if f.startswith(CHECK_FLAGS)]
+
+
+def recheck(source: str, text: str, source_language: str | None, target_language: str,
+            glossary: Mapping[str, Any] | None = None) -> list[str]:
+    """The check flags (`CHECK_WORDS`) of a translation `text` of `source` that a person wrote
+    (a reviewer's edit): the translate leaf's guards (`translate.guards.translation_checks`: cut
+    short, left untranslated, numbers or currency signs changed) and, with the job's glossary
+    ({keep: [terms], forced: {language: {term: translation}}}), "glossary-dropped:a|b" for the
+    terms of `source` whose text is missing from `text`. The model's own flags (respelled names,
+    repetition) do not apply to a person's words."""
+    from translate import Glossary
+    from translate.guards import translation_checks
+
+    flags = translation_checks(source, text, source_language, target_language)
+    if glossary:
+        terms = Glossary.of(glossary.get("keep") or (), glossary.get("forced") or {})
+        lost = terms.missing(source, text, target_language)
+        if lost:
+            flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
+    return flags
 
 
 # Translation flags (translate.translator) that change what became of a sentence.

@@ -15,8 +15,7 @@ from translate.detect import identify, in_context, script_language
 from translate.mixed import check_writing_systems, mixed_lines, untranslatable_message
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
-from translate.guards import (changed_figures, collapse_repetition, looks_truncated, looks_untranslated,
-                              restore_unknown_letters)
+from translate.guards import collapse_repetition, restore_unknown_letters, translation_checks
 from translate.languages import IDENTIFIED, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
 from translate.segment import split_long
@@ -351,15 +350,7 @@ class _GroupResult:
 
 def _checks(source_text: str, text: str, source: str, resolved: str, pivot: bool) -> list[str]:
     """The guards' flags on one machine translation (after its repetition is collapsed)."""
-    flags = []
-    if looks_truncated(source_text, text, resolved):
-        flags.append("possibly-truncated")
-    if looks_untranslated(source_text, text, source, resolved):
-        flags.append("untranslated")
-    flags.extend(changed_figures(source_text, text))
-    if pivot:
-        flags.append(f"pivot:{PIVOT}")
-    return flags
+    return translation_checks(source_text, text, source, resolved) + ([f"pivot:{PIVOT}"] if pivot else [])
 
 
 def _segment_language(sentence: Sentence, source: str) -> str:

@@ -17,7 +17,7 @@ from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.store import JobStore, NotFoundError
-from pipeline.segments import to_check
+from pipeline.segments import recheck, to_check
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,16 @@ class ReviewDesk:
         if unknown:
             raise InputError(f"no sentence(s) {', '.join(unknown)} in the {language} translation")
         changed = False
+        glossary = task["params"].get("glossary") or None
         for s in doc["sentences"]:
             if s["id"] in edits and edits[s["id"]].strip() != s["text"]:
                 if not edits[s["id"]].strip():
                     raise InputError(f"sentence {s['id']} would be empty; write a translation or keep the old one")
                 s["text"] = " ".join(edits[s["id"]].split())
-                # a person wrote it: what the machine translation asked to check is done
-                s["flags"] = [f for f in s.get("flags") or () if not to_check([f])]
+                # a person wrote it: the checks are made again on their words (a wrong number stays flagged)
+                source_language = _sentence_source(s, doc.get("source_language"))
+                s["flags"] = [f for f in s.get("flags") or () if not to_check([f])] + recheck(
+                    s.get("source", ""), s["text"], source_language, doc.get("target_language") or language, glossary)
                 changed = True
         if not changed:
             return []
@@ -93,3 +96,10 @@ class ReviewDesk:
         self._translate_task(job_id, language)
         self.store.approve(job_id, language, who)
         self.wake()
+
+
+def _sentence_source(sentence: Mapping[str, Any], default: str | None) -> str | None:
+    """The language a sentence was translated from: its "source-language:xx" flag (a line
+    identified as another language), else the translation's."""
+    flags = sentence.get("flags") or ()
+    return next((f.split(":", 1)[1] for f in flags if f.startswith("source-language:")), default)

@@ -1,0 +1,52 @@
+"""`pipeline.jobs.review`: a reviewer's edit is checked again as the machine translation was
+(a still-wrong number stays flagged, a corrected one is cleared)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.jobs import JobSpec
+from tests.helpers.jobs import Harness
+
+TEXT = "Set it to 6 bar and pay £5. Wear the PPE gloves."
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    from tests.helpers.media import flat_videos
+
+    return flat_videos(tmp_path_factory.mktemp("videos"), 1)
+
+
+@pytest.fixture
+def reviewed(tmp_path, videos):
+    """A job waiting for the review of its pt translation (s0 flagged: the fake loses the £)."""
+    h = Harness(tmp_path)
+    job = h.service.submit(JobSpec.from_dict({"text": TEXT, "languages": ["pt"], "presenters": [str(videos[0])],
+                                              "review": True, "glossary": {"keep": ["PPE"]}}))
+    h.run()
+    return h, job
+
+
+def _flags(h, job: str) -> dict[str, list[str]]:
+    return {s["id"]: s["flags"] for s in h.service.review(job, "pt")["sentences"]}
+
+
+def test_an_edit_that_keeps_a_wrong_number_stays_flagged(reviewed):
+    """Before: every check flag of an edited sentence was cleared, whatever the reviewer wrote."""
+    h, job = reviewed
+    assert _flags(h, job)["s0"] == ["currency-changed:£"]
+    h.service.edit(job, "pt", {"s0": "Ajuste para 7 bar e pague £5."})
+    assert _flags(h, job)["s0"] == ["numbers-changed"]
+    h.service.edit(job, "pt", {"s0": "Ajuste para 6 bar e pague 5 libras."})
+    assert _flags(h, job)["s0"] == ["currency-changed:£"]
+    h.service.edit(job, "pt", {"s0": "Ajuste para 6 bar e pague £5."})
+    assert _flags(h, job)["s0"] == []
+
+
+def test_an_edit_that_drops_a_glossary_term_is_flagged(reviewed):
+    h, job = reviewed
+    h.service.edit(job, "pt", {"s1": "Use as luvas de proteção."})
+    assert _flags(h, job)["s1"] == ["glossary-dropped:PPE"]
+    h.service.edit(job, "pt", {"s1": "Use as luvas PPE."})
+    assert _flags(h, job)["s1"] == []
