@@ -8,6 +8,8 @@ without a word.
         {"line": 6, "id": "s5", "text": "...", "language": "pt", "outcome": "kept",
          "reason": "already in the target language"},
         {"line": 5, "text": "🎉🎉", "outcome": "skipped", "reason": "emoji only"},
+        {"line": 8, "id": "s6", "text": "Pay £5.", "language": "en", "outcome": "translated", "from": "en",
+         "edited": {"from": "Pague 5.", "to": "Pague £5."}},
         {"line": 7, "text": "diagram", "outcome": "skipped", "reason": "image"},
         {"line": 9, "text": "```...```", "outcome": "skipped", "reason": "code block (not voiced)"},
     ]
@@ -62,7 +64,19 @@ _KEPT = {"already-in-target-language": "already in the target language",
          "missing-translation": "no translation was provided for it"}
 
 
-def segment_report(doc, translation=None) -> list[dict[str, Any]]:
+#: translation.json's key, on a sentence a reviewer edited, for the machine translation it
+#: replaced (`pipeline.jobs.review`); the manifest says "edited": {"from", "to"}
+EDITED_FROM = "edited_from"
+
+
+def reviewer_edits(sentences) -> dict[str, tuple[str, str]]:
+    """{sentence id: (machine translation, the reviewer's text)} of translation.json's
+    sentences (id, text and, once edited, EDITED_FROM)."""
+    return {s["id"]: (s[EDITED_FROM], s["text"]) for s in sentences if EDITED_FROM in s}
+
+
+def segment_report(doc, translation=None, edits: Mapping[str, tuple[str, str]] | None = None
+                   ) -> list[dict[str, Any]]:
     """Every segment of `doc` (a `translate.SourceDocument`) in script order, with its
     outcome: "translated" (with "from", the language it was translated from), "kept" (with
     "reason") or "skipped" (with "reason": "emoji only", "image", "no words", "code block (not
@@ -74,7 +88,10 @@ def segment_report(doc, translation=None) -> list[dict[str, Any]]:
     script's language was given, mixed languages were accepted and the sentence was
     identified as another language (it was translated as the script's); a translated sentence
     whose translation asks for a check (`CHECK_FLAGS`: a respelled name, a lost currency sign,
-    a changed number...) carries "check" with those flags."""
+    a changed number...) carries "check" with those flags, and one a reviewer edited (`edits`,
+    {id: (machine translation, reviewer's text)} as `reviewer_edits` reads them) carries
+    "edited": {"from": machine translation, "to": reviewer's text}."""
+    edits = edits or {}
     done = {s.id: s for s in translation.sentences} if translation is not None else {}
     out: list[dict[str, Any]] = []
     for block in doc.blocks:
@@ -88,6 +105,8 @@ def segment_report(doc, translation=None) -> list[dict[str, Any]]:
             check = to_check(done[sentence.id].flags) if sentence.id in done else []
             if check and entry.get("outcome") == "translated":
                 entry["check"] = check
+            if sentence.id in edits:
+                entry["edited"] = dict(zip(("from", "to"), edits[sentence.id]))
             heard = _mismatch(done.get(sentence.id))
             if heard:  # read as the given source language although it reads as another (accepted)
                 entry["identified_as"] = heard

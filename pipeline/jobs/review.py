@@ -17,7 +17,7 @@ from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.store import JobStore, NotFoundError
-from pipeline.segments import recheck, to_check
+from pipeline.segments import EDITED_FROM, recheck, to_check
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,10 @@ class ReviewDesk:
             if s["id"] in edits and edits[s["id"]].strip() != s["text"]:
                 if not edits[s["id"]].strip():
                     raise InputError(f"sentence {s['id']} would be empty; write a translation or keep the old one")
+                s.setdefault(EDITED_FROM, s["text"])  # the machine's text, kept over later edits
                 s["text"] = " ".join(edits[s["id"]].split())
+                if s[EDITED_FROM] == s["text"]:  # edited back to the machine's words
+                    del s[EDITED_FROM]
                 # a person wrote it: the checks are made again on their words (a wrong number stays flagged)
                 source_language = _sentence_source(s, doc.get("source_language"))
                 s["flags"] = [f for f in s.get("flags") or () if not to_check([f])] + recheck(

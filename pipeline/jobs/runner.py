@@ -246,9 +246,9 @@ class PipelineRunner:
             source_language, target_language = data["source_language"], data["target_language"]
             doc = _load_doc(inputs["source"]) if "source" in inputs else None
             if doc is not None:
-                from pipeline.segments import segment_report
+                from pipeline.segments import reviewer_edits, segment_report
 
-                extra["segments"] = segment_report(doc, _translation(data))
+                extra["segments"] = segment_report(doc, _translation(data), reviewer_edits(data["sentences"]))
             texts = {s["id"]: s["text"] for s in data["sentences"]}
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
                 else "\n".join(texts.values())

@@ -50,3 +50,18 @@ def test_an_edit_that_drops_a_glossary_term_is_flagged(reviewed):
     assert _flags(h, job)["s1"] == ["glossary-dropped:PPE"]
     h.service.edit(job, "pt", {"s1": "Use as luvas PPE."})
     assert _flags(h, job)["s1"] == []
+
+
+def test_an_edit_keeps_the_machine_translation_for_the_manifest(reviewed):
+    """Before: an edit left no trace of the machine's words, so the pack could not say what a person changed."""
+    from pipeline.segments import reviewer_edits
+
+    h, job = reviewed
+    machine = {s["id"]: s["text"] for s in h.service.review(job, "pt")["sentences"]}
+    assert reviewer_edits(h.service.review(job, "pt")["sentences"]) == {}
+    h.service.edit(job, "pt", {"s0": "Ajuste para 6 bar e pague £5."})
+    h.service.edit(job, "pt", {"s0": "Ajuste-o para 6 bar e pague £5.", "s1": "Use as luvas PPE."})
+    assert reviewer_edits(h.service.review(job, "pt")["sentences"]) == {
+        "s0": (machine["s0"], "Ajuste-o para 6 bar e pague £5."), "s1": (machine["s1"], "Use as luvas PPE.")}
+    h.service.edit(job, "pt", {"s1": machine["s1"]})  # back to the machine's words: not an edit any more
+    assert set(reviewer_edits(h.service.review(job, "pt")["sentences"])) == {"s0"}

@@ -50,6 +50,22 @@ def test_the_pack_lists_every_segment_and_the_subtitle_quality(tmp_path):
         assert json.loads(zf.read("manifest.json"))["segments"] == segments
 
 
+def test_the_pack_manifest_says_which_sentences_a_reviewer_edited(tmp_path):
+    """Before: the manifest did not say which sentences a person changed."""
+    inputs = _inputs(tmp_path)
+    path = tmp_path / "translation" / "translation.json"
+    data = json.loads(path.read_text())
+    data["sentences"][2].update({"text": "Confira as alças.", "edited_from": "Verifique as alças."})
+    path.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    out.mkdir()
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, inputs, {"language": "pt", "names": {}})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    segments = json.loads((out / "pack" / "manifest.json").read_text())["segments"]
+    assert [e.get("edited") for e in segments if e["outcome"] == "translated"] == [
+        None, None, {"from": "Verifique as alças.", "to": "Confira as alças."}]
+
+
 class _Engine:
     """Records what the runner hands the lip-sync engine; renders nothing."""
 

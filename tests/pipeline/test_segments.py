@@ -72,3 +72,14 @@ def test_a_translation_that_asks_for_a_check_says_so_in_the_manifest():
     checks = [c for e in segment_report(doc, Translator(engines=[same], bundled=False).translate(doc, "en", "pt"))
               for c in e.get("check", [])]
     assert checks and not any(c.startswith(("currency", "respelled")) for c in checks)
+
+
+def test_a_sentence_a_reviewer_edited_says_so_with_both_texts():
+    """Before: the manifest did not say which sentences a person changed."""
+    doc = read_source("Pay £5. Wear gloves.\n")
+    translation = Translator(engines=_engines(("en", "pt")), bundled=False).translate(doc, "en", "pt")
+    edits = {"s1": ("<en>Pay 5.", "Pague £5.")}
+    report = segment_report(doc, translation, edits)
+    assert report[0]["edited"] == {"from": "<en>Pay 5.", "to": "Pague £5."}
+    assert "edited" not in report[1]
+    assert all("edited" not in e for e in segment_report(doc, translation))
