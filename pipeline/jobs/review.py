@@ -17,6 +17,7 @@ from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.store import JobStore, NotFoundError
+from pipeline.jobs.checks import flag_words
 from pipeline.segments import EDITED_FROM, recheck, to_check
 
 log = logging.getLogger(__name__)
@@ -41,14 +42,16 @@ class ReviewDesk:
         return task
 
     def review(self, job_id: str, language: str) -> dict[str, Any]:
-        """A language's finished translation with its review state; NotFoundError when the job
-        has no such translation, JobError when it is not done yet."""
+        """A language's finished translation with its review state; each sentence (id, source,
+        text, flags) with "words": its check flags in plain words (`CHECK_WORDS`, what the page
+        shows). NotFoundError when the job has no such translation, JobError when it is not done yet."""
         language = normalize_tag(language)
         task = self._translate_task(job_id, language)
         doc = json.loads((self.artifacts.path(task["output"]) / "translation.json").read_text(encoding="utf-8"))
         row = next((r for r in self.store.reviews(job_id) if r["language"] == language), {})
+        sentences = [{**s, "words": [flag_words(f) for f in to_check(s.get("flags") or ())]} for s in doc["sentences"]]
         return {"language": language, "approved": bool(row.get("approved")), "edited": bool(row.get("edited")),
-                "source_language": doc.get("source_language"), "sentences": doc["sentences"]}
+                "source_language": doc.get("source_language"), "sentences": sentences}
 
     def edit(self, job_id: str, language: str, edits: Mapping[str, str]) -> list[str]:
         """Change translated sentences (by id); returns the tasks that will be redone."""

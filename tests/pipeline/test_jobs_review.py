@@ -65,3 +65,12 @@ def test_an_edit_keeps_the_machine_translation_for_the_manifest(reviewed):
         "s0": (machine["s0"], "Ajuste-o para 6 bar e pague £5."), "s1": (machine["s1"], "Use as luvas PPE.")}
     h.service.edit(job, "pt", {"s1": machine["s1"]})  # back to the machine's words: not an edit any more
     assert set(reviewer_edits(h.service.review(job, "pt")["sentences"])) == {"s0"}
+
+
+def test_the_review_says_each_sentences_checks_in_words(reviewed):
+    """Before: the review gave flags only, and the page worded them from a table of its own."""
+    h, job = reviewed
+    first = h.service.review(job, "pt")["sentences"][0]
+    assert first["flags"] == ["currency-changed:£"]
+    assert first["words"] == ["the currency sign £ is missing from the translation"]
+    assert h.service.review(job, "pt")["sentences"][1]["words"] == []
