@@ -64,8 +64,9 @@ function jobLanguages(job) {
     : heard[tag] ? `${languageName(heard[tag])} (detected)` : "language not given").join(", ");
 }
 
-// A job's name; the service's default name ends " → <its tags>" ("narration → und", "Clean →
-// pt"): that tail is said in words as the languages column says them ("→ Portuguese").
+// A job's name. The service's default name says its languages in words; that of a job made
+// before it did ends " → <its tags>" ("narration → und", "Clean → pt"): that tail is said in
+// words as the languages column says them ("→ Portuguese").
 function jobTitle(job) {
   const tail = ` → ${job.languages.join(", ")}`;
   if (!job.languages.length || !job.name.endsWith(tail)) return job.name;

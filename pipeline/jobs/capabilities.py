@@ -52,6 +52,15 @@ def language_name(tag: str) -> str:
     return f"{name} ({_REGIONS.get(region, region)})" if region else name
 
 
+#: a narration's language before it is detected (`spec.UNDETERMINED`), in words
+DETECTED_WORDS = "language detected from the recording"
+
+
+def language_words(tag: str) -> str:
+    """`language_name`, and `und` (a narration whose language is detected) in words."""
+    return DETECTED_WORDS if tag == UNDETERMINED else language_name(tag)
+
+
 _REGIONS = {"BR": "Brazil", "PT": "Portugal", "US": "US", "GB": "UK", "ES": "Spain", "MX": "Mexico", "CN": "China",
             "TW": "Taiwan", "CA": "Canada", "FR": "France"}
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.errors import DiskFullError, JobError
 from pipeline.jobs.artifacts import ArtifactStore
-from pipeline.jobs.capabilities import normalize_spec, normalize_tag
+from pipeline.jobs.capabilities import language_words, normalize_spec, normalize_tag
 from pipeline.jobs.checks import job_checks
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.exports import Exports
@@ -338,7 +338,9 @@ class JobService:
 
 
 def _default_name(spec: JobSpec) -> str:
+    """A job's name when none is given: the script's first line (or "narration") and its
+    languages in words, as the page says them ("Clean the nozzle → Portuguese (Brazil), Spanish")."""
     if spec.analyse_only:
         return "analysis"
     what = spec.text.strip().splitlines()[0].lstrip("# ")[:60] if spec.text else "narration"
-    return f"{what} → {', '.join(spec.languages)}"
+    return f"{what} → {', '.join(language_words(tag) for tag in spec.languages)}"
