@@ -20,11 +20,13 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
+from pipeline.jobs.capabilities import DETECTED_WORDS
 from pipeline.jobs.checks import advice, job_checks, shorten
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
@@ -75,9 +77,10 @@ def load_settings(**given):
 
 class TaskLines:
     """One line per task state change ("[ 42.0%] render:pt:ab12cd34ef done (reused)"); a
-    detected narration's tasks add their label ("render:und:ab12cd34ef (Rendering ana —
-    English) done"). `label` (`labeller`) names the task's progress bar, which a state change
-    closes."""
+    narration whose language is detected names its tasks by the language heard
+    ("render:en:ab12cd34ef"), and before it is heard says so in words ("narrate (language
+    detected from the recording) running"), never `und`. `label` (`labeller`) names the task's
+    progress bar, which a state change closes."""
 
     def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool,
                  label: Callable[[str], str] | None = None):
@@ -97,10 +100,18 @@ class TaskLines:
             if t["state"] != "running":
                 self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
-            name = f"{t['name']} ({self.label(t['name'])})" if t["language"] == UNDETERMINED else t["name"]
+            name = self._detected_name(t["name"]) if t["language"] == UNDETERMINED else t["name"]
             # A failure's error is said once, in the summary at the end.
             self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
+
+    def _detected_name(self, name: str) -> str:
+        """A task of a narration to detect, named by the language heard, else in words."""
+        key = TaskKey.parse(name)
+        heard = detected_languages(self.service.store.tasks(self.job_id), self.service.artifacts.meta)
+        if heard.get(UNDETERMINED):
+            return str(replace(key, language=heard[UNDETERMINED]))
+        return f"{':'.join([key.kind, *([key.presenter] if key.presenter else [])])} ({DETECTED_WORDS})"
 
 
 def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:

@@ -214,3 +214,18 @@ def test_a_narration_pack_records_the_narrations_language_as_its_source(tmp_path
     PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
     manifest = json.loads((out / "pack" / "manifest.json").read_text())
     assert manifest["language"] == "en" and manifest["source_language"] == "en"
+
+
+def test_a_narration_pack_names_a_bare_tag_as_a_translation_would(tmp_path):
+    """`polydub lipsync --language pt` said "pt: 1 video(s) in ..." where `localize --lang pt` says pt-BR."""
+    speech_dir, out = tmp_path / "speech", tmp_path / "out"
+    speech_dir.mkdir()
+    out.mkdir()
+    _save_speech(Speech(audio=np.zeros(16000, np.float32), sample_rate=16000, phonemes=(), words=(),
+                        sentences=(TimedText(0.1, 0.9, "Use o capacete."),), language="pt", voice="recording",
+                        backend="recording"), speech_dir)
+    (speech_dir / "transcript.txt").write_text("Use o capacete.", encoding="utf-8")
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, {"speech": str(speech_dir)}, {"language": "pt", "names": {}})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    assert manifest["language"] == "pt-BR" and manifest["source_language"] == "pt"
