@@ -45,7 +45,8 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
                    help="jobs, artifacts and logs, reused by a re-run (default: the user data folder, or "
                         "POLYDUB_DATA_DIR); `polydub gc` cleans it")
     p.add_argument("--executor", choices=("inline", "local", "ray"), default="inline",
-                   help="inline: in this process (default); local: worker processes; ray: a Ray cluster")
+                   help="inline: in this process (the default, whatever POLYDUB_EXECUTOR says); local: worker "
+                        "processes; ray: a Ray cluster")
     p.add_argument("--workers", type=int, dest="cpu_workers", help="with --executor local: CPU worker processes")
     p.add_argument("--device-slots", type=int, help="with --executor local or ray: render slots")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edit", action="append", default=[], metavar="ID=TEXT", help="replace a sentence's translation")
     p.add_argument("--approve", action="store_true", help="approve the language")
     p.add_argument("--by", default="cli", help="who approves (recorded)")
-    add_service_options(p)
+    add_service_options(p, runs_tasks=False)
     p.set_defaults(func=run)
 
 

@@ -26,14 +26,21 @@ from pipeline.errors import JobError
 TERMINAL = ("done", "failed", "cancelled")
 
 
-def add_service_options(p: argparse.ArgumentParser) -> None:
+def add_service_options(p: argparse.ArgumentParser, *, runs_tasks: bool = True) -> None:
+    """--data-dir, and for a command that runs tasks (`runs_tasks`: run, serve, preview) where
+    they run. Commands that only read or change the store (review, gc, logs) run no task, so
+    they offer no executor whose default they would have to state."""
     p.add_argument("--data-dir", type=Path, help="jobs, artifacts and logs (default: the user data folder, "
                                                  "or POLYDUB_DATA_DIR)")
+    p.add_argument("--runner", help=argparse.SUPPRESS)
+    if not runs_tasks:
+        return
     p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
     p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
-    p.add_argument("--executor", help="local (default), ray, or inline (this process, no workers)")
+    p.add_argument("--executor", choices=("local", "ray", "inline"),
+                   help="local: worker processes (the default, or POLYDUB_EXECUTOR); ray: a Ray cluster; "
+                        "inline: this process, no workers")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
-    p.add_argument("--runner", help=argparse.SUPPRESS)
 
 
 def settings_from(args: argparse.Namespace, *names: str):
