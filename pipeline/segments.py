@@ -17,11 +17,11 @@ without a word.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Translation flags (translate.guards, translate.translator) that ask a person to check the
-#: sentence, by prefix, each with its meaning in words (`pipeline.jobs.checks.flag_words`; a
+#: sentence, by prefix, each with its meaning in words (`flag_words`; a
 #: flag's text after the ":", the sign, the word or the terms, fills {}): the manifest lists
 #: them under "check", and the translate step logs a warning.
 CHECK_WORDS = {"respelled:": "the name {} was respelled",
@@ -57,6 +57,37 @@ def recheck(source: str, text: str, source_language: str | None, target_language
         if lost:
             flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
     return flags
+
+
+def flag_words(flag: str) -> str:
+    """A check flag in plain words ("currency-changed:£" -> "the currency sign £ is missing from
+    the translation"); a flag not known here is returned as it is."""
+    for prefix, words in CHECK_WORDS.items():
+        if flag.startswith(prefix):
+            return words.format(", ".join(flag[len(prefix):].split("|")))
+    return flag
+
+
+def flagged_sentences(sentences: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The sentences of a translation (translation.json's entries: id, source, text, flags) that
+    ask for a check: [{"id", "source", "text", "flags": [flag...], "words": [flag in words...]}],
+    in order."""
+    out = []
+    for s in sentences:
+        check = to_check(s.get("flags") or ())
+        if check:
+            out.append({"id": s["id"], "source": s.get("source", ""), "text": s.get("text", ""),
+                        "flags": check, "words": [flag_words(f) for f in check]})
+    return out
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """`text` on one line, cut at a word to at most `width` characters with "…" when longer."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0] or text[:width - 1]
+    return f"{cut}…"
 
 
 # Translation flags (translate.translator) that change what became of a sentence.

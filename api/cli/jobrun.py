@@ -27,11 +27,12 @@ from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
 from pipeline.jobs.capabilities import DETECTED_WORDS
-from pipeline.jobs.checks import advice, job_checks, shorten
+from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
+from pipeline.segments import shorten
 
 #: the largest exit status that counts failures (shells keep 126+ for themselves)
 MAX_STATUS = 100

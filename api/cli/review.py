@@ -7,10 +7,9 @@ import sys
 
 from api.cli.run import add_service_options, open_service
 from pipeline.errors import InputError
-from pipeline.jobs.checks import flag_words, flagged_sentences
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import task_label
-from pipeline.segments import to_check
+from pipeline.segments import flag_words, flagged_sentences, to_check
 
 
 def register(sub: argparse._SubParsersAction) -> None:

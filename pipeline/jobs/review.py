@@ -17,8 +17,7 @@ from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.store import JobStore, NotFoundError
-from pipeline.jobs.checks import flag_words
-from pipeline.segments import EDITED_FROM, recheck, to_check
+from pipeline.segments import EDITED_FROM, flag_words, recheck, to_check
 
 log = logging.getLogger(__name__)
 

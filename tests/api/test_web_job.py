@@ -87,7 +87,7 @@ def test_the_job_started_notice_goes_when_the_job_ends(browser, fake_server, two
 def test_translation_check_flags_are_said_in_the_review_in_the_servers_words(browser, fake_server, two_jobs):
     """Before: the page said the flags from its own table (FLAG_WORDS), in other words than the
     command line's; it now shows the review payload's `words`."""
-    from pipeline.jobs.checks import flag_words
+    from pipeline.segments import flag_words
 
     def flagged(route):
         out = route.fetch().json()
