@@ -3,8 +3,8 @@
 The one shape behind every entry point: the HTTP API (JSON), `polydub run job.yaml`, and the
 one-shot commands (`polydub localize`, `lipsync`, `demo` build a spec from their options).
 `JobSpec.from_dict` checks it once and every error is one line that names the field. A new
-option is one new field here (with its check), one line in `plan` that hands it to the task
-that uses it, and one CLI flag.
+option is one new field here (with its check; its value's parser in `spec_fields`), one line in
+`plan` that hands it to the task that uses it, and one CLI flag.
 
 File references (`presenters`, `recording`, `narrations`, `translations`, a `glossary` file)
 are resolved by the service into stored inputs: a presenter id, an artifact digest
