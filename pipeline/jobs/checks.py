@@ -1,7 +1,8 @@
 """Sentences a person should check, per language of a job: the translations whose flags ask for a
 check (`pipeline.segments.CHECK_FLAGS`: a respelled name, a lost currency sign, a changed
 number...), with each flag said in plain words (`pipeline.segments.flagged_sentences`) and what
-to do about it. The command line's end of job summary, `polydub review` and the API's job record (GET /jobs/{id}, `checks`) all show these.
+to do about it. The command line's end of job summary, `polydub review` and the API's job
+record (GET /jobs/{id}, `checks`) all show these.
 """
 
 from __future__ import annotations

@@ -229,7 +229,8 @@ def test_review_shows_each_flagged_sentences_checks_and_a_correcting_edit_clears
     assert capsys.readouterr().err == "saved; to redo: nothing\n"  # waiting for review: nothing voiced yet
     assert main(["review", job, "--lang", "pt", *common]) == 0
     shown = capsys.readouterr()
-    assert "check:" not in shown.out and "to check" not in shown.err  # the edit keeps the £: checked again, nothing left
+    # the edit keeps the £: checked again, nothing left to check
+    assert "check:" not in shown.out and "to check" not in shown.err
 
 
 def test_an_edit_after_the_job_ran_says_what_is_redone_in_words_and_how(env, videos, capsys):

@@ -18,8 +18,8 @@ def videos(tmp_path_factory):
 def test_the_default_name_says_the_languages_in_words_as_the_page_does(tmp_path, videos):
     """Before: "Clean the nozzle → pt-BR, es" (raw BCP-47 tags) on the command line and in the API."""
     h = Harness(tmp_path)
-    job = h.service.submit(JobSpec.from_dict({"text": "# Clean the nozzle\n\nWear gloves.", "languages": ["pt-BR", "es"],
-                                              "presenters": [str(videos[0])]}))
+    job = h.service.submit(JobSpec.from_dict({"text": "# Clean the nozzle\n\nWear gloves.",
+                                              "languages": ["pt-BR", "es"], "presenters": [str(videos[0])]}))
     assert h.store.job(job)["name"] == "Clean the nozzle → Portuguese (Brazil), Spanish"
     named = h.service.submit(JobSpec.from_dict({"text": "Hi.", "languages": ["pt"], "presenters": [str(videos[0])],
                                                 "name": "nozzle course"}))
