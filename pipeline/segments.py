@@ -1,17 +1,18 @@
 """What became of every segment of a source script, for the manifest: nothing is dropped
-without a word.
+without a word. Also the translations a person should check (`CHECK_WORDS`), in the words the
+command line, the review payload and the page all use, and a reviewer's edits checked again.
 
-    segment_report(doc, translation) -> [
+    segment_report(doc, translation, edits) -> [
         {"line": 3, "id": "s2", "text": "Wear your helmet...", "language": "en",
          "outcome": "translated", "from": "en", "check": ["currency-changed:£"]},
         {"line": 4, "id": "s3", "text": "...", "language": "ar", "outcome": "translated", "from": "ar"},
         {"line": 6, "id": "s5", "text": "...", "language": "pt", "outcome": "kept",
          "reason": "already in the target language"},
         {"line": 5, "text": "🎉🎉", "outcome": "skipped", "reason": "emoji only"},
-        {"line": 8, "id": "s6", "text": "Pay £5.", "language": "en", "outcome": "translated", "from": "en",
-         "edited": {"from": "Pague 5.", "to": "Pague £5."}},
         {"line": 7, "text": "diagram", "outcome": "skipped", "reason": "image"},
         {"line": 9, "text": "```...```", "outcome": "skipped", "reason": "code block (not voiced)"},
+        {"line": 11, "id": "s6", "text": "Pay £5.", "language": "en", "outcome": "translated", "from": "en",
+         "edited": {"from": "Pague 5.", "to": "Pague £5."}},
     ]
 """
 
@@ -21,9 +22,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Translation flags (translate.guards, translate.translator) that ask a person to check the
-#: sentence, by prefix, each with its meaning in words (`flag_words`; a
-#: flag's text after the ":", the sign, the word or the terms, fills {}): the manifest lists
-#: them under "check", and the translate step logs a warning.
+#: sentence, by prefix, each with its meaning in words (`flag_words`; a flag's text after the
+#: ":", the sign, the word or the terms, fills {}): the manifest lists them under "check", the
+#: translate step logs a warning, and the review payload and the page say them in these words.
 CHECK_WORDS = {"respelled:": "the name {} was respelled",
                "currency-changed:": "the currency sign {} is missing from the translation",
                "numbers-changed": "the numbers differ from the source",
