@@ -141,7 +141,8 @@ class JobSpec:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> JobSpec:
-        """Read a job file; relative file references are taken from the file's folder."""
+        """Read a job file; relative file references are taken from the file's folder. The
+        job.json of a job zip (`pipeline.jobs.exports`) is read as its spec, under its name."""
         import yaml
 
         path = Path(path)
@@ -153,6 +154,8 @@ class JobSpec:
             raise SpecError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
         if not isinstance(data, Mapping):
             raise SpecError(f"{path}: a job file is a mapping (languages:, presenters:, text:, ...)")
+        if isinstance(data.get("spec"), Mapping) and "id" in data:  # job.json of a job zip: its spec
+            data = {**data["spec"], "name": data["spec"].get("name") or data.get("name") or ""}
         data = dict(data)
         base = path.parent
 

@@ -66,3 +66,15 @@ def test_a_register_the_user_declared_is_exported_as_declared(h, videos):
     assert exported["spec"]["voices"] == {h.service.job_spec(job)["presenters"][0]: {"pt": "male"}}
     assert exported["automatic_voices"] == {}
     assert _records(h, h.service.submit(JobSpec.from_dict(exported["spec"]))) == before
+
+
+def test_the_exported_job_json_is_itself_a_job_file(h, videos, tmp_path):
+    """`polydub run job.json` refused the exported file ("unknown job field(s) automatic_voices, id, spec")."""
+    job = h.service.submit(JobSpec.from_dict({"text": TEXT, "languages": ["pt"], "presenters": [str(videos[0])]}))
+    before = _records(h, job)
+    exported = _exported(h, job)
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(exported), encoding="utf-8")
+    spec = JobSpec.from_yaml(path)
+    assert spec == JobSpec.from_dict({**exported["spec"], "name": exported["name"]})
+    assert _records(h, h.service.submit(spec)) == before
