@@ -102,18 +102,23 @@ class TaskLines:
             if t["state"] != "running":
                 self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
-            name = self._detected_name(t["name"]) if t["language"] == UNDETERMINED else t["name"]
+            name = shown_name(self.service, self.job_id, t["name"])
             # A failure's error is said once, in the summary at the end.
             self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
 
-    def _detected_name(self, name: str) -> str:
-        """A task of a narration to detect, named by the language heard, else in words."""
-        key = TaskKey.parse(name)
-        heard = detected_languages(self.service.store.tasks(self.job_id), self.service.artifacts.meta)
-        if heard.get(UNDETERMINED):
-            return str(replace(key, language=heard[UNDETERMINED]))
-        return f"{':'.join([key.kind, *([key.presenter] if key.presenter else [])])} ({DETECTED_WORDS})"
+
+def shown_name(service, job_id: str, name: str) -> str:
+    """A task's name as progress lines show it: a narration to detect (`und`) named by the
+    language heard ("narrate:en"), before that in words ("narrate (language detected from the
+    recording)"); other tasks as they are."""
+    key = TaskKey.parse(name)
+    if key.language != UNDETERMINED:
+        return name
+    heard = detected_languages(service.store.tasks(job_id), service.artifacts.meta)
+    if heard.get(UNDETERMINED):
+        return str(replace(key, language=heard[UNDETERMINED]))
+    return f"{':'.join([key.kind, *([key.presenter] if key.presenter else [])])} ({DETECTED_WORDS})"
 
 
 def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:

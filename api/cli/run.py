@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
 
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
     """Print task changes until the job ends or waits for review; return its state."""
+    from api.cli.jobrun import shown_name
+
     seen: dict[str, str] = {}
     while True:
         snap = service.snapshot(job_id)
@@ -134,7 +136,8 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
             if seen.get(t["name"], "queued") != t["state"] and not quiet:
                 what = " (reused)" if t["cached"] else ""
                 err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
-                print(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{what}{err}", file=sys.stderr)
+                print(f"[{snap['percent']:5.1f}%] {shown_name(service, job_id, t['name'])} {t['state']}{what}{err}",
+                      file=sys.stderr)
             seen[t["name"]] = t["state"]
         if snap["state"] in TERMINAL or snap["state"] == "waiting-review":
             return snap["state"]

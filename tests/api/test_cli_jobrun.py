@@ -200,7 +200,7 @@ def test_the_check_advice_names_the_language_as_review_takes_it(capsys):
 
 def test_a_narration_not_heard_yet_is_named_in_words_not_und(tmp_path):
     """Before: "narrate:und running" while the language was still to be detected."""
-    from api.cli.jobrun import TaskLines
+    from api.cli.jobrun import shown_name
     from pipeline.jobs import JobSpec
     from tests.helpers.jobs import Harness
     from tests.helpers.media import flat_videos, write_wav
@@ -209,9 +209,25 @@ def test_a_narration_not_heard_yet_is_named_in_words_not_und(tmp_path):
     video = flat_videos(tmp_path, 1)[0]
     job = h.service.submit(JobSpec.from_dict({"narrations": {"und": str(write_wav(tmp_path / "talk.wav"))},
                                               "presenters": [str(video)]}))
-    lines = TaskLines(h.service, job, bars=None, quiet=True, label=str)
-    assert lines._detected_name("narrate:und") == "narrate (language detected from the recording)"
+    assert shown_name(h.service, job, "narrate:und") == "narrate (language detected from the recording)"
     render = next(t["name"] for t in h.store.tasks(job) if t["kind"] == "render")
-    assert lines._detected_name(render) == f"render:{render.split(':')[2]} (language detected from the recording)"
+    assert shown_name(h.service, job, render) == f"render:{render.split(':')[2]} (language detected from the recording)"
     h.run()
-    assert lines._detected_name("narrate:und") == "narrate:en"  # the fake runner hears "en"
+    assert shown_name(h.service, job, "narrate:und") == "narrate:en"  # the fake runner hears "en"
+    assert shown_name(h.service, job, "analyse:abc") == "analyse:abc"
+
+
+def test_polydub_runs_lines_name_a_detected_narration_by_the_language_heard(tmp_path, capsys):
+    """`polydub run` of a job file with narrations {und: ...} printed "narrate:und done"."""
+    from api.cli.run import watch
+    from pipeline.jobs import JobSpec
+    from tests.helpers.jobs import Harness
+    from tests.helpers.media import flat_videos, write_wav
+
+    h = Harness(tmp_path)
+    job = h.service.submit(JobSpec.from_dict({"narrations": {"und": str(write_wav(tmp_path / "talk.wav"))},
+                                              "presenters": [str(flat_videos(tmp_path, 1)[0])]}))
+    h.run()
+    assert watch(h.service, job) == "done"
+    err = capsys.readouterr().err
+    assert "narrate:en done" in err and "pack:en done" in err and "und" not in err, err
