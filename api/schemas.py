@@ -165,6 +165,8 @@ class Sentence(BaseModel):
     source: str
     text: str
     flags: list[str] = Field(default_factory=list)
+    words: list[str] = Field(default_factory=list, description="the flags that ask for a check, each in plain "
+                                                               "words (what to show a reviewer), in order")
 
 
 class ReviewOut(BaseModel):

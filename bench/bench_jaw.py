@@ -11,9 +11,10 @@ where the source's own opening disagrees most with the track and on the rest
 re-encode; the opening spread against the source; wall time per frame (machine load shows).
 
 `--upper`: the untouched-face bar of `tests/lipsync/test_assembly.py` (its regions and its
-straight re-encode; narration_en over 1.6 x the clip, the made-up timeline starting at each of
-`--starts` s): per presenter and start, the upper face, the band beside the face and the box
-edge, render against re-encode (dB, each against the decoded source), forwards and backwards;
+straight re-encode, tests/helpers/untouched.py; narration_en over 1.6 x the clip, the made-up
+timeline starting at each of `--starts` s): per presenter and start, the upper face, the band
+beside the face and the box edge, render against re-encode (dB, each against the decoded
+source), forwards and backwards;
 then the frames x264 coded as B in the render but P in the re-encode (and the reverse), and the
 upper face's dB on the frames whose types differ and on those whose types agree. `--x264`
 appends x264 options to both encodes (the product's and the re-encode's writer).
@@ -62,7 +63,7 @@ def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> No
     from lipsync.crops import render_box
     from pipeline.evaluate.sync import picture_types
     from tests.helpers.signals import speech_timeline
-    from tests.lipsync.test_assembly import _psnr, _regions, _straight_reencode
+    from tests.helpers.untouched import face_regions, psnr, straight_reencode
 
     speech, sr = lm.read_audio(media / "narration_en.wav", 16000)
     with tempfile.TemporaryDirectory(prefix="polydub-bench-jaw-") as tmp:
@@ -79,7 +80,7 @@ def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> No
                 r = engine.render(video, audio, sr, speech_timeline(seconds, start=start), out,
                                   renderer="exemplar", renderer_options={"follow_jaw": follow})
                 order = list(lm.playback_indices(a.n_frames, r.frames))
-                _straight_reencode(video, order, ref)
+                straight_reencode(video, order, ref)
                 t_out, t_ref = picture_types(out), picture_types(ref)
                 sse: dict[tuple[str, str], list[float]] = {}
                 with lm.FrameSequence(video) as seq:
@@ -92,7 +93,7 @@ def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> No
                         back = i and order[i] < order[i - 1]
                         y = source.planes()[0].astype(np.float32)
                         types = "differ" if t_out[i] != t_ref[i] else "agree"
-                        for region, m in _regions(points, box, source.width, source.height).items():
+                        for region, m in face_regions(points, box, source.width, source.height).items():
                             keys = [(region, "backward" if back else "forward")]
                             keys += [("upper", f"types {types}")] if region == "upper" else []
                             for key in keys:
@@ -100,7 +101,7 @@ def upper(presenters: str, follow: bool, starts: list[float], media: Path) -> No
                                 acc[0] += float(((rendered.planes()[0][m] - y[m]) ** 2).sum())
                                 acc[1] += float(((reference.planes()[0][m] - y[m]) ** 2).sum())
                                 acc[2] += int(m.sum())
-                figures = "; ".join(f"{region} {how} {_psnr(e, n) - _psnr(f, n):+.2f}"
+                figures = "; ".join(f"{region} {how} {psnr(e, n) - psnr(f, n):+.2f}"
                                     for (region, how), (e, f, n) in sorted(sse.items()))
                 b_p = sum(x == "B" and y == "P" for x, y in zip(t_out, t_ref))
                 p_b = sum(x == "P" and y == "B" for x, y in zip(t_out, t_ref))

@@ -224,7 +224,19 @@ def mouth_track(
     """
     fps = Fraction(fps)
     t = (np.arange(n_frames) + 0.5) / float(fps) + lead
-    # Keyframes: (centre, half-length, viseme).
+    keys = _keyframes(phonemes, n_frames / float(fps))
+    shape, closed, cap = _blend(keys, t, spread)
+    env = _shape_by_audio(shape, audio, sample_rate, fps, envelope_gate)
+    contact = _use_presenter_range(shape, closed, cap, fps, inertia, range_top, max_gain)
+    options = {"lead": lead, "spread": spread, "envelope_gate": envelope_gate, "range_top": range_top,
+               "max_gain": max_gain, "inertia": inertia}
+    return MouthTrack(shape, closed, env, fps, options, contact)
+
+
+def _keyframes(phonemes: Sequence[tuple[float, float, str]], duration: float) -> list[tuple[float, float, Viseme]]:
+    """The track's keyframes, (centre s, half-length s, viseme): rest before the first phone and
+    in pauses over 0.12 s, each phone's visemes (a diphthong's nucleus two thirds of it, its
+    glide undershot toward the nucleus), rest after the last phone to past `duration` s."""
     keys: list[tuple[float, float, Viseme]] = []
     timeline = sorted(phonemes)
     first = float(timeline[0][0]) if timeline else 0.0
@@ -247,11 +259,19 @@ def mouth_track(
         for v, a, b in zip(visemes, bounds[:-1], bounds[1:]):
             keys.append(((a + b) / 2, (b - a) / 2, v))
         last_end = max(last_end, end)
-    duration = n_frames / float(fps)
     keys.append(((last_end + max(duration, last_end) + 1.0) / 2, max(0.5, duration - last_end), REST))
     if not phonemes:
         keys.append((duration / 2, duration / 2 + 1.0, REST))
+    return keys
 
+
+def _blend(keys: Sequence[tuple[float, float, Viseme]], t: np.ndarray, spread: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coarticulation: each frame's shape (float32 (n, 3): opening, width, rounding) as the
+    keyframes' dominance-weighted mean at frame times `t` (s), dominance flat inside a keyframe
+    and decaying outside over `spread` s; with the frames where the lips close (bool (n,)) and
+    the most a contact phone lets them part (float32 (n,), inf where none)."""
+    n_frames = len(t)
     num = np.zeros((n_frames, 3), np.float64)
     den = np.full(n_frames, 1e-9)
     closed = np.zeros(n_frames, bool)
@@ -270,20 +290,36 @@ def mouth_track(
                 closed |= inside
             else:
                 cap[inside] = np.minimum(cap[inside], v.opening)
-    shape = (num / den[:, None]).astype(np.float32)
+    return (num / den[:, None]).astype(np.float32), closed, cap
 
-    if audio is not None and len(audio):
-        env = envelope_per_frame(audio, sample_rate, n_frames, fps)
-        # The lips open slightly before the sound: look one frame ahead.
-        ahead = np.maximum(env, np.concatenate([env[1:], env[-1:]])) if n_frames > 1 else env
-        gate = np.clip(ahead / envelope_gate, 0.0, 1.0) ** 0.7
-        shape[:, 0] *= gate
-        shape[:, 1:] *= (0.3 + 0.7 * gate)[:, None]
-        # Where nothing is heard (a pause, a stop's silence) the lips rest, even inside a phone
-        # the timeline stretched over the pause.
-        shape[:, 0] *= share_per_frame(speech_activity(audio, sample_rate), float(fps), n_frames)
-    else:
-        env = np.zeros(n_frames, np.float32)
+
+def _shape_by_audio(shape: np.ndarray, audio: np.ndarray | None, sample_rate: int, fps: Fraction,
+                    envelope_gate: float) -> np.ndarray:
+    """Scale `shape` (in place) by the audio: below `envelope_gate` the opening shrinks, and
+    where nothing is heard the lips rest. Returns the envelope per frame (float32 (n,), zeros
+    without audio)."""
+    n_frames = len(shape)
+    if audio is None or not len(audio):
+        return np.zeros(n_frames, np.float32)
+    env = envelope_per_frame(audio, sample_rate, n_frames, fps)
+    # The lips open slightly before the sound: look one frame ahead.
+    ahead = np.maximum(env, np.concatenate([env[1:], env[-1:]])) if n_frames > 1 else env
+    gate = np.clip(ahead / envelope_gate, 0.0, 1.0) ** 0.7
+    shape[:, 0] *= gate
+    shape[:, 1:] *= (0.3 + 0.7 * gate)[:, None]
+    # Where nothing is heard (a pause, a stop's silence) the lips rest, even inside a phone
+    # the timeline stretched over the pause.
+    shape[:, 0] *= share_per_frame(speech_activity(audio, sample_rate), float(fps), n_frames)
+    return env
+
+
+def _use_presenter_range(shape: np.ndarray, closed: np.ndarray, cap: np.ndarray, fps: Fraction, inertia: float,
+                         range_top: float, max_gain: float) -> np.ndarray:
+    """Finish `shape` in place: the opening smoothed over `inertia` s, scaled so the busiest
+    tenth of the speech reaches `range_top` (gain at most `max_gain`), capped by contact
+    phones, zero where the lips close, every column clipped to its range. Returns the frames a
+    contact phone capped (bool (n,))."""
+    n_frames = len(shape)
     if inertia > 0 and n_frames > 1:
         shape[:, 0] = gaussian_filter1d(shape[:, 0], inertia * float(fps), mode="nearest")
     # Use the presenter's whole range: the busiest tenth of the speech opens fully.
@@ -297,6 +333,4 @@ def mouth_track(
     shape[:, 0] = np.clip(shape[:, 0], 0.0, 1.0)
     shape[:, 1] = np.clip(shape[:, 1], -1.0, 1.0)
     shape[:, 2] = np.clip(shape[:, 2], 0.0, 1.0)
-    options = {"lead": lead, "spread": spread, "envelope_gate": envelope_gate, "range_top": range_top,
-               "max_gain": max_gain, "inertia": inertia}
-    return MouthTrack(shape, closed, env, fps, options, contact)
+    return contact

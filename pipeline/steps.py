@@ -150,7 +150,7 @@ def translate_script(doc, target_language: str, toolkit: Toolkit, *, source_lang
                      glossary: Mapping[str, Any] | None = None, provided: Mapping[str, Path] | None = None):
     """The document's sentences in `target_language` (identity when it is the source's), with
     the glossary's terms and provided translations ({pair or name: file}) winning over MT."""
-    from pipeline.jobs.checks import flagged_sentences, shorten
+    from pipeline.segments import flagged_sentences, shorten
 
     translator = toolkit.translator_for(glossary, provided)
     with wrap_leaf_errors():

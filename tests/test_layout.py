@@ -42,3 +42,12 @@ def test_test_helpers_come_from_tests_helpers():
     forbidden = "from tests.conftest import tone\nfrom .conftest import x\ndef f():\n    from tests.lipsync.test_voicing import voice\n"
     assert sorted(filter(misplaced, imported_modules(forbidden))) == [".conftest", "tests.conftest",
                                                                     "tests.lipsync.test_voicing"]
+
+
+def test_bench_imports_no_test_module():
+    """bench/bench_jaw.py imported the untouched-face bar from tests/lipsync/test_assembly.py; the
+    pieces a bench shares with a test live in tests/helpers."""
+    bad = [f"{p.relative_to(ROOT)}: {m}" for p in sorted((ROOT / "bench").rglob("*.py"))
+           for m in imported_modules(p.read_text(encoding="utf-8"))
+           if any(part.startswith("test_") for part in m.split("."))]
+    assert bad == []

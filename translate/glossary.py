@@ -136,6 +136,15 @@ class Glossary:
 
         return Protected(pattern.sub(sub, text), tuple(slots))
 
+    def missing(self, source: str, translated: str, target: str) -> tuple[Term, ...]:
+        """The terms of this glossary found in `source` whose text for `target` (the kept term,
+        or its forced translation) is not in `translated` (compared ignoring case): the check on
+        a translation a person wrote, as `restore` checks a model's."""
+        found = self.protect(source, target).slots
+        lowered = translated.lower()
+        lost = [s.term for s in found if (s.found if s.term.target is None else s.term.target).lower() not in lowered]
+        return tuple(dict.fromkeys(lost))
+
     @staticmethod
     def restore(translated: str, protected: Protected) -> tuple[str, tuple[Term, ...]]:
         """Put the terms back; returns (text, terms that did not survive)."""

@@ -98,3 +98,16 @@ def changed_figures(source: str, output: str) -> list[str]:
     flags = ["numbers-changed"] if digits(source) != digits(output) else []
     flags += [f"currency-changed:{sign}" for sign in CURRENCY_SIGNS if sign in source and sign not in output]
     return flags
+
+
+def translation_checks(source: str, output: str, source_lang: str | None, target_lang: str) -> list[str]:
+    """The guards' flags on any translation of `source`, by a model or a person, in this order:
+    "possibly-truncated" (`looks_truncated`), "untranslated" (`looks_untranslated`; only with a
+    `source_lang` to compare with), then `changed_figures` ("numbers-changed",
+    "currency-changed:<sign>")."""
+    flags = []
+    if looks_truncated(source, output, target_lang):
+        flags.append("possibly-truncated")
+    if source_lang and looks_untranslated(source, output, source_lang, target_lang):
+        flags.append("untranslated")
+    return flags + changed_figures(source, output)

@@ -237,75 +237,105 @@ def _narrated_line(line: str, number: int, markdown: bool, skipped: list[Skipped
     return line
 
 
-def _parse_blocks(text: str, *, markdown: bool,
-                  skipped: list[Skipped]) -> list[tuple[str, str, int | None, int, int]]:
+#: a block as `_parse_blocks` gives it: (kind, text, number, heading level, first line)
+_RawBlock = tuple[str, str, int | None, int, int]
+
+
+def _parse_blocks(text: str, *, markdown: bool, skipped: list[Skipped]) -> list[_RawBlock]:
     """(kind, text, number, heading level, first line) per block, one pass over the lines.
     A block's lines are joined with newlines (the sentence reader counts them). Lines of
     emoji only, and images, are appended to `skipped`."""
-    blocks: list[tuple[str, str, int | None, int, int]] = []
-    paragraph: list[str] = []
-    paragraph_line = 0
-    item: list | None = None  # [kind, lines, number, first line]
-    fence: list[str] | None = None
-    fence_line = 0
+    reader = _BlockReader(markdown)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if reader.fenced(line, number):
+            continue
+        line = _narrated_line(line, number, markdown, skipped)
+        if line is not None:  # else as if the line were not there: it neither ends nor splits a paragraph
+            reader.add(line, number)
+    return reader.finish()
 
-    def flush():
-        nonlocal paragraph, item
-        if paragraph:
-            blocks.append(("paragraph", "\n".join(paragraph), None, 1, paragraph_line))
-            paragraph = []
-        if item:
-            blocks.append((item[0], "\n".join(item[1]), item[2], 1, item[3]))
-            item = None
 
-    for number_, line in enumerate(text.split("\n"), start=1):
-        if fence is not None:
-            if markdown and _FENCE.match(line):
-                blocks.append(("code", "\n".join(fence + [line]), None, 1, fence_line))
-                fence = None
+class _BlockReader:
+    """The state of `_parse_blocks`' one pass: the blocks so far, the open paragraph, list item
+    (kind, lines, number, first line) or code fence."""
+
+    def __init__(self, markdown: bool):
+        self.markdown = markdown
+        self.blocks: list[_RawBlock] = []
+        self.paragraph: list[str] = []
+        self.paragraph_line = 0
+        self.item: list | None = None  # [kind, lines, number, first line]
+        self.fence: list[str] | None = None
+        self.fence_line = 0
+
+    def flush(self) -> None:
+        """Close the open paragraph and list item."""
+        if self.paragraph:
+            self.blocks.append(("paragraph", "\n".join(self.paragraph), None, 1, self.paragraph_line))
+            self.paragraph = []
+        if self.item:
+            self.blocks.append((self.item[0], "\n".join(self.item[1]), self.item[2], 1, self.item[3]))
+            self.item = None
+
+    def fenced(self, line: str, number: int) -> bool:
+        """Whether `line` belongs to a code fence (opens, continues or closes one)."""
+        if self.fence is not None:
+            if self.markdown and _FENCE.match(line):
+                self.blocks.append(("code", "\n".join(self.fence + [line]), None, 1, self.fence_line))
+                self.fence = None
             else:
-                fence.append(line)
-            continue
-        if markdown and _FENCE.match(line):
-            flush()
-            fence, fence_line = [line], number_
-            continue
-        line = _narrated_line(line, number_, markdown, skipped)
-        if line is None:
-            continue  # as if the line were not there: it neither ends nor splits a paragraph
+                self.fence.append(line)
+            return True
+        if self.markdown and _FENCE.match(line):
+            self.flush()
+            self.fence, self.fence_line = [line], number
+            return True
+        return False
+
+    def add(self, line: str, number: int) -> None:
+        """A narrated line: a blank, a heading, a rule, a list item, or paragraph text."""
         stripped = line.strip()
         if not stripped:
-            flush()
-            continue
-        if markdown and (m := _HEADING.match(stripped)):
-            flush()
-            blocks.append(("heading", m.group(2) or "", None, len(m.group(1)), number_))
-            continue
-        if markdown and not paragraph and _RULE.match(line):
-            flush()
-            continue
-        if markdown and paragraph and _SETEXT.match(line) and not item:
-            title = "\n".join(paragraph)
-            paragraph = []
-            blocks.append(("heading", title, None, 1 if line.strip()[0] == "=" else 2, paragraph_line))
-            continue
+            self.flush()
+            return
+        if self._structure(line, stripped, number):
+            return
+        if self.item and line[:1].isspace():
+            self.item[1].append(stripped)  # an indented continuation of a list item
+            return
+        if self.item:
+            self.flush()
+        if not self.paragraph:
+            self.paragraph_line = number
+        self.paragraph.append(stripped)
+
+    def _structure(self, line: str, stripped: str, number: int) -> bool:
+        """Whether `line` is a heading (ATX or setext underline), a rule or a list item, taken."""
+        if self.markdown and (m := _HEADING.match(stripped)):
+            self.flush()
+            self.blocks.append(("heading", m.group(2) or "", None, len(m.group(1)), number))
+            return True
+        if self.markdown and not self.paragraph and _RULE.match(line):
+            self.flush()
+            return True
+        if self.markdown and self.paragraph and _SETEXT.match(line) and not self.item:
+            title = "\n".join(self.paragraph)
+            self.paragraph = []
+            self.blocks.append(("heading", title, None, 1 if line.strip()[0] == "=" else 2, self.paragraph_line))
+            return True
         if m := _STEP.match(line):
-            flush()
-            item = ["step", [m.group(2)], int(m.group(1)), number_]
-            continue
+            self.flush()
+            self.item = ["step", [m.group(2)], int(m.group(1)), number]
+            return True
         if m := _BULLET.match(line):
-            flush()
-            item = ["bullet", [m.group(1)], None, number_]
-            continue
-        if item and line[:1].isspace():
-            item[1].append(stripped)  # an indented continuation of a list item
-            continue
-        if item:
-            flush()
-        if not paragraph:
-            paragraph_line = number_
-        paragraph.append(stripped)
-    if fence is not None:  # an unclosed fence: keep it verbatim rather than lose it
-        blocks.append(("code", "\n".join(fence), None, 1, fence_line))
-    flush()
-    return blocks
+            self.flush()
+            self.item = ["bullet", [m.group(1)], None, number]
+            return True
+        return False
+
+    def finish(self) -> list[_RawBlock]:
+        """The blocks, an unclosed fence kept verbatim rather than lost."""
+        if self.fence is not None:
+            self.blocks.append(("code", "\n".join(self.fence), None, 1, self.fence_line))
+        self.flush()
+        return self.blocks

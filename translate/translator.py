@@ -15,8 +15,7 @@ from translate.detect import identify, in_context, script_language
 from translate.mixed import check_writing_systems, mixed_lines, untranslatable_message
 from translate.errors import TranslationError, UnsupportedPairError
 from translate.glossary import Glossary, Protected
-from translate.guards import (changed_figures, collapse_repetition, looks_truncated, looks_untranslated,
-                              restore_unknown_letters)
+from translate.guards import collapse_repetition, restore_unknown_letters, translation_checks
 from translate.languages import IDENTIFIED, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
 from translate.segment import split_long
@@ -79,6 +78,21 @@ class Translation:
 class _Route:
     hops: tuple[ModelSpec, ...]      # one hop, or two through the pivot
     provided: tuple[ModelSpec, ...]  # a person's own translations for this pair, used first
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """What one source language's sentences share on their way through a route."""
+    source: str
+    resolved: str                    # the target tag the route really reaches (pt -> pt-BR)
+    route: _Route
+    model: str                       # the route's models, "+"-joined (the memory's key)
+    gversion: str                    # the glossary's version (the memory's key)
+
+    @property
+    def pivot(self) -> bool:
+        """Whether the route goes through the pivot language (two hops)."""
+        return len(self.route.hops) == 2
 
 
 class Translator:
@@ -243,50 +257,70 @@ class Translator:
 
     def _translate_group(self, sentences: list[Sentence], source: str, requested: str,
                          progress: Callable[[int, int], None]) -> _GroupResult:
-        """Sentences of one source language through that language's route."""
+        """Sentences of one source language through that language's route: each triaged
+        (`_triage`), the rest machine-translated in chunks and checked (`_finish`)."""
         route = self.route(source, requested)
         specs = route.hops or route.provided
-        resolved = specs[-1].target
-        if len(route.hops) == 2:
-            log.info("translating %s->%s through %s", source, resolved, PIVOT)
-        model = "+".join(s.model for s in route.hops) or "+".join(s.model for s in route.provided)
+        ctx = _Pass(source, specs[-1].target, route,
+                    "+".join(s.model for s in route.hops) or "+".join(s.model for s in route.provided),
+                    self.glossary.version)
+        if ctx.pivot:
+            log.info("translating %s->%s through %s", source, ctx.resolved, PIVOT)
         backend = "+".join(s.backend for s in route.hops) or "provided"
-        gversion = self.glossary.version
         results: dict[str, TranslatedSentence] = {}
-        applied, dropped = [], []
         pending: list[tuple[Sentence, Protected, list[str]]] = []
         hits = 0
         provided_engines = [self._engine(p) for p in route.provided]
         for s in sentences:
-            flags: list[str] = []
-            if not s.text.strip():
-                results[s.id] = TranslatedSentence(s.id, s.text, s.text)
-                continue
-            heard = identify(s.text) if s.language is None else None
-            if heard and (heard.evidence == "script" or primary(source) in IDENTIFIED) \
-                    and not same_language(in_context(heard.language, primary(source)), source):
-                # the script's language was given and mixed languages accepted: a note
-                flags.append(f"language-mismatch:{heard.language}")
-            own = next((t for e in provided_engines for t in e.translate_batch([s.text]) if t), None)
-            if own is not None:
-                results[s.id] = TranslatedSentence(s.id, s.text, own, tuple(flags + ["provided"]))
-                continue
-            if self.memory is not None and route.hops:
-                entry = self.memory.get(s.text, source, resolved, model, gversion)
-                if entry is not None:
-                    hits += 1
-                    results[s.id] = TranslatedSentence(s.id, s.text, entry.text, tuple(flags) + entry.flags + ("memory",))
-                    continue
-            if not route.hops:
-                results[s.id] = TranslatedSentence(s.id, s.text, s.text, tuple(flags + ["missing-translation"]))
-                continue
-            pending.append((s, self.glossary.protect(s.text, resolved), flags))
+            done, flags, hit = self._triage(s, ctx, provided_engines)
+            hits += hit
+            if done is not None:
+                results[s.id] = done
+            else:
+                pending.append((s, self.glossary.protect(s.text, ctx.resolved), flags))
 
         outputs: list[tuple[str, bool]] = []
         for start in range(0, len(pending), CHUNK):
             chunk = pending[start:start + CHUNK]
             outputs.extend(self._machine_translate([p.text for _, p, _ in chunk], route.hops))
             progress(len(outputs), len(pending))
+        translated, applied, dropped = self._finish(pending, outputs, ctx)
+        results.update(translated)
+        return _GroupResult(results, tuple(applied), tuple(dropped), hits, len(pending), ctx.resolved,
+                            backend, ctx.model, PIVOT if ctx.pivot else None)
+
+    def _triage(self, s: Sentence, ctx: _Pass, provided_engines: list
+                ) -> tuple[TranslatedSentence | None, list[str], bool]:
+        """One sentence before machine translation: (its result when it needs none: empty, a
+        provided translation, a memory hit, no model for it; else None), its flags so far (a
+        language mismatch), and whether the memory had it."""
+        flags: list[str] = []
+        if not s.text.strip():
+            return TranslatedSentence(s.id, s.text, s.text), flags, False
+        heard = identify(s.text) if s.language is None else None
+        if heard and (heard.evidence == "script" or primary(ctx.source) in IDENTIFIED) \
+                and not same_language(in_context(heard.language, primary(ctx.source)), ctx.source):
+            # the script's language was given and mixed languages accepted: a note
+            flags.append(f"language-mismatch:{heard.language}")
+        own = next((t for e in provided_engines for t in e.translate_batch([s.text]) if t), None)
+        if own is not None:
+            return TranslatedSentence(s.id, s.text, own, tuple(flags + ["provided"])), flags, False
+        if self.memory is not None and ctx.route.hops:
+            entry = self.memory.get(s.text, ctx.source, ctx.resolved, ctx.model, ctx.gversion)
+            if entry is not None:
+                return TranslatedSentence(s.id, s.text, entry.text, tuple(flags) + entry.flags + ("memory",)), flags, True
+        if not ctx.route.hops:
+            return TranslatedSentence(s.id, s.text, s.text, tuple(flags + ["missing-translation"])), flags, False
+        return None, flags, False
+
+    def _finish(self, pending: list[tuple[Sentence, Protected, list[str]]], outputs: list[tuple[str, bool]],
+                ctx: _Pass) -> tuple[dict[str, TranslatedSentence], list[tuple[str, str]], list[tuple[str, str]]]:
+        """The machine translations of `pending` made whole: glossary terms put back,
+        repetition collapsed, respelled letters restored, flagged by the guards, and stored in
+        the memory. Returns (results by id, (id, term) applied, (id, term) dropped)."""
+        results: dict[str, TranslatedSentence] = {}
+        applied: list[tuple[str, str]] = []
+        dropped: list[tuple[str, str]] = []
         for (s, protected, flags), (out, split) in zip(pending, outputs):
             text, lost = Glossary.restore(out, protected)
             applied.extend((s.id, slot.term.source) for slot in protected.slots)
@@ -297,13 +331,12 @@ class Translator:
             if lost:
                 dropped.extend((s.id, t.source) for t in lost)
                 flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
-            flags.extend(_checks(s.text, text, source, resolved, len(route.hops) == 2))
+            flags.extend(translation_checks(s.text, text, ctx.source, ctx.resolved) + [f"pivot:{PIVOT}"] * ctx.pivot)
             results[s.id] = TranslatedSentence(s.id, s.text, text, tuple(flags))
             if self.memory is not None:
-                self.memory.put(s.text, source, resolved, model, gversion, text,
+                self.memory.put(s.text, ctx.source, ctx.resolved, ctx.model, ctx.gversion, text,
                                 tuple(f for f in flags if not f.startswith("language-mismatch")))
-        return _GroupResult(results, tuple(applied), tuple(dropped), hits, len(pending), resolved,
-                            backend, model, PIVOT if len(route.hops) == 2 else None)
+        return results, applied, dropped
 
     def _options(self) -> dict:
         return {"max_words": self.max_words, "device": self.device,
@@ -347,19 +380,6 @@ class _GroupResult:
         results = {k: TranslatedSentence(v.id, v.source, v.text, v.flags + (flag,)) for k, v in self.results.items()}
         return _GroupResult(results, self.applied, self.dropped, self.hits, self.machine, self.resolved,
                             self.backend, self.model, self.pivot)
-
-
-def _checks(source_text: str, text: str, source: str, resolved: str, pivot: bool) -> list[str]:
-    """The guards' flags on one machine translation (after its repetition is collapsed)."""
-    flags = []
-    if looks_truncated(source_text, text, resolved):
-        flags.append("possibly-truncated")
-    if looks_untranslated(source_text, text, source, resolved):
-        flags.append("untranslated")
-    flags.extend(changed_figures(source_text, text))
-    if pivot:
-        flags.append(f"pivot:{PIVOT}")
-    return flags
 
 
 def _segment_language(sentence: Sentence, source: str) -> str:

@@ -73,71 +73,101 @@ class Synthesizer:
         each sentence (sentences spoken so far, all sentences)."""
         if isinstance(sentences, str):
             sentences = [sentences]
-        if not language or not is_tag(language):
-            raise UnsupportedLanguageError(f"{language!r} is not a language tag: use BCP-47, e.g. en, pt-BR, es")
-        if not any(WORD.search(s or "") for s in sentences):
-            raise EmptyTextError("there is nothing to say: give at least one sentence with words")
-        if not 0.25 <= rate <= 4.0:
-            raise SpeechError(f"speaking rate {rate} is out of range: use 0.25 to 4.0 (1.0 is normal)")
+        _check_request(sentences, language, rate)
         resolved = resolve(language)
         info = self.choose_voice(resolved, voice)
         backend = self.catalog.backend(info.backend)
         normalizer = Normalizer(resolved, {**lexicon_for(resolved), **self._lexicon(resolved)})
         breaks = set(paragraph_breaks)
-
-        pieces: list[np.ndarray] = []
-        phones: list[Phone] = []
-        words: list[TimedText] = []
-        spans: list[TimedText] = []
-        sample_rate: int | None = None
-        cursor = 0  # samples so far
-
-        def silence(seconds: float) -> None:
-            nonlocal cursor
-            if sample_rate:
-                n = int(round(seconds / rate * sample_rate))
-                pieces.append(np.zeros(n, np.float32))
-                cursor += n
-
+        take = _Take(rate)
         for i, sentence in enumerate(sentences):
-            text = normalizer(sentence or "")
-            chunks = _chunks(text, backend.max_chars)
-            start_of_sentence = None
-            for k, chunk in enumerate(chunks):
-                utt = backend.speak(chunk, info, resolved, rate)
-                if sample_rate is None:
-                    sample_rate = utt.sample_rate
-                    silence(LEAD_IN_S)
-                elif k == 0:
-                    silence(PARAGRAPH_PAUSE_S if i in breaks else SENTENCE_PAUSE_S)
-                else:
-                    silence(CHUNK_PAUSE_S)
-                utt = _trim(utt)
-                fitted = tuple(fit_edges_to_sound(utt.phones, utt.audio, utt.sample_rate))
-                utt = Utterance(utt.audio, utt.sample_rate, fitted, _words_to_phones(utt.words, fitted))
-                if start_of_sentence is None:
-                    start_of_sentence = cursor
-                offset = cursor / utt.sample_rate
-                pieces.append(utt.audio)
-                phones.extend(Phone(s + offset, e + offset, p) for s, e, p in utt.phones)
-                words.extend(TimedText(s + offset, e + offset, t) for s, e, t in utt.words)
-                cursor += len(utt.audio)
-            t0 = (start_of_sentence if start_of_sentence is not None else cursor) / (sample_rate or 1)
-            spans.append(TimedText(t0, cursor / (sample_rate or 1), sentence))
+            pause = PARAGRAPH_PAUSE_S if i in breaks else SENTENCE_PAUSE_S
+            _speak_sentence(take, normalizer(sentence or ""), sentence, pause, backend, info, resolved)
             if progress is not None:
                 progress(i + 1, len(sentences))
-        silence(TAIL_S)
-        audio = normalize_loudness(np.concatenate(pieces) if pieces else np.zeros(0, np.float32), sample_rate or 24000)
-        timeline = tuple(_non_overlapping(phones))
-        check_timeline(timeline, len(audio) / (sample_rate or 1))
-        return Speech(
-            audio=audio, sample_rate=int(sample_rate or 24000), phonemes=timeline, words=tuple(words),
-            sentences=tuple(spans), language=resolved, voice=info.id, backend=info.backend, rate=rate,
-        )
+        return take.speech(resolved, info)
 
     def _lexicon(self, language: str) -> dict[str, str]:
         tag = canonical(language)
         return {**self.lexicon.get(base(tag), {}), **self.lexicon.get(tag, {})}
+
+
+def _check_request(sentences: Sequence[str], language: str, rate: float) -> None:
+    """UnsupportedLanguageError for no BCP-47 tag, EmptyTextError for no word to say,
+    SpeechError for a rate outside 0.25..4.0."""
+    if not language or not is_tag(language):
+        raise UnsupportedLanguageError(f"{language!r} is not a language tag: use BCP-47, e.g. en, pt-BR, es")
+    if not any(WORD.search(s or "") for s in sentences):
+        raise EmptyTextError("there is nothing to say: give at least one sentence with words")
+    if not 0.25 <= rate <= 4.0:
+        raise SpeechError(f"speaking rate {rate} is out of range: use 0.25 to 4.0 (1.0 is normal)")
+
+
+class _Take:
+    """Speech being put together: audio pieces, phone, word and sentence timelines (seconds),
+    and the sample count so far (`cursor`); pauses are scaled by the speaking `rate`."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.pieces: list[np.ndarray] = []
+        self.phones: list[Phone] = []
+        self.words: list[TimedText] = []
+        self.spans: list[TimedText] = []
+        self.sample_rate: int | None = None
+        self.cursor = 0
+
+    def silence(self, seconds: float) -> None:
+        """A pause of `seconds` at normal pace (none before the first utterance sets the rate)."""
+        if self.sample_rate:
+            n = int(round(seconds / self.rate * self.sample_rate))
+            self.pieces.append(np.zeros(n, np.float32))
+            self.cursor += n
+
+    def add(self, utt: Utterance) -> None:
+        """An utterance, its phones and words moved to where it starts."""
+        offset = self.cursor / utt.sample_rate
+        self.pieces.append(utt.audio)
+        self.phones.extend(Phone(s + offset, e + offset, p) for s, e, p in utt.phones)
+        self.words.extend(TimedText(s + offset, e + offset, t) for s, e, t in utt.words)
+        self.cursor += len(utt.audio)
+
+    def speech(self, language: str, info: VoiceInfo) -> Speech:
+        """The whole take after its tail pause, loudness-normalised, its timeline checked."""
+        self.silence(TAIL_S)
+        rate = self.sample_rate or 24000
+        audio = normalize_loudness(np.concatenate(self.pieces) if self.pieces else np.zeros(0, np.float32), rate)
+        timeline = tuple(_non_overlapping(self.phones))
+        check_timeline(timeline, len(audio) / (self.sample_rate or 1))
+        return Speech(
+            audio=audio, sample_rate=int(rate), phonemes=timeline, words=tuple(self.words),
+            sentences=tuple(self.spans), language=language, voice=info.id, backend=info.backend, rate=self.rate,
+        )
+
+
+def _speak_sentence(take: _Take, text: str, sentence: str, pause: float, backend: Backend, info: VoiceInfo,
+                    resolved: str) -> None:
+    """One sentence (`text`, normalised) into `take`, in chunks under the backend's limit: the
+    lead-in before the first utterance, else `pause` before the sentence and CHUNK_PAUSE_S
+    between its chunks; each utterance trimmed and its phone edges fitted to the sound. Its
+    span (`sentence` as written) goes to the take's sentence timeline."""
+    start_of_sentence = None
+    for k, chunk in enumerate(_chunks(text, backend.max_chars)):
+        utt = backend.speak(chunk, info, resolved, take.rate)
+        if take.sample_rate is None:
+            take.sample_rate = utt.sample_rate
+            take.silence(LEAD_IN_S)
+        elif k == 0:
+            take.silence(pause)
+        else:
+            take.silence(CHUNK_PAUSE_S)
+        utt = _trim(utt)
+        fitted = tuple(fit_edges_to_sound(utt.phones, utt.audio, utt.sample_rate))
+        utt = Utterance(utt.audio, utt.sample_rate, fitted, _words_to_phones(utt.words, fitted))
+        if start_of_sentence is None:
+            start_of_sentence = take.cursor
+        take.add(utt)
+    t0 = (start_of_sentence if start_of_sentence is not None else take.cursor) / (take.sample_rate or 1)
+    take.spans.append(TimedText(t0, take.cursor / (take.sample_rate or 1), sentence))
 
 
 def _chunks(text: str, max_chars: int) -> list[str]:

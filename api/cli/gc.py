@@ -12,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Delete finished jobs older than the retention setting (POLYDUB_RETENTION_DAYS) "
                                    "and every artifact no remaining job or presenter uses.")
     p.add_argument("--dry-run", action="store_true", help="only say what would go")
-    add_service_options(p)
+    add_service_options(p, runs_tasks=False)
     p.set_defaults(func=run)
 
 

@@ -20,16 +20,19 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
-from pipeline.jobs.checks import advice, job_checks, shorten
+from pipeline.jobs.capabilities import DETECTED_WORDS
+from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
+from pipeline.segments import shorten
 
 #: the largest exit status that counts failures (shells keep 126+ for themselves)
 MAX_STATUS = 100
@@ -43,7 +46,8 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
                    help="jobs, artifacts and logs, reused by a re-run (default: the user data folder, or "
                         "POLYDUB_DATA_DIR); `polydub gc` cleans it")
     p.add_argument("--executor", choices=("inline", "local", "ray"), default="inline",
-                   help="inline: in this process (default); local: worker processes; ray: a Ray cluster")
+                   help="inline: in this process (the default, whatever POLYDUB_EXECUTOR says); local: worker "
+                        "processes; ray: a Ray cluster")
     p.add_argument("--workers", type=int, dest="cpu_workers", help="with --executor local: CPU worker processes")
     p.add_argument("--device-slots", type=int, help="with --executor local or ray: render slots")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
@@ -75,9 +79,10 @@ def load_settings(**given):
 
 class TaskLines:
     """One line per task state change ("[ 42.0%] render:pt:ab12cd34ef done (reused)"); a
-    detected narration's tasks add their label ("render:und:ab12cd34ef (Rendering ana —
-    English) done"). `label` (`labeller`) names the task's progress bar, which a state change
-    closes."""
+    narration whose language is detected names its tasks by the language heard
+    ("render:en:ab12cd34ef"), and before it is heard says so in words ("narrate (language
+    detected from the recording) running"), never `und`. `label` (`labeller`) names the task's
+    progress bar, which a state change closes."""
 
     def __init__(self, service, job_id: str, bars: ProgressBars, quiet: bool,
                  label: Callable[[str], str] | None = None):
@@ -97,10 +102,23 @@ class TaskLines:
             if t["state"] != "running":
                 self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
-            name = f"{t['name']} ({self.label(t['name'])})" if t["language"] == UNDETERMINED else t["name"]
+            name = shown_name(self.service, self.job_id, t["name"])
             # A failure's error is said once, in the summary at the end.
             self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
+
+
+def shown_name(service, job_id: str, name: str) -> str:
+    """A task's name as progress lines show it: a narration to detect (`und`) named by the
+    language heard ("narrate:en"), before that in words ("narrate (language detected from the
+    recording)"); other tasks as they are."""
+    key = TaskKey.parse(name)
+    if key.language != UNDETERMINED:
+        return name
+    heard = detected_languages(service.store.tasks(job_id), service.artifacts.meta)
+    if heard.get(UNDETERMINED):
+        return str(replace(key, language=heard[UNDETERMINED]))
+    return f"{':'.join([key.kind, *([key.presenter] if key.presenter else [])])} ({DETECTED_WORDS})"
 
 
 def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = True) -> None:

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-n", "--lines", type=int, default=40, help="how many past lines (default 40)")
     p.add_argument("--job", help="only lines of this job")
     p.add_argument("--service", default="service", help="which log: service (default) or run")
-    add_service_options(p)
+    add_service_options(p, runs_tasks=False)
     p.set_defaults(func=run)
 
 

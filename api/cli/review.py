@@ -7,10 +7,9 @@ import sys
 
 from api.cli.run import add_service_options, open_service
 from pipeline.errors import InputError
-from pipeline.jobs.checks import flag_words, flagged_sentences
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import task_label
-from pipeline.segments import to_check
+from pipeline.segments import flag_words, flagged_sentences, to_check
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edit", action="append", default=[], metavar="ID=TEXT", help="replace a sentence's translation")
     p.add_argument("--approve", action="store_true", help="approve the language")
     p.add_argument("--by", default="cli", help="who approves (recorded)")
-    add_service_options(p)
+    add_service_options(p, runs_tasks=False)
     p.set_defaults(func=run)
 
 

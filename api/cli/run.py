@@ -26,14 +26,21 @@ from pipeline.errors import JobError
 TERMINAL = ("done", "failed", "cancelled")
 
 
-def add_service_options(p: argparse.ArgumentParser) -> None:
+def add_service_options(p: argparse.ArgumentParser, *, runs_tasks: bool = True) -> None:
+    """--data-dir, and for a command that runs tasks (`runs_tasks`: run, serve, preview) where
+    they run. Commands that only read or change the store (review, gc, logs) run no task, so
+    they offer no executor whose default they would have to state."""
     p.add_argument("--data-dir", type=Path, help="jobs, artifacts and logs (default: the user data folder, "
                                                  "or POLYDUB_DATA_DIR)")
+    p.add_argument("--runner", help=argparse.SUPPRESS)
+    if not runs_tasks:
+        return
     p.add_argument("--workers", type=int, dest="cpu_workers", help="worker processes for CPU tasks")
     p.add_argument("--device-slots", type=int, help="render slots (one render at a time per slot)")
-    p.add_argument("--executor", help="local (default), ray, or inline (this process, no workers)")
+    p.add_argument("--executor", choices=("local", "ray", "inline"),
+                   help="local: worker processes (the default, or POLYDUB_EXECUTOR); ray: a Ray cluster; "
+                        "inline: this process, no workers")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
-    p.add_argument("--runner", help=argparse.SUPPRESS)
 
 
 def settings_from(args: argparse.Namespace, *names: str):
@@ -120,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
 
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
     """Print task changes until the job ends or waits for review; return its state."""
+    from api.cli.jobrun import shown_name
+
     seen: dict[str, str] = {}
     while True:
         snap = service.snapshot(job_id)
@@ -127,7 +136,8 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
             if seen.get(t["name"], "queued") != t["state"] and not quiet:
                 what = " (reused)" if t["cached"] else ""
                 err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
-                print(f"[{snap['percent']:5.1f}%] {t['name']} {t['state']}{what}{err}", file=sys.stderr)
+                print(f"[{snap['percent']:5.1f}%] {shown_name(service, job_id, t['name'])} {t['state']}{what}{err}",
+                      file=sys.stderr)
             seen[t["name"]] = t["state"]
         if snap["state"] in TERMINAL or snap["state"] == "waiting-review":
             return snap["state"]

@@ -64,8 +64,9 @@ function jobLanguages(job) {
     : heard[tag] ? `${languageName(heard[tag])} (detected)` : "language not given").join(", ");
 }
 
-// A job's name; the service's default name ends " → <its tags>" ("narration → und", "Clean →
-// pt"): that tail is said in words as the languages column says them ("→ Portuguese").
+// A job's name. The service's default name says its languages in words; that of a job made
+// before it did ends " → <its tags>" ("narration → und", "Clean → pt"): that tail is said in
+// words as the languages column says them ("→ Portuguese").
 function jobTitle(job) {
   const tail = ` → ${job.languages.join(", ")}`;
   if (!job.languages.length || !job.name.endsWith(tail)) return job.name;
@@ -164,26 +165,10 @@ function savedMessage(name, out) {
   return `Saved the ${name} corrections. Redoing: ${out.redo_labels.join(", ")}.`;
 }
 
-// The translation check's flags (pipeline/segments.py CHECK_FLAGS, the manifest's "check") in
-// words a reviewer acts on; "currency-changed:£" -> "£ is missing: was the currency changed?".
-const FLAG_WORDS = {
-  "respelled:": (x) => `the name “${x}” was respelled: check it is written as in the original`,
-  "currency-changed:": (x) => `${x} is missing from the translation: was the currency changed?`,
-  "numbers-changed": () => "the numbers differ from the original",
-  "possibly-truncated": () => "the translation may be cut short",
-  "untranslated": () => "left untranslated",
-  "repetition": () => "words repeat in the translation",
-  "glossary-dropped:": (x) => `the glossary term “${x}” is missing`,
-};
-
-function flagWords(flag) {
-  const prefix = Object.keys(FLAG_WORDS).find((p) => p.endsWith(":") ? flag.startsWith(p) : flag === p);
-  return prefix ? FLAG_WORDS[prefix](flag.slice(prefix.length)) : null;
-}
-
-function flagList(flags) {
-  const words = (flags || []).map(flagWords).filter(Boolean);
-  return words.length ? el("ul", { class: "flags" }, ...words.map((w) => el("li", {}, "Check: " + w))) : "";
+// A sentence's checks, in the server's words (pipeline/segments.py CHECK_WORDS, as the review
+// payload's "words" carries them): the command line and the page say them alike.
+function checkList(words) {
+  return (words || []).length ? el("ul", { class: "flags" }, ...words.map((w) => el("li", {}, "Check: " + w))) : "";
 }
 
 async function reviewBlock(job, r) {
@@ -191,7 +176,7 @@ async function reviewBlock(job, r) {
   const rev = await api("GET", `/jobs/${job.id}/review/${encodeURIComponent(r.language)}`);
   const grid = el("div", { class: "review" }, el("strong", {}, `Original (${languageName(rev.source_language || "")})`),
     el("strong", {}, name),
-    ...rev.sentences.flatMap((s) => [el("div", { class: "src" }, s.source, flagList(s.flags)),
+    ...rev.sentences.flatMap((s) => [el("div", { class: "src" }, s.source, checkList(s.words)),
       el("textarea", { "data-id": s.id, rows: 2, "aria-label": `${name}: ${s.source}` }, s.text)]));
   const save = el("button", { type: "button", onclick: async () => {
     const edits = Object.fromEntries([...grid.querySelectorAll("textarea")].map((t) => [t.dataset.id, t.value]));

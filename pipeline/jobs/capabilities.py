@@ -52,6 +52,25 @@ def language_name(tag: str) -> str:
     return f"{name} ({_REGIONS.get(region, region)})" if region else name
 
 
+def pack_language(tag: str) -> str:
+    """A language as a pack names it, the way a translation names its target: a bare tag in the
+    variant the bundled models speak (`pt` -> `pt-BR`: `translate.languages.DEFAULT_REGION`; the
+    speech leaf times a bare `pt` as Brazilian Portuguese too), any other tag as given."""
+    from translate.languages import DEFAULT_REGION
+
+    tag = normalize_tag(tag)
+    return DEFAULT_REGION.get(tag, tag)
+
+
+#: a narration's language before it is detected (`spec.UNDETERMINED`), in words
+DETECTED_WORDS = "language detected from the recording"
+
+
+def language_words(tag: str) -> str:
+    """`language_name`, and `und` (a narration whose language is detected) in words."""
+    return DETECTED_WORDS if tag == UNDETERMINED else language_name(tag)
+
+
 _REGIONS = {"BR": "Brazil", "PT": "Portugal", "US": "US", "GB": "UK", "ES": "Spain", "MX": "Mexico", "CN": "China",
             "TW": "Taiwan", "CA": "Canada", "FR": "France"}
 

@@ -1,7 +1,8 @@
 """Sentences a person should check, per language of a job: the translations whose flags ask for a
 check (`pipeline.segments.CHECK_FLAGS`: a respelled name, a lost currency sign, a changed
-number...), with each flag said in plain words and what to do about it. The command line's end of
-job summary, `polydub review` and the API's job record (GET /jobs/{id}, `checks`) all show these.
+number...), with each flag said in plain words (`pipeline.segments.flagged_sentences`) and what
+to do about it. The command line's end of job summary, `polydub review` and the API's job
+record (GET /jobs/{id}, `checks`) all show these.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.jobs.artifacts import ArtifactStore
-from pipeline.segments import CHECK_WORDS, to_check
+from pipeline.segments import flagged_sentences
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +27,6 @@ def advice(job: str = "JOB", language: str = "LANG") -> str:
     """What to do about a language's flagged sentences on the command line, in one line (the
     API's job record says it its own way: `api.routes.jobs.API_ADVICE`)."""
     return _ADVICE.format(job=job, language=language)
-
-def flag_words(flag: str) -> str:
-    """A check flag in plain words ("currency-changed:£" -> "the currency sign £ is missing from
-    the translation"); a flag not known here is returned as it is."""
-    for prefix, words in CHECK_WORDS.items():
-        if flag.startswith(prefix):
-            return words.format(", ".join(flag[len(prefix):].split("|")))
-    return flag
-
-
-def flagged_sentences(sentences: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The sentences of a translation (translation.json's entries: id, source, text, flags) that
-    ask for a check: [{"id", "source", "text", "flags": [flag...], "words": [flag in words...]}],
-    in order."""
-    out = []
-    for s in sentences:
-        check = to_check(s.get("flags") or ())
-        if check:
-            out.append({"id": s["id"], "source": s.get("source", ""), "text": s.get("text", ""),
-                        "flags": check, "words": [flag_words(f) for f in check]})
-    return out
 
 
 def job_checks(tasks: Iterable[Mapping[str, Any]], artifacts: ArtifactStore) -> list[dict[str, Any]]:
@@ -68,12 +48,3 @@ def job_checks(tasks: Iterable[Mapping[str, Any]], artifacts: ArtifactStore) -> 
             out.append({"language": task["language"], "target_language": data.get("target_language"),
                         "sentences": flagged})
     return out
-
-
-def shorten(text: str, width: int = 60) -> str:
-    """`text` on one line, cut at a word to at most `width` characters with "…" when longer."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    cut = text[:width - 1].rsplit(" ", 1)[0] or text[:width - 1]
-    return f"{cut}…"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from pipeline.errors import InputError, JobError
 from pipeline.jobs.artifacts import ArtifactStore, safe_arcname
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
-from pipeline.jobs.plan import presenter_label
+from pipeline.jobs.plan import pack_voice_records, presenter_label
 from pipeline.jobs.store import JobStore, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -110,11 +110,22 @@ class Exports:
                         arc = safe_arcname(f"{t['language']}/{f.relative_to(folder).as_posix()}")
                         zf.write(f, arc, compress_type=zipfile.ZIP_STORED if f.suffix in (".mp4", ".zip")
                                  else zipfile.ZIP_DEFLATED)
-            zf.writestr("job.json", json.dumps({"id": job_id, "name": job["name"], "spec": job["spec"],
-                                                "presenters": job["labels"]}, indent=1, ensure_ascii=False))
+            zf.writestr("job.json", json.dumps(self._job_record(job_id, job), indent=1, ensure_ascii=False))
             for old in self.folder.glob(f"{job_id}.*.zip"):  # earlier exports (not this temporary)
                 old.unlink(missing_ok=True)
         return out
+
+    def _job_record(self, job_id: str, job: dict[str, Any]) -> dict[str, Any]:
+        """job.json: the job's id, name, presenter labels and spec, a spec that submitted again
+        is the same job. Its `voices` are the user's own (a voice, or a declared register); the
+        voices polydub chose are left out of it (it chooses them again, as the first time) and
+        listed under `automatic_voices`, {presenter key: {language: voice}}: submitted with
+        them, they would read as the user's choices."""
+        spec = dict(job["spec"])
+        records = pack_voice_records(spec.get("presenters") or [], self.store.tasks(job_id))
+        own, automatic = split_voices(spec.get("voices") or {}, records)
+        return {"id": job_id, "name": job["name"], "spec": {**spec, "voices": own}, "automatic_voices": automatic,
+                "presenters": job["labels"]}
 
     def poster_path(self, job_id: str, presenter: str) -> Path:
         """The small first frame of a job's presenter (by its label), for a video's poster;
@@ -130,3 +141,29 @@ class Exports:
         """Where a presenter's thumbnail JPEG is (it may be absent); NotFoundError for no such presenter."""
         p = self.store.presenter(pid)
         return self.artifacts.path(p["key"]) / "thumbnail.jpg"
+
+
+def split_voices(voices: Mapping[str, Any], records: Mapping[tuple[str, str], Mapping[str, Any]]
+                 ) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """A resolved spec's `voices` ({presenter key: {language: voice}}) split by who chose them,
+    from the packs' voice records (`pack_voice_records`): (the user's, as a spec gives them: the
+    voice, or "female"/"male" where the user declared the presenter's register; polydub's).
+    A voice without a record (no pack planned for it) counts as the user's, as it was given."""
+    from pipeline.voicing import USER_CHOSEN
+
+    own: dict[str, Any] = {}
+    automatic: dict[str, dict[str, str]] = {}
+    for key, table in voices.items():
+        if not isinstance(table, Mapping):  # a per-language entry (an unresolved spec): the user's
+            own[key] = table
+            continue
+        for language, voice in table.items():
+            record = records.get((key, language))
+            profile = (record or {}).get("profile") or {}
+            if record is None or USER_CHOSEN in record.get("reason", ""):
+                own.setdefault(key, {})[language] = voice
+            elif profile.get("source") == "declared" and profile.get("register"):
+                own.setdefault(key, {})[language] = profile["register"]  # chosen by the register declared
+            else:
+                automatic.setdefault(key, {})[language] = voice
+    return own, automatic

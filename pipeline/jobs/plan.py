@@ -26,7 +26,7 @@ of that language's downstream tasks only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +174,22 @@ def _unique_names(presenters, names: Mapping[str, str]) -> dict[str, str]:
             name, n = f"{stem}-{n}", n + 1
         out[label] = name
     return out
+
+
+def pack_voice_records(presenters: Iterable[str], tasks: Iterable[Mapping[str, Any]]
+                       ) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """{(presenter key, language): voice record} as a job's pack tasks carry them (`plan` puts
+    each presenter's `pipeline.voicing.voice_record` in its language's pack params, under the
+    presenter's file stem); `tasks` are the job store's task rows, `presenters` the resolved keys."""
+    keys = {presenter_label(k): k for k in presenters}
+    found: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for task in tasks:
+        params = task["params"] if task["kind"] == "pack" else {}
+        records = params.get("voices") or {}
+        for label, stem in (params.get("names") or {}).items():
+            if label in keys and records.get(stem):
+                found[(keys[label], params["language"])] = records[stem]
+    return found
 
 
 def check_graph(tasks: list[TaskNode]) -> None:

@@ -17,7 +17,7 @@ from pipeline.jobs.artifacts import ArtifactStore
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.store import JobStore, NotFoundError
-from pipeline.segments import to_check
+from pipeline.segments import EDITED_FROM, flag_words, recheck, to_check
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,16 @@ class ReviewDesk:
         return task
 
     def review(self, job_id: str, language: str) -> dict[str, Any]:
-        """A language's finished translation with its review state; NotFoundError when the job
-        has no such translation, JobError when it is not done yet."""
+        """A language's finished translation with its review state; each sentence (id, source,
+        text, flags) with "words": its check flags in plain words (`CHECK_WORDS`, what the page
+        shows). NotFoundError when the job has no such translation, JobError when it is not done yet."""
         language = normalize_tag(language)
         task = self._translate_task(job_id, language)
         doc = json.loads((self.artifacts.path(task["output"]) / "translation.json").read_text(encoding="utf-8"))
         row = next((r for r in self.store.reviews(job_id) if r["language"] == language), {})
+        sentences = [{**s, "words": [flag_words(f) for f in to_check(s.get("flags") or ())]} for s in doc["sentences"]]
         return {"language": language, "approved": bool(row.get("approved")), "edited": bool(row.get("edited")),
-                "source_language": doc.get("source_language"), "sentences": doc["sentences"]}
+                "source_language": doc.get("source_language"), "sentences": sentences}
 
     def edit(self, job_id: str, language: str, edits: Mapping[str, str]) -> list[str]:
         """Change translated sentences (by id); returns the tasks that will be redone."""
@@ -61,13 +63,19 @@ class ReviewDesk:
         if unknown:
             raise InputError(f"no sentence(s) {', '.join(unknown)} in the {language} translation")
         changed = False
+        glossary = task["params"].get("glossary") or None
         for s in doc["sentences"]:
             if s["id"] in edits and edits[s["id"]].strip() != s["text"]:
                 if not edits[s["id"]].strip():
                     raise InputError(f"sentence {s['id']} would be empty; write a translation or keep the old one")
+                s.setdefault(EDITED_FROM, s["text"])  # the machine's text, kept over later edits
                 s["text"] = " ".join(edits[s["id"]].split())
-                # a person wrote it: what the machine translation asked to check is done
-                s["flags"] = [f for f in s.get("flags") or () if not to_check([f])]
+                if s[EDITED_FROM] == s["text"]:  # edited back to the machine's words
+                    del s[EDITED_FROM]
+                # a person wrote it: the checks are made again on their words (a wrong number stays flagged)
+                source_language = _sentence_source(s, doc.get("source_language"))
+                s["flags"] = [f for f in s.get("flags") or () if not to_check([f])] + recheck(
+                    s.get("source", ""), s["text"], source_language, doc.get("target_language") or language, glossary)
                 changed = True
         if not changed:
             return []
@@ -93,3 +101,10 @@ class ReviewDesk:
         self._translate_task(job_id, language)
         self.store.approve(job_id, language, who)
         self.wake()
+
+
+def _sentence_source(sentence: Mapping[str, Any], default: str | None) -> str | None:
+    """The language a sentence was translated from: its "source-language:xx" flag (a line
+    identified as another language), else the translation's."""
+    flags = sentence.get("flags") or ()
+    return next((f.split(":", 1)[1] for f in flags if f.startswith("source-language:")), default)

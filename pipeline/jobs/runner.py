@@ -215,6 +215,7 @@ class PipelineRunner:
 
     def _pack(self, call, inputs, out, progress):
         from pipeline import steps
+        from pipeline.jobs.capabilities import pack_language
         from pipeline.pack import PackedVideo, write_pack
 
         lang = call.params["language"]
@@ -246,9 +247,9 @@ class PipelineRunner:
             source_language, target_language = data["source_language"], data["target_language"]
             doc = _load_doc(inputs["source"]) if "source" in inputs else None
             if doc is not None:
-                from pipeline.segments import segment_report
+                from pipeline.segments import reviewer_edits, segment_report
 
-                extra["segments"] = segment_report(doc, _translation(data))
+                extra["segments"] = segment_report(doc, _translation(data), reviewer_edits(data["sentences"]))
             texts = {s["id"]: s["text"] for s in data["sentences"]}
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
                 else "\n".join(texts.values())
@@ -262,8 +263,8 @@ class PipelineRunner:
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
         # No job id in the manifest: a pack is shared by every job whose inputs are the same.
         # The language as the user knows it: the translator's tag (pt -> pt-BR), or the narration's
-        # (detected when it was `und`).
-        language = target_language or speech.language or lang
+        # (detected when it was `und`) named the same way, so `lipsync` and `localize` say one tag.
+        language = target_language or pack_language(speech.language or lang)
         pack = write_pack(folder, language=language, speech=speech, script_text=script,
                           videos=videos, models=models, source_language=source_language,
                           # a failed render of this pack is in its language as the user knows it, not `und`

@@ -20,11 +20,11 @@ from typing import Any
 
 from pipeline.errors import DiskFullError, JobError
 from pipeline.jobs.artifacts import ArtifactStore
-from pipeline.jobs.capabilities import normalize_spec, normalize_tag
+from pipeline.jobs.capabilities import language_words, normalize_spec, normalize_tag
 from pipeline.jobs.checks import job_checks
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.exports import Exports
-from pipeline.jobs.plan import check_graph, plan, presenter_label
+from pipeline.jobs.plan import check_graph, pack_voice_records, plan, presenter_label
 from pipeline.jobs.presenters import DIGEST_SUFFIX, PresenterLibrary, Prober, probe_media, thumbnail_jpeg
 from pipeline.jobs.review import ReviewDesk
 from pipeline.jobs.spec import JobSpec
@@ -173,16 +173,9 @@ class JobService:
         voice records do not say USER_CHOSEN)."""
         from pipeline.voicing import USER_CHOSEN
 
-        keys = {presenter_label(k): k for k in self.store.job(job_id)["spec"].get("presenters") or []}
-        found: set[tuple[str, str]] = set()
-        for task in self.store.tasks(job_id):
-            params = task["params"] if task["kind"] == "pack" else {}
-            records = params.get("voices") or {}
-            for label, stem in (params.get("names") or {}).items():
-                record = records.get(stem)
-                if label in keys and record and USER_CHOSEN not in record.get("reason", ""):
-                    found.add((keys[label], params["language"]))
-        return found
+        records = pack_voice_records(self.store.job(job_id)["spec"].get("presenters") or [],
+                                     self.store.tasks(job_id))
+        return {pair for pair, record in records.items() if USER_CHOSEN not in record.get("reason", "")}
 
     def _voiced(self, resolved: JobSpec, refs: Iterable[str], labels: Mapping[str, str],
                 automatic: set[tuple[str, str]] | None = None) -> tuple[JobSpec, dict[str, dict[str, dict]]]:
@@ -345,7 +338,9 @@ class JobService:
 
 
 def _default_name(spec: JobSpec) -> str:
+    """A job's name when none is given: the script's first line (or "narration") and its
+    languages in words, as the page says them ("Clean the nozzle → Portuguese (Brazil), Spanish")."""
     if spec.analyse_only:
         return "analysis"
     what = spec.text.strip().splitlines()[0].lstrip("# ")[:60] if spec.text else "narration"
-    return f"{what} → {', '.join(spec.languages)}"
+    return f"{what} → {', '.join(language_words(tag) for tag in spec.languages)}"

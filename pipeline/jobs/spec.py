@@ -3,8 +3,8 @@
 The one shape behind every entry point: the HTTP API (JSON), `polydub run job.yaml`, and the
 one-shot commands (`polydub localize`, `lipsync`, `demo` build a spec from their options).
 `JobSpec.from_dict` checks it once and every error is one line that names the field. A new
-option is one new field here (with its check), one line in `plan` that hands it to the task
-that uses it, and one CLI flag.
+option is one new field here (with its check; its value's parser in `spec_fields`), one line in
+`plan` that hands it to the task that uses it, and one CLI flag.
 
 File references (`presenters`, `recording`, `narrations`, `translations`, a `glossary` file)
 are resolved by the service into stored inputs: a presenter id, an artifact digest
@@ -19,11 +19,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import JobError
+from pipeline.jobs import spec_fields as fields
+from pipeline.jobs.spec_fields import Preview, SpecError, glossary_mapping
 
-
-class SpecError(JobError):
-    """A job spec that cannot run as written; the message names the field."""
+__all__ = ["JobSpec", "Preview", "RATE_RANGE", "SpecError", "UNDETERMINED", "glossary_mapping", "renderer_choices"]
 
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -38,14 +37,6 @@ def renderer_choices() -> tuple[str, ...]:
     from lipsync.renderers import CHOICES
 
     return tuple(CHOICES)
-
-
-@dataclass(frozen=True)
-class Preview:
-    """A quick look before the whole batch: the first seconds of one presenter, low resolution."""
-
-    seconds: float = 3.0
-    height: int = 240
 
 
 @dataclass(frozen=True)
@@ -118,7 +109,7 @@ class JobSpec:
         if unknown:
             raise SpecError(f"unknown job field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         values = dict(data)
-        values["narrations"] = _str_mapping(values.get("narrations"), "narrations",
+        values["narrations"] = fields.str_mapping(values.get("narrations"), "narrations",
                                             "narrations must map a language to an audio file, e.g. {pt: pt.wav}")
         langs = values.get("languages")
         if not langs and values["narrations"]:
@@ -130,18 +121,18 @@ class JobSpec:
         if isinstance(presenters, str):
             presenters = [presenters]
         values["presenters"] = tuple(str(x) for x in presenters)
-        values["voices"] = _voices(values.get("voices"))
-        values["glossary"] = glossary_mapping(values.get("glossary"))
-        values["renderer_options"] = _options(values.get("renderer_options"))
-        values["preview"] = _preview(values.get("preview"))
+        values["voices"] = fields.voices(values.get("voices"))
+        values["glossary"] = fields.glossary_mapping(values.get("glossary"))
+        values["renderer_options"] = fields.renderer_options(values.get("renderer_options"))
+        values["preview"] = fields.preview(values.get("preview"))
         for flag in ("review", "analyse_only", "accept_truncated", "accept_mixed_language"):
-            values[flag] = _flag(values.get(flag, False), flag)
+            values[flag] = fields.flag(values.get(flag, False), flag)
         for name in ("text", "recording", "transcript", "translations", "source_language"):
             if values.get(name) is not None and not isinstance(values[name], str):
                 raise SpecError(f"{name} must be text, not {type(values[name]).__name__}")
-        values["rate"] = _number(values.get("rate", 1.0), "rate")
-        values["audio_track"] = _track(values.get("audio_track"))
-        values["background"] = _colour(values.get("background"))
+        values["rate"] = fields.number(values.get("rate", 1.0), "rate")
+        values["audio_track"] = fields.track(values.get("audio_track"))
+        values["background"] = fields.colour(values.get("background"))
         values["renderer"] = str(values.get("renderer") or "auto")
         values["name"] = str(values.get("name") or "")
         spec = cls(**values)
@@ -150,7 +141,8 @@ class JobSpec:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> JobSpec:
-        """Read a job file; relative file references are taken from the file's folder."""
+        """Read a job file; relative file references are taken from the file's folder. The
+        job.json of a job zip (`pipeline.jobs.exports`) is read as its spec, under its name."""
         import yaml
 
         path = Path(path)
@@ -162,6 +154,8 @@ class JobSpec:
             raise SpecError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
         if not isinstance(data, Mapping):
             raise SpecError(f"{path}: a job file is a mapping (languages:, presenters:, text:, ...)")
+        if isinstance(data.get("spec"), Mapping) and "id" in data:  # job.json of a job zip: its spec
+            data = {**data["spec"], "name": data["spec"].get("name") or data.get("name") or ""}
         data = dict(data)
         base = path.parent
 
@@ -173,7 +167,7 @@ class JobSpec:
 
         for name in ("text_file", "transcript_file"):
             if name in data:
-                data[name.removesuffix("_file")] = _read_text(Path(local(str(data.pop(name)))), name)
+                data[name.removesuffix("_file")] = fields.read_text(Path(local(str(data.pop(name)))), name)
         for name in ("recording", "translations"):
             if data.get(name):
                 data[name] = local(str(data[name]))
@@ -242,7 +236,7 @@ class JobSpec:
 
     def background_rgb(self) -> tuple[int, int, int] | None:
         """`background` as (R, G, B), 0-255 each; None when not given."""
-        return _rgb(self.background) if self.background else None
+        return fields.rgb(self.background) if self.background else None
 
     def per_presenter_voices(self) -> dict[str, Mapping[str, str]]:
         """The {presenter: {language: voice}} entries of `voices`."""
@@ -274,132 +268,3 @@ class JobSpec:
         out["languages"] = list(self.languages)
         out["presenters"] = list(self.presenters)
         return out
-
-
-# ---------------------------------------------------------------------- field parsers
-
-
-def _read_text(path: Path, name: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{name}: cannot read {path} ({exc.strerror})") from exc
-
-
-def _str_mapping(value: Any, name: str, message: str) -> dict[str, str]:
-    if value is None or value == {}:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SpecError(message)
-    return {str(k): str(v) for k, v in value.items()}
-
-
-def _options(value: Any) -> dict[str, str | bool | int | float]:
-    """Renderer options keep their JSON types (the schema's scalars): `follow_jaw: false` must
-    stay False, not become the string "False", which a renderer would read as true."""
-    if value is None or value == {}:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SpecError("renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
-    for key, option in value.items():
-        if not isinstance(option, (str, bool, int, float)):
-            raise SpecError(f"renderer_options: {key} must be a string, number or true/false, "
-                            f"not {type(option).__name__}")
-    return {str(k): v for k, v in value.items()}
-
-
-def _voices(value: Any) -> dict[str, Any]:
-    if not value:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SpecError("voices must map a language to a voice, e.g. {pt: kokoro:pf_dora}")
-    out: dict[str, Any] = {}
-    for key, voice in value.items():
-        if isinstance(voice, Mapping):
-            bad = [str(lang) for lang, v in voice.items() if not isinstance(v, str) or not v.strip()]
-            if bad:
-                raise SpecError(f"voices: {key!r} {', '.join(bad)} needs a voice name or female/male "
-                                "(see `polydub voices`)")
-            out[str(key)] = {str(lang): v.strip() for lang, v in voice.items()}
-        elif isinstance(voice, str) and voice.strip():
-            out[str(key)] = voice.strip()
-        else:
-            raise SpecError(f"voices: {key!r} needs a voice name (see `polydub voices`)")
-    return out
-
-
-def glossary_mapping(value: Any) -> dict[str, Any] | str:
-    """The mapping form {keep: [...], forced: {language: {term: translation}}}, or a file reference."""
-    if not value:
-        return {}
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, Mapping):
-        raise SpecError("glossary must be a mapping {keep: [terms], forced: {pt: {term: translation}}} or a file")
-    unknown = sorted(set(value) - {"keep", "forced"})
-    if unknown:
-        raise SpecError(f"glossary: unknown key(s) {', '.join(map(str, unknown))}; use keep and forced")
-    keep = value.get("keep") or []
-    forced = value.get("forced") or {}
-    if isinstance(keep, str) or not all(isinstance(k, str) for k in keep):
-        raise SpecError("glossary: keep is a list of terms that are never translated")
-    if not isinstance(forced, Mapping) or not all(isinstance(m, Mapping) for m in forced.values()):
-        raise SpecError("glossary: forced maps a language to {term: translation}, e.g. {pt: {nozzle: bico}}")
-    return {"keep": [str(k) for k in keep],
-            "forced": {str(lang): {str(s): str(t) for s, t in m.items()} for lang, m in forced.items()}}
-
-
-def _preview(value: Any) -> Preview | None:
-    if value is True:
-        return Preview()
-    if isinstance(value, Preview):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return Preview(**{k: type(getattr(Preview, k))(value[k]) for k in ("seconds", "height") if k in value})
-        except (TypeError, ValueError):
-            raise SpecError("preview: seconds and height must be numbers") from None
-    if not value:
-        return None
-    raise SpecError("preview must be true or {seconds: 3, height: 240}")
-
-
-def _flag(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in (0, 1, None):
-        return bool(value)
-    raise SpecError(f"{name} must be true or false")
-
-
-def _number(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"{name} must be a number, e.g. 1.0") from None
-
-
-def _rgb(text: str) -> tuple[int, int, int]:
-    from PIL import ImageColor
-
-    try:
-        return ImageColor.getrgb(text)[:3]
-    except ValueError:
-        raise SpecError(f"background: {text!r} is not a colour; write it as #rrggbb, e.g. #808080") from None
-
-
-def _colour(value: Any) -> str | None:
-    """A colour as "#rrggbb" (lower case), from any form Pillow's ImageColor reads."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise SpecError("background must be a colour as text, e.g. '#808080'")
-    return "#{:02x}{:02x}{:02x}".format(*_rgb(value.strip()))
-
-
-def _track(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or int(value) < 1:
-        raise SpecError("audio_track: give the audio stream's number, counting from 1")
-    return int(value)

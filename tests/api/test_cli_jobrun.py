@@ -120,8 +120,11 @@ def test_every_bar_is_closed_by_the_name_it_was_opened_with(tmp_path, monkeypatc
     assert "Rendering ana — Portuguese" in localize.opened
     for run in runs:
         assert run.opened and set(run.opened) <= set(run.finished), (run.opened, run.finished)
-    assert any(line.endswith("(Rendering ana — English) done") and "render:und:" in line for line in lipsync.lines)
-    assert any("pack:und (Packing English) done" in line for line in lipsync.lines)
+    # before: "narrate:und (Timing the English narration) done"; the language heard instead of `und`
+    assert any(" render:en:" in line and line.endswith(" done") for line in lipsync.lines), lipsync.lines
+    assert any(line.endswith(" pack:en done") for line in lipsync.lines)
+    assert any(line.endswith(" narrate:en done") for line in lipsync.lines)
+    assert not any("und" in line for line in lipsync.lines), lipsync.lines
     assert not any("und" in line for line in localize.lines)
 
 
@@ -193,3 +196,38 @@ def test_the_check_advice_names_the_language_as_review_takes_it(capsys):
     assert out[:2] == ["pt-BR: 1 sentence(s) to check:",
                        '  s1 "Pay £5." -> "Pague 5 euros.": the currency sign £ is missing from the translation']
     assert "`polydub review j1 --lang pt`" in out[2] and len(out) == 3
+
+
+def test_a_narration_not_heard_yet_is_named_in_words_not_und(tmp_path):
+    """Before: "narrate:und running" while the language was still to be detected."""
+    from api.cli.jobrun import shown_name
+    from pipeline.jobs import JobSpec
+    from tests.helpers.jobs import Harness
+    from tests.helpers.media import flat_videos, write_wav
+
+    h = Harness(tmp_path)
+    video = flat_videos(tmp_path, 1)[0]
+    job = h.service.submit(JobSpec.from_dict({"narrations": {"und": str(write_wav(tmp_path / "talk.wav"))},
+                                              "presenters": [str(video)]}))
+    assert shown_name(h.service, job, "narrate:und") == "narrate (language detected from the recording)"
+    render = next(t["name"] for t in h.store.tasks(job) if t["kind"] == "render")
+    assert shown_name(h.service, job, render) == f"render:{render.split(':')[2]} (language detected from the recording)"
+    h.run()
+    assert shown_name(h.service, job, "narrate:und") == "narrate:en"  # the fake runner hears "en"
+    assert shown_name(h.service, job, "analyse:abc") == "analyse:abc"
+
+
+def test_polydub_runs_lines_name_a_detected_narration_by_the_language_heard(tmp_path, capsys):
+    """`polydub run` of a job file with narrations {und: ...} printed "narrate:und done"."""
+    from api.cli.run import watch
+    from pipeline.jobs import JobSpec
+    from tests.helpers.jobs import Harness
+    from tests.helpers.media import flat_videos, write_wav
+
+    h = Harness(tmp_path)
+    job = h.service.submit(JobSpec.from_dict({"narrations": {"und": str(write_wav(tmp_path / "talk.wav"))},
+                                              "presenters": [str(flat_videos(tmp_path, 1)[0])]}))
+    h.run()
+    assert watch(h.service, job) == "done"
+    err = capsys.readouterr().err
+    assert "narrate:en done" in err and "pack:en done" in err and "und" not in err, err

@@ -87,7 +87,7 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "waiting-review", what="review gate")
     review = client.get(f"/jobs/{job_id}/review/pt").json()
     assert review["sentences"][1] == {"id": "s1", "source": "Clean the nozzle.", "text": "[pt] Clean the nozzle.",
-                                      "flags": []}
+                                      "flags": [], "words": []}
     edited = client.put(f"/jobs/{job_id}/review/pt", json={"edits": {"s1": "Limpe o bico."}}).json()
     assert edited["redo"] == []  # nothing downstream has run yet
     assert client.post(f"/jobs/{job_id}/review/pt/approve", json={"by": "Ana"}).json()["approved"]

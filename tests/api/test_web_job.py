@@ -84,10 +84,15 @@ def test_the_job_started_notice_goes_when_the_job_ends(browser, fake_server, two
     page.close()
 
 
-def test_translation_check_flags_are_said_in_the_review(browser, fake_server, two_jobs):
+def test_translation_check_flags_are_said_in_the_review_in_the_servers_words(browser, fake_server, two_jobs):
+    """Before: the page said the flags from its own table (FLAG_WORDS), in other words than the
+    command line's; it now shows the review payload's `words`."""
+    from pipeline.segments import flag_words
+
     def flagged(route):
         out = route.fetch().json()
         out["sentences"][0]["flags"] = ["currency-changed:£", "source-language:en"]
+        out["sentences"][0]["words"] = [flag_words("currency-changed:£")]
         route.fulfill(status=200, content_type="application/json", body=json.dumps(out))
 
     page = browser.new_page()
@@ -97,7 +102,7 @@ def test_translation_check_flags_are_said_in_the_review(browser, fake_server, tw
     open_job(page, "waiting job")
     page.wait_for_selector("#review-panel .review-lang[data-lang=pt] .flags li")
     flags = page.eval_on_selector_all("#review-panel .flags li", "els => els.map(e => e.textContent)")
-    assert flags == ["Check: £ is missing from the translation: was the currency changed?"], flags
+    assert flags == ["Check: the currency sign £ is missing from the translation"], flags
     page.close()
 
 

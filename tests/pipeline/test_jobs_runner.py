@@ -50,6 +50,22 @@ def test_the_pack_lists_every_segment_and_the_subtitle_quality(tmp_path):
         assert json.loads(zf.read("manifest.json"))["segments"] == segments
 
 
+def test_the_pack_manifest_says_which_sentences_a_reviewer_edited(tmp_path):
+    """Before: the manifest did not say which sentences a person changed."""
+    inputs = _inputs(tmp_path)
+    path = tmp_path / "translation" / "translation.json"
+    data = json.loads(path.read_text())
+    data["sentences"][2].update({"text": "Confira as alças.", "edited_from": "Verifique as alças."})
+    path.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    out.mkdir()
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, inputs, {"language": "pt", "names": {}})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    segments = json.loads((out / "pack" / "manifest.json").read_text())["segments"]
+    assert [e.get("edited") for e in segments if e["outcome"] == "translated"] == [
+        None, None, {"from": "Verifique as alças.", "to": "Confira as alças."}]
+
+
 class _Engine:
     """Records what the runner hands the lip-sync engine; renders nothing."""
 
@@ -198,3 +214,18 @@ def test_a_narration_pack_records_the_narrations_language_as_its_source(tmp_path
     PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
     manifest = json.loads((out / "pack" / "manifest.json").read_text())
     assert manifest["language"] == "en" and manifest["source_language"] == "en"
+
+
+def test_a_narration_pack_names_a_bare_tag_as_a_translation_would(tmp_path):
+    """`polydub lipsync --language pt` said "pt: 1 video(s) in ..." where `localize --lang pt` says pt-BR."""
+    speech_dir, out = tmp_path / "speech", tmp_path / "out"
+    speech_dir.mkdir()
+    out.mkdir()
+    _save_speech(Speech(audio=np.zeros(16000, np.float32), sample_rate=16000, phonemes=(), words=(),
+                        sentences=(TimedText(0.1, 0.9, "Use o capacete."),), language="pt", voice="recording",
+                        backend="recording"), speech_dir)
+    (speech_dir / "transcript.txt").write_text("Use o capacete.", encoding="utf-8")
+    call = TaskCall("job", "pack:pt", "pack", "k" * 64, {"speech": str(speech_dir)}, {"language": "pt", "names": {}})
+    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
+    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    assert manifest["language"] == "pt-BR" and manifest["source_language"] == "pt"

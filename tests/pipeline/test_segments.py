@@ -1,7 +1,10 @@
 """The manifest's list of source segments: every sentence, image, emoji line and code block,
-and what became of it."""
+and what became of it; a translation's check flags in plain words, the flagged sentences, and
+long sentences shortened for one terminal line."""
 
-from pipeline.segments import segment_report
+import pytest
+
+from pipeline.segments import CHECK_FLAGS, flag_words, flagged_sentences, segment_report, shorten
 from translate import Translator, read_source
 from tests.helpers.translate import fake_engine
 
@@ -72,3 +75,51 @@ def test_a_translation_that_asks_for_a_check_says_so_in_the_manifest():
     checks = [c for e in segment_report(doc, Translator(engines=[same], bundled=False).translate(doc, "en", "pt"))
               for c in e.get("check", [])]
     assert checks and not any(c.startswith(("currency", "respelled")) for c in checks)
+
+
+def test_a_sentence_a_reviewer_edited_says_so_with_both_texts():
+    """Before: the manifest did not say which sentences a person changed."""
+    doc = read_source("Pay £5. Wear gloves.\n")
+    translation = Translator(engines=_engines(("en", "pt")), bundled=False).translate(doc, "en", "pt")
+    edits = {"s1": ("<en>Pay 5.", "Pague £5.")}
+    report = segment_report(doc, translation, edits)
+    assert report[0]["edited"] == {"from": "<en>Pay 5.", "to": "Pague £5."}
+    assert "edited" not in report[1]
+    assert all("edited" not in e for e in segment_report(doc, translation))
+
+
+@pytest.mark.parametrize("flag, words", [
+    ("currency-changed:£", "the currency sign £ is missing from the translation"),
+    ("respelled:Jürgen", "the name Jürgen was respelled"),
+    ("numbers-changed", "the numbers differ from the source"),
+    ("possibly-truncated", "the translation may be cut short"),
+    ("untranslated", "the sentence was left untranslated"),
+    ("repetition", "the translation repeats itself"),
+    ("glossary-dropped:torque wrench|PPE", "the glossary term(s) torque wrench, PPE are missing from the translation"),
+    ("some-new-flag", "some-new-flag"),  # not known here: said as it is, never dropped
+])
+def test_each_check_flag_in_plain_words(flag, words):
+    assert flag_words(flag) == words
+
+
+def test_every_check_flag_has_words():
+    for prefix in CHECK_FLAGS:
+        assert flag_words(prefix + ("x" if prefix.endswith(":") else "")) != prefix + ("x" if prefix.endswith(":") else "")
+
+
+def test_only_sentences_with_check_flags_are_listed():
+    sentences = [{"id": "s1", "source": "Pay £5.", "text": "Pague 5.", "flags": ["memory", "currency-changed:£"]},
+                 {"id": "s2", "source": "Wear gloves.", "text": "Use luvas.", "flags": ["memory"]},
+                 {"id": "s3", "source": "Go.", "text": "Vá.", "flags": []}]
+    assert flagged_sentences(sentences) == [
+        {"id": "s1", "source": "Pay £5.", "text": "Pague 5.", "flags": ["currency-changed:£"],
+         "words": ["the currency sign £ is missing from the translation"]}]
+
+
+def test_shorten_cuts_at_a_word_and_keeps_short_text_whole():
+    assert shorten("Wear   gloves.\n") == "Wear gloves."
+    long = "Check the pressure gauge before you open the main valve and after you close it again."
+    short = shorten(long, 40)
+    assert len(short) <= 40 and short.endswith("…") and long.startswith(short[:-1])
+    assert short == "Check the pressure gauge before you…"  # "open" would make it 41
+    assert len(shorten("x" * 100, 10)) == 10

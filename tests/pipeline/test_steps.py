@@ -116,3 +116,18 @@ def test_a_translation_to_check_is_logged_with_its_sentence_and_what_is_wrong(tm
     (message,) = [r.getMessage() for r in caplog.records if "to check" in r.getMessage()]
     assert '"Set it to 6 bar and pay £5."' in message
     assert "the currency sign £ is missing from the translation" in message and "Wear gloves" not in message
+
+
+def test_the_steps_do_not_depend_on_the_job_service():
+    """Before: steps.translate_script imported pipeline.jobs.checks for its check helpers; the
+    steps are what the job layer runs, so they import nothing of it (the helpers live in
+    pipeline.segments)."""
+    import ast
+    from pathlib import Path
+
+    import pipeline.steps
+
+    tree = ast.parse(Path(pipeline.steps.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert sorted(m for m in imported if m.startswith("pipeline.jobs")) == []

@@ -36,3 +36,16 @@ def test_only_an_apostrophe_for_a_letter_outside_ascii_is_repaired(source, outpu
 ])
 def test_figures_not_carried_over_are_flagged(source, output, flags):
     assert sorted(changed_figures(source, output)) == sorted(flags)
+
+
+def test_translation_checks_judge_any_translation_of_a_source():
+    from translate.guards import translation_checks
+
+    assert translation_checks("Pay £5 for 6 bar.", "Pague 5 por 7 bar.", "en", "pt") == [
+        "numbers-changed", "currency-changed:£"]
+    assert translation_checks("Pay £5 for 6 bar.", "Pague £5 por 6 bar.", "en", "pt") == []
+    long = "Check the pressure gauge before you open the main valve and after you close it."
+    assert translation_checks(long, "Verifique.", "en", "pt") == ["possibly-truncated"]
+    assert translation_checks("Wear your safety gloves now.", "Wear your safety gloves now.", "en", "pt") == [
+        "untranslated"]
+    assert translation_checks("Wear your safety gloves now.", "Wear your safety gloves now.", None, "pt") == []
