@@ -43,8 +43,7 @@ def main() -> int:
     if not presenters:
         print(f"no presenter_*.mp4 in {args.media}: give --media", file=sys.stderr)
         return 1
-    sys.path.insert(0, str(ROOT / "tests" / "api"))
-    from conftest import Server
+    from tests.helpers.service import Server
 
     params = [("language", lang) for lang in LANGUAGES]
     with tempfile.TemporaryDirectory(prefix="polydub-bench-voices-") as tmp:

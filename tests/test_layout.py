@@ -46,8 +46,14 @@ def test_test_helpers_come_from_tests_helpers():
 
 def test_bench_imports_no_test_module():
     """bench/bench_jaw.py imported the untouched-face bar from tests/lipsync/test_assembly.py; the
-    pieces a bench shares with a test live in tests/helpers."""
+    pieces a bench shares with a test live in tests/helpers (bench_voice_menu took the test server
+    from tests/api/conftest.py, put on sys.path, after the server had moved out of it)."""
+    def test_only(module: str) -> bool:
+        return any(part.startswith("test_") or part == "conftest" for part in module.split("."))
+
     bad = [f"{p.relative_to(ROOT)}: {m}" for p in sorted((ROOT / "bench").rglob("*.py"))
-           for m in imported_modules(p.read_text(encoding="utf-8"))
-           if any(part.startswith("test_") for part in m.split("."))]
+           for m in imported_modules(p.read_text(encoding="utf-8")) if test_only(m)]
     assert bad == []
+    # Negative control: both kinds are caught.
+    assert [m for m in imported_modules("from conftest import Server\nimport tests.api.test_page\n")
+            if test_only(m)] == ["conftest", "tests.api.test_page"]
