@@ -3,11 +3,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from api.job_body import error_line
 from api.deps import Outward, get_capabilities, get_input_checks, get_outward, get_service, get_settings
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
@@ -90,6 +91,35 @@ def create_preview(body: JobCreate, seconds: float = Query(3.0, gt=0, le=30), he
                    out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
                    checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
     return _created(service.preview(_spec(body, settings, caps, checks), seconds, height), out.sign)
+
+
+class JobRecordIn(BaseModel):
+    """job.json of a job zip (GET /jobs/{id}/download.zip), as `pipeline.jobs.exports` writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field("", description="the exported job's id (a new job is made)")
+    name: str = Field("", max_length=200)
+    spec: dict[str, Any] = Field(description="the job's spec: the fields of POST /jobs")
+    automatic_voices: dict[str, Any] = Field(default_factory=dict, description="voices the service chose; chosen again")
+    presenters: dict[str, str] = Field(default_factory=dict, description="presenter label -> name")
+
+
+@router.post("/import", response_model=JobCreated, status_code=201, responses=ERRORS,
+             summary="Run a job again from the job.json of its job zip (on the server that stored its files)")
+def import_job(record: JobRecordIn, service: JobService = Depends(get_service),
+               settings: Settings = Depends(get_settings), out: Outward = Depends(get_outward),
+               caps: Capabilities = Depends(get_capabilities),
+               checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
+    spec = dict(record.spec)
+    if spec.pop("analyse_only", False):
+        raise HTTPException(422, "spec.analyse_only: an analysis is made by uploading the presenter "
+                                 "(POST /presenters), not imported")
+    spec["name"] = spec.get("name") or record.name
+    try:
+        body = JobCreate(**spec)
+    except ValidationError as exc:
+        raise HTTPException(422, error_line(list(exc.errors()), "spec: ")) from None
+    return _created(service.submit(_spec(body, settings, caps, checks)), out.sign)
 
 
 @router.get("", response_model=JobList, summary="Job history, newest first")
@@ -214,8 +244,7 @@ def _options(options: str, script: UploadFile | None, settings: Settings) -> dic
     try:  # JobCreate needs a presenter; the uploaded ones are added by the caller
         data = JobCreate(**{**raw, "presenters": raw["presenters"] if given else ["-"]}).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise HTTPException(422, "options: " + "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+        raise HTTPException(422, error_line(list(exc.errors()), "options: ")) from None
     return data if given else {**data, "presenters": []}
 
 
