@@ -144,13 +144,15 @@ class JobCreate(BaseModel):
 
 
 def error_line(errors: list[dict[str, Any]], prefix: str = "") -> str:
-    """pydantic's validation errors as one line: a parser's own message as it is (it names the
-    field), others as "field: message"."""
+    """pydantic's validation errors as one line: a parser's own message as it is when it names
+    the field (the spec's do), others as "field: message"."""
     parts = []
     for e in errors:
-        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-        if e.get("type") == "value_error" and "error" in (e.get("ctx") or {}):
-            parts.append(" ".join(str(e["ctx"]["error"]).split()))
+        loc = [str(x) for x in e.get("loc", ()) if x != "body"]
+        where = ".".join(loc)
+        own = " ".join(str((e.get("ctx") or {}).get("error", "")).split())
+        if e.get("type") == "value_error" and loc and own.startswith(loc[-1]):
+            parts.append(own)
         else:
             parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
     return prefix + "; ".join(parts)

@@ -149,8 +149,11 @@ def test_translations_and_a_glossary_file_come_as_text_uploads(client, presenter
     glossary = client.post("/uploads", data={"kind": "text"},
                            files={"file": ("terms.csv", b"term,translation,language\nAcme,,\n", "text/csv")})
     assert glossary.status_code == 201, glossary.text
+    po = 'msgid ""\nmsgstr ""\n"Language: pt\\n"\n\nmsgid "Acme cleans it."\nmsgstr "A Acme limpa-o."\n'
+    translations = client.post("/uploads", data={"kind": "text"}, files={"file": ("pt.po", po.encode(), "text/x-po")})
+    assert translations.status_code == 201, translations.text
     r = client.post("/jobs", json={"text": "Acme cleans it.", "languages": ["pt"], "presenters": [presenter],
-                                   "glossary": glossary.json()["key"]})
+                                   "glossary": glossary.json()["key"], "translations": translations.json()["key"]})
     assert r.status_code == 201, r.text
     assert done(client, r.json()["id"])["state"] == "done"
     bad = client.post("/uploads", data={"kind": "text"}, files={"file": ("terms.exe", b"MZ", "text/plain")})
