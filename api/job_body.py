@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.jobs import spec_fields as fields
+from pipeline.jobs.schema import PREVIEW_HEIGHT_RANGE, PREVIEW_SECONDS_MAX
 from pipeline.jobs.spec import RATE_RANGE, SpecError
 
 __all__ = ["JobCreate", "PreviewIn", "SERVER_ONLY", "UPLOAD_KEY", "client_renderer_options"]
@@ -80,8 +81,11 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 
 
 class PreviewIn(BaseModel):
-    seconds: float = Field(3.0, gt=0, le=30)
-    height: int = Field(240, ge=64, le=1080)
+    """A preview's size; the limits are those `JobSpec.check` enforces (`pipeline.jobs.schema`)."""
+
+    seconds: float = Field(3.0, gt=0, le=PREVIEW_SECONDS_MAX, description="seconds from the start of the presenter")
+    height: int = Field(240, ge=PREVIEW_HEIGHT_RANGE[0], le=PREVIEW_HEIGHT_RANGE[1],
+                        description="output height in pixels")
 
 
 class JobCreate(BaseModel):

@@ -26,7 +26,7 @@ def test_every_spec_field_a_client_may_set_is_in_the_api():
     assert spec - api == set(SERVER_ONLY), f"JobSpec fields missing from JobCreate: {sorted(spec - api - set(SERVER_ONLY))}"
     assert all(SERVER_ONLY.values())  # each with its reason
     schema = JobCreate.model_json_schema()["properties"]
-    undocumented = [n for n in schema if n != "presenters" and not schema[n].get("description")]
+    undocumented = [n for n in schema if not schema[n].get("description")]
     assert undocumented == [], f"fields without a description: {undocumented}"
     assert schema["rate"]["minimum"] == 0.5 and schema["rate"]["maximum"] == 2.0
     assert schema["audio_track"]["minimum"] == 1
@@ -178,3 +178,13 @@ def test_the_one_request_upload_takes_the_transcript_and_rate(client, tiny_video
                       files=[("presenters", (tiny_videos[1].name, tiny_videos[1].read_bytes(), "video/mp4")),
                              ("audio", ("talk.wav", narration_wav.read_bytes(), "audio/wav"))])
     assert bad.status_code == 422 and bad.json()["detail"] == "options: rate must be a number, e.g. 1.0"
+
+
+@pytest.mark.slow
+def test_the_openapi_docs_list_the_fields_and_the_import(client):
+    doc = client.get("/openapi.json").json()
+    props = doc["components"]["schemas"]["JobCreate"]["properties"]
+    for name in ("transcript", "audio_track", "translations", "rate", "renderer_options", "accept_truncated",
+                 "background"):
+        assert props[name]["description"], name
+    assert "/jobs/import" in doc["paths"] and "kind" in json.dumps(doc["components"]["schemas"])
