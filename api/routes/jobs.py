@@ -55,10 +55,11 @@ def checked_spec(data: dict, settings: Settings, caps: Capabilities, checks: Inp
     inputs fail the pre-flight check `polydub localize` runs (`pipeline.preflight`: a script
     with a line in a language no model translates, or clearly not the given source language;
     422 with the same line). References to stored files are not probed again."""
-    text = data.get("text")
-    if isinstance(text, str) and len(text) > settings.max_script_chars:
-        raise HTTPException(422, f"the script has {len(text)} characters, more than the limit of "
-                                 f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
+    for name, what in (("text", "the script"), ("transcript", "the transcript")):
+        text = data.get(name)
+        if isinstance(text, str) and len(text) > settings.max_script_chars:
+            raise HTTPException(422, f"{name}: {what} has {len(text)} characters, more than the limit of "
+                                     f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
     spec = normalize_spec(JobSpec.from_dict(data))
     spec.check()
     caps.check(spec)

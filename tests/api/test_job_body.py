@@ -188,3 +188,10 @@ def test_the_openapi_docs_list_the_fields_and_the_import(client):
                  "background"):
         assert props[name]["description"], name
     assert "/jobs/import" in doc["paths"] and "kind" in json.dumps(doc["components"]["schemas"])
+
+
+@pytest.mark.slow
+def test_a_transcript_has_the_scripts_length_limit(client, presenter, recording):
+    r = client.post("/jobs", json={"recording": recording, "transcript": "word " * 40_001, "languages": ["pt"],
+                                   "presenters": [presenter]})
+    assert r.status_code == 422 and r.json()["detail"].startswith("transcript: the transcript has 200005 characters")
