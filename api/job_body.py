@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pipeline.jobs import spec_fields as fields
 from pipeline.jobs.schema import PREVIEW_HEIGHT_RANGE, PREVIEW_SECONDS_MAX
 from pipeline.jobs.spec import RATE_RANGE, SpecError
 
-__all__ = ["JobCreate", "PreviewIn", "SERVER_ONLY", "UPLOAD_KEY", "client_renderer_options"]
+__all__ = ["JobCreate", "JobRecordIn", "PreviewIn", "SERVER_ONLY", "UPLOAD_KEY", "client_renderer_options"]
 
 #: `JobSpec` fields a client never sets, and why (a test checks every other field is here)
 SERVER_ONLY = {
@@ -139,12 +139,23 @@ class JobCreate(BaseModel):
 
     @field_validator(*PARSERS, mode="before")
     @classmethod
-    def _parsed(cls, value: Any, info) -> Any:
+    def _parsed(cls, value: Any, info: ValidationInfo) -> Any:
         """The spec's parser of the field; its SpecError becomes the validation message as it is."""
         try:
             return PARSERS[info.field_name](value)
         except SpecError as exc:
             raise ValueError(str(exc)) from None
+
+
+class JobRecordIn(BaseModel):
+    """job.json of a job zip (GET /jobs/{id}/download.zip), as `pipeline.jobs.exports` writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field("", description="the exported job's id (a new job is made)")
+    name: str = Field("", max_length=200)
+    spec: dict[str, Any] = Field(description="the job's spec: the fields of POST /jobs")
+    automatic_voices: dict[str, Any] = Field(default_factory=dict, description="voices the service chose; chosen again")
+    presenters: dict[str, str] = Field(default_factory=dict, description="presenter label -> name")
 
 
 def error_line(errors: list[dict[str, Any]], prefix: str = "") -> str:

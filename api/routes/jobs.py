@@ -3,12 +3,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from api.job_body import error_line
+from api.job_body import JobRecordIn, error_line
 from api.deps import Outward, get_capabilities, get_input_checks, get_outward, get_service, get_settings
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
@@ -92,17 +92,6 @@ def create_preview(body: JobCreate, seconds: float = Query(3.0, gt=0, le=30), he
                    out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
                    checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
     return _created(service.preview(_spec(body, settings, caps, checks), seconds, height), out.sign)
-
-
-class JobRecordIn(BaseModel):
-    """job.json of a job zip (GET /jobs/{id}/download.zip), as `pipeline.jobs.exports` writes it."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field("", description="the exported job's id (a new job is made)")
-    name: str = Field("", max_length=200)
-    spec: dict[str, Any] = Field(description="the job's spec: the fields of POST /jobs")
-    automatic_voices: dict[str, Any] = Field(default_factory=dict, description="voices the service chose; chosen again")
-    presenters: dict[str, str] = Field(default_factory=dict, description="presenter label -> name")
 
 
 @router.post("/import", response_model=JobCreated, status_code=201, responses=ERRORS,
