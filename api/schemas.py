@@ -6,44 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.job_body import JobCreate, PreviewIn  # noqa: F401  (re-exported: the job body is in api.job_body)
+
 
 JobState = Literal["queued", "running", "waiting-review", "done", "failed", "cancelled"]
 TaskState = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
 # ---------------------------------------------------------------------- requests
-
-
-class PreviewIn(BaseModel):
-    seconds: float = Field(3.0, gt=0, le=30)
-    height: int = Field(240, ge=64, le=1080)
-
-
-class JobCreate(BaseModel):
-    """A job: exactly one of `text`, `recording` (an upload key) or `narrations` (language ->
-    upload key); presenters are presenter ids from POST /presenters."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
-        "text": "Clean the nozzle at the end of every shift.", "languages": ["pt", "es"],
-        "presenters": ["p0193a8c2e1f4aa12b3"], "review": True}})
-
-    languages: list[str] = Field(default_factory=list, examples=[["pt", "es"]])
-    presenters: list[str] = Field(min_length=1)
-    text: str | None = None
-    recording: str | None = Field(None, description="key returned by POST /uploads")
-    narrations: dict[str, str] = Field(default_factory=dict, description="language -> key from POST /uploads")
-    source_language: str | None = Field(None, description="the script's BCP-47 tag; left out, it is detected, "
-                                                          "as `polydub localize` does without --source-lang")
-    accept_mixed_language: bool = Field(False, description="with text and source_language: translate lines read as "
-                                                           "another language of the same script as source_language")
-    voices: dict[str, str | dict[str, str]] = Field(
-        default_factory=dict, description="{language: voice} and/or {presenter id: {language: voice}}; "
-                                          "voice: an id from GET /voices, or female/male")
-    glossary: dict[str, Any] = Field(default_factory=dict, description="{keep: [terms], forced: {language: {term: translation}}}, as in a job file")
-    review: bool = False
-    renderer: str = "auto"
-    name: str = Field("", max_length=200)
-    preview: PreviewIn | None = None
 
 
 class JobExtend(BaseModel):

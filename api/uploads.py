@@ -31,3 +31,20 @@ def save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
         path.unlink(missing_ok=True)
         raise HTTPException(422, f"{upload.filename}: the file is empty")
     return path
+
+
+#: text files a job reads (`kind=text` uploads): provided translations
+#: (`translate.backends.provided.SUFFIXES`) and glossary files (`pipeline.jobs.glossary.SUFFIXES`)
+TEXT_SUFFIXES = (".xliff", ".xlf", ".po", ".csv", ".tsv", ".json", ".yaml", ".yml")
+
+
+def check_text_upload(path: Path, name: str) -> None:
+    """HTTPException 422 unless `path` (the upload of file `name`) is a UTF-8 text file with a
+    suffix a job reads (`TEXT_SUFFIXES`): its format is taken from the suffix."""
+    if Path(name).suffix.lower() not in TEXT_SUFFIXES:
+        raise HTTPException(422, f"{name}: a translations or glossary file ends in {', '.join(TEXT_SUFFIXES)}; "
+                                 "rename it to its format's suffix")
+    try:
+        path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(422, f"{name}: not UTF-8 text; save it as UTF-8") from None

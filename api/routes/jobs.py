@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from pydantic import ValidationError
 
+from api.job_body import JobRecordIn, error_line
 from api.deps import Outward, get_capabilities, get_input_checks, get_outward, get_service, get_settings
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
@@ -54,10 +55,11 @@ def checked_spec(data: dict, settings: Settings, caps: Capabilities, checks: Inp
     inputs fail the pre-flight check `polydub localize` runs (`pipeline.preflight`: a script
     with a line in a language no model translates, or clearly not the given source language;
     422 with the same line). References to stored files are not probed again."""
-    text = data.get("text")
-    if isinstance(text, str) and len(text) > settings.max_script_chars:
-        raise HTTPException(422, f"the script has {len(text)} characters, more than the limit of "
-                                 f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
+    for name, what in (("text", "the script"), ("transcript", "the transcript")):
+        text = data.get(name)
+        if isinstance(text, str) and len(text) > settings.max_script_chars:
+            raise HTTPException(422, f"{name}: {what} has {len(text)} characters, more than the limit of "
+                                     f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
     spec = normalize_spec(JobSpec.from_dict(data))
     spec.check()
     caps.check(spec)
@@ -90,6 +92,24 @@ def create_preview(body: JobCreate, seconds: float = Query(3.0, gt=0, le=30), he
                    out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
                    checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
     return _created(service.preview(_spec(body, settings, caps, checks), seconds, height), out.sign)
+
+
+@router.post("/import", response_model=JobCreated, status_code=201, responses=ERRORS,
+             summary="Run a job again from the job.json of its job zip (on the server that stored its files)")
+def import_job(record: JobRecordIn, service: JobService = Depends(get_service),
+               settings: Settings = Depends(get_settings), out: Outward = Depends(get_outward),
+               caps: Capabilities = Depends(get_capabilities),
+               checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
+    spec = dict(record.spec)
+    if spec.pop("analyse_only", False):
+        raise HTTPException(422, "spec.analyse_only: an analysis is made by uploading the presenter "
+                                 "(POST /presenters), not imported")
+    spec["name"] = spec.get("name") or record.name
+    try:
+        body = JobCreate(**spec)
+    except ValidationError as exc:
+        raise HTTPException(422, error_line(list(exc.errors()), "spec: ")) from None
+    return _created(service.submit(_spec(body, settings, caps, checks)), out.sign)
 
 
 @router.get("", response_model=JobList, summary="Job history, newest first")
@@ -214,8 +234,7 @@ def _options(options: str, script: UploadFile | None, settings: Settings) -> dic
     try:  # JobCreate needs a presenter; the uploaded ones are added by the caller
         data = JobCreate(**{**raw, "presenters": raw["presenters"] if given else ["-"]}).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise HTTPException(422, "options: " + "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+        raise HTTPException(422, error_line(list(exc.errors()), "options: ")) from None
     return data if given else {**data, "presenters": []}
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse
@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from api.deps import Outward, get_outward, get_service, get_settings, get_voice_menu
 from api.schemas import AutomaticVoiceOut, PresenterOut, PresentersUploaded, PresenterVoicesOut, UploadError, UploadOut
 from api.settings import Settings
-from api.uploads import save_upload
+from api.uploads import check_text_upload, save_upload
 from pipeline.errors import DiskFullError, PipelineError
 from pipeline.jobs.capabilities import normalize_tag
 from pipeline.jobs.service import JobService
@@ -115,16 +115,22 @@ def thumbnail(pid: str, service: JobService = Depends(get_service)) -> FileRespo
 
 
 @uploads.post("", response_model=UploadOut, status_code=201,
-              summary="Upload a recording or narration (wav, mp3, m4a, flac; checked by content)",
+              summary="Upload a recording or narration (wav, mp3, m4a, flac; checked by content), or with kind=text "
+                      "a translations or glossary file (XLIFF, PO, CSV, TSV, JSON, YAML; UTF-8)",
               responses={413: {"description": "over the upload limit"},
+                         422: {"description": "not audio (kind=audio) or not a UTF-8 text file of a known kind"},
                          507: {"description": "too little free disk; nothing was stored"}})
-def upload_audio(file: Annotated[UploadFile, File()], service: JobService = Depends(get_service),
-                 settings: Settings = Depends(get_settings)) -> UploadOut:
-    name = file.filename or "narration"
+def upload_audio(file: Annotated[UploadFile, File()],
+                 kind: Annotated[Literal["audio", "text"], Form(description=(
+                     "audio: a recording or narration; text: a job's translations or glossary file"))] = "audio",
+                 service: JobService = Depends(get_service), settings: Settings = Depends(get_settings)) -> UploadOut:
+    name = file.filename or ("narration" if kind == "audio" else "file")
     path = save_upload(file, service.data_dir / "uploads", settings.max_upload_bytes)
     try:
+        if kind == "text":
+            check_text_upload(path, name)
         service.check_disk()  # again at the end: the disk may have filled while the body streamed
-        key, info = service.add_input(path, name, want="audio", move=True)
+        key, info = service.add_input(path, name, want="audio" if kind == "audio" else "file", move=True)
     finally:
         path.unlink(missing_ok=True)
     return UploadOut(key=f"sha256:{key}", name=name, info=info)

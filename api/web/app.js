@@ -223,6 +223,8 @@ function renderLanguages() {
   const offered = narrationMode() ? [{ tag: source, name: languageName(source), runs: true }, ...rows.map((r) => ({ ...r, runs: true }))]
     : [...rows.filter((r) => r.runs), { tag: source, name: languageName(source) + " (as written, no translation)", runs: true }];
   const box = $("#languages");
+  box.hidden = narrationMode() && detecting();
+  $("#accept-mixed").disabled = detecting();  // it keeps lines as the given language: none is given
   box.replaceChildren(...offered.map((r) => el("label", {},
     el("input", { type: "checkbox", name: "lang", value: r.tag, checked: picked.has(r.tag) }), ` ${r.name}`)));
   box.querySelectorAll("input").forEach((i) => i.addEventListener("change", renderLanguageExtras));
@@ -238,12 +240,18 @@ function languages() {
   return [...document.querySelectorAll("input[name=lang]:checked")].map((i) => i.value);
 }
 
+// "detect the language": no source_language; a narration then is one file of language `und`
+// (BCP-47's undetermined), detected when it is timed.
+function detecting() {
+  return $("#detect-language").checked;
+}
+
 function renderLanguageExtras() {
-  const langs = languages();
+  const langs = narrationMode() && detecting() ? ["und"] : languages();
   const files = $("#narration-files");
   const chosen = Object.fromEntries([...files.querySelectorAll("input")].filter((i) => i.files.length).map((i) => [i.dataset.lang, i]));
   files.replaceChildren(...langs.map((l) => chosen[l] ? chosen[l].closest(".row") : el("div", { class: "row" },
-    el("label", {}, `Narration in ${languageName(l)} `, el("input", { type: "file", accept: "audio/*,video/*", "data-lang": l })))));
+    el("label", {}, l === "und" ? "Narration (its language is detected) " : `Narration in ${languageName(l)} `, el("input", { type: "file", accept: "audio/*,video/*", "data-lang": l })))));
   renderVoiceMenus();
 }
 
@@ -264,18 +272,22 @@ async function jobBody() {
     languages: languages(),
     presenters: [...document.querySelectorAll("input[name=presenter]:checked")].map((i) => i.value),
     review: $("#review").checked, renderer: $("#renderer").value, name: $("#job-name").value.trim(),
-    source_language: $("#source-language").value || "en",
     voices: chosenVoices(),
   };
+  const kind = document.querySelector("input[name=source]:checked").value;
+  if (!detecting()) body.source_language = $("#source-language").value || "en";
+  if (kind === "narrations" && detecting()) body.languages = ["und"];
   if (!body.presenters.length) throw new Error("Pick at least one presenter (upload one first).");
   if (!body.languages.length) throw new Error("Pick at least one language.");
-  const kind = document.querySelector("input[name=source]:checked").value;
   if (kind === "text") {
     body.text = $("#script").value;
     if (!body.text.trim()) throw new Error("The script is empty: paste it or load a text file.");
+    if ($("#accept-mixed").checked && !detecting()) body.accept_mixed_language = true;
   } else if (kind === "recording") {
     const f = $("#recording").files[0];
     if (!f) throw new Error("Choose the recording to transcribe.");
+    const words = $("#transcript").value;
+    if (words.trim()) body.transcript = words;
     body.recording = await uploadAudio(f);
   } else {
     body.narrations = {};
@@ -308,6 +320,7 @@ async function start(preview) {
 // ------------------------------------------------------------------ wiring
 function init() {
   $("#source-language").addEventListener("change", loadLanguages);
+  $("#detect-language").addEventListener("change", renderLanguages);
   document.querySelectorAll("input[name=source]").forEach((i) => i.addEventListener("change", () => setSource(i.value)));
   const drop = $("#drop");
   ["dragenter", "dragover"].forEach((n) => drop.addEventListener(n, (e) => { e.preventDefault(); drop.classList.add("over"); }));

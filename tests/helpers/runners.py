@@ -73,7 +73,8 @@ class CountingRunner:
         return {"frames": 10}
 
     def _source(self, call, inputs, out, progress):
-        text = call.params.get("text") or "a recorded narration."
+        # like the real runner: a recording's given transcript is its words (no recogniser runs)
+        text = call.params.get("text") or call.params.get("transcript") or "a recorded narration."
         sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip().strip("#").strip()]
         doc = {"language": call.params.get("language", "en"),
                "sentences": [{"id": f"s{i}", "text": s.lstrip("# ")} for i, s in enumerate(sentences)]}
