@@ -28,6 +28,11 @@ from tts.errors import AlignmentError
 #: --degraded and --recognised (Piper en, Kokoro pt, 10 conditions): at 1, pt babble 5 dB
 #: 24 / 70 ms; at 2, every row within the goal (pt babble 5 dB 27 / 49); at 3, alike (28 / 47).
 ENCODER_WEIGHT = 2.0
+#: Principal components of the encoder's columns kept (of both sides' rows, after the per-side
+#: normalisation): the warp's cost grows with the columns. Measured with bench/bench_align.py
+#: (throwaway runs, 2026-11-30): 64 of Whisper base's 512 time the hard rows alike (en babble
+#: 5 dB 10 / 34 ms against 11 / 40 with all 512, pt 26 / 50 against 27 / 49; 32: pt 24 / 61).
+ENCODER_DIMS = 64
 #: A recording whose noise floor (median over the mel bands of the 10th percentile of a band's
 #: power over its 95th) is above this (dB) is noisy. Measured on the bench's copies: clean,
 #: codecs, telephone band, silence each side -80 to -120 dB, music bed -12 dB -77 to -84,
@@ -70,8 +75,8 @@ def encoded_columns(encoder: SpeechEncoder, reading: np.ndarray, reading_rate: i
 
     Each side's frames are interpolated onto the aligner's `hop_s` rows (`reading_rows`,
     `recording_rows`; row i stands for i * hop_s), each column brought to zero mean and unit
-    variance over its side (as the log-mel bands: the voice and the channel go), and scaled so
-    that the rows' root mean square length is `ENCODER_WEIGHT` x sqrt(`log_mel_columns`) (the
+    variance over its side (as the log-mel bands: the voice and the channel go), projected on
+    the first `ENCODER_DIMS` principal components of both sides' rows, and scaled so that the rows' root mean square length is `ENCODER_WEIGHT` x sqrt(`log_mel_columns`) (the
     length of a row of that many unit-variance columns). The pause row is the mean of the reading's
     rows where it is quiet (`reading_quiet`, (reading_rows,) bool; zeros where none is).
     Returns ((reading_rows, dims), (recording_rows, dims), (dims,)) float32.
@@ -85,6 +90,11 @@ def encoded_columns(encoder: SpeechEncoder, reading: np.ndarray, reading_rate: i
                              "pass an encoder with one output width")
     a = (a - a.mean(0)) / (a.std(0) + 1e-6)
     b = (b - b.mean(0)) / (b.std(0) + 1e-6)
+    if a.shape[1] > ENCODER_DIMS:
+        both = np.concatenate([a, b])
+        _, vectors = np.linalg.eigh(both.T @ both)  # ascending eigenvalues: the last are the principal axes
+        axes = vectors[:, ::-1][:, :ENCODER_DIMS]
+        a, b = a @ axes, b @ axes
     quiet = np.asarray(reading_quiet, bool)[:len(a)]
     silence = a[:len(quiet)][quiet].mean(0) if quiet.any() else np.zeros(a.shape[1])
     length = np.sqrt(np.mean(np.sum(np.concatenate([a, b]) ** 2, axis=1))) + 1e-9

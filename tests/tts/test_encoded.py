@@ -140,3 +140,24 @@ def test_the_aligner_takes_an_encoder_on_a_noisy_recording(english):
     assert encoder.calls == 2 and [p.phone for p in found.phonemes] == [p.phone for p in clean.phonemes]
     starts = np.array([p.start for p in found.phonemes])
     assert np.all(np.diff(starts) >= 0) and starts[-1] <= len(noisy) / english.sample_rate
+
+
+def test_a_wide_encoder_is_cut_to_its_principal_components():
+    """100 columns, only 3 independent: ENCODER_DIMS columns come back, holding all the variance
+    in their first 3 (the rest near 0)."""
+    from tts.encoded import ENCODER_DIMS
+
+    class Wide:
+        hop_s, first_centre_s = 0.02, 0.005
+
+        def encode(self, audio, sample_rate):
+            n = int(len(audio) / sample_rate / self.hop_s)
+            t = np.arange(n)[:, None]
+            basis = np.concatenate([np.sin(t / 7.0), np.cos(t / 3.0), np.sin(t / 11.0)], axis=1)
+            return (basis @ np.random.default_rng(4).normal(size=(3, 100))).astype(np.float32)
+
+    x = _bursts(2.0)
+    a, b, silence = encoded_columns(Wide(), x, RATE, 200, np.zeros(200, bool), x, RATE, 200, 81, HOP_S)
+    assert a.shape == b.shape == (200, ENCODER_DIMS) and silence.shape == (ENCODER_DIMS,)
+    share = np.sum(a[:, :3] ** 2) / np.sum(a ** 2)
+    assert share > 0.999
