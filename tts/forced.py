@@ -13,9 +13,11 @@ and loudness, and lose a room's late reverberation (`tts.reverb`); an optional p
 before each word lets a pause filled by babble match silence, and each further frame matched
 to one frame of a phone costs `STRETCH_COST` (pause rows none), so time the reading lacks goes
 to pauses rather than to phones; pauses found in the recording (`tts.pauses`: Silero's voice
-activity detector, `tts.vad`, checked against the level) move to word boundaries. So the
-timeline does not move with the recording's condition (bench/bench_align.py,
-tests/tts/test_forced_robust.py).
+activity detector, `tts.vad`, checked against the level) move to word boundaries. Where the
+recording is noisy or reverberant, a speech encoder's frames passed by the caller (`tts.encoded`:
+the pipeline passes Whisper base's) join the features: under 5 dB babble and in big rooms the
+log-mel alone let phones stray 60-150 ms. So the timeline does not move with the recording's
+condition (bench/bench_align.py, tests/tts/test_forced_robust.py).
 
 A transcript that is not what the recording says (another text, or words covering only part
 of it) still gives a path; what gives it away is how badly the matched stretches agree on a
