@@ -11,8 +11,10 @@ tts does not load a recogniser itself (tts never imports translate; DESIGN.md): 
 passes a `SpeechEncoder` (the pipeline: Whisper base's encoder through faster-whisper,
 `pipeline.speech_encoder.WhisperEncoderFrames`). Without one, the aligner works as before
 (the clean-speech goal holds without it). It is used only where the recording is reverberant
-or noisy (`needs_encoder`): elsewhere the log-mel alone already meets the goal and the encoder
-would cost about 2 s of CPU per minute of speech on 2 cores.
+or noisy (`needs_encoder`): elsewhere the log-mel alone already meets the goal, and the
+encoder is dear on a CPU (Whisper base int8, 2 cores: 1.6 s of CPU per 56 s of audio, and both
+the reading and the recording are encoded: a 56 s alignment in a room takes 4.8 s of CPU with
+it, 0.8 s without; measured 2026-11-30 under load).
 """
 
 from __future__ import annotations
@@ -23,20 +25,24 @@ import numpy as np
 
 from tts.errors import AlignmentError
 
-#: Weight of the encoder's columns: the root mean square length of their rows over that of
-#: the log-mel columns (levels, slopes and loudness). Measured with bench/bench_align.py
-#: --degraded and --recognised (Piper en, Kokoro pt, 10 conditions): at 1, pt babble 5 dB
-#: 24 / 70 ms; at 2, every row within the goal (pt babble 5 dB 27 / 49); at 3, alike (28 / 47).
+#: Weight of the encoder's columns: the root mean square length of their rows over that of a
+#: row of as many unit-variance columns as the log-mel part has. Chosen on bench/bench_align.py's
+#: degraded copies (Piper en, Kokoro pt; exploratory runs of 2026-11-30 with all 512 columns,
+#: used on every copy): at 1, pt babble 5 dB 24 / 70 ms (mean / p95 against the clean copy);
+#: at 2, every row of the given-words and the recognised tables within the goal (27 / 49); at 3,
+#: alike (28 / 47). With the gate and `ENCODER_DIMS` (`--degraded`): en 11 / 30, pt 26 / 49.
 ENCODER_WEIGHT = 2.0
 #: Principal components of the encoder's columns kept (of both sides' rows, after the per-side
-#: normalisation): the warp's cost grows with the columns. Measured with bench/bench_align.py
-#: (throwaway runs, 2026-11-30): 64 of Whisper base's 512 time the hard rows alike (en babble
-#: 5 dB 10 / 34 ms against 11 / 40 with all 512, pt 26 / 50 against 27 / 49; 32: pt 24 / 61).
+#: normalisation): the warp's cost grows with the columns. Exploratory runs as above: 64 of
+#: Whisper base's 512 time the hard rows alike (babble 5 dB en 10 / 34 against 11 / 40 with all
+#: 512, pt 26 / 50 against 27 / 49); 32 fall short (pt 24 / 61).
 ENCODER_DIMS = 64
 #: A recording whose noise floor (median over the mel bands of the 10th percentile of a band's
 #: power over its 95th) is above this (dB) is noisy. Measured on the bench's copies: clean,
 #: codecs, telephone band, silence each side -80 to -120 dB, music bed -12 dB -77 to -84,
-#: room RT60 0.3 s -69 to -80; babble at 10 and 5 dB SNR -29 to -35 dB.
+#: room RT60 0.3 s -69 to -80; babble at 10 and 5 dB SNR -29 to -35 dB. Those below it met the
+#: goal without the encoder (and the encoder moved the en "silence each side" row 1 / 10 ->
+#: 6 / 31 ms), so the gate saves its cost there.
 NOISY_FLOOR_DB = -45.0
 
 
