@@ -56,3 +56,30 @@ def test_the_same_sound_gives_the_same_frames_wherever_the_clip_starts(whisper):
 
     assert cos(a[100], b[100]) > 0.8  # at the change from 220 to 260 Hz (2 s)
     assert cos(a[100], b[100]) > cos(a[100], b[25]) + 0.1
+
+
+@pytest.mark.slow
+def test_the_narration_step_hands_the_aligner_whisper_frames_in_a_room(whisper, tmp_path, monkeypatch):
+    """steps.narration (given words) on a reverberant copy encodes the reading and the
+    recording with the toolkit's Whisper; on the clean copy it encodes nothing (negative control)."""
+    from pipeline import steps
+    from tests.helpers import degrade
+    from tts import Synthesizer
+
+    calls = []
+    encode = WhisperEncoderFrames.encode
+    monkeypatch.setattr(WhisperEncoderFrames, "encode", lambda self, a, r: calls.append(r) or encode(self, a, r))
+
+    class Transcriber:  # only the model: the words are given, nothing is recognised
+        model = whisper
+
+    speech = Synthesizer().synthesize(["Wear gloves before you start the machine."], "en")
+    toolkit = steps.Toolkit(transcriber=Transcriber(), cache_dir=tmp_path)
+    text = "Wear gloves before you start the machine."
+    clean, _ = steps.narration(speech.audio, speech.sample_rate, toolkit, language="en", transcript=text)
+    assert calls == []
+    room = degrade.reverb(speech.audio, speech.sample_rate, 0.8)
+    found, _ = steps.narration(room, speech.sample_rate, toolkit, language="en", transcript=text)
+    assert len(calls) == 2 and speech.sample_rate in calls
+    starts = np.array([p.start for p in found.phonemes]) - np.array([p.start for p in clean.phonemes])
+    assert np.abs(starts).mean() < 0.03
