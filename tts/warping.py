@@ -155,7 +155,7 @@ def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndar
         silence = np.concatenate([silence, [-LOUDNESS_WEIGHT]])
     encoded = encoder is not None and needs_encoder(b, reverberant)
     if encoded:
-        level = 10 * np.log10(a.sum(1) + 1e-12)
+        level = 10 * np.log10(a.sum(1) + 1e-12)  # the reading's pauses: 40 dB under its peak (tts.align)
         columns = encoded_columns(encoder, reference, reference_rate, len(reading), level < level.max() - 40.0,
                                   recording, recording_rate, len(recording_features), reading.shape[1], HOP_S)
         reading, recording_features = (np.concatenate([reading, columns[0]], axis=1),
