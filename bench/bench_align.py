@@ -13,7 +13,10 @@ of it and another text (what `MAX_MISMATCH` and the speech-ratio limits are set 
 its time on about a minute of speech (best of three; espeak-ng's reading included), and how
 far its timeline moves on degraded copies in English and Portuguese (reverberation, babble,
 lossy codecs, telephone band, leading and trailing silence, a music bed; made in code by
-tests/helpers/degrade.py), with the match measures of the right and of another text on each.
+tests/helpers/degrade.py), with the match measures of the right and of another text on each;
+as the pipeline aligns, with Whisper base's encoder frames joining the warp where a copy is
+noisy or reverberant (`tts.encoded`, `pipeline.speech_encoder`); `--degraded --no-encoder`
+without them (the aligner before).
 
 The recognised path (Whisper's words, no transcript: `tts.recognised.align_recognised`, Whisper's
 text timed by `align_text`) on the same degraded copies: the phones of the words heard in both
@@ -26,7 +29,7 @@ per token, what the narration step refuses below `pipeline.steps.MIN_LOG_PROBABI
 word probabilities), of a clean minute of each voice and of the shared recordings; and
 `align_recognised`'s time on about a minute of speech.
 
-    .venv/bin/python bench/bench_align.py [--timing | --degraded | --recognised [--greedy]]
+    .venv/bin/python bench/bench_align.py [--timing | --degraded [--no-encoder] | --recognised [--greedy]]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import translate  # noqa: E402
 import tts  # noqa: E402
 from pipeline.models import ModelStore  # noqa: E402
+from pipeline.speech_encoder import WhisperEncoderFrames  # noqa: E402
 from tests.helpers import degrade  # noqa: E402
 from tts.forced import MAX_MISMATCH, MAX_SPEECH_RATIO, MIN_SPEECH_RATIO, WINDOW_S, align_text  # noqa: E402
 from tts.phonemes import WORD  # noqa: E402
@@ -118,7 +122,7 @@ def main() -> None:
         print(f"   match (worst 3 s distance / speech ratio): "
               f"{match_measures(speech.audio, speech.sample_rate, text, other, language)}")
     real_recording(hear)
-    degraded(synth)
+    degraded(synth, whisper_encoder())
     long = synth.synthesize(TEXT["en"] * 9, "en")
     words = [(max(s - 0.1, 0.0), max(e - 0.1, s), w) for s, e, w in long.words]  # recogniser-like, early
     started = time.perf_counter()
@@ -134,7 +138,8 @@ def main() -> None:
 
 
 def given_words_timing(long) -> None:
-    """align_text on about a minute: wall and CPU seconds (this process and espeak-ng's), best of 3."""
+    """align_text on about a minute, clean and in a room (where Whisper's encoder frames are
+    used): wall and CPU seconds (this process and espeak-ng's), best of 3."""
     import os
     import resource
 
@@ -142,17 +147,22 @@ def given_words_timing(long) -> None:
         me, child = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return me.ru_utime + me.ru_stime + child.ru_utime + child.ru_stime
 
-    times, cpus = [], []
-    for _ in range(3):
-        started, used = time.perf_counter(), cpu()
-        given = align_text(long.audio, long.sample_rate, TEXT["en"] * 9, "en")
-        times.append(time.perf_counter() - started)
-        cpus.append(cpu() - used)
-    errors = sentence_errors(long, given)
-    print(f"align_text (given words) on {len(long.audio) / long.sample_rate:.0f} s of speech: best {min(times):.2f} s "
-          f"of 3 ({', '.join(f'{t:.2f}' for t in times)}; CPU {min(cpus):.2f} s; load average "
-          f"{os.getloadavg()[0]:.1f}); phone starts {np.abs(errors).mean() * 1000:.0f} / "
-          f"{errors.mean() * 1000:+.0f} ms ({len(errors)} phones); match {given.mismatch:.2f}/{given.speech_ratio:.2f}")
+    encoder = whisper_encoder()
+    # clean: the encoder is not used; a room of RT60 0.8 s: it is (Whisper loaded before the timing)
+    room = degrade.reverb(long.audio, long.sample_rate, 0.8)
+    align_text(room[:long.sample_rate * 5], long.sample_rate, TEXT["en"][:1], "en", encoder=encoder, max_mismatch=None)
+    for name, audio in (("clean", long.audio), ("room RT60 0.8 s, encoder frames", room)):
+        times, cpus = [], []
+        for _ in range(3):
+            started, used = time.perf_counter(), cpu()
+            given = align_text(audio, long.sample_rate, TEXT["en"] * 9, "en", encoder=encoder)
+            times.append(time.perf_counter() - started)
+            cpus.append(cpu() - used)
+        errors = sentence_errors(long, given)
+        print(f"align_text (given words) on {len(long.audio) / long.sample_rate:.0f} s of speech ({name}): best "
+              f"{min(times):.2f} s of 3 ({', '.join(f'{t:.2f}' for t in times)}; CPU {min(cpus):.2f} s; load average "
+              f"{os.getloadavg()[0]:.1f}); phone starts {np.abs(errors).mean() * 1000:.0f} / "
+              f"{errors.mean() * 1000:+.0f} ms ({len(errors)} phones); match {given.mismatch:.2f}/{given.speech_ratio:.2f}")
 
 
 def real_recording(hear) -> None:
@@ -193,22 +203,31 @@ def degraded_copies(synth, talkers, language: str):
     return text, clean, conditions
 
 
-def degraded(synth) -> None:
+def whisper_encoder() -> WhisperEncoderFrames:
+    """The narration step's encoder frames (Whisper base, the Transcriber's defaults; loaded on first use)."""
+    return WhisperEncoderFrames(lambda: _HEAR.model)
+
+
+_HEAR = translate.Transcriber(ModelStore().path("whisper-base"))
+
+
+def degraded(synth, encoder: WhisperEncoderFrames | None = None) -> None:
     """Given-words timelines of degraded copies (tests/helpers/degrade.py) against the clean
     copy's, phones matched in order: mean and 95th percentile of |start difference|, whether
     the right text was refused, and the match measure of the right text and of another one."""
     talkers = degrade.talkers(synth)
-    print(f"degraded copies, given words; phone starts against the clean copy (goal: mean <= 30 ms, p95 <= 60 ms); "
+    print(f"degraded copies, given words ({'with' if encoder else 'without'} Whisper's encoder frames); "
+          f"phone starts against the clean copy (goal: mean <= 30 ms, p95 <= 60 ms); "
           f"match = worst {WINDOW_S:.0f} s relative distance / speech ratio (refused above {MAX_MISMATCH:.2f} or "
           f"outside {MIN_SPEECH_RATIO}-{MAX_SPEECH_RATIO})")
     for language in ("en", "pt"):
         text, clean, conditions = degraded_copies(synth, talkers, language)
         x, sr = clean.audio, clean.sample_rate
-        ref = align_text(x, sr, text, language)
+        ref = align_text(x, sr, text, language, encoder=encoder)
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref.phonemes)} phones)")
         for name, (audio, shift) in conditions.items():
-            right = align_text(audio, sr, text, language, max_mismatch=None)
-            other = align_text(audio, sr, degrade.OTHER_TEXT[language], language, max_mismatch=None)
+            right = align_text(audio, sr, text, language, max_mismatch=None, encoder=encoder)
+            other = align_text(audio, sr, degrade.OTHER_TEXT[language], language, max_mismatch=None, encoder=encoder)
             errors = np.abs(start_errors(ref.phonemes, right.phonemes) - shift)
             mean, p95 = errors.mean() * 1000, np.percentile(errors, 95) * 1000
             verdict = "within" if mean <= 30 and p95 <= 60 else "OUTSIDE"
@@ -228,6 +247,7 @@ def recognised(synth, greedy: bool = False) -> None:
 
     options = dict(NARRATION_RECOGNISER, **({"beam_size": 1} if greedy else {}))  # greedy: the recogniser before
     hear = translate.Transcriber(ModelStore().path("whisper-base"), **options)
+    encoder = WhisperEncoderFrames(lambda: hear.model)
     talkers = degrade.talkers(synth)
     print(f"degraded copies, recognised words (Whisper base, {options}); phones of the words heard in both copies "
           "against "
@@ -238,7 +258,7 @@ def recognised(synth, greedy: bool = False) -> None:
         sr = clean.sample_rate
         heard_clean = hear.transcribe(clean.audio, sr, language=language)
         heard = heard_clean.words
-        ref = align_recognised(clean.audio, sr, heard, language)
+        ref = align_recognised(clean.audio, sr, heard, language, encoder=encoder)
         ref_warp = ALIGN_MODULE.align_words(clean.audio, sr, heard, language)
         truth = np.abs(start_errors(clean.phonemes, ref[0]))
         print(f"  {language} ({clean.voice}, {clean.duration:.0f} s, {len(ref[0])} phones, "
@@ -249,7 +269,7 @@ def recognised(synth, greedy: bool = False) -> None:
         for name, (audio, shift) in list(conditions.items())[1:]:
             copy = hear.transcribe(audio, sr, language=language)
             words = copy.words
-            found = align_recognised(audio, sr, words, language)
+            found = align_recognised(audio, sr, words, language, encoder=encoder)
             per_word = _word_start_errors(ref, found, heard, words, shift)
             errors = np.abs(np.concatenate([e for _, e, _ in per_word]))
             inner = np.abs(np.concatenate([e for _, e, inside in per_word if inside] or [np.zeros(0)]))
@@ -360,7 +380,7 @@ def recognised_timing(synth, hear) -> None:
         figures["whisper"][0].append(time.perf_counter() - started)
         figures["whisper"][1].append(cpu() - used)
         started, used = time.perf_counter(), cpu()
-        align_recognised(long.audio, long.sample_rate, words, "en")
+        align_recognised(long.audio, long.sample_rate, words, "en", encoder=WhisperEncoderFrames(lambda: hear.model))
         figures["align_recognised"][0].append(time.perf_counter() - started)
         figures["align_recognised"][1].append(cpu() - used)
     cells = [f"{name} best {min(times):.2f} s of 3 ({', '.join(f'{t:.2f}' for t in times)}; CPU {min(cpus):.2f} s)"
@@ -377,8 +397,8 @@ def _verdict(found) -> str:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--timing"]:  # only the minute's timing of the given-words path
         given_words_timing(tts.Synthesizer().synthesize(TEXT["en"] * 9, "en"))
-    elif sys.argv[1:] == ["--degraded"]:  # only the degraded copies
-        degraded(tts.Synthesizer())
+    elif sys.argv[1:2] == ["--degraded"]:  # only the degraded copies
+        degraded(tts.Synthesizer(), None if sys.argv[2:] == ["--no-encoder"] else whisper_encoder())
     elif sys.argv[1:2] == ["--recognised"]:  # the degraded copies through the recogniser
         recognised(tts.Synthesizer(), greedy=sys.argv[2:] == ["--greedy"])
     else:

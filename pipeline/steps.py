@@ -22,6 +22,7 @@ import numpy as np
 from pipeline import __version__
 from pipeline.errors import InputError, wrap_leaf_errors
 from pipeline.models import ModelStore
+from pipeline.speech_encoder import WhisperEncoderFrames
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +261,8 @@ def narration(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, *,
             if not heard.words:
                 raise InputError("no speech was recognised in the narration; check that it is not silent")
             _check_recognised(heard)
-            phones, spans = tts.align_recognised(audio, sample_rate, list(heard.words), heard.language)
+            phones, spans = tts.align_recognised(audio, sample_rate, list(heard.words), heard.language,
+                                                 encoder=WhisperEncoderFrames(lambda: toolkit.transcriber.model))
             heard = _timed_as_aligned(heard, spans)
         else:
             heard, phones = _aligned_transcript(audio, sample_rate, toolkit, transcript, language)
@@ -333,7 +335,10 @@ def _aligned_transcript(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, t
         tag = normalize(detected)
         log.info("the transcript does not show its language clearly; heard %s (p=%.2f)", tag, probability)
     sentences = [s for block in transcript.split("\n\n") for s in split_sentences(block, tag)]
-    aligned = align_text(audio, sample_rate, sentences, tag)
+    # Whisper's encoder frames keep the warp on the talker in noise and rooms (tts.encoded); the
+    # model loads only for such a recording, and nothing is recognised
+    aligned = align_text(audio, sample_rate, sentences, tag,
+                         encoder=WhisperEncoderFrames(lambda: toolkit.transcriber.model))
     heard = translate.Transcript(
         language=tag, words=tuple(tuple(w) for w in aligned.words), text=text,
         segments=tuple(tuple(s) for s in aligned.sentences), detected_language=detected,

@@ -13,9 +13,11 @@ and loudness, and lose a room's late reverberation (`tts.reverb`); an optional p
 before each word lets a pause filled by babble match silence, and each further frame matched
 to one frame of a phone costs `STRETCH_COST` (pause rows none), so time the reading lacks goes
 to pauses rather than to phones; pauses found in the recording (`tts.pauses`: Silero's voice
-activity detector, `tts.vad`, checked against the level) move to word boundaries. So the
-timeline does not move with the recording's condition (bench/bench_align.py,
-tests/tts/test_forced_robust.py).
+activity detector, `tts.vad`, checked against the level) move to word boundaries. Where the
+recording is noisy or reverberant, a speech encoder's frames passed by the caller (`tts.encoded`:
+the pipeline passes Whisper base's) join the features: under 5 dB babble and in big rooms the
+log-mel alone let phones stray 60-150 ms. So the timeline does not move with the recording's
+condition (bench/bench_align.py, tests/tts/test_forced_robust.py).
 
 A transcript that is not what the recording says (another text, or words covering only part
 of it) still gives a path; what gives it away is how badly the matched stretches agree on a
@@ -38,6 +40,7 @@ import numpy as np
 
 from tts.align import _check_recording, _with_min_durations, assemble_timeline
 from tts.audio import frame_energy_db
+from tts.encoded import SpeechEncoder
 from tts.errors import AlignmentError, SpeechError
 from tts.espeak import Espeak, speak_afresh
 from tts.languages import is_tag, resolve
@@ -108,7 +111,7 @@ class TextAlignment:
 
 
 def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], language: str, *,
-               max_mismatch: float | None = MAX_MISMATCH) -> TextAlignment:
+               max_mismatch: float | None = MAX_MISMATCH, encoder: SpeechEncoder | None = None) -> TextAlignment:
     """Time a known text (its sentences, in order) on a mono recording (float32 samples at
     `sample_rate` Hz) in `language` (BCP-47).
 
@@ -116,6 +119,9 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     language espeak-ng does not speak, or a text that does not match the recording (worst
     window above `max_mismatch`, or a speech ratio outside its range; `max_mismatch=None`
     measures without judging). Deterministic: espeak-ng reads in a fresh process.
+    `encoder`: a speech encoder whose frames join the warp's features where the recording is
+    reverberant or noisy (`tts.encoded`; the pipeline passes Whisper's); the match is judged
+    without them.
     """
     audio = _check_recording(audio, sample_rate)
     sample_rate = int(sample_rate)
@@ -136,7 +142,7 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     if not any(per_word) or len(result.audio) == 0:
         raise AlignmentError("espeak-ng found no phonemes in the transcript: check the language given for it")
 
-    features = warp_features(result.audio, result.sample_rate, audio, sample_rate)
+    features = warp_features(result.audio, result.sample_rate, audio, sample_rate, encoder)
     reference, to_reference = _with_optional_pauses(features.reading, features.silence, per_word)
     path, _ = multiscale_path(reference, features.recording, int(round(RADIUS_S / HOP_S)),
                               _stretch_costs(len(reference), per_word, to_reference))

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tts.align import _check_recording
+from tts.encoded import SpeechEncoder
 from tts.errors import AlignmentError
 from tts.forced import align_text, word_spans
 from tts.phonemes import WORD
@@ -42,7 +43,8 @@ _SENTENCE_END = re.compile(r"[.!?…。！？]\W*$")
 
 
 def align_recognised(
-    audio: np.ndarray, sample_rate: int, words: Sequence[tuple[float, float, str]], language: str
+    audio: np.ndarray, sample_rate: int, words: Sequence[tuple[float, float, str]], language: str, *,
+    encoder: SpeechEncoder | None = None,
 ) -> tuple[tuple[Phone, ...], list[tuple[float, float, str] | None]]:
     """Phoneme timeline for a recording (mono float32 `audio` at `sample_rate` Hz, in `language`,
     BCP-47) from the words a recogniser heard in it, (start_s, end_s, text) each, in order.
@@ -53,7 +55,8 @@ def align_recognised(
     collapsed times, `_COLLAPSED_S`) are left out, with a logged warning. AlignmentError for
     `STRAY_WORDS` words in a row placed over `MAX_STRAY_S` from the recogniser's starts, word
     times outside the recording, or anything `align_text` refuses (silence, no words, a
-    language espeak-ng does not speak).
+    language espeak-ng does not speak). `encoder`: passed to `align_text` (noise-robust frames,
+    `tts.encoded`).
 
     Returns (timeline, per word holding a letter, in the order given: (start_s, end_s, text)
     of its phones, the recogniser's own text, or None for a word left without phones).
@@ -75,7 +78,8 @@ def align_recognised(
                     "out of the timing", kept.count(False), timed[kept.index(False)][0])
     a0 = max(0, int((first - HEARD_MARGIN_S) * sample_rate))
     a1 = min(len(audio), int(np.ceil((last + HEARD_MARGIN_S) * sample_rate)))
-    aligned = align_text(audio[a0:a1], sample_rate, _sentences(timed, kept), language, max_mismatch=None)
+    aligned = align_text(audio[a0:a1], sample_rate, _sentences(timed, kept), language, max_mismatch=None,
+                         encoder=encoder)
     at = a0 / float(sample_rate)
     tokens = iter(aligned.words)  # align_text's words: each word span of each kept word, in order
     spans: list[tuple[float, float, str] | None] = []

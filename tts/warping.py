@@ -15,6 +15,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import resample_poly
 
+from tts.encoded import SpeechEncoder, encoded_columns, needs_encoder
 from tts.reverb import REVERBERANT_S, decay_time, without_late_reverberation
 
 #: Feature hop, seconds.
@@ -91,7 +92,9 @@ class WarpFeatures:
     decay_s: the recording's decay time (`tts.reverb.decay_time`, seconds).
     reverberant: whether its late reverberation was taken out (decay_s over
     `tts.reverb.REVERBERANT_S`).
-    spectral_dims: the first columns, levels and slopes of the bands (the rest: loudness).
+    spectral_dims: the first columns, levels and slopes of the bands (the rest: loudness, then
+    the speech encoder's columns where `encoded`).
+    encoded: whether a speech encoder's columns were added (`tts.encoded`).
     """
 
     reading: np.ndarray
@@ -100,6 +103,7 @@ class WarpFeatures:
     decay_s: float
     reverberant: bool
     spectral_dims: int
+    encoded: bool = False
 
 
 def paired_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int
@@ -109,8 +113,8 @@ def paired_features(reference: np.ndarray, reference_rate: int, recording: np.nd
     return found.reading, found.recording
 
 
-def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int
-                  ) -> WarpFeatures:
+def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int,
+                  encoder: SpeechEncoder | None = None) -> WarpFeatures:
     """Features of a clean reading (`reference`) and of the recording it is warped onto,
     10 ms hop, made alike whatever the recording went through:
 
@@ -124,7 +128,12 @@ def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndar
       reverberation blurs less than levels (falls weighted down in a room);
     - outside a room, one loudness column (`LOUDNESS_WEIGHT`): the smoothed level between
       the noise (plus a margin) and the loud level, -w to +w, the reading's taken at the
-      recording's depth.
+      recording's depth;
+    - with an `encoder`, where the recording is reverberant or noisy
+      (`tts.encoded.needs_encoder`), the encoder's frames of both (`tts.encoded.encoded_columns`),
+      which noise and rooms change less than any of the above.
+
+    Raises AlignmentError where the encoder gives unusable frames.
     """
     a, b = mel_power(reference, reference_rate), mel_power(recording, recording_rate)
     decay = decay_time(b)
@@ -144,8 +153,16 @@ def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndar
         reading = np.concatenate([reading, LOUDNESS_WEIGHT * (2 * loud_a[:, None] - 1)], axis=1)
         recording_features = np.concatenate([recording_features, LOUDNESS_WEIGHT * (2 * loud_b[:, None] - 1)], axis=1)
         silence = np.concatenate([silence, [-LOUDNESS_WEIGHT]])
+    encoded = encoder is not None and needs_encoder(b, reverberant)
+    if encoded:
+        level = 10 * np.log10(a.sum(1) + 1e-12)  # the reading's pauses: 40 dB under its peak (tts.align)
+        columns = encoded_columns(encoder, reference, reference_rate, len(reading), level < level.max() - 40.0,
+                                  recording, recording_rate, len(recording_features), reading.shape[1], HOP_S)
+        reading, recording_features = (np.concatenate([reading, columns[0]], axis=1),
+                                       np.concatenate([recording_features, columns[1]], axis=1))
+        silence = np.concatenate([silence, columns[2]])
     return WarpFeatures(reading.astype(np.float32), recording_features.astype(np.float32),
-                        silence.astype(np.float32), decay, reverberant, 2 * a.shape[1])
+                        silence.astype(np.float32), decay, reverberant, 2 * a.shape[1], encoded)
 
 
 def _levels_and_slopes(log_power: np.ndarray, falls: float = 1.0, floor: np.ndarray | None = None

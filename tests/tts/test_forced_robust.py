@@ -6,7 +6,9 @@ voices at 10 and 5 dB SNR, AAC and MP3 at 32 kbit/s through PyAV, the 8 kHz tele
 2 s of silence each side, a music-like bed 12 dB down); each copy is aligned with its text
 and its phone starts are compared with the clean copy's: mean within 30 ms, 95th percentile
 within 60 ms. Negative control on every copy: another text of about the same length is
-refused; the right one is not (except at babble 5 dB: see REFUSED).
+refused; the right one is not (except at babble 5 dB: see REFUSED). Aligned as the narration
+step aligns: with Whisper base's encoder frames (pipeline.speech_encoder), which join the warp
+where a copy is noisy or reverberant (tts.encoded).
 """
 
 import difflib
@@ -25,21 +27,32 @@ CONDITIONS = ["reverb RT60 0.3 s", "reverb RT60 0.8 s", "babble 10 dB SNR", "bab
               "MP3 32 kbit/s", "telephone 8 kHz", "2 s silence each side", "music bed -12 dB"]
 #: Measured with bench/bench_align.py --degraded (mean / p95 ms): not yet within the bounds. The
 #: speech is the same in every run (Piper seeds its noise per call, the espeak-ng talker of the
-#: babble is read in a fresh process), so each row has one figure and fails for certain.
-#: Where the error goes: the words beside sentence pauses that the babble fills (Silero hears
-#: speech there, the level is within a few dB of the talker's) are stretched over them or
-#: start early in them (pt: "armário" up to 0.43 s late, "Verifique" 0.14 s early).
-NOT_YET = {
-    ("pt", "babble 5 dB SNR"): "mean 29, p95 155 ms",
-    ("en", "babble 5 dB SNR"): "mean 17, p95 68 ms",
-}
-#: Right texts refused (bench_align --degraded, worst window over the 0.64 limit); its timeline
-#: is off there too (NOT_YET), so the refusal stands.
+#: babble is read in a fresh process), so a row has one figure and fails for certain. None
+#: since Whisper's encoder frames joined the warp (before: babble 5 dB pt 29 / 155, en 17 / 68:
+#: the words beside sentence pauses that the babble fills were stretched over them).
+NOT_YET: dict[tuple[str, str], str] = {}
+#: Right texts refused (bench_align --degraded, worst window over the 0.64 limit: the match is
+#: judged on the band spectra alone, without the encoder's frames). Its timeline now meets the
+#: goal (measured there), but the refusal is on the safe side: a one-line error, not a timeline.
 REFUSED = {("pt", "babble 5 dB SNR"): "0.65 > 0.64"}
 
 
 @pytest.fixture(scope="module")
-def copies(synth):
+def encoder():
+    """The narration step's encoder frames (Whisper base); skipped without the model."""
+    import translate
+    from pipeline.models import ModelStore
+    from pipeline.speech_encoder import WhisperEncoderFrames
+
+    try:
+        transcriber = translate.Transcriber(ModelStore().path("whisper-base"))
+    except Exception as exc:  # the model store has no Whisper: nothing to measure
+        pytest.skip(f"Whisper base is not in the model store: {exc}")
+    return WhisperEncoderFrames(lambda: transcriber.model)
+
+
+@pytest.fixture(scope="module")
+def copies(synth, encoder):
     """language -> (clean speech, its timeline, {condition: (copy, shift_s)})."""
     talkers = degrade.talkers(synth)
     out = {}
@@ -47,7 +60,7 @@ def copies(synth):
         clean = synth.synthesize(text, language)
         others = [(t.audio, t.sample_rate) for lang, t in talkers.items() if lang != language][:3]
         babble = degrade.babble(others, clean.sample_rate, len(clean.audio))
-        timeline = align_text(clean.audio, clean.sample_rate, text, language).phonemes
+        timeline = align_text(clean.audio, clean.sample_rate, text, language, encoder=encoder).phonemes
         out[language] = (clean, timeline, degrade.conditions(clean.audio, clean.sample_rate, babble))
     return out
 
@@ -60,14 +73,15 @@ def _start_errors(truth, test) -> np.ndarray:
 
 @pytest.mark.parametrize("language", ["en", "pt"])
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_phone_starts_stay_with_the_clean_copy(copies, language, condition, request):
+def test_phone_starts_stay_with_the_clean_copy(copies, encoder, language, condition, request):
     if (language, condition) in NOT_YET:
         request.applymarker(pytest.mark.xfail(reason=f"measured {NOT_YET[language, condition]}", strict=True))
     clean, timeline, conditions = copies[language]
     audio, shift = conditions[condition]
     # Where the right text is refused, the timeline it would have given is measured.
     limit = None if (language, condition) in REFUSED else MAX_MISMATCH
-    found = align_text(audio, clean.sample_rate, TEXT[language], language, max_mismatch=limit).phonemes
+    found = align_text(audio, clean.sample_rate, TEXT[language], language, max_mismatch=limit,
+                       encoder=encoder).phonemes
     errors = np.abs(_start_errors(timeline, found) - shift)
     assert len(errors) > 0.9 * len(timeline)
     assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \
@@ -76,29 +90,29 @@ def test_phone_starts_stay_with_the_clean_copy(copies, language, condition, requ
 
 @pytest.mark.parametrize("language", ["en", "pt"])
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_another_text_is_still_refused(copies, language, condition):
+def test_another_text_is_still_refused(copies, encoder, language, condition):
     clean, _, conditions = copies[language]
     audio, _ = conditions[condition]
     with pytest.raises(AlignmentError, match="does not match|speech that the transcript") as caught:
-        align_text(audio, clean.sample_rate, degrade.OTHER_TEXT[language], language)
+        align_text(audio, clean.sample_rate, degrade.OTHER_TEXT[language], language, encoder=encoder)
     assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize("language", ["en", "pt"])
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_the_right_text_is_not_refused(copies, language, condition, request):
+def test_the_right_text_is_not_refused(copies, encoder, language, condition, request):
     if (language, condition) in REFUSED:
         request.applymarker(pytest.mark.xfail(reason=f"measured {REFUSED[language, condition]}", strict=True,
                                               raises=AlignmentError))
     clean, _, conditions = copies[language]
     audio, _ = conditions[condition]
-    align_text(audio, clean.sample_rate, TEXT[language], language)
+    align_text(audio, clean.sample_rate, TEXT[language], language, encoder=encoder)
 
 
-def test_a_timeline_shifted_by_100_ms_fails_the_bounds(copies):
+def test_a_timeline_shifted_by_100_ms_fails_the_bounds(copies, encoder):
     """Negative control for the bounds themselves: the same copy, its timeline 100 ms late."""
     clean, timeline, conditions = copies["en"]
     audio, _ = conditions["MP3 32 kbit/s"]
-    found = align_text(audio, clean.sample_rate, TEXT["en"], "en").phonemes
+    found = align_text(audio, clean.sample_rate, TEXT["en"], "en", encoder=encoder).phonemes
     errors = np.abs(_start_errors(timeline, [(s + 0.1, e + 0.1, p) for s, e, p in found]))
     assert errors.mean() > 0.030
