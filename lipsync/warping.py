@@ -154,14 +154,9 @@ def mesh_maps(src: np.ndarray, dst: np.ndarray, box: tuple[int, int, int, int],
         p = np.vstack([post, [0.0, 0.0, 1.0]])
         aff = np.einsum("ij,tjk->tik", p[:2], np.concatenate(
             [aff, np.tile([[[0.0, 0.0, 1.0]]], (len(aff), 1, 1))], axis=1))
-    # Grid point j sits at pixel (j - 1) * step + (step - 1) / 2 of the box, the centre of a
-    # step x step block: cv2.resize's pixel-centre alignment then upsamples the grid by exactly
-    # `step` (66 -> 20 us for a 178 x 111 box's two maps, against the affine warp it replaced),
-    # and the grid reaches a point past the box on every side, so no pixel is extrapolated.
-    offset = (step - 1) / 2.0 - step if step > 1 else 0.0
-    gw, gh = (w // step + 2, h // step + 2) if step > 1 else (w, h)
+    gw, gh = (w + step - 1) // step + 1, (h + step - 1) // step + 1
     ids = np.full((gh, gw), len(simplices), np.int32)
-    local = np.round((dst - (x0 + offset, y0 + offset)) * (16.0 / step)).astype(np.int32)
+    local = np.round((dst - (x0, y0)) * (16.0 / step)).astype(np.int32)
     triangles = local[simplices]  # T, 3, 2: indexed once, not per triangle in the loop
     # (positional arguments and the function looked up once: OpenCV's keyword parsing cost
     # more than the fill of a small triangle; 231 -> 166 us for 180 triangles)
@@ -170,15 +165,19 @@ def mesh_maps(src: np.ndarray, dst: np.ndarray, box: tuple[int, int, int, int],
         fill(ids, triangle, t, line_8, 4)  # (img, points, colour, line type, shift)
     # Grid coordinates broadcast (a row and a column), each coefficient gathered on its own:
     # the same float32 sums as a (gh, gw, 2, 3) gather at a fraction of the memory traffic.
-    xs = (np.arange(gw, dtype=np.float32) * step + np.float32(x0 + offset))[None, :]
-    ys = (np.arange(gh, dtype=np.float32) * step + np.float32(y0 + offset))[:, None]
+    xs = (np.arange(gw, dtype=np.float32) * step + x0)[None, :]
+    ys = (np.arange(gh, dtype=np.float32) * step + y0)[:, None]
     c = np.ascontiguousarray(aff.reshape(len(aff), 6).T, dtype=np.float32)  # 6, T + 1
     map_x = c[0].take(ids) * xs + c[1].take(ids) * ys + c[2].take(ids)
     map_y = c[3].take(ids) * xs + c[4].take(ids) * ys + c[5].take(ids)
     if step > 1:
-        size = (gw * step, gh * step)  # pixel `step` of the result is the box's first
-        map_x = cv2.resize(map_x, size, interpolation=cv2.INTER_LINEAR)[step:step + h, step:step + w]
-        map_y = cv2.resize(map_y, size, interpolation=cv2.INTER_LINEAR)[step:step + h, step:step + w]
+        # Grid point j sits at pixel j * step: pixel i reads the grid at i / step exactly.
+        m = np.array([[1.0 / step, 0.0, 0.0], [0.0, 1.0 / step, 0.0]])
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        map_x = cv2.warpAffine(map_x, m, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        map_y = cv2.warpAffine(map_y, m, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    else:
+        map_x, map_y = map_x[:h, :w], map_y[:h, :w]
     return map_x, map_y
 
 
