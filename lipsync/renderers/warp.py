@@ -58,8 +58,9 @@ class WarpRenderer:
                 if seen is not None:
                     teeth = seen if teeth is None else (1.0 - _TEETH_WEIGHT) * teeth + _TEETH_WEIGHT * seen
             contact = job.mouth.contact is not None and bool(job.mouth.contact[f.index])
-            out, mesh = self._render_frame(f.crop, points, f.target, rest, widest, closed=bool(job.mouth.closed[f.index]),
-                                           contact=contact, teeth_colour=teeth, mesh=mesh)
+            out, mesh = self._render_frame(f.crop, points, f.target, rest, widest,
+                                           closed=bool(job.mouth.closed[f.index]), contact=contact,
+                                           teeth_colour=teeth, mesh=mesh)
             yield out
 
     def render_frame(self, image: np.ndarray, points: np.ndarray, target: np.ndarray, rest: np.ndarray,
