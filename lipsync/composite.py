@@ -18,20 +18,26 @@ from lipsync.landmarks import JAW, LIPS_OUTER, NOSTRILS, SUBNASALE, face_scale
 _MASK_JAW = JAW[2:-2]
 #: cheek points beside the nostrils, the upper corners of the mask
 _MASK_CHEEKS = (205, 425)
+_MASK_CHEEK_POINTS = np.array(_MASK_CHEEKS)
+#: the nose's lower edge, right nostril to left, the mask's top
+_MASK_NOSE = np.array([NOSTRILS[1], SUBNASALE, NOSTRILS[0]])
 
 
 def lower_face_polygon(points: np.ndarray, margin: float = 0.1) -> np.ndarray:
     """Polygon of the region a renderer may change: under the nose, inside the jaw line
     pulled in by `margin` x face size."""
     s = face_scale(points)
-    centre = points[LIPS_OUTER].mean(0)
+    # (numpy's mean and norm spelt out: the same sums without their Python wrappers, and the
+    # points gathered with index arrays made once: 2 calls a frame)
+    lips = points[LIPS_OUTER]
+    centre = np.add.reduce(lips, axis=0) / len(lips)
     jaw = points[_MASK_JAW].astype(np.float64)
     vec = jaw - centre
-    dist = np.linalg.norm(vec, axis=1, keepdims=True)
+    dist = np.sqrt(np.add.reduce(vec * vec, axis=1, keepdims=True))
     jaw = centre + vec * np.maximum(dist - margin * s, 0.3 * dist) / np.maximum(dist, 1e-6)
-    nose = points[[NOSTRILS[1], SUBNASALE, NOSTRILS[0]]].astype(np.float64)
+    nose = points[_MASK_NOSE].astype(np.float64)
     nose[:, 1] += 0.04 * s  # start just under the nostrils
-    cheeks = points[list(_MASK_CHEEKS)].astype(np.float64)
+    cheeks = points[_MASK_CHEEK_POINTS].astype(np.float64)
     cheeks = centre + (cheeks - centre) * 0.85
     poly = np.vstack([jaw, cheeks[1:], nose, cheeks[:1]])
     hull = cv2.convexHull(poly.astype(np.float32))

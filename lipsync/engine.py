@@ -21,7 +21,7 @@ from lipsync.errors import MediaError, NoFaceError, RenderError
 from lipsync.mouth import mouth_track
 from lipsync.pipelining import BackgroundStage, opencv_in_caller_threads, prefetch, queue_depth
 from lipsync.assembly import FrameAssembly
-from lipsync.colour import output_tags
+from lipsync.colour import ColourTags, output_tags
 from lipsync.renderers import Renderer, RenderJob, create_renderer
 from lipsync.report import PresenterReport, presenter_report, recommend_renderer
 from lipsync.tracking import FaceTracker, find_face_model
@@ -164,21 +164,13 @@ class LipSyncEngine:
         decoded (background behind transparency, accept_truncated, HDR tone-mapping operator).
         """
         presenter, out = Path(presenter), Path(out)
-        audio = np.asarray(audio, np.float32)
-        if audio.ndim == 2:
-            audio = audio.mean(axis=0 if audio.shape[0] < audio.shape[1] else 1)
-        if audio.ndim != 1 or len(audio) == 0 or sample_rate <= 0:
-            raise RenderError("the narration audio is empty or not mono samples; give speech audio")
+        audio = _narration(audio, sample_rate, max_seconds)
         analysis = self.analyse(presenter, decode=decode)
         if not analysis.has_face.any():
             raise NoFaceError(f"{presenter}: no face found in any frame; use footage where the "
                               "presenter's face is visible and turned to the camera")
         fps = analysis.fps
-        duration = len(audio) / float(sample_rate)
-        if max_seconds is not None and max_seconds > 0 and duration > max_seconds:
-            audio = audio[: int(round(max_seconds * sample_rate))]
-            duration = len(audio) / float(sample_rate)
-        n_out = media.frames_for_duration(duration, fps)
+        n_out = media.frames_for_duration(len(audio) / float(sample_rate), fps)
         source_indices = np.fromiter(media.playback_indices(analysis.n_frames, n_out), np.int64, n_out)
 
         source_info = media.probe(presenter).video
@@ -206,27 +198,53 @@ class LipSyncEngine:
         for sentence in options["conversions"]:
             log.info("%s: %s", presenter, sentence)
         assembly = FrameAssembly(job, scale=scale, enc_size=(width + width % 2, height + height % 2))
-        written = 0
-        with media.FrameSequence(presenter, info=media.VideoStreamInfo(
-                analysis.width, analysis.height, fps, analysis.n_frames, "", colour=source_info.colour),
-                options=decode or media.DEFAULT_OPTIONS, output=output) as seq, \
-                media.VideoWriter(out, width, height, fps, audio=(audio, sample_rate),
-                                  comment=comment or _default_comment(), colour=output) as writer:
-            # decode ahead in one thread, write back and encode in another (see lipsync.pipelining)
-            depth = queue_depth(width * height * 3 // 2)
-            decoded = prefetch(seq.planes(int(k) for k in source_indices), depth)
-            with closing(decoded), opencv_in_caller_threads(), BackgroundStage(
-                    lambda result: writer.write_planes(assembly.assemble(result, name)), depth) as encode:
-                for result in engine_renderer.render(job, assembly.inputs(decoded)):
-                    encode.put(result)
-                    written += 1
-                    if progress is not None:
-                        progress(written, n_out)
-                    if written >= n_out:
-                        break
+        written = _write_frames(job, engine_renderer, name, assembly, source_info.colour, output, out,
+                                comment=comment or _default_comment(), decode=decode, progress=progress)
         if written != n_out:
             out.unlink(missing_ok=True)
             raise RenderError(f"renderer {name!r} gave {written} frames for {n_out}; the renderer is broken")
         return RenderResult(path=out, renderer=name, frames=n_out, fps=fps, width=width, height=height,
                             duration=n_out / float(fps), frames_without_face=assembly.no_face,
                             analysis_cached=analysis.from_cache, options=options)
+
+
+def _narration(audio: np.ndarray, sample_rate: int, max_seconds: float | None) -> np.ndarray:
+    """The narration as mono float32 samples (a 2-D array averaged over its channel axis, the
+    shorter one), cut to `max_seconds` when given; RenderError when it is empty or not audio."""
+    audio = np.asarray(audio, np.float32)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=0 if audio.shape[0] < audio.shape[1] else 1)
+    if audio.ndim != 1 or len(audio) == 0 or sample_rate <= 0:
+        raise RenderError("the narration audio is empty or not mono samples; give speech audio")
+    if max_seconds is not None and max_seconds > 0 and len(audio) / float(sample_rate) > max_seconds:
+        audio = audio[: int(round(max_seconds * sample_rate))]
+    return audio
+
+
+def _write_frames(job: RenderJob, renderer: Renderer, name: str, assembly: FrameAssembly,
+                  source_colour: ColourTags | None, output: ColourTags, out: Path, *, comment: str,
+                  decode: media.DecodeOptions | None, progress: Progress | None) -> int:
+    """Decode the presenter's frames in playback order, render them with `renderer` and encode
+    the result with the narration to `out`; returns how many frames the renderer gave (at
+    most `job.n_frames`). `source_colour`, `output`: the source's colour tags and the output's
+    (`lipsync.colour.output_tags`)."""
+    analysis, width, height = job.analysis, job.width, job.height
+    written = 0
+    with media.FrameSequence(job.presenter, info=media.VideoStreamInfo(
+            analysis.width, analysis.height, job.fps, analysis.n_frames, "", colour=source_colour),
+            options=decode or media.DEFAULT_OPTIONS, output=output) as seq, \
+            media.VideoWriter(out, width, height, job.fps, audio=(job.audio, job.sample_rate),
+                              comment=comment, colour=output) as writer:
+        # decode ahead in one thread, write back and encode in another (see lipsync.pipelining)
+        depth = queue_depth(width * height * 3 // 2)
+        decoded = prefetch(seq.planes(int(k) for k in job.source_indices), depth)
+        with closing(decoded), opencv_in_caller_threads(), BackgroundStage(
+                lambda result: writer.write_planes(assembly.assemble(result, name)), depth) as encode:
+            for result in renderer.render(job, assembly.inputs(decoded)):
+                encode.put(result)
+                written += 1
+                if progress is not None:
+                    progress(written, job.n_frames)
+                if written >= job.n_frames:
+                    break
+    return written

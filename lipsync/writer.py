@@ -137,35 +137,12 @@ class VideoWriter:
             raise MediaError(f"{self.path}: cannot write the video here ({exc}); check the folder and free disk") from exc
         if comment:
             self._container.metadata["comment"] = comment
-        self._video = self._container.add_stream("libx264", rate=self.fps)
-        # libx264 with yuv420p needs even sizes: encode at the next even size (edge pixels
-        # repeated); players show the stored size, which stays within one pixel.
-        self._enc_w = self.width + (self.width % 2)
-        self._enc_h = self.height + (self.height % 2)
-        self._video.width = self._enc_w
-        self._video.height = self._enc_h
-        self._video.pix_fmt = "yuv420p"
         self.colour = output_tags(self.width, self.height, colour)
-        ctx = self._video.codec_context
-        ctx.color_primaries, ctx.color_trc = self.colour.primaries, self.colour.transfer
-        ctx.colorspace, ctx.color_range = self.colour.matrix, self.colour.range
         self._matrix = swscale_matrix(self.colour.matrix, self.width, self.height)
+        self._video = self._add_video(crf=crf, preset=preset, gop=gop, lossless=lossless)
         # Frames carry pts in units of 1/fps; libx264 rejects some presets when the stream
         # time base is forced as well, so the muxer picks its own (exact) time scale.
         self._frame_tb = Fraction(1, 1) / self.fps
-        # Lossless intermediates decode to the same planes whatever the threads: only the
-        # product's encodes need the fixed count.
-        options = {"qp": "0"} if lossless else {"crf": str(crf), "threads": str(ENCODER_THREADS)}
-        options["preset"] = preset
-        params = [X264_PARAMS]
-        if gop is not None:
-            self._video.codec_context.gop_size = gop
-            if gop == 1:
-                params.append("keyint=1")
-        if self._enc_w * self._enc_h > LARGE_FRAME and not lossless and preset != "ultrafast":
-            params.append(LARGE_FRAME_X264)  # (ultrafast queues nothing: no B-frames, no look-ahead)
-        options["x264-params"] = ":".join(p for p in params if p)
-        self._video.options = options
         # One frame reused for every changed frame handed over as planes: the encoder copies
         # what it is given before `encode` returns, and filling a new 720p frame each time took
         # 111-136 us against 82-90 us for the reused one (issue 14)
@@ -177,6 +154,35 @@ class VideoWriter:
             self._audio_rate = int(rate)
             self._audio = self._container.add_stream("aac", rate=AUDIO_OUTPUT_RATE, layout="mono")
             self._audio.bit_rate = AUDIO_BITRATE
+
+    def _add_video(self, *, crf: int, preset: str, gop: int | None, lossless: bool) -> av.video.stream.VideoStream:
+        """The libx264 stream, yuv420p at the even encode size, tagged with `self.colour`, with
+        the product's encoder options (see `ENCODER_THREADS`, `X264_PARAMS`, `LARGE_FRAME_X264`)."""
+        video = self._container.add_stream("libx264", rate=self.fps)
+        # libx264 with yuv420p needs even sizes: encode at the next even size (edge pixels
+        # repeated); players show the stored size, which stays within one pixel.
+        self._enc_w = self.width + (self.width % 2)
+        self._enc_h = self.height + (self.height % 2)
+        video.width = self._enc_w
+        video.height = self._enc_h
+        video.pix_fmt = "yuv420p"
+        ctx = video.codec_context
+        ctx.color_primaries, ctx.color_trc = self.colour.primaries, self.colour.transfer
+        ctx.colorspace, ctx.color_range = self.colour.matrix, self.colour.range
+        # Lossless intermediates decode to the same planes whatever the threads: only the
+        # product's encodes need the fixed count.
+        options = {"qp": "0"} if lossless else {"crf": str(crf), "threads": str(ENCODER_THREADS)}
+        options["preset"] = preset
+        params = [X264_PARAMS]
+        if gop is not None:
+            video.codec_context.gop_size = gop
+            if gop == 1:
+                params.append("keyint=1")
+        if self._enc_w * self._enc_h > LARGE_FRAME and not lossless and preset != "ultrafast":
+            params.append(LARGE_FRAME_X264)  # (ultrafast queues nothing: no B-frames, no look-ahead)
+        options["x264-params"] = ":".join(p for p in params if p)
+        video.options = options
+        return video
 
     def __enter__(self) -> VideoWriter:
         return self

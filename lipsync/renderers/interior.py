@@ -150,7 +150,7 @@ def teeth_alpha(image: np.ndarray, points: np.ndarray, box: tuple[int, int, int,
     # HSV's V is max(R, G, B) and its S (V - min) / V, the two measures wanted, in one call
     hsv = cv2.cvtColor(region, cv2.COLOR_RGB2HSV)
     value, saturation = hsv[..., 2], hsv[..., 1]
-    alpha = np.clip((value - TEETH_MIN_VALUE) / 30.0, 0, 1) * np.clip((TEETH_MAX_SATURATION - saturation) / 0.1, 0, 1)
+    alpha = ((value - TEETH_MIN_VALUE) / 30.0).clip(0, 1) * ((TEETH_MAX_SATURATION - saturation) / 0.1).clip(0, 1)
     alpha *= inside
     if float((alpha > 0.5).sum()) < 12:
         return None
@@ -162,11 +162,11 @@ def _arch(along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each position `along` the mouth falls on the arch of teeth: (brightness factor of
     the gaps between teeth, tooth index 0..2 x TEETH_PER_SIDE - 1). Teeth sit on an arch, so
     seen from the front they narrow towards the corners: the tooth coordinate follows arcsin."""
-    theta = np.arcsin(np.clip(along / 0.98, -1, 1)) / (np.pi / 2)  # -1..1 round the arch
+    theta = np.arcsin((along / 0.98).clip(-1, 1)) / (np.pi / 2)  # -1..1 round the arch
     k = theta * TEETH_PER_SIDE  # tooth coordinate; incisors meet at 0
     whole = np.floor(k)
     frac = k - whole
-    index = np.clip(whole.astype(int) + TEETH_PER_SIDE, 0, 2 * TEETH_PER_SIDE - 1)
+    index = (whole.astype(int) + TEETH_PER_SIDE).clip(0, 2 * TEETH_PER_SIDE - 1)
     return 1.0 - 0.22 * np.exp(-(np.minimum(frac, 1 - frac) / 0.06) ** 2), index
 
 
@@ -183,7 +183,7 @@ def biting_edge(depth: np.ndarray, height: float | np.ndarray) -> np.ndarray:
     """Brightness factor of a row of teeth `depth` px in from its gum line, `height` px tall:
     1 over the first `BITE_START` of the row, then darkening smoothly to 1 - `BITE_SHADE` at the
     biting edge, which is translucent and lets the dark behind show through."""
-    tip = np.clip((depth / np.maximum(height, 1.0) - BITE_START) / (1.0 - BITE_START), 0, 1)
+    tip = ((depth / np.maximum(height, 1.0) - BITE_START) / (1.0 - BITE_START)).clip(0, 1)
     return 1.0 - BITE_SHADE * tip * tip * (3 - 2 * tip)
 
 
@@ -192,7 +192,7 @@ def _sample(grain: np.ndarray, along: np.ndarray, rel_depth: np.ndarray) -> np.n
     relative depths (0..1)."""
     rows, cols = grain.shape[:2]
     mx = ((along + 1.0) / 2.0 * (cols - 1)).astype(np.float32, copy=False)
-    my = (np.clip(rel_depth, 0, 1) * (rows - 1)).astype(np.float32, copy=False)
+    my = (rel_depth.clip(0, 1) * (rows - 1)).astype(np.float32, copy=False)
     return cv2.remap(grain, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
@@ -204,7 +204,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     `half` the half mouth width (px).
     `teeth=False` leaves the rows of teeth out (the photo's own go there)."""
     gap = np.maximum(du + dl, 1.0)
-    rel = np.clip(du / gap, 0, 1)
+    rel = (du / gap).clip(0, 1)
     lip_mean = lip.mean()  # once: numpy's mean of three numbers costs more than the arithmetic
     light = float(min(max(lip_mean / 130.0, 0.5), 1.0))
     # Cavity: a warm shadow with depth: the wet inner lips lit just inside the edge, the cheeks'
@@ -223,7 +223,7 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
     shown = float(min(max((opening - 0.08 * s) / (0.08 * s), 0.0), 1.0))  # how far the mouth is open
     if shown > 0:  # a narrower mouth shows no tongue: skip the work
         back = 0.5 - 0.1 * side
-        tongue_w = np.clip((rel - back) / 0.12, 0, 1) * shown
+        tongue_w = ((rel - back) / 0.12).clip(0, 1) * shown
         tongue_shade = (0.52 + 0.2 * np.exp(-((rel - back - 0.1) / 0.12) ** 2)) * (1 - 0.3 * side * side)
         tongue = tint(tongue_shade * (1 + 0.07 * coarse + 0.06 * fine),
                       (0.5 * lip + 0.5 * lip_mean) * np.array([1.0, 0.88, 0.88], np.float32))
@@ -238,9 +238,9 @@ def built_interior(along: np.ndarray, du: np.ndarray, dl: np.ndarray, opening: f
             continue
         arch = _arch(along) if arch is None else arch
         fade = max(1.0, min(EDGE_SHARE * 2 * half, 0.5 * height) if row else EDGE_SHARE * 2 * half)
-        w = np.clip((height - depth) / fade + 0.5, 0, 1)
+        w = ((height - depth) / fade + 0.5).clip(0, 1)
         # The rows end before the corners; the lower one sooner (the lower lip covers its sides).
-        w *= np.clip((ROW_END[row] - side) / 0.1, 0, 1)
+        w *= ((ROW_END[row] - side) / 0.1).clip(0, 1)
         corner = 1.0 - 0.6 * side * side  # the arch turns into shadow
         enamel = tint(dim * corner * _tooth_pattern(arch, depth, height, row, grain) * (1 + 0.035 * fine), base)
         colour += (enamel - colour) * per_channel(w)
@@ -300,8 +300,8 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
     # a row and a column of coordinates, broadcast (the same sums as a full grid, fewer passes)
     rel_x = np.arange(x0, x1, dtype=np.float32)[None, :] - np.float32(geo.centre[0])
     rel_y = np.arange(y0, y1, dtype=np.float32)[:, None] - np.float32(geo.centre[1])
-    along = np.clip((rel_x * np.float32(geo.u[0]) + rel_y * np.float32(geo.u[1])) / np.float32(max(geo.half, 1e-6)),
-                    -1.0, 1.0)
+    along = ((rel_x * np.float32(geo.u[0]) + rel_y * np.float32(geo.u[1])) / np.float32(max(geo.half, 1e-6))).clip(
+        -1.0, 1.0)
     down = rel_x * np.float32(geo.v[0]) + rel_y * np.float32(geo.v[1])
     upper, lower = geo.upper(along).astype(np.float32), geo.lower(along).astype(np.float32)
     du = np.maximum(down - upper, 0.0)
@@ -317,7 +317,7 @@ def paint_textured_interior(crop: np.ndarray, points_local: np.ndarray, lip_colo
         colour = _with_photo_teeth(colour, source, source_points, seen, along, du, dl, rounding)
     region = crop[y0:y1, x0:x1]
     # Where the lips meet (a pout's sides) the contour has no inside, only its anti-aliased edge.
-    alpha *= np.clip((lower - upper) / 2.0, 0, 1)
+    alpha *= ((lower - upper) / 2.0).clip(0, 1)
     region += (colour - region) * per_channel(alpha)
     return crop
 
@@ -361,8 +361,8 @@ def _with_photo_teeth(colour: np.ndarray, source: np.ndarray, source_points: np.
             continue
         # Upper edges fade into the shadow behind them; the short lower row keeps a solid middle.
         fade = np.maximum(1.0, np.minimum(edge, 0.5 * band)) if row else edge
-        valid = np.clip((band - depth) / fade + 0.5, 0, 1) * np.clip(band - 1.0, 0, 1)  # area kept;
-        valid *= np.clip((ROW_END[row] - side) / 0.1, 0, 1)  # a row under a pixel tall
+        valid = ((band - depth) / fade + 0.5).clip(0, 1) * (band - 1.0).clip(0, 1)  # area kept;
+        valid *= ((ROW_END[row] - side) / 0.1).clip(0, 1)  # a row under a pixel tall
         valid = valid.astype(np.float32, copy=False)  # would show as broken specks
         mx, my = src.to_image(along, curves[row] + sign * depth)
         mx, my = mx - bx0, my - by0

@@ -61,10 +61,10 @@ def reshape_mouth(points: np.ndarray, opening_px: float, width_rel: float, round
     dw = half * (0.12 * width_rel - ROUND_NARROWING * rounding)
     idx = LIP_POINTS
     rel = out[idx] - centre
-    a = np.clip(rel @ u / max(half, 1e-6), -1.2, 1.2)
+    a = (rel @ u / max(half, 1e-6)).clip(-1.2, 1.2)
     # How the opening spreads along the mouth: rounded lips open in the middle, pinched at
     # the corners (an "o"), flat ones along most of their width.
-    profile = np.clip(np.cos(np.clip(a, -1, 1) * np.pi / 2), 0, 1) ** (0.7 + 1.0 * rounding)
+    profile = np.cos(a.clip(-1, 1) * np.pi / 2).clip(0, 1) ** (0.7 + 1.0 * rounding)
     lower, upper = _IS_LOWER, _IS_UPPER
     move = np.zeros((len(idx), 2))
     # (outer products as column x row: np.outer's own checks cost more than the product)
@@ -112,7 +112,7 @@ def _purse(out: np.ndarray, opening_px: float, rounding: float, centre: np.ndarr
     mid = (upper + lower) / 2
     a = (mid - centre) @ u / max(half, 1e-6)
     gap = (lower - upper) @ v
-    x = np.clip(a / purse_width(rounding), -1.0, 1.0)
+    x = (a / purse_width(rounding)).clip(-1.0, 1.0)
     want = opening_px * np.sqrt(1.0 - x * x)
     mix = min(1.0, 2.0 * rounding)  # a clear rounding (o, u) closes the sides fully
     new_gap = (1 - mix) * gap + mix * want
@@ -138,14 +138,14 @@ def paint_pursed_sides(crop: np.ndarray, points_local: np.ndarray, lip_colour: n
     centre, u, v, half = mouth_axes(points_local)
     upper, lower = points_local[UPPER_INNER_LIP], points_local[LOWER_INNER_LIP]
     # Only where the lips now meet (within 2 px): an open mouth's sides are the interior's.
-    met = np.clip(1.0 - ((lower - upper) @ v) / 2.0, 0, 1)
+    met = (1.0 - ((lower - upper) @ v) / 2.0).clip(0, 1)
     if not met.any():  # an open mouth: nothing to paint (the weights below are all 0)
         return crop
     met = np.concatenate([met[:1], met, met[-1:]])  # the corners as their neighbours
     line = np.vstack([points_local[[78]], (upper + lower) / 2, points_local[[308]]]).astype(np.float64)
     a = np.abs((line - centre) @ u) / max(half, 1e-6)
     width = purse_width(rounding)
-    weights = min(1.0, 2.0 * min(max(float(rounding), 0.0), 1.0)) * np.clip((a - 0.6 * width) / (0.4 * width), 0, 1) * met
+    weights = min(1.0, 2.0 * min(max(float(rounding), 0.0), 1.0)) * ((a - 0.6 * width) / (0.4 * width)).clip(0, 1) * met
     if not weights.any():
         return crop
     return _paint_lip_band(crop, line, weights, face_scale(points_local), lip_colour, band_share=0.08, seam_dark=0.25)
@@ -179,5 +179,5 @@ def _paint_lip_band(crop: np.ndarray, line: np.ndarray, weights: np.ndarray, s: 
     lip = np.asarray(lip_colour, np.float32)
     region = crop[y0:y1, x0:x1]
     region += (lip - region) * per_channel(fill)
-    region *= per_channel(1.0 - seam_dark * np.clip(seam * 1.5, 0, 1))
+    region *= per_channel(1.0 - seam_dark * (seam * 1.5).clip(0, 1))
     return crop
