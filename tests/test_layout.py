@@ -55,5 +55,5 @@ def test_bench_imports_no_test_module():
            for m in imported_modules(p.read_text(encoding="utf-8")) if test_only(m)]
     assert bad == []
     # Negative control: both kinds are caught.
-    assert [m for m in imported_modules("from conftest import Server\nimport tests.api.test_page\n")
-            if test_only(m)] == ["conftest", "tests.api.test_page"]
+    assert sorted(m for m in imported_modules("from conftest import Server\nimport tests.api.test_page\n")
+                  if test_only(m)) == ["conftest", "tests.api.test_page"]
