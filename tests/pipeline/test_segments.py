@@ -34,6 +34,7 @@ def test_every_segment_is_listed_with_what_became_of_it():
     report = segment_report(doc, translation)
     assert [(e["line"], e["outcome"], e.get("from") or e.get("reason")) for e in report] == [
         (1, "translated", "en"),
+        (1, "skipped", "emoji removed"),   # said on its line, and as the sentence's check flag
         (3, "skipped", "image"),
         (5, "translated", "en"),
         (6, "translated", "ar"),
@@ -41,7 +42,8 @@ def test_every_segment_is_listed_with_what_became_of_it():
         (10, "kept", "already in the target language"),
         (12, "skipped", "code block (not voiced)"),
     ]
-    assert report[3]["language"] == "ar" and report[0]["id"] == "s1" and report[1]["text"] == "diagram of the site"
+    assert report[4]["language"] == "ar" and report[0]["id"] == "s1" and report[2]["text"] == "diagram of the site"
+    assert report[0]["check"] == ["emoji-dropped:🚧"] and report[1]["text"] == "🚧"
     # every sentence of the document appears once
     assert sorted(e["id"] for e in report if "id" in e) == sorted(s.id for s in doc.sentences)
 
@@ -96,6 +98,7 @@ def test_a_sentence_a_reviewer_edited_says_so_with_both_texts():
     ("untranslated", "the sentence was left untranslated"),
     ("repetition", "the translation repeats itself"),
     ("glossary-dropped:torque wrench|PPE", "the glossary term(s) torque wrench, PPE are missing from the translation"),
+    ("emoji-dropped:🇧🇷|👍🏽", "the emoji 🇧🇷, 👍🏽 in the script are not translated or voiced"),
     ("some-new-flag", "some-new-flag"),  # not known here: said as it is, never dropped
 ])
 def test_each_check_flag_in_plain_words(flag, words):
