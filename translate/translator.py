@@ -327,12 +327,14 @@ class Translator:
             applied.extend((s.id, slot.term.source) for slot in protected.slots)
             text, looped = collapse_repetition(text)
             text, respelled = restore_unknown_letters(s.text, text)
+            checks = translation_checks(s.text, text, ctx.source, ctx.resolved)
             flags.extend(["split"] * split + ["repetition"] * looped)
-            flags.extend(f"respelled:{word}" for word in respelled)
+            if "untranslated" not in checks:  # a copied line's restored letters are no respelling
+                flags.extend(f"respelled:{word}" for word in respelled)
             if lost:
                 dropped.extend((s.id, t.source) for t in lost)
                 flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
-            flags.extend(translation_checks(s.text, text, ctx.source, ctx.resolved) + [f"pivot:{PIVOT}"] * ctx.pivot)
+            flags.extend(checks + [f"pivot:{PIVOT}"] * ctx.pivot)
             results[s.id] = TranslatedSentence(s.id, s.text, text, tuple(flags))
             if self.memory is not None:
                 self.memory.put(s.text, ctx.source, ctx.resolved, ctx.model, ctx.gversion, text,

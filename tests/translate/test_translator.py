@@ -96,6 +96,19 @@ def test_emoji_removed_from_a_sentence_are_a_check_flag_and_a_keycap_is_translat
     assert same.sentences[0].flags == ("emoji-dropped:🇧🇷",)
 
 
+def test_a_line_left_untranslated_is_not_called_respelled():
+    # a French line read as English: the model copies it, losing its accented letters
+    engine = fake_engine("en", "pt", lambda t: t.replace("è", "'").replace("é", "'"))
+    copied = Translator(engines=[engine], bundled=False).translate(
+        ["Retirez la buse avec la clé de sept millimètres."], "en", "pt").sentences[0]
+    assert copied.text == "Retirez la buse avec la clé de sept millimètres."  # letters put back
+    assert "untranslated" in copied.flags and not [f for f in copied.flags if f.startswith("respelled:")]
+    # negative control: a translated sentence whose name lost a letter is still flagged
+    names = fake_engine("en", "pt", lambda t: "Ligue para J'rgen agora.")
+    called = Translator(engines=[names], bundled=False).translate(["Call Jürgen now."], "en", "pt").sentences[0]
+    assert called.text == "Ligue para Jürgen agora." and "respelled:Jürgen" in called.flags
+
+
 def test_glossary_terms_with_regex_characters_are_literal():
     glossary = Glossary.of(keep=["a.b*c", "(x|y)", "$5+"])
     protected = glossary.protect("Use a.b*c and (x|y) for $5+ but not aXbbbc or x.", "de")
