@@ -86,6 +86,8 @@ class SyncReport:
     seam_step: float | None = None
     #: 90th percentile of the per-frame seam step (a still frame shows the worst ones)
     seam_step_p90: float | None = None
+    #: length of the audio judged against, s (the video's is frames / fps)
+    audio_seconds: float | None = None
     max_lag: int = 8
     smooth_s: float = 0.05
     envelope_band: tuple[float, float] = (0.5, 6.0)
@@ -161,7 +163,8 @@ def evaluate_sync(
         video=str(video), audio=audio_name, fps=fps, frames=n,
         frames_without_face=_missing(frames.opening), words=words, envelope=envelope,
         opening_std=_nanstd(frames.opening), mouth_change=_nanmean(frames.change),
-        heard_text=heard_text, language=language, max_lag=max_lag, smooth_s=smooth_s,
+        heard_text=heard_text, language=language, audio_seconds=len(samples) / rate if rate else None,
+        max_lag=max_lag, smooth_s=smooth_s,
         envelope_band=tuple(envelope_band), tracker=tracker.name, opening=frames.opening,
     )
     if source is not None:
