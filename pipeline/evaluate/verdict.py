@@ -25,8 +25,8 @@ _SCALE = (f"real footage with its own audio reads {OWN_AUDIO[0]:.2f}-{OWN_AUDIO[
 
 
 def words_verdict(r: float) -> str:
-    """The words measure `r` (best Pearson correlation over the lags) judged on the measured
-    scale, with the scale: "words r 0.76: in sync (real footage ... )"."""
+    """The words measure `r` (best Pearson correlation within ±2 frames, as the scale was
+    measured) judged on that scale, with it: "words r 0.76 (best within ±2 frames): in sync (...)"."""
     if r is None or math.isnan(r):
         return "words r n/a: no verdict (no face tracked or no speech heard in the frames judged)"
     if r >= RENDERS[0]:
@@ -35,7 +35,7 @@ def words_verdict(r: float) -> str:
         judged = "probably in sync, as loosely as real footage can read"
     else:
         judged = "not in sync with this audio, no better than unrelated audio"
-    return f"words r {r:.2f}: {judged} ({_SCALE})"
+    return f"words r {r:.2f} (best within ±2 frames): {judged} ({_SCALE})"
 
 
 def lag_words(lag: int, fps: float) -> str:
