@@ -65,8 +65,11 @@ def test_a_line_read_as_the_given_language_says_what_it_was_identified_as():
 
 
 def test_a_translation_that_asks_for_a_check_says_so_in_the_manifest():
-    # An engine that drops the pound sign and cannot spell ü, as the bundled en->pt model does.
-    engine = fake_engine("en", "pt", lambda t: t.replace("£", "").replace("ü", "'"), "en-pt")
+    # An engine that drops the pound sign and cannot spell ü, as the bundled en->pt model does
+    # (it translates: a copied line is flagged "untranslated" only, its letters are no respelling).
+    said = {"The kit costs £4 in the shop.": "O kit custa £4 na loja.",
+            "Give the kit to Jürgen Müller at the desk.": "Entregue o kit a Jürgen Müller no balcão."}
+    engine = fake_engine("en", "pt", lambda t: said[t].replace("£", "").replace("ü", "'"), "en-pt")
     doc = read_source("The kit costs £4 in the shop.\n\nGive the kit to Jürgen Müller at the desk.\n")
     report = segment_report(doc, Translator(engines=[engine], bundled=False).translate(doc, "en", "pt"))
     price, names = (e.get("check", []) for e in report)
