@@ -5,7 +5,8 @@ README says, and the HDR results measured against their SDR originals.
     PYTHONPATH=$PWD python bench/trial_inputs.py build DIR          # writes the inputs into DIR
     PYTHONPATH=$PWD python bench/trial_inputs.py delta-e SDR OUT    # mean ΔE2000, output vs SDR
 
-Kinds and inputs (footage from ../shared/media or $POLYDUB_TEST_MEDIA):
+Kinds and inputs (footage from $POLYDUB_TEST_MEDIA, else ../shared/media beside the project
+root, wherever the script is run from):
 - HDR: presenter_a (700x700, 1350/61 fps) placed in PQ (HDR10, no MaxCLL or mastering
   metadata) as 10-bit HEVC in MP4, and presenter_c placed in HLG as 10-bit HEVC in MKV. The PQ
   and HLG signals are written out here from ST 2084 and BT.2100 (not with lipsync.hdr), and the
@@ -35,8 +36,21 @@ SDR_WHITE = 203.0  # cd/m2, ITU-R BT.2408 reference white
 HLG_PEAK, HLG_GAMMA = 1000.0, 1.2  # BT.2100 reference display and its system gamma
 
 
+#: the footage the README names, ../shared/media beside the project root: found from this
+#: script's place, so `build` runs from any folder
+PROJECT_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
+FOOTAGE = ("presenter_a.mp4", "presenter_b.mp4", "presenter_c.mp4", "narration_en.wav")
+
+
 def _media() -> Path:
-    return Path(os.environ.get("POLYDUB_TEST_MEDIA", "../shared/media"))
+    """$POLYDUB_TEST_MEDIA, else the project's ../shared/media (not the working folder's)."""
+    given = os.environ.get("POLYDUB_TEST_MEDIA")
+    return Path(given).resolve() if given else PROJECT_MEDIA
+
+
+def missing_footage(media: Path) -> list[str]:
+    """The files `build` reads that `media` lacks."""
+    return [name for name in FOOTAGE if not (media / name).is_file()]
 
 
 def pq_signal(nits: np.ndarray) -> np.ndarray:
@@ -206,6 +220,10 @@ def main() -> None:
     measure.add_argument("output", type=Path)
     args = parser.parse_args()
     if args.command == "build":
+        missing = missing_footage(_media())
+        if missing:
+            parser.error(f"no {', '.join(missing)} in {_media()}: put the footage in ../shared/media beside the "
+                         "project or set POLYDUB_TEST_MEDIA to its folder")
         build(args.folder)
     else:
         ours, naive, n = delta_e(args.sdr, args.output)

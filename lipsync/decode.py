@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -247,6 +247,20 @@ def stream_fps(stream: av.video.stream.VideoStream) -> Fraction:
     if not rate or rate <= 0:
         return Fraction(25, 1)
     return Fraction(rate.numerator, rate.denominator)
+
+
+def check_timestamps_run(path: Path, pts: Sequence[int | None], fps: Fraction) -> None:
+    """Raise MediaError when the decoded frames' timestamps `pts` (display order, two or more)
+    never increase: such a video (all frames stamped 0, as a broken muxer writes) would be
+    resampled to one frame and play as a still picture. The message gives the ffmpeg command
+    that re-stamps the frames at the stream's nominal rate `fps`."""
+    known = [p for p in pts if p is not None]
+    if len(known) < 2 or any(b > a for a, b in zip(known, known[1:])):
+        return
+    rate = f"{fps.numerator}/{fps.denominator}" if fps.denominator != 1 else str(fps.numerator)
+    raise MediaError(f"{path}: its video frames all carry the same timestamp, so it would play as a still "
+                     f"picture; re-stamp them at its frame rate (the file declares {rate}), e.g. ffmpeg -i {path.name} -vf setpts=N/({rate}*TB) -r {rate} "
+                     f"-c:a copy fixed.mp4, and give fixed.mp4")
 
 
 def decoded_frames(container: av.container.InputContainer, stream) -> Iterator[av.VideoFrame]:

@@ -8,6 +8,7 @@ audio to mono float32 arrays (`lipsync.tracks`), yields displayed video frames o
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -23,7 +24,7 @@ import numpy as np
 from lipsync.colour import ColourTags, frame_tags, output_tags, swscale_matrix
 from lipsync.decode import (  # noqa: F401  (re-exported: the media API other packages use)
     DEFAULT_OPTIONS, IMAGE_SUFFIXES, VIDEO_SUFFIXES, DecodeOptions, FrameConverter, decoded_frames, has_alpha, is_photo,
-    iter_frames, iter_planes, open_container, photo_size, read_frame, stream_fps,
+    check_timestamps_run, iter_frames, iter_planes, open_container, photo_size, read_frame, stream_fps,
 )
 from lipsync.errors import MediaError
 from lipsync.orientation import IDENTITY, Orientation, frame_orientation
@@ -109,6 +110,11 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         return MediaInfo(path, container.format.name, float(duration), video, audio, metadata, is_image)
 
 
+#: frames decoded when probing to see that their timestamps increase (one GOP's worth is not
+#: needed: a stream stamped all 0, the broken case met, shows it from the second frame)
+_TIMESTAMP_PROBE = 4
+
+
 def _probe_video(container, path: Path) -> VideoStreamInfo:
     vs = container.streams.video[0]
     if not vs.width or not vs.height:
@@ -116,11 +122,14 @@ def _probe_video(container, path: Path) -> VideoStreamInfo:
     fps = stream_fps(vs)
     frames = vs.frames or max(1, round(_stream_duration(container, vs) * fps))
     try:
-        first = next(iter(decoded_frames(container, vs)), None)
+        # a few frames: the first carries the picture's tags, the next show whether time runs
+        opening = list(itertools.islice(decoded_frames(container, vs), _TIMESTAMP_PROBE))
     except av.FFmpegError as exc:
         raise MediaError(f"{path}: the video cannot be decoded ({exc}); re-export it") from exc
-    if first is None:
+    if not opening:
         raise MediaError(f"{path}: the video stream holds no frames")
+    first = opening[0]
+    check_timestamps_run(path, [f.pts for f in opening], fps)
     orientation = frame_orientation(first)
     width, height = orientation.displayed_size(first.width, first.height)
     return VideoStreamInfo(width, height, fps, frames, vs.codec_context.name, orientation.degrees,

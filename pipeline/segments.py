@@ -31,7 +31,8 @@ CHECK_WORDS = {"respelled:": "the name {} was respelled",
                "possibly-truncated": "the translation may be cut short",
                "untranslated": "the sentence was left untranslated",
                "repetition": "the translation repeats itself",
-               "glossary-dropped:": "the glossary term(s) {} are missing from the translation"}
+               "glossary-dropped:": "the glossary term(s) {} are missing from the translation",
+               "emoji-dropped:": "the emoji {} in the script are not translated or voiced"}
 CHECK_FLAGS = tuple(CHECK_WORDS)
 
 

@@ -10,9 +10,10 @@ figures, e.g. the BBC subtitle guidelines and Netflix's timed-text style guide):
    is extended into the following silence to slow it down; where speech is too fast for that,
    the timing is kept and the cue is recorded in the layout's quality report.
 
-A sentence is split at phrase boundaries (after punctuation, then before a conjunction or
-function word, then at any space; in Chinese and Japanese after punctuation, then after a
-particle), each part timed from the speech's word timings.
+A sentence is split at phrase boundaries (after punctuation, then before a conjunction, then
+before a preposition, then at any space, and not after an article, number, preposition or
+conjunction: `pipeline.subtitle_breaks`; in Chinese and Japanese after punctuation, then after
+a particle), each part timed from the speech's word timings.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pysubs2
+
+from pipeline.subtitle_breaks import (
+    AFTER_PUNCTUATION, AT_SPACE, BEFORE_CONJUNCTION, CLAUSE_END, INSIDE_PHRASE, word_break_cost,
+)
 
 MAX_LINE = 42
 MAX_LINES = 2
@@ -90,19 +95,9 @@ class SubtitleLayout:
 
 # --------------------------------------------------------------------------- units
 
-# Boundary costs: the lower, the better a place to end a line or a cue.
-_AFTER_PUNCTUATION, _BEFORE_FUNCTION_WORD, _AT_SPACE, _INSIDE_CJK, _KINSOKU = 0, 1, 3, 3, 6
-_CLAUSE_END = re.compile(r"[.,;:!?…。，、；：！？」』）)\"”»]$")
-# Conjunctions and function words that open a phrase, in polydub's alphabetic languages.
-_FUNCTION_WORDS = frozenset("""
-and but or so because that which who when while if then before after until unless to of in on for with
-e mas ou que porque quando se para com de em até antes depois
-y pero o porque cuando si para con de en hasta antes después
-und aber oder dass weil wenn ob für mit von zu bis bevor nachdem
-et mais ou que parce quand si pour avec de en jusqu avant après
-ma che perché se per con di fino prima dopo
-en maar of dat omdat als voor met van tot
-""".split())
+# Boundary costs: the lower, the better a place to end a line or a cue (alphabetic scripts:
+# `pipeline.subtitle_breaks`, after punctuation 0 ... inside a phrase 6).
+_INSIDE_CJK, _KINSOKU = AT_SPACE, INSIDE_PHRASE
 # Japanese particles and Chinese structural words after which a line may break.
 _PARTICLES = frozenset("はがをにでともへのや的了和")
 # What must not open a line in Japanese (JIS X 4051 line-breaking rules, "kinsoku"): small
@@ -147,13 +142,13 @@ def _join(units: Sequence[_Unit]) -> str:
 def _break_cost(units: Sequence[_Unit], k: int) -> int:
     """The cost of ending a line or cue after units[k - 1]."""
     before, after = units[k - 1], units[k]
-    if _CLAUSE_END.search(before.text):
-        return _AFTER_PUNCTUATION
     if after.space_before:
-        return _BEFORE_FUNCTION_WORD if after.text.lower().strip("\"'(“«") in _FUNCTION_WORDS else _AT_SPACE
+        return word_break_cost(before.text, after.text)
+    if CLAUSE_END.search(before.text):
+        return AFTER_PUNCTUATION
     if after.text[0] in _NO_LINE_START:
         return _KINSOKU
-    return _BEFORE_FUNCTION_WORD if before.text[-1] in _PARTICLES else _INSIDE_CJK
+    return BEFORE_CONJUNCTION if before.text[-1] in _PARTICLES else _INSIDE_CJK
 
 
 def _wrap(units: Sequence[_Unit], rules: LayoutRules) -> tuple[str, float] | None:

@@ -4,6 +4,9 @@ A script pasted from a chat or a slide ("Wear your helmet ⛑️ before entering
 carries emoji that a translation model turns into junk and a voice reads aloud. The `emoji`
 package (Unicode's emoji-test.txt, ZWJ sequences, flags, keycaps, skin tones and tag sequences)
 finds them; code points left in the pictographic blocks and stray joiners are removed too.
+A keycap ("1️⃣", "#️⃣": a digit, # or * with U+20E3 COMBINING ENCLOSING KEYCAP, Unicode's
+emoji-sequences.txt "Emoji_Keycap_Sequence") carries meaning ("Press 1️⃣") and reads as its
+character; every other removed emoji is listed (`removed_pictographs`) so that it is said.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ _TEXT_SYMBOLS = frozenset("©®™")
 # What can be left of a sequence, or a pictograph the emoji set does not list: Unicode blocks
 # Miscellaneous Symbols (2600-26FF), Dingbats (2700-27BF), the supplementary pictograph blocks
 # (1F000-1FAFF), variation selectors 15/16, ZWJ, keycap combiner and tag characters.
+# Keycap sequences: [0-9#*], optional VS16, U+20E3 (the `emoji` set lists the fully qualified form).
+_KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")
 _LEFTOVER = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0e\ufe0f\u200d\u20e3\U000e0020-\U000e007f]")
 
 
@@ -25,11 +30,12 @@ def strip_pictographs(text: str) -> str:
     """`text` without emoji and pictographs, with the spaces they leave tidied.
 
     Only spaces around a removed pictograph change: "Thanks 🙏." -> "Thanks.", "a ⛑️ b" ->
-    "a b"; line breaks are kept (the script reader counts lines). Text without pictographs
+    "a b"; a keycap reads as its character ("Press 1️⃣" -> "Press 1"); line breaks are kept (the script reader counts lines). Text without pictographs
     comes back unchanged."""
     if text.isascii():
         return text  # every emoji and pictograph has a code point above U+007F: the fast path
-    found = [m for m in emoji.emoji_list(text) if m["emoji"] not in _TEXT_SYMBOLS]
+    text = _KEYCAP.sub(r"\1", text)
+    found = _found(text)
     if not found and not _LEFTOVER.search(text):
         return text
     pieces, last = [], 0
@@ -45,6 +51,27 @@ def strip_pictographs(text: str) -> str:
     out = re.sub(r" \x01(?=[.,;:!?…。！？、\n]|$)", "", out)
     out = re.sub(r"(^|\n) \x01", r"\1", out)
     return out.replace("\x01", "")
+
+
+def removed_pictographs(text: str) -> tuple[str, ...]:
+    """The emoji and pictographs `strip_pictographs` removes from `text`, in order (keycaps,
+    kept as their character, are not among them): ("🔌",) for "Switch off 🔌 now"."""
+    if text.isascii():
+        return ()
+    text = _KEYCAP.sub(r"\1", text)
+    found = _found(text)
+    rest = list(text)
+    for match in found:
+        rest[match["match_start"]:match["match_end"]] = [""] * (match["match_end"] - match["match_start"])
+    # joiners and selectors left alone are not worth a word; pictographs the set does not list are
+    leftovers = [ch for ch in _LEFTOVER.findall("".join(rest)) if ch not in "\ufe0e\ufe0f\u200d\u20e3"
+                 and not "\U000e0020" <= ch <= "\U000e007f"]
+    return tuple(m["emoji"] for m in found) + tuple(leftovers)
+
+
+def _found(text: str) -> list[dict]:
+    """`emoji.emoji_list(text)` less the typographic symbols kept as text."""
+    return [m for m in emoji.emoji_list(text) if m["emoji"] not in _TEXT_SYMBOLS]
 
 
 def only_pictographs(text: str, stripped: str | None = None) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from translate.detect import detect_language, identify, in_context
 from translate.errors import EmptySourceError, TranslationError
 from translate.languages import normalize, primary
-from translate.pictographs import only_pictographs, strip_pictographs
+from translate.pictographs import only_pictographs, removed_pictographs, strip_pictographs
 from translate.segment import split_sentences
 
 KINDS = ("heading", "paragraph", "step", "bullet", "code")
@@ -40,6 +40,7 @@ class Sentence:
     block: int
     line: int = 0                 # 1-based line of the script where the sentence starts (0: unknown)
     language: str | None = None   # its own identified language; None: too short to judge, or given
+    dropped: tuple[str, ...] = ()  # emoji removed from its lines (not translated or voiced)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Skipped:
     """A part of the script that is not translated, voiced or subtitled, and why."""
     line: int       # 1-based line in the script
     text: str       # what was there (an image's alt text or address, the emoji)
-    reason: str     # "emoji only" | "image" | "no words" (punctuation alone)
+    reason: str     # "emoji only" | "emoji removed" (from a sentence) | "image" | "no words" (punctuation alone)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,23 @@ def read_source(text: str, *, format: str = "auto", language: str | None = None)
         raise EmptySourceError("the script has no sentences (only markup, images or emoji); "
                                "give a text with at least one sentence")
     skipped.sort(key=lambda item: item.line)
-    return SourceDocument(tuple(blocks), lang, format, detected, tuple(skipped))
+    return SourceDocument(_with_dropped(blocks, skipped), lang, format, detected, tuple(skipped))
+
+
+def _with_dropped(blocks: list[Block], skipped: list[Skipped]) -> tuple[Block, ...]:
+    """`blocks` with each "emoji removed" entry of `skipped` on the sentence that holds its line
+    (the last sentence starting on or before it), as `Sentence.dropped`."""
+    removed = [item for item in skipped if item.reason == "emoji removed"]
+    if not removed:
+        return tuple(blocks)
+    owner: dict[str, list[str]] = {}
+    ordered = [s for b in blocks for s in b.sentences]
+    for item in removed:
+        before = [s for s in ordered if s.line <= item.line]
+        if before:
+            owner.setdefault(before[-1].id, []).extend(item.text.split())
+    return tuple(replace(b, sentences=tuple(replace(s, dropped=tuple(owner[s.id])) if s.id in owner else s
+                                            for s in b.sentences)) for b in blocks)
 
 
 def _sample(raw_blocks: list[tuple], limit: int = 20000) -> str:
@@ -231,6 +248,9 @@ def _narrated_line(line: str, number: int, markdown: bool, skipped: list[Skipped
     if only_pictographs(line, stripped):
         skipped.append(Skipped(number, line.strip(), "emoji only"))
         return None
+    removed = removed_pictographs(line) if stripped != line else ()
+    if removed:  # said in the manifest, and on the sentence as a check flag (translate.translator)
+        skipped.append(Skipped(number, " ".join(removed), "emoji removed"))
     line = stripped
     if markdown:
         skipped.extend(Skipped(number, image, "image") for image in _images(line))

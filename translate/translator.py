@@ -211,7 +211,8 @@ class Translator:
         for s in sentences:
             groups.setdefault(_segment_language(s, source), []).append(s)
         if set(groups) == {source} and same_language(source, requested):
-            return Translation(source, requested, tuple(TranslatedSentence(s.id, s.text, s.text) for s in sentences),
+            return Translation(source, requested, tuple(_said_dropped(TranslatedSentence(s.id, s.text, s.text), s)
+                                                        for s in sentences),
                                "identity", None, requested_target=requested)
         results: dict[str, TranslatedSentence] = {}
         main: _GroupResult | None = None
@@ -250,7 +251,7 @@ class Translator:
                         ", ".join(sorted({t for _, t in dropped})))
         resolved = head.resolved if head else requested
         return Translation(
-            source, resolved, tuple(results[s.id] for s in sentences),
+            source, resolved, tuple(_said_dropped(results[s.id], s) for s in sentences),
             head.backend if head else "identity", head.model if head else None,
             head.pivot if head else None, report, requested,
             sum(p.hits for p in parts), sum(p.machine for p in parts), self._options())
@@ -326,12 +327,14 @@ class Translator:
             applied.extend((s.id, slot.term.source) for slot in protected.slots)
             text, looped = collapse_repetition(text)
             text, respelled = restore_unknown_letters(s.text, text)
+            checks = translation_checks(s.text, text, ctx.source, ctx.resolved)
             flags.extend(["split"] * split + ["repetition"] * looped)
-            flags.extend(f"respelled:{word}" for word in respelled)
+            if "untranslated" not in checks:  # a copied line's restored letters are no respelling
+                flags.extend(f"respelled:{word}" for word in respelled)
             if lost:
                 dropped.extend((s.id, t.source) for t in lost)
                 flags.append("glossary-dropped:" + "|".join(t.source for t in lost))
-            flags.extend(translation_checks(s.text, text, ctx.source, ctx.resolved) + [f"pivot:{PIVOT}"] * ctx.pivot)
+            flags.extend(checks + [f"pivot:{PIVOT}"] * ctx.pivot)
             results[s.id] = TranslatedSentence(s.id, s.text, text, tuple(flags))
             if self.memory is not None:
                 self.memory.put(s.text, ctx.source, ctx.resolved, ctx.model, ctx.gversion, text,
@@ -380,6 +383,14 @@ class _GroupResult:
         results = {k: TranslatedSentence(v.id, v.source, v.text, v.flags + (flag,)) for k, v in self.results.items()}
         return _GroupResult(results, self.applied, self.dropped, self.hits, self.machine, self.resolved,
                             self.backend, self.model, self.pivot)
+
+
+def _said_dropped(result: TranslatedSentence, sentence: Sentence) -> TranslatedSentence:
+    """`result` with the check flag "emoji-dropped:a|b" when emoji were removed from its
+    sentence's lines (`Sentence.dropped`): what is not voiced is said, never lost silently."""
+    if not sentence.dropped:
+        return result
+    return replace(result, flags=result.flags + ("emoji-dropped:" + "|".join(sentence.dropped),))
 
 
 def _segment_language(sentence: Sentence, source: str) -> str:

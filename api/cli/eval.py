@@ -51,15 +51,24 @@ def _num(x, fmt: str = "{:.3f}", unit: str = "") -> str:
 
 
 def format_report(r) -> str:
+    from pipeline.evaluate.verdict import heard_excerpt, lag_words, length_note, words_verdict
+
     words_r, words_lag = r.words.best()
     env_r, env_lag = r.envelope.best()
+    near_r, _ = r.words.best(within=2)  # the README's scale is the best within ±2 frames
+    note = length_note(r.audio_seconds, r.frames / r.fps if r.fps else 0.0)
     lines = [
+        f"verdict:  {words_verdict(near_r)}",
         f"video:    {r.video}  ({r.frames} frames at {r.fps:.3f} fps; tracker {r.tracker})",
-        f"audio:    {r.audio}  (heard, {r.language or '?'}: {r.heard_text[:70] or '-'})",
+        f"audio:    {r.audio}" + (f"  ({r.audio_seconds:.1f} s)" if r.audio_seconds is not None else ""),
+        *([f"length:   {note}"] if note else []),
+        f"heard:    ({r.language or '?'}) {heard_excerpt(r.heard_text) or '-'}",
         f"no face:  {len(r.frames_without_face)} frame(s)"
         + (f" {list(r.frames_without_face[:10])}" if r.frames_without_face else ""),
-        f"words:    r={_num(words_r)} at lag {words_lag:+d} frames (r at 0: {_num(r.words.at(0))})",
-        f"envelope: r={_num(env_r)} at lag {env_lag:+d} frames (r at 0: {_num(r.envelope.at(0))})",
+        f"words:    r={_num(words_r)} at lag {words_lag:+d} frames: {lag_words(words_lag, r.fps)} "
+        f"(r at 0: {_num(r.words.at(0))})",
+        f"envelope: r={_num(env_r)} at lag {env_lag:+d} frames: {lag_words(env_lag, r.fps)} "
+        f"(r at 0: {_num(r.envelope.at(0))})",
         f"opening:  std {_num(r.opening_std)}; mouth change {_num(r.mouth_change, '{:.2f}')} grey levels/frame",
     ]
     if r.source is not None:

@@ -41,14 +41,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--audio-track", type=int, metavar="N", help="with --recording: which audio stream, from 1")
     p.add_argument("--voice", action="append", default=[], metavar="[PRESENTER:]LANG=VOICE",
                    help="voice per language, e.g. --voice en=piper:en_US-joe-medium, or per presenter "
-                        "(file name or stem), e.g. --voice ana.mp4:pt=kokoro:pf_dora or ana:pt=female "
+                        "(file name or stem), e.g. --voice ana.mp4:pt=kokoro:jf_nezumi or ana:pt=female "
                         "(see `polydub voices`); without it each presenter gets the voice that fits them")
     p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 1.0 = normal (0.5 to 2.0)")
     p.add_argument("--glossary", type=Path, metavar="FILE",
                    help="terms never translated and forced translations: CSV/TSV (term,translation,language) "
                         "or JSON/YAML ({keep: [...], forced: {pt: {term: translation}}})")
     p.add_argument("--translations", type=Path, metavar="FILE",
-                   help="translations you already have (XLIFF 2.x, PO, CSV, JSON): used before machine translation")
+                   help="translations you already have, used before machine translation for the sentences "
+                        "they hold (matched whole, spaces aside): XLIFF 2.x or PO (their languages inside); CSV with "
+                        "a header row of the two BCP-47 tags, then a source sentence and its translation per row "
+                        "(en,pt-BR), or a header source,target, which then serves every --lang; JSON "
+                        "{\"source sentence\": \"translation\"} or {\"source\": \"en\", \"target\": \"pt-BR\", "
+                        "\"translations\": {...}}")
     p.add_argument("--review", action="store_true",
                    help="stop after translation; `polydub review JOB --lang L` shows, edits and approves, then the "
                         "same command again goes on")

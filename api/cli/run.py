@@ -6,7 +6,7 @@ A job file can live in version control beside its script:
     text_file: nozzle.md          # or text: ..., recording: talk.wav, narrations: {pt: pt.wav}
     languages: [pt, es]
     presenters: [ana.mp4, bo.mov]
-    voices: {pt: kokoro:pf_dora}
+    voices: {pt: kokoro:jf_nezumi}
     review: false
 
 Re-running it reuses every artifact already made (same data folder).

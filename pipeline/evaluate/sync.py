@@ -22,7 +22,9 @@ from typing import Protocol
 import numpy as np
 
 from lipsync.errors import LipSyncError
-from lipsync.media import FrameSequence, VideoWriter, iter_frames, playback_indices, probe, read_audio
+from lipsync.media import (
+    FrameSequence, VideoStreamInfo, VideoWriter, iter_frames, playback_indices, probe, read_audio,
+)
 from pipeline.errors import InputError, wrap_leaf_errors
 from pipeline.evaluate import image, regions
 from pipeline.evaluate.correlation import LagCorrelation, lag_correlation
@@ -84,6 +86,8 @@ class SyncReport:
     seam_step: float | None = None
     #: 90th percentile of the per-frame seam step (a still frame shows the worst ones)
     seam_step_p90: float | None = None
+    #: length of the audio judged against, s (the video's is frames / fps)
+    audio_seconds: float | None = None
     max_lag: int = 8
     smooth_s: float = 0.05
     envelope_band: tuple[float, float] = (0.5, 6.0)
@@ -136,6 +140,8 @@ def evaluate_sync(
         if info.video is None:
             raise InputError(f"{video}: has no video stream; give the rendered video")
         fps = float(info.video.fps)
+        if source is not None:
+            check_source(Path(source), info.video)  # before the minutes of hearing
         samples, rate, audio_name = _load_audio(video, audio, audio_track)
         if heard_phonemes is None:
             heard = hear(samples, rate, language, transcriber=transcriber, phonemizer=phonemizer)
@@ -157,7 +163,8 @@ def evaluate_sync(
         video=str(video), audio=audio_name, fps=fps, frames=n,
         frames_without_face=_missing(frames.opening), words=words, envelope=envelope,
         opening_std=_nanstd(frames.opening), mouth_change=_nanmean(frames.change),
-        heard_text=heard_text, language=language, max_lag=max_lag, smooth_s=smooth_s,
+        heard_text=heard_text, language=language, audio_seconds=len(samples) / rate if rate else None,
+        max_lag=max_lag, smooth_s=smooth_s,
         envelope_band=tuple(envelope_band), tracker=tracker.name, opening=frames.opening,
     )
     if source is not None:
@@ -238,12 +245,7 @@ def _reference(source: Path, out_info, path: Path, video: Path) -> Path:
     coarser (about 1.2 dB on presenter c's upper face; within 0.08 dB where the types agree,
     `bench/bench_jaw.py --upper`). Compared at equal frame types, the measure sees what the
     render did to its untouched pixels, not which frame types the encoder chose."""
-    src = probe(source).video
-    if src is None:
-        raise InputError(f"{source}: has no video stream; give the presenter video the render came from")
-    if (src.width, src.height) != (out_info.width, out_info.height):
-        raise InputError(f"{source}: is {src.width}x{src.height} but the render is "
-                         f"{out_info.width}x{out_info.height}; give the source the render came from")
+    src = check_source(source, out_info)
     order = playback_indices(src.frames, out_info.frames)
     with FrameSequence(source, src, workdir=path.parent) as sequence, \
             VideoWriter(path, src.width, src.height, src.fps, crf=REFERENCE_CRF,
@@ -252,6 +254,22 @@ def _reference(source: Path, out_info, path: Path, video: Path) -> Path:
         for i, (_, planes) in enumerate(sequence.planes(order)):
             writer.write_planes(planes, types[i] if i < len(types) else None)
     return path
+
+
+def check_source(source: Path, out_info: VideoStreamInfo) -> VideoStreamInfo:
+    """`source`'s video stream when the render (`out_info`) can have come from it, else
+    InputError in one line: the same size, or one pixel smaller on an odd axis (the render
+    pads an odd width or height to even by repeating the edge pixel, `lipsync.writer`; the
+    reference is written the same way, so the two are compared at the render's size, the pad
+    repeating each one's own edge)."""
+    src = probe(source).video
+    if src is None:
+        raise InputError(f"{source}: has no video stream; give the presenter video the render came from")
+    if not all(o == s or (s % 2 and o == s + 1)
+               for s, o in ((src.width, out_info.width), (src.height, out_info.height))):
+        raise InputError(f"{source}: is {src.width}x{src.height} but the render is "
+                         f"{out_info.width}x{out_info.height}; give the source the render came from")
+    return src
 
 
 def picture_types(video: str | os.PathLike, frames: int | None = None) -> list[str | None]:

@@ -61,7 +61,7 @@ def voices(value: Any) -> dict[str, Any]:
     if not value:
         return {}
     if not isinstance(value, Mapping):
-        raise SpecError("voices must map a language to a voice, e.g. {pt: kokoro:pf_dora}")
+        raise SpecError("voices must map a language to a voice, e.g. {pt: kokoro:jf_nezumi}")
     out: dict[str, Any] = {}
     for key, voice in value.items():
         if isinstance(voice, Mapping):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
 from lipsync import media
 from lipsync.errors import MediaError
+from tests.helpers.media import encode_frames
 
 
 def _gray_ramp(path, frames):
@@ -140,3 +143,41 @@ def test_real_footage_keeps_its_exact_rate(shared_media):
     assert info.video.fps == Fraction(1350, 61)
     first = next(media.iter_frames(shared_media / "presenter_c.mp4"))
     assert first.shape == (590, 590, 3) and first.flags["C_CONTIGUOUS"]
+
+
+def _stamped_zero(path, frames: int = 10):
+    """A video whose frames all carry timestamp 0 (as a broken muxer writes them)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        pictures = [av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24")
+                    for i in range(frames)]
+        for packet in [p for f in pictures for p in stream.encode(f)] + list(stream.encode()):
+            packet.pts = packet.dts = 0
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_a_video_whose_frames_all_carry_one_timestamp_is_refused(tmp_path, suffix):
+    path = _stamped_zero(tmp_path / f"zero{suffix}")
+    with av.open(str(path)) as c:
+        assert [f.pts for f in c.decode(video=0)] == [0] * 10  # the input is what the test means
+    with pytest.raises(MediaError, match=r"same timestamp.*still picture.*ffmpeg -i zero.* -vf setpts=N/\(\d+\*TB\)") as err:
+        media.probe(path)
+    assert "\n" not in str(err.value)
+    # negative control: the same pictures with increasing timestamps probe fine
+    good = tmp_path / f"good{suffix}"
+    with av.open(str(good), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        frames = [av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24") for i in range(10)]
+        encode_frames(out, stream, frames)
+    assert media.probe(good).video.frames == 10
+
+
+def test_one_frame_or_unstamped_frames_pass_the_timestamp_check():
+    for pts in ([0], [None, None, None], [0, 1, 2], [0, 0, 1]):
+        media.check_timestamps_run(Path("x.mp4"), pts, Fraction(25))
+    with pytest.raises(MediaError, match="setpts=N/\\(30000/1001\\*TB\\)"):
+        media.check_timestamps_run(Path("x.mp4"), [5, 5, 3], Fraction(30000, 1001))

@@ -163,6 +163,38 @@ def test_evaluate_sync_refuses_a_source_of_another_size(presenter, tmp_path, wri
                       heard_phonemes=[], tracker=SimpleNamespace(name="x", landmarks=lambda f: None))
 
 
+def test_a_source_one_pixel_smaller_than_the_renders_even_padding_is_compared(tmp_path):
+    from fractions import Fraction
+
+    from PIL import Image
+
+    from pipeline.errors import InputError
+    from pipeline.evaluate.sync import check_source
+
+    y, x = np.mgrid[0:47, 0:63]
+    picture = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype(np.uint8)  # 63x47: odd both ways
+    photo = tmp_path / "photo.png"
+    Image.fromarray(picture).save(photo)
+    render = tmp_path / "render.mp4"
+    with media.VideoWriter(render, 63, 47, Fraction(25), comment=None) as writer:
+        for _ in range(5):
+            writer.write(picture)
+    info = media.probe(render).video
+    assert (info.width, info.height) == (64, 48)  # the render pads odd sizes to even
+    reference = _reference(photo, info, tmp_path / "reference.mp4", render)
+    frames = list(media.iter_frames(reference))
+    assert len(frames) == 5 and frames[0].shape == (48, 64, 3)
+    assert _psnr(frames[0], next(media.iter_frames(render))) > 35  # the same picture, padded the same way
+    small = tmp_path / "small.png"  # two pixels smaller: another picture
+    Image.fromarray(picture[:45, :61]).save(small)
+    with pytest.raises(InputError, match="61x45 but the render is 64x48"):
+        check_source(small, info)
+    wide = tmp_path / "wide.png"  # one pixel larger is not the render's padding either
+    Image.fromarray(np.zeros((48, 65, 3), np.uint8)).save(wide)
+    with pytest.raises(InputError, match="65x48"):
+        check_source(wide, info)
+
+
 def test_cli_eval_sync_prints_the_report_and_json(judged, monkeypatch, capsys):
     import json
 

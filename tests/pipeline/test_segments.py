@@ -34,6 +34,7 @@ def test_every_segment_is_listed_with_what_became_of_it():
     report = segment_report(doc, translation)
     assert [(e["line"], e["outcome"], e.get("from") or e.get("reason")) for e in report] == [
         (1, "translated", "en"),
+        (1, "skipped", "emoji removed"),   # said on its line, and as the sentence's check flag
         (3, "skipped", "image"),
         (5, "translated", "en"),
         (6, "translated", "ar"),
@@ -41,7 +42,8 @@ def test_every_segment_is_listed_with_what_became_of_it():
         (10, "kept", "already in the target language"),
         (12, "skipped", "code block (not voiced)"),
     ]
-    assert report[3]["language"] == "ar" and report[0]["id"] == "s1" and report[1]["text"] == "diagram of the site"
+    assert report[4]["language"] == "ar" and report[0]["id"] == "s1" and report[2]["text"] == "diagram of the site"
+    assert report[0]["check"] == ["emoji-dropped:🚧"] and report[1]["text"] == "🚧"
     # every sentence of the document appears once
     assert sorted(e["id"] for e in report if "id" in e) == sorted(s.id for s in doc.sentences)
 
@@ -63,8 +65,11 @@ def test_a_line_read_as_the_given_language_says_what_it_was_identified_as():
 
 
 def test_a_translation_that_asks_for_a_check_says_so_in_the_manifest():
-    # An engine that drops the pound sign and cannot spell ü, as the bundled en->pt model does.
-    engine = fake_engine("en", "pt", lambda t: t.replace("£", "").replace("ü", "'"), "en-pt")
+    # An engine that drops the pound sign and cannot spell ü, as the bundled en->pt model does
+    # (it translates: a copied line is flagged "untranslated" only, its letters are no respelling).
+    said = {"The kit costs £4 in the shop.": "O kit custa £4 na loja.",
+            "Give the kit to Jürgen Müller at the desk.": "Entregue o kit a Jürgen Müller no balcão."}
+    engine = fake_engine("en", "pt", lambda t: said[t].replace("£", "").replace("ü", "'"), "en-pt")
     doc = read_source("The kit costs £4 in the shop.\n\nGive the kit to Jürgen Müller at the desk.\n")
     report = segment_report(doc, Translator(engines=[engine], bundled=False).translate(doc, "en", "pt"))
     price, names = (e.get("check", []) for e in report)
@@ -96,6 +101,7 @@ def test_a_sentence_a_reviewer_edited_says_so_with_both_texts():
     ("untranslated", "the sentence was left untranslated"),
     ("repetition", "the translation repeats itself"),
     ("glossary-dropped:torque wrench|PPE", "the glossary term(s) torque wrench, PPE are missing from the translation"),
+    ("emoji-dropped:🇧🇷|👍🏽", "the emoji 🇧🇷, 👍🏽 in the script are not translated or voiced"),
     ("some-new-flag", "some-new-flag"),  # not known here: said as it is, never dropped
 ])
 def test_each_check_flag_in_plain_words(flag, words):

@@ -120,3 +120,63 @@ def test_srt_and_vtt_formats_and_round_trip(tmp_path):
         assert [c.text for c in back] == [c.text for c in tricky], fmt
         assert all(abs(a.start - b.start) < 0.001 and abs(a.end - b.end) < 0.001 for a, b in zip(back, tricky))
     assert "&lt;2&gt; &amp; save" in to_vtt(tricky)
+
+
+LONG_PT = ("Antes de iniciar a máquina, você deve verificar se o guarda está fechado, que o botão de parada de "
+           "emergência é liberado, que ninguém está de pé dentro da linha amarela, que o nível de óleo no vidro de "
+           "visão está entre as duas marcas, e que o medidor de pressão lê pelo menos quatro bar, caso contrário, "
+           "ligue para o seu supervisor imediatamente.")
+
+
+def _lines(text):
+    """The lines of the one cue a sentence (42 to 84 characters) is laid out as."""
+    cues = layout_cues([(0.0, 4.0, text)], until=5.0).cues
+    assert len(cues) == 1 and _geometry_ok(cues[0])
+    return cues[0].text.split("\n")
+
+
+@pytest.mark.parametrize("text, top", [
+    # 1. after punctuation first
+    ("Close the valve slowly, then check the pressure gauge twice.", "Close the valve slowly,"),
+    ("Feche a válvula devagar, depois verifique o medidor duas vezes.", "Feche a válvula devagar,"),
+    # 2. before a conjunction rather than a preposition, and not after the conjunction
+    ("Open the cover on the top of the unit and check the filter now", "Open the cover on the top of the unit"),
+    ("Abra a tampa em cima da unidade e depois verifique o filtro com cuidado", "Abra a tampa em cima da unidade"),
+    # 3. never after an article, possessive or preposition: the noun phrase stays whole
+    ("Otherwise call your supervisor immediately.", "Otherwise call"),
+    ("Verifique o nível do óleo no visor da máquina e a pressão da bomba principal",
+     "Verifique o nível do óleo no visor"),
+    ("Caso contrário ligue para o seu supervisor imediatamente.", "Caso contrário ligue"),
+    # 4. not before a "de" that ties a noun phrase ("botão de parada de emergência")
+    ("que o botão de parada de emergência é liberado,", "que o botão de parada de emergência"),
+])
+def test_two_line_cues_break_at_linguistic_units(text, top):
+    lines = _lines(text)
+    assert lines[0] == top and " ".join(lines) == text
+
+
+@pytest.mark.parametrize("text", [LONG, LONG_PT])
+def test_a_long_sentence_has_no_line_ending_in_an_article_or_preposition_nor_opening_with_de(text):
+    from pipeline.subtitle_breaks import INSIDE_PHRASE, word_break_cost
+
+    words = _speak(text)
+    cues = layout_cues([(0.0, words[-1][1], text)], words, until=words[-1][1] + 2).cues
+    lines = [line for c in cues for line in c.text.split("\n")]
+    assert " ".join(lines) == text
+    for top, bottom in zip(lines, lines[1:]):
+        assert word_break_cost(top.split()[-1], bottom.split()[0]) < INSIDE_PHRASE, (top, bottom)
+        assert bottom.split()[0] != "de", (top, bottom)
+
+
+def test_break_costs_rank_punctuation_conjunction_preposition_space_linking_phrase():
+    from pipeline import subtitle_breaks as b
+
+    assert b.word_break_cost("closed,", "that") == b.AFTER_PUNCTUATION
+    assert b.word_break_cost("unit", "and") == b.word_break_cost("unidade", "e") == b.BEFORE_CONJUNCTION
+    assert b.word_break_cost("top", "of") == b.word_break_cost("tampa", "para") == b.BEFORE_PREPOSITION
+    assert b.word_break_cost("valve", "slowly") == b.AT_SPACE
+    assert b.word_break_cost("medidor", "de") == b.BEFORE_LINKING
+    for before in ("the", "your", "o", "seu", "para", "and", "4"):
+        assert b.word_break_cost(before, "x") == b.INSIDE_PHRASE
+    assert b.AFTER_PUNCTUATION < b.BEFORE_CONJUNCTION < b.BEFORE_PREPOSITION < b.AT_SPACE < b.BEFORE_LINKING \
+        < b.INSIDE_PHRASE

@@ -99,7 +99,9 @@ def test_emoji_stay_out_of_sentences_and_an_emoji_line_is_skipped():
     assert [s.text for s in with_emoji.sentences] == [s.text for s in without.sentences] == \
         ["Safety", "Wear your helmet before entering the site!", "Thanks.", "Done"]
     assert [(b.kind, len(b.sentences)) for b in with_emoji.blocks] == [(b.kind, len(b.sentences)) for b in without.blocks]
-    assert [(s.line, s.reason) for s in with_emoji.skipped] == [(5, "emoji only")]
+    assert [(s.line, s.text, s.reason) for s in with_emoji.skipped] == [
+        (1, "🚧", "emoji removed"), (3, "⛑️ 👷‍♀️ 🙏", "emoji removed"), (5, "🎉🎉", "emoji only"),
+        (7, "✅ 👍🏽", "emoji removed")]
     assert without.skipped == ()
     # a line of emoji inside a plain-text paragraph neither splits it nor is said
     doc = read_source("Open the valve\n🔧🔧\nslowly.", format="text")
@@ -108,6 +110,16 @@ def test_emoji_stay_out_of_sentences_and_an_emoji_line_is_skipped():
     assert [(s.line, s.text, s.reason) for s in dots.skipped] == [(3, "...", "no words")]
     with pytest.raises(EmptySourceError, match="emoji"):
         read_source("🎉🎉\n👍")
+
+
+def test_a_keycap_reads_as_its_character_and_other_removed_emoji_are_on_the_sentence():
+    doc = read_source("Press 1️⃣ then check the 🇧🇷 label.\nThen press #️⃣ and *⃣ to save.", format="text")
+    assert [s.text for s in doc.sentences] == ["Press 1 then check the label.", "Then press # and * to save."]
+    assert [s.dropped for s in doc.sentences] == [("🇧🇷",), ()]
+    assert [(s.line, s.text, s.reason) for s in doc.skipped] == [(1, "🇧🇷", "emoji removed")]
+    # a sentence over two lines carries what its second line lost
+    two = read_source("Switch the printer\noff 🔌 now.\n\nDone.", format="text")
+    assert [s.dropped for s in two.sentences] == [("🔌",), ()]
 
 
 def test_markdown_images_are_not_narrated():

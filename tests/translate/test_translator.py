@@ -86,6 +86,29 @@ def test_a_dropped_glossary_term_is_reported():
     assert "TX-200" in kept.sentences[0].text and kept.glossary_report.ok
 
 
+def test_emoji_removed_from_a_sentence_are_a_check_flag_and_a_keycap_is_translated():
+    engine = fake_engine("en", "pt", lambda t: t.upper())
+    result = Translator(engines=[engine], bundled=False).translate(
+        read_source("Press 1️⃣ then check the 🇧🇷 label.\n\nDone.", format="text"), "en", "pt")
+    assert engine.batches == [["Press 1 then check the label.", "Done."]]
+    assert ["emoji-dropped:🇧🇷" in s.flags for s in result.sentences] == [True, False]
+    same = Translator(bundled=False).translate(read_source("Press 1️⃣ then the 🇧🇷 label."), "en", "en-US")
+    assert same.sentences[0].flags == ("emoji-dropped:🇧🇷",)
+
+
+def test_a_line_left_untranslated_is_not_called_respelled():
+    # a French line read as English: the model copies it, losing its accented letters
+    engine = fake_engine("en", "pt", lambda t: t.replace("è", "'").replace("é", "'"))
+    copied = Translator(engines=[engine], bundled=False).translate(
+        ["Retirez la buse avec la clé de sept millimètres."], "en", "pt").sentences[0]
+    assert copied.text == "Retirez la buse avec la clé de sept millimètres."  # letters put back
+    assert "untranslated" in copied.flags and not [f for f in copied.flags if f.startswith("respelled:")]
+    # negative control: a translated sentence whose name lost a letter is still flagged
+    names = fake_engine("en", "pt", lambda t: "Ligue para J'rgen agora.")
+    called = Translator(engines=[names], bundled=False).translate(["Call Jürgen now."], "en", "pt").sentences[0]
+    assert called.text == "Ligue para Jürgen agora." and "respelled:Jürgen" in called.flags
+
+
 def test_glossary_terms_with_regex_characters_are_literal():
     glossary = Glossary.of(keep=["a.b*c", "(x|y)", "$5+"])
     protected = glossary.protect("Use a.b*c and (x|y) for $5+ but not aXbbbc or x.", "de")
@@ -196,7 +219,7 @@ def test_the_same_words_are_translated_spoken_and_subtitled_with_and_without_emo
     from pipeline.subtitles import cues_from_timings
     from tts.normalize import Normalizer
 
-    with_emoji = "# Safety 🚧\n\nWear your helmet ⛑️ before entering the site! 👷‍♀️ Thanks 🙏.\n\n🙌🏾\n\n1️⃣ 🇧🇷 Go!\n"
+    with_emoji = "# Safety 🚧\n\nWear your helmet ⛑️ before entering the site! 👷‍♀️ Thanks 🙏.\n\n🙌🏾\n\n🇧🇷 Go!\n"
     without = "# Safety\n\nWear your helmet before entering the site! Thanks.\n\nGo!\n"
     seen = []
     for text in (with_emoji, without):
