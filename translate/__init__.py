@@ -20,7 +20,8 @@ from translate.memory import TranslationMemory
 from translate.mixed import check_given_language
 from translate.source import Block, Sentence, Skipped, SourceDocument, read_source
 from translate.transcribe import Transcriber, Transcript
-from translate.translator import GlossaryReport, TranslatedSentence, Translation, Translator
+from translate.results import GlossaryReport, TranslatedSentence, Translation
+from translate.translator import Translator
 
 __all__ = [
     "Block", "EmptySourceError", "Glossary", "GlossaryError", "GlossaryReport", "MixedLanguageError", "ModelLoadError",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from translate.backends import Engine, ModelSpec, backend_kinds, discover, pair_from_key
@@ -18,6 +18,7 @@ from translate.glossary import Glossary, Protected
 from translate.guards import collapse_repetition, restore_unknown_letters, translation_checks
 from translate.languages import IDENTIFIED, normalize, primary, resolve, same_language
 from translate.memory import TranslationMemory
+from translate.results import GlossaryReport, TranslatedSentence, Translation
 from translate.segment import split_long
 from translate.source import Sentence, SourceDocument
 
@@ -26,52 +27,6 @@ log = logging.getLogger(__name__)
 PIVOT = "en"
 MAX_WORDS = 40  # longer sentences are cut at clauses before MT; small models truncate them
 CHUNK = 256     # sentences per backend call: bounds memory and paces progress on long scripts
-
-
-@dataclass(frozen=True)
-class TranslatedSentence:
-    """A sentence and its translation; `flags`: its origin, what to check ("memory", "untranslated")."""
-
-    id: str
-    source: str
-    text: str
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class GlossaryReport:
-    """What the glossary (of `version`) did: terms applied and dropped, as (sentence id, term)."""
-
-    version: str
-    applied: tuple[tuple[str, str], ...] = ()   # (sentence id, term)
-    dropped: tuple[tuple[str, str], ...] = ()   # (sentence id, term) not found in the output
-
-    @property
-    def ok(self) -> bool:
-        return not self.dropped
-
-
-@dataclass(frozen=True)
-class Translation:
-    source_language: str
-    target_language: str               # resolved: "pt" asked, "pt-BR" given
-    sentences: tuple[TranslatedSentence, ...]
-    backend: str                       # "identity", "bergamot", "marian", ... ("a+b" when pivoting)
-    model: str | None
-    pivot: str | None = None           # "en" when translated through English
-    glossary_report: GlossaryReport | None = None
-    requested_target: str | None = None
-    memory_hits: int = 0
-    machine_translated: int = 0        # sentences sent to a backend in this call
-    options: dict = field(default_factory=dict, compare=False)  # max_words, device, memory file
-
-    @property
-    def flagged(self) -> tuple[TranslatedSentence, ...]:
-        return tuple(s for s in self.sentences if s.flags)
-
-    @property
-    def texts(self) -> dict[str, str]:
-        return {s.id: s.text for s in self.sentences}
 
 
 @dataclass(frozen=True)

@@ -337,7 +337,7 @@ def _provided(inputs: Mapping[str, Path], source: str, target: str) -> dict[str,
 
 def _translation(data: Mapping[str, Any]):
     """A `translate.Translation` back from the translate task's translation.json."""
-    from translate.translator import TranslatedSentence, Translation
+    from translate.results import TranslatedSentence, Translation
 
     sentences = tuple(TranslatedSentence(s["id"], s.get("source", ""), s["text"], tuple(s.get("flags") or ()))
                       for s in data["sentences"])
