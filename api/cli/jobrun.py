@@ -3,7 +3,8 @@
 The command builds a `JobSpec`; this submits it to the job service on the data folder (or
 resumes the same job: same kind, same resolved spec, files by content), runs it in this process
 (`--executor inline`, the default) or on worker processes / Ray, shows progress, and copies the
-finished language packs to `--out` in the layout users know:
+finished language packs to `--out` in the layout users know (each pack folder replaced whole,
+`api.cli.outfolder`: it holds exactly what its manifest lists):
 
     OUT/<lang>/videos/*.mp4, narration.wav, subtitles.srt, subtitles.vtt, script.md,
     manifest.json, and OUT/<lang>.zip beside it (lipsync: OUT/ itself and OUT.zip)
@@ -23,10 +24,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from api.cli.outfolder import check_destination, install_pack
 from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
-from pipeline.jobs.capabilities import DETECTED_WORDS
+from pipeline.jobs.capabilities import DETECTED_WORDS, pack_language
 from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
@@ -187,6 +189,7 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
     config = config_from(args)
+    _check_out(spec, out, flat)
     service = open_service(config)
     preflight(service, config, spec)
     job_id, resumed = service.submit_or_resume(spec)
@@ -233,7 +236,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         folder = service.artifacts.path(t["output"])
         language = _manifest_language(folder / "pack", t["language"])
         dest = out if flat else out / language
-        copy_pack(folder / "pack", dest)
+        install_pack(folder / "pack", dest, _copy)
         zip_path = dest.with_suffix(".zip") if flat else out / f"{language}.zip"
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
@@ -321,17 +324,22 @@ def _manifest_language(folder: Path, default: str) -> str:
         return default
 
 
-def copy_pack(src: Path, dest: Path) -> None:
-    """Copy a pack folder's files over `dest` (each file replaced atomically). Copies, not
-    hard links: an edited output must never change the content-addressed artifact."""
-    for f in sorted(src.rglob("*")):
-        if f.is_file():
-            _copy(f, dest / f.relative_to(src))
+def _check_out(spec: JobSpec, out: Path, flat: bool) -> None:
+    """Before any work: refuse an --out whose pack folders would replace a user's files
+    (`api.cli.outfolder.check_destination`); lipsync's pack is `out` itself."""
+    if flat:
+        check_destination(out, out.with_suffix(".zip"))
+        return
+    for language in spec.languages:
+        if language != UNDETERMINED:
+            tag = pack_language(language)
+            check_destination(out / tag, out / f"{tag}.zip")
 
 
 def _copy(src: Path, dest: Path) -> None:
     """Copy `src` over `dest` whole (`pipeline.atomic.atomic_path`): two commands copying the
-    same pack at once never share a temporary, and a reader never sees half a file."""
+    same pack at once never share a temporary, and a reader never sees half a file. Copies, not
+    hard links: an edited output must never change the content-addressed artifact."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(dest) as tmp:
         shutil.copyfile(src, tmp)
