@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,7 +84,9 @@ def named(tag: str) -> str:
 
 def normalize_spec(spec: JobSpec) -> JobSpec:
     """The spec with every language tag in its BCP-47 case (`PT-br` -> `pt-BR`): languages,
-    narrations, voices, source language and glossary."""
+    narrations, voices, source language and glossary. Raises SpecError when two languages make
+    one pack (`pt` and `pt-BR`, `pack_language`): the job would run twice into one folder."""
+    _one_pack_each(normalize_tag(lang) for lang in spec.languages)
     glossary = spec.glossary
     if isinstance(glossary, dict) and glossary.get("forced"):
         glossary = {**glossary, "forced": {normalize_tag(k): v for k, v in glossary["forced"].items()}}
@@ -92,6 +95,17 @@ def normalize_spec(spec: JobSpec) -> JobSpec:
         narrations={normalize_tag(k): v for k, v in spec.narrations.items()},
         voices={(normalize_tag(k) if isinstance(v, str) else k): v for k, v in spec.voices.items()},
         source_language=normalize_tag(spec.source_language) if spec.source_language else None, glossary=glossary)
+
+
+def _one_pack_each(languages: Iterable[str]) -> None:
+    """SpecError naming two different tags that resolve to one pack tag ("pt and pt-BR are both
+    Portuguese (Brazil): list it once"); the same tag twice is `JobSpec.check`'s to refuse."""
+    first: dict[str, str] = {}
+    for lang in languages:
+        pack = pack_language(lang)
+        if pack in first and first[pack] != lang:
+            raise SpecError(f"languages: {first[pack]} and {lang} are both {language_name(pack)}: list it once")
+        first.setdefault(pack, lang)
 
 
 @dataclass(frozen=True)

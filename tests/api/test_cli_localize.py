@@ -242,3 +242,15 @@ def test_an_edit_after_the_job_ran_says_what_is_redone_in_words_and_how(env, vid
     said = capsys.readouterr().err
     assert said.startswith("saved; to redo: ") and "Portuguese" in said and "run the job's command again" in said
     assert "speak:" not in said and "render:" not in said  # the tasks in words, not their keys
+
+
+def test_two_tags_of_one_language_are_refused_before_any_work(env, videos, capsys):
+    """fresh3 finding 2: `--lang pt,pt-BR` (and a job file's [pt, pt-BR]) ran twice into one folder."""
+    assert localize(env, videos[:1], "-q", langs="pt,pt-BR") == 1
+    assert capsys.readouterr().err.strip() == ("polydub: error: languages: pt and pt-BR are both Portuguese "
+                                               "(Brazil): list it once")
+    job = env / "dup.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt, pt-BR]\npresenters: [{videos[0]}]\n")
+    assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 1
+    assert "pt and pt-BR are both Portuguese (Brazil): list it once" in capsys.readouterr().err
+    assert runs(env) == []

@@ -84,3 +84,16 @@ def test_a_cloned_voice_is_left_to_the_submission_that_resolves_it(empty_store):
     empty_store.check(_spec(languages=("pt-BR",), text="Hi.", source_language="en", voices={"pt-BR": "clone:xtts"}))
     with pytest.raises(SpecError, match="languages: qq: no installed voice speaks"):
         empty_store.check(_spec(languages=("qq",), text="Hi.", source_language="en", voices={"qq": "clone:xtts"}))
+
+
+@pytest.mark.parametrize("languages", [["pt", "pt-BR"], ["pt-br", "es", "PT"]])
+def test_two_tags_of_one_pack_are_refused_once_resolved(languages):
+    """fresh3 finding 2: `--lang pt,pt-BR` ran the job twice into one pt-BR folder."""
+    with pytest.raises(SpecError, match=r"are both Portuguese \(Brazil\): list it once"):
+        normalize_spec(JobSpec(languages=tuple(languages), presenters=("p1",), text="Hi."))
+
+
+def test_distinct_packs_pass_and_the_same_tag_twice_is_left_to_the_spec_check():
+    assert normalize_spec(JobSpec(languages=("pt", "pt-PT", "es"), presenters=("p1",), text="Hi.")).languages == ("pt", "pt-PT", "es")
+    with pytest.raises(SpecError, match="listed twice"):
+        normalize_spec(JobSpec(languages=("pt", "PT"), presenters=("p1",), text="Hi.")).check()
