@@ -54,6 +54,7 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device-slots", type=int, help="with --executor local or ray: render slots")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
     p.add_argument("--runner", help=argparse.SUPPRESS)
+    p.set_defaults(resumes=True)  # Ctrl-C says the same command resumes (api.cli.main)
 
 
 def config_from(args: argparse.Namespace, *, executor: str | None = None) -> ServiceConfig:

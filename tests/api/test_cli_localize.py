@@ -254,3 +254,21 @@ def test_two_tags_of_one_language_are_refused_before_any_work(env, videos, capsy
     assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 1
     assert "pt and pt-BR are both Portuguese (Brazil): list it once" in capsys.readouterr().err
     assert runs(env) == []
+
+
+def test_ctrl_c_says_the_same_command_resumes(env, videos, capsys, monkeypatch):
+    """fresh3 finding 3: Ctrl-C said only "polydub: interrupted"."""
+    import api.cli.localize
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api.cli.localize, "run_spec", interrupted)
+    assert localize(env, videos[:1], "-q") == 130
+    assert capsys.readouterr().err.strip() == ("polydub: interrupted; run the same command again to resume "
+                                               "(finished steps are kept)")
+    import api.cli.gc
+
+    monkeypatch.setattr(api.cli.gc, "run", interrupted)  # a command that keeps no steps says nothing of resuming
+    assert main(["gc"]) == 130
+    assert capsys.readouterr().err.strip() == "polydub: interrupted"
