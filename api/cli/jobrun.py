@@ -137,6 +137,36 @@ def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = Tr
     InputChecks(runner_factory(config), runner=runner)(spec, paths=paths)
 
 
+#: the bar of the voice samples made before a job whose voices are chosen by speaker similarity
+SAMPLES_BAR = "preparing voice samples"
+
+
+def prepare_voice_samples(service, spec: JobSpec, *, quiet: bool = False) -> None:
+    """Make the voice samples the job's submission needs, with a bar ("preparing voice samples",
+    count and time left): choosing a voice by speaker similarity profiles every candidate voice's
+    sample (`pipeline.voicing_samples`), over a minute the first time, and submission said nothing
+    meanwhile. Only for synthesized speech with a presenter that may speak (a video: a photo has
+    no voice to match) and a language without a voice given for everyone. Samples already made
+    cost a file read; one that fails is left to the submission, which says it."""
+    from lipsync.decode import is_photo
+    from pipeline.models.files import sha256_file
+    from pipeline.voicing_samples import warm_samples
+
+    if spec.analyse_only or spec.narrations or not hasattr(getattr(service, "voices", None), "samples"):
+        return
+    videos = [Path(p) for p in spec.presenters if Path(p).is_file() and not is_photo(p)]
+    # the presenter's profile (kept by content, so the submission reads it back) says whether it speaks
+    if not any(service.voices.profile(p, sha256_file(p)).embedding is not None for p in videos):
+        return
+    given = {lang for lang in spec.languages if spec.voice(lang)} if not spec.per_presenter_voices() else set()
+    languages = [pack_language(lang) for lang in spec.languages if lang not in given and lang != UNDETERMINED]
+    if not languages:
+        return
+    with ProgressBars(enabled=not quiet) as bars:
+        warm_samples(service.voices, languages, progress=lambda done, total, _: bars(SAMPLES_BAR, done, total, "sample"))
+        bars.finish(SAMPLES_BAR)
+
+
 def labeller(service, job_id: str) -> Callable[[str], str]:
     """Task name -> its label in words for the progress bars ("Rendering ana — Portuguese");
     a narration whose language is detected says "narration" until its narrate task is done,
@@ -193,8 +223,9 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     _check_out(spec, out, flat)
     service = open_service(config)
     preflight(service, config, spec)
-    job_id, resumed = service.submit_or_resume(spec)
     quiet = getattr(args, "quiet", False)
+    prepare_voice_samples(service, spec, quiet=quiet)
+    job_id, resumed = service.submit_or_resume(spec)
     if not quiet:
         print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
               file=sys.stderr)
