@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "job", None) is None:
         raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
+    check_job_files(spec, args.job)
     service = open_service(args, only_own_jobs=True)
     # A job file may name presenters stored by the service (ids), so only files here are probed.
     preflight(service, config_from(args), spec.as_preview(*args.preview) if args.preview else spec, paths=False)
@@ -123,6 +124,27 @@ def run(args: argparse.Namespace) -> int:
         service.executor.stop()
         logging.getLogger().removeHandler(handler)
     return report(service, job_id, state, args.out)
+
+
+def check_job_files(spec, job: Path) -> None:
+    """InputError naming the field and the absolute path looked at for a file the job file names
+    that is not there ("translations: no such file /course/nozzle.pt-BR.xlf ..."): relative paths
+    are read from the job file's folder (`JobSpec.from_yaml`). A reference without a suffix is a
+    stored presenter id or key, left to the service to find."""
+    import os
+
+    from pipeline.errors import InputError
+
+    refs = [*(("presenters", r) for r in spec.presenters), ("recording", spec.recording),
+            *((f"narrations.{lang}", r) for lang, r in spec.narrations.items()), ("translations", spec.translations),
+            ("glossary", spec.glossary if isinstance(spec.glossary, str) else None)]
+    for field, ref in refs:
+        if not ref or not Path(ref).suffix or os.path.exists(ref):
+            continue
+        looked = Path(ref).expanduser()
+        looked = looked if looked.is_absolute() else (job.parent / looked).absolute()
+        raise InputError(f"{field}: no such file {looked} (the job file {job.name} names it; relative paths are "
+                         "read from its folder); check the path")
 
 
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
