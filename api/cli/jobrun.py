@@ -220,7 +220,7 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
     config = config_from(args)
-    _check_out(spec, out, flat)
+    check_out(spec, out, flat)
     service = open_service(config)
     preflight(service, config, spec)
     quiet = getattr(args, "quiet", False)
@@ -356,7 +356,7 @@ def _manifest_language(folder: Path, default: str) -> str:
         return default
 
 
-def _check_out(spec: JobSpec, out: Path, flat: bool) -> None:
+def check_out(spec: JobSpec, out: Path, flat: bool) -> None:
     """Before any work: refuse an --out whose pack folders would replace a user's files
     (`api.cli.outfolder.check_destination`); lipsync's pack is `out` itself."""
     if flat:

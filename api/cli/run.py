@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -74,7 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`).")
     p.add_argument("job", type=Path, nargs="?", help="the job file (YAML); see README.md, \"The job file\"")
     p.add_argument("--schema", action="store_true", help="print the job file's JSON Schema and exit")
-    p.add_argument("--out", type=Path, help="copy the language pack zips here")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for the language packs, as localize writes them (OUT/<lang>/ and OUT/<lang>.zip; "
+                        "default: polydub-out/<job file name>)")
     add_service_options(p)
     p.set_defaults(func=run, preview=None)
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
 
-    from api.cli.jobrun import config_from, preflight
+    from api.cli.jobrun import check_out, config_from, preflight
 
     if getattr(args, "schema", False):  # `polydub preview` reuses run() without the flag
         from pipeline.jobs.schema import job_schema
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
     check_job_files(spec, args.job)
+    out = args.out or default_out(args.job, preview=bool(args.preview))
+    check_out(spec, out, flat=False)
     service = open_service(args, only_own_jobs=True)
     # A job file may name presenters stored by the service (ids), so only files here are probed.
     preflight(service, config_from(args), spec.as_preview(*args.preview) if args.preview else spec, paths=False)
@@ -123,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         service.executor.stop()
         logging.getLogger().removeHandler(handler)
-    return report(service, job_id, state, args.out)
+    return report(service, job_id, state, out)
 
 
 def check_job_files(spec, job: Path) -> None:
@@ -166,20 +169,19 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
         time.sleep(poll)
 
 
-def report(service, job_id: str, state: str, out: Path | None) -> int:
+def default_out(job: Path, *, preview: bool = False) -> Path:
+    """Where `polydub run` (and `preview`) put the packs without --out: polydub-out/<job file
+    name> (-preview) in the current folder, as `polydub demo` uses polydub-out/demo."""
+    return Path("polydub-out") / f"{job.stem}{'-preview' if preview else ''}"
+
+
+def report(service, job_id: str, state: str, out: Path) -> int:
+    """Copy the finished packs to `out` as localize does (`api.cli.jobrun.finish`: a folder and
+    a zip per language, named as the pack names it, pt-BR for pt) and say where; the exit status."""
+    from api.cli.jobrun import finish
+
     if state == "waiting-review":
         print(f"job {job_id} waits for review: `polydub review {job_id}` then `polydub review {job_id} LANG "
               "--approve`; it goes on under `polydub serve` or another `polydub run`")
         return 0
-    snap = service.snapshot(job_id)
-    for p in snap["outputs"]["packs"]:
-        zip_path = service.pack_zip(job_id, p["language"])
-        if out:
-            out.mkdir(parents=True, exist_ok=True)
-            target = out / f"{p['language']}.zip"
-            shutil.copyfile(zip_path, target)
-            zip_path = target
-        print(f"{p['language']}: {zip_path}")
-    if state != "done":
-        raise JobError(f"job {job_id} {state}: {snap['error'] or 'see `polydub logs`'}")
-    return 0
+    return finish(service, job_id, state, out)

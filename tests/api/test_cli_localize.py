@@ -272,3 +272,19 @@ def test_ctrl_c_says_the_same_command_resumes(env, videos, capsys, monkeypatch):
     monkeypatch.setattr(api.cli.gc, "run", interrupted)  # a command that keeps no steps says nothing of resuming
     assert main(["gc"]) == 130
     assert capsys.readouterr().err.strip() == "polydub: interrupted"
+
+
+def test_a_job_file_without_out_lands_where_a_user_finds_it_as_localize_lays_it_out(env, videos, capsys, monkeypatch):
+    """fresh3 finding 13: `polydub run job.yaml` without --out printed packs inside the store
+    (.../artifacts/objects/ec/.../pack.zip)."""
+    job = env / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{videos[0]}]\n")
+    work = env / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 0
+    out = capsys.readouterr().out
+    folder = work / "polydub-out" / "job" / "pt"
+    assert sorted(p.name for p in (folder / "videos").iterdir()) == ["ana0.mp4"]
+    assert (folder / "manifest.json").exists() and (folder.parent / "pt.zip").exists()
+    assert "pt: 1 video(s) in polydub-out/job/pt" in out and "artifacts" not in out
