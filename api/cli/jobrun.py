@@ -9,8 +9,11 @@ finished language packs to `--out` in the layout users know (each pack folder re
     OUT/<lang>/videos/*.mp4, narration.wav, subtitles.srt, subtitles.vtt, script.md,
     manifest.json, and OUT/<lang>.zip beside it (lipsync: OUT/ itself and OUT.zip)
 
-Exit status: 0 when every presenter rendered, else the number of failed tasks (renders,
-one per presenter and language), at most 100; 1 with one error line when nothing was made.
+Exit status (`EXIT_STATUS`): 0 when every presenter rendered; PARTIAL (3) when packs were made
+but some renders failed (one per presenter and language, each said on stderr); 1 with one error
+line when nothing was made; 2 for a wrong option (argparse); 130 when interrupted. A count of
+failures as the status collided with those (one failure read as "nothing made", two as "wrong
+option"), so a script could not tell a partial batch from a failed one.
 """
 
 from __future__ import annotations
@@ -36,8 +39,13 @@ from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 from pipeline.segments import shorten
 
-#: the largest exit status that counts failures (shells keep 126+ for themselves)
-MAX_STATUS = 100
+#: the exit status of a batch that made its packs but where some renders failed (0 all made,
+#: 1 nothing made, 2 a usage error)
+PARTIAL = 3
+#: every exit status the job commands give, for --help
+EXIT_STATUS = ("Exit status: 0 when every presenter rendered; 3 when language packs were made but some renders "
+               "failed (each said on stderr, listed in the manifests); 1 with one error line when nothing was made "
+               "(bad input); 2 for a wrong option; 130 when interrupted.")
 
 
 def add_job_options(p: argparse.ArgumentParser) -> None:
@@ -291,7 +299,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     if errors:
         print(f"polydub: {len(errors)} task(s) failed; fix the input and run the same command again to retry "
               "them (finished work is reused)", file=sys.stderr)
-    return min(len(errors), MAX_STATUS)
+    return PARTIAL if errors else 0
 
 
 def _say_checks(job_id: str, sentences: list[dict] | None, language: str, tag: str) -> None:

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from api.cli.jobrun import EXIT_STATUS
 from pipeline.errors import JobError
 
 TERMINAL = ("done", "failed", "cancelled")
@@ -70,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "to --out. Work already done in the data folder is reused.",
                        epilog="The job file's fields, with a complete example: README.md, section \"The job "
                               "file\". `polydub run --schema > job.schema.json` gives its JSON Schema for "
-                              "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`).")
+                              "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`). "
+                              f"{EXIT_STATUS}")
     p.add_argument("job", type=Path, nargs="?", help="the job file (YAML); see README.md, \"The job file\"")
     p.add_argument("--schema", action="store_true", help="print the job file's JSON Schema and exit")
     p.add_argument("--out", type=Path, metavar="DIR",

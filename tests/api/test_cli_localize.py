@@ -93,7 +93,8 @@ def test_a_killed_run_resumes_without_redoing_finished_steps(env, videos, capsys
 def test_one_failed_presenter_still_packs_the_rest(env, videos, capsys):
     bad = presenter_label(_key(videos[1]))
     (env / f"fail-{bad}").touch()
-    assert localize(env, videos, "-q") == 2  # one failed render per language
+    # packs made, renders failed: 3, never a count that reads as "nothing made" (1) or "wrong option" (2)
+    assert localize(env, videos, "-q") == 3  # one failed render per language
     out, err = capsys.readouterr()
     for lang in ("pt", "es"):
         manifest = json.loads((env / "out" / lang / "manifest.json").read_text())
@@ -288,3 +289,21 @@ def test_a_job_file_without_out_lands_where_a_user_finds_it_as_localize_lays_it_
     assert sorted(p.name for p in (folder / "videos").iterdir()) == ["ana0.mp4"]
     assert (folder / "manifest.json").exists() and (folder.parent / "pt.zip").exists()
     assert "pt: 1 video(s) in polydub-out/job/pt" in out and "artifacts" not in out
+
+
+def test_one_failed_render_exits_apart_from_nothing_made(env, videos, capsys):
+    """fresh3 finding 20: one failed render exited 1, as a batch that made nothing does."""
+    (env / f"fail-{presenter_label(_key(videos[1]))}").touch()
+    assert localize(env, videos, "-q", langs="pt") == 3
+    assert (env / "out" / "pt" / "videos" / "ana0.mp4").exists()
+    assert localize(env, videos[1:], "-q", langs="es") == 1  # nothing made: the one error line
+    assert "--help" not in capsys.readouterr().err
+
+
+def test_help_states_every_exit_status(capsys):
+    for command in ("localize", "lipsync", "run"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "3 when language packs were made but some renders failed" in text, command
+        assert "1 with one error line when nothing was made" in text and "130 when interrupted" in text
