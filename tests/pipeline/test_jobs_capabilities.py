@@ -97,3 +97,30 @@ def test_distinct_packs_pass_and_the_same_tag_twice_is_left_to_the_spec_check():
     assert normalize_spec(JobSpec(languages=("pt", "pt-PT", "es"), presenters=("p1",), text="Hi.")).languages == ("pt", "pt-PT", "es")
     with pytest.raises(SpecError, match="listed twice"):
         normalize_spec(JobSpec(languages=("pt", "PT"), presenters=("p1",), text="Hi.")).check()
+
+
+@pytest.mark.parametrize("field, spec", [
+    ("languages", {"languages": ("xx",)}),
+    ("languages", {"languages": ("pt", "qq")}),
+    ("source_language", {"languages": ("pt",), "source_language": "zz"}),
+])
+def test_a_tag_of_no_known_language_is_refused_in_one_line(field, spec):
+    """fresh3 finding 16: `--lang xx` was taken for a language (an en-xx model suggested)."""
+    with pytest.raises(SpecError, match=rf"^{field}: '\w\w' is not a known language \(not in the IANA language "
+                                        r"subtag registry\); give a BCP-47 tag such as pt, es or pt-BR$"):
+        normalize_spec(_spec(text="Hi.", **spec))
+    # known languages pass, with regions and scripts; a string that is no tag is the spec check's
+    normalize_spec(_spec(languages=("pt-BR", "zh-Hant", "sr-Latn", "tlh", "de-AT"), text="Hi."))
+    with pytest.raises(SpecError, match="is not a BCP-47 language tag"):
+        normalize_spec(_spec(languages=("p!t",), text="Hi.")).check()
+
+
+def test_a_missing_model_the_catalogue_can_fetch_says_how(empty_store):
+    """fresh3 finding 16: en->es suggested only `models import` though opus-mt-en-es is fetchable."""
+    with pytest.raises(SpecError, match=r"; or fetch one: `polydub models fetch opus-mt-en-es`$"):
+        empty_store.check(_spec(languages=("es",), text="Hi.", source_language="en"))
+    with pytest.raises(SpecError, match=r"; or fetch one: `polydub models fetch opus-mt-en-es`$"):
+        empty_store.check(_spec(languages=("es",), recording="k"))
+    with pytest.raises(SpecError) as caught:  # no catalogued model for Japanese into Hindi: no fetch said
+        empty_store.check(_spec(languages=("hi",), text="Hi.", source_language="ja", voices={"hi": "espeak:hi"}))
+    assert "models fetch" not in str(caught.value)
