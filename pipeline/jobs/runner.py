@@ -286,6 +286,7 @@ def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech,
     presenter's voice, which the subtitles follow too)."""
     from pipeline import steps
     from pipeline.jobs.artifacts import safe_name
+    from pipeline.voicing import adaptation_entry
 
     records = dict(params.get("voices") or {})
     if not records:
@@ -294,7 +295,7 @@ def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech,
         done = json.loads((path / "result.json").read_text()).get("adaptation") if role.startswith("render:") else None
         stem = dict(params.get("names") or {}).get(role.split(":", 1)[-1])
         if done and stem in records:
-            records[stem] = {**records[stem], "adaptation": done}
+            records[stem] = {**records[stem], "adaptation": adaptation_entry(done)}
     first = next(iter(dict(params.get("names") or {}).values()), None)
     out: dict[str, Any] = {"voices": records, "narration_voice": {
         "presenter": first, "voice": speech.voice,
