@@ -114,8 +114,11 @@ class TaskLines:
                 self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
             name = shown_name(self.service, self.job_id, t["name"])
+            # Steps finished before this command are listed without a percentage: every one of
+            # them showed the same one (the job's, now), as if they had not moved it.
+            where = " " * 8 if first and t["state"] == "done" else f"[{snap['percent']:5.1f}%]"
             # A failure's error is said once, in the summary at the end.
-            self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
+            self.bars.write(f"{where} {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
 
 

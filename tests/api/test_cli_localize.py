@@ -63,6 +63,9 @@ def test_packs_land_in_out_and_a_rerun_reuses_everything(env, videos, capsys):
     again = capsys.readouterr()
     assert ran(env, before) == {}
     assert "(resumed)" in again.err and "pack:es done (reused)" in again.err
+    # steps finished before are listed without the job's percentage, not each at the same one (fresh3 finding 19)
+    reused = [line for line in again.err.splitlines() if line.endswith("done (reused)")]
+    assert len(reused) >= 12 and all(line.startswith(" " * 9) for line in reused), reused
     # the command's jobs are in the data folder `polydub gc` cleans
     assert main(["gc", "--dry-run"]) == 0
     assert "would remove 0 job(s)" in capsys.readouterr().out
