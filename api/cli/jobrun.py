@@ -153,28 +153,19 @@ SAMPLES_BAR = "preparing voice samples"
 
 
 def prepare_voice_samples(service, spec: JobSpec, *, quiet: bool = False) -> None:
-    """Make the voice samples the job's submission needs, with a bar ("preparing voice samples",
-    count and time left): choosing a voice by speaker similarity profiles every candidate voice's
-    sample (`pipeline.voicing_samples`), over a minute the first time, and submission said nothing
-    meanwhile. Only for synthesized speech with a presenter that may speak (a video: a photo has
-    no voice to match) and a language without a voice given for everyone. Samples already made
-    cost a file read; one that fails is left to the submission, which says it."""
-    from lipsync.decode import is_photo
-    from pipeline.models.files import sha256_file
-    from pipeline.voicing_samples import warm_samples
+    """Make the voice samples the job's submission needs (`pipeline.voicing_samples.
+    languages_to_warm`), with a bar ("preparing voice samples", count and time left): choosing a
+    voice by speaker similarity profiles every candidate voice's sample, over a minute the first
+    time, and submission said nothing meanwhile. Samples already made cost a file read; one that
+    fails is left to the submission, which says it."""
+    from pipeline.voicing_samples import languages_to_warm, warm_samples
 
-    if spec.analyse_only or spec.narrations or not hasattr(getattr(service, "voices", None), "samples"):
-        return
-    videos = [Path(p) for p in spec.presenters if Path(p).is_file() and not is_photo(p)]
-    # the presenter's profile (kept by content, so the submission reads it back) says whether it speaks
-    if not any(service.voices.profile(p, sha256_file(p)).embedding is not None for p in videos):
-        return
-    given = {lang for lang in spec.languages if spec.voice(lang)} if not spec.per_presenter_voices() else set()
-    languages = [pack_language(lang) for lang in spec.languages if lang not in given and lang != UNDETERMINED]
+    languages = languages_to_warm(getattr(service, "voices", None), spec)
     if not languages:
         return
     with ProgressBars(enabled=not quiet) as bars:
-        warm_samples(service.voices, languages, progress=lambda done, total, _: bars(SAMPLES_BAR, done, total, "sample"))
+        warm_samples(service.voices, languages,
+                     progress=lambda done, total, _: bars(SAMPLES_BAR, done, total, "sample"))
         bars.finish(SAMPLES_BAR)
 
 
