@@ -16,14 +16,16 @@ class ProgressBars:
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr is not None
         self._bars: dict[str, tqdm] = {}
+        self._full: set[str] = set()  # bars closed at their total: a repeated final report draws nothing
         self._redirect = ExitStack()
 
     def __call__(self, task: str, done: int, total: int, unit: str | None = None) -> None:
         """Move `task`'s bar to `done` of `total` (opened on the first call; closed, and
         forgotten, when done reaches total). `unit`: what is counted ("sample"); by default
         "%" for a total of 100, else "step" under 10, else "frame"."""
-        if not self.enabled:
+        if not self.enabled or (task in self._full and total and done >= total):
             return
+        self._full.discard(task)
         bar = self._bars.get(task)
         if bar is None:
             unit = unit or ("%" if total == 100 else "step" if total < 10 else "frame")
@@ -39,6 +41,7 @@ class ProgressBars:
         if total and done >= total:
             # closed once: `finish` for the same task must not draw the full bar again
             self._bars.pop(task, None)
+            self._full.add(task)
             bar.close()
 
     def finish(self, task: str) -> None:

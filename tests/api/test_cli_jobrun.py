@@ -292,6 +292,7 @@ def test_a_percentage_bar_shows_no_rate_and_a_full_bar_is_drawn_once(capsys):
     with ProgressBars() as bars:
         bars("Translating into Portuguese", 0, 100)
         bars("Translating into Portuguese", 100, 100)
+        bars("Translating into Portuguese", 100, 100)  # the step's own last report, then the task's end
         bars.finish("Translating into Portuguese")
     err = capsys.readouterr().err
     assert "%/s" not in err and "it/s" not in err
