@@ -42,6 +42,9 @@ class PackedVideo:
     #: px, of the largest other face, which keeps its own mouth (`lipsync.report.PresenterReport`)
     faces_in_frame: int = 1
     other_face_px: float = 0.0
+    #: the presenter's picture as displayed (w, h) when the file's size differs (an odd size
+    #: padded to even); () when the same
+    source_size: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,50 @@ def video_entry(presenter: str, result) -> PackedVideo:
         duration=round(float(result.duration), 3), fps=str(result.fps), width=result.width,
         height=result.height, frames_without_face=int(result.frames_without_face),
         conversions=tuple((getattr(result, "options", None) or {}).get("conversions") or ()))
+
+
+#: EXIF orientation values (TIFF tag 0x0112, EXIF 2.32 section 4.6.5) and what showing the photo
+#: upright does to it
+_EXIF_TURNS = {2: "mirrored", 3: "turned 180 degrees", 4: "flipped upside down", 5: "mirrored and turned",
+               6: "turned 90 degrees clockwise", 7: "mirrored and turned", 8: "turned 90 degrees counter-clockwise"}
+
+
+def rendered_picture(rendered: Path, source: Path, width: int, height: int,
+                     conversions: Sequence[str]) -> dict[str, Any]:
+    """A render's picture entries for the manifest as its file is: `width` and `height` probed
+    from `rendered` (an odd-sized source is padded by a pixel: H.264 in 4:2:0 needs even sizes),
+    with `source_size` [w, h] (the picture as displayed, `width` x `height` from the renderer)
+    when it differs, and `conversions` with a line for that padding and, for a photo stored
+    sideways, one for its EXIF orientation (as a rotated video gets one). Raises OSError or
+    av.error.FFmpegError for an unreadable render."""
+    import av
+
+    with av.open(str(rendered)) as container:
+        stream = container.streams.video[0]
+        file_w, file_h = int(stream.codec_context.width), int(stream.codec_context.height)
+    lines = list(conversions)
+    turn = _exif_turn(source)
+    if turn and not any("EXIF" in line for line in lines):
+        lines.append(f"{turn} to {width}x{height}, as its EXIF orientation says")
+    entry: dict[str, Any] = {"width": file_w, "height": file_h, "conversions": lines}
+    if (file_w, file_h) != (width, height):
+        entry["source_size"] = [width, height]
+        lines.append(f"padded from {width}x{height} to {file_w}x{file_h} (H.264 needs even sizes)")
+    return entry
+
+
+def _exif_turn(source: Path) -> str | None:
+    """What a photo's EXIF orientation does to it ("turned 90 degrees clockwise"); None for a
+    video, an upright photo or one that cannot be read (the render said why)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if source.suffix.lower() not in {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff"}:
+        return None
+    try:
+        with Image.open(source) as img:
+            return _EXIF_TURNS.get(int(img.getexif().get(0x0112, 1)))
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
 
 
 def write_pack(
@@ -119,7 +166,7 @@ def write_pack(
                       "sample_rate": speech.sample_rate},
         "subtitles": ["subtitles.srt", "subtitles.vtt"],
         "script": "script.md",
-        "videos": [{**v.__dict__, "conversions": list(v.conversions)} for v in videos],
+        "videos": [_video_record(v) for v in videos],
         "failures": list(failures),
         "models": dict(models),
         "quality": {"subtitles": layout.report()},
@@ -129,6 +176,13 @@ def write_pack(
     _write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     zip_path = zip_folder(folder, folder.with_suffix(".zip"))
     return LanguagePack(language, folder, zip_path, tuple(videos), tuple(failures), manifest)
+
+
+def _video_record(video: PackedVideo) -> dict[str, Any]:
+    record = {**video.__dict__, "conversions": list(video.conversions), "source_size": list(video.source_size)}
+    if not video.source_size:
+        del record["source_size"]
+    return record
 
 
 def zip_folder(folder: Path, zip_path: Path) -> Path:

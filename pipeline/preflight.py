@@ -14,7 +14,8 @@ second with one line instead of after minutes of presenter analysis or model loa
 
 From the command line every reference is a path on this machine (a missing one is refused);
 for the service (`paths=False`) only references that are files here are probed, as its stored
-inputs were probed when they were uploaded. Every refusal is `InputError`.
+inputs were probed when they were uploaded. Every refusal is `InputError` (`SpecError` for the
+languages, checked first by `normalize_spec`).
 
 `InputChecks` is the one way both front ends run these checks: `polydub localize`/`lipsync`/`run`
 before they submit (`api.cli.jobrun.preflight`) and the HTTP service when a job, preview or
@@ -75,14 +76,21 @@ def check_script(text: str, languages: Iterable[str], toolkit, *, source_languag
     `accept_mixed_language`. Loads no translation model. Raises InputError naming the lines
     and languages."""
     from pipeline import steps
+    from pipeline.jobs.capabilities import fetch_hint
+    from translate.errors import UnsupportedPairError
 
     doc = steps.read_script(text, source_language, accept_mixed_language=accept_mixed_language)
     source = source_language or doc.language
     for language in languages:
         provided = steps.provided_translations(translations, source, language) if translations else None
         translator = toolkit.translator_for(None, provided)
-        with wrap_leaf_errors():
-            translator.check(doc, source, language)
+        try:
+            with wrap_leaf_errors():
+                translator.check(doc, source, language)
+        except InputError as exc:  # a model the catalogue can download: say so (`polydub models fetch`)
+            if isinstance(exc.__cause__, UnsupportedPairError) and fetch_hint(source, language):
+                raise InputError(f"{exc}{fetch_hint(source, language)}") from exc.__cause__
+            raise
 
 
 def check_inputs(spec, toolkit, *, paths: bool = True) -> None:
@@ -138,7 +146,12 @@ class InputChecks:
         self._lock = threading.Lock()
 
     def __call__(self, spec, *, paths: bool = True) -> None:
-        """Check `spec` (a `JobSpec`); `paths` as for `check_inputs`. Raises InputError in one line."""
+        """Check `spec` (a `JobSpec`); `paths` as for `check_inputs`. Its languages first, as a
+        submission reads them (`normalize_spec`: a tag of no known language, two tags of one
+        pack), before any file is probed. Raises InputError or SpecError in one line."""
+        from pipeline.jobs.capabilities import normalize_spec
+
+        normalize_spec(spec)
         with self._lock:
             if self._runner is None:
                 self._runner = self._factory()

@@ -109,7 +109,11 @@ class Toolkit:
         if self._synthesizer is None:
             import tts
 
-            self._synthesizer = tts.Synthesizer(self._voices, model_paths=self.store.speech_models())
+            from pipeline.utterances import FileUtterances
+
+            # a speak task stopped part-way keeps the chunks it spoke (pipeline.utterances)
+            self._synthesizer = tts.Synthesizer(self._voices, model_paths=self.store.speech_models(),
+                                                utterances=FileUtterances(self.cache_dir / "utterances"))
         return self._synthesizer
 
     @property

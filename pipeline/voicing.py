@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from pipeline.atomic import write_text_atomic
 from pipeline.errors import wrap_leaf_errors
@@ -34,7 +35,7 @@ def presenter_voice_profile(path: str | os.PathLike, *, declared: str | None = N
     """
     import tts
     from lipsync.errors import MediaError
-    from lipsync.media import read_audio
+    from lipsync.media import is_photo, read_audio
     from tts.profile import NoSpeechError
 
     from pipeline.errors import InputError
@@ -42,6 +43,8 @@ def presenter_voice_profile(path: str | os.PathLike, *, declared: str | None = N
     path = Path(path)
     if not path.is_file():
         raise InputError(f"presenter {path} does not exist: give the path of a video or photo")
+    if is_photo(path):  # no sound by nature: nothing to note ("has no audio stream" read as a fault)
+        return tts.declared_profile(declared)
     with wrap_leaf_errors():
         try:
             audio, rate = read_audio(path, tts.profile.ANALYSIS_RATE)  # 16 kHz: what the analysis uses
@@ -136,10 +139,20 @@ def voice_record(profile, choice, adaptation=None) -> dict:
     for key in ("f0_median_hz", "f0_low_hz", "f0_high_hz", "syllable_rate"):
         if summary.get(key) is not None:
             summary[key] = round(summary[key], 2)
+    plan = adaptation.to_dict() if hasattr(adaptation, "to_dict") and adaptation.changed else None
     return {"profile": summary, "voice": choice.voice, "reason": choice.reason, "register": choice.register,
             "similarity": None if choice.similarity is None else round(choice.similarity, 4), "wer": choice.wer,
-            "adaptation": adaptation if isinstance(adaptation, str) or adaptation is None
-            else (adaptation.to_dict() if adaptation.changed else None)}
+            "adaptation": adaptation_entry(adaptation if isinstance(adaptation, str) else plan)}
+
+
+def adaptation_entry(done: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    """A manifest's `adaptation`, one schema whatever happened: {"applied": true, "why": null,
+    and the `tts.Adaptation` fields (pitch_shift_st, formant_ratio, ...)}, or {"applied": false,
+    "why": "not adapted: ..." or null when nothing needed changing}. (It was the Adaptation's
+    dict in one pack and the why string in another.)"""
+    if isinstance(done, Mapping):
+        return {"applied": True, "why": None, **{k: v for k, v in done.items() if k not in ("applied", "why")}}
+    return {"applied": False, "why": done}
 
 
 def adaptation_target(profile, language: str) -> tuple[dict | None, str | None]:

@@ -100,6 +100,26 @@ def candidates(catalog, languages: Iterable[str]) -> list[tuple[VoiceInfo, str]]
     return out
 
 
+def languages_to_warm(voices, spec) -> list[str]:
+    """The languages (pack tags) whose samples a submission of `spec` (a `JobSpec`) will read:
+    synthesized speech, a language without a voice given for every presenter, and a presenter
+    that speaks (a video whose profile, kept by content so the submission reads it back, has a
+    speaker embedding; a photo has no voice to match). [] otherwise, or when `voices` (the
+    service's `PresenterVoices`) keeps no samples."""
+    from lipsync.media import is_photo
+    from pipeline.jobs.capabilities import pack_language
+    from pipeline.jobs.spec import UNDETERMINED
+    from pipeline.models.files import sha256_file
+
+    if spec.analyse_only or spec.narrations or not hasattr(voices, "samples"):
+        return []
+    videos = [Path(p) for p in spec.presenters if Path(p).is_file() and not is_photo(p)]
+    if not any(voices.profile(p, sha256_file(p)).embedding is not None for p in videos):
+        return []
+    given = {lang for lang in spec.languages if spec.voice(lang)} if not spec.per_presenter_voices() else set()
+    return [pack_language(lang) for lang in spec.languages if lang not in given and lang != UNDETERMINED]
+
+
 @dataclass(frozen=True)
 class WarmReport:
     """What a warm-up did: `made` samples profiled (made now or found kept), `failed` as

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -29,13 +33,42 @@ CHUNK_PAUSE_S = 0.12
 EDGE_KEEP_S = 0.03  # silence kept at each edge of an utterance when trimming the backend's own
 
 
+#: part of every kept utterance's key: a change to what `Backend.speak` returns changes it
+UTTERANCE_FORMAT = 1
+
+
+class UtteranceStore(Protocol):
+    """Where a take keeps each utterance it has spoken until the take is finished, so a take
+    stopped part-way (Ctrl-C) speaks only what is left when asked again (`Synthesizer`)."""
+
+    def get(self, key: str) -> Utterance | None: ...
+
+    def put(self, key: str, utterance: Utterance) -> None: ...
+
+    def forget(self, keys: Collection[str]) -> None: ...
+
+
+def utterance_key(info: VoiceInfo, language: str, rate: float, text: str) -> str:
+    """SHA-256 (hex) of what one `Backend.speak` call depends on: the voice (its id, and its model
+    file's path, size and modification time when it has one), the language, the rate, the text
+    and `UTTERANCE_FORMAT`."""
+    model = None
+    if info.path and os.path.isfile(info.path):
+        st = os.stat(info.path)
+        model = [info.path, st.st_size, st.st_mtime_ns]
+    blob = json.dumps([UTTERANCE_FORMAT, info.id, model, language, rate, text], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
 class Synthesizer:
     """Speaks sentences in any installed language; models load once per instance and are reused.
 
     `voices` maps a language (BCP-47) to a voice id, a bare voice name or a Piper .onnx path;
     languages not in it get the default voice (`tts.default_voice`). `model_paths`: each backend's
     model files besides its bundled default (`tts.backends.ModelPaths`). `lexicon` maps a language
-    to {word: how to say it}, applied before numbers are spelled out.
+    to {word: how to say it}, applied before numbers are spelled out. `utterances`: where a take
+    keeps what it has spoken until it is finished (`UtteranceStore`; none by default), so the
+    same take asked again after an interruption reuses its finished chunks, the same samples.
     """
 
     def __init__(
@@ -45,7 +78,9 @@ class Synthesizer:
         model_paths: ModelPaths | None = None,
         lexicon: Mapping[str, Mapping[str, str]] | None = None,
         backends: Mapping[str, Backend] | None = None,
+        utterances: UtteranceStore | None = None,
     ):
+        self.utterances = utterances
         self.voices = {canonical(k): v for k, v in (voices or {}).items()}
         self.lexicon = {canonical(k): dict(v) for k, v in (lexicon or {}).items()}
         self.catalog = VoiceCatalog(model_paths, backends)
@@ -80,12 +115,33 @@ class Synthesizer:
         normalizer = Normalizer(resolved, {**lexicon_for(resolved), **self._lexicon(resolved)})
         breaks = set(paragraph_breaks)
         take = _Take(rate)
+        kept: list[str] = []
+        speak = self._speaker(backend, info, resolved, rate, kept)
         for i, sentence in enumerate(sentences):
             pause = PARAGRAPH_PAUSE_S if i in breaks else SENTENCE_PAUSE_S
-            _speak_sentence(take, normalizer(sentence or ""), sentence, pause, backend, info, resolved)
+            _speak_sentence(take, normalizer(sentence or ""), sentence, pause, speak, backend.max_chars)
             if progress is not None:
                 progress(i + 1, len(sentences))
-        return take.speech(resolved, info)
+        speech = take.speech(resolved, info)
+        if self.utterances is not None:
+            self.utterances.forget(kept)  # the take is whole: its pieces are no longer needed
+        return speech
+
+    def _speaker(self, backend: Backend, info: VoiceInfo, language: str, rate: float,
+                 kept: list[str]) -> Callable[[str], Utterance]:
+        """chunk -> its utterance: `backend.speak`, or the one kept from an interrupted take
+        (`utterances`); each key used is added to `kept`."""
+        def speak(chunk: str) -> Utterance:
+            if self.utterances is None:
+                return backend.speak(chunk, info, language, rate)
+            key = utterance_key(info, language, rate, chunk)
+            kept.append(key)
+            utt = self.utterances.get(key)
+            if utt is None:
+                utt = backend.speak(chunk, info, language, rate)
+                self.utterances.put(key, utt)
+            return utt
+        return speak
 
     def _lexicon(self, language: str) -> dict[str, str]:
         tag = canonical(language)
@@ -144,15 +200,15 @@ class _Take:
         )
 
 
-def _speak_sentence(take: _Take, text: str, sentence: str, pause: float, backend: Backend, info: VoiceInfo,
-                    resolved: str) -> None:
+def _speak_sentence(take: _Take, text: str, sentence: str, pause: float, speak: Callable[[str], Utterance],
+                    max_chars: int) -> None:
     """One sentence (`text`, normalised) into `take`, in chunks under the backend's limit: the
     lead-in before the first utterance, else `pause` before the sentence and CHUNK_PAUSE_S
     between its chunks; each utterance trimmed and its phone edges fitted to the sound. Its
     span (`sentence` as written) goes to the take's sentence timeline."""
     start_of_sentence = None
-    for k, chunk in enumerate(_chunks(text, backend.max_chars)):
-        utt = backend.speak(chunk, info, resolved, take.rate)
+    for k, chunk in enumerate(_chunks(text, max_chars)):
+        utt = speak(chunk)
         if take.sample_rate is None:
             take.sample_rate = utt.sample_rate
             take.silence(LEAD_IN_S)

@@ -63,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("polydub: interrupted", file=sys.stderr)
+        # localize, lipsync and demo keep every finished step in the data folder (`resumes`)
+        again = "; run the same command again to resume (finished steps are kept)"
+        print(f"polydub: interrupted{again if getattr(args, 'resumes', False) else ''}", file=sys.stderr)
         return 130
     except (PipelineError, OSError) as exc:
         if args.verbose:

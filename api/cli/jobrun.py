@@ -3,13 +3,17 @@
 The command builds a `JobSpec`; this submits it to the job service on the data folder (or
 resumes the same job: same kind, same resolved spec, files by content), runs it in this process
 (`--executor inline`, the default) or on worker processes / Ray, shows progress, and copies the
-finished language packs to `--out` in the layout users know:
+finished language packs to `--out` in the layout users know (each pack folder replaced whole,
+`api.cli.outfolder`: it holds exactly what its manifest lists):
 
     OUT/<lang>/videos/*.mp4, narration.wav, subtitles.srt, subtitles.vtt, script.md,
     manifest.json, and OUT/<lang>.zip beside it (lipsync: OUT/ itself and OUT.zip)
 
-Exit status: 0 when every presenter rendered, else the number of failed tasks (renders,
-one per presenter and language), at most 100; 1 with one error line when nothing was made.
+Exit status (`EXIT_STATUS`): 0 when every presenter rendered; PARTIAL (3) when packs were made
+but some renders failed (one per presenter and language, each said on stderr); 1 with one error
+line when nothing was made; 2 for a wrong option (argparse); 130 when interrupted. A count of
+failures as the status collided with those (one failure read as "nothing made", two as "wrong
+option"), so a script could not tell a partial batch from a failed one.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from api.cli.outfolder import check_destination, install_pack
 from api.cli.progress import ProgressBars
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
-from pipeline.jobs.capabilities import DETECTED_WORDS
+from pipeline.jobs.capabilities import DETECTED_WORDS, pack_language
 from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, task_label
@@ -34,8 +39,13 @@ from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 from pipeline.segments import shorten
 
-#: the largest exit status that counts failures (shells keep 126+ for themselves)
-MAX_STATUS = 100
+#: the exit status of a batch that made its packs but where some renders failed (0 all made,
+#: 1 nothing made, 2 a usage error)
+PARTIAL = 3
+#: every exit status the job commands give, for --help
+EXIT_STATUS = ("Exit status: 0 when every presenter rendered; 3 when language packs were made but some renders "
+               "failed (each said on stderr, listed in the manifests); 1 with one error line when nothing was made "
+               "(bad input); 2 for a wrong option; 130 when interrupted.")
 
 
 def add_job_options(p: argparse.ArgumentParser) -> None:
@@ -52,6 +62,7 @@ def add_job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device-slots", type=int, help="with --executor local or ray: render slots")
     p.add_argument("--ray-address", help="with --executor ray: auto, or the cluster's address")
     p.add_argument("--runner", help=argparse.SUPPRESS)
+    p.set_defaults(resumes=True)  # Ctrl-C says the same command resumes (api.cli.main)
 
 
 def config_from(args: argparse.Namespace, *, executor: str | None = None) -> ServiceConfig:
@@ -103,8 +114,11 @@ class TaskLines:
                 self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
             reused = t["cached"] or (first and t["state"] == "done")
             name = shown_name(self.service, self.job_id, t["name"])
+            # Steps finished before this command are listed without a percentage: every one of
+            # them showed the same one (the job's, now), as if they had not moved it.
+            where = " " * 8 if first and t["state"] == "done" else f"[{snap['percent']:5.1f}%]"
             # A failure's error is said once, in the summary at the end.
-            self.bars.write(f"[{snap['percent']:5.1f}%] {name} {t['state']}{' (reused)' if reused else ''}")
+            self.bars.write(f"{where} {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
 
 
@@ -132,6 +146,27 @@ def preflight(service, config: ServiceConfig, spec: JobSpec, *, paths: bool = Tr
 
     runner = getattr(service.executor, "runner", None) if config.executor == "inline" else None
     InputChecks(runner_factory(config), runner=runner)(spec, paths=paths)
+
+
+#: the bar of the voice samples made before a job whose voices are chosen by speaker similarity
+SAMPLES_BAR = "preparing voice samples"
+
+
+def prepare_voice_samples(service, spec: JobSpec, *, quiet: bool = False) -> None:
+    """Make the voice samples the job's submission needs (`pipeline.voicing_samples.
+    languages_to_warm`), with a bar ("preparing voice samples", count and time left): choosing a
+    voice by speaker similarity profiles every candidate voice's sample, over a minute the first
+    time, and submission said nothing meanwhile. Samples already made cost a file read; one that
+    fails is left to the submission, which says it."""
+    from pipeline.voicing_samples import languages_to_warm, warm_samples
+
+    languages = languages_to_warm(getattr(service, "voices", None), spec)
+    if not languages:
+        return
+    with ProgressBars(enabled=not quiet) as bars:
+        warm_samples(service.voices, languages,
+                     progress=lambda done, total, _: bars(SAMPLES_BAR, done, total, "sample"))
+        bars.finish(SAMPLES_BAR)
 
 
 def labeller(service, job_id: str) -> Callable[[str], str]:
@@ -187,10 +222,12 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
     config = config_from(args)
+    check_out(spec, out, flat)
     service = open_service(config)
     preflight(service, config, spec)
-    job_id, resumed = service.submit_or_resume(spec)
     quiet = getattr(args, "quiet", False)
+    prepare_voice_samples(service, spec, quiet=quiet)
+    job_id, resumed = service.submit_or_resume(spec)
     if not quiet:
         print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
               file=sys.stderr)
@@ -233,7 +270,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         folder = service.artifacts.path(t["output"])
         language = _manifest_language(folder / "pack", t["language"])
         dest = out if flat else out / language
-        copy_pack(folder / "pack", dest)
+        install_pack(folder / "pack", dest, _copy)
         zip_path = dest.with_suffix(".zip") if flat else out / f"{language}.zip"
         _copy(folder / "pack.zip", zip_path)
         videos = len(list((dest / "videos").glob("*.mp4")))
@@ -256,7 +293,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     if errors:
         print(f"polydub: {len(errors)} task(s) failed; fix the input and run the same command again to retry "
               "them (finished work is reused)", file=sys.stderr)
-    return min(len(errors), MAX_STATUS)
+    return PARTIAL if errors else 0
 
 
 def _say_checks(job_id: str, sentences: list[dict] | None, language: str, tag: str) -> None:
@@ -321,17 +358,22 @@ def _manifest_language(folder: Path, default: str) -> str:
         return default
 
 
-def copy_pack(src: Path, dest: Path) -> None:
-    """Copy a pack folder's files over `dest` (each file replaced atomically). Copies, not
-    hard links: an edited output must never change the content-addressed artifact."""
-    for f in sorted(src.rglob("*")):
-        if f.is_file():
-            _copy(f, dest / f.relative_to(src))
+def check_out(spec: JobSpec, out: Path, flat: bool) -> None:
+    """Before any work: refuse an --out whose pack folders would replace a user's files
+    (`api.cli.outfolder.check_destination`); lipsync's pack is `out` itself."""
+    if flat:
+        check_destination(out, out.with_suffix(".zip"))
+        return
+    for language in spec.languages:
+        if language != UNDETERMINED:
+            tag = pack_language(language)
+            check_destination(out / tag, out / f"{tag}.zip")
 
 
 def _copy(src: Path, dest: Path) -> None:
     """Copy `src` over `dest` whole (`pipeline.atomic.atomic_path`): two commands copying the
-    same pack at once never share a temporary, and a reader never sees half a file."""
+    same pack at once never share a temporary, and a reader never sees half a file. Copies, not
+    hard links: an edited output must never change the content-addressed artifact."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(dest) as tmp:
         shutil.copyfile(src, tmp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from api.cli.jobrun import add_job_options, run_spec
+from api.cli.jobrun import EXIT_STATUS, add_job_options, run_spec
 from pipeline.errors import InputError
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 
@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Re-render every presenter so that it speaks the narration. Without a "
                     "transcript the words are recognised (Whisper base) and each word's phonemes "
                     "(espeak-ng) are timed by warping espeak-ng's own reading onto the narration.",
-        epilog="Exit status: 0 when every presenter rendered; else the number of failed renders.")
+        epilog=EXIT_STATUS)
     p.add_argument("--audio", required=True, type=Path, metavar="NARRATION",
                    help="the narration: wav, mp3, m4a, flac, or a video whose audio track is used")
     p.add_argument("--presenter", required=True, nargs="+", type=Path, metavar="FILE",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from api.cli.jobrun import add_job_options, run_spec
+from api.cli.jobrun import EXIT_STATUS, add_job_options, run_spec
 from api.cli.lipsync import add_render_options, decode_fields, renderer_options
 from pipeline.errors import InputError
 from pipeline.jobs.spec import JobSpec
@@ -21,8 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "language, lip-sync every presenter to every voice and write a language pack per language "
                     "(videos, narration, SRT/VTT subtitles, translated script, manifest, zip). Work is kept in "
                     "the data folder: the same command again resumes and reuses every finished step.",
-        epilog="Exit status: 0 when every presenter rendered; else the number of failed renders (the packs hold "
-               "the others and list the failures); 1 with one error line when nothing was made.")
+        epilog=EXIT_STATUS)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", type=Path, metavar="SCRIPT", help="the script: .txt or .md")
     source.add_argument("--recording", type=Path, metavar="FILE",

@@ -16,21 +16,32 @@ class ProgressBars:
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr is not None
         self._bars: dict[str, tqdm] = {}
+        self._full: set[str] = set()  # bars closed at their total: a repeated final report draws nothing
         self._redirect = ExitStack()
 
-    def __call__(self, task: str, done: int, total: int) -> None:
-        if not self.enabled:
+    def __call__(self, task: str, done: int, total: int, unit: str | None = None) -> None:
+        """Move `task`'s bar to `done` of `total` (opened on the first call; closed, and
+        forgotten, when done reaches total). `unit`: what is counted ("sample"); by default
+        "%" for a total of 100, else "step" under 10, else "frame"."""
+        if not self.enabled or (task in self._full and total and done >= total):
             return
+        self._full.discard(task)
         bar = self._bars.get(task)
         if bar is None:
-            unit = "%" if total == 100 else "step" if total < 10 else "frame"
-            bar = tqdm(total=total, desc=task, unit=unit,
+            unit = unit or ("%" if total == 100 else "step" if total < 10 else "frame")
+            # A percentage's rate ("3106891.85%/s" for a step reused at once) says nothing: the
+            # bar shows elapsed and time left only.
+            fmt = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]" if unit == "%" else None
+            bar = tqdm(total=total, desc=task, unit=unit, bar_format=fmt,
                        leave=True, dynamic_ncols=True, file=sys.stderr)
             self._bars[task] = bar
         if total and bar.total != total:
             bar.total = total
         bar.update(done - bar.n)
         if total and done >= total:
+            # closed once: `finish` for the same task must not draw the full bar again
+            self._bars.pop(task, None)
+            self._full.add(task)
             bar.close()
 
     def finish(self, task: str) -> None:

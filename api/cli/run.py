@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
 
+from api.cli.jobrun import EXIT_STATUS
 from pipeline.errors import JobError
 
 TERMINAL = ("done", "failed", "cancelled")
@@ -71,10 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "to --out. Work already done in the data folder is reused.",
                        epilog="The job file's fields, with a complete example: README.md, section \"The job "
                               "file\". `polydub run --schema > job.schema.json` gives its JSON Schema for "
-                              "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`).")
+                              "editors (YAML language servers: `# yaml-language-server: $schema=job.schema.json`). "
+                              f"{EXIT_STATUS}")
     p.add_argument("job", type=Path, nargs="?", help="the job file (YAML); see README.md, \"The job file\"")
     p.add_argument("--schema", action="store_true", help="print the job file's JSON Schema and exit")
-    p.add_argument("--out", type=Path, help="copy the language pack zips here")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="folder for the language packs, as localize writes them (OUT/<lang>/ and OUT/<lang>.zip; "
+                        "default: polydub-out/<job file name>)")
     add_service_options(p)
     p.set_defaults(func=run, preview=None)
 
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.jobs.spec import JobSpec
     from pipeline.jobs.wiring import adopt
 
-    from api.cli.jobrun import config_from, preflight
+    from api.cli.jobrun import check_out, config_from, preflight
 
     if getattr(args, "schema", False):  # `polydub preview` reuses run() without the flag
         from pipeline.jobs.schema import job_schema
@@ -95,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "job", None) is None:
         raise JobError("give a job file: polydub run job.yaml (polydub run --schema prints its JSON Schema)")
     spec = JobSpec.from_yaml(args.job)
+    check_job_files(spec, args.job)
+    out = args.out or default_out(args.job, preview=bool(args.preview))
+    check_out(spec, out, flat=False)
     service = open_service(args, only_own_jobs=True)
     # A job file may name presenters stored by the service (ids), so only files here are probed.
     preflight(service, config_from(args), spec.as_preview(*args.preview) if args.preview else spec, paths=False)
@@ -122,7 +128,28 @@ def run(args: argparse.Namespace) -> int:
     finally:
         service.executor.stop()
         logging.getLogger().removeHandler(handler)
-    return report(service, job_id, state, args.out)
+    return report(service, job_id, state, out)
+
+
+def check_job_files(spec, job: Path) -> None:
+    """InputError naming the field and the absolute path looked at for a file the job file names
+    that is not there ("translations: no such file /course/nozzle.pt-BR.xlf ..."): relative paths
+    are read from the job file's folder (`JobSpec.from_yaml`). A reference without a suffix is a
+    stored presenter id or key, left to the service to find."""
+    import os
+
+    from pipeline.errors import InputError
+
+    refs = [*(("presenters", r) for r in spec.presenters), ("recording", spec.recording),
+            *((f"narrations.{lang}", r) for lang, r in spec.narrations.items()), ("translations", spec.translations),
+            ("glossary", spec.glossary if isinstance(spec.glossary, str) else None)]
+    for field, ref in refs:
+        if not ref or not Path(ref).suffix or os.path.exists(ref):
+            continue
+        looked = Path(ref).expanduser()
+        looked = looked if looked.is_absolute() else (job.parent / looked).absolute()
+        raise InputError(f"{field}: no such file {looked} (the job file {job.name} names it; relative paths are "
+                         "read from its folder); check the path")
 
 
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
@@ -144,20 +171,19 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
         time.sleep(poll)
 
 
-def report(service, job_id: str, state: str, out: Path | None) -> int:
+def default_out(job: Path, *, preview: bool = False) -> Path:
+    """Where `polydub run` (and `preview`) put the packs without --out: polydub-out/<job file
+    name> (-preview) in the current folder, as `polydub demo` uses polydub-out/demo."""
+    return Path("polydub-out") / f"{job.stem}{'-preview' if preview else ''}"
+
+
+def report(service, job_id: str, state: str, out: Path) -> int:
+    """Copy the finished packs to `out` as localize does (`api.cli.jobrun.finish`: a folder and
+    a zip per language, named as the pack names it, pt-BR for pt) and say where; the exit status."""
+    from api.cli.jobrun import finish
+
     if state == "waiting-review":
         print(f"job {job_id} waits for review: `polydub review {job_id}` then `polydub review {job_id} LANG "
               "--approve`; it goes on under `polydub serve` or another `polydub run`")
         return 0
-    snap = service.snapshot(job_id)
-    for p in snap["outputs"]["packs"]:
-        zip_path = service.pack_zip(job_id, p["language"])
-        if out:
-            out.mkdir(parents=True, exist_ok=True)
-            target = out / f"{p['language']}.zip"
-            shutil.copyfile(zip_path, target)
-            zip_path = target
-        print(f"{p['language']}: {zip_path}")
-    if state != "done":
-        raise JobError(f"job {job_id} {state}: {snap['error'] or 'see `polydub logs`'}")
-    return 0
+    return finish(service, job_id, state, out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,7 +84,10 @@ def named(tag: str) -> str:
 
 def normalize_spec(spec: JobSpec) -> JobSpec:
     """The spec with every language tag in its BCP-47 case (`PT-br` -> `pt-BR`): languages,
-    narrations, voices, source language and glossary."""
+    narrations, voices, source language and glossary. Raises SpecError when two languages make
+    one pack (`pt` and `pt-BR`, `pack_language`): the job would run twice into one folder."""
+    _known_languages(spec)
+    _one_pack_each(normalize_tag(lang) for lang in spec.languages)
     glossary = spec.glossary
     if isinstance(glossary, dict) and glossary.get("forced"):
         glossary = {**glossary, "forced": {normalize_tag(k): v for k, v in glossary["forced"].items()}}
@@ -92,6 +96,49 @@ def normalize_spec(spec: JobSpec) -> JobSpec:
         narrations={normalize_tag(k): v for k, v in spec.narrations.items()},
         voices={(normalize_tag(k) if isinstance(v, str) else k): v for k, v in spec.voices.items()},
         source_language=normalize_tag(spec.source_language) if spec.source_language else None, glossary=glossary)
+
+
+def _known_languages(spec: JobSpec) -> None:
+    """SpecError for a well-formed tag whose language no registry knows (`xx`): the IANA
+    language subtag registry, through `langcodes` (`Language.is_valid`). A string that is no
+    tag at all is left to `JobSpec.check`, which says so in its words."""
+    import langcodes
+
+    tags = [("languages", lang) for lang in spec.languages if lang != UNDETERMINED]
+    for field, tag in [*tags, *([("source_language", spec.source_language)] if spec.source_language else [])]:
+        try:
+            known = langcodes.Language.get(normalize_tag(tag)).is_valid()
+        except (langcodes.tag_parser.LanguageTagError, ValueError):
+            continue
+        if not known:
+            raise SpecError(f"{field}: {tag!r} is not a known language (not in the IANA language subtag registry); "
+                            "give a BCP-47 tag such as pt, es or pt-BR")
+
+
+def fetch_hint(source: str, target: str) -> str:
+    """"; or fetch one: `polydub models fetch opus-mt-en-es`" when the model catalogue can
+    download a model for the pair (`pipeline.models.catalogue.CATALOGUE`, an entry with a URL);
+    "" otherwise."""
+    from pipeline.models.catalogue import CATALOGUE
+    from translate.languages import primary
+
+    try:
+        name = f"opus-mt-{primary(source)}-{primary(target)}"
+    except Exception:  # translate's TranslationError for a string that is no tag: nothing to fetch
+        return ""
+    entry = CATALOGUE.get(name)
+    return f"; or fetch one: `polydub models fetch {name}`" if entry is not None and entry.url else ""
+
+
+def _one_pack_each(languages: Iterable[str]) -> None:
+    """SpecError naming two different tags that resolve to one pack tag ("pt and pt-BR are both
+    Portuguese (Brazil): list it once"); the same tag twice is `JobSpec.check`'s to refuse."""
+    first: dict[str, str] = {}
+    for lang in languages:
+        pack = pack_language(lang)
+        if pack in first and first[pack] != lang:
+            raise SpecError(f"languages: {first[pack]} and {lang} are both {language_name(pack)}: list it once")
+        first.setdefault(pack, lang)
 
 
 @dataclass(frozen=True)
@@ -239,11 +286,12 @@ class ModelCapabilities:
                 translator.route(source, lang)
                 return
             except TranslationError as exc:
-                raise SpecError(f"languages: {named(lang)}: {' '.join(str(exc).split())}") from None
+                raise SpecError(f"languages: {named(lang)}: {' '.join(str(exc).split())}"
+                                + fetch_hint(source, lang)) from None
         # The source is detected when the job runs: some model into the language must exist.
         if not any(resolve(lang, [t]) for _, t in translator.pairs):
             raise SpecError(f"languages: no model translates into {named(lang)}; "
-                            + HOW_TO_ADD_MODEL.format(source="en", target=primary(lang)))
+                            + HOW_TO_ADD_MODEL.format(source="en", target=primary(lang)) + fetch_hint("en", lang))
 
 
 def _routes(translator, source: str, target: str) -> bool:

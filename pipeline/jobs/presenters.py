@@ -151,25 +151,28 @@ class PresenterLibrary:
         labels: dict[str, str] = {}
         presenters = []
         for ref in spec.presenters:
-            key, name = self.resolve_ref(ref, "video")
+            key, name = self.resolve_ref(ref, "video", field="presenters")
             presenters.append(key)
             labels[presenter_label(key)] = name
-        recording = self.resolve_ref(spec.recording, "audio")[0] if spec.recording else None
-        narrations = {lang: self.resolve_ref(ref, "audio")[0] for lang, ref in spec.narrations.items()}
-        translations = self.resolve_ref(spec.translations, "file")[0] if spec.translations else None
+        recording = self.resolve_ref(spec.recording, "audio", field="recording")[0] if spec.recording else None
+        narrations = {lang: self.resolve_ref(ref, "audio", field=f"narrations.{lang}")[0]
+                      for lang, ref in spec.narrations.items()}
+        translations = self.resolve_ref(spec.translations, "file", field="translations")[0] if spec.translations \
+            else None
         glossary = spec.glossary
         if isinstance(glossary, str):
             from pipeline.jobs.glossary import read_glossary
 
-            key = self.resolve_ref(glossary, "file")[0]
+            key = self.resolve_ref(glossary, "file", field="glossary")[0]
             glossary = read_glossary(self.artifacts.input_file(key))
         return replace(spec, presenters=tuple(presenters), recording=recording, narrations=narrations,
                        translations=translations, glossary=glossary,
                        renderer_options=_with_digests(spec.renderer_options)), labels
 
-    def resolve_ref(self, ref: str, want: str) -> tuple[str, str]:
+    def resolve_ref(self, ref: str, want: str, *, field: str = "") -> tuple[str, str]:
         """A presenter id, stored key or (with `allow_paths`) file path -> (input key, name);
-        InputError when it is none of these."""
+        InputError when it is none of these, naming the spec's `field` and, where paths are
+        allowed (the command line), the absolute path looked at."""
         if ref.startswith("p") and not os.path.exists(ref):
             try:
                 p = self.store.presenter(ref)
@@ -187,7 +190,8 @@ class PresenterLibrary:
         if not self.allow_paths:
             raise InputError(f"{ref!r} is neither an uploaded presenter nor an uploaded file; upload it first "
                              "(POST /presenters or POST /uploads) and give its id or key")
-        raise InputError(f"{ref!r} is neither an uploaded presenter/file nor a file on disk")
+        raise InputError(f"{field + ': ' if field else ''}no such file {Path(ref).expanduser().absolute()}; "
+                         "check the path")
 
 
 def _with_digests(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -187,7 +187,7 @@ class PipelineRunner:
 
     def _render(self, call, inputs, out, progress):
         from pipeline import steps
-        from pipeline.pack import faces_in_view
+        from pipeline.pack import faces_in_view, rendered_picture
 
         video = _input_file(inputs["video"])
         speech, adaptation = _load_speech(inputs["speech"]), None
@@ -204,10 +204,12 @@ class PipelineRunner:
                               max_seconds=call.params.get("max_seconds"), max_height=call.params.get("max_height"),
                               renderer_options=_renderer_options(call.params),
                               decode=steps.decode_options(call.params.get("decode")))
+        # the manifest says what the file is (an odd width padded), the source's size beside it
+        picture = rendered_picture(out / "video.mp4", video, result.width, result.height,
+                                   (result.options or {}).get("conversions") or ())
         summary = {"renderer": result.renderer, "frames": result.frames, "fps": str(result.fps),
-                   "width": result.width, "height": result.height, "duration": result.duration,
+                   **picture, "duration": result.duration,
                    "frames_without_face": result.frames_without_face, "file": video.name,
-                   "conversions": list((result.options or {}).get("conversions") or ()),
                    **faces_in_view(inputs.get("analysis")),
                    **({"adaptation": adaptation} if adaptation is not None else {})}
         (out / "result.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
@@ -238,7 +240,8 @@ class PipelineRunner:
                                       frames_without_face=int(result["frames_without_face"]),
                                       conversions=tuple(result.get("conversions") or ()),
                                       faces_in_frame=int(result.get("faces_in_frame", 1)),
-                                      other_face_px=float(result.get("other_face_px", 0.0))))
+                                      other_face_px=float(result.get("other_face_px", 0.0)),
+                                      source_size=tuple(result.get("source_size") or ())))
         steps.write_narration(speech, folder / "narration.wav")
         source_language = target_language = None
         extra: dict[str, Any] = _voices_entry(call.params, inputs, speech, folder)
@@ -283,6 +286,7 @@ def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech,
     presenter's voice, which the subtitles follow too)."""
     from pipeline import steps
     from pipeline.jobs.artifacts import safe_name
+    from pipeline.voicing import adaptation_entry
 
     records = dict(params.get("voices") or {})
     if not records:
@@ -291,7 +295,7 @@ def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech,
         done = json.loads((path / "result.json").read_text()).get("adaptation") if role.startswith("render:") else None
         stem = dict(params.get("names") or {}).get(role.split(":", 1)[-1])
         if done and stem in records:
-            records[stem] = {**records[stem], "adaptation": done}
+            records[stem] = {**records[stem], "adaptation": adaptation_entry(done)}
     first = next(iter(dict(params.get("names") or {}).values()), None)
     out: dict[str, Any] = {"voices": records, "narration_voice": {
         "presenter": first, "voice": speech.voice,

@@ -63,6 +63,9 @@ def test_packs_land_in_out_and_a_rerun_reuses_everything(env, videos, capsys):
     again = capsys.readouterr()
     assert ran(env, before) == {}
     assert "(resumed)" in again.err and "pack:es done (reused)" in again.err
+    # steps finished before are listed without the job's percentage, not each at the same one (fresh3 finding 19)
+    reused = [line for line in again.err.splitlines() if line.endswith("done (reused)")]
+    assert len(reused) >= 12 and all(line.startswith(" " * 9) for line in reused), reused
     # the command's jobs are in the data folder `polydub gc` cleans
     assert main(["gc", "--dry-run"]) == 0
     assert "would remove 0 job(s)" in capsys.readouterr().out
@@ -93,7 +96,8 @@ def test_a_killed_run_resumes_without_redoing_finished_steps(env, videos, capsys
 def test_one_failed_presenter_still_packs_the_rest(env, videos, capsys):
     bad = presenter_label(_key(videos[1]))
     (env / f"fail-{bad}").touch()
-    assert localize(env, videos, "-q") == 2  # one failed render per language
+    # packs made, renders failed: 3, never a count that reads as "nothing made" (1) or "wrong option" (2)
+    assert localize(env, videos, "-q") == 3  # one failed render per language
     out, err = capsys.readouterr()
     for lang in ("pt", "es"):
         manifest = json.loads((env / "out" / lang / "manifest.json").read_text())
@@ -242,3 +246,67 @@ def test_an_edit_after_the_job_ran_says_what_is_redone_in_words_and_how(env, vid
     said = capsys.readouterr().err
     assert said.startswith("saved; to redo: ") and "Portuguese" in said and "run the job's command again" in said
     assert "speak:" not in said and "render:" not in said  # the tasks in words, not their keys
+
+
+def test_two_tags_of_one_language_are_refused_before_any_work(env, videos, capsys):
+    """fresh3 finding 2: `--lang pt,pt-BR` (and a job file's [pt, pt-BR]) ran twice into one folder."""
+    assert localize(env, videos[:1], "-q", langs="pt,pt-BR") == 1
+    assert capsys.readouterr().err.strip() == ("polydub: error: languages: pt and pt-BR are both Portuguese "
+                                               "(Brazil): list it once")
+    job = env / "dup.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt, pt-BR]\npresenters: [{videos[0]}]\n")
+    assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 1
+    assert "pt and pt-BR are both Portuguese (Brazil): list it once" in capsys.readouterr().err
+    assert runs(env) == []
+
+
+def test_ctrl_c_says_the_same_command_resumes(env, videos, capsys, monkeypatch):
+    """fresh3 finding 3: Ctrl-C said only "polydub: interrupted"."""
+    import api.cli.localize
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api.cli.localize, "run_spec", interrupted)
+    assert localize(env, videos[:1], "-q") == 130
+    assert capsys.readouterr().err.strip() == ("polydub: interrupted; run the same command again to resume "
+                                               "(finished steps are kept)")
+    import api.cli.gc
+
+    monkeypatch.setattr(api.cli.gc, "run", interrupted)  # a command that keeps no steps says nothing of resuming
+    assert main(["gc"]) == 130
+    assert capsys.readouterr().err.strip() == "polydub: interrupted"
+
+
+def test_a_job_file_without_out_lands_where_a_user_finds_it_as_localize_lays_it_out(env, videos, capsys, monkeypatch):
+    """fresh3 finding 13: `polydub run job.yaml` without --out printed packs inside the store
+    (.../artifacts/objects/ec/.../pack.zip)."""
+    job = env / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{videos[0]}]\n")
+    work = env / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 0
+    out = capsys.readouterr().out
+    folder = work / "polydub-out" / "job" / "pt"
+    assert sorted(p.name for p in (folder / "videos").iterdir()) == ["ana0.mp4"]
+    assert (folder / "manifest.json").exists() and (folder.parent / "pt.zip").exists()
+    assert "pt: 1 video(s) in polydub-out/job/pt" in out and "artifacts" not in out
+
+
+def test_one_failed_render_exits_apart_from_nothing_made(env, videos, capsys):
+    """fresh3 finding 20: one failed render exited 1, as a batch that made nothing does."""
+    (env / f"fail-{presenter_label(_key(videos[1]))}").touch()
+    assert localize(env, videos, "-q", langs="pt") == 3
+    assert (env / "out" / "pt" / "videos" / "ana0.mp4").exists()
+    assert localize(env, videos[1:], "-q", langs="es") == 1  # nothing made: the one error line
+    assert "--help" not in capsys.readouterr().err
+
+
+def test_help_states_every_exit_status(capsys):
+    for command in ("localize", "lipsync", "run"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "3 when language packs were made but some renders failed" in text, command
+        assert "1 with one error line when nothing was made" in text and "130 when interrupted" in text

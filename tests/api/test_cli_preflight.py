@@ -116,3 +116,15 @@ def test_a_french_line_with_a_given_source_language_stops_unless_accepted(env, p
     from pipeline.preflight import check_inputs
 
     check_inputs(spec, steps.Toolkit(store=ModelStore(env / "models"), cache_dir=env / "cache"))  # accepted
+
+
+def test_a_language_no_registry_knows_and_a_fetchable_model_are_said_before_any_work(env, presenter, capsys):
+    """fresh3 finding 16: `--lang xx` taken for a language; en->es suggested only `models import`."""
+    (env / "script.md").write_text("Close the lid.\n", encoding="utf-8")
+    common = ["--text", str(env / "script.md"), "--source-lang", "en", "--presenter", str(presenter),
+              "--out", str(env / "out"), "--models", str(env / "models")]
+    err = _refused(env, capsys, main(["-q", "localize", "--lang", "xx", *common]))
+    assert err == ("polydub: error: languages: 'xx' is not a known language (not in the IANA language subtag "
+                   "registry); give a BCP-47 tag such as pt, es or pt-BR")
+    err = _refused(env, capsys, main(["-q", "localize", "--lang", "es", *common]), "polydub models import")
+    assert err.endswith("; or fetch one: `polydub models fetch opus-mt-en-es`")

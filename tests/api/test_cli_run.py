@@ -34,3 +34,30 @@ def test_each_default_executor_said_is_the_one_used(capsys, tmp_path, monkeypatc
     localize = build_parser().parse_args(["localize", "--text", "s.md", "--lang", "pt", "--presenter", "a.mp4",
                                           "--out", "o", "--data-dir", str(tmp_path)])
     assert config_from(localize).executor == "inline"
+
+
+def test_a_job_file_naming_a_missing_file_says_the_field_and_the_path_looked_at(capsys, tmp_path, monkeypatch):
+    """fresh3 finding 12: "'nozzle.pt-BR.xlf' is neither an uploaded presenter/file nor a file on
+    disk": no field, no path, and uploads mentioned on the command line."""
+    from tests.helpers.media import flat_videos
+    from tests.helpers.service import FAKE_RUNNER
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    course = tmp_path / "course"
+    course.mkdir()
+    (video,) = flat_videos(course, 1, name="ana.mp4")
+    job = course / "job.yaml"
+    job.write_text("text: Clean the nozzle.\nlanguages: [pt]\npresenters: [ana.mp4]\n"
+                   "translations: nozzle.pt-BR.xlf\n")
+    monkeypatch.chdir(tmp_path)  # run from elsewhere: the path is the job folder's
+    common = ["--executor", "inline", "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER]
+    assert main(["-q", "run", str(job), *common]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"polydub: error: translations: no such file {course / 'nozzle.pt-BR.xlf'} "), err
+    assert "upload" not in err and len(err.splitlines()) == 1
+    job.write_text(f"text: Clean the nozzle.\nlanguages: [pt]\npresenters: [ana.mp4, {tmp_path / 'bo.mov'}]\n")
+    assert main(["-q", "run", str(job), *common]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"polydub: error: presenters: no such file {tmp_path / 'bo.mov'} "), err
+

@@ -60,7 +60,8 @@ def narration_key(client, narration_wav):
     ({"languages": ["es"]}, ["Spanish (es)", "no model translates into", "polydub models import"]),
     ({"languages": ["pt-BR", "de"]}, ["German (de)", "polydub models import"]),
     ({"languages": ["pt"], "voices": {"pt": "piper:nobody-here"}}, ["voices: pt", "nobody-here", "is installed"]),
-    ({"languages": ["qq"]}, ["languages: qq:", "no installed voice speaks"]),
+    ({"languages": ["tlh"]}, ["languages: tlh:", "no installed voice speaks"]),  # Klingon: a language, no voice
+    ({"languages": ["qq"]}, ["languages: 'qq' is not a known language"]),
     ({"languages": ["es"], "source_language": "ja"}, ["Spanish (es)", "ja->es"]),
 ])
 def test_a_job_that_cannot_run_is_refused_at_creation(client, presenter, extra, words):

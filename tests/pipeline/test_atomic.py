@@ -54,3 +54,31 @@ def test_a_path_writer_that_fails_leaves_the_old_file_and_no_temporary(tmp_path)
         first.write_bytes(b"one")
         second.write_bytes(b"two")
     assert target.read_bytes() == b"one"  # the last to finish wins, whole
+
+
+def test_files_and_folders_get_the_umasks_mode_not_owner_only(tmp_path):
+    """Pack files were 0600 whatever the umask (tempfile.mkstemp): a shared pack folder could
+    not be read by the team."""
+    import os
+    import shutil
+    import stat
+
+    from pipeline.atomic import atomic_path, new_folder
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"x")
+    old = os.umask(0o022)
+    try:
+        written = write_text_atomic(tmp_path / "manifest.json", "{}")
+        with atomic_path(tmp_path / "es.zip") as tmp:
+            shutil.copyfile(src, tmp)
+        folder = new_folder(tmp_path, "es")
+        os.umask(0o077)  # a stricter umask is kept too
+        strict = write_text_atomic(tmp_path / "strict.txt", "s")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "es.zip").stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755 and not any(folder.iterdir())
+    assert folder.name.startswith(".es.")
+    assert stat.S_IMODE(strict.stat().st_mode) == 0o600

@@ -84,3 +84,43 @@ def test_a_cloned_voice_is_left_to_the_submission_that_resolves_it(empty_store):
     empty_store.check(_spec(languages=("pt-BR",), text="Hi.", source_language="en", voices={"pt-BR": "clone:xtts"}))
     with pytest.raises(SpecError, match="languages: qq: no installed voice speaks"):
         empty_store.check(_spec(languages=("qq",), text="Hi.", source_language="en", voices={"qq": "clone:xtts"}))
+
+
+@pytest.mark.parametrize("languages", [["pt", "pt-BR"], ["pt-br", "es", "PT"]])
+def test_two_tags_of_one_pack_are_refused_once_resolved(languages):
+    """fresh3 finding 2: `--lang pt,pt-BR` ran the job twice into one pt-BR folder."""
+    with pytest.raises(SpecError, match=r"are both Portuguese \(Brazil\): list it once"):
+        normalize_spec(JobSpec(languages=tuple(languages), presenters=("p1",), text="Hi."))
+
+
+def test_distinct_packs_pass_and_the_same_tag_twice_is_left_to_the_spec_check():
+    assert normalize_spec(JobSpec(languages=("pt", "pt-PT", "es"), presenters=("p1",), text="Hi.")).languages == ("pt", "pt-PT", "es")
+    with pytest.raises(SpecError, match="listed twice"):
+        normalize_spec(JobSpec(languages=("pt", "PT"), presenters=("p1",), text="Hi.")).check()
+
+
+@pytest.mark.parametrize("field, spec", [
+    ("languages", {"languages": ("xx",)}),
+    ("languages", {"languages": ("pt", "qq")}),
+    ("source_language", {"languages": ("pt",), "source_language": "zz"}),
+])
+def test_a_tag_of_no_known_language_is_refused_in_one_line(field, spec):
+    """fresh3 finding 16: `--lang xx` was taken for a language (an en-xx model suggested)."""
+    with pytest.raises(SpecError, match=rf"^{field}: '\w\w' is not a known language \(not in the IANA language "
+                                        r"subtag registry\); give a BCP-47 tag such as pt, es or pt-BR$"):
+        normalize_spec(_spec(text="Hi.", **spec))
+    # known languages pass, with regions and scripts; a string that is no tag is the spec check's
+    normalize_spec(_spec(languages=("pt-BR", "zh-Hant", "sr-Latn", "tlh", "de-AT"), text="Hi."))
+    with pytest.raises(SpecError, match="is not a BCP-47 language tag"):
+        normalize_spec(_spec(languages=("p!t",), text="Hi.")).check()
+
+
+def test_a_missing_model_the_catalogue_can_fetch_says_how(empty_store):
+    """fresh3 finding 16: en->es suggested only `models import` though opus-mt-en-es is fetchable."""
+    with pytest.raises(SpecError, match=r"; or fetch one: `polydub models fetch opus-mt-en-es`$"):
+        empty_store.check(_spec(languages=("es",), text="Hi.", source_language="en"))
+    with pytest.raises(SpecError, match=r"; or fetch one: `polydub models fetch opus-mt-en-es`$"):
+        empty_store.check(_spec(languages=("es",), recording="k"))
+    with pytest.raises(SpecError) as caught:  # no catalogued model for Japanese into Hindi: no fetch said
+        empty_store.check(_spec(languages=("hi",), text="Hi.", source_language="ja", voices={"hi": "espeak:hi"}))
+    assert "models fetch" not in str(caught.value)

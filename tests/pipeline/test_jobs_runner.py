@@ -67,7 +67,7 @@ def test_the_pack_manifest_says_which_sentences_a_reviewer_edited(tmp_path):
 
 
 class _Engine:
-    """Records what the runner hands the lip-sync engine; renders nothing."""
+    """Records what the runner hands the lip-sync engine; renders one black frame."""
 
     def __init__(self):
         self.decode = "unset"
@@ -76,8 +76,11 @@ class _Engine:
         from fractions import Fraction
         from types import SimpleNamespace
 
+        from lipsync.media import VideoWriter
+
         self.decode = options["decode"]
-        out.write_bytes(b"video")
+        with VideoWriter(out, 64, 48, Fraction(25), comment=None) as w:  # the manifest probes the file's size
+            w.write(np.zeros((48, 64, 3), np.uint8))
         return SimpleNamespace(renderer="warp", frames=3, fps=Fraction(25), width=64, height=48, duration=0.12,
                                frames_without_face=0, options={"conversions": ["mirrored to 64x48, as its display "
                                                                                "matrix says"]})

@@ -94,3 +94,60 @@ def test_a_second_face_in_view_is_said_in_the_manifest(tmp_path):
     assert faces_in_view(analysis) == {"faces_in_frame": 2, "other_face_px": 87.5}
     (analysis / "report.json").write_text(json.dumps({"faces_in_frame": 1, "other_face_px": 0.0}))
     assert faces_in_view(analysis) == {} and faces_in_view(tmp_path / "gone") == {} and faces_in_view(None) == {}
+
+
+def _render_of(path: Path, width: int, height: int) -> Path:
+    """A short H.264 file of this size, as a render writes it."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((height, width, 3), 40 * i, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def test_an_odd_width_photo_is_recorded_as_the_file_is_with_its_source_size(tmp_path):
+    """fresh3 finding 9: the manifest said 525 wide for a photo whose video is 526 wide."""
+    from PIL import Image
+
+    from pipeline.pack import rendered_picture
+
+    photo = tmp_path / "photo_a.png"
+    Image.new("RGB", (525, 700), (120, 90, 80)).save(photo)
+    entry = rendered_picture(_render_of(tmp_path / "video.mp4", 526, 700), photo, 525, 700, ())
+    assert (entry["width"], entry["height"], entry["source_size"]) == (526, 700, [525, 700])
+    assert entry["conversions"] == ["padded from 525x700 to 526x700 (H.264 needs even sizes)"]
+    # an even size: nothing added
+    even = rendered_picture(_render_of(tmp_path / "even.mp4", 64, 48), photo, 64, 48, ("HDR (PQ) tone-mapped",))
+    assert even == {"width": 64, "height": 48, "conversions": ["HDR (PQ) tone-mapped"]}
+
+
+def test_an_exif_rotated_photo_gets_its_conversion_line_like_a_rotated_video(tmp_path):
+    from PIL import Image
+
+    from pipeline.pack import rendered_picture
+
+    photo = tmp_path / "exif6.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: shown turned 90 degrees clockwise
+    Image.new("RGB", (64, 48), (120, 90, 80)).save(photo, exif=exif)
+    entry = rendered_picture(_render_of(tmp_path / "video.mp4", 48, 64), photo, 48, 64, ())
+    assert entry["conversions"] == ["turned 90 degrees clockwise to 48x64, as its EXIF orientation says"]
+    assert "source_size" not in entry
+    upright = tmp_path / "upright.jpg"
+    Image.new("RGB", (48, 64)).save(upright)
+    assert rendered_picture(tmp_path / "video.mp4", upright, 48, 64, ())["conversions"] == []
+
+
+def test_the_manifest_lists_a_padded_videos_source_size(tmp_path):
+    from pipeline.pack import PackedVideo, _video_record
+
+    padded = PackedVideo("photo_a", "videos/photo_a.mp4", "warp", 1.0, "25", 526, 700, 0, source_size=(525, 700))
+    assert _video_record(padded)["source_size"] == [525, 700] and _video_record(padded)["width"] == 526
+    assert "source_size" not in _video_record(PackedVideo("a", "videos/a.mp4", "warp", 1.0, "25", 64, 48, 0))

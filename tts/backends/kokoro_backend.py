@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tts.backends import Utterance
+from tts.backends.onnx_run import run_interruptibly
 from tts.errors import BackendUnavailableError, UnsupportedTextError, VoiceNotFoundError
 from tts.languages import base
 from tts.phonemes import Clause, clause_ipa, split_clauses
@@ -175,7 +176,8 @@ class KokoroBackend:
         tokens = [self._vocab[s.char] for s in symbols]
         style = self._styles[voice.name]
         ref = style[min(len(tokens), len(style)) - 1].reshape(1, -1).astype(np.float32)
-        audio, frames = session.run(None, {
+        # in a helper thread, so Ctrl-C stops a long sentence at once (`onnx_run`)
+        audio, frames = run_interruptibly(session, None, {
             "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
             "style": ref,
             "speed": np.array([rate], dtype=np.float32),

@@ -26,6 +26,7 @@ import onnx
 import onnxruntime
 from onnx import helper
 
+from tts.backends.onnx_run import run_interruptibly
 from tts.errors import SpeechError
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ class SeededSession:
                 draw = np.random.default_rng((self.seed, k)).standard_normal(length)
                 full[noise.name] = (noise.mean + noise.scale * draw).astype(noise.dtype)
             try:
-                return self.session.run(output_names, full, run_options)
+                # in a helper thread, so Ctrl-C stops a long sentence at once (`onnx_run`)
+                return run_interruptibly(self.session, output_names, full, run_options)
             except Exception as exc:  # onnxruntime's errors have no public base class
                 if not any(n.reshape in str(exc) for n in self.noises):
                     raise

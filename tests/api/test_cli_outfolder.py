@@ -1,0 +1,111 @@
+"""Language packs in --out (api/cli/outfolder.py): a reused --out gets each pack folder replaced
+whole (it holds exactly what its manifest lists), and a folder that holds a user's own files is
+refused before any work, never deleted. With the fake step runner (no model loads)."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+from tests.helpers.runners import runs
+from tests.helpers.service import FAKE_RUNNER
+
+from api.cli import main
+
+SCRIPT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    (tmp_path / "script.md").write_text(SCRIPT, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    from tests.helpers.media import flat_videos
+
+    return flat_videos(tmp_path_factory.mktemp("videos"), 2, name="ana{k}.mp4")
+
+
+def localize(env, presenters, langs="es"):
+    return main(["-q", "localize", "--text", str(env / "script.md"), "--lang", langs, "--presenter",
+                 *map(str, presenters), "--out", str(env / "out"), "--runner", FAKE_RUNNER])
+
+
+def lipsync(env, presenters):
+    from tests.helpers.media import write_wav
+
+    return main(["-q", "lipsync", "--audio", str(write_wav(env / "talk.wav")), "--language", "en", "--presenter",
+                 *map(str, presenters), "--out", str(env / "out"), "--runner", FAKE_RUNNER])
+
+
+def test_a_reused_out_holds_only_the_new_pack_and_the_summary_counts_it(env, videos, capsys):
+    """fresh3 finding 1: two presenters into --out, then one: the first run's second video stayed
+    and the summary said "2 video(s)" while the manifest and zip listed one."""
+    assert localize(env, videos) == 0
+    (env / "out" / "es" / "narration-kokoro-old.wav").write_bytes(b"stale")  # as an earlier voice left it
+    capsys.readouterr()
+    assert localize(env, videos[:1]) == 0
+    out = capsys.readouterr().out
+    folder = env / "out" / "es"
+    assert sorted(p.name for p in (folder / "videos").iterdir()) == ["ana0.mp4"]
+    assert not (folder / "narration-kokoro-old.wav").exists()
+    assert f"es: 1 video(s) in {folder}" in out
+    # nothing built aside is left behind
+    assert sorted(p.name for p in (env / "out").iterdir()) == ["es", "es.zip"]
+
+
+def test_a_reused_lipsync_out_is_replaced_whole_too(env, videos, capsys):
+    assert lipsync(env, videos) == 0
+    capsys.readouterr()
+    assert lipsync(env, videos[:1]) == 0
+    assert sorted(p.name for p in (env / "out" / "videos").iterdir()) == ["ana0.mp4"]
+    assert "1 video(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [localize, lipsync])
+def test_an_out_folder_with_a_users_files_is_refused_before_any_work_and_kept(env, videos, capsys, command):
+    folder = env / "out" / "es" if command is localize else env / "out"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("mine")
+    assert command(env, videos[:1]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"polydub: error: {folder} already holds files that are not a "
+                                               "polydub language pack"), err
+    assert "give --out a new or empty folder" in err[0]
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert runs(env) == []  # refused before any step ran
+
+
+def test_an_empty_out_folder_is_used(env, videos):
+    (env / "out" / "es").mkdir(parents=True)
+    assert localize(env, videos[:1]) == 0
+    assert json.loads((env / "out" / "es" / "manifest.json").read_text())["language"] == "es"
+
+
+def test_a_zip_that_is_not_a_pack_is_refused(env, videos, capsys):
+    (env / "out").mkdir()
+    (env / "out" / "es.zip").write_bytes(b"not a zip")
+    assert localize(env, videos[:1]) == 1
+    assert "es.zip exists and is not a polydub pack zip" in capsys.readouterr().err
+    assert (env / "out" / "es.zip").read_bytes() == b"not a zip"
+
+
+def test_pack_files_and_folders_have_the_umasks_mode(env, videos):
+    """fresh3 finding 8: every pack file (zips too) was 0600 under umask 022."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        assert localize(env, videos[:1]) == 0
+    finally:
+        os.umask(old)
+    out = env / "out"
+    for path in [out / "es.zip", out / "es" / "manifest.json", out / "es" / "videos" / "ana0.mp4"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    assert stat.S_IMODE((out / "es").stat().st_mode) == 0o755
