@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --source-lang: translate script lines that read as another language as the given "
                         "one (noted in the manifest) instead of stopping")
     p.add_argument("--audio-track", type=int, metavar="N", help="with --recording: which audio stream, from 1")
+    p.add_argument("--transcript", type=Path, metavar="FILE",
+                   help="with --recording: the talk's words as text; no speech recogniser runs, the words are "
+                        "aligned to the recording (more reliable on noisy or reverberant recordings)")
     p.add_argument("--voice", action="append", default=[], metavar="[PRESENTER:]LANG=VOICE",
                    help="voice per language, e.g. --voice en=piper:en_US-joe-medium, or per presenter "
                         "(file name or stem), e.g. --voice ana.mp4:pt=kokoro:jf_nezumi or ana:pt=female "
@@ -100,6 +103,13 @@ def build_spec(args) -> JobSpec:
         data["text"] = args.text.read_text(encoding="utf-8")
     else:
         data["recording"] = str(_existing(args.recording, "recording"))
+    if args.transcript is not None:
+        if args.recording is None:
+            raise InputError("--transcript gives the words of a --recording; a --text script is its own words")
+        data["transcript"] = _existing(args.transcript, "transcript").read_text(encoding="utf-8")
+        if not data["transcript"].strip():
+            raise InputError(f"{args.transcript}: the transcript is empty; give the words of the recording or "
+                             "leave --transcript out")
     if args.glossary is not None:
         data["glossary"] = str(_existing(args.glossary, "glossary"))
     if args.translations is not None:

@@ -108,10 +108,13 @@ class PipelineRunner:
         if "recording" in inputs:
             audio, rate = steps.load_audio(_input_file(inputs["recording"]), track=call.params.get("audio_track"),
                                            accept_truncated=bool(call.params.get("accept_truncated")))
-            progress(0.1, "transcribing the recording")
             transcript = call.params.get("transcript")
+            progress(0.1, "aligning the given words" if transcript is not None else "transcribing the recording")
             _, heard = steps.narration(audio, rate, self.toolkit, language=language, transcript=transcript)
             doc = steps.read_script(transcript if transcript is not None else heard.text, heard.language)
+            # What timed the words, for the packs' manifests (as a narration's: `_narrate`).
+            (out / "timing.txt").write_text(TIMED_BY_TRANSCRIPT if transcript is not None else TIMED_BY_RECOGNISER,
+                                            encoding="utf-8")
         else:
             doc = steps.read_script(call.params["text"], language,
                                     accept_mixed_language=bool(call.params.get("accept_mixed_language")))
@@ -257,6 +260,9 @@ class PipelineRunner:
             script = doc.render(texts, language=data["target_language"]) if doc is not None \
                 else "\n".join(texts.values())
             models = {"translation": f"{data['backend']}:{data['model']}"}
+            timing = inputs["source"] / "timing.txt" if "source" in inputs else None
+            if timing is not None and timing.exists():  # a recorded talk: what timed its words
+                models["transcription"] = timing.read_text(encoding="utf-8")
         else:
             script = (inputs["speech"] / "transcript.txt").read_text(encoding="utf-8")
             source_language = speech.language  # the narration's, as given or detected (never `und`)

@@ -138,6 +138,31 @@ def test_a_recording_is_transcribed_then_translated(env, capsys, write_video):
 
 
 @pytest.mark.slow
+def test_a_recording_with_its_transcript_is_aligned_not_recognised(env, capsys, astronaut_photo):
+    """localize --recording --transcript: the words given are the script, timed on the recording with
+    no recogniser, and the pack's manifest says so (it said nothing of how a talk's words were timed)."""
+    words = "Wear gloves before you start."
+    speech = _speech(words)
+    talk = env / "talk.wav"
+    media.write_audio(talk, speech.audio, speech.sample_rate)
+    (env / "words.txt").write_text(words, encoding="utf-8")
+    code = main(["-q", "localize", "--recording", str(talk), "--transcript", str(env / "words.txt"), "--lang", "en",
+                 "--source-lang", "en", "--presenter", str(astronaut_photo), "--out", str(env / "out")])
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((env / "out" / "en" / "manifest.json").read_text())
+    assert manifest["models"]["transcription"].startswith("none: the given transcript"), manifest["models"]
+    assert (env / "out" / "en" / "script.md").read_text(encoding="utf-8").strip() == words
+
+
+def test_a_transcript_needs_a_recording(env, capsys):
+    (env / "words.txt").write_text("Clean the nozzle.", encoding="utf-8")
+    code = main(["-q", "localize", "--text", str(env / "script.md"), "--transcript", str(env / "words.txt"),
+                 "--lang", "pt", "--presenter", str(env / "script.md"), "--out", str(env / "out")])
+    assert code == 1
+    assert "--transcript gives the words of a --recording" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_rate_speeds_the_voice_up(env, capsys, astronaut_photo):
     assert main(["-q", "localize", "--text", str(env / "script.md"), "--lang", "en", "--source-lang", "en",
                  "--presenter", str(astronaut_photo), "--rate", "1.6", "--out", str(env / "out")]) == 0
