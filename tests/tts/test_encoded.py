@@ -121,7 +121,7 @@ def test_warp_features_add_the_columns_only_where_needed():
     assert np.array_equal(same.reading, plain.reading) and np.array_equal(same.recording, plain.recording)
     found = warp_features(clean, RATE, noisy, RATE, encoder)
     without = warp_features(clean, RATE, noisy, RATE)
-    assert found.encoded and encoder.calls == 2
+    assert found.encoded and encoder.calls == 2 and found.encoded_dims == 40 and without.encoded_dims == 0
     assert found.reading.shape == (len(plain.reading), without.reading.shape[1] + 40)
     assert found.silence.shape == (found.reading.shape[1],) and found.spectral_dims == without.spectral_dims
     assert np.array_equal(found.recording[:, :without.recording.shape[1]], without.recording)
