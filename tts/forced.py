@@ -53,7 +53,7 @@ from tts.types import Phone, TimedText
 from tts.pauses import find_pauses, pauses_at_word_boundaries
 from tts.vad import speech_frames
 from tts.reverb import without_late_reverberation
-from tts.warping import HOP_S, WarpPath, multiscale_path, warp_features
+from tts.warping import HOP_S, WarpFeatures, WarpPath, multiscale_path, warp_features
 
 #: How far (seconds) each finer level of the warp may move from the coarser path.
 RADIUS_S = 0.5
@@ -73,9 +73,9 @@ MATCH_POOL_S = 0.1
 MAX_MISMATCH = 0.64
 #: The same measure on the encoder's columns (`tts.encoded`) of the stretches matched on that
 #: warp of the spectra, used instead where they were added (noisy or reverberant copies).
-#: Measured with bench/bench_align.py --degraded (Piper en, Kokoro pt, 17-21 s each; the copies
+#: Measured with bench/bench_align.py --degraded (Piper en, Kokoro pt, 14-21 s each; the copies
 #: that take the encoder: rooms RT60 0.8 s near and far, babble 10 and 5 dB; 2026-11-30): right
-#: texts 0.25-0.63 (highest pt babble 5 dB, 0.65 on the spectra), other texts 0.95-1.03, their
+#: texts 0.27-0.63 (highest pt babble 5 dB, 0.65 on the spectra), other texts 0.95-1.03, their
 #: first halves 0.98-1.10; the bar halfway (margin 0.16 each side). Tried alike: the encoder's
 #: columns on their own warp 0.25-0.58 against 0.83-0.90 (margin 0.25 in all), spectra and
 #: encoder together 0.28-0.56 against 0.82-0.92 (0.26); the spectra alone 0.51-0.65 against 0.72-0.84.
@@ -165,16 +165,7 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
                               _stretch_costs(len(reference), per_word, to_reference))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
-    # Judged on a warp of the spectra alone: the loudness column and the optional pauses line up
-    # any text's speech and pauses with the recording's, which makes another text look closer.
-    spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
-    plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
-    judged, limit = spectra, max_mismatch
-    if features.encoded:  # the stretches matched there, compared on what noise and rooms change less
-        k = features.encoded_dims
-        judged = (features.reading[:, -k:], features.recording[:, -k:])
-        limit = None if max_mismatch is None else max_encoded_mismatch
-    mismatch, ratio = _check_match(_match_cost(*judged, plain), loud, per_word, limit)
+    mismatch, ratio = _measure_match(features, loud, per_word, max_mismatch, max_encoded_mismatch)
     if features.reverberant:  # pause edges where the talker stops, not where the room falls quiet
         db = 10 * np.log10(without_late_reverberation(10 ** (db / 10), features.decay_s) + 1e-12)
 
@@ -194,6 +185,23 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
         if mine:
             timed_sentences.append(TimedText(mine[0].start, mine[-1].end, " ".join(sentence.split())))
     return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio, features.encoded)
+
+
+def _measure_match(features: WarpFeatures, loud: np.ndarray, per_word: Sequence[Sequence[tuple[float, float, str]]],
+                   max_mismatch: float | None, max_encoded_mismatch: float) -> tuple[float, float]:
+    """(mismatch, speech ratio) of the text (`_check_match`, which raises AlignmentError):
+    the stretches matched on a warp of the spectra alone (the loudness column and the optional
+    pauses line up any text's speech and pauses with the recording's, which makes another text
+    look closer), compared on the spectra against `max_mismatch`, or, where the encoder's columns
+    were added, on those against `max_encoded_mismatch` (noise and rooms change them less)."""
+    spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
+    plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
+    judged, limit = spectra, max_mismatch
+    if features.encoded:
+        k = features.encoded_dims
+        judged = (features.reading[:, -k:], features.recording[:, -k:])
+        limit = None if max_mismatch is None else max_encoded_mismatch
+    return _check_match(_match_cost(*judged, plain), loud, per_word, limit)
 
 
 def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,
