@@ -26,7 +26,10 @@ and pauses up with the recording's, bringing another text closer): the
 worst stretch of the recording's speech (`WINDOW_S`) has matches hardly closer than their
 neighbours (100 ms averages of features), far above what a right text gives
 (`MAX_MISMATCH`, measured in bench/bench_align.py), and missing words leave more sound than
-the reading holds (`MAX_SPEECH_RATIO`); either is an AlignmentError, not a timeline.
+the reading holds (`MAX_SPEECH_RATIO`); either is an AlignmentError, not a timeline. Where
+the encoder's frames were added (noisy or reverberant recordings), the stretches matched on
+that warp are compared on the encoder's frames instead (`MAX_ENCODED_MISMATCH`): babble and
+rooms blur the spectra of a right text's matches about as much as another text's.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from tts.types import Phone, TimedText
 from tts.pauses import find_pauses, pauses_at_word_boundaries
 from tts.vad import speech_frames
 from tts.reverb import without_late_reverberation
-from tts.warping import HOP_S, WarpPath, multiscale_path, warp_features
+from tts.warping import HOP_S, WarpFeatures, WarpPath, multiscale_path, warp_features
 
 #: How far (seconds) each finer level of the warp may move from the coarser path.
 RADIUS_S = 0.5
@@ -68,6 +71,17 @@ MATCH_POOL_S = 0.1
 #: silence each side once gave 0.63, accepted (this warp is the same as before the room features).
 #: A 3 s clip: right 0.33, other sentences 0.62-0.72 (the shorter other one passes).
 MAX_MISMATCH = 0.64
+#: The same measure on the encoder's columns (`tts.encoded`) of the stretches matched on that
+#: warp of the spectra, used instead where they were added (noisy or reverberant copies).
+#: Measured with bench/bench_align.py --degraded (Piper en, Kokoro pt, 14-21 s each; the copies
+#: that take the encoder: rooms RT60 0.8 s near and far, babble 10 and 5 dB; 2026-11-30): right
+#: texts 0.27-0.63 (highest pt babble 5 dB, 0.65 on the spectra), other texts 0.95-1.03, their
+#: first halves 0.98-1.10; the bar halfway (margin 0.16 each side). Tried alike: the encoder's
+#: columns on their own warp 0.25-0.58 against 0.83-0.90 (margin 0.25 in all), spectra and
+#: encoder together 0.28-0.56 against 0.82-0.92 (0.26); the spectra alone 0.51-0.65 against 0.72-0.84.
+#: The shared narration_en.wav (5 s, noisy enough to take the encoder) with Whisper's words:
+#: right 0.24, two other texts 0.95 and 0.97 (on the spectra 0.46 against 0.67-0.69).
+MAX_ENCODED_MISMATCH = 0.79
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
 #: 0.85-1.58 on the same set, highest under babble and music, which are loud in the pauses;
 #: half the words: 1.49-2.65, those under 1.8 refused by the distance). A speaker much slower
@@ -97,10 +111,11 @@ class TextAlignment:
     sentences: each sentence given, (start_s, end_s, text), timed by its first and last word.
     mismatch: the worst mean relative distance (`_match_cost`, 0: distinct matches, 1: no
     better than chance) over `WINDOW_S` of the recording's speech; above `MAX_MISMATCH`
-    the text is not what was said.
+    (`MAX_ENCODED_MISMATCH` where `encoded`) the text is not what was said.
     speech_ratio: seconds of sound in the recording (frames within 40 dB of its peak) per
     second of phones in espeak-ng's reading; outside `MIN_SPEECH_RATIO`..`MAX_SPEECH_RATIO`
     the text is missing words (or has too many).
+    encoded: whether `mismatch` was measured on a speech encoder's frames (`tts.encoded`).
     """
 
     phonemes: tuple[Phone, ...]
@@ -108,10 +123,12 @@ class TextAlignment:
     sentences: tuple[TimedText, ...]
     mismatch: float
     speech_ratio: float
+    encoded: bool = False
 
 
 def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], language: str, *,
-               max_mismatch: float | None = MAX_MISMATCH, encoder: SpeechEncoder | None = None) -> TextAlignment:
+               max_mismatch: float | None = MAX_MISMATCH, encoder: SpeechEncoder | None = None,
+               max_encoded_mismatch: float = MAX_ENCODED_MISMATCH) -> TextAlignment:
     """Time a known text (its sentences, in order) on a mono recording (float32 samples at
     `sample_rate` Hz) in `language` (BCP-47).
 
@@ -120,8 +137,8 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     window above `max_mismatch`, or a speech ratio outside its range; `max_mismatch=None`
     measures without judging). Deterministic: espeak-ng reads in a fresh process.
     `encoder`: a speech encoder whose frames join the warp's features where the recording is
-    reverberant or noisy (`tts.encoded`; the pipeline passes Whisper's); the match is judged
-    without them.
+    reverberant or noisy (`tts.encoded`; the pipeline passes Whisper's); where they do, the
+    match is judged on them, against `max_encoded_mismatch` instead of `max_mismatch`.
     """
     audio = _check_recording(audio, sample_rate)
     sample_rate = int(sample_rate)
@@ -148,11 +165,7 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
                               _stretch_costs(len(reference), per_word, to_reference))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
-    # Judged on a warp of the spectra alone: the loudness column and the optional pauses line up
-    # any text's speech and pauses with the recording's, which makes another text look closer.
-    spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
-    plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
-    mismatch, ratio = _check_match(_match_cost(*spectra, plain), loud, per_word, max_mismatch)
+    mismatch, ratio = _measure_match(features, loud, per_word, max_mismatch, max_encoded_mismatch)
     if features.reverberant:  # pause edges where the talker stops, not where the room falls quiet
         db = 10 * np.log10(without_late_reverberation(10 ** (db / 10), features.decay_s) + 1e-12)
 
@@ -171,7 +184,24 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
         mine = [w for w, s in zip(timed_words, owner_sentence) if s == k]
         if mine:
             timed_sentences.append(TimedText(mine[0].start, mine[-1].end, " ".join(sentence.split())))
-    return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio)
+    return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio, features.encoded)
+
+
+def _measure_match(features: WarpFeatures, loud: np.ndarray, per_word: Sequence[Sequence[tuple[float, float, str]]],
+                   max_mismatch: float | None, max_encoded_mismatch: float) -> tuple[float, float]:
+    """(mismatch, speech ratio) of the text (`_check_match`, which raises AlignmentError):
+    the stretches matched on a warp of the spectra alone (the loudness column and the optional
+    pauses line up any text's speech and pauses with the recording's, which makes another text
+    look closer), compared on the spectra against `max_mismatch`, or, where the encoder's columns
+    were added, on those against `max_encoded_mismatch` (noise and rooms change them less)."""
+    spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
+    plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
+    judged, limit = spectra, max_mismatch
+    if features.encoded:
+        k = features.encoded_dims
+        judged = (features.reading[:, -k:], features.recording[:, -k:])
+        limit = None if max_mismatch is None else max_encoded_mismatch
+    return _check_match(_match_cost(*judged, plain), loud, per_word, limit)
 
 
 def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,

@@ -95,6 +95,7 @@ class WarpFeatures:
     spectral_dims: the first columns, levels and slopes of the bands (the rest: loudness, then
     the speech encoder's columns where `encoded`).
     encoded: whether a speech encoder's columns were added (`tts.encoded`).
+    encoded_dims: how many of the last columns are the encoder's (0 when not `encoded`).
     """
 
     reading: np.ndarray
@@ -104,6 +105,7 @@ class WarpFeatures:
     reverberant: bool
     spectral_dims: int
     encoded: bool = False
+    encoded_dims: int = 0
 
 
 def paired_features(reference: np.ndarray, reference_rate: int, recording: np.ndarray, recording_rate: int
@@ -154,6 +156,7 @@ def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndar
         recording_features = np.concatenate([recording_features, LOUDNESS_WEIGHT * (2 * loud_b[:, None] - 1)], axis=1)
         silence = np.concatenate([silence, [-LOUDNESS_WEIGHT]])
     encoded = encoder is not None and needs_encoder(b, reverberant)
+    encoded_dims = 0
     if encoded:
         level = 10 * np.log10(a.sum(1) + 1e-12)  # the reading's pauses: 40 dB under its peak (tts.align)
         columns = encoded_columns(encoder, reference, reference_rate, len(reading), level < level.max() - 40.0,
@@ -161,8 +164,9 @@ def warp_features(reference: np.ndarray, reference_rate: int, recording: np.ndar
         reading, recording_features = (np.concatenate([reading, columns[0]], axis=1),
                                        np.concatenate([recording_features, columns[1]], axis=1))
         silence = np.concatenate([silence, columns[2]])
+        encoded_dims = columns[0].shape[1]
     return WarpFeatures(reading.astype(np.float32), recording_features.astype(np.float32),
-                        silence.astype(np.float32), decay, reverberant, 2 * a.shape[1], encoded)
+                        silence.astype(np.float32), decay, reverberant, 2 * a.shape[1], encoded, encoded_dims)
 
 
 def _levels_and_slopes(log_power: np.ndarray, falls: float = 1.0, floor: np.ndarray | None = None

@@ -121,7 +121,7 @@ def test_warp_features_add_the_columns_only_where_needed():
     assert np.array_equal(same.reading, plain.reading) and np.array_equal(same.recording, plain.recording)
     found = warp_features(clean, RATE, noisy, RATE, encoder)
     without = warp_features(clean, RATE, noisy, RATE)
-    assert found.encoded and encoder.calls == 2
+    assert found.encoded and encoder.calls == 2 and found.encoded_dims == 40 and without.encoded_dims == 0
     assert found.reading.shape == (len(plain.reading), without.reading.shape[1] + 40)
     assert found.silence.shape == (found.reading.shape[1],) and found.spectral_dims == without.spectral_dims
     assert np.array_equal(found.recording[:, :without.recording.shape[1]], without.recording)
@@ -161,3 +161,36 @@ def test_a_wide_encoder_is_cut_to_its_principal_components():
     assert a.shape == b.shape == (200, ENCODER_DIMS) and silence.shape == (ENCODER_DIMS,)
     share = np.sum(a[:, :3] ** 2) / np.sum(a ** 2)
     assert share > 0.999
+
+
+class _Unrelated:
+    """Frames that hold nothing of the audio: seeded noise, different for each call."""
+
+    hop_s, first_centre_s = 0.02, 0.005
+
+    def __init__(self):
+        self.rng = np.random.default_rng(5)
+
+    def encode(self, audio, sample_rate):
+        return self.rng.normal(size=(int(len(audio) / sample_rate / self.hop_s), 16)).astype(np.float32)
+
+
+def test_the_match_is_judged_on_the_encoder_frames_where_they_are_added(english):
+    """Under white noise at 5 dB SNR the right text is measured on the encoder's frames: an
+    encoder whose frames follow the sound (the tiny log-mel one) keeps it under
+    MAX_ENCODED_MISMATCH; one whose frames hold nothing of it (negative control) measures it
+    near chance and refuses it, though the spectra and the warp are the same."""
+    from tts.forced import MAX_ENCODED_MISMATCH
+
+    text = ["Switch off the machine.", "Wait five minutes."]
+    noise = np.random.default_rng(3).normal(size=len(english.audio)).astype(np.float32)
+    noisy = degrade.mix(english.audio, noise, 5.0)
+    clean = align_text(english.audio, english.sample_rate, text, "en", encoder=_Counting())
+    assert not clean.encoded
+    found = align_text(noisy, english.sample_rate, text, "en", encoder=_Counting())
+    assert found.encoded and found.mismatch < MAX_ENCODED_MISMATCH
+    unrelated = align_text(noisy, english.sample_rate, text, "en", encoder=_Unrelated(), max_mismatch=None)
+    assert unrelated.encoded and unrelated.mismatch > MAX_ENCODED_MISMATCH
+    with pytest.raises(AlignmentError, match="does not match") as caught:
+        align_text(noisy, english.sample_rate, text, "en", encoder=_Unrelated())
+    assert "\n" not in str(caught.value)
