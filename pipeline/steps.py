@@ -347,7 +347,8 @@ def _aligned_transcript(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, t
         language=tag, words=tuple(tuple(w) for w in aligned.words), text=text,
         segments=tuple(tuple(s) for s in aligned.sentences), detected_language=detected,
         language_probability=probability, model="espeak-ng (given words aligned)",
-        options={"mismatch": round(aligned.mismatch, 3)})
+        # the mismatch's scale: on the encoder's frames (noisy or reverberant) or the band spectra
+        options={"mismatch": round(aligned.mismatch, 3), "mismatch_on": "encoder" if aligned.encoded else "spectra"})
     return heard, aligned.phonemes
 
 
