@@ -18,6 +18,21 @@ def test_a_pause_the_reading_lacks_goes_to_the_word_boundary():
     assert pauses.pauses_at_word_boundaries(words, [(3.0, 3.5)]) == words
 
 
+def test_a_word_already_after_the_pause_moves_only_by_what_it_starts_inside_it():
+    # Word 0 ends 0.12 s into a pause at 1.00-1.70 s (over _MIN_INSIDE_S), word 1 starts at
+    # 1.66 s, 20 ms before the pause's end less its quiet lead: the pause goes to their
+    # boundary, word 0 ends at its start, and word 1 moves by at most those 20 ms (squeezed
+    # from word 0's end, as before, its second phone went 150 ms late).
+    words = [[(0.7, 0.9, "f"), (0.9, 1.12, "t")], [(1.66, 1.75, "w"), (1.75, 1.9, "e")]]
+    moved = pauses.pauses_at_word_boundaries(words, [(1.00, 1.70)])
+    assert moved[0][-1][1] <= 1.00 + pauses._TAIL_S + 1e-9
+    assert abs(moved[1][0][0] - (1.70 - pauses._LEAD_S)) < 1e-9
+    assert 0.0 <= moved[1][1][0] - 1.75 <= 0.02
+    # A next word starting after the pause's end is not moved at all.
+    later = [words[0], [(1.72, 1.8, "w"), (1.8, 1.9, "e")]]
+    assert pauses.pauses_at_word_boundaries(later, [(1.00, 1.70)])[1] == later[1]
+
+
 def test_a_quiet_run_the_detector_calls_silence_is_a_pause_with_edges_from_the_level():
     """Levels per 10 ms frame: speech at -20 dB, a quiet stretch at -70 dB from 1.00 to 1.40 s;
     the detector's silent run trails by 0.1 s (its hangover) and ends early."""
