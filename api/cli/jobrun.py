@@ -9,7 +9,8 @@ finished language packs to `--out` in the layout users know (each pack folder re
     OUT/<lang>/videos/*.mp4, narration.wav, subtitles.srt, subtitles.vtt, script.md,
     manifest.json, and OUT/<lang>.zip beside it (lipsync: OUT/ itself and OUT.zip)
 
-Exit status (`EXIT_STATUS`): 0 when every presenter rendered; PARTIAL (3) when packs were made
+Exit status (`EXIT_STATUS`): 0 when every presenter rendered, or when the job stopped for review
+(said in words: nothing failed, nothing is rendered yet); PARTIAL (3) when packs were made
 but some renders failed (one per presenter and language, each said on stderr); 1 with one error
 line when nothing was made; 2 for a wrong option (argparse); 130 when interrupted. A count of
 failures as the status collided with those (one failure read as "nothing made", two as "wrong
@@ -43,7 +44,8 @@ from pipeline.segments import shorten
 #: 1 nothing made, 2 a usage error)
 PARTIAL = 3
 #: every exit status the job commands give, for --help
-EXIT_STATUS = ("Exit status: 0 when every presenter rendered; 3 when language packs were made but some renders "
+EXIT_STATUS = ("Exit status: 0 when every presenter rendered, or when the job stopped for review (said on "
+               "stdout; the same command goes on after approval); 3 when language packs were made but some renders "
                "failed (each said on stderr, listed in the manifests); 1 with one error line when nothing was made "
                "(bad input); 2 for a wrong option; 130 when interrupted.")
 
@@ -259,9 +261,12 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         langs = [r["language"] for r in service.snapshot(job_id)["reviews"] if not r["approved"]]
         flagged = "".join(f"; {lang}: {len(checks[lang])} sentence(s) to check "
                           f"({', '.join(s['id'] for s in checks[lang])})" for lang in langs if checks.get(lang))
-        print(f"job {job_id} waits for review of {', '.join(langs)}: `polydub review {job_id} --lang {langs[0]}` "
-              f"shows the translation and what to check, add --edit ID=TEXT to change a sentence and --approve to "
-              f"approve it; then run this command again to go on{flagged}")
+        # Stopped on purpose, not failed: exit 0 (EXIT_STATUS), said in words so that no one
+        # reads it as "every presenter rendered".
+        print(f"job {job_id} waits for review of {', '.join(langs)}: no video is made until it is approved "
+              f"(exit status 0). `polydub review {job_id} --lang {langs[0]}` shows the translation and what to "
+              f"check, add --edit ID=TEXT to change a sentence and --approve to approve it; then run this command "
+              f"again to go on{flagged}")
         return 0
     labels = service.store.job(job_id)["labels"]
     packs = [t for t in tasks if t["kind"] == "pack" and t["state"] == "done"]

@@ -9,7 +9,8 @@ A job file can live in version control beside its script:
     voices: {pt: kokoro:jf_nezumi}
     review: false
 
-Re-running it reuses every artifact already made (same data folder).
+Running the same file contents again (same data folder) resumes the same job, as `localize`
+does: finished steps are reused, failed ones retried, and a job approved in review goes on.
 """
 
 from __future__ import annotations
@@ -116,9 +117,15 @@ def run(args: argparse.Namespace) -> int:
     root.setLevel(min(root.level or logging.INFO, logging.INFO))
     service.executor.start()
     try:
-        job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
+        # The same job file contents resume the same job, as localize does (`submit_or_resume`:
+        # same resolved spec, files by content): a job approved in review goes on, not a new one.
+        if args.preview:
+            job_id, resumed = service.preview(spec, *args.preview), False
+        else:
+            job_id, resumed = service.submit_or_resume(spec)
         adopt(service, job_id)
-        print(f"job {job_id}: {len(service.store.tasks(job_id))} tasks", file=sys.stderr)
+        print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
+              file=sys.stderr)
         if isinstance(service.executor, InlineExecutor):  # the tasks run here, now
             service.executor.run()
         state = watch(service, job_id, quiet=getattr(args, "quiet", False))
@@ -182,8 +189,4 @@ def report(service, job_id: str, state: str, out: Path) -> int:
     a zip per language, named as the pack names it, pt-BR for pt) and say where; the exit status."""
     from api.cli.jobrun import finish
 
-    if state == "waiting-review":
-        print(f"job {job_id} waits for review: `polydub review {job_id}` then `polydub review {job_id} LANG "
-              "--approve`; it goes on under `polydub serve` or another `polydub run`")
-        return 0
     return finish(service, job_id, state, out)

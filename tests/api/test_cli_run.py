@@ -61,3 +61,37 @@ def test_a_job_file_naming_a_missing_file_says_the_field_and_the_path_looked_at(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"polydub: error: presenters: no such file {tmp_path / 'bo.mov'} "), err
 
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    """A course folder with one tiny presenter video; the fake step runner; (folder, common options)."""
+    from tests.helpers.media import flat_videos
+    from tests.helpers.service import FAKE_RUNNER
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    folder = tmp_path / "course"
+    folder.mkdir()
+    flat_videos(folder, 1, name="ana.mp4")
+    return folder, ["--executor", "inline", "--data-dir", str(tmp_path / "data"), "--runner", FAKE_RUNNER]
+
+
+def test_the_same_job_file_goes_on_with_the_approved_job(capsys, course):
+    """fresh4 finding 1: after `polydub review JOB pt --approve`, the same `polydub run job.yaml`
+    made a new job waiting for review again, and never a pack."""
+    folder, common = course
+    job = folder / "job.yaml"
+    job.write_text("text: Clean the nozzle.\nlanguages: [pt]\npresenters: [ana.mp4]\nreview: true\n")
+    out = folder / "out"
+    assert main(["-q", "run", str(job), "--out", str(out), *common]) == 0
+    said = capsys.readouterr().out
+    assert "waits for review of pt: no video is made until it is approved (exit status 0)" in said, said
+    assert "run this command again to go on" in said and not out.exists()
+    job_id = said.split()[1]
+    assert main(["review", job_id, "pt", "--approve", *common[2:]]) == 0
+    capsys.readouterr()
+    assert main(["-q", "run", str(job), "--out", str(out), *common]) == 0
+    err = capsys.readouterr().err
+    assert f"job {job_id} (resumed)" in err, err
+    assert (out / "pt" / "manifest.json").exists() and (out / "pt.zip").exists()  # the fake runner packs pt
