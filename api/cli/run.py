@@ -149,7 +149,8 @@ def check_job_files(spec, job: Path) -> None:
 
     refs = [*(("presenters", r) for r in spec.presenters), ("recording", spec.recording),
             *((f"narrations.{lang}", r) for lang, r in spec.narrations.items()), ("translations", spec.translations),
-            ("glossary", spec.glossary if isinstance(spec.glossary, str) else None)]
+            ("glossary", spec.glossary if isinstance(spec.glossary, str) else None),
+            ("renderer_options.checkpoint", spec.renderer_options.get("checkpoint"))]
     for field, ref in refs:
         if not ref or not Path(ref).suffix or os.path.exists(ref):
             continue
@@ -157,6 +158,25 @@ def check_job_files(spec, job: Path) -> None:
         looked = looked if looked.is_absolute() else (job.parent / looked).absolute()
         raise InputError(f"{field}: no such file {looked} (the job file {job.name} names it; relative paths are "
                          "read from its folder); check the path")
+    _check_wav2lip_weights(spec, job)
+
+
+def _check_wav2lip_weights(spec, job: Path) -> None:
+    """InputError before any work when the job asks for Wav2Lip with no `renderer_options.
+    checkpoint` and the model store holds none either: the render would fail after every other
+    step, saying --checkpoint, which a job file has not (fresh4 finding 6)."""
+    from pipeline.errors import InputError
+    from pipeline.models.store import ModelStore
+
+    if spec.renderer != "wav2lip" or spec.renderer_options.get("checkpoint"):
+        return
+    entry = ModelStore().root / "wav2lip"  # where the render looks (`pipeline.steps.render`)
+    # the file names Wav2Lip looks for in a folder (`lipsync.wav2lip.checkpoint.DEFAULT_FILENAMES`)
+    if entry.is_file() or any((entry / name).is_file() for name in ("wav2lip_gan.pth", "wav2lip.pth")):
+        return
+    raise InputError(f"renderer: wav2lip needs its weights and no weights ship with polydub: set renderer_options: "
+                     f"{{checkpoint: PATH}} in {job.name} to your wav2lip_gan.pth or wav2lip.pth (searched: "
+                     f"{entry / 'wav2lip_gan.pth'}; {entry / 'wav2lip.pth'})")
 
 
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:

@@ -176,6 +176,9 @@ class JobSpec:
         if isinstance(data.get("narrations"), Mapping):
             data["narrations"] = {k: local(str(v)) for k, v in dict(data["narrations"]).items()}
         data["presenters"] = [local(str(p)) for p in (data.get("presenters") or [])]
+        options = data.get("renderer_options")
+        if isinstance(options, Mapping) and isinstance(options.get("checkpoint"), str):  # Wav2Lip's weights
+            data["renderer_options"] = {**options, "checkpoint": local(options["checkpoint"])}
         return cls.from_dict(data)
 
     def check(self) -> None:

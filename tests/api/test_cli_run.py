@@ -95,3 +95,33 @@ def test_the_same_job_file_goes_on_with_the_approved_job(capsys, course):
     err = capsys.readouterr().err
     assert f"job {job_id} (resumed)" in err, err
     assert (out / "pt" / "manifest.json").exists() and (out / "pt.zip").exists()  # the fake runner packs pt
+
+
+def test_a_wav2lip_checkpoint_in_a_job_file_is_checked_when_the_job_is_read(capsys, course, monkeypatch, tmp_path):
+    """fresh4 finding 6: a missing `renderer_options.checkpoint` ran to the renders, then failed
+    with a relative path and "pass --checkpoint PATH", an option no job file has."""
+    folder, common = course
+    monkeypatch.setenv("POLYDUB_MODELS", str(tmp_path / "models-store"))  # an empty model store
+    monkeypatch.chdir(tmp_path)  # run from elsewhere: the path is the job folder's
+    job = folder / "job.yaml"
+    base = "text: Clean the nozzle.\nlanguages: [pt]\npresenters: [ana.mp4]\nrenderer: wav2lip\n"
+    job.write_text(base + "renderer_options: {checkpoint: models/wav2lip_gan.pth}\n")
+    assert main(["-q", "run", str(job), *common]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("polydub: error: renderer_options.checkpoint: no such file "
+                          f"{folder / 'models' / 'wav2lip_gan.pth'} "), err
+    assert "--checkpoint" not in err and len(err.splitlines()) == 1
+
+    job.write_text(base)  # no checkpoint, none in the model store
+    assert main(["-q", "run", str(job), *common]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "renderer_options: {checkpoint: PATH} in job.yaml" in err and "--checkpoint" not in err, err
+    assert str(tmp_path / "models-store" / "wav2lip" / "wav2lip_gan.pth") in err
+
+    from pipeline.jobs.spec import JobSpec
+
+    (folder / "models").mkdir()
+    (folder / "models" / "wav2lip_gan.pth").write_bytes(b"weights")
+    job.write_text(base + "renderer_options: {checkpoint: models/wav2lip_gan.pth}\n")
+    spec = JobSpec.from_yaml(job)  # read from the job file's folder, wherever the command runs
+    assert spec.renderer_options["checkpoint"] == str(folder / "models" / "wav2lip_gan.pth")
