@@ -157,6 +157,11 @@ class JobSpec:
         if isinstance(data.get("spec"), Mapping) and "id" in data:  # job.json of a job zip: its spec
             data = {**data["spec"], "name": data["spec"].get("name") or data.get("name") or ""}
         data = dict(data)
+        file_fields = {"text_file", "transcript_file"}
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__) - file_fields)
+        if unknown:  # the fields a job file takes; preview and analyse_only are set by commands and uploads
+            known = (set(cls.__dataclass_fields__) - {"preview", "analyse_only"}) | file_fields
+            raise SpecError(f"unknown job field(s) {', '.join(map(str, unknown))}; known: {', '.join(sorted(known))}")
         base = path.parent
 
         def local(ref: str) -> str:

@@ -125,3 +125,17 @@ def test_a_wav2lip_checkpoint_in_a_job_file_is_checked_when_the_job_is_read(caps
     job.write_text(base + "renderer_options: {checkpoint: models/wav2lip_gan.pth}\n")
     spec = JobSpec.from_yaml(job)  # read from the job file's folder, wherever the command runs
     assert spec.renderer_options["checkpoint"] == str(folder / "models" / "wav2lip_gan.pth")
+
+
+def test_an_unknown_job_field_lists_the_fields_a_job_file_takes(capsys, course):
+    """fresh4 finding 7: the list left out text_file and transcript_file (documented, working)
+    and offered analyse_only and preview (set by commands and uploads)."""
+    folder, common = course
+    job = folder / "job.yaml"
+    job.write_text("text: Clean the nozzle.\nlanguages: [pt]\npresenters: [ana.mp4]\nlanguage: pt\n")
+    assert main(["-q", "run", str(job), *common]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("polydub: error: unknown job field(s) language; known: "), err
+    known = err.split("known: ", 1)[1].split(", ")
+    assert "text_file" in known and "transcript_file" in known and "languages" in known
+    assert "analyse_only" not in known and "preview" not in known
