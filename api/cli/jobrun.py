@@ -158,12 +158,13 @@ def prepare_voice_samples(service, spec: JobSpec, *, quiet: bool = False) -> Non
     """Make the voice samples the job's submission needs (`pipeline.voicing_samples.
     languages_to_warm`), with a bar ("preparing voice samples", count and time left): choosing a
     voice by speaker similarity profiles every candidate voice's sample, over a minute the first
-    time, and submission said nothing meanwhile. Samples already made cost a file read; one that
-    fails is left to the submission, which says it."""
-    from pipeline.voicing_samples import languages_to_warm, warm_samples
+    time, and submission said nothing meanwhile. Samples already made cost a file read, so with
+    every one kept no bar is shown (the submission reads them); one that fails is left to the
+    submission, which says it."""
+    from pipeline.voicing_samples import languages_to_warm, samples_to_make, warm_samples
 
     languages = languages_to_warm(getattr(service, "voices", None), spec)
-    if not languages:
+    if not languages or not samples_to_make(service.voices, languages):
         return
     with ProgressBars(enabled=not quiet) as bars:
         warm_samples(service.voices, languages,
