@@ -35,7 +35,7 @@ from pipeline.errors import JobError
 from pipeline.jobs.capabilities import DETECTED_WORDS, pack_language
 from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
-from pipeline.jobs.progress import detected_languages, task_label
+from pipeline.jobs.progress import detected_languages, settled_percent, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 from pipeline.segments import shorten
@@ -112,13 +112,14 @@ class TaskLines:
             seen[t["name"]] = t["state"]
             if before == t["state"] or self.quiet:
                 continue
-            if t["state"] != "running":
-                self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
+            if t["state"] != "running":  # the bar's own name, as it was opened
+                self.bars.finish(self.label(t["name"]), failed=t["state"] == "failed")
             reused = t["cached"] or (first and t["state"] == "done")
             name = shown_name(self.service, self.job_id, t["name"])
             # Steps finished before this command are listed without a percentage: every one of
             # them showed the same one (the job's, now), as if they had not moved it.
-            where = " " * 8 if first and t["state"] == "done" else f"[{snap['percent']:5.1f}%]"
+            # The share settled (failed work included), so a job that ends with a failure ends at 100 %.
+            where = " " * 8 if first and t["state"] == "done" else f"[{settled_percent(snap['tasks']):5.1f}%]"
             # A failure's error is said once, in the summary at the end.
             self.bars.write(f"{where} {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen

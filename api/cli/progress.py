@@ -44,11 +44,14 @@ class ProgressBars:
             self._full.add(task)
             bar.close()
 
-    def finish(self, task: str) -> None:
-        """The task ended (done, failed, reused): close its bar, if it has one."""
+    def finish(self, task: str, *, failed: bool = False) -> None:
+        """The task ended (done, failed, reused): close its bar, if it has one, full, or where it
+        stopped and marked "failed" (a full bar would read as done)."""
         bar = self._bars.pop(task, None)
         if bar is not None:
-            if bar.total:
+            if failed:
+                bar.set_description_str(f"{task} (failed)", refresh=False)
+            elif bar.total:
                 bar.update(bar.total - bar.n)
             bar.close()
 

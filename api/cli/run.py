@@ -182,6 +182,7 @@ def _check_wav2lip_weights(spec, job: Path) -> None:
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
     """Print task changes until the job ends or waits for review; return its state."""
     from api.cli.jobrun import shown_name
+    from pipeline.jobs.progress import settled_percent
 
     seen: dict[str, str] = {}
     while True:
@@ -190,7 +191,7 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
             if seen.get(t["name"], "queued") != t["state"] and not quiet:
                 what = " (reused)" if t["cached"] else ""
                 err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
-                print(f"[{snap['percent']:5.1f}%] {shown_name(service, job_id, t['name'])} {t['state']}{what}{err}",
+                print(f"[{settled_percent(snap['tasks']):5.1f}%] {shown_name(service, job_id, t['name'])} {t['state']}{what}{err}",
                       file=sys.stderr)
             seen[t["name"]] = t["state"]
         if snap["state"] in TERMINAL or snap["state"] == "waiting-review":

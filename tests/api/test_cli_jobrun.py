@@ -82,7 +82,7 @@ class _Bars:
         if task not in self.opened:
             self.opened.append(task)
 
-    def finish(self, task):
+    def finish(self, task, *, failed=False):
         self.finished.append(task)
 
     def write(self, line):
