@@ -20,16 +20,15 @@ option"), so a script could not tell a partial batch from a failed one.
 from __future__ import annotations
 
 import argparse
-import logging
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from time import sleep
 
 from api.cli.outfolder import check_destination, install_pack
-from api.cli.progress import ProgressBars
+from api.cli.progress import ProgressBars, store_paths_hidden
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
 from pipeline.jobs.capabilities import DETECTED_WORDS, pack_language
@@ -192,36 +191,6 @@ def labeller(service, job_id: str) -> Callable[[str], str]:
     return label
 
 
-class _HidePaths(logging.Filter):
-    """Rewrites a record's message with `hide` (`pipeline.jobs.paths.path_hider`)."""
-
-    def __init__(self, hide: Callable[[str], str]):
-        super().__init__()
-        self.hide = hide
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.hide(record.getMessage()), None
-        return True
-
-
-@contextmanager
-def store_paths_hidden(data_dir: Path) -> Iterator[None]:
-    """While the job runs here, log lines in the terminal name the file the user gave, not the
-    store's copy of it ("cut.wav: the audio is cut off ... (accepted)", as the errors do): a
-    filter on the root logger's handlers, removed afterwards."""
-    from api.redact import path_hider
-
-    hiding = _HidePaths(path_hider(data_dir))
-    handlers = list(logging.getLogger().handlers)
-    for handler in handlers:
-        handler.addFilter(hiding)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            handler.removeFilter(hiding)
-
-
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
@@ -239,10 +208,8 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
         label = labeller(service, job_id)
         lines = TaskLines(service, job_id, bars, quiet, label)
         if config.executor == "inline":
-            service.executor.adopt(job_id)
-            service.executor.run(observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100),
-                                 after=lines)
-            state = service.store.job(job_id)["state"]
+            state = run_here(service, job_id, bars, lines,
+                             observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100))
         else:
             from api.cli.run import watch
 
@@ -253,6 +220,30 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
             finally:
                 service.executor.stop()
     return finish(service, job_id, state, out, flat=flat)
+
+
+def run_here(service, job_id: str, bars: ProgressBars, lines: Callable[[], None], *,
+             observe: Callable | None = None, poll: float = 1.0) -> str:
+    """Run the job's ready tasks in this process (the inline executor) until none is ready, and
+    while some of its tasks are run by another process on the same data folder (a `polydub
+    serve`, whose workers take every job's ready tasks) say so once and wait for them, polling
+    every `poll` seconds, then go on: the command ended "made no language pack: running" while
+    the service finished the pack (fresh4 finding 2). Returns the job's state."""
+    said = False
+    while True:
+        service.executor.adopt(job_id)  # also requeues what a process that died left running
+        service.executor.run(observe=observe, after=lines)
+        state = service.store.job(job_id)["state"]
+        others = [t for t in service.store.tasks(job_id) if t["state"] == "running"]
+        if state not in ("queued", "running") or not others:
+            return state
+        if not said:
+            workers = ", ".join(sorted({str(t["worker"]) for t in others}))
+            bars.write(f"job {job_id}: {len(others)} task(s) taken by another process on this data folder "
+                       f"({workers}; a polydub serve?); waiting for them")
+            said = True
+        sleep(poll)
+        lines()
 
 
 def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -> int:
