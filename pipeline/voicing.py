@@ -283,7 +283,7 @@ class PresenterVoices:
         """(choice, profile as declared) for one presenter and language, or (None, profile) when no
         voice speaks the language here (the speech task then takes the language default).
 
-        An override `by_user` is said as the user's choice (USER_CHOSEN, "--voice LANG=VOICE"),
+        An override `by_user` is said as the user's choice (USER_CHOSEN, "LANG=VOICE in the job's voices"),
         with the automatic reason after it when it is the voice that would be chosen anyway. Not
         `by_user` (a voice chosen automatically, carried in the resolved spec of a rerun): an
         override equal to the automatic choice keeps the automatic reason, so a rerun records the
@@ -363,7 +363,10 @@ USER_CHOSEN = "chosen by the user"
 
 
 def _user_reason(voice: str, language: str) -> str:
-    return f"{voice}: {USER_CHOSEN} (--voice {language}={voice})"
+    # The choice reaches here as the spec's `voices`, whichever way it was given; the reason names
+    # both ways rather than "--voice", which a job file or an API job has not (fresh4 finding 11).
+    return (f"{voice}: {USER_CHOSEN} ({language}={voice} in the job's voices: --voice on the command line, "
+            "the voices field of a job file or API job)")
 
 
 def _primary(tag: str) -> str:

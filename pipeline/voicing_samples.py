@@ -120,6 +120,20 @@ def languages_to_warm(voices, spec) -> list[str]:
     return [pack_language(lang) for lang in spec.languages if lang not in given and lang != UNDETERMINED]
 
 
+def samples_to_make(voices, languages: Sequence[str]) -> int:
+    """How many candidate samples (`candidates`) of `languages` are not kept yet through `voices`
+    (a `pipeline.voicing.PresenterVoices`): each costs a synthesis and a measure, a kept one a
+    file read. Every candidate counts when `voices` keeps no readable store. Raises InputError
+    for a language no installed voice speaks."""
+    samples = voices.samples()
+    todo = candidates(voices.catalog(), languages)
+    store, name = getattr(samples, "store", None), getattr(samples, "name", None)
+    if store is None or name is None:
+        return len(todo)
+    return sum(1 for voice, language in todo
+               if (n := name(voice, language)) is not None and store.read_profile(n) is None)
+
+
 @dataclass(frozen=True)
 class WarmReport:
     """What a warm-up did: `made` samples profiled (made now or found kept), `failed` as

@@ -9,7 +9,8 @@ finished language packs to `--out` in the layout users know (each pack folder re
     OUT/<lang>/videos/*.mp4, narration.wav, subtitles.srt, subtitles.vtt, script.md,
     manifest.json, and OUT/<lang>.zip beside it (lipsync: OUT/ itself and OUT.zip)
 
-Exit status (`EXIT_STATUS`): 0 when every presenter rendered; PARTIAL (3) when packs were made
+Exit status (`EXIT_STATUS`): 0 when every presenter rendered, or when the job stopped for review
+(said in words: nothing failed, nothing is rendered yet); PARTIAL (3) when packs were made
 but some renders failed (one per presenter and language, each said on stderr); 1 with one error
 line when nothing was made; 2 for a wrong option (argparse); 130 when interrupted. A count of
 failures as the status collided with those (one failure read as "nothing made", two as "wrong
@@ -19,22 +20,21 @@ option"), so a script could not tell a partial batch from a failed one.
 from __future__ import annotations
 
 import argparse
-import logging
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from time import sleep
 
 from api.cli.outfolder import check_destination, install_pack
-from api.cli.progress import ProgressBars
+from api.cli.progress import ProgressBars, store_paths_hidden
 from pipeline.atomic import atomic_path
 from pipeline.errors import JobError
 from pipeline.jobs.capabilities import DETECTED_WORDS, pack_language
 from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
-from pipeline.jobs.progress import detected_languages, task_label
+from pipeline.jobs.progress import detected_languages, settled_percent, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 from pipeline.segments import shorten
@@ -43,7 +43,8 @@ from pipeline.segments import shorten
 #: 1 nothing made, 2 a usage error)
 PARTIAL = 3
 #: every exit status the job commands give, for --help
-EXIT_STATUS = ("Exit status: 0 when every presenter rendered; 3 when language packs were made but some renders "
+EXIT_STATUS = ("Exit status: 0 when every presenter rendered, or when the job stopped for review (said on "
+               "stdout; the same command goes on after approval); 3 when language packs were made but some renders "
                "failed (each said on stderr, listed in the manifests); 1 with one error line when nothing was made "
                "(bad input); 2 for a wrong option; 130 when interrupted.")
 
@@ -110,13 +111,14 @@ class TaskLines:
             seen[t["name"]] = t["state"]
             if before == t["state"] or self.quiet:
                 continue
-            if t["state"] != "running":
-                self.bars.finish(self.label(t["name"]))  # the bar's own name, as it was opened
+            if t["state"] != "running":  # the bar's own name, as it was opened
+                self.bars.finish(self.label(t["name"]), failed=t["state"] == "failed")
             reused = t["cached"] or (first and t["state"] == "done")
             name = shown_name(self.service, self.job_id, t["name"])
             # Steps finished before this command are listed without a percentage: every one of
             # them showed the same one (the job's, now), as if they had not moved it.
-            where = " " * 8 if first and t["state"] == "done" else f"[{snap['percent']:5.1f}%]"
+            # The share settled (failed work included), so a job that ends with a failure ends at 100 %.
+            where = " " * 8 if first and t["state"] == "done" else f"[{settled_percent(snap['tasks']):5.1f}%]"
             # A failure's error is said once, in the summary at the end.
             self.bars.write(f"{where} {name} {t['state']}{' (reused)' if reused else ''}")
         self.seen = seen
@@ -156,12 +158,13 @@ def prepare_voice_samples(service, spec: JobSpec, *, quiet: bool = False) -> Non
     """Make the voice samples the job's submission needs (`pipeline.voicing_samples.
     languages_to_warm`), with a bar ("preparing voice samples", count and time left): choosing a
     voice by speaker similarity profiles every candidate voice's sample, over a minute the first
-    time, and submission said nothing meanwhile. Samples already made cost a file read; one that
-    fails is left to the submission, which says it."""
-    from pipeline.voicing_samples import languages_to_warm, warm_samples
+    time, and submission said nothing meanwhile. Samples already made cost a file read, so with
+    every one kept no bar is shown (the submission reads them); one that fails is left to the
+    submission, which says it."""
+    from pipeline.voicing_samples import languages_to_warm, samples_to_make, warm_samples
 
     languages = languages_to_warm(getattr(service, "voices", None), spec)
-    if not languages:
+    if not languages or not samples_to_make(service.voices, languages):
         return
     with ProgressBars(enabled=not quiet) as bars:
         warm_samples(service.voices, languages,
@@ -188,36 +191,6 @@ def labeller(service, job_id: str) -> Callable[[str], str]:
     return label
 
 
-class _HidePaths(logging.Filter):
-    """Rewrites a record's message with `hide` (`pipeline.jobs.paths.path_hider`)."""
-
-    def __init__(self, hide: Callable[[str], str]):
-        super().__init__()
-        self.hide = hide
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.hide(record.getMessage()), None
-        return True
-
-
-@contextmanager
-def store_paths_hidden(data_dir: Path) -> Iterator[None]:
-    """While the job runs here, log lines in the terminal name the file the user gave, not the
-    store's copy of it ("cut.wav: the audio is cut off ... (accepted)", as the errors do): a
-    filter on the root logger's handlers, removed afterwards."""
-    from api.redact import path_hider
-
-    hiding = _HidePaths(path_hider(data_dir))
-    handlers = list(logging.getLogger().handlers)
-    for handler in handlers:
-        handler.addFilter(hiding)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            handler.removeFilter(hiding)
-
-
 def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool = False) -> int:
     """Check `spec`'s inputs, submit or resume it, run it, copy its packs to `out`; returns
     the exit status."""
@@ -235,10 +208,8 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
         label = labeller(service, job_id)
         lines = TaskLines(service, job_id, bars, quiet, label)
         if config.executor == "inline":
-            service.executor.adopt(job_id)
-            service.executor.run(observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100),
-                                 after=lines)
-            state = service.store.job(job_id)["state"]
+            state = run_here(service, job_id, bars, lines,
+                             observe=lambda call, f, message: bars(label(call.task), round(100 * f), 100))
         else:
             from api.cli.run import watch
 
@@ -251,6 +222,30 @@ def run_spec(args: argparse.Namespace, spec: JobSpec, out: Path, *, flat: bool =
     return finish(service, job_id, state, out, flat=flat)
 
 
+def run_here(service, job_id: str, bars: ProgressBars, lines: Callable[[], None], *,
+             observe: Callable | None = None, poll: float = 1.0) -> str:
+    """Run the job's ready tasks in this process (the inline executor) until none is ready, and
+    while some of its tasks are run by another process on the same data folder (a `polydub
+    serve`, whose workers take every job's ready tasks) say so once and wait for them, polling
+    every `poll` seconds, then go on: the command ended "made no language pack: running" while
+    the service finished the pack (fresh4 finding 2). Returns the job's state."""
+    said = False
+    while True:
+        service.executor.adopt(job_id)  # also requeues what a process that died left running
+        service.executor.run(observe=observe, after=lines)
+        state = service.store.job(job_id)["state"]
+        others = [t for t in service.store.tasks(job_id) if t["state"] == "running"]
+        if state not in ("queued", "running") or not others:
+            return state
+        if not said:
+            workers = ", ".join(sorted({str(t["worker"]) for t in others}))
+            bars.write(f"job {job_id}: {len(others)} task(s) taken by another process on this data folder "
+                       f"({workers}; a polydub serve?); waiting for them")
+            said = True
+        sleep(poll)
+        lines()
+
+
 def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -> int:
     """Copy the finished packs to `out`, say where they are and what failed; the exit status."""
     tasks = service.store.tasks(job_id)
@@ -259,9 +254,12 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
         langs = [r["language"] for r in service.snapshot(job_id)["reviews"] if not r["approved"]]
         flagged = "".join(f"; {lang}: {len(checks[lang])} sentence(s) to check "
                           f"({', '.join(s['id'] for s in checks[lang])})" for lang in langs if checks.get(lang))
-        print(f"job {job_id} waits for review of {', '.join(langs)}: `polydub review {job_id} --lang {langs[0]}` "
-              f"shows the translation and what to check, add --edit ID=TEXT to change a sentence and --approve to "
-              f"approve it; then run this command again to go on{flagged}")
+        # Stopped on purpose, not failed: exit 0 (EXIT_STATUS), said in words so that no one
+        # reads it as "every presenter rendered".
+        print(f"job {job_id} waits for review of {', '.join(langs)}: no video is made until it is approved "
+              f"(exit status 0). `polydub review {job_id} --lang {langs[0]}` shows the translation and what to "
+              f"check, add --edit ID=TEXT to change a sentence and --approve to approve it; then run this command "
+              f"again to go on{flagged}")
         return 0
     labels = service.store.job(job_id)["labels"]
     packs = [t for t in tasks if t["kind"] == "pack" and t["state"] == "done"]

@@ -4,7 +4,8 @@ A reused `--out` kept the earlier pack's files (a presenter no longer in the job
 voice's narration) beside the new pack's, and the summary counted them. Now a pack is copied to a
 new folder beside its destination and swapped in (`install_pack`), so the folder always matches
 its manifest; a destination that holds files but is no polydub pack is refused before the job
-runs (`check_destination`), so a user's own files are never deleted.
+runs (`check_destination`), and so is an earlier pack folder holding files its manifest does not
+name (`foreign_files`: a user's notes put beside the pack), so a user's own files are never deleted.
 """
 
 from __future__ import annotations
@@ -50,8 +51,37 @@ def check_destination(folder: Path, zip_path: Path) -> None:
     if folder.is_dir() and any(folder.iterdir()) and not is_pack_folder(folder):
         raise JobError(f"{folder} already holds files that are not a polydub language pack (no polydub "
                        f"{MANIFEST}); give --out a new or empty folder, or move those files away")
+    foreign = foreign_files(folder) if folder.is_dir() else []
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f", and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise JobError(f"{folder} holds {len(foreign)} file(s) not made by polydub ({shown}) and the earlier pack "
+                       "there is replaced whole: move them out of the folder, or give --out another folder")
     if zip_path.exists() and not is_pack_zip(zip_path):
         raise JobError(f"{zip_path} exists and is not a polydub pack zip; give --out another folder or move it away")
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """The files (paths relative to `folder`, sorted) in an earlier pack folder that its manifest
+    does not name: a user's own, which replacing the folder would delete. The manifest names its
+    files as string values (narration.file, subtitles, script, videos[*].file, narrations[*].file);
+    every string in it is taken as a name, so a new manifest field naming a file needs no change
+    here. [] when `folder` holds no polydub manifest (`check_destination` refuses it whole)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    named = {MANIFEST}
+    stack: list[object] = [manifest]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            named.add(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return sorted(rel for rel in (f.relative_to(folder).as_posix() for f in folder.rglob("*") if not f.is_dir())
+                  if rel not in named)
 
 
 def install_pack(src: Path, dest: Path, copy: Callable[[Path, Path], object]) -> None:

@@ -1,10 +1,13 @@
-"""Progress bars for the command line: one tqdm bar per named task."""
+"""Progress bars for the command line (one tqdm bar per named task), and the log lines shown
+while a job runs here (`store_paths_hidden`)."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -44,11 +47,14 @@ class ProgressBars:
             self._full.add(task)
             bar.close()
 
-    def finish(self, task: str) -> None:
-        """The task ended (done, failed, reused): close its bar, if it has one."""
+    def finish(self, task: str, *, failed: bool = False) -> None:
+        """The task ended (done, failed, reused): close its bar, if it has one, full, or where it
+        stopped and marked "failed" (a full bar would read as done)."""
         bar = self._bars.pop(task, None)
         if bar is not None:
-            if bar.total:
+            if failed:
+                bar.set_description_str(f"{task} (failed)", refresh=False)
+            elif bar.total:
                 bar.update(bar.total - bar.n)
             bar.close()
 
@@ -80,3 +86,33 @@ class ProgressBars:
 def _on_terminal(handler: logging.Handler) -> bool:
     """A handler that writes to stderr or stdout (as tqdm's redirect picks them)."""
     return isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) in (sys.stderr, sys.stdout)
+
+
+class _HidePaths(logging.Filter):
+    """Rewrites a record's message with `hide` (`pipeline.jobs.paths.path_hider`)."""
+
+    def __init__(self, hide: Callable[[str], str]):
+        super().__init__()
+        self.hide = hide
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.hide(record.getMessage()), None
+        return True
+
+
+@contextmanager
+def store_paths_hidden(data_dir: Path) -> Iterator[None]:
+    """While the job runs here, log lines in the terminal name the file the user gave, not the
+    store's copy of it ("cut.wav: the audio is cut off ... (accepted)", as the errors do): a
+    filter on the root logger's handlers, removed afterwards."""
+    from api.redact import path_hider
+
+    hiding = _HidePaths(path_hider(data_dir))
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(hiding)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(hiding)

@@ -9,7 +9,8 @@ A job file can live in version control beside its script:
     voices: {pt: kokoro:jf_nezumi}
     review: false
 
-Re-running it reuses every artifact already made (same data folder).
+Running the same file contents again (same data folder) resumes the same job, as `localize`
+does: finished steps are reused, failed ones retried, and a job approved in review goes on.
 """
 
 from __future__ import annotations
@@ -116,9 +117,15 @@ def run(args: argparse.Namespace) -> int:
     root.setLevel(min(root.level or logging.INFO, logging.INFO))
     service.executor.start()
     try:
-        job_id = service.preview(spec, *args.preview) if args.preview else service.submit(spec)
+        # The same job file contents resume the same job, as localize does (`submit_or_resume`:
+        # same resolved spec, files by content): a job approved in review goes on, not a new one.
+        if args.preview:
+            job_id, resumed = service.preview(spec, *args.preview), False
+        else:
+            job_id, resumed = service.submit_or_resume(spec)
         adopt(service, job_id)
-        print(f"job {job_id}: {len(service.store.tasks(job_id))} tasks", file=sys.stderr)
+        print(f"job {job_id}{' (resumed)' if resumed else ''}: {len(service.store.tasks(job_id))} tasks",
+              file=sys.stderr)
         if isinstance(service.executor, InlineExecutor):  # the tasks run here, now
             service.executor.run()
         state = watch(service, job_id, quiet=getattr(args, "quiet", False))
@@ -142,7 +149,8 @@ def check_job_files(spec, job: Path) -> None:
 
     refs = [*(("presenters", r) for r in spec.presenters), ("recording", spec.recording),
             *((f"narrations.{lang}", r) for lang, r in spec.narrations.items()), ("translations", spec.translations),
-            ("glossary", spec.glossary if isinstance(spec.glossary, str) else None)]
+            ("glossary", spec.glossary if isinstance(spec.glossary, str) else None),
+            ("renderer_options.checkpoint", spec.renderer_options.get("checkpoint"))]
     for field, ref in refs:
         if not ref or not Path(ref).suffix or os.path.exists(ref):
             continue
@@ -150,11 +158,31 @@ def check_job_files(spec, job: Path) -> None:
         looked = looked if looked.is_absolute() else (job.parent / looked).absolute()
         raise InputError(f"{field}: no such file {looked} (the job file {job.name} names it; relative paths are "
                          "read from its folder); check the path")
+    _check_wav2lip_weights(spec, job)
+
+
+def _check_wav2lip_weights(spec, job: Path) -> None:
+    """InputError before any work when the job asks for Wav2Lip with no `renderer_options.
+    checkpoint` and the model store holds none either: the render would fail after every other
+    step, saying --checkpoint, which a job file has not (fresh4 finding 6)."""
+    from pipeline.errors import InputError
+    from pipeline.models.store import ModelStore
+
+    if spec.renderer != "wav2lip" or spec.renderer_options.get("checkpoint"):
+        return
+    entry = ModelStore().root / "wav2lip"  # where the render looks (`pipeline.steps.render`)
+    # the file names Wav2Lip looks for in a folder (`lipsync.wav2lip.checkpoint.DEFAULT_FILENAMES`)
+    if entry.is_file() or any((entry / name).is_file() for name in ("wav2lip_gan.pth", "wav2lip.pth")):
+        return
+    raise InputError(f"renderer: wav2lip needs its weights and no weights ship with polydub: set renderer_options: "
+                     f"{{checkpoint: PATH}} in {job.name} to your wav2lip_gan.pth or wav2lip.pth (searched: "
+                     f"{entry / 'wav2lip_gan.pth'}; {entry / 'wav2lip.pth'})")
 
 
 def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
     """Print task changes until the job ends or waits for review; return its state."""
     from api.cli.jobrun import shown_name
+    from pipeline.jobs.progress import settled_percent
 
     seen: dict[str, str] = {}
     while True:
@@ -163,7 +191,7 @@ def watch(service, job_id: str, quiet: bool = False, poll: float = 0.5) -> str:
             if seen.get(t["name"], "queued") != t["state"] and not quiet:
                 what = " (reused)" if t["cached"] else ""
                 err = f": {t['error']}" if t["error"] and t["state"] == "failed" else ""
-                print(f"[{snap['percent']:5.1f}%] {shown_name(service, job_id, t['name'])} {t['state']}{what}{err}",
+                print(f"[{settled_percent(snap['tasks']):5.1f}%] {shown_name(service, job_id, t['name'])} {t['state']}{what}{err}",
                       file=sys.stderr)
             seen[t["name"]] = t["state"]
         if snap["state"] in TERMINAL or snap["state"] == "waiting-review":
@@ -182,8 +210,4 @@ def report(service, job_id: str, state: str, out: Path) -> int:
     a zip per language, named as the pack names it, pt-BR for pt) and say where; the exit status."""
     from api.cli.jobrun import finish
 
-    if state == "waiting-review":
-        print(f"job {job_id} waits for review: `polydub review {job_id}` then `polydub review {job_id} LANG "
-              "--approve`; it goes on under `polydub serve` or another `polydub run`")
-        return 0
     return finish(service, job_id, state, out)

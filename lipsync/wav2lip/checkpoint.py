@@ -25,6 +25,10 @@ MODEL_NAME = "wav2lip"
 #: file names tried in a checkpoint folder, best first
 DEFAULT_FILENAMES = ("wav2lip_gan.pth", "wav2lip.pth")
 _PREFIX = "module."
+#: how to give the weights, said by every missing-checkpoint error: the command line's option and
+#: the job field (a job file or an API job has no --checkpoint)
+SUPPLY = ("pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth (in a job file or an API job: "
+          "renderer_options: {checkpoint: PATH})")
 
 
 class CheckpointError(LipSyncError):
@@ -42,8 +46,7 @@ def find_checkpoint(path: str | os.PathLike | None = None) -> Path:
     ModelNotFoundError naming every place searched."""
     if path is None:
         raise ModelNotFoundError(
-            f"model '{MODEL_NAME}': no Wav2Lip generator checkpoint given; no weights ship with polydub: "
-            "pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth")
+            f"model '{MODEL_NAME}': no Wav2Lip generator checkpoint given; no weights ship with polydub: {SUPPLY}")
     explicit = Path(path).expanduser()
     candidates = [explicit / name for name in DEFAULT_FILENAMES] if explicit.is_dir() else [explicit]
     for candidate in candidates:
@@ -51,8 +54,7 @@ def find_checkpoint(path: str | os.PathLike | None = None) -> Path:
             return candidate
     raise ModelNotFoundError(
         f"model '{MODEL_NAME}': no Wav2Lip generator checkpoint found (searched: "
-        f"{'; '.join(str(c) for c in candidates)}); no weights ship with polydub: "
-        "pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth"
+        f"{'; '.join(str(c) for c in candidates)}); no weights ship with polydub: {SUPPLY}"
     )
 
 

@@ -80,6 +80,20 @@ def outputs(job: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
     return {"videos": videos, "packs": packs}
 
 
+def settled_percent(tasks: list[dict[str, Any]]) -> float:
+    """Percent (0-100, one decimal) of a job's work settled, weighted by kind as `percent_eta`:
+    done, failed and cancelled tasks whole (nothing is left to do for them), running ones by their
+    progress. What the command line's task lines show, so a job that ends with a failed render
+    ends at 100 % rather than at the share the failed tasks never made (it stopped at 68.4 %)."""
+    if not tasks:
+        return 100.0
+    total = sum(WEIGHTS.get(t["kind"], 1.0) for t in tasks)
+    settled = sum(WEIGHTS.get(t["kind"], 1.0) * (1.0 if t["state"] in ("done", "failed", "cancelled")
+                                                else t["progress"] if t["state"] == "running" else 0.0)
+                  for t in tasks)
+    return round(100.0 * settled / total, 1)
+
+
 def percent_eta(job: dict[str, Any], tasks: list[dict[str, Any]]) -> tuple[float, float | None]:
     """(percent done 0-100, seconds left or None): tasks weighted by kind (`store.WEIGHTS`), the
     time left extrapolated linearly from the rate over the whole time elapsed once over 2% is

@@ -157,6 +157,11 @@ class JobSpec:
         if isinstance(data.get("spec"), Mapping) and "id" in data:  # job.json of a job zip: its spec
             data = {**data["spec"], "name": data["spec"].get("name") or data.get("name") or ""}
         data = dict(data)
+        file_fields = {"text_file", "transcript_file"}
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__) - file_fields)
+        if unknown:  # the fields a job file takes; preview and analyse_only are set by commands and uploads
+            known = (set(cls.__dataclass_fields__) - {"preview", "analyse_only"}) | file_fields
+            raise SpecError(f"unknown job field(s) {', '.join(map(str, unknown))}; known: {', '.join(sorted(known))}")
         base = path.parent
 
         def local(ref: str) -> str:
@@ -176,6 +181,9 @@ class JobSpec:
         if isinstance(data.get("narrations"), Mapping):
             data["narrations"] = {k: local(str(v)) for k, v in dict(data["narrations"]).items()}
         data["presenters"] = [local(str(p)) for p in (data.get("presenters") or [])]
+        options = data.get("renderer_options")
+        if isinstance(options, Mapping) and isinstance(options.get("checkpoint"), str):  # Wav2Lip's weights
+            data["renderer_options"] = {**options, "checkpoint": local(options["checkpoint"])}
         return cls.from_dict(data)
 
     def check(self) -> None:

@@ -123,7 +123,8 @@ CATALOGUE: dict[str, Catalogued] = {c.name: c for c in (
                supply="install the eval extra: pip install 'polydub[eval]'"),
     Catalogued("wav2lip", "wav2lip", "non-commercial use only (Wav2Lip)",
                "Wav2Lip generator checkpoint (wav2lip_gan.pth or wav2lip.pth): no weights ship with polydub",
-               supply="pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth"),
+               supply="pass --checkpoint PATH to your wav2lip_gan.pth or wav2lip.pth (in a job file or an API job: "
+                      "renderer_options: {checkpoint: PATH})"),
     *(_opus(a, b) for a, b in (("en", "de"), ("de", "en"), ("en", "es"), ("es", "en"), ("en", "fr"), ("fr", "en"),
                                ("en", "it"), ("it", "en"), ("en", "nl"), ("en", "jap"), ("en", "zh"), ("zh", "en"))),
 )}

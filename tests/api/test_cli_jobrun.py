@@ -82,7 +82,7 @@ class _Bars:
         if task not in self.opened:
             self.opened.append(task)
 
-    def finish(self, task):
+    def finish(self, task, *, failed=False):
         self.finished.append(task)
 
     def write(self, line):
@@ -266,6 +266,8 @@ def test_voice_samples_made_before_a_job_show_a_bar_with_count_and_time_left(tmp
             progress(done, 3, f"voice{done} (pt-BR)")
 
     monkeypatch.setattr(pipeline.voicing_samples, "warm_samples", fake_warm)
+    to_make = [3]
+    monkeypatch.setattr(pipeline.voicing_samples, "samples_to_make", lambda voices, languages: to_make[0])
     video, photo = tmp_path / "ana.mp4", tmp_path / "bo.png"
     video.write_bytes(b"v")
     photo.write_bytes(b"p")
@@ -283,6 +285,10 @@ def test_voice_samples_made_before_a_job_show_a_bar_with_count_and_time_left(tmp
     assert len(warmed) == 1 and capsys.readouterr().err == ""
     prepare_voice_samples(service, JobSpec(languages=("es",), presenters=(str(video),), text="Hi."), quiet=True)
     assert warmed[-1] == ["es"] and capsys.readouterr().err == ""
+    # fresh4 finding 11: the bar was shown when every sample was already made
+    to_make[0] = 0
+    prepare_voice_samples(service, JobSpec(languages=("pt",), presenters=(str(video),), text="Hi."))
+    assert len(warmed) == 2 and capsys.readouterr().err == ""
 
 
 def test_a_percentage_bar_shows_no_rate_and_a_full_bar_is_drawn_once(capsys):

@@ -310,3 +310,42 @@ def test_help_states_every_exit_status(capsys):
         text = " ".join(capsys.readouterr().out.split())
         assert "3 when language packs were made but some renders failed" in text, command
         assert "1 with one error line when nothing was made" in text and "130 when interrupted" in text
+
+
+def test_tasks_another_process_took_are_waited_for_and_the_packs_copied(env, videos, capsys, monkeypatch):
+    """fresh4 finding 2: with `polydub serve` on the same data folder, its workers took the
+    command's tasks and localize ended "made no language pack: running", exit 1, while the
+    service finished the pack. Here a live process's worker holds the source task; the "service"
+    runs the job while the command waits."""
+    import socket
+
+    import api.cli.jobrun
+    from api.cli import build_parser
+    from api.cli.localize import build_spec
+    from pipeline.jobs.executor import Scheduler
+    from pipeline.jobs.inline import InlineExecutor
+    from pipeline.jobs.wiring import ServiceConfig, open_service, runner_factory
+
+    argv = ["localize", "--text", str(env / "script.md"), "--lang", "pt", "--presenter", str(videos[0]),
+            "--out", str(env / "out"), "--runner", FAKE_RUNNER]
+    config = ServiceConfig(data_dir=env / "data", executor="inline", runner=FAKE_RUNNER, allow_paths=True)
+    service = open_service(config)
+    job, _ = service.submit_or_resume(build_spec(build_parser().parse_args(argv)))
+    runner = runner_factory(config)()
+    scheduler = Scheduler(service.store, service.artifacts, runner.versions())
+    (source,) = [c for c in scheduler.ready_calls() if c.task == "source"]
+    other = f"local:{socket.gethostname()}:1:w0"  # pid 1 lives: never judged a dead process's
+    assert scheduler.claim(source, other)
+    waits = []
+
+    def the_service_works(seconds):  # instead of waiting: the other process finishes the job
+        waits.append(seconds)
+        service.store.requeue_tasks(job, [other])
+        InlineExecutor(service.store, service.artifacts, runner_factory(config)).run()
+
+    monkeypatch.setattr(api.cli.jobrun, "sleep", the_service_works)
+    assert main(["-q", *argv]) == 0
+    out, err = capsys.readouterr()
+    assert f"job {job}: 1 task(s) taken by another process on this data folder ({other}; a polydub serve?); " \
+           "waiting for them" in err, err
+    assert len(waits) == 1 and (env / "out" / "pt" / "manifest.json").exists() and "pt: 1 video(s)" in out

@@ -49,6 +49,9 @@ def test_a_reused_out_holds_only_the_new_pack_and_the_summary_counts_it(env, vid
     and the summary said "2 video(s)" while the manifest and zip listed one."""
     assert localize(env, videos) == 0
     (env / "out" / "es" / "narration-kokoro-old.wav").write_bytes(b"stale")  # as an earlier voice left it
+    manifest = env / "out" / "es" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()),
+                                    "narrations": [{"file": "narration-kokoro-old.wav"}]}))
     capsys.readouterr()
     assert localize(env, videos[:1]) == 0
     out = capsys.readouterr().out
@@ -109,3 +112,25 @@ def test_pack_files_and_folders_have_the_umasks_mode(env, videos):
     for path in [out / "es.zip", out / "es" / "manifest.json", out / "es" / "videos" / "ana0.mp4"]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
     assert stat.S_IMODE((out / "es").stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize("command", [localize, lipsync])
+def test_a_users_file_in_an_earlier_pack_is_refused_before_any_work_and_kept(env, videos, capsys, command):
+    """fresh4 finding 10: `touch out/pt-BR/mynotes.txt` and the same command again deleted the
+    note without a word (the pack folder is replaced whole)."""
+    assert command(env, videos[:1]) == 0
+    folder = env / "out" / "es" if command is localize else env / "out"
+    (folder / "mynotes.txt").write_text("mine")
+    (folder / "videos" / "cut.txt").write_text("mine too")
+    capsys.readouterr()
+    before = len(runs(env))
+    assert command(env, videos[:1]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"polydub: error: {folder} holds 2 file(s) not made by polydub (mynotes.txt, videos/cut.txt) and "
+                   "the earlier pack there is replaced whole: move them out of the folder, or give --out another "
+                   "folder"], err
+    assert (folder / "mynotes.txt").read_text() == "mine" and (folder / "videos" / "cut.txt").exists()
+    assert len(runs(env)) == before  # refused before any step ran
+    (folder / "mynotes.txt").unlink()
+    (folder / "videos" / "cut.txt").unlink()
+    assert command(env, videos[:1]) == 0  # the pack alone is replaced as before

@@ -24,7 +24,8 @@ def env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_run_review_gc_and_logs(env, tiny_videos, capsys):
+def test_run_review_gc_and_logs(env, tiny_videos, capsys, monkeypatch):
+    monkeypatch.chdir(env)  # `polydub preview` writes polydub-out/ in the current folder, not the checkout's
     data = env / "data"
     (env / "script.md").write_text("# Nozzle\n\nClean the nozzle.\n")
     job = env / "job.yaml"

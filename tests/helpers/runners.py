@@ -149,7 +149,11 @@ class CountingRunner:
                       for i, (s, e, t) in enumerate(speech["sentences"]))
         (folder / "subtitles.srt").write_text(srt)
         (folder / "subtitles.vtt").write_text("WEBVTT\n\n" + srt.replace(",", "."))
+        # it names its files as the real manifest does (api.cli.outfolder.foreign_files reads them)
+        videos = [{"file": f"videos/{p.name}"} for p in sorted((folder / "videos").iterdir())]
         (folder / "manifest.json").write_text(json.dumps({"language": call.params["language"], "synthetic_media": True,
+                                                          "subtitles": ["subtitles.srt", "subtitles.vtt"],
+                                                          "videos": videos,
                                                           "failures": list(call.params.get("failures") or ())}))
         zip_folder(folder, out / "pack.zip")
         return {"videos": len(list((folder / "videos").iterdir()))}

@@ -127,6 +127,7 @@ def test_find_checkpoint_order_and_error(tmp_path):
         find_checkpoint(folder)
     message = str(info.value)
     assert "wav2lip" in message and "--checkpoint" in message
+    assert "renderer_options: {checkpoint: PATH}" in message  # a job file's field too (fresh4 finding 6)
     assert str(folder / "wav2lip_gan.pth") in message and str(folder / "wav2lip.pth") in message
 
     (folder / "wav2lip.pth").write_bytes(b"x")

@@ -136,7 +136,9 @@ def test_a_voice_the_user_gives_is_recorded_as_theirs_even_when_it_is_the_one_th
     job = h.submit(videos[:1], voices={"pt": auto["voice"]})
     record = h.tasks(job, "pack")["pack:pt"]["params"]["voices"]["presenter0"]
     assert record["voice"] == auto["voice"]
-    assert record["reason"].startswith(f"{auto['voice']}: chosen by the user (--voice pt={auto['voice']})")
+    # fresh4 finding 11: it said "(--voice pt=...)" for a voice a job file gave
+    assert record["reason"].startswith(f"{auto['voice']}: chosen by the user (pt={auto['voice']} in the job's voices: "
+                                       "--voice on the command line, the voices field of a job file or API job)")
     assert record["reason"].endswith(f"also the automatic choice: {auto['reason']}")
     rerun = h.service.rerun(job)
     assert h.tasks(rerun, "pack")["pack:pt"]["params"] == h.tasks(job, "pack")["pack:pt"]["params"]

@@ -71,3 +71,15 @@ def test_a_detected_narrations_tasks_say_narration_then_the_language_heard():
     # a narration given in a language: its tag in words, nothing looked up
     given = [_task("render:pt:p1", "render", "queued", language="pt", presenter="p1")]
     assert task_rows(_job(), given)[0]["label"] == "Rendering alice — Portuguese"
+
+
+def test_settled_percent_counts_failed_and_cancelled_work_as_settled():
+    from pipeline.jobs.progress import settled_percent
+    from pipeline.jobs.store import WEIGHTS
+
+    tasks = [{"kind": "render", "state": "done", "progress": 1.0}, {"kind": "render", "state": "failed", "progress": 0.3},
+             {"kind": "pack", "state": "running", "progress": 0.5}, {"kind": "pack", "state": "queued", "progress": 0.0}]
+    render, pack = WEIGHTS.get("render", 1.0), WEIGHTS.get("pack", 1.0)
+    assert settled_percent(tasks) == round(100 * (2 * render + 0.5 * pack) / (2 * render + 2 * pack), 1)
+    assert settled_percent([{**t, "state": "cancelled"} for t in tasks]) == 100.0
+    assert settled_percent([]) == 100.0

@@ -13,7 +13,7 @@ import pytest
 import tts
 from pipeline.errors import InputError
 from pipeline.voicing import PresenterVoices
-from pipeline.voicing_samples import SampleFiles, SampleWarmer, candidates, warm_samples
+from pipeline.voicing_samples import SampleFiles, SampleWarmer, candidates, samples_to_make, warm_samples
 from tests.helpers.voices import CountingSynth, OneSpeakerEncoder
 from tests.helpers.waiting import held_in_background, wait_for
 
@@ -45,6 +45,17 @@ def test_warming_makes_each_candidate_once_and_another_process_reads_them(tmp_pa
     again = CountingSynth()  # a new process on the same data folder
     assert warm_samples(_voices(tmp_path, catalog, again), ["pt"]).made == len(candidates(catalog, ["pt"]))
     assert again.calls == []
+
+
+def test_samples_to_make_counts_those_not_kept(tmp_path, catalog):
+    """The CLI shows its "preparing voice samples" bar only when this is not 0 (fresh4 finding 11)."""
+    synth = CountingSynth()
+    total = len(candidates(catalog, ["pt"]))
+    assert samples_to_make(_voices(tmp_path, catalog, synth), ["pt"]) == total and synth.calls == []
+    warm_samples(_voices(tmp_path, catalog, synth), ["pt"])
+    assert samples_to_make(_voices(tmp_path, catalog, CountingSynth()), ["pt"]) == 0  # another process
+    next(iter((tmp_path / "voices" / "samples").glob("voice-*.json"))).unlink()
+    assert samples_to_make(_voices(tmp_path, catalog, CountingSynth()), ["pt"]) == 1
 
 
 def test_a_job_after_the_warm_up_synthesizes_nothing(tmp_path, catalog):
