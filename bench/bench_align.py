@@ -274,7 +274,8 @@ def judgements(synth) -> None:
         if (fresh / "w" / wav).is_file():
             audio, rate = sf.read(str(fresh / "w" / wav), dtype="float32")
             cells = [f"{name} {both(audio, rate, [(fresh / path).read_text().strip()], 'en')}" for name, path in
-                     (("right", "w/talk.txt"), ("web", "ex/web.txt"), ("other", "w/other.txt"), ("wrong", "w/wrong.txt"))]
+                     (("right", "w/talk.txt"), ("web", "ex/web.txt"), ("other", "w/other.txt"),
+                      ("wrong", "w/wrong.txt"))]
             print(f"  {wav}: {', '.join(cells)}")
     media = Path(os.environ.get("POLYDUB_TEST_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "media"))
     if (media / "narration_en.wav").is_file():
@@ -282,7 +283,8 @@ def judgements(synth) -> None:
         audio = audio.mean(axis=1) if audio.ndim == 2 else audio
         text = [_HEAR.transcribe(audio, rate, language="en").text]
         print(f"  narration_en.wav: right {both(audio, rate, text, 'en')}, held-out "
-              f"{both(audio, rate, HELD_OUT['en'], 'en')}, other {both(audio, rate, degrade.OTHER_TEXT['en'][:2], 'en')}")
+              f"{both(audio, rate, HELD_OUT['en'], 'en')}, "
+              f"other {both(audio, rate, degrade.OTHER_TEXT['en'][:2], 'en')}")
     talkers = degrade.talkers(synth)
     for language in ("en", "pt"):
         text, clean, conditions = degraded_copies(synth, talkers, language)

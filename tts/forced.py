@@ -84,16 +84,13 @@ MAX_MISMATCH = 0.64
 #: The shared narration_en.wav (5 s, noisy enough to take the encoder) with Whisper's words:
 #: right 0.24, two other texts 0.95 and 0.97 (on the spectra 0.46 against 0.67-0.69).
 MAX_ENCODED_MISMATCH = 0.79
-#: Where the encoder's columns did not join the warp (clean, compressed, band-limited copies) and
-#: the spectra's measure is in this range, the caller's encoder (if any) encodes both sides and
-#: the match is judged on its columns against `MAX_ENCODED_MISMATCH` instead (so a clear case
-#: costs what it did). Measured 2026-11-30 (bench/bench_align.py --judgement: every copy of the
-#: bench, en and pt; narration_en.wav; a user's clean Piper pair): on the spectra right texts
-#: 0.41-0.55 on the copies the encoder does not join (0.51-0.65 on those it does), other texts
-#: 0.63-0.84 (the pair: right 0.43, other 0.63, accepted); on the encoder's frames right texts
-#: 0.17-0.63 (0.17-0.45 on the former copies), other texts 0.89-1.03 on every copy (the pair:
-#: 0.25 against 0.95). From the lowest other text less 0.08 to the highest right text plus 0.10
-#: (above it refused on the spectra, as before).
+#: Where the encoder's columns did not join the warp and the spectra's measure is in this range,
+#: the caller's encoder (if any) encodes both sides and its columns judge (`MAX_ENCODED_MISMATCH`);
+#: clear cases cost what they did. bench/bench_align.py --judgement (2026-11-30, every copy, en and
+#: pt, narration_en.wav, a user's clean Piper pair): on the spectra right texts 0.41-0.55 on copies
+#: the encoder does not join (0.51-0.65 where it does), other texts 0.63-0.84 (the pair: 0.43 against
+#: 0.63, accepted); on the encoder's frames right 0.17-0.63, other 0.89-1.03 on every copy (the pair:
+#: 0.25 against 0.95). Lowest other text less 0.08 to highest right text plus 0.10 (above: refused).
 GREY_ZONE = (0.55, 0.75)
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
 #: 0.85-1.58 on the same set, highest under babble and music, which are loud in the pauses;
@@ -206,14 +203,14 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
 
 def _measure_match(features: WarpFeatures, loud: np.ndarray, per_word: Sequence[Sequence[tuple[float, float, str]]],
                    max_mismatch: float | None, max_encoded_mismatch: float,
-                   late_encoded: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> tuple[float, float, bool]:
+                   late_encoded: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+                   ) -> tuple[float, float, bool]:
     """(mismatch, speech ratio, whether judged on the encoder's frames) of the text (`_check_match`,
-    which raises AlignmentError): the stretches matched on a warp of the spectra alone (the loudness
-    column and the optional pauses line up any text's speech and pauses with the recording's, which
-    makes another text look closer), compared on the spectra against `max_mismatch`, or, where the
-    encoder's columns were added, on those against `max_encoded_mismatch` (noise and rooms change them
-    less). Where they were not and the spectra's measure is in `GREY_ZONE`, `late_encoded()` gives the
-    encoder's columns ((reading rows, k), (recording rows, k)) and the match is judged on them."""
+    which raises AlignmentError), on the stretches matched on a warp of the spectra alone (the
+    loudness column and optional pauses line up any text's speech with the recording's): compared
+    on the spectra against `max_mismatch`; on the encoder's columns against `max_encoded_mismatch`
+    where they were added, or where the spectra's measure is in `GREY_ZONE` (`late_encoded()` gives
+    them then: (reading rows, k), (recording rows, k))."""
     spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
     plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
     encoded_limit = None if max_mismatch is None else max_encoded_mismatch
