@@ -16,7 +16,8 @@ lossy codecs, telephone band, leading and trailing silence, a music bed; made in
 tests/helpers/degrade.py), with the match measures of the right and of another text on each;
 as the pipeline aligns, with Whisper base's encoder frames joining the warp where a copy is
 noisy or reverberant (`tts.encoded`, `pipeline.speech_encoder`); `--degraded --no-encoder`
-without them (the aligner before).
+without them (the aligner before). `--judgement`: the wrong-text measure on the spectra and on
+the encoder's frames side by side on every copy, clean ones too (`tts.forced.GREY_ZONE`).
 
 The recognised path (Whisper's words, no transcript: `tts.recognised.align_recognised`, Whisper's
 text timed by `align_text`) on the same degraded copies: the phones of the words heard in both
@@ -29,7 +30,8 @@ per token, what the narration step refuses below `pipeline.steps.MIN_LOG_PROBABI
 word probabilities), of a clean minute of each voice and of the shared recordings; and
 `align_recognised`'s time on about a minute of speech.
 
-    .venv/bin/python bench/bench_align.py [--timing | --degraded [--no-encoder] | --recognised [--greedy]]
+    .venv/bin/python bench/bench_align.py [--timing | --degraded [--no-encoder] | --judgement |
+                                           --recognised [--greedy]]
 """
 
 from __future__ import annotations
@@ -243,6 +245,55 @@ def degraded(synth, encoder: WhisperEncoderFrames | None = None) -> None:
                   f"{_match(right)}; other text {_match(other)}; its first half {_match(half)}")
 
 
+def judgements(synth) -> None:
+    """The two judgements of a transcript, side by side, on every copy (clean ones too): the
+    worst-window measure on the spectra (no encoder) and on Whisper base's encoder frames over
+    the same warp of the spectra (`tts.forced.GREY_ZONE` widened so that the encoder always
+    judges), for the right text and two other texts; the same for the shared narration_en.wav
+    (Whisper's words as the right text) and, where present, a user's clean Piper pair
+    ($POLYDUB_FRESH4: w/talk.wav with w/talk.txt against ex/web.txt, w/other.txt, w/wrong.txt;
+    and w/noisy.wav, talk.wav with another talker 5 dB below, other.txt being that talker's words)."""
+    import os
+
+    import soundfile as sf
+
+    import tts.forced
+
+    encoder = whisper_encoder()
+
+    def both(audio, rate, words, language) -> str:
+        spectra = align_text(audio, rate, words, language, max_mismatch=None)
+        with mock.patch.object(tts.forced, "GREY_ZONE", (-1.0, 10.0)):
+            found = align_text(audio, rate, words, language, max_mismatch=None, encoder=encoder)
+        return f"{spectra.mismatch:.2f}/{found.mismatch:.2f}"
+
+    print("judgements: worst-window distance on the spectra / on the encoder's frames (right texts must stay "
+          f"under {MAX_ENCODED_MISMATCH:.2f} on the encoder's frames, other texts above)")
+    fresh = Path(os.environ.get("POLYDUB_FRESH4", "/tmp/fresh4"))
+    for wav in ("talk.wav", "noisy.wav"):
+        if (fresh / "w" / wav).is_file():
+            audio, rate = sf.read(str(fresh / "w" / wav), dtype="float32")
+            cells = [f"{name} {both(audio, rate, [(fresh / path).read_text().strip()], 'en')}" for name, path in
+                     (("right", "w/talk.txt"), ("web", "ex/web.txt"), ("other", "w/other.txt"),
+                      ("wrong", "w/wrong.txt"))]
+            print(f"  {wav}: {', '.join(cells)}")
+    media = Path(os.environ.get("POLYDUB_TEST_MEDIA", Path(__file__).resolve().parents[2] / "shared" / "media"))
+    if (media / "narration_en.wav").is_file():
+        audio, rate = sf.read(str(media / "narration_en.wav"), dtype="float32")
+        audio = audio.mean(axis=1) if audio.ndim == 2 else audio
+        text = [_HEAR.transcribe(audio, rate, language="en").text]
+        print(f"  narration_en.wav: right {both(audio, rate, text, 'en')}, held-out "
+              f"{both(audio, rate, HELD_OUT['en'], 'en')}, "
+              f"other {both(audio, rate, degrade.OTHER_TEXT['en'][:2], 'en')}")
+    talkers = degrade.talkers(synth)
+    for language in ("en", "pt"):
+        text, clean, conditions = degraded_copies(synth, talkers, language)
+        for name, (audio, _) in conditions.items():
+            print(f"  {language} {name:32s} right {both(audio, clean.sample_rate, text, language)}, other "
+                  f"{both(audio, clean.sample_rate, degrade.OTHER_TEXT[language], language)}, other's first half "
+                  f"{both(audio, clean.sample_rate, degrade.OTHER_TEXT[language][:2], language)}")
+
+
 def recognised(synth, greedy: bool = False) -> None:
     """The recognised path (no transcript) on the same degraded copies: Whisper base (the
     Transcriber's defaults) hears the clean copy and each degraded one, `tts.align` times the
@@ -411,6 +462,8 @@ if __name__ == "__main__":
         given_words_timing(tts.Synthesizer().synthesize(TEXT["en"] * 9, "en"))
     elif sys.argv[1:2] == ["--degraded"]:  # only the degraded copies
         degraded(tts.Synthesizer(), None if sys.argv[2:] == ["--no-encoder"] else whisper_encoder())
+    elif sys.argv[1:] == ["--judgement"]:  # the spectra's and the encoder's judgements on every copy
+        judgements(tts.Synthesizer())
     elif sys.argv[1:2] == ["--recognised"]:  # the degraded copies through the recogniser
         recognised(tts.Synthesizer(), greedy=sys.argv[2:] == ["--greedy"])
     else:

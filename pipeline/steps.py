@@ -339,15 +339,16 @@ def _aligned_transcript(audio: np.ndarray, sample_rate: int, toolkit: Toolkit, t
         tag = normalize(detected)
         log.info("the transcript does not show its language clearly; heard %s (p=%.2f)", tag, probability)
     sentences = [s for block in transcript.split("\n\n") for s in split_sentences(block, tag)]
-    # Whisper's encoder frames keep the warp on the talker in noise and rooms (tts.encoded); the
-    # model loads only for such a recording, and nothing is recognised
+    # Whisper's encoder frames keep the warp on the talker in noise and rooms (tts.encoded) and
+    # judge a transcript the spectra leave in doubt (tts.forced.GREY_ZONE); the model loads only
+    # for such a recording, and nothing is recognised
     aligned = align_text(audio, sample_rate, sentences, tag,
                          encoder=WhisperEncoderFrames(lambda: toolkit.transcriber.model))
     heard = translate.Transcript(
         language=tag, words=tuple(tuple(w) for w in aligned.words), text=text,
         segments=tuple(tuple(s) for s in aligned.sentences), detected_language=detected,
         language_probability=probability, model="espeak-ng (given words aligned)",
-        # the mismatch's scale: on the encoder's frames (noisy or reverberant) or the band spectra
+        # the mismatch's scale: on the encoder's frames (noisy, reverberant or in doubt) or the band spectra
         options={"mismatch": round(aligned.mismatch, 3), "mismatch_on": "encoder" if aligned.encoded else "spectra"})
     return heard, aligned.phonemes
 

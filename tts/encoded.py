@@ -108,6 +108,18 @@ def encoded_columns(encoder: SpeechEncoder, reading: np.ndarray, reading_rate: i
     return (a * scale).astype(np.float32), (b * scale).astype(np.float32), (silence * scale).astype(np.float32)
 
 
+def encoded_pair(encoder: SpeechEncoder, reading: np.ndarray, reading_rate: int, reading_rows: int,
+                 recording: np.ndarray, recording_rate: int, recording_rows: int, hop_s: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder's columns of the reading and of the recording as `encoded_columns` gives them
+    (((reading_rows, dims), (recording_rows, dims)) float32, at unit weight), for judging a match
+    on them where they did not join the warp (`tts.forced.GREY_ZONE`). Raises AlignmentError as
+    `encoded_columns` does."""
+    a, b, _ = encoded_columns(encoder, reading, reading_rate, reading_rows, np.zeros(reading_rows, bool),
+                              recording, recording_rate, recording_rows, 1, hop_s)
+    return a, b
+
+
 def _on_rows(encoder: SpeechEncoder, audio: np.ndarray, rate: int, rows: int, hop_s: float) -> np.ndarray:
     """The encoder's frames linearly interpolated at rows i * hop_s (seconds), (rows, dims) float64."""
     frames = np.asarray(encoder.encode(np.asarray(audio, np.float32), int(rate)), np.float64)

@@ -29,7 +29,9 @@ neighbours (100 ms averages of features), far above what a right text gives
 the reading holds (`MAX_SPEECH_RATIO`); either is an AlignmentError, not a timeline. Where
 the encoder's frames were added (noisy or reverberant recordings), the stretches matched on
 that warp are compared on the encoder's frames instead (`MAX_ENCODED_MISMATCH`): babble and
-rooms blur the spectra of a right text's matches about as much as another text's.
+rooms blur the spectra of a right text's matches about as much as another text's. Elsewhere,
+where the spectra's measure is in `GREY_ZONE` (a right and another text of similar length came
+within 0.03 there), the caller's encoder is run after all and its frames judge.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import numpy as np
 
 from tts.align import _check_recording, _with_min_durations, assemble_timeline
 from tts.audio import frame_energy_db
-from tts.encoded import SpeechEncoder
+from tts.encoded import SpeechEncoder, encoded_pair
 from tts.errors import AlignmentError, SpeechError
 from tts.espeak import Espeak, speak_afresh
 from tts.languages import is_tag, resolve
@@ -82,6 +84,14 @@ MAX_MISMATCH = 0.64
 #: The shared narration_en.wav (5 s, noisy enough to take the encoder) with Whisper's words:
 #: right 0.24, two other texts 0.95 and 0.97 (on the spectra 0.46 against 0.67-0.69).
 MAX_ENCODED_MISMATCH = 0.79
+#: Where the encoder's columns did not join the warp and the spectra's measure is in this range,
+#: the caller's encoder (if any) encodes both sides and its columns judge (`MAX_ENCODED_MISMATCH`);
+#: clear cases cost what they did. bench/bench_align.py --judgement (2026-11-30, every copy, en and
+#: pt, narration_en.wav, a user's clean Piper pair): on the spectra right texts 0.41-0.55 on copies
+#: the encoder does not join (0.51-0.65 where it does), other texts 0.63-0.84 (the pair: 0.43 against
+#: 0.63, accepted); on the encoder's frames right 0.17-0.63, other 0.89-1.03 on every copy (the pair:
+#: 0.25 against 0.95). Lowest other text less 0.08 to highest right text plus 0.10 (above: refused).
+GREY_ZONE = (0.55, 0.75)
 #: Sound in the recording per second of espeak-ng's phones, as right texts give it (measured
 #: 0.85-1.58 on the same set, highest under babble and music, which are loud in the pauses;
 #: half the words: 1.49-2.65, those under 1.8 refused by the distance). A speaker much slower
@@ -137,8 +147,9 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     window above `max_mismatch`, or a speech ratio outside its range; `max_mismatch=None`
     measures without judging). Deterministic: espeak-ng reads in a fresh process.
     `encoder`: a speech encoder whose frames join the warp's features where the recording is
-    reverberant or noisy (`tts.encoded`; the pipeline passes Whisper's); where they do, the
-    match is judged on them, against `max_encoded_mismatch` instead of `max_mismatch`.
+    reverberant or noisy (`tts.encoded`; the pipeline passes Whisper's); where they do, or where
+    the spectra's measure is in `GREY_ZONE`, the match is judged on its frames, against
+    `max_encoded_mismatch` instead of `max_mismatch`.
     """
     audio = _check_recording(audio, sample_rate)
     sample_rate = int(sample_rate)
@@ -165,7 +176,10 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
                               _stretch_costs(len(reference), per_word, to_reference))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
-    mismatch, ratio = _measure_match(features, loud, per_word, max_mismatch, max_encoded_mismatch)
+    late = None if encoder is None else (lambda: encoded_pair(encoder, result.audio, result.sample_rate,
+                                                             len(features.reading), audio, sample_rate,
+                                                             len(features.recording), HOP_S))
+    mismatch, ratio, encoded = _measure_match(features, loud, per_word, max_mismatch, max_encoded_mismatch, late)
     if features.reverberant:  # pause edges where the talker stops, not where the room falls quiet
         db = 10 * np.log10(without_late_reverberation(10 ** (db / 10), features.decay_s) + 1e-12)
 
@@ -184,24 +198,30 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
         mine = [w for w, s in zip(timed_words, owner_sentence) if s == k]
         if mine:
             timed_sentences.append(TimedText(mine[0].start, mine[-1].end, " ".join(sentence.split())))
-    return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio, features.encoded)
+    return TextAlignment(timeline, tuple(timed_words), tuple(timed_sentences), mismatch, ratio, encoded)
 
 
 def _measure_match(features: WarpFeatures, loud: np.ndarray, per_word: Sequence[Sequence[tuple[float, float, str]]],
-                   max_mismatch: float | None, max_encoded_mismatch: float) -> tuple[float, float]:
-    """(mismatch, speech ratio) of the text (`_check_match`, which raises AlignmentError):
-    the stretches matched on a warp of the spectra alone (the loudness column and the optional
-    pauses line up any text's speech and pauses with the recording's, which makes another text
-    look closer), compared on the spectra against `max_mismatch`, or, where the encoder's columns
-    were added, on those against `max_encoded_mismatch` (noise and rooms change them less)."""
+                   max_mismatch: float | None, max_encoded_mismatch: float,
+                   late_encoded: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+                   ) -> tuple[float, float, bool]:
+    """(mismatch, speech ratio, whether judged on the encoder's frames) of the text (`_check_match`,
+    which raises AlignmentError), on the stretches matched on a warp of the spectra alone (the
+    loudness column and optional pauses line up any text's speech with the recording's): compared
+    on the spectra against `max_mismatch`; on the encoder's columns against `max_encoded_mismatch`
+    where they were added, or where the spectra's measure is in `GREY_ZONE` (`late_encoded()` gives
+    them then: (reading rows, k), (recording rows, k))."""
     spectra = (features.reading[:, :features.spectral_dims], features.recording[:, :features.spectral_dims])
     plain, _ = multiscale_path(*spectra, int(round(RADIUS_S / HOP_S)))
-    judged, limit = spectra, max_mismatch
+    encoded_limit = None if max_mismatch is None else max_encoded_mismatch
     if features.encoded:
         k = features.encoded_dims
         judged = (features.reading[:, -k:], features.recording[:, -k:])
-        limit = None if max_mismatch is None else max_encoded_mismatch
-    return _check_match(_match_cost(*judged, plain), loud, per_word, limit)
+        return (*_check_match(_match_cost(*judged, plain), loud, per_word, encoded_limit), True)
+    cost = _match_cost(*spectra, plain)
+    if late_encoded is not None and GREY_ZONE[0] <= _worst_window(cost, loud) <= GREY_ZONE[1]:
+        return (*_check_match(_match_cost(*late_encoded(), plain), loud, per_word, encoded_limit), True)
+    return (*_check_match(cost, loud, per_word, max_mismatch), False)
 
 
 def _with_optional_pauses(reading: np.ndarray, silence: np.ndarray,

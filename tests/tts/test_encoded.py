@@ -194,3 +194,24 @@ def test_the_match_is_judged_on_the_encoder_frames_where_they_are_added(english)
     with pytest.raises(AlignmentError, match="does not match") as caught:
         align_text(noisy, english.sample_rate, text, "en", encoder=_Unrelated())
     assert "\n" not in str(caught.value)
+
+
+def test_a_clean_recording_is_judged_on_the_encoder_frames_only_in_the_grey_zone(english, monkeypatch):
+    """A clean copy: where the spectra's measure falls in GREY_ZONE (here widened to take every
+    measure) the encoder encodes both sides and the match is judged on its frames (an encoder
+    whose frames hold nothing of the sound refuses the right text: the judgement is theirs);
+    outside it (the zone emptied) the encoder is never called and the spectra judge."""
+    import tts.forced
+
+    text = ["Switch off the machine.", "Wait five minutes."]
+    monkeypatch.setattr(tts.forced, "GREY_ZONE", (0.0, 10.0))
+    follows = _Counting()
+    found = align_text(english.audio, english.sample_rate, text, "en", encoder=follows)
+    assert found.encoded and follows.calls == 2 and found.mismatch < tts.forced.MAX_ENCODED_MISMATCH
+    with pytest.raises(AlignmentError, match="does not match") as caught:
+        align_text(english.audio, english.sample_rate, text, "en", encoder=_Unrelated())
+    assert "\n" not in str(caught.value)
+    monkeypatch.setattr(tts.forced, "GREY_ZONE", (10.0, 10.0))
+    idle = _Counting()
+    plain = align_text(english.audio, english.sample_rate, text, "en", encoder=idle)
+    assert not plain.encoded and idle.calls == 0 and plain.mismatch < tts.forced.MAX_MISMATCH
