@@ -176,9 +176,10 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
                               _stretch_costs(len(reference), per_word, to_reference))
     db = frame_energy_db(audio, sample_rate, hop_s=HOP_S)
     loud = db > db.max() - 40.0  # as tts.align._loud_frames
-    late = None if encoder is None else (lambda: encoded_pair(encoder, result.audio, result.sample_rate,
-                                                             len(features.reading), audio, sample_rate,
-                                                             len(features.recording), HOP_S))
+    # (nothing to decide without a bar: the recognised path measures but does not judge)
+    late = None if encoder is None or max_mismatch is None else (
+        lambda: encoded_pair(encoder, result.audio, result.sample_rate, len(features.reading), audio, sample_rate,
+                             len(features.recording), HOP_S))
     mismatch, ratio, encoded = _measure_match(features, loud, per_word, max_mismatch, max_encoded_mismatch, late)
     if features.reverberant:  # pause edges where the talker stops, not where the room falls quiet
         db = 10 * np.log10(without_late_reverberation(10 ** (db / 10), features.decay_s) + 1e-12)
