@@ -67,6 +67,20 @@ def pack_language(tag: str) -> str:
 DETECTED_WORDS = "language detected from the recording"
 
 
+def job_language(asked: str, languages: Iterable[str]) -> str:
+    """The tag of `languages` (a job's) that `asked` names: itself, or its pack tag (`pt` names
+    `pt-BR` in a job made since languages are stored as pack tags); `asked` normalised when the
+    job has neither (the caller's lookup then says the job has no such language). A job stored
+    before keeps its bare tags, so `pt` still names its `pt`."""
+    languages = tuple(languages)
+    if asked in languages:
+        return asked
+    tag = normalize_tag(asked)
+    if tag in languages:
+        return tag
+    return pack_language(tag) if pack_language(tag) in languages else tag
+
+
 def language_words(tag: str) -> str:
     """`language_name`, and `und` (a narration whose language is detected) in words."""
     return DETECTED_WORDS if tag == UNDETERMINED else language_name(tag)
@@ -84,18 +98,25 @@ def named(tag: str) -> str:
 
 def normalize_spec(spec: JobSpec) -> JobSpec:
     """The spec with every language tag in its BCP-47 case (`PT-br` -> `pt-BR`): languages,
-    narrations, voices, source language and glossary. Raises SpecError when two languages make
-    one pack (`pt` and `pt-BR`, `pack_language`): the job would run twice into one folder."""
+    narrations, voices, source language and glossary. The job's languages (and the narrations'
+    and voices' keys) are their pack tags (`pack_language`: `pt` -> `pt-BR`), so the job record,
+    its task names, links, step labels and the packs' manifests say one tag. Raises SpecError
+    when two languages make one pack (`pt` and `pt-BR`): the job would run twice into one folder."""
     _known_languages(spec)
     _one_pack_each(normalize_tag(lang) for lang in spec.languages)
     glossary = spec.glossary
     if isinstance(glossary, dict) and glossary.get("forced"):
-        glossary = {**glossary, "forced": {normalize_tag(k): v for k, v in glossary["forced"].items()}}
+        glossary = {**glossary, "forced": {pack_language(k): v for k, v in glossary["forced"].items()}}
     return replace(
-        spec, languages=tuple(normalize_tag(lang) for lang in spec.languages),
-        narrations={normalize_tag(k): v for k, v in spec.narrations.items()},
-        voices={(normalize_tag(k) if isinstance(v, str) else k): v for k, v in spec.voices.items()},
+        spec, languages=tuple(pack_language(lang) for lang in spec.languages),
+        narrations={pack_language(k): v for k, v in spec.narrations.items()},
+        voices={(pack_language(k) if isinstance(v, str) else k): _voice_keys(v) for k, v in spec.voices.items()},
         source_language=normalize_tag(spec.source_language) if spec.source_language else None, glossary=glossary)
+
+
+def _voice_keys(voice: Any) -> Any:
+    """A presenter's own voices ({language: voice}) keyed by pack tags; a voice id as it is."""
+    return {pack_language(k): v for k, v in voice.items()} if isinstance(voice, dict) else voice
 
 
 def _known_languages(spec: JobSpec) -> None:

@@ -87,8 +87,9 @@ def test_a_presenters_own_voice_is_checked_at_creation(client, presenter):
                                    "voices": {presenter: {"pt": "female"}}})
     assert r.status_code == 201, r.text
     job = client.get(f"/jobs/{r.json()['id']}").json()
-    (speak,) = [t for t in job["tasks"] if t["name"].startswith("speak:pt:")]
-    assert speak["label"].startswith("Voicing Portuguese") and "— jf_" in speak["label"] and "(Kokoro)" in speak["label"]  # a woman's voice
+    assert job["languages"] == ["pt-BR"]  # as the CLI and the pack's manifest say it
+    (speak,) = [t for t in job["tasks"] if t["name"].startswith("speak:pt-BR:")]
+    assert speak["label"].startswith("Voicing Portuguese (Brazil)") and "— jf_" in speak["label"] and "(Kokoro)" in speak["label"]  # a woman's voice
 
 
 def test_preview_and_extend_are_checked_too(client, presenter):

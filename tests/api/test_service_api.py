@@ -85,8 +85,10 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert r.status_code == 201, r.text
     job_id = r.json()["id"]
     wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "waiting-review", what="review gate")
-    review = client.get(f"/jobs/{job_id}/review/pt").json()
-    assert review["sentences"][1] == {"id": "s1", "source": "Clean the nozzle.", "text": "[pt] Clean the nozzle.",
+    # `pt` is resolved to its pack tag when the job is made: the job, its links and labels say pt-BR
+    assert client.get(f"/jobs/{job_id}").json()["languages"] == ["pt-BR", "es"]
+    review = client.get(f"/jobs/{job_id}/review/pt").json()  # the bare tag still names it
+    assert review["sentences"][1] == {"id": "s1", "source": "Clean the nozzle.", "text": "[pt-BR] Clean the nozzle.",
                                       "flags": [], "words": []}
     edited = client.put(f"/jobs/{job_id}/review/pt", json={"edits": {"s1": "Limpe o bico."}}).json()
     assert edited["redo"] == []  # nothing downstream has run yet
@@ -99,7 +101,10 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert last["percent"] == 100.0 and all(t["state"] == "done" for t in last["tasks"])
     assert {t["file"] for t in last["tasks"] if t["kind"] == "render"} == {"presenter-0.mp4", "presenter-1.mp4"}
     assert {t["label"] for t in last["tasks"] if t["kind"] == "render"} == {
-        f"Rendering presenter-{k}.mp4 — {name}" for k in (0, 1) for name in ("Portuguese", "Spanish")}
+        f"Rendering presenter-{k}.mp4 — {name}" for k in (0, 1) for name in ("Portuguese (Brazil)", "Spanish")}
+    assert {p["language"] for p in last["packs"]} == {"pt-BR", "es"}
+    assert any(p["url"].split("?")[0].endswith("/packs/pt-BR.zip") and "/subtitles/pt-BR.srt" in p["srt"]
+               for p in last["packs"])
     assert len(last["videos"]) == 4 and len(last["packs"]) == 2
 
     video = client.get(last["videos"][0]["url"])
@@ -111,7 +116,7 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     with zipfile.ZipFile(io.BytesIO(client.get(last["zip_url"]).content)) as zf:
         names = zf.namelist()
     assert all(not n.startswith(("/", "..")) for n in names)
-    assert {"job.json", "pt/subtitles.srt", "es/subtitles.srt"} <= set(names)
+    assert {"job.json", "pt-BR/subtitles.srt", "es/subtitles.srt"} <= set(names)
 
     # Adding a language to the finished job runs only that language's work.
     grown = client.post(f"/jobs/{job_id}/extend", json={"languages": ["de"]})
@@ -121,7 +126,7 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert events(client, job_id)[-1] == ("end", {"state": "done"})
     tasks = {t["name"]: t for t in client.get(f"/jobs/{job_id}").json()["tasks"]}
     (speak_de,) = [name for name in tasks if name.startswith("speak:de:")]  # named by the presenters' voice in de
-    assert tasks[speak_de]["cached"] is False and tasks["pack:pt"]["cached"] is True
+    assert tasks[speak_de]["cached"] is False and tasks["pack:pt-BR"]["cached"] is True
 
     # Re-running the job reuses everything, the reviewed pt edit included.
     again = client.post(f"/jobs/{job_id}/rerun").json()["id"]
