@@ -239,3 +239,21 @@ def test_started_and_time_left_when_the_first_tasks_were_reused(client, server, 
     finally:
         hold.unlink()
     assert events(client, job_id)[-1] == ("end", {"state": "done"})
+
+
+def test_a_job_failing_in_its_first_task_says_the_error_once(client, server, presenters, narration_wav):
+    """Each task after the failed one carries its error (`store_rows.fail_dependents`); the
+    job's `error` says it once, as the command line does."""
+    key = client.post("/uploads", files={"file": ("once.wav", narration_wav.read_bytes(), "audio/wav")}).json()["key"]
+    switch = server.data_dir / "fail-narrate"
+    switch.touch()
+    try:
+        r = client.post("/jobs", json={"narrations": {"fr": key}, "presenters": presenters})
+        assert r.status_code == 201, r.text
+        job = wait_for(lambda: (j := client.get(f"/jobs/{r.json()['id']}").json())["state"] == "failed" and j,
+                       what="the job fails")
+    finally:
+        switch.unlink()
+    assert sum(t["state"] == "failed" for t in job["tasks"]) >= 3  # narrate, both renders, the pack
+    assert job["error"].count("the transcript does not match the recording") == 1, job["error"]
+    assert job["error"].startswith("narrate:")
