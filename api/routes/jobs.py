@@ -13,7 +13,7 @@ from api.deps import Outward, get_capabilities, get_input_checks, get_outward, g
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
 from api.uploads import save_upload
-from pipeline.jobs.capabilities import Capabilities, normalize_spec
+from pipeline.jobs.capabilities import Capabilities, pack_spec
 from pipeline.jobs.service import JobService
 from pipeline.jobs.spec import JobSpec
 from pipeline.preflight import InputChecks
@@ -60,7 +60,8 @@ def checked_spec(data: dict, settings: Settings, caps: Capabilities, checks: Inp
         if isinstance(text, str) and len(text) > settings.max_script_chars:
             raise HTTPException(422, f"{name}: {what} has {len(text)} characters, more than the limit of "
                                      f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
-    spec = normalize_spec(JobSpec.from_dict(data))
+    # every language as its pack names it (pt -> pt-BR): the job, its links and labels say one tag
+    spec = pack_spec(JobSpec.from_dict(data))
     spec.check()
     caps.check(spec)
     if checks is not None:
@@ -152,11 +153,13 @@ def extend_job(job_id: str, body: JobExtend, service: JobService = Depends(get_s
                out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
                checks: InputChecks = Depends(get_input_checks)) -> JobOut:
     spec = JobSpec.from_dict(service.job_spec(job_id))
-    if body.languages and not spec.narrations:  # only the new languages need a model, a voice, a way in
-        added = normalize_spec(replace(spec, languages=tuple(body.languages)))
+    languages = list(body.languages)
+    if languages and not spec.narrations:  # only the new languages need a model, a voice, a way in
+        added = pack_spec(replace(spec, languages=tuple(languages)))
         caps.check(added)
         checks(replace(added, presenters=()), paths=False)  # its presenters were probed when stored
-    service.extend(job_id, body.languages, body.presenters)
+        languages = list(added.languages)  # as packs name them (a language the job has keeps its tag)
+    service.extend(job_id, languages, body.presenters)
     return job_out(service.snapshot(job_id), out)
 
 

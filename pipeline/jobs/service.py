@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.errors import DiskFullError, JobError
 from pipeline.jobs.artifacts import ArtifactStore
-from pipeline.jobs.capabilities import job_language, language_words, normalize_spec, pack_language
+from pipeline.jobs.capabilities import job_language, language_words, normalize_spec
 from pipeline.jobs.checks import job_checks
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.exports import Exports
@@ -219,9 +219,8 @@ class JobService:
         job = self.store.job(job_id)
         self.check_disk()
         old = JobSpec.from_dict({k: v for k, v in job["spec"].items()})
-        # a language the job has keeps its tag (an older job's bare `pt`); a new one is its pack tag
-        named = [job_language(lang, old.languages) for lang in languages]
-        langs = tuple(dict.fromkeys([*old.languages, *(t if t in old.languages else pack_language(t) for t in named)]))
+        # a language the job has keeps its tag (`pt` names a job's `pt-BR`, `capabilities.job_language`)
+        langs = tuple(dict.fromkeys([*old.languages, *(job_language(lang, old.languages) for lang in languages)]))
         labels: dict[str, str] = {}
         new_keys = []
         for ref in presenters:

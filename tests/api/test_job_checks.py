@@ -256,14 +256,15 @@ def test_the_same_check_as_the_command_line_and_the_rest_carries_on(client, pres
     is refused the same way."""
     from pipeline import steps
     from pipeline.errors import InputError
-    from pipeline.jobs.capabilities import normalize_spec
+    from pipeline.jobs.capabilities import pack_spec
     from pipeline.jobs.spec import JobSpec
     from pipeline.models import ModelStore
     from pipeline.preflight import check_inputs
 
     r = client.post("/jobs", json={"text": MIXED, "presenters": [presenter], "languages": ["pt"]})
-    # the spec as the service reads the request (no source_language: detected, as the CLI does)
-    spec = normalize_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"]}))
+    # the spec as the service reads the request (no source_language: detected, as the CLI does;
+    # its languages as their packs name them, pt-BR)
+    spec = pack_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"]}))
     with pytest.raises(InputError) as refused:
         check_inputs(spec, steps.Toolkit(store=ModelStore(tmp_path / "models"), cache_dir=tmp_path), paths=False)
     assert r.json()["detail"] == " ".join(str(refused.value).split())

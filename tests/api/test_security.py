@@ -294,7 +294,7 @@ def test_missing_pack_folder_is_not_a_download(guarded, guarded_job):
     finally:
         hidden.rename(folder)
     with zipfile.ZipFile(io.BytesIO(c.get(job["zip_url"]).content)) as zf:
-        assert "pt/subtitles.srt" in zf.namelist()  # no stale zip of job.json alone
+        assert "pt-BR/subtitles.srt" in zf.namelist()  # no stale zip of job.json alone; pt made pt-BR
     c.close()
 
 
