@@ -103,13 +103,13 @@ def import_job(record: JobRecordIn, service: JobService = Depends(get_service),
                checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
     spec = dict(record.spec)
     if spec.pop("analyse_only", False):
-        raise HTTPException(422, "spec.analyse_only: an analysis is made by uploading the presenter "
+        raise HTTPException(422, "analyse_only: an analysis is made by uploading the presenter "
                                  "(POST /presenters), not imported")
     spec["name"] = spec.get("name") or record.name
     try:
         body = JobCreate(**spec)
     except ValidationError as exc:
-        raise HTTPException(422, error_line(list(exc.errors()), "spec: ")) from None
+        raise HTTPException(422, error_line(list(exc.errors()))) from None  # "field: ...", as POST /jobs says it
     return _created(service.submit(_spec(body, settings, caps, checks)), out.sign)
 
 
@@ -237,7 +237,7 @@ def _options(options: str, script: UploadFile | None, settings: Settings) -> dic
     try:  # JobCreate needs a presenter; the uploaded ones are added by the caller
         data = JobCreate(**{**raw, "presenters": raw["presenters"] if given else ["-"]}).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise HTTPException(422, error_line(list(exc.errors()), "options: ")) from None
+        raise HTTPException(422, error_line(list(exc.errors()))) from None  # "field: ...", as POST /jobs
     return data if given else {**data, "presenters": []}
 
 

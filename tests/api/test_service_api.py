@@ -257,3 +257,19 @@ def test_a_job_failing_in_its_first_task_says_the_error_once(client, server, pre
     assert sum(t["state"] == "failed" for t in job["tasks"]) >= 3  # narrate, both renders, the pack
     assert job["error"].count("the transcript does not match the recording") == 1, job["error"]
     assert job["error"].startswith("narrate:")
+
+
+@pytest.mark.parametrize("route, body, start, words", [
+    ("/jobs", {"recording": "sha256:deadbeef"}, "recording: 'sha256:deadbeef' is not an uploaded file", "POST /uploads"),
+    ("/jobs", {"text": "Hi.", "background": "nocolour"}, "background: 'nocolour' is not a colour", "colour name"),
+    ("/jobs", {"text": "Hi.", "rate": "fast"}, "rate: must be a number", ""),
+    ("/jobs/import", {"text": "Hi.", "renderer_options": "w.pth"}, "renderer_options: must be a mapping", ""),
+    ("/jobs/import", {"text": "Hi.", "analyse_only": True}, "analyse_only: an analysis is made by uploading", ""),
+])
+def test_every_422_starts_with_the_field_it_is_about(client, presenters, route, body, start, words):
+    """One form, "field: what is wrong; what to do", whatever the route and whichever check
+    refused it (never "spec: ...", "spec.analyse_only: ..." or a line not naming the field)."""
+    spec = {"languages": ["pt"], "presenters": presenters[:1], **body}
+    r = client.post(route, json={"name": "n", "spec": spec} if route == "/jobs/import" else spec)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(start) and words in r.json()["detail"], r.json()["detail"]
