@@ -273,3 +273,18 @@ def test_every_422_starts_with_the_field_it_is_about(client, presenters, route, 
     r = client.post(route, json={"name": "n", "spec": spec} if route == "/jobs/import" else spec)
     assert r.status_code == 422, r.text
     assert r.json()["detail"].startswith(start) and words in r.json()["detail"], r.json()["detail"]
+
+
+def test_a_presenters_label_is_its_file_name_never_a_hash_or_a_path(client, tiny_videos):
+    """fresh4 finding 11: the label was the store's short hash. It is the uploaded file's name,
+    made safe (no folders of the sender's machine); the hash is `video_id`, as links name it."""
+    r = client.post("/presenters", data={"consent_by": "Ana Lima", "consent": "true"},
+                    files=[("files", ("C:\\Users\\ana\\talks/../ana lima.mp4", tiny_videos[1].read_bytes(), "video/mp4"))])
+    assert r.status_code == 201, r.text
+    (p,) = r.json()["presenters"]
+    assert p["label"] == "ana lima.mp4" and p["video_id"] == p["key"][:10]
+    assert next(q for q in client.get("/presenters").json() if q["id"] == p["id"])["label"] == "ana lima.mp4"
+    job = client.post("/jobs", json={"text": "Hi there.", "languages": ["es"], "presenters": [p["id"]]}).json()["id"]
+    assert events(client, job)[-1] == ("end", {"state": "done"})
+    (video,) = client.get(f"/jobs/{job}").json()["videos"]
+    assert video["presenter"] == p["video_id"] and video["name"] == p["label"]
