@@ -182,7 +182,7 @@ def test_one_request_with_a_narration(client, tiny_videos, narration_wav):
 @pytest.mark.parametrize("data, words", [
     ({"options": json.dumps({"text": "Clean it.", "languages": ["es"]})}, ["Spanish (es)", "polydub models import"]),
     ({"options": "{not json"}, ["options: not valid JSON"]),
-    ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"], "colour": "red"})}, ["options: colour"]),
+    ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"], "colour": "red"})}, ["colour: "]),
     ({"options": json.dumps({"narrations": {"es": "missing.wav"}})}, ["missing.wav", "audio field"]),
     ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"]}), "consent": "false"}, ["consent"]),
     ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"]}), "audio": True}, ["es.wav not named in options"]),
