@@ -147,6 +147,9 @@ def test_narration_job_and_history(client, presenters, narration_wav):
     r = client.post("/jobs", json={"narrations": {"pt": up.json()["key"]}, "presenters": presenters[:1]})
     assert r.status_code == 201, r.text
     assert events(client, r.json()["id"])[-1] == ("end", {"state": "done"})
+    job = client.get(f"/jobs/{r.json()['id']}").json()
+    assert [p["language"] for p in job["packs"]] == ["pt-BR"]  # the narration's pt, as its pack names it
+    assert {t["name"] for t in job["tasks"]} >= {"narrate:pt-BR", "pack:pt-BR"}, [t["name"] for t in job["tasks"]]
     page = client.get("/jobs", params={"limit": 1}).json()
     assert page["total"] >= 2 and page["jobs"][0]["id"] == r.json()["id"]  # newest first
     older = client.get("/jobs", params={"limit": 1, "offset": 1}).json()["jobs"][0]
