@@ -163,7 +163,10 @@ class PresenterOut(BaseModel):
     id: str
     name: str
     key: str
-    label: str
+    label: str = Field(description="the presenter for people: the uploaded file's name, made safe (no folders), "
+                                   "as task labels and the packs' videos name it")
+    video_id: str = Field(description="how a job's links name this presenter: /jobs/{id}/videos/{language}/"
+                                      "{video_id}.mp4 and the `presenter` of its videos (the key's first 10 hex digits)")
     consent_by: str
     consent_at: float
     created: float

@@ -62,6 +62,11 @@ SECURITY_HEADERS = [
 ]
 
 
+#: how an operator lets another site's page change things (the serve option and its variable, as README says)
+ALLOW_SITE = ("if it should be allowed, start the service with --cors-origin ORIGIN "
+              "(or list it in POLYDUB_CORS_ORIGINS)")
+
+
 class Refused(Exception):
     """A request the guard answers itself: `status` and a one-line `detail`."""
 
@@ -133,11 +138,10 @@ class Guard:
         try:
             self._check_host(headers)
             self._check_site(scope, headers)
-            authed = self._authenticated(scope, headers)
-            scope.setdefault("state", {})["authenticated"] = authed
-            if not authed and not _public(scope["path"]):
-                raise Refused(401, "this polydub service needs its API token: send 'Authorization: Bearer <token>'",
-                              [(b"www-authenticate", b"Bearer")])
+            refusal = self._token_refusal(scope, headers)
+            scope.setdefault("state", {})["authenticated"] = not refusal
+            if refusal and not _public(scope["path"]):
+                raise Refused(401, refusal, [(b"www-authenticate", b"Bearer")])
             limit, upload = self._limit(scope)
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > limit:
@@ -165,27 +169,36 @@ class Guard:
         if origin is not None and not listed:
             same = origin != "null" and urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
             if not same:
-                raise Refused(403, f"refused a change requested by another site ({origin}); "
-                                   "list it in POLYDUB_CORS_ORIGINS if it should be allowed")
+                raise Refused(403, f"refused a change requested by another site ({origin}); {ALLOW_SITE}")
         if headers.get("sec-fetch-site") == "cross-site" and not listed:
-            raise Refused(403, "refused a change requested by another site (Sec-Fetch-Site: cross-site)")
+            raise Refused(403, f"refused a change requested by another site (Sec-Fetch-Site: cross-site); {ALLOW_SITE}")
         kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if kind in FORM_TYPES and scope["path"].rstrip("/") not in UPLOADS:
             raise Refused(415, f"{scope['path']} takes a JSON body (Content-Type: application/json), not {kind}")
 
-    def _authenticated(self, scope: Scope, headers: dict[str, str]) -> bool:
+    def _token_refusal(self, scope: Scope, headers: dict[str, str]) -> str:
+        """"" when the request may pass (no token set, the right token, a valid signed link), else
+        the 401 line: no token given, the token is wrong, or the link's signature does not hold.
+        Each says what to send and nothing of the token (not its length, not how it differs)."""
         token = self.settings.token
         if not token:
-            return True
+            return ""
         auth = headers.get("authorization", "")
         if auth[:7].lower() == "bearer ":
-            return hmac.compare_digest(auth[7:].strip().encode(), token.encode())
+            if hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
+                return ""
+            return ("the token is wrong: send the one this polydub service was started with "
+                    "(--token or POLYDUB_TOKEN) as 'Authorization: Bearer <token>'")
         # Never `?token=` in a query string: URLs end up in logs, history and Referer headers;
         # a link that must work without headers (downloads, event streams) is a signed one.
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         if scope["method"] in ("GET", "HEAD") and "sig" in query and self.links is not None:
-            return self.links.verify(scope["path"], query.get("exp", [""])[0], query["sig"][0])
-        return False
+            if self.links.verify(scope["path"], query.get("exp", [""])[0], query["sig"][0]):
+                return ""
+            return ("this link's signature is wrong or has expired: get the job again "
+                    "(GET /jobs/{id}) for fresh links, or send the token")
+        return ("no token given: this polydub service needs its API token; send 'Authorization: Bearer <token>' "
+                "(the one it was started with: --token or POLYDUB_TOKEN)")
 
     def _limit(self, scope: Scope) -> tuple[int, bool]:
         upload = scope["method"] == "POST" and scope["path"].rstrip("/") in UPLOADS

@@ -36,6 +36,7 @@ from pipeline.jobs.checks import advice, job_checks
 from pipeline.jobs.keys import TaskKey
 from pipeline.jobs.progress import detected_languages, settled_percent, task_label
 from pipeline.jobs.spec import UNDETERMINED, JobSpec
+from pipeline.jobs.store_rows import repeats_dependency
 from pipeline.jobs.wiring import ServiceConfig, adopt, open_service
 from pipeline.segments import shorten
 
@@ -282,7 +283,7 @@ def finish(service, job_id: str, state: str, out: Path, *, flat: bool = False) -
     detected = detected_languages(tasks, service.artifacts.meta)
     errors = [hide(_failure_line(t, labels, detected)) for t in tasks
               if t["state"] == "failed" and not _no_pack(t) and not _after_failed_analysis(t, states)
-              and not _repeats_dependency(t, tasks)]
+              and not repeats_dependency(t, tasks)]
     if not packs and state != "done":
         raise JobError(errors[0] if len(errors) == 1 else
                        f"job {job_id} made no language pack: {'; '.join(errors) or state}")
@@ -329,14 +330,6 @@ def _no_pack(task: dict) -> bool:
 def _after_failed_analysis(task: dict, states: dict[str, str]) -> bool:
     # A render whose presenter's analysis failed repeats that error: the analysis says it.
     return task["kind"] == "render" and states.get(task["deps"].get("analysis", ""), "") == "failed"
-
-
-def _repeats_dependency(task: dict, tasks: list[dict]) -> bool:
-    # A task failed because a task it needs failed carries that task's error
-    # (`store_rows.fail_dependents`): the one that failed says it, once.
-    by_name = {t["name"]: t for t in tasks}
-    return any(by_name.get(d, {}).get("state") == "failed" and by_name[d]["error"] == task["error"]
-               for d in task["deps"].values())
 
 
 def _failure_line(task: dict, labels: dict[str, str], detected: dict[str, str]) -> str:

@@ -18,11 +18,18 @@ ICON = Path(__file__).resolve().parent.parent / "web" / "favicon.svg"
 
 
 @router.get("/health", response_model=Health,
-            summary="Is the service up, and how much disk is free (the workers only with the token)")
+            summary="Is the service up, and how much disk is free (the workers to a token holder, "
+                    "without their process ids when no token is set)")
 def health(request: Request, service: JobService = Depends(get_service),
            settings: Settings = Depends(get_settings)) -> Health:
     status = getattr(service.executor, "status", None)
-    workers = status() if status and is_authenticated(request) else []  # process ids are for the operator
+    workers = status() if status else []
+    # Process ids are for the operator, a token holder. A service without a token cannot tell the
+    # operator from anyone who reaches it: it shows its workers' state, never their ids.
+    if settings.token and not is_authenticated(request):
+        workers = []
+    elif not settings.token:
+        workers = [{k: v for k, v in w.items() if k != "pid"} for w in workers]
     warmer = getattr(request.app.state, "voice_warmer", None)
     return Health(status="ok", version=__version__, free_disk_gb=round(service.free_bytes() / 1e9, 2),
                   min_free_gb=settings.min_free_gb, workers=workers,

@@ -13,7 +13,7 @@ from api.deps import Outward, get_capabilities, get_input_checks, get_outward, g
 from api.schemas import JobCreate, JobCreated, JobExtend, JobList, JobOut, JobSummary
 from api.settings import Settings
 from api.uploads import save_upload
-from pipeline.jobs.capabilities import Capabilities, normalize_spec
+from pipeline.jobs.capabilities import Capabilities, pack_spec
 from pipeline.jobs.service import JobService
 from pipeline.jobs.spec import JobSpec
 from pipeline.preflight import InputChecks
@@ -60,7 +60,8 @@ def checked_spec(data: dict, settings: Settings, caps: Capabilities, checks: Inp
         if isinstance(text, str) and len(text) > settings.max_script_chars:
             raise HTTPException(422, f"{name}: {what} has {len(text)} characters, more than the limit of "
                                      f"{settings.max_script_chars} (POLYDUB_MAX_SCRIPT_CHARS); split it into several jobs")
-    spec = normalize_spec(JobSpec.from_dict(data))
+    # every language as its pack names it (pt -> pt-BR): the job, its links and labels say one tag
+    spec = pack_spec(JobSpec.from_dict(data))
     spec.check()
     caps.check(spec)
     if checks is not None:
@@ -102,13 +103,13 @@ def import_job(record: JobRecordIn, service: JobService = Depends(get_service),
                checks: InputChecks = Depends(get_input_checks)) -> JobCreated:
     spec = dict(record.spec)
     if spec.pop("analyse_only", False):
-        raise HTTPException(422, "spec.analyse_only: an analysis is made by uploading the presenter "
+        raise HTTPException(422, "analyse_only: an analysis is made by uploading the presenter "
                                  "(POST /presenters), not imported")
     spec["name"] = spec.get("name") or record.name
     try:
         body = JobCreate(**spec)
     except ValidationError as exc:
-        raise HTTPException(422, error_line(list(exc.errors()), "spec: ")) from None
+        raise HTTPException(422, error_line(list(exc.errors()))) from None  # "field: ...", as POST /jobs says it
     return _created(service.submit(_spec(body, settings, caps, checks)), out.sign)
 
 
@@ -152,11 +153,13 @@ def extend_job(job_id: str, body: JobExtend, service: JobService = Depends(get_s
                out: Outward = Depends(get_outward), caps: Capabilities = Depends(get_capabilities),
                checks: InputChecks = Depends(get_input_checks)) -> JobOut:
     spec = JobSpec.from_dict(service.job_spec(job_id))
-    if body.languages and not spec.narrations:  # only the new languages need a model, a voice, a way in
-        added = normalize_spec(replace(spec, languages=tuple(body.languages)))
+    languages = list(body.languages)
+    if languages and not spec.narrations:  # only the new languages need a model, a voice, a way in
+        added = pack_spec(replace(spec, languages=tuple(languages)))
         caps.check(added)
         checks(replace(added, presenters=()), paths=False)  # its presenters were probed when stored
-    service.extend(job_id, body.languages, body.presenters)
+        languages = list(added.languages)  # as packs name them (a language the job has keeps its tag)
+    service.extend(job_id, languages, body.presenters)
     return job_out(service.snapshot(job_id), out)
 
 
@@ -234,7 +237,7 @@ def _options(options: str, script: UploadFile | None, settings: Settings) -> dic
     try:  # JobCreate needs a presenter; the uploaded ones are added by the caller
         data = JobCreate(**{**raw, "presenters": raw["presenters"] if given else ["-"]}).model_dump(exclude_none=True)
     except ValidationError as exc:
-        raise HTTPException(422, error_line(list(exc.errors()), "options: ")) from None
+        raise HTTPException(422, error_line(list(exc.errors()))) from None  # "field: ...", as POST /jobs
     return data if given else {**data, "presenters": []}
 
 

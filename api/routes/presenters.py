@@ -19,11 +19,15 @@ uploads = APIRouter(prefix="/uploads", tags=["uploads"])
 
 
 def presenter_out(p: dict, out: Outward) -> PresenterOut:
-    """The presenter as the API shows it; the analysis report names the file, not where it is kept."""
+    """The presenter as the API shows it (`PresenterOut`); the analysis report names the file, not
+    where it is kept."""
     analysis = dict(p["analysis"])
     if isinstance(analysis.get("report"), dict):
         analysis["report"] = {k: v for k, v in analysis["report"].items() if k != "path"}
-    fields = {k: p[k] for k in ("id", "name", "key", "label", "consent_by", "consent_at", "created", "info")}
+    fields = {k: p[k] for k in ("id", "name", "key", "consent_by", "consent_at", "created", "info")}
+    # the label people read is the file's name (stored made safe: `artifacts.safe_name`), never
+    # the store's short hash, which stays the id a job's links use
+    fields.update(label=p["name"], video_id=p["label"])
     return PresenterOut(**out.hide({**fields, "analysis": analysis}),
                         thumbnail_url=out.sign(f"/presenters/{p['id']}/thumbnail.jpg") if p["thumbnail"] else None)
 

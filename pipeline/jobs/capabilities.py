@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,6 +67,20 @@ def pack_language(tag: str) -> str:
 DETECTED_WORDS = "language detected from the recording"
 
 
+def job_language(asked: str, languages: Iterable[str]) -> str:
+    """The tag of `languages` (a job's) that `asked` names: itself, else the one with the same
+    pack tag (`pt` names a job's `pt-BR`, and `pt-BR` an older job's bare `pt`: stored jobs stay
+    readable); `asked` normalised when the job has neither (the caller's lookup then says the
+    job has no such language). One pack tag is never two of a job's languages (`normalize_spec`)."""
+    languages = tuple(languages)
+    if asked in languages:
+        return asked
+    tag = normalize_tag(asked)
+    if tag in languages:
+        return tag
+    return next((lang for lang in languages if pack_language(lang) == pack_language(tag)), tag)
+
+
 def language_words(tag: str) -> str:
     """`language_name`, and `und` (a narration whose language is detected) in words."""
     return DETECTED_WORDS if tag == UNDETERMINED else language_name(tag)
@@ -94,8 +108,31 @@ def normalize_spec(spec: JobSpec) -> JobSpec:
     return replace(
         spec, languages=tuple(normalize_tag(lang) for lang in spec.languages),
         narrations={normalize_tag(k): v for k, v in spec.narrations.items()},
-        voices={(normalize_tag(k) if isinstance(v, str) else k): v for k, v in spec.voices.items()},
+        voices={(normalize_tag(k) if isinstance(v, str) else k): _voice_keys(v, normalize_tag)
+                for k, v in spec.voices.items()},
         source_language=normalize_tag(spec.source_language) if spec.source_language else None, glossary=glossary)
+
+
+def pack_spec(spec: JobSpec) -> JobSpec:
+    """`normalize_spec`, then every language as its pack names it (`pack_language`: `pt` ->
+    `pt-BR`): languages, narrations, voices (a presenter's own too) and the glossary's forced
+    translations. A job made of it says one tag everywhere: its record, task names, step labels
+    ("Voicing Portuguese (Brazil)"), links, its zip's folders and its packs' manifests (a
+    narration's `source_language` included). Raises SpecError as `normalize_spec`."""
+    spec = normalize_spec(spec)
+    glossary = spec.glossary
+    if isinstance(glossary, dict) and glossary.get("forced"):
+        glossary = {**glossary, "forced": {pack_language(k): v for k, v in glossary["forced"].items()}}
+    return replace(
+        spec, languages=tuple(pack_language(lang) for lang in spec.languages),
+        narrations={pack_language(k): v for k, v in spec.narrations.items()},
+        voices={(pack_language(k) if isinstance(v, str) else k): _voice_keys(v, pack_language)
+                for k, v in spec.voices.items()}, glossary=glossary)
+
+
+def _voice_keys(voice: Any, tag: Callable[[str], str]) -> Any:
+    """A presenter's own voices ({language: voice}) keyed by `tag(language)`; a voice id as it is."""
+    return {tag(k): v for k, v in voice.items()} if isinstance(voice, dict) else voice
 
 
 def _known_languages(spec: JobSpec) -> None:

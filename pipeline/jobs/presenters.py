@@ -179,19 +179,22 @@ class PresenterLibrary:
                 return p["key"], p["name"]
             except JobError:
                 pass
+        named = f"{field}: " if field else ""  # every line names the spec's field it is about
         bare = ref.removeprefix("sha256:")
         if len(bare) == 64 and all(c in "0123456789abcdef" for c in bare):
             if not self.artifacts.has(bare):
-                raise InputError(f"no stored file {bare[:12]}; upload it first")
+                raise InputError(f"{named}no stored file {bare[:12]}; upload it first")
             return bare, self.artifacts.meta(bare).get("name", bare[:12])
         if self.allow_paths and os.path.isfile(ref):
             key, _ = self.add_input(ref, Path(ref).name, want=want)
             return key, Path(ref).stem
-        if not self.allow_paths:
-            raise InputError(f"{ref!r} is neither an uploaded presenter nor an uploaded file; upload it first "
+        if not self.allow_paths and want == "video":
+            raise InputError(f"{named}{ref!r} is neither an uploaded presenter nor an uploaded file; upload it first "
                              "(POST /presenters or POST /uploads) and give its id or key")
-        raise InputError(f"{field + ': ' if field else ''}no such file {Path(ref).expanduser().absolute()}; "
-                         "check the path")
+        if not self.allow_paths:
+            raise InputError(f"{named}{ref!r} is not an uploaded file (its key is sha256: and 64 hex digits); "
+                             "upload it first (POST /uploads) and give the key it answers")
+        raise InputError(f"{named}no such file {Path(ref).expanduser().absolute()}; check the path")
 
 
 def _with_digests(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.errors import DiskFullError, JobError
 from pipeline.jobs.artifacts import ArtifactStore
-from pipeline.jobs.capabilities import language_words, normalize_spec, normalize_tag
+from pipeline.jobs.capabilities import job_language, language_words, normalize_spec
 from pipeline.jobs.checks import job_checks
 from pipeline.jobs.executor import Executor
 from pipeline.jobs.exports import Exports
@@ -219,7 +219,8 @@ class JobService:
         job = self.store.job(job_id)
         self.check_disk()
         old = JobSpec.from_dict({k: v for k, v in job["spec"].items()})
-        langs = tuple(dict.fromkeys([*old.languages, *(normalize_tag(lang) for lang in languages)]))
+        # a language the job has keeps its tag (`pt` names a job's `pt-BR`, `capabilities.job_language`)
+        langs = tuple(dict.fromkeys([*old.languages, *(job_language(lang, old.languages) for lang in languages)]))
         labels: dict[str, str] = {}
         new_keys = []
         for ref in presenters:
@@ -298,31 +299,37 @@ class JobService:
             for key in keys - self.store.referenced_keys():
                 self.artifacts.remove(key)
 
+    def _language(self, job_id: str, language: str) -> str:
+        """The job's tag that `language` names (`capabilities.job_language`: `pt` names a job's
+        `pt-BR`; an older job's `pt` stays `pt`); NotFoundError when there is no such job."""
+        spec = self.store.job(job_id)["spec"]
+        return job_language(language, [*(spec.get("languages") or ()), *(spec.get("narrations") or {})])
+
     # ------------------------------------------------------------------ review (ReviewDesk)
     def review(self, job_id: str, language: str) -> dict[str, Any]:
         """A language's translation for review (see `ReviewDesk.review`)."""
-        return self.desk.review(job_id, language)
+        return self.desk.review(job_id, self._language(job_id, language))
 
     def edit(self, job_id: str, language: str, edits: Mapping[str, str]) -> list[str]:
         """Change translated sentences (by id); returns the tasks that will be redone."""
-        return self.desk.edit(job_id, language, edits)
+        return self.desk.edit(job_id, self._language(job_id, language), edits)
 
     def approve(self, job_id: str, language: str, who: str = "reviewer") -> None:
         """Approve a language's translation (see `ReviewDesk.approve`)."""
-        self.desk.approve(job_id, language, who)
+        self.desk.approve(job_id, self._language(job_id, language), who)
 
     # ------------------------------------------------------------------ downloads (Exports)
     def video_path(self, job_id: str, language: str, presenter: str) -> Path:
         """A finished lip-synced video (see `Exports.video_path`)."""
-        return self.downloads.video_path(job_id, language, presenter)
+        return self.downloads.video_path(job_id, self._language(job_id, language), presenter)
 
     def pack_zip(self, job_id: str, language: str) -> Path:
         """A language's finished pack zip (see `Exports.pack_zip`)."""
-        return self.downloads.pack_zip(job_id, language)
+        return self.downloads.pack_zip(job_id, self._language(job_id, language))
 
     def subtitles_path(self, job_id: str, language: str, fmt: str) -> Path:
         """A language's srt or vtt subtitles (see `Exports.subtitles_path`)."""
-        return self.downloads.subtitles_path(job_id, language, fmt)
+        return self.downloads.subtitles_path(job_id, self._language(job_id, language), fmt)
 
     def job_zip(self, job_id: str) -> Path:
         """One zip with every finished language pack, in a folder per language."""

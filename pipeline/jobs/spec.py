@@ -129,7 +129,7 @@ class JobSpec:
             values[flag] = fields.flag(values.get(flag, False), flag)
         for name in ("text", "recording", "transcript", "translations", "source_language"):
             if values.get(name) is not None and not isinstance(values[name], str):
-                raise SpecError(f"{name} must be text, not {type(values[name]).__name__}")
+                raise SpecError(f"{name}: must be text, not {type(values[name]).__name__}")
         values["rate"] = fields.number(values.get("rate", 1.0), "rate")
         values["audio_track"] = fields.track(values.get("audio_track"))
         values["background"] = fields.colour(values.get("background"))

@@ -48,7 +48,7 @@ def renderer_options(value: Any) -> dict[str, str | bool | int | float]:
     if value is None or value == {}:
         return {}
     if not isinstance(value, Mapping):
-        raise SpecError("renderer_options must be a mapping, e.g. {checkpoint: w.pth}")
+        raise SpecError("renderer_options: must be a mapping, e.g. {checkpoint: w.pth}")
     for key, option in value.items():
         if not isinstance(option, (str, bool, int, float)):
             raise SpecError(f"renderer_options: {key} must be a string, number or true/false, "
@@ -84,7 +84,7 @@ def glossary_mapping(value: Any) -> dict[str, Any] | str:
     if isinstance(value, str):
         return value
     if not isinstance(value, Mapping):
-        raise SpecError("glossary must be a mapping {keep: [terms], forced: {pt: {term: translation}}} or a file")
+        raise SpecError("glossary: must be a mapping {keep: [terms], forced: {pt: {term: translation}}} or a file")
     unknown = sorted(set(value) - {"keep", "forced"})
     if unknown:
         raise SpecError(f"glossary: unknown key(s) {', '.join(map(str, unknown))}; use keep and forced")
@@ -111,7 +111,7 @@ def preview(value: Any) -> Preview | None:
             raise SpecError("preview: seconds and height must be numbers") from None
     if not value:
         return None
-    raise SpecError("preview must be true or {seconds: 3, height: 240}")
+    raise SpecError("preview: must be true or {seconds: 3, height: 240}")
 
 
 def flag(value: Any, name: str) -> bool:
@@ -120,7 +120,7 @@ def flag(value: Any, name: str) -> bool:
         return value
     if value in (0, 1, None):
         return bool(value)
-    raise SpecError(f"{name} must be true or false")
+    raise SpecError(f"{name}: must be true or false")
 
 
 def number(value: Any, name: str) -> float:
@@ -128,7 +128,7 @@ def number(value: Any, name: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise SpecError(f"{name} must be a number, e.g. 1.0") from None
+        raise SpecError(f"{name}: must be a number, e.g. 1.0") from None
 
 
 def rgb(text: str) -> tuple[int, int, int]:
@@ -138,7 +138,8 @@ def rgb(text: str) -> tuple[int, int, int]:
     try:
         return ImageColor.getrgb(text)[:3]
     except ValueError:
-        raise SpecError(f"background: {text!r} is not a colour; write it as #rrggbb, e.g. #808080") from None
+        raise SpecError(f"background: {text!r} is not a colour; write it as #rrggbb (e.g. #808080) "
+                        "or a colour name (white, gray)") from None
 
 
 def colour(value: Any) -> str | None:
@@ -146,7 +147,7 @@ def colour(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise SpecError("background must be a colour as text, e.g. '#808080'")
+        raise SpecError("background: give a colour as text: #rrggbb (e.g. #808080) or a colour name (white, gray)")
     return "#{:02x}{:02x}{:02x}".format(*rgb(value.strip()))
 
 

@@ -21,7 +21,7 @@ from pipeline.jobs.keys import TaskKey, gate_language
 from pipeline.jobs.plan import TaskNode
 from pipeline.jobs.store_rows import (  # noqa: F401 - re-exported: `from pipeline.jobs.store import ...` keeps working
     _JSON_COLUMNS, _SCHEMA, ACTIVE, JOB_STATES, OPTIONAL_ROLE, TASK_STATES, WEIGHTS, _row, deps_settled,
-    derive_state, fail_dependents, new_id, reset_downstream)
+    derive_state, fail_dependents, new_id, repeats_dependency, reset_downstream)
 from pipeline.jobs.store_rows import derive_state as _derive_state  # noqa: F401 - its former name
 
 
@@ -297,7 +297,9 @@ class JobStore:
             approved = {r[0] for r in db.execute("SELECT language FROM reviews WHERE job_id=? AND approved=1",
                                                  (job_id,))}
             state = derive_state(tasks, approved)
-            errors = [f"{t['name']}: {t['error']}" for t in tasks if t["state"] == "failed" and t["error"]]
+            # said once: a task failed because a task it needs failed repeats that task's error
+            errors = [f"{t['name']}: {t['error']}" for t in tasks if t["state"] == "failed" and t["error"]
+                      and not repeats_dependency(t, tasks)]
             finished = (job["finished"] or time.time()) if state in ("done", "failed", "cancelled") else None
             db.execute("UPDATE jobs SET state=?, finished=?, error=? WHERE id=?",
                        (state, finished, "; ".join(errors)[:2000] or None, job_id))

@@ -8,6 +8,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.jobs.keys import gate_language
@@ -65,6 +66,15 @@ def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
 def new_id(prefix: str) -> str:
     # Time-ordered, so ids sort like creation times; random tail so two services never clash.
     return f"{prefix}{int(time.time() * 1000):012x}{uuid.uuid4().hex[:6]}"
+
+
+def repeats_dependency(task: Mapping[str, Any], tasks: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether `task` failed only because a task it needs failed: `fail_dependents` gives it
+    that task's error, so the one that failed says it, once (the job's `error`, the CLI's lines).
+    `task`, `tasks`: rows with name, state, deps ({role: task name}) and error."""
+    by_name = {t["name"]: t for t in tasks}
+    return any(by_name.get(d, {}).get("state") == "failed" and by_name[d]["error"] == task["error"]
+               for d in task["deps"].values())
 
 
 def fail_dependents(db: sqlite3.Connection, job_id: str) -> None:

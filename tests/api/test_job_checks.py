@@ -87,8 +87,9 @@ def test_a_presenters_own_voice_is_checked_at_creation(client, presenter):
                                    "voices": {presenter: {"pt": "female"}}})
     assert r.status_code == 201, r.text
     job = client.get(f"/jobs/{r.json()['id']}").json()
-    (speak,) = [t for t in job["tasks"] if t["name"].startswith("speak:pt:")]
-    assert speak["label"].startswith("Voicing Portuguese") and "— jf_" in speak["label"] and "(Kokoro)" in speak["label"]  # a woman's voice
+    assert job["languages"] == ["pt-BR"]  # as the CLI and the pack's manifest say it
+    (speak,) = [t for t in job["tasks"] if t["name"].startswith("speak:pt-BR:")]
+    assert speak["label"].startswith("Voicing Portuguese (Brazil)") and "— jf_" in speak["label"] and "(Kokoro)" in speak["label"]  # a woman's voice
 
 
 def test_preview_and_extend_are_checked_too(client, presenter):
@@ -181,7 +182,7 @@ def test_one_request_with_a_narration(client, tiny_videos, narration_wav):
 @pytest.mark.parametrize("data, words", [
     ({"options": json.dumps({"text": "Clean it.", "languages": ["es"]})}, ["Spanish (es)", "polydub models import"]),
     ({"options": "{not json"}, ["options: not valid JSON"]),
-    ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"], "colour": "red"})}, ["options: colour"]),
+    ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"], "colour": "red"})}, ["colour: "]),
     ({"options": json.dumps({"narrations": {"es": "missing.wav"}})}, ["missing.wav", "audio field"]),
     ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"]}), "consent": "false"}, ["consent"]),
     ({"options": json.dumps({"text": "Clean it.", "languages": ["pt"]}), "audio": True}, ["es.wav not named in options"]),
@@ -255,14 +256,15 @@ def test_the_same_check_as_the_command_line_and_the_rest_carries_on(client, pres
     is refused the same way."""
     from pipeline import steps
     from pipeline.errors import InputError
-    from pipeline.jobs.capabilities import normalize_spec
+    from pipeline.jobs.capabilities import pack_spec
     from pipeline.jobs.spec import JobSpec
     from pipeline.models import ModelStore
     from pipeline.preflight import check_inputs
 
     r = client.post("/jobs", json={"text": MIXED, "presenters": [presenter], "languages": ["pt"]})
-    # the spec as the service reads the request (no source_language: detected, as the CLI does)
-    spec = normalize_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"]}))
+    # the spec as the service reads the request (no source_language: detected, as the CLI does;
+    # its languages as their packs name them, pt-BR)
+    spec = pack_spec(JobSpec.from_dict({"text": MIXED, "presenters": [presenter], "languages": ["pt"]}))
     with pytest.raises(InputError) as refused:
         check_inputs(spec, steps.Toolkit(store=ModelStore(tmp_path / "models"), cache_dir=tmp_path), paths=False)
     assert r.json()["detail"] == " ".join(str(refused.value).split())

@@ -147,6 +147,8 @@ def test_cross_site_writes_are_refused(open_server, guarded, headers, token):
     extra = AUTH if token else {}
     r = httpx.post(server.url + "/jobs/jnothing/cancel", headers={**headers, **extra})
     assert r.status_code == 403 and "another site" in r.json()["detail"]
+    # how to allow it, in the serve option README names and its variable
+    assert "--cors-origin" in r.json()["detail"] and "POLYDUB_CORS_ORIGINS" in r.json()["detail"]
     r = httpx.post(server.url + "/presenters", headers={**headers, **extra}, data={"consent_by": "forged", "consent": "true"},
                    files=[("files", ("a.mp4", b"x", "video/mp4"))])
     assert r.status_code == 403
@@ -177,10 +179,30 @@ def test_security_headers_everywhere(guarded):
         assert r.headers["x-content-type-options"] == "nosniff"
 
 
-def test_health_shows_workers_only_with_the_token(guarded):
+def test_health_shows_workers_only_with_the_token(guarded, open_server):
     assert httpx.get(guarded.url + "/health").json()["workers"] == []
+    assert httpx.get(guarded.url + "/health", headers={"Authorization": "Bearer wrong"}).json()["workers"] == []
     workers = httpx.get(guarded.url + "/health", headers=AUTH).json()["workers"]
     assert workers and all("pid" in w for w in workers)
+    # no token set: anyone who reaches it sees the workers' state, never their process ids
+    workers = httpx.get(open_server.url + "/health").json()["workers"]
+    assert workers and all("pid" not in w and "alive" in w for w in workers)
+
+
+def test_missing_and_wrong_token_are_told_apart(guarded, guarded_job):
+    """fresh4 finding 11: the same 401 text for both. Neither line echoes what was sent or
+    anything of the token."""
+    missing = httpx.get(guarded.url + "/jobs")
+    wrong = httpx.get(guarded.url + "/jobs", headers={"Authorization": "Bearer s3cres"})
+    path = guarded_job[1]["zip_url"].split("?")[0]
+    link = httpx.get(f"{guarded.url}{path}?exp=9999999999&sig=00")
+    assert [r.status_code for r in (missing, wrong, link)] == [401, 401, 401]
+    assert missing.json()["detail"].startswith("no token given")
+    assert wrong.json()["detail"].startswith("the token is wrong")
+    assert "signature" in link.json()["detail"]
+    for r in (missing, wrong, link):
+        assert TOKEN not in r.text and "s3cres" not in r.text and "\n" not in r.json()["detail"]
+        assert r.headers["www-authenticate"] == "Bearer"
 
 
 def test_links_are_signed_not_tokened(guarded, guarded_job):
@@ -294,7 +316,7 @@ def test_missing_pack_folder_is_not_a_download(guarded, guarded_job):
     finally:
         hidden.rename(folder)
     with zipfile.ZipFile(io.BytesIO(c.get(job["zip_url"]).content)) as zf:
-        assert "pt/subtitles.srt" in zf.namelist()  # no stale zip of job.json alone
+        assert "pt-BR/subtitles.srt" in zf.namelist()  # no stale zip of job.json alone; pt made pt-BR
     c.close()
 
 

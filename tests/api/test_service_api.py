@@ -85,8 +85,10 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert r.status_code == 201, r.text
     job_id = r.json()["id"]
     wait_for(lambda: client.get(f"/jobs/{job_id}").json()["state"] == "waiting-review", what="review gate")
-    review = client.get(f"/jobs/{job_id}/review/pt").json()
-    assert review["sentences"][1] == {"id": "s1", "source": "Clean the nozzle.", "text": "[pt] Clean the nozzle.",
+    # `pt` is resolved to its pack tag when the job is made: the job, its links and labels say pt-BR
+    assert client.get(f"/jobs/{job_id}").json()["languages"] == ["pt-BR", "es"]
+    review = client.get(f"/jobs/{job_id}/review/pt").json()  # the bare tag still names it
+    assert review["sentences"][1] == {"id": "s1", "source": "Clean the nozzle.", "text": "[pt-BR] Clean the nozzle.",
                                       "flags": [], "words": []}
     edited = client.put(f"/jobs/{job_id}/review/pt", json={"edits": {"s1": "Limpe o bico."}}).json()
     assert edited["redo"] == []  # nothing downstream has run yet
@@ -99,7 +101,10 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert last["percent"] == 100.0 and all(t["state"] == "done" for t in last["tasks"])
     assert {t["file"] for t in last["tasks"] if t["kind"] == "render"} == {"presenter-0.mp4", "presenter-1.mp4"}
     assert {t["label"] for t in last["tasks"] if t["kind"] == "render"} == {
-        f"Rendering presenter-{k}.mp4 — {name}" for k in (0, 1) for name in ("Portuguese", "Spanish")}
+        f"Rendering presenter-{k}.mp4 — {name}" for k in (0, 1) for name in ("Portuguese (Brazil)", "Spanish")}
+    assert {p["language"] for p in last["packs"]} == {"pt-BR", "es"}
+    assert any(p["url"].split("?")[0].endswith("/packs/pt-BR.zip") and "/subtitles/pt-BR.srt" in p["srt"]
+               for p in last["packs"])
     assert len(last["videos"]) == 4 and len(last["packs"]) == 2
 
     video = client.get(last["videos"][0]["url"])
@@ -111,7 +116,7 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     with zipfile.ZipFile(io.BytesIO(client.get(last["zip_url"]).content)) as zf:
         names = zf.namelist()
     assert all(not n.startswith(("/", "..")) for n in names)
-    assert {"job.json", "pt/subtitles.srt", "es/subtitles.srt"} <= set(names)
+    assert {"job.json", "pt-BR/subtitles.srt", "es/subtitles.srt"} <= set(names)
 
     # Adding a language to the finished job runs only that language's work.
     grown = client.post(f"/jobs/{job_id}/extend", json={"languages": ["de"]})
@@ -121,7 +126,7 @@ def test_job_with_review_progress_and_downloads(client, presenters):
     assert events(client, job_id)[-1] == ("end", {"state": "done"})
     tasks = {t["name"]: t for t in client.get(f"/jobs/{job_id}").json()["tasks"]}
     (speak_de,) = [name for name in tasks if name.startswith("speak:de:")]  # named by the presenters' voice in de
-    assert tasks[speak_de]["cached"] is False and tasks["pack:pt"]["cached"] is True
+    assert tasks[speak_de]["cached"] is False and tasks["pack:pt-BR"]["cached"] is True
 
     # Re-running the job reuses everything, the reviewed pt edit included.
     again = client.post(f"/jobs/{job_id}/rerun").json()["id"]
@@ -142,6 +147,9 @@ def test_narration_job_and_history(client, presenters, narration_wav):
     r = client.post("/jobs", json={"narrations": {"pt": up.json()["key"]}, "presenters": presenters[:1]})
     assert r.status_code == 201, r.text
     assert events(client, r.json()["id"])[-1] == ("end", {"state": "done"})
+    job = client.get(f"/jobs/{r.json()['id']}").json()
+    assert [p["language"] for p in job["packs"]] == ["pt-BR"]  # the narration's pt, as its pack names it
+    assert {t["name"] for t in job["tasks"]} >= {"narrate:pt-BR", "pack:pt-BR"}, [t["name"] for t in job["tasks"]]
     page = client.get("/jobs", params={"limit": 1}).json()
     assert page["total"] >= 2 and page["jobs"][0]["id"] == r.json()["id"]  # newest first
     older = client.get("/jobs", params={"limit": 1, "offset": 1}).json()["jobs"][0]
@@ -234,3 +242,52 @@ def test_started_and_time_left_when_the_first_tasks_were_reused(client, server, 
     finally:
         hold.unlink()
     assert events(client, job_id)[-1] == ("end", {"state": "done"})
+
+
+def test_a_job_failing_in_its_first_task_says_the_error_once(client, server, presenters, narration_wav):
+    """Each task after the failed one carries its error (`store_rows.fail_dependents`); the
+    job's `error` says it once, as the command line does."""
+    key = client.post("/uploads", files={"file": ("once.wav", narration_wav.read_bytes(), "audio/wav")}).json()["key"]
+    switch = server.data_dir / "fail-narrate"
+    switch.touch()
+    try:
+        r = client.post("/jobs", json={"narrations": {"fr": key}, "presenters": presenters})
+        assert r.status_code == 201, r.text
+        job = wait_for(lambda: (j := client.get(f"/jobs/{r.json()['id']}").json())["state"] == "failed" and j,
+                       what="the job fails")
+    finally:
+        switch.unlink()
+    assert sum(t["state"] == "failed" for t in job["tasks"]) >= 3  # narrate, both renders, the pack
+    assert job["error"].count("the transcript does not match the recording") == 1, job["error"]
+    assert job["error"].startswith("narrate:")
+
+
+@pytest.mark.parametrize("route, body, start, words", [
+    ("/jobs", {"recording": "sha256:deadbeef"}, "recording: 'sha256:deadbeef' is not an uploaded file", "POST /uploads"),
+    ("/jobs", {"text": "Hi.", "background": "nocolour"}, "background: 'nocolour' is not a colour", "colour name"),
+    ("/jobs", {"text": "Hi.", "rate": "fast"}, "rate: must be a number", ""),
+    ("/jobs/import", {"text": "Hi.", "renderer_options": "w.pth"}, "renderer_options: must be a mapping", ""),
+    ("/jobs/import", {"text": "Hi.", "analyse_only": True}, "analyse_only: an analysis is made by uploading", ""),
+])
+def test_every_422_starts_with_the_field_it_is_about(client, presenters, route, body, start, words):
+    """One form, "field: what is wrong; what to do", whatever the route and whichever check
+    refused it (never "spec: ...", "spec.analyse_only: ..." or a line not naming the field)."""
+    spec = {"languages": ["pt"], "presenters": presenters[:1], **body}
+    r = client.post(route, json={"name": "n", "spec": spec} if route == "/jobs/import" else spec)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(start) and words in r.json()["detail"], r.json()["detail"]
+
+
+def test_a_presenters_label_is_its_file_name_never_a_hash_or_a_path(client, tiny_videos):
+    """fresh4 finding 11: the label was the store's short hash. It is the uploaded file's name,
+    made safe (no folders of the sender's machine); the hash is `video_id`, as links name it."""
+    r = client.post("/presenters", data={"consent_by": "Ana Lima", "consent": "true"},
+                    files=[("files", ("C:\\Users\\ana\\talks/../ana lima.mp4", tiny_videos[1].read_bytes(), "video/mp4"))])
+    assert r.status_code == 201, r.text
+    (p,) = r.json()["presenters"]
+    assert p["label"] == "ana lima.mp4" and p["video_id"] == p["key"][:10]
+    assert next(q for q in client.get("/presenters").json() if q["id"] == p["id"])["label"] == "ana lima.mp4"
+    job = client.post("/jobs", json={"text": "Hi there.", "languages": ["es"], "presenters": [p["id"]]}).json()["id"]
+    assert events(client, job)[-1] == ("end", {"state": "done"})
+    (video,) = client.get(f"/jobs/{job}").json()["videos"]
+    assert video["presenter"] == p["video_id"] and video["name"] == p["label"]

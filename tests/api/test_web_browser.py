@@ -92,7 +92,7 @@ def test_opening_another_job_drops_the_review_panel(browser, fake_server, two_jo
     page.goto(fake_server.url + "/")
     page.wait_for_selector("#history a:text-is('waiting job')")
     open_job(page, "waiting job")
-    page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
+    page.wait_for_selector("#review-panel .review-lang[data-lang=pt-BR]")
     open_job(page, "finished job")
     page.wait_for_function(DONE)
     page.wait_for_selector("#results video")
@@ -107,7 +107,7 @@ def test_no_horizontal_scrolling_at_400px(browser, fake_server, two_jobs):
     wide = "document.documentElement.scrollWidth"
     assert page.evaluate(wide) <= 400
     open_job(page, "waiting job")
-    page.wait_for_selector("#review-panel .review-lang[data-lang=pt]")
+    page.wait_for_selector("#review-panel .review-lang[data-lang=pt-BR]")
     assert page.evaluate(wide) <= 400, f"the page is {page.evaluate(wide)} px wide with a review open"
     open_job(page, "finished job")
     page.wait_for_selector("#results video")

@@ -96,11 +96,11 @@ def test_translation_check_flags_are_said_in_the_review_in_the_servers_words(bro
         route.fulfill(status=200, content_type="application/json", body=json.dumps(out))
 
     page = browser.new_page()
-    page.route("**/review/pt", flagged)
+    page.route("**/review/pt-BR", flagged)  # the API made pt pt-BR
     page.goto(fake_server.url + "/")
     page.wait_for_selector("#history a:text-is('waiting job')")
     open_job(page, "waiting job")
-    page.wait_for_selector("#review-panel .review-lang[data-lang=pt] .flags li")
+    page.wait_for_selector("#review-panel .review-lang[data-lang=pt-BR] .flags li")
     flags = page.eval_on_selector_all("#review-panel .flags li", "els => els.map(e => e.textContent)")
     assert flags == ["Check: the currency sign £ is missing from the translation"], flags
     page.close()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.jobs.capabilities import (ModelCapabilities, OpenCapabilities, capabilities_for, language_name,
-                                        normalize_spec, normalize_tag)
+from pipeline.jobs.capabilities import (ModelCapabilities, OpenCapabilities, capabilities_for, job_language,
+                                        language_name, normalize_spec, normalize_tag, pack_spec)
 from pipeline.jobs.spec import JobSpec, SpecError
 
 
@@ -22,6 +22,25 @@ def test_normalize_spec_every_place_a_tag_goes():
     assert dict(spec.voices) == {"pt-BR": "kokoro:pf_dora"} and set(spec.glossary["forced"]) == {"es"}
     narr = normalize_spec(JobSpec(languages=("PT",), presenters=("p1",), narrations={"PT": "k"}))
     assert dict(narr.narrations) == {"pt": "k"} and narr.languages == ("pt",)
+
+
+def test_pack_spec_names_every_language_as_its_pack_does():
+    spec = pack_spec(JobSpec(languages=("PT", "es"), presenters=("p1",), text="Hi.",
+                             voices={"pt": "kokoro:pf_dora", "p1": {"pt": "female"}},
+                             glossary={"forced": {"pt": {"a": "b"}}}))
+    assert spec.languages == ("pt-BR", "es")
+    assert dict(spec.voices) == {"pt-BR": "kokoro:pf_dora", "p1": {"pt-BR": "female"}}
+    assert set(spec.glossary["forced"]) == {"pt-BR"}
+    narr = pack_spec(JobSpec(languages=("pt",), presenters=("p1",), narrations={"pt": "k"}))
+    assert dict(narr.narrations) == {"pt-BR": "k"} and narr.languages == ("pt-BR",)
+
+
+@pytest.mark.parametrize("asked, languages, want", [
+    ("pt", ("pt-BR", "es"), "pt-BR"),  # a job made now: the bare tag names its pack tag
+    ("pt", ("pt", "es"), "pt"), ("pt-BR", ("pt", "es"), "pt"),  # a job stored before stays readable
+    ("PT-br", ("pt-BR",), "pt-BR"), ("de", ("pt-BR",), "de")])
+def test_job_language(asked, languages, want):
+    assert job_language(asked, languages) == want
 
 
 @pytest.mark.parametrize("tag, name", [("pt-BR", "Portuguese (Brazil)"), ("es", "Spanish"), ("de-AT", "German (AT)"),
