@@ -143,19 +143,12 @@ def evaluate_sync(
         if source is not None:
             check_source(Path(source), info.video)  # before the minutes of hearing
         samples, rate, audio_name = _load_audio(video, audio, audio_track)
-        if heard_phonemes is None:
-            heard = hear(samples, rate, language, transcriber=transcriber, phonemizer=phonemizer)
-            heard_phonemes, heard_text, language = heard.phonemes, heard.text, heard.language
-        else:
-            heard_text = ""
+        heard_phonemes, heard_text, language = _phonemes_heard(samples, rate, language, heard_phonemes,
+                                                               transcriber, phonemizer)
         if tracker is None:
             from pipeline.evaluate.tracker import DlibFaceTracker
             tracker = DlibFaceTracker()
-        with tempfile.TemporaryDirectory(prefix="polydub-eval-", dir=workdir) as tmp:
-            reference = None
-            if source is not None:
-                reference = _reference(Path(source), info.video, Path(tmp) / "reference.mp4", video)
-            frames = _measure_frames(video, reference, tracker)
+        frames = _track_mouth(video, source, info.video, tracker, workdir)
     n = len(frames.opening)
     words = words_measure(frames.opening, fps, samples, rate, heard_phonemes, max_lag, smooth_s)
     envelope = envelope_measure(frames.opening, fps, samples, rate, max_lag, envelope_band)
@@ -170,6 +163,28 @@ def evaluate_sync(
     if source is not None:
         report.update(_source_measures(frames, str(source), report["opening_std"]))
     return SyncReport(**report)
+
+
+def _phonemes_heard(samples: np.ndarray, rate: int, language: str | None, heard_phonemes: Timeline | None,
+                    transcriber: Transcriber | None, phonemizer: Phonemizer | None
+                    ) -> tuple[Timeline, str, str | None]:
+    """The phoneme timeline of `samples` (mono, `rate` Hz), the text heard and its language:
+    `heard_phonemes` as given (no text heard, `language` kept), else heard by `hearing.hear`."""
+    if heard_phonemes is not None:
+        return heard_phonemes, "", language
+    heard = hear(samples, rate, language, transcriber=transcriber, phonemizer=phonemizer)
+    return heard.phonemes, heard.text, heard.language
+
+
+def _track_mouth(video: Path, source: str | os.PathLike | None, out_info: VideoStreamInfo,
+                 tracker: LandmarkTracker, workdir: str | os.PathLike | None) -> _Frames:
+    """`_measure_frames` of `video`, beside its `source` played as the render was (`_reference`,
+    made in a temporary folder under `workdir`) when there is one."""
+    with tempfile.TemporaryDirectory(prefix="polydub-eval-", dir=workdir) as tmp:
+        reference = None
+        if source is not None:
+            reference = _reference(Path(source), out_info, Path(tmp) / "reference.mp4", video)
+        return _measure_frames(video, reference, tracker)
 
 
 def _source_measures(frames, source: str, opening_std: float) -> dict:

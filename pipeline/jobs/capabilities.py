@@ -102,15 +102,8 @@ def normalize_spec(spec: JobSpec) -> JobSpec:
     one pack (`pt` and `pt-BR`, `pack_language`): the job would run twice into one folder."""
     _known_languages(spec)
     _one_pack_each(normalize_tag(lang) for lang in spec.languages)
-    glossary = spec.glossary
-    if isinstance(glossary, dict) and glossary.get("forced"):
-        glossary = {**glossary, "forced": {normalize_tag(k): v for k, v in glossary["forced"].items()}}
-    return replace(
-        spec, languages=tuple(normalize_tag(lang) for lang in spec.languages),
-        narrations={normalize_tag(k): v for k, v in spec.narrations.items()},
-        voices={(normalize_tag(k) if isinstance(v, str) else k): _voice_keys(v, normalize_tag)
-                for k, v in spec.voices.items()},
-        source_language=normalize_tag(spec.source_language) if spec.source_language else None, glossary=glossary)
+    return replace(_retagged(spec, normalize_tag),
+                   source_language=normalize_tag(spec.source_language) if spec.source_language else None)
 
 
 def pack_spec(spec: JobSpec) -> JobSpec:
@@ -119,15 +112,20 @@ def pack_spec(spec: JobSpec) -> JobSpec:
     translations. A job made of it says one tag everywhere: its record, task names, step labels
     ("Voicing Portuguese (Brazil)"), links, its zip's folders and its packs' manifests (a
     narration's `source_language` included). Raises SpecError as `normalize_spec`."""
-    spec = normalize_spec(spec)
+    return _retagged(normalize_spec(spec), pack_language)
+
+
+def _retagged(spec: JobSpec, tag: Callable[[str], str]) -> JobSpec:
+    """`spec` with every language key `tag(language)`: languages, narrations, voices (a
+    presenter's own too) and the glossary's forced translations; the source language as it is."""
     glossary = spec.glossary
     if isinstance(glossary, dict) and glossary.get("forced"):
-        glossary = {**glossary, "forced": {pack_language(k): v for k, v in glossary["forced"].items()}}
+        glossary = {**glossary, "forced": {tag(k): v for k, v in glossary["forced"].items()}}
     return replace(
-        spec, languages=tuple(pack_language(lang) for lang in spec.languages),
-        narrations={pack_language(k): v for k, v in spec.narrations.items()},
-        voices={(pack_language(k) if isinstance(v, str) else k): _voice_keys(v, pack_language)
-                for k, v in spec.voices.items()}, glossary=glossary)
+        spec, languages=tuple(tag(lang) for lang in spec.languages),
+        narrations={tag(k): v for k, v in spec.narrations.items()},
+        voices={(tag(k) if isinstance(v, str) else k): _voice_keys(v, tag) for k, v in spec.voices.items()},
+        glossary=glossary)
 
 
 def _voice_keys(voice: Any, tag: Callable[[str], str]) -> Any:

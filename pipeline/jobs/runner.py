@@ -221,53 +221,17 @@ class PipelineRunner:
     def _pack(self, call, inputs, out, progress):
         from pipeline import steps
         from pipeline.jobs.capabilities import pack_language
-        from pipeline.pack import PackedVideo, write_pack
+        from pipeline.pack import write_pack
 
         lang = call.params["language"]
         folder = out / "pack"
         (folder / "videos").mkdir(parents=True)
         names = dict(call.params.get("names") or {})
         speech = _load_speech(_narration_source(inputs, names))
-        videos = []
-        for role, path in sorted(inputs.items()):
-            if not role.startswith("render:"):
-                continue
-            label = role.split(":", 1)[1]
-            result = json.loads((path / "result.json").read_text())
-            stem = names.get(label, label)
-            target = folder / "videos" / f"{stem}.mp4"
-            _link_or_copy(path / "video.mp4", target)
-            videos.append(PackedVideo(presenter=stem, file=f"videos/{target.name}", renderer=result["renderer"],
-                                      duration=round(float(result["duration"]), 3), fps=result["fps"],
-                                      width=result["width"], height=result["height"],
-                                      frames_without_face=int(result["frames_without_face"]),
-                                      conversions=tuple(result.get("conversions") or ()),
-                                      faces_in_frame=int(result.get("faces_in_frame", 1)),
-                                      other_face_px=float(result.get("other_face_px", 0.0)),
-                                      source_size=tuple(result.get("source_size") or ())))
+        videos = _packed_videos(inputs, names, folder / "videos")
         steps.write_narration(speech, folder / "narration.wav")
-        source_language = target_language = None
         extra: dict[str, Any] = _voices_entry(call.params, inputs, speech, folder)
-        if "translation" in inputs:
-            data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
-            source_language, target_language = data["source_language"], data["target_language"]
-            doc = _load_doc(inputs["source"]) if "source" in inputs else None
-            if doc is not None:
-                from pipeline.segments import reviewer_edits, segment_report
-
-                extra["segments"] = segment_report(doc, _translation(data), reviewer_edits(data["sentences"]))
-            texts = {s["id"]: s["text"] for s in data["sentences"]}
-            script = doc.render(texts, language=data["target_language"]) if doc is not None \
-                else "\n".join(texts.values())
-            models = {"translation": f"{data['backend']}:{data['model']}"}
-            timing = inputs["source"] / "timing.txt" if "source" in inputs else None
-            if timing is not None and timing.exists():  # a recorded talk: what timed its words
-                models["transcription"] = timing.read_text(encoding="utf-8")
-        else:
-            script = (inputs["speech"] / "transcript.txt").read_text(encoding="utf-8")
-            source_language = speech.language  # the narration's, as given or detected (never `und`)
-            timing = inputs["speech"] / "timing.txt"
-            models = {"transcription": timing.read_text(encoding="utf-8") if timing.exists() else TIMED_BY_RECOGNISER}
+        script, source_language, target_language, models = _pack_text(inputs, speech, extra)
         models.update({"speech": voice_id(speech.backend, speech.voice), "face_landmarks": "mediapipe-face-landmarker",
                        "lipsync_renderer": ",".join(sorted({v.renderer for v in videos})) or "none"})
         # No job id in the manifest: a pack is shared by every job whose inputs are the same.
@@ -284,6 +248,57 @@ class PipelineRunner:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _packed_videos(inputs: Mapping[str, Path], names: Mapping[str, str], videos: Path) -> list[Any]:
+    """Each rendered video (input `render:<label>`) linked into `videos` as `<name>.mp4` (`names`
+    maps a label to the user's file name), with its manifest entry (`pipeline.pack.PackedVideo`)
+    from the render's result.json; in label order."""
+    from pipeline.pack import PackedVideo
+
+    packed = []
+    for role, path in sorted(inputs.items()):
+        if not role.startswith("render:"):
+            continue
+        label = role.split(":", 1)[1]
+        result = json.loads((path / "result.json").read_text())
+        stem = names.get(label, label)
+        target = videos / f"{stem}.mp4"
+        _link_or_copy(path / "video.mp4", target)
+        packed.append(PackedVideo(presenter=stem, file=f"videos/{target.name}", renderer=result["renderer"],
+                                  duration=round(float(result["duration"]), 3), fps=result["fps"],
+                                  width=result["width"], height=result["height"],
+                                  frames_without_face=int(result["frames_without_face"]),
+                                  conversions=tuple(result.get("conversions") or ()),
+                                  faces_in_frame=int(result.get("faces_in_frame", 1)),
+                                  other_face_px=float(result.get("other_face_px", 0.0)),
+                                  source_size=tuple(result.get("source_size") or ())))
+    return packed
+
+
+def _pack_text(inputs: Mapping[str, Path], speech, extra: dict[str, Any]
+               ) -> tuple[str, str | None, str | None, dict[str, str]]:
+    """A pack's script, source and target languages and the models that made its words: from the
+    translation step's output when there is one (adding the document's `segments` to `extra`),
+    else from the narration's transcript."""
+    if "translation" not in inputs:
+        timing = inputs["speech"] / "timing.txt"
+        # the narration's language, as given or detected (never `und`)
+        return ((inputs["speech"] / "transcript.txt").read_text(encoding="utf-8"), speech.language, None,
+                {"transcription": timing.read_text(encoding="utf-8") if timing.exists() else TIMED_BY_RECOGNISER})
+    data = json.loads((inputs["translation"] / "translation.json").read_text(encoding="utf-8"))
+    doc = _load_doc(inputs["source"]) if "source" in inputs else None
+    if doc is not None:
+        from pipeline.segments import reviewer_edits, segment_report
+
+        extra["segments"] = segment_report(doc, _translation(data), reviewer_edits(data["sentences"]))
+    texts = {s["id"]: s["text"] for s in data["sentences"]}
+    script = doc.render(texts, language=data["target_language"]) if doc is not None else "\n".join(texts.values())
+    models = {"translation": f"{data['backend']}:{data['model']}"}
+    timing = inputs["source"] / "timing.txt" if "source" in inputs else None
+    if timing is not None and timing.exists():  # a recorded talk: what timed its words
+        models["transcription"] = timing.read_text(encoding="utf-8")
+    return script, data["source_language"], data["target_language"], models
 
 
 def _voices_entry(params: Mapping[str, Any], inputs: Mapping[str, Path], speech, folder: Path) -> dict[str, Any]:

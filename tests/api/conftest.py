@@ -41,3 +41,32 @@ def two_jobs(fake_server, tiny_videos):
     from tests.helpers.web import waiting_and_done
 
     return waiting_and_done(fake_server.url, tiny_videos[0])
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch) -> Path:
+    """A folder for the CLI on the fake step runner: data under `data/`, no free-space floor, and
+    `script.md` holding `NOZZLE_SCRIPT` (tests.helpers.service)."""
+    from tests.helpers.service import NOZZLE_SCRIPT
+
+    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
+    monkeypatch.setenv("POLYDUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
+    (tmp_path / "script.md").write_text(NOZZLE_SCRIPT, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def cli_videos(tmp_path_factory) -> list[Path]:
+    """Two tiny presenter videos, ana0.mp4 and ana1.mp4, one pair per test module."""
+    from tests.helpers.media import flat_videos
+
+    return flat_videos(tmp_path_factory.mktemp("videos"), 2, name="ana{k}.mp4")
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    """An httpx.Client on the module's `server` fixture (tests.helpers.service.Server); a module
+    that needs another timeout or headers defines its own."""
+    with server.client() as c:
+        yield c

@@ -11,57 +11,39 @@ from collections import Counter
 
 import pytest
 from tests.helpers.runners import runs
-from tests.helpers.service import FAKE_RUNNER
+from tests.helpers.service import FAKE_RUNNER, NOZZLE_SCRIPT
 
 from api.cli import main
 from pipeline.jobs.plan import presenter_label
 from pipeline.jobs.store import JobStore
 
-SCRIPT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n"
 
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("POLYDUB_FAKE_DIR", str(tmp_path))
-    monkeypatch.setenv("POLYDUB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POLYDUB_MIN_FREE_GB", "0")
-    (tmp_path / "script.md").write_text(SCRIPT, encoding="utf-8")
-    return tmp_path
-
-
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory):
-    from tests.helpers.media import flat_videos
-
-    return flat_videos(tmp_path_factory.mktemp("videos"), 2, name="ana{k}.mp4")
-
-
-def localize(env, videos, *extra, langs="pt,es"):
+def localize(cli_env, cli_videos, *extra, langs="pt,es"):
     quiet = ["-q"] if "-q" in extra else []
     extra = tuple(x for x in extra if x != "-q")
-    return main([*quiet, "localize", "--text", str(env / "script.md"), "--lang", langs, "--presenter",
-                 *map(str, videos), "--out", str(env / "out"), "--runner", FAKE_RUNNER, *extra])
+    return main([*quiet, "localize", "--text", str(cli_env / "script.md"), "--lang", langs, "--presenter",
+                 *map(str, cli_videos), "--out", str(cli_env / "out"), "--runner", FAKE_RUNNER, *extra])
 
 
-def ran(env, before: int) -> Counter:
-    return Counter(kind for kind, _ in runs(env)[before:])
+def ran(cli_env, before: int) -> Counter:
+    return Counter(kind for kind, _ in runs(cli_env)[before:])
 
 
-def test_packs_land_in_out_and_a_rerun_reuses_everything(env, videos, capsys):
-    assert localize(env, videos) == 0
+def test_packs_land_in_out_and_a_rerun_reuses_everything(cli_env, cli_videos, capsys):
+    assert localize(cli_env, cli_videos) == 0
     first = capsys.readouterr()
-    assert ran(env, 0) == {"analyse": 2, "source": 1, "translate": 2, "speak": 2, "render": 4, "pack": 2}
+    assert ran(cli_env, 0) == {"analyse": 2, "source": 1, "translate": 2, "speak": 2, "render": 4, "pack": 2}
     for lang in ("pt", "es"):
-        folder = env / "out" / lang
+        folder = cli_env / "out" / lang
         assert sorted(p.name for p in (folder / "videos").iterdir()) == ["ana0.mp4", "ana1.mp4"]
-        assert (folder / "manifest.json").exists() and (env / "out" / f"{lang}.zip").exists()
+        assert (folder / "manifest.json").exists() and (cli_env / "out" / f"{lang}.zip").exists()
         assert f"{lang}: 2 video(s) in {folder}" in first.out
     assert "render:pt:" in first.err and "(reused)" not in first.err
 
-    before = len(runs(env))
-    assert localize(env, videos) == 0
+    before = len(runs(cli_env))
+    assert localize(cli_env, cli_videos) == 0
     again = capsys.readouterr()
-    assert ran(env, before) == {}
+    assert ran(cli_env, before) == {}
     assert "(resumed)" in again.err and "pack:es done (reused)" in again.err
     # steps finished before are listed without the job's percentage, not each at the same one (fresh3 finding 19)
     reused = [line for line in again.err.splitlines() if line.endswith("done (reused)")]
@@ -71,83 +53,83 @@ def test_packs_land_in_out_and_a_rerun_reuses_everything(env, videos, capsys):
     assert "would remove 0 job(s)" in capsys.readouterr().out
 
 
-def test_a_killed_run_resumes_without_redoing_finished_steps(env, videos, capsys):
-    assert localize(env, videos, langs="pt") == 0
+def test_a_killed_run_resumes_without_redoing_finished_steps(cli_env, cli_videos, capsys):
+    assert localize(cli_env, cli_videos, langs="pt") == 0
     capsys.readouterr()
     # As a kill leaves it: a render still `running` under an inline worker whose process is gone.
     dead = subprocess.Popen(["true"])
     dead.wait()
-    store = JobStore(env / "data" / "jobs.sqlite")
+    store = JobStore(cli_env / "data" / "jobs.sqlite")
     job = store.jobs()[0][0]["id"]
     render = next(t["name"] for t in store.tasks(job) if t["kind"] == "render")
     store._db().execute("UPDATE tasks SET state='running', worker=? WHERE job_id=? AND name=?",
                         (f"inline:{socket.gethostname()}:{dead.pid}", job, render))
     store._db().execute("UPDATE tasks SET state='queued' WHERE job_id=? AND name='pack:pt'", (job,))
     store.refresh_job(job)
-    before = len(runs(env))
-    assert localize(env, videos, langs="pt") == 0
+    before = len(runs(cli_env))
+    assert localize(cli_env, cli_videos, langs="pt") == 0
     err = capsys.readouterr().err
     # the interrupted render runs again (its artifact existed, so it is reused), nothing else is redone
-    assert ran(env, before) == {}
+    assert ran(cli_env, before) == {}
     assert f"{render} done (reused)" in err and "analyse:" in err
     assert store.job(job)["state"] == "done"
 
 
-def test_one_failed_presenter_still_packs_the_rest(env, videos, capsys):
-    bad = presenter_label(_key(videos[1]))
-    (env / f"fail-{bad}").touch()
+def test_one_failed_presenter_still_packs_the_rest(cli_env, cli_videos, capsys):
+    bad = presenter_label(_key(cli_videos[1]))
+    (cli_env / f"fail-{bad}").touch()
     # packs made, renders failed: 3, never a count that reads as "nothing made" (1) or "wrong option" (2)
-    assert localize(env, videos, "-q") == 3  # one failed render per language
+    assert localize(cli_env, cli_videos, "-q") == 3  # one failed render per language
     out, err = capsys.readouterr()
     for lang in ("pt", "es"):
-        manifest = json.loads((env / "out" / lang / "manifest.json").read_text())
+        manifest = json.loads((cli_env / "out" / lang / "manifest.json").read_text())
         assert [f["presenter"] for f in manifest["failures"]] == ["ana1"]
-        assert [p.name for p in (env / "out" / lang / "videos").iterdir()] == ["ana0.mp4"]
+        assert [p.name for p in (cli_env / "out" / lang / "videos").iterdir()] == ["ana0.mp4"]
     assert f"polydub: error: ana1 (pt): ana1.mp4: no face found" in err
     assert "2 task(s) failed" in err
 
     # fixed: the same command retries only the failed renders and rebuilds the packs
-    (env / f"fail-{bad}").unlink()
-    before = len(runs(env))
-    assert localize(env, videos, "-q") == 0
-    assert ran(env, before) == {"render": 2, "pack": 2}
-    assert len(list((env / "out" / "pt" / "videos").iterdir())) == 2
+    (cli_env / f"fail-{bad}").unlink()
+    before = len(runs(cli_env))
+    assert localize(cli_env, cli_videos, "-q") == 0
+    assert ran(cli_env, before) == {"render": 2, "pack": 2}
+    assert len(list((cli_env / "out" / "pt" / "videos").iterdir())) == 2
 
 
-def test_every_presenter_failing_is_one_error_and_no_pack(env, videos, capsys):
-    bad = presenter_label(_key(videos[0]))
-    (env / f"fail-{bad}").touch()
-    assert localize(env, videos[:1], "-q", langs="pt") == 1
+def test_every_presenter_failing_is_one_error_and_no_pack(cli_env, cli_videos, capsys):
+    bad = presenter_label(_key(cli_videos[0]))
+    (cli_env / f"fail-{bad}").touch()
+    assert localize(cli_env, cli_videos[:1], "-q", langs="pt") == 1
     out, err = capsys.readouterr()
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("polydub: error:") and "no face found" in lines[0]
-    assert not (env / "out").exists()
+    assert not (cli_env / "out").exists()
 
 
-def test_review_stops_after_translation_and_the_same_command_goes_on(env, videos, capsys):
-    assert localize(env, videos[:1], "-q", "--review", langs="pt") == 0
+def test_review_stops_after_translation_and_the_same_command_goes_on(cli_env, cli_videos, capsys):
+    assert localize(cli_env, cli_videos[:1], "-q", "--review", langs="pt") == 0
     out = capsys.readouterr().out
-    assert "waits for review of pt" in out and not (env / "out").exists()
+    assert "waits for review of pt" in out and not (cli_env / "out").exists()
     job = out.split()[1]
     common = ["--runner", FAKE_RUNNER]
     assert main(["review", job, "--lang", "pt", *common]) == 0
     assert "[pt] Clean the nozzle." in capsys.readouterr().out
     assert main(["review", job, "--lang", "pt", "--edit", "s1=Limpe o bico.", "--approve", *common]) == 0
     capsys.readouterr()
-    before = len(runs(env))
-    assert localize(env, videos[:1], "-q", "--review", langs="pt") == 0
-    assert ran(env, before) == {"speak": 1, "render": 1, "pack": 1}
-    assert "Limpe o bico." in (env / "out" / "pt" / "subtitles.srt").read_text()
+    before = len(runs(cli_env))
+    assert localize(cli_env, cli_videos[:1], "-q", "--review", langs="pt") == 0
+    assert ran(cli_env, before) == {"speak": 1, "render": 1, "pack": 1}
+    assert "Limpe o bico." in (cli_env / "out" / "pt" / "subtitles.srt").read_text()
 
 
-def test_the_same_command_with_another_executor_gives_the_same_packs(env, videos, capsys):
-    assert localize(env, videos[:1], "-q", "--executor", "local", langs="pt") == 0
-    assert ran(env, 0)["render"] == 1
-    local_manifest = (env / "out" / "pt" / "manifest.json").read_bytes()
-    before = len(runs(env))
-    assert localize(env, videos[:1], "-q", langs="pt") == 0
-    assert ran(env, before) == {}
-    assert (env / "out" / "pt" / "manifest.json").read_bytes() == local_manifest
+def test_the_same_command_with_another_executor_gives_the_same_packs(cli_env, cli_videos, capsys):
+    assert localize(cli_env, cli_videos[:1], "-q", "--executor", "local", langs="pt") == 0
+    assert ran(cli_env, 0)["render"] == 1
+    local_manifest = (cli_env / "out" / "pt" / "manifest.json").read_bytes()
+    before = len(runs(cli_env))
+    assert localize(cli_env, cli_videos[:1], "-q", langs="pt") == 0
+    assert ran(cli_env, before) == {}
+    assert (cli_env / "out" / "pt" / "manifest.json").read_bytes() == local_manifest
 
 
 def _key(path) -> str:
@@ -156,25 +138,26 @@ def _key(path) -> str:
     return sha256_file(path)
 
 
-def test_a_job_file_runs_inline_too(env, videos, capsys):
-    job = env / "job.yaml"
-    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{videos[0]}]\nglossary: {{keep: [nozzle]}}\n")
-    assert main(["run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER, "--out", str(env / "zips")]) == 0
-    assert (env / "zips" / "pt.zip").exists()
-    assert ran(env, 0)["pack"] == 1
+def test_a_job_file_runs_inline_too(cli_env, cli_videos, capsys):
+    job = cli_env / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{cli_videos[0]}]\n"
+                   "glossary: {keep: [nozzle]}\n")
+    assert main(["run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER, "--out", str(cli_env / "zips")]) == 0
+    assert (cli_env / "zips" / "pt.zip").exists()
+    assert ran(cli_env, 0)["pack"] == 1
 
 
-def test_decode_options_reach_the_presenter_tasks(env, videos, capsys):
-    assert localize(env, videos[:1], "--accept-truncated", "--background", "#808080", langs="pt") == 0
-    store = JobStore(env / "data" / "jobs.sqlite")
+def test_decode_options_reach_the_presenter_tasks(cli_env, cli_videos, capsys):
+    assert localize(cli_env, cli_videos[:1], "--accept-truncated", "--background", "#808080", langs="pt") == 0
+    store = JobStore(cli_env / "data" / "jobs.sqlite")
     job = store.jobs()[0][0]["id"]
     decode = {t["kind"]: t["params"].get("decode") for t in store.tasks(job)}
     assert decode["analyse"] == decode["render"] == {"accept_truncated": True, "background": "#808080"}
-    assert localize(env, videos[:1], "--background", "not-a-colour", langs="pt") == 1
+    assert localize(cli_env, cli_videos[:1], "--background", "not-a-colour", langs="pt") == 1
     assert "background: 'not-a-colour' is not a colour" in capsys.readouterr().err
 
 
-def test_voice_per_language_and_per_presenter(env, videos, capsys):
+def test_voice_per_language_and_per_presenter(cli_env, cli_videos, capsys):
     from api.cli.localize import parse_voices
     from pipeline.errors import InputError
 
@@ -184,24 +167,25 @@ def test_voice_per_language_and_per_presenter(env, videos, capsys):
         with pytest.raises(InputError, match="PRESENTER:LANG=VOICE"):
             parse_voices([bad])
 
-    assert localize(env, videos, "--voice", "ana0.mp4:pt=kokoro:jf_nezumi", "--voice", "pt=kokoro:jm_kumo") == 0
+    assert localize(cli_env, cli_videos, "--voice", "ana0.mp4:pt=kokoro:jf_nezumi", "--voice", "pt=kokoro:jm_kumo") == 0
     # pt: two voices, two speech tasks; es: both presenters get the same chosen voice, one task
-    assert ran(env, 0)["speak"] == 3
-    (job,) = JobStore(env / "data" / "jobs.sqlite").jobs()[0]
-    speak = sorted(t["name"] for t in JobStore(env / "data" / "jobs.sqlite").tasks(job["id"]) if t["kind"] == "speak")
+    assert ran(cli_env, 0)["speak"] == 3
+    (job,) = JobStore(cli_env / "data" / "jobs.sqlite").jobs()[0]
+    tasks = JobStore(cli_env / "data" / "jobs.sqlite").tasks(job["id"])
+    speak = sorted(t["name"] for t in tasks if t["kind"] == "speak")
     assert [n for n in speak if n.startswith("speak:pt:")] == ["speak:pt:kokoro:jf_nezumi", "speak:pt:kokoro:jm_kumo"]
     capsys.readouterr()
 
-    assert localize(env, videos, "--voice", "ana1.mp4:pt=kokoro:nobody") == 1
+    assert localize(cli_env, cli_videos, "--voice", "ana1.mp4:pt=kokoro:nobody") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "kokoro:nobody" in err[0] and "kokoro:jf_alpha" in err[0]
 
 
-def test_sentences_to_check_are_listed_after_their_language_with_what_to_do(env, videos, capsys):
+def test_sentences_to_check_are_listed_after_their_language_with_what_to_do(cli_env, cli_videos, capsys):
     """A lost £ was only a log warning (naming "s1") glued to a progress bar; the end of the job
     said nothing of it."""
-    (env / "script.md").write_text("Set it to 6 bar and pay £5. Wear gloves.\n", encoding="utf-8")
-    assert localize(env, videos[:1], "-q", langs="pt,es") == 0
+    (cli_env / "script.md").write_text("Set it to 6 bar and pay £5. Wear gloves.\n", encoding="utf-8")
+    assert localize(cli_env, cli_videos[:1], "-q", langs="pt,es") == 0
     out = capsys.readouterr().out.splitlines()
     for lang in ("pt", "es"):
         at = out.index(f"{lang}: 1 sentence(s) to check:")
@@ -210,14 +194,14 @@ def test_sentences_to_check_are_listed_after_their_language_with_what_to_do(env,
                                "the currency sign £ is missing from the translation")
         assert f"--lang {lang}" in out[at + 2] and "--edit ID=TEXT" in out[at + 2] and "glossary" in out[at + 2]
     # control: nothing to check, nothing said
-    (env / "script.md").write_text(SCRIPT, encoding="utf-8")
-    assert localize(env, videos[:1], "-q", langs="pt") == 0
+    (cli_env / "script.md").write_text(NOZZLE_SCRIPT, encoding="utf-8")
+    assert localize(cli_env, cli_videos[:1], "-q", langs="pt") == 0
     assert "to check" not in capsys.readouterr().out
 
 
-def test_review_shows_each_flagged_sentences_checks_and_a_correcting_edit_clears_them(env, videos, capsys):
-    (env / "script.md").write_text("Set it to 6 bar and pay £5. Wear gloves.\n", encoding="utf-8")
-    assert localize(env, videos[:1], "-q", "--review", langs="pt") == 0
+def test_review_shows_each_flagged_sentences_checks_and_a_correcting_edit_clears_them(cli_env, cli_videos, capsys):
+    (cli_env / "script.md").write_text("Set it to 6 bar and pay £5. Wear gloves.\n", encoding="utf-8")
+    assert localize(cli_env, cli_videos[:1], "-q", "--review", langs="pt") == 0
     out = capsys.readouterr().out
     assert "1 sentence(s) to check (s0)" in out
     job = out.split()[1]
@@ -237,30 +221,30 @@ def test_review_shows_each_flagged_sentences_checks_and_a_correcting_edit_clears
     assert "check:" not in shown.out and "to check" not in shown.err
 
 
-def test_an_edit_after_the_job_ran_says_what_is_redone_in_words_and_how(env, videos, capsys):
-    (env / "script.md").write_text("Wear gloves.\n", encoding="utf-8")
-    assert localize(env, videos[:1], "-q", langs="pt") == 0
+def test_an_edit_after_the_job_ran_says_what_is_redone_in_words_and_how(cli_env, cli_videos, capsys):
+    (cli_env / "script.md").write_text("Wear gloves.\n", encoding="utf-8")
+    assert localize(cli_env, cli_videos[:1], "-q", langs="pt") == 0
     capsys.readouterr()
-    job = JobStore(env / "data" / "jobs.sqlite").jobs()[0][0]["id"]
+    job = JobStore(cli_env / "data" / "jobs.sqlite").jobs()[0][0]["id"]
     assert main(["review", job, "--lang", "pt", "--edit", "s0=Use luvas.", "--runner", FAKE_RUNNER]) == 0
     said = capsys.readouterr().err
     assert said.startswith("saved; to redo: ") and "Portuguese" in said and "run the job's command again" in said
     assert "speak:" not in said and "render:" not in said  # the tasks in words, not their keys
 
 
-def test_two_tags_of_one_language_are_refused_before_any_work(env, videos, capsys):
+def test_two_tags_of_one_language_are_refused_before_any_work(cli_env, cli_videos, capsys):
     """fresh3 finding 2: `--lang pt,pt-BR` (and a job file's [pt, pt-BR]) ran twice into one folder."""
-    assert localize(env, videos[:1], "-q", langs="pt,pt-BR") == 1
+    assert localize(cli_env, cli_videos[:1], "-q", langs="pt,pt-BR") == 1
     assert capsys.readouterr().err.strip() == ("polydub: error: languages: pt and pt-BR are both Portuguese "
                                                "(Brazil): list it once")
-    job = env / "dup.yaml"
-    job.write_text(f"text_file: script.md\nlanguages: [pt, pt-BR]\npresenters: [{videos[0]}]\n")
+    job = cli_env / "dup.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt, pt-BR]\npresenters: [{cli_videos[0]}]\n")
     assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 1
     assert "pt and pt-BR are both Portuguese (Brazil): list it once" in capsys.readouterr().err
-    assert runs(env) == []
+    assert runs(cli_env) == []
 
 
-def test_ctrl_c_says_the_same_command_resumes(env, videos, capsys, monkeypatch):
+def test_ctrl_c_says_the_same_command_resumes(cli_env, cli_videos, capsys, monkeypatch):
     """fresh3 finding 3: Ctrl-C said only "polydub: interrupted"."""
     import api.cli.localize
 
@@ -268,7 +252,7 @@ def test_ctrl_c_says_the_same_command_resumes(env, videos, capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(api.cli.localize, "run_spec", interrupted)
-    assert localize(env, videos[:1], "-q") == 130
+    assert localize(cli_env, cli_videos[:1], "-q") == 130
     assert capsys.readouterr().err.strip() == ("polydub: interrupted; run the same command again to resume "
                                                "(finished steps are kept)")
     import api.cli.gc
@@ -278,12 +262,13 @@ def test_ctrl_c_says_the_same_command_resumes(env, videos, capsys, monkeypatch):
     assert capsys.readouterr().err.strip() == "polydub: interrupted"
 
 
-def test_a_job_file_without_out_lands_where_a_user_finds_it_as_localize_lays_it_out(env, videos, capsys, monkeypatch):
+def test_a_job_file_without_out_lands_where_a_user_finds_it_as_localize_lays_it_out(cli_env, cli_videos, capsys,
+                                                                                     monkeypatch):
     """fresh3 finding 13: `polydub run job.yaml` without --out printed packs inside the store
     (.../artifacts/objects/ec/.../pack.zip)."""
-    job = env / "job.yaml"
-    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{videos[0]}]\n")
-    work = env / "work"
+    job = cli_env / "job.yaml"
+    job.write_text(f"text_file: script.md\nlanguages: [pt]\npresenters: [{cli_videos[0]}]\n")
+    work = cli_env / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     assert main(["-q", "run", str(job), "--executor", "inline", "--runner", FAKE_RUNNER]) == 0
@@ -294,12 +279,12 @@ def test_a_job_file_without_out_lands_where_a_user_finds_it_as_localize_lays_it_
     assert "pt: 1 video(s) in polydub-out/job/pt" in out and "artifacts" not in out
 
 
-def test_one_failed_render_exits_apart_from_nothing_made(env, videos, capsys):
+def test_one_failed_render_exits_apart_from_nothing_made(cli_env, cli_videos, capsys):
     """fresh3 finding 20: one failed render exited 1, as a batch that made nothing does."""
-    (env / f"fail-{presenter_label(_key(videos[1]))}").touch()
-    assert localize(env, videos, "-q", langs="pt") == 3
-    assert (env / "out" / "pt" / "videos" / "ana0.mp4").exists()
-    assert localize(env, videos[1:], "-q", langs="es") == 1  # nothing made: the one error line
+    (cli_env / f"fail-{presenter_label(_key(cli_videos[1]))}").touch()
+    assert localize(cli_env, cli_videos, "-q", langs="pt") == 3
+    assert (cli_env / "out" / "pt" / "videos" / "ana0.mp4").exists()
+    assert localize(cli_env, cli_videos[1:], "-q", langs="es") == 1  # nothing made: the one error line
     assert "--help" not in capsys.readouterr().err
 
 
@@ -312,7 +297,7 @@ def test_help_states_every_exit_status(capsys):
         assert "1 with one error line when nothing was made" in text and "130 when interrupted" in text
 
 
-def test_tasks_another_process_took_are_waited_for_and_the_packs_copied(env, videos, capsys, monkeypatch):
+def test_tasks_another_process_took_are_waited_for_and_the_packs_copied(cli_env, cli_videos, capsys, monkeypatch):
     """fresh4 finding 2: with `polydub serve` on the same data folder, its workers took the
     command's tasks and localize ended "made no language pack: running", exit 1, while the
     service finished the pack. Here a live process's worker holds the source task; the "service"
@@ -326,9 +311,9 @@ def test_tasks_another_process_took_are_waited_for_and_the_packs_copied(env, vid
     from pipeline.jobs.inline import InlineExecutor
     from pipeline.jobs.wiring import ServiceConfig, open_service, runner_factory
 
-    argv = ["localize", "--text", str(env / "script.md"), "--lang", "pt", "--presenter", str(videos[0]),
-            "--out", str(env / "out"), "--runner", FAKE_RUNNER]
-    config = ServiceConfig(data_dir=env / "data", executor="inline", runner=FAKE_RUNNER, allow_paths=True)
+    argv = ["localize", "--text", str(cli_env / "script.md"), "--lang", "pt", "--presenter", str(cli_videos[0]),
+            "--out", str(cli_env / "out"), "--runner", FAKE_RUNNER]
+    config = ServiceConfig(data_dir=cli_env / "data", executor="inline", runner=FAKE_RUNNER, allow_paths=True)
     service = open_service(config)
     job, _ = service.submit_or_resume(build_spec(build_parser().parse_args(argv)))
     runner = runner_factory(config)()
@@ -348,4 +333,4 @@ def test_tasks_another_process_took_are_waited_for_and_the_packs_copied(env, vid
     out, err = capsys.readouterr()
     assert f"job {job}: 1 task(s) taken by another process on this data folder ({other}; a polydub serve?); " \
            "waiting for them" in err, err
-    assert len(waits) == 1 and (env / "out" / "pt" / "manifest.json").exists() and "pt: 1 video(s)" in out
+    assert len(waits) == 1 and (cli_env / "out" / "pt" / "manifest.json").exists() and "pt: 1 video(s)" in out

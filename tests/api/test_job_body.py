@@ -15,6 +15,7 @@ from api.job_body import SERVER_ONLY, JobCreate, error_line
 from pipeline.jobs.spec import JobSpec
 from tests.helpers.service import Server
 from tests.helpers.waiting import wait_for
+from tests.helpers.web import upload_presenter
 
 KEY = "sha256:" + "a" * 64
 
@@ -71,18 +72,8 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client(server):
-    with server.client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def presenter(client, tiny_videos):
-    video = tiny_videos[0]
-    r = client.post("/presenters", files=[("files", (video.name, video.read_bytes(), "video/mp4"))],
-                    data={"consent_by": "Ana Lima", "consent": "true"})
-    assert r.status_code == 201, r.text
-    pid = r.json()["presenters"][0]["id"]
+    pid = upload_presenter(client, tiny_videos[0])
     wait_for(lambda: client.get(f"/presenters/{pid}").json()["analysis"]["state"] == "done", what="analysis")
     return pid
 

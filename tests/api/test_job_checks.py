@@ -11,6 +11,7 @@ import httpx
 import pytest
 from tests.helpers.service import Server
 from tests.helpers.waiting import wait_for
+from tests.helpers.web import upload_presenter
 
 pytestmark = pytest.mark.slow
 
@@ -41,11 +42,7 @@ def client(server):
 
 @pytest.fixture(scope="module")
 def presenter(client, tiny_videos):
-    p = tiny_videos[0]
-    r = client.post("/presenters", files=[("files", (p.name, p.read_bytes(), "video/mp4"))],
-                    data={"consent_by": "Ana Lima", "consent": "true"})
-    assert r.status_code == 201, r.text
-    return r.json()["presenters"][0]["id"]
+    return upload_presenter(client, tiny_videos[0])
 
 
 @pytest.fixture(scope="module")

@@ -20,12 +20,6 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client(server):
-    with server.client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def presenters(client, tiny_videos):
     files = [("files", (p.name, p.read_bytes(), "video/mp4")) for p in tiny_videos[:2]]
     files.append(("files", ("notes.mp4", b"this is text, not a video", "video/mp4")))

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: the cheap step runner (no model loads; tests.helpers.runners)
 FAKE_RUNNER = "tests.helpers.runners:CountingRunner"
 REAL_RUNNER = "pipeline.jobs.runner:PipelineRunner"
+#: the two-sentence Markdown script of the CLI tests on the fake runner (tests/api/conftest.py `cli_env`)
+NOZZLE_SCRIPT = "# Nozzle\n\nClean the nozzle. Wear gloves.\n"
 
 
 def free_port() -> int:

@@ -6,6 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def upload_presenter(client, video: Path) -> str:
+    """Upload `video` through `client` (an httpx.Client on the service) with Ana Lima's consent;
+    the new presenter's id. Asserts the upload answered 201."""
+    r = client.post("/presenters", files=[("files", (video.name, video.read_bytes(), "video/mp4"))],
+                    data={"consent_by": "Ana Lima", "consent": "true"})
+    assert r.status_code == 201, r.text
+    return r.json()["presenters"][0]["id"]
+
+
 def make_job(client, presenter: str, name: str, review: bool) -> str:
     """Start a two-sentence Portuguese job of `presenter` through `client` (an httpx.Client on
     the service); its id."""

@@ -203,32 +203,30 @@ def test_per_item_progress_is_reported_in_whole_percents():
     assert [round(f * 100) for f, _ in seen] == sorted({round(f * 100) for f, _ in seen})
 
 
-def test_a_narration_pack_records_the_narrations_language_as_its_source(tmp_path):
-    """`polydub lipsync` without --language: the manifest said "source_language": null though
-    the narration step had heard English."""
+def _narration_pack(tmp_path, sentence: str, heard: str, asked: str) -> dict:
+    """Run the pack step on a one-sentence recorded narration the narration step heard as `heard`,
+    for a job that asked for language `asked` (`und`: not said); the pack's manifest."""
     speech_dir, out = tmp_path / "speech", tmp_path / "out"
     speech_dir.mkdir()
     out.mkdir()
     _save_speech(Speech(audio=np.zeros(16000, np.float32), sample_rate=16000, phonemes=(), words=(),
-                        sentences=(TimedText(0.1, 0.9, "Wear your helmet."),), language="en", voice="recording",
+                        sentences=(TimedText(0.1, 0.9, sentence),), language=heard, voice="recording",
                         backend="recording"), speech_dir)
-    (speech_dir / "transcript.txt").write_text("Wear your helmet.", encoding="utf-8")
-    call = TaskCall("job", "pack:und", "pack", "k" * 64, {"speech": str(speech_dir)}, {"language": "und", "names": {}})
+    (speech_dir / "transcript.txt").write_text(sentence, encoding="utf-8")
+    call = TaskCall("job", f"pack:{asked}", "pack", "k" * 64, {"speech": str(speech_dir)},
+                    {"language": asked, "names": {}})
     PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
-    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    return json.loads((out / "pack" / "manifest.json").read_text())
+
+
+def test_a_narration_pack_records_the_narrations_language_as_its_source(tmp_path):
+    """`polydub lipsync` without --language: the manifest said "source_language": null though
+    the narration step had heard English."""
+    manifest = _narration_pack(tmp_path, "Wear your helmet.", heard="en", asked="und")
     assert manifest["language"] == "en" and manifest["source_language"] == "en"
 
 
 def test_a_narration_pack_names_a_bare_tag_as_a_translation_would(tmp_path):
     """`polydub lipsync --language pt` said "pt: 1 video(s) in ..." where `localize --lang pt` says pt-BR."""
-    speech_dir, out = tmp_path / "speech", tmp_path / "out"
-    speech_dir.mkdir()
-    out.mkdir()
-    _save_speech(Speech(audio=np.zeros(16000, np.float32), sample_rate=16000, phonemes=(), words=(),
-                        sentences=(TimedText(0.1, 0.9, "Use o capacete."),), language="pt", voice="recording",
-                        backend="recording"), speech_dir)
-    (speech_dir / "transcript.txt").write_text("Use o capacete.", encoding="utf-8")
-    call = TaskCall("job", "pack:pt", "pack", "k" * 64, {"speech": str(speech_dir)}, {"language": "pt", "names": {}})
-    PipelineRunner(tmp_path / "data").run(call, out, lambda f, m=None: None)
-    manifest = json.loads((out / "pack" / "manifest.json").read_text())
+    manifest = _narration_pack(tmp_path, "Use o capacete.", heard="pt", asked="pt")
     assert manifest["language"] == "pt-BR" and manifest["source_language"] == "pt"
