@@ -122,3 +122,26 @@ def test_a_timeline_shifted_by_100_ms_fails_the_bounds(copies, encoder):
     found = align_text(audio, clean.sample_rate, TEXT["en"], "en", encoder=encoder).phonemes
     errors = np.abs(_start_errors(timeline, [(s + 0.1, e + 0.1, p) for s, e, p in found]))
     assert errors.mean() > 0.030
+
+
+#: Held-out texts whose path ends the warp pinned to 2 s of silence each side before
+#: tts.pauses.sounding_span (en: "Switch" at 0.00-0.03 s, "do" zero-length; de: "ab" 2.9 s late).
+HELD_OUT_PADDED = {
+    "en": degrade.OTHER_TEXT["en"],
+    "de": ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen.",  # bench/bench_align.py HELD_OUT
+           "Melden Sie beschädigte Geräte Ihrem Vorgesetzten und schließen Sie den Schrank ab."],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_long_silence_at_both_ends_does_not_pull_the_end_words_into_it(synth, language):
+    text = HELD_OUT_PADDED[language]
+    clean = synth.synthesize(text, language)
+    truth = align_text(clean.audio, clean.sample_rate, text, language)
+    found = align_text(degrade.padded(clean.audio, clean.sample_rate, 2.0), clean.sample_rate, text, language)
+    errors = np.abs(_start_errors(truth.phonemes, found.phonemes) - 2.0)
+    assert len(errors) == len(truth.phonemes)
+    assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \
+        f"{language}: mean {errors.mean() * 1000:.0f} ms, p95 {np.percentile(errors, 95) * 1000:.0f} ms"
+    assert [b.text for a, b in zip(truth.words, found.words) if a.end > a.start and b.end <= b.start] == []
+    assert found.words[0].start >= 2.0 and found.words[-1].end <= 2.0 + len(clean.audio) / clean.sample_rate
