@@ -86,7 +86,8 @@ def sounding_span(audio: np.ndarray, sample_rate: int) -> slice:
     margin = int(round(SPAN_MARGIN_S * sample_rate))
     if last <= first:
         return slice(0, len(audio))
-    start = first - margin if first - margin > margin else 0
+    hop = max(1, int(HOP_S * sample_rate))  # on the whole recording's frame grid: the same frames, the same times
+    start = (first - margin) // hop * hop if first - margin > margin else 0
     stop = last + margin if len(audio) - last - margin > margin else len(audio)
     return slice(start, stop)
 
