@@ -29,7 +29,7 @@ _TAIL_S, _LEAD_S = 0.03, 0.02
 _MIN_INSIDE_S = 0.1
 #: Recording kept either side of its sound (seconds) when the rest is cut off (`sounding_span`).
 #: 0.25-1 s of digital silence each side aligned within 2 ms of the unpadded copy; 2 s did not
-#: (/tmp/sl/rep.py, Piper en and Kokoro de held-out texts, 2026-11-30).
+#: (Piper en and Kokoro de held-out texts of tests/tts/test_forced_robust.py, 2026-11-30).
 SPAN_MARGIN_S = 0.5
 
 
@@ -80,8 +80,12 @@ def sounding_span(audio: np.ndarray, sample_rate: int) -> slice:
 
     Why: with 2 s or more of silence at an end, the warp's path put the first word's phones in
     the leading silence (at 0.00-0.03 s) and the last word's at the end of the trailing silence,
-    zero-length or 2.9 s late (Piper en, Kokoro de), both accepted as a match; the quiet-row
-    costs of a long silence run differ too little to hold the path's ends back."""
+    zero-length or 2.9 s late (Piper en, Kokoro de), both accepted as a match. Only where the
+    padded copy passed `tts.warping._WHOLE_FRAMES` (15 s) and was warped level by level: pooled,
+    the pause rows before and after the reading are averaged with phone rows and take their
+    stretch cost, so the coarse path spreads the end phones over the silence and the finer
+    band (`tts.forced.RADIUS_S`, 0.5 s) cannot bring them back (measured 2026-11-30: warped
+    in one unbanded pass, both copies aligned right)."""
     first, last = speech_bounds(audio, sample_rate, -40.0)
     margin = int(round(SPAN_MARGIN_S * sample_rate))
     if last <= first:
