@@ -39,7 +39,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,7 +52,7 @@ from tts.languages import is_tag, resolve
 from tts.normalize import Normalizer
 from tts.phonemes import WORD, espeak_voice_for
 from tts.types import Phone, TimedText
-from tts.pauses import find_pauses, pauses_at_word_boundaries
+from tts.pauses import find_pauses, pauses_at_word_boundaries, shifted, sounding_span
 from tts.vad import speech_frames
 from tts.reverb import without_late_reverberation
 from tts.warping import HOP_S, WarpFeatures, WarpPath, multiscale_path, warp_features
@@ -153,6 +153,13 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     """
     audio = _check_recording(audio, sample_rate)
     sample_rate = int(sample_rate)
+    span = sounding_span(audio, sample_rate)
+    if span != slice(0, len(audio)):  # long silence at an end pins the warp's ends there: cut off
+        found = align_text(audio[span], sample_rate, sentences, language, max_mismatch=max_mismatch,
+                           encoder=encoder, max_encoded_mismatch=max_encoded_mismatch)
+        at = span.start / sample_rate
+        return replace(found, phonemes=shifted(found.phonemes, at), words=shifted(found.words, at),
+                       sentences=shifted(found.sentences, at))
     if not language or not is_tag(language):
         raise AlignmentError(f"{language!r} is not a language tag: use BCP-47, e.g. en, pt-BR")
     words, owner_sentence, text, owners = _reading(sentences, Normalizer(resolve(language)))

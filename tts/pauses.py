@@ -3,6 +3,7 @@
 `find_pauses` finds where the talker is silent: Silero's voice activity detector (`tts.vad`)
 checked against the level, edges from the level. `pauses_at_word_boundaries` moves a pause
 that the warp spread over phones to the word boundary nearest to it (pure, on times).
+`sounding_span` is the part of a recording the aligner warps: long silence at its ends cut off.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.ndimage import median_filter
 
+from tts.audio import speech_bounds
 from tts.warping import HOP_S  # the level's and the detector's frame hop, seconds
 
 #: Shortest quiet run (seconds) taken for a pause between words: longer than a stop's closure.
@@ -25,6 +27,10 @@ _PAUSE_BELOW_DB, _PAUSE_EDGE_DB, _PAUSE_REACH_S = 15.0, 10.0, 0.25
 SNAP_S = 0.3
 _TAIL_S, _LEAD_S = 0.03, 0.02
 _MIN_INSIDE_S = 0.1
+#: Recording kept either side of its sound (seconds) when the rest is cut off (`sounding_span`).
+#: 0.25-1 s of digital silence each side aligned within 2 ms of the unpadded copy; 2 s did not
+#: (Piper en and Kokoro de held-out texts of tests/tts/test_forced_robust.py, 2026-11-30).
+SPAN_MARGIN_S = 0.5
 
 
 def find_pauses(db: np.ndarray, speech: np.ndarray) -> list[tuple[float, float]]:
@@ -64,6 +70,35 @@ def find_pauses(db: np.ndarray, speech: np.ndarray) -> list[tuple[float, float]]
         else:
             out.append((start, end))
     return out
+
+
+def sounding_span(audio: np.ndarray, sample_rate: int) -> slice:
+    """The samples of a mono recording (float32 at `sample_rate` Hz) that the given-words
+    aligner warps: from `SPAN_MARGIN_S` before its first frame within 40 dB of its loudest
+    (as `tts.forced` counts speech) to `SPAN_MARGIN_S` after its last; an end with no more
+    than another `SPAN_MARGIN_S` to cut off is kept whole, so the span of the span is itself.
+
+    Why: with 2 s or more of silence at an end, the warp's path put the first word's phones in
+    the leading silence (at 0.00-0.03 s) and the last word's at the end of the trailing silence,
+    zero-length or 2.9 s late (Piper en, Kokoro de), both accepted as a match. Only where the
+    padded copy passed `tts.warping._WHOLE_FRAMES` (15 s) and was warped level by level: pooled,
+    the pause rows before and after the reading are averaged with phone rows and take their
+    stretch cost, so the coarse path spreads the end phones over the silence and the finer
+    band (`tts.forced.RADIUS_S`, 0.5 s) cannot bring them back (measured 2026-11-30: warped
+    in one unbanded pass, both copies aligned right)."""
+    first, last = speech_bounds(audio, sample_rate, -40.0)
+    margin = int(round(SPAN_MARGIN_S * sample_rate))
+    if last <= first:
+        return slice(0, len(audio))
+    hop = max(1, int(HOP_S * sample_rate))  # on the whole recording's frame grid: the same frames, the same times
+    start = (first - margin) // hop * hop if first - margin > margin else 0
+    stop = last + margin if len(audio) - last - margin > margin else len(audio)
+    return slice(start, stop)
+
+
+def shifted(items: Sequence[tuple[float, float, str]], offset_s: float) -> tuple:
+    """Each (start_s, end_s, text) item (`tts.types` Phone or TimedText) moved `offset_s` later."""
+    return tuple(type(item)(item[0] + offset_s, item[1] + offset_s, item[2]) for item in items)
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

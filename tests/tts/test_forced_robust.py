@@ -145,3 +145,26 @@ def test_another_text_in_the_grey_zone_of_a_clean_recording_is_refused_on_the_en
     assert "\n" not in str(caught.value)
     right = align_text(talk.audio, talk.sample_rate, TALK, "en", encoder=encoder)
     assert not right.encoded and right.mismatch < min(MAX_MISMATCH, GREY_ZONE[0])
+
+
+#: Held-out texts whose path ends the warp pinned to 2 s of silence each side before
+#: tts.pauses.sounding_span (en: "Switch" at 0.00-0.03 s, "do" zero-length; de: "ab" 2.9 s late).
+HELD_OUT_PADDED = {
+    "en": degrade.OTHER_TEXT["en"],
+    "de": ["Prüfen Sie das Manometer, bevor Sie das Hauptventil öffnen.",  # bench/bench_align.py HELD_OUT
+           "Melden Sie beschädigte Geräte Ihrem Vorgesetzten und schließen Sie den Schrank ab."],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_long_silence_at_both_ends_does_not_pull_the_end_words_into_it(synth, language):
+    text = HELD_OUT_PADDED[language]
+    clean = synth.synthesize(text, language)
+    truth = align_text(clean.audio, clean.sample_rate, text, language)
+    found = align_text(degrade.padded(clean.audio, clean.sample_rate, 2.0), clean.sample_rate, text, language)
+    errors = np.abs(_start_errors(truth.phonemes, found.phonemes) - 2.0)
+    assert len(errors) == len(truth.phonemes)
+    assert errors.mean() <= 0.030 and np.percentile(errors, 95) <= 0.060, \
+        f"{language}: mean {errors.mean() * 1000:.0f} ms, p95 {np.percentile(errors, 95) * 1000:.0f} ms"
+    assert [b.text for a, b in zip(truth.words, found.words) if a.end > a.start and b.end <= b.start] == []
+    assert found.words[0].start >= 2.0 and found.words[-1].end <= 2.0 + len(clean.audio) / clean.sample_rate

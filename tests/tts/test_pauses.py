@@ -51,3 +51,32 @@ def test_a_quiet_run_the_detector_calls_silence_is_a_pause_with_edges_from_the_l
 def test_runs_are_half_open_index_pairs():
     assert pauses.runs(np.array([0, 1, 1, 0, 1], bool)) == [(1, 3), (4, 5)]
     assert pauses.runs(np.zeros(3, bool)) == []
+
+
+def _tone(seconds: float, sr: int = 16000) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+def test_the_sounding_span_cuts_long_silence_off_both_ends_and_keeps_a_margin():
+    sr = 16000
+    audio = np.concatenate([np.zeros(2 * sr, np.float32), _tone(1.0), np.zeros(3 * sr, np.float32)])
+    span = pauses.sounding_span(audio, sr)
+    margin = pauses.SPAN_MARGIN_S * sr
+    assert abs(span.start - (2 * sr - margin)) <= 0.02 * sr
+    assert abs(span.stop - (3 * sr + margin)) <= 0.02 * sr
+    assert pauses.sounding_span(audio[span], sr) == slice(0, len(audio[span]))  # its own span
+
+
+def test_short_silence_and_a_silent_recording_are_kept_whole():
+    sr = 16000
+    short = np.concatenate([np.zeros(sr // 2, np.float32), _tone(1.0), np.zeros(sr, np.float32)])
+    assert pauses.sounding_span(short, sr) == slice(0, len(short))
+    silent = np.zeros(sr, np.float32)
+    assert pauses.sounding_span(silent, sr) == slice(0, sr)
+
+
+def test_shifted_moves_every_time_and_keeps_the_type():
+    from tts.types import Phone
+    moved = pauses.shifted((Phone(0.1, 0.2, "a"), Phone(0.2, 0.5, "b")), 1.5)
+    assert moved == (Phone(1.6, 1.7, "a"), Phone(1.7, 2.0, "b")) and isinstance(moved[0], Phone)
