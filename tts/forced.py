@@ -37,7 +37,6 @@ within 0.03 there), the caller's encoder is run after all and its frames judge.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -50,7 +49,8 @@ from tts.errors import AlignmentError, SpeechError
 from tts.espeak import Espeak, speak_afresh
 from tts.languages import is_tag, resolve
 from tts.normalize import Normalizer
-from tts.phonemes import WORD, espeak_voice_for
+from tts.phonemes import espeak_voice_for
+from tts.reading import reading_of, timed_text
 from tts.types import Phone, TimedText
 from tts.pauses import find_pauses, pauses_at_word_boundaries, shifted, sounding_span
 from tts.vad import speech_frames
@@ -107,9 +107,6 @@ MIN_SPEECH_RATIO, MAX_SPEECH_RATIO = 0.5, 1.8
 STRETCH_COST = 0.2
 #: A gap (s) between two words of espeak-ng's reading that is its own pause: no pause row there.
 _READ_PAUSE_S = 0.02
-_CLAUSE_MARKS = re.compile(r"[,;:.!?…]")
-#: A token holding a digit, without the quotes, brackets and clause marks round it.
-_NUMBER_CORE = re.compile(r"[^\s\"'“”‘’()\[\]{}]+?(?=[,;:.!?…\"'“”‘’()\[\]{}]*$)")
 
 
 @dataclass(frozen=True)
@@ -162,7 +159,7 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
                        sentences=shifted(found.sentences, at))
     if not language or not is_tag(language):
         raise AlignmentError(f"{language!r} is not a language tag: use BCP-47, e.g. en, pt-BR")
-    words, owner_sentence, text, owners = _reading(sentences, Normalizer(resolve(language)))
+    words, owner_sentence, text, owners = reading_of(sentences, Normalizer(resolve(language)))
     try:
         voice = espeak_voice_for(resolve(language), Espeak.shared())
     except SpeechError as exc:
@@ -200,7 +197,7 @@ def align_text(audio: np.ndarray, sample_rate: int, sentences: Sequence[str], la
     warped = [_with_min_durations(ph) if ph else None for ph in warped]
     spans = [(m[0][0], m[-1][1], w) if m else (0.0, 0.0, w) for m, w in zip(warped, words)]
     timeline, placed = assemble_timeline(audio, sample_rate, spans, per_word, warped)
-    timed_words = _timed_words(words, placed)
+    timed_words = timed_text(words, placed)
     timed_sentences = []
     for k, sentence in enumerate(sentences):
         mine = [w for w, s in zip(timed_words, owner_sentence) if s == k]
@@ -347,50 +344,6 @@ def _check_match(cost: np.ndarray, loud: np.ndarray, per_word: Sequence[Sequence
     return mismatch, ratio
 
 
-def _reading(sentences: Sequence[str], normalizer: Normalizer
-             ) -> tuple[list[str], list[int], str, list[tuple[int, int, int]]]:
-    """The text's words, each word's sentence index, the text espeak-ng reads (each word
-    spoken as the normaliser says it, followed by its clause mark so that espeak pauses where
-    a speaker would), and each word's character span in that text: (start, end, word index)."""
-    words: list[str] = []
-    owner_sentence: list[int] = []
-    parts: list[str] = []
-    owners: list[tuple[int, int, int]] = []
-    pos = 0
-    for k, sentence in enumerate(sentences):
-        found = word_spans(sentence)
-        for n, (a, b) in enumerate(found):
-            after = sentence[b:found[n + 1][0]] if n + 1 < len(found) else sentence[b:]
-            mark = _CLAUSE_MARKS.search(after)
-            mark = mark.group() if mark else ("." if n + 1 == len(found) else "")
-            spoken = normalizer(sentence[a:b]) or sentence[a:b]
-            owners.append((pos, pos + len(spoken), len(words)))
-            parts.append(spoken + mark)
-            pos += len(spoken) + len(mark) + 1
-            words.append(sentence[a:b])
-            owner_sentence.append(k)
-    if not words:
-        raise AlignmentError("the transcript has no words: give the text that was spoken")
-    return words, owner_sentence, " ".join(parts), owners
-
-
-def word_spans(sentence: str) -> list[tuple[int, int]]:
-    """Character spans of the words of `sentence` as the normaliser must see them: a run of
-    text holding a digit ("£5", "2.5", "50%", "3rd") is one token with its signs, so it is
-    read as the synthesizer reads it ("cinco libras", "two point five"; split at the signs it
-    was read "cinco", "two. five"), its clause marks left outside; elsewhere `WORD` matches."""
-    spans: list[tuple[int, int]] = []
-    for chunk in re.finditer(r"\S+", sentence):
-        text = chunk.group()
-        if any(c.isdigit() for c in text):
-            core = _NUMBER_CORE.search(text)
-            if core:
-                spans.append((chunk.start() + core.start(), chunk.start() + core.end()))
-                continue
-        spans += [(chunk.start() + m.start(), chunk.start() + m.end()) for m in WORD.finditer(text)]
-    return spans
-
-
 def _worst_window(cost: np.ndarray, loud: np.ndarray) -> float:
     """Highest mean of `cost` over `WINDOW_S` of consecutive loud frames (all of them when
     there are fewer); 0 when nothing is loud or the warp fell back to the rough map."""
@@ -401,15 +354,3 @@ def _worst_window(cost: np.ndarray, loud: np.ndarray) -> float:
     width = min(int(round(WINDOW_S / HOP_S)), speech.size)
     sums = np.concatenate([[0.0], np.cumsum(speech, dtype=np.float64)])
     return float(((sums[width:] - sums[:-width]) / width).max())
-
-
-def _timed_words(words: Sequence[str], placed: Sequence[tuple[float, float] | None]) -> list[TimedText]:
-    """Each word with its placed span; a word left without phones (espeak read nothing for
-    it) gets an empty span where the word before it ends."""
-    out: list[TimedText] = []
-    for word, span in zip(words, placed):
-        if span is None:
-            at = out[-1].end if out else next((s for s, _ in filter(None, placed)), 0.0)
-            span = (at, at)
-        out.append(TimedText(float(span[0]), float(span[1]), word))
-    return out

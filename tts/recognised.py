@@ -19,7 +19,8 @@ import numpy as np
 from tts.align import _check_recording
 from tts.encoded import SpeechEncoder
 from tts.errors import AlignmentError
-from tts.forced import align_text, word_spans
+from tts.forced import align_text
+from tts.reading import word_spans
 from tts.phonemes import WORD
 from tts.types import Phone, check_timeline
 
