@@ -31,7 +31,7 @@ from lipsync.mouth import MouthTrack
 from lipsync.renderers.base import FrameInput, RenderJob
 from lipsync.renderers.shaping import LIP_POINTS, UNDER_LIP, inner_opening_px, reshape_mouth
 from lipsync.viterbi import sliding_viterbi
-from lipsync.warping import mesh_maps, ring_points, warp_crop
+from lipsync.warping import fold_free_simplices, mesh_maps, ring_points, warp_crop
 
 _ANCHORS = np.array([1, 2, 4, 5, 98, 327, 205, 425, 50, 280, 36, 266])
 #: how far each `JAW` point follows the exemplar's jaw rather than the source's: sin along the
@@ -165,7 +165,7 @@ class ExemplarRenderer:
         ring = ring_points(box)
         src = np.vstack([ex[ctrl_lips], ex[JAW], ex[_ANCHORS], ring])
         dst = np.vstack([lips[ctrl_lips], jaw, points[_ANCHORS], ring])
-        map_x, map_y = mesh_maps(src, dst, box, post=invert_affine(to_frame))
+        map_x, map_y = mesh_maps(src, dst, box, post=invert_affine(to_frame), simplices=fold_free_simplices(src, dst))
         patch = warp_crop(np.asarray(lib.patches[k]), map_x, map_y)
         x0, y0, x1, y1 = box
         mask = feathered_mask(polygon, box, feather=0.12 * s)
